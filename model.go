@@ -1,0 +1,186 @@
+// Package ward holds Ward's domain: the model of a hospital (organisation,
+// zones, assets, links, clinical services, controls), its validation, and the
+// interfaces that the rest of the program implements (Store, ...).
+//
+// The package imports nothing of Ward's own and no infrastructure: parsers,
+// stores, servers and the CLI depend on it, never the other way round.
+package ward
+
+// FormatVersion is the version of the model file format this build reads and
+// writes. A model declares it in its top-level "ward" field.
+const FormatVersion = 1
+
+// Model is one organisation's model: everything Ward knows of a hospital's
+// connected estate and what depends on it. It is the unit of import, export
+// and assessment.
+type Model struct {
+	// Ward is the model format version; see FormatVersion.
+	Ward         int          `json:"ward"`
+	Organisation Organisation `json:"organisation"`
+	Zones        []Zone       `json:"zones,omitempty"`
+	Assets       []Asset      `json:"assets,omitempty"`
+	Links        []Link       `json:"links,omitempty"`
+	Services     []Service    `json:"services,omitempty"`
+	// Controls declares the organisation's own controls, beyond the built-in
+	// ones (see BuiltinControls), so assets and zones may refer to them.
+	Controls []Control `json:"controls,omitempty"`
+}
+
+// Organisation is a hospital, clinic, health authority or CSIRT. Every row
+// Ward stores belongs to exactly one.
+type Organisation struct {
+	ID   string  `json:"id"`
+	Name string  `json:"name"`
+	Kind OrgKind `json:"kind,omitempty"`
+	// Country is an ISO 3166-1 alpha-2 code, e.g. "DE".
+	Country string `json:"country,omitempty"`
+	// Controls are measures in force across the whole organisation
+	// (incident response plan, awareness training, ...).
+	Controls []string `json:"controls,omitempty"`
+}
+
+// Zone is a network segment or trust area.
+type Zone struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name,omitempty"`
+	Kind        ZoneKind   `json:"kind"`
+	Trust       TrustLevel `json:"trust"`
+	Description string     `json:"description,omitempty"`
+	// Controls apply to every asset in the zone (a firewall at its edge,
+	// network monitoring, ...).
+	Controls []string `json:"controls,omitempty"`
+}
+
+// Asset is anything connected that matters to the hospital.
+type Asset struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name,omitempty"`
+	Kind        AssetKind `json:"kind"`
+	Zone        string    `json:"zone"`
+	Description string    `json:"description,omitempty"`
+	// Addresses are IP addresses, CIDR prefixes, host names or MAC addresses.
+	Addresses []string `json:"addresses,omitempty"`
+	Vendor    string   `json:"vendor,omitempty"`
+	Product   string   `json:"product,omitempty"`
+	Version   string   `json:"version,omitempty"`
+	// CPE is a CPE 2.3 formatted string naming the product.
+	CPE string `json:"cpe,omitempty"`
+	// PURL is a package URL naming the product's software.
+	PURL string `json:"purl,omitempty"`
+	// Components are the software components inside (an SBOM's content).
+	Components  []Component `json:"components,omitempty"`
+	Data        []DataClass `json:"data,omitempty"`
+	Criticality Criticality `json:"criticality,omitzero"`
+	// InternetExposed says the asset can be reached from the Internet.
+	InternetExposed bool     `json:"internet_exposed,omitempty"`
+	Controls        []string `json:"controls,omitempty"`
+	// EndOfSupport is the date (YYYY-MM-DD) the manufacturer stops
+	// supplying security updates.
+	EndOfSupport Date       `json:"end_of_support,omitempty"`
+	Owner        string     `json:"owner,omitempty"`
+	Provenance   Provenance `json:"provenance,omitempty"`
+	Tags         []string   `json:"tags,omitempty"`
+}
+
+// Component is a piece of software inside an asset, as an SBOM lists it.
+type Component struct {
+	Name    string `json:"name"`
+	Version string `json:"version,omitempty"`
+	PURL    string `json:"purl,omitempty"`
+	CPE     string `json:"cpe,omitempty"`
+}
+
+// Criticality rates how much harm follows when an asset fails or is
+// compromised, per dimension. An empty level means "not rated": assessment
+// then falls back on the asset kind's default.
+type Criticality struct {
+	Safety          Level `json:"safety,omitempty"`
+	Availability    Level `json:"availability,omitempty"`
+	Confidentiality Level `json:"confidentiality,omitempty"`
+	Integrity       Level `json:"integrity,omitempty"`
+}
+
+// Link is a connection between two assets, or between an asset and a zone
+// (for instance the internet zone). From is the side that opens the
+// connection.
+type Link struct {
+	ID            string      `json:"id,omitempty"`
+	From          string      `json:"from"`
+	To            string      `json:"to"`
+	Protocol      Protocol    `json:"protocol"`
+	Port          int         `json:"port,omitempty"`
+	Direction     Direction   `json:"direction,omitempty"`
+	Encrypted     bool        `json:"encrypted,omitempty"`
+	Authenticated bool        `json:"authenticated,omitempty"`
+	Data          []DataClass `json:"data,omitempty"`
+	Description   string      `json:"description,omitempty"`
+}
+
+// Service is a clinical service the hospital delivers (emergency care,
+// ePrescription, imaging, ...) and what it depends on.
+type Service struct {
+	ID          string `json:"id"`
+	Name        string `json:"name,omitempty"`
+	Description string `json:"description,omitempty"`
+	// MaxOutage is the maximum tolerable outage (the recovery time
+	// objective) before patients come to harm or care must stop.
+	MaxOutage     Duration `json:"max_outage"`
+	PatientSafety Level    `json:"patient_safety,omitempty"`
+	// DependsOn lists ids of assets and of other services.
+	DependsOn []string `json:"depends_on"`
+	Owner     string   `json:"owner,omitempty"`
+}
+
+// Control is a security measure or good practice that lowers the likelihood
+// or the impact of a threat.
+type Control struct {
+	ID          string          `json:"id"`
+	Name        string          `json:"name"`
+	Category    ControlCategory `json:"category"`
+	Description string          `json:"description,omitempty"`
+}
+
+// Summary counts what a model holds.
+type Summary struct {
+	Organisation    string `json:"organisation"`
+	Name            string `json:"name"`
+	Zones           int    `json:"zones"`
+	Assets          int    `json:"assets"`
+	Links           int    `json:"links"`
+	Services        int    `json:"services"`
+	InternetExposed int    `json:"internet_exposed"`
+	MedicalDevices  int    `json:"medical_devices"`
+	EndOfSupport    int    `json:"end_of_support"`
+	Unencrypted     int    `json:"unencrypted_links"`
+}
+
+// Summarise counts the model's contents. EndOfSupport counts assets whose
+// support ended on or before today (YYYY-MM-DD).
+func (m *Model) Summarise(today string) Summary {
+	s := Summary{
+		Organisation: m.Organisation.ID,
+		Name:         m.Organisation.Name,
+		Zones:        len(m.Zones),
+		Assets:       len(m.Assets),
+		Links:        len(m.Links),
+		Services:     len(m.Services),
+	}
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		if a.InternetExposed {
+			s.InternetExposed++
+		}
+		if k, ok := LookupKind(a.Kind); ok && k.Category == CategoryMedicalDevice {
+			s.MedicalDevices++
+		}
+		if a.EndOfSupport != "" && string(a.EndOfSupport) <= today {
+			s.EndOfSupport++
+		}
+	}
+	for i := range m.Links {
+		if !m.Links[i].Encrypted {
+			s.Unencrypted++
+		}
+	}
+	return s
+}

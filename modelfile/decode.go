@@ -1,0 +1,286 @@
+package modelfile
+
+import (
+	"encoding"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/wardhealth/ward"
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder fills domain values from a YAML node tree by reflection over their
+// json tags, collecting every type error instead of stopping at the first.
+type decoder struct {
+	file        string
+	lim         Limits
+	errs        Errors
+	aliasBudget int
+	bombed      bool
+}
+
+func (d *decoder) fail(n *yaml.Node, path, msg, hint string) {
+	if len(d.errs) >= ward.MaxErrors {
+		return
+	}
+	d.errs = append(d.errs, Error{File: d.file, Line: n.Line, Column: n.Column, Field: path, Message: msg, Hint: hint})
+}
+
+func (d *decoder) decodeRoot(root *yaml.Node, m *ward.Model) {
+	n := root
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			d.fail(n, "", "empty document", "a model starts with `ward: 1` and an organisation")
+			return
+		}
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		d.fail(n, "", "the model must be a mapping", "a model starts with `ward: 1` and an organisation")
+		return
+	}
+	d.value(n, reflect.ValueOf(m).Elem(), "", 0)
+}
+
+var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
+	if depth > d.lim.MaxDepth {
+		d.fail(n, path, fmt.Sprintf("nesting deeper than %d levels", d.lim.MaxDepth), "")
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		if d.bombed {
+			return
+		}
+		d.aliasBudget -= countNodes(n.Alias, d.aliasBudget+1)
+		if d.aliasBudget < 0 {
+			d.bombed = true
+			d.fail(n, path, fmt.Sprintf("YAML aliases expand to more than %d nodes", d.lim.MaxAliasNodes), "the file looks like an alias bomb; write the values out")
+			return
+		}
+		d.value(n.Alias, v, path, depth+1)
+		return
+	}
+	if isNull(n) {
+		v.SetZero()
+		return
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(textUnmarshaler) {
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "expected a single value, found "+kindName(n), "")
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			d.fail(n, path, err.Error(), "")
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			d.fail(n, path, "expected text, found "+kindName(n), "")
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(n.Value)
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || err != nil {
+			d.fail(n, path, fmt.Sprintf("expected true or false, found %s", describe(n)), "")
+			return
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || err != nil || v.OverflowInt(i) {
+			d.fail(n, path, fmt.Sprintf("expected a whole number, found %s", describe(n)), "")
+			return
+		}
+		v.SetInt(i)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.fail(n, path, "expected a list, found "+kindName(n), "write one item per line, each starting with `- `, or [a, b]")
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.value(item, s.Index(i), path+"["+strconv.Itoa(i)+"]", depth+1)
+		}
+		v.Set(s)
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			d.fail(n, path, "expected a mapping of fields, found "+kindName(n), "")
+			return
+		}
+		d.fields(n, v, path, depth)
+	default:
+		panic("modelfile: no decoding for " + v.Type().String())
+	}
+}
+
+// fields decodes a mapping into a struct. Merge keys (<<) are honoured:
+// explicit keys override merged ones.
+func (d *decoder) fields(n *yaml.Node, v reflect.Value, path string, depth int) {
+	info := structFields(v.Type())
+	pairs := d.pairs(n, path, depth)
+	prefix := path
+	if prefix != "" {
+		prefix += "."
+	}
+	for _, kv := range pairs {
+		key, val := kv[0], kv[1]
+		idx, ok := info.index[key.Value]
+		if !ok {
+			hint := ""
+			if c := ward.Closest(key.Value, info.names); c != "" {
+				hint = fmt.Sprintf("did you mean %q?", c)
+			} else {
+				hint = "known fields: " + strings.Join(info.names, ", ")
+			}
+			d.fail(key, prefix+key.Value, fmt.Sprintf("unknown field %q", key.Value), hint)
+			continue
+		}
+		d.value(val, v.Field(idx), prefix+key.Value, depth+1)
+	}
+}
+
+// pairs lists a mapping's key/value nodes with merges resolved and
+// duplicate keys reported.
+func (d *decoder) pairs(n *yaml.Node, path string, depth int) [][2]*yaml.Node {
+	var merged, own [][2]*yaml.Node
+	own = make([][2]*yaml.Node, 0, len(n.Content)/2)
+	seen := func(key string, in [][2]*yaml.Node) bool {
+		for _, kv := range in {
+			if kv[0].Value == key {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		if key.Kind != yaml.ScalarNode {
+			d.fail(key, path, "mapping keys must be plain names", "")
+			continue
+		}
+		if key.Tag == "!!merge" {
+			for _, src := range mergeSources(val) {
+				if src.Kind != yaml.MappingNode || depth > d.lim.MaxDepth {
+					d.fail(val, path, "a merge key (<<) must refer to a mapping", "")
+					continue
+				}
+				merged = append(merged, d.pairs(src, path, depth+1)...)
+			}
+			continue
+		}
+		if seen(key.Value, own) {
+			p := key.Value
+			if path != "" {
+				p = path + "." + key.Value
+			}
+			d.fail(key, p, fmt.Sprintf("duplicate field %q", key.Value), "the later value would silently win; keep one")
+			continue
+		}
+		own = append(own, [2]*yaml.Node{key, val})
+	}
+	if len(merged) == 0 {
+		return own
+	}
+	out := own
+	for _, kv := range merged {
+		if !seen(kv[0].Value, out) {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+func mergeSources(val *yaml.Node) []*yaml.Node {
+	if val.Kind == yaml.AliasNode {
+		val = val.Alias
+	}
+	if val.Kind == yaml.SequenceNode {
+		out := make([]*yaml.Node, 0, len(val.Content))
+		for _, c := range val.Content {
+			if c.Kind == yaml.AliasNode {
+				c = c.Alias
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	return []*yaml.Node{val}
+}
+
+// countNodes counts the nodes under n, following aliases, and stops once
+// past limit.
+func countNodes(n *yaml.Node, limit int) int {
+	count := 0
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if count > limit || depth > 10_000 {
+			count = limit + 1
+			return
+		}
+		count++
+		if n.Kind == yaml.AliasNode {
+			walk(n.Alias, depth+1)
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(n, 0)
+	return count
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return describe(n)
+}
+
+func describe(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return kindName(n)
+	}
+	return strconv.Quote(n.Value)
+}
+
+type fieldInfo struct {
+	index map[string]int
+	names []string
+}
+
+var fieldCache sync.Map // reflect.Type -> *fieldInfo
+
+func structFields(t reflect.Type) *fieldInfo {
+	if fi, ok := fieldCache.Load(t); ok {
+		return fi.(*fieldInfo)
+	}
+	fi := &fieldInfo{index: map[string]int{}}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		fi.index[name] = i
+		fi.names = append(fi.names, name)
+	}
+	fieldCache.Store(t, fi)
+	return fi
+}

@@ -1,0 +1,241 @@
+// Package modelfile reads and writes hospital model files (YAML or JSON).
+//
+// Reading is strict and explains itself: every problem in a file is reported
+// at once, each with file:line:column, the field path and a hint where one
+// helps. Alias bombs, deep nesting and oversized files are refused before
+// they can cost memory or time.
+package modelfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wardhealth/ward"
+	"go.yaml.in/yaml/v3"
+)
+
+// Limits bound what a model file may cost to read.
+type Limits struct {
+	// MaxBytes is the largest file accepted.
+	MaxBytes int64
+	// MaxDepth is the deepest nesting of mappings and lists accepted.
+	MaxDepth int
+	// MaxAliasNodes caps the nodes that YAML aliases may expand to, beyond
+	// the nodes written in the file.
+	MaxAliasNodes int
+}
+
+// DefaultLimits fit a national-scale model (a few hundred thousand assets)
+// and refuse what no model needs.
+var DefaultLimits = Limits{MaxBytes: 512 << 20, MaxDepth: 32, MaxAliasNodes: 100_000}
+
+// Error is one problem in a model file.
+type Error struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func (e Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Errors is every problem found in one or more files, in file order.
+type Errors []Error
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// AsErrors extracts the positioned problems from an error returned by this
+// package; ok is false for other errors (I/O, for instance).
+func AsErrors(err error) (Errors, bool) {
+	var es Errors
+	if errors.As(err, &es) {
+		return es, true
+	}
+	return nil, false
+}
+
+// Format is a model file's syntax.
+type Format string
+
+// The formats Ward reads and writes.
+const (
+	YAML Format = "yaml"
+	JSON Format = "json"
+)
+
+// DetectFormat picks the syntax from the file name, or from the content
+// when the name does not tell.
+func DetectFormat(name string, data []byte) Format {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		return JSON
+	case ".yaml", ".yml":
+		return YAML
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n\ufeff"); len(t) > 0 && t[0] == '{' {
+		return JSON
+	}
+	return YAML
+}
+
+// Load reads and validates the model file at path.
+func Load(path string, lim Limits) (*ward.Model, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return Read(path, f, lim)
+}
+
+// Read reads and validates a model from r; name is used in errors and to
+// tell the format.
+func Read(name string, r io.Reader, lim Limits) (*ward.Model, error) {
+	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes)), Hint: "split the model, or raise the limit with --max-size"}}
+	}
+	return Parse(name, data, lim)
+}
+
+// Parse decodes and validates a model held in memory.
+func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes))}}
+	}
+	format := DetectFormat(name, data)
+	var root *yaml.Node
+	var perr *Error
+	switch {
+	case format == JSON:
+		if m, ok := fastJSON(data); ok && m.Validate() == nil {
+			return m, nil
+		}
+		root, perr = parseJSON(data, lim.MaxDepth)
+	case len(data) >= minParallelYAML:
+		var ok bool
+		if root, ok = parseYAMLSections(data); !ok {
+			root, perr = parseYAML(data)
+		}
+	default:
+		root, perr = parseYAML(data)
+	}
+	if perr != nil {
+		perr.File = name
+		return nil, Errors{*perr}
+	}
+	d := decoder{file: name, lim: lim}
+	d.aliasBudget = lim.MaxAliasNodes
+	var m ward.Model
+	d.decodeRoot(root, &m)
+	errs := d.errs
+	if err := m.Validate(); err != nil {
+		var ve *ward.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, err
+		}
+		for _, fe := range ve.Errors {
+			line, col := locate(root, fe.Path)
+			errs = append(errs, Error{File: name, Line: line, Column: col, Field: fe.Path, Message: fe.Message, Hint: fe.Hint})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, dedupe(errs)
+	}
+	return &m, nil
+}
+
+// dedupe drops validation errors about a field the decoder already
+// reported (a bad value there leaves the field empty, which validation
+// would report again as missing), and caps the list.
+func dedupe(errs Errors) Errors {
+	seen := map[string]bool{}
+	out := errs[:0]
+	for _, e := range errs {
+		if e.Field != "" && seen[e.Field] {
+			continue
+		}
+		seen[e.Field] = true
+		out = append(out, e)
+		if len(out) == ward.MaxErrors {
+			break
+		}
+	}
+	return out
+}
+
+func parseYAML(data []byte) (*yaml.Node, *Error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, &Error{Message: "empty file", Hint: "a model starts with `ward: 1` and an organisation"}
+		}
+		return nil, yamlSyntaxError(err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		line := extra.Line
+		if err != nil {
+			return nil, yamlSyntaxError(err)
+		}
+		return nil, &Error{Line: line, Column: 1, Message: "more than one YAML document", Hint: "a model file holds one model; remove the second ---"}
+	}
+	return &doc, nil
+}
+
+// yamlSyntaxError turns the YAML library's message ("yaml: line 3: ...")
+// into a positioned error.
+func yamlSyntaxError(err error) *Error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+		return &Error{Line: line, Column: 1, Message: "YAML syntax: " + msg}
+	}
+	return &Error{Message: "YAML syntax: " + msg}
+}
+
+func sizeString(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d-byte", n)
+}

@@ -1,0 +1,104 @@
+package ward
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNotFound is returned when an organisation or item does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps the models of any number of organisations. Every row belongs to
+// exactly one organisation, and no call reads or writes across them except
+// Organisations. Implementations: store/sqlite (embedded default) and
+// store/postgres; both pass the contract suite in store/storetest.
+type Store interface {
+	// PutModels stores each model in place of its organisation's current
+	// one, all in one transaction: either every model is stored or none.
+	PutModels(ctx context.Context, models []*Model) error
+	// Model returns an organisation's whole model, in the order it was put.
+	Model(ctx context.Context, org string) (*Model, error)
+	// Organisations lists the organisations, sorted by id.
+	Organisations(ctx context.Context) ([]Organisation, error)
+	// Assets lists an organisation's assets that match the filter, in model
+	// order.
+	Assets(ctx context.Context, org string, f AssetFilter) ([]Asset, error)
+	// Links lists an organisation's links that match the filter, in model
+	// order.
+	Links(ctx context.Context, org string, f LinkFilter) ([]Link, error)
+	// DeleteOrganisation removes an organisation and everything it owns.
+	DeleteOrganisation(ctx context.Context, org string) error
+	Close() error
+}
+
+// AssetFilter selects assets; zero fields select everything.
+type AssetFilter struct {
+	Zone string
+	Kind AssetKind
+	// Exposed selects only assets reachable from the Internet.
+	Exposed bool
+}
+
+// Match reports whether the asset passes the filter.
+func (f AssetFilter) Match(a *Asset) bool {
+	return (f.Zone == "" || a.Zone == f.Zone) &&
+		(f.Kind == "" || a.Kind == f.Kind) &&
+		(!f.Exposed || a.InternetExposed)
+}
+
+// LinkFilter selects links; zero fields select everything. Zone, Kind and
+// Exposed match when either end of the link does.
+type LinkFilter struct {
+	Zone     string
+	Kind     AssetKind
+	Exposed  bool
+	Protocol Protocol
+	// Unencrypted selects only links without encryption.
+	Unencrypted bool
+}
+
+// LinkEnds describes both ends of a link for filtering: the zone each end is
+// in (or is), each end's asset kind (empty for a zone), and whether either end
+// is reachable from the Internet.
+type LinkEnds struct {
+	FromZone, ToZone string
+	FromKind, ToKind AssetKind
+	Exposed          bool
+}
+
+// Match reports whether a link with these ends passes the filter.
+func (f LinkFilter) Match(l *Link, e LinkEnds) bool {
+	return (f.Zone == "" || e.FromZone == f.Zone || e.ToZone == f.Zone) &&
+		(f.Kind == "" || e.FromKind == f.Kind || e.ToKind == f.Kind) &&
+		(!f.Exposed || e.Exposed) &&
+		(f.Protocol == "" || l.Protocol == f.Protocol) &&
+		(!f.Unencrypted || !l.Encrypted)
+}
+
+// LinkEnds resolves the ends of every link of a valid model, in link order.
+// An end in a zone of kind internet, or an Internet-exposed asset, makes the
+// link exposed.
+func (m *Model) LinkEnds() []LinkEnds {
+	zoneKind := make(map[string]ZoneKind, len(m.Zones))
+	for _, z := range m.Zones {
+		zoneKind[z.ID] = z.Kind
+	}
+	assets := make(map[string]*Asset, len(m.Assets))
+	for i := range m.Assets {
+		assets[m.Assets[i].ID] = &m.Assets[i]
+	}
+	end := func(id string) (zone string, kind AssetKind, exposed bool) {
+		if a, ok := assets[id]; ok {
+			return a.Zone, a.Kind, a.InternetExposed || zoneKind[a.Zone] == "internet"
+		}
+		return id, "", zoneKind[id] == "internet"
+	}
+	out := make([]LinkEnds, len(m.Links))
+	for i := range m.Links {
+		var fe, te bool
+		out[i].FromZone, out[i].FromKind, fe = end(m.Links[i].From)
+		out[i].ToZone, out[i].ToKind, te = end(m.Links[i].To)
+		out[i].Exposed = fe || te
+	}
+	return out
+}

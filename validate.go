@@ -1,0 +1,615 @@
+package ward
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/package-url/packageurl-go"
+)
+
+// FieldError is one problem in a model, at a field path such as
+// "assets[12].zone". Model files map the path back to a line and column.
+type FieldError struct {
+	Path    string `json:"field"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+func (e FieldError) Error() string {
+	s := e.Path + ": " + e.Message
+	if e.Hint != "" {
+		s += " (" + e.Hint + ")"
+	}
+	return s
+}
+
+// ValidationError holds every problem found in a model.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Errors) == 1 {
+		return e.Errors[0].Error()
+	}
+	return fmt.Sprintf("%s (and %d more problems)", e.Errors[0].Error(), len(e.Errors)-1)
+}
+
+// MaxErrors caps the problems reported for one model: past it, a file is
+// wrong in some systematic way and more lines would only bury the first.
+const MaxErrors = 1000
+
+var (
+	idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$`)
+	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
+	hostRe    = regexp.MustCompile(`^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$`)
+	cpeRe     = func() *regexp.Regexp {
+		// The CPE 2.3 formatted-string binding (NISTIR 7695, section 6.2).
+		avstring := `(((\?*|\*?)([a-zA-Z0-9\-._]|(\\[\\*?!"#$%&'()+,/:;<=>@\[\]^` + "`" + `{|}~]))+(\?*|\*?))|[*\-])`
+		lang := `(([a-zA-Z]{2,3}(-([a-zA-Z]{2}|[0-9]{3}))?)|[*\-])`
+		return regexp.MustCompile(`^cpe:2\.3:[aho*\-](:` + avstring + `){5}(:` + lang + `)(:` + avstring + `){4}$`)
+	}()
+)
+
+// Validate checks a model: ids, references, enumerated values, syntax of
+// CPE, purl, addresses and dates, and values that cannot be true. It returns
+// nil or a *ValidationError listing every problem (up to MaxErrors).
+func (m *Model) Validate() error {
+	v := validator{m: m, controls: map[string]bool{}, ids: map[string]idKind{}}
+	v.run()
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return &ValidationError{Errors: v.errs}
+}
+
+type idKind uint8
+
+const (
+	idZone idKind = iota + 1
+	idAsset
+	idService
+)
+
+func (k idKind) String() string {
+	return [...]string{"", "zone", "asset", "service"}[k]
+}
+
+type validator struct {
+	m        *Model
+	errs     []FieldError
+	controls map[string]bool
+	ids      map[string]idKind // zones, assets and services share one namespace
+}
+
+func (v *validator) add(at loc, msg, hint string) {
+	if len(v.errs) < MaxErrors {
+		v.errs = append(v.errs, FieldError{Path: at.String(), Message: msg, Hint: hint})
+	}
+}
+
+// loc is a field path built only when a problem is reported: validating a
+// large model must not format a path per field.
+type loc struct {
+	list  string // "assets"; empty for a top-level field
+	i     int    // index in list
+	field string // "zone", "criticality.safety"
+	j     int    // index in field's list, or -1
+	sub   string // field of that item, e.g. "name"
+}
+
+func path(list string, i int, field string) loc { return loc{list: list, i: i, field: field, j: -1} }
+
+func top(field string) loc { return loc{field: field, j: -1} }
+
+// at selects item j of the list field.
+func (l loc) at(j int) loc { l.j = j; return l }
+
+// of selects a field of the selected item.
+func (l loc) of(sub string) loc { l.sub = sub; return l }
+
+func (l loc) String() string {
+	var b strings.Builder
+	if l.list != "" {
+		fmt.Fprintf(&b, "%s[%d]", l.list, l.i)
+		if l.field != "" {
+			b.WriteByte('.')
+		}
+	}
+	b.WriteString(l.field)
+	if l.j >= 0 {
+		fmt.Fprintf(&b, "[%d]", l.j)
+	}
+	if l.sub != "" {
+		b.WriteByte('.')
+		b.WriteString(l.sub)
+	}
+	return b.String()
+}
+
+func (v *validator) run() {
+	m := v.m
+	switch {
+	case m.Ward == 0:
+		v.add(top("ward"), "missing model format version", fmt.Sprintf("add `ward: %d` at the top", FormatVersion))
+	case m.Ward != FormatVersion:
+		v.add(top("ward"), fmt.Sprintf("unsupported model format version %d", m.Ward), fmt.Sprintf("this version of Ward reads version %d", FormatVersion))
+	}
+	v.organisation()
+	v.declaredControls()
+	v.declare()
+	for i := range m.Zones {
+		v.zone(i)
+	}
+	for i := range m.Assets {
+		v.asset(i)
+	}
+	v.links()
+	v.services()
+}
+
+func (v *validator) id(p loc, id string) bool {
+	if id == "" {
+		v.add(p, "missing id", "")
+		return false
+	}
+	if !idPattern.MatchString(id) {
+		v.add(p, fmt.Sprintf("invalid id %q", id), "ids start with a letter or digit and use letters, digits and . _ : @ / - (at most 128 characters)")
+		return false
+	}
+	return true
+}
+
+func (v *validator) organisation() {
+	o := &v.m.Organisation
+	v.id(top("organisation.id"), o.ID)
+	if strings.TrimSpace(o.Name) == "" {
+		v.add(top("organisation.name"), "missing name", "")
+	}
+	enum(v, top("organisation.kind"), o.Kind, false)
+	if o.Country != "" && !countryRe.MatchString(o.Country) {
+		v.add(top("organisation.country"), fmt.Sprintf("invalid country %q", o.Country), "use an ISO 3166-1 alpha-2 code such as DE or FR")
+	}
+}
+
+func (v *validator) declaredControls() {
+	for _, c := range builtinControls {
+		v.controls[c.ID] = true
+	}
+	for i, c := range v.m.Controls {
+		if v.id(path("controls", i, "id"), c.ID) {
+			if v.controls[c.ID] {
+				v.add(path("controls", i, "id"), fmt.Sprintf("duplicate control id %q", c.ID), "it is already defined (built-in controls need no declaration)")
+			}
+			v.controls[c.ID] = true
+		}
+		if strings.TrimSpace(c.Name) == "" {
+			v.add(path("controls", i, "name"), "missing name", "")
+		}
+		enum(v, path("controls", i, "category"), c.Category, true)
+	}
+	v.controlRefs(top("organisation.controls"), v.m.Organisation.Controls)
+}
+
+// declare records every zone, asset and service id first, so references can
+// point forward in the file.
+func (v *validator) declare() {
+	reg := func(list string, i int, id string, k idKind) {
+		p := path(list, i, "id")
+		if !v.id(p, id) {
+			return
+		}
+		if prev, dup := v.ids[id]; dup {
+			v.add(p, fmt.Sprintf("duplicate id %q", id), fmt.Sprintf("already used by a %s; zones, assets and services share one namespace", prev))
+			return
+		}
+		v.ids[id] = k
+	}
+	for i := range v.m.Zones {
+		reg("zones", i, v.m.Zones[i].ID, idZone)
+	}
+	for i := range v.m.Assets {
+		reg("assets", i, v.m.Assets[i].ID, idAsset)
+	}
+	for i := range v.m.Services {
+		reg("services", i, v.m.Services[i].ID, idService)
+	}
+}
+
+func (v *validator) zone(i int) {
+	z := &v.m.Zones[i]
+	enum(v, path("zones", i, "kind"), z.Kind, true)
+	enum(v, path("zones", i, "trust"), z.Trust, true)
+	if z.Kind == "internet" && z.Trust != "" && z.Trust != "untrusted" {
+		v.add(path("zones", i, "trust"), fmt.Sprintf("the internet zone cannot be trusted (%q)", z.Trust), "set trust: untrusted")
+	}
+	v.controlRefs(path("zones", i, "controls"), z.Controls)
+}
+
+func (v *validator) asset(i int) {
+	a := &v.m.Assets[i]
+	enum(v, path("assets", i, "kind"), a.Kind, true)
+	v.ref(path("assets", i, "zone"), a.Zone, "zone", idZone)
+	for j, addr := range a.Addresses {
+		if msg, hint := checkAddress(addr); msg != "" {
+			v.add(path("assets", i, "addresses").at(j), msg, hint)
+		}
+	}
+	v.cpe(path("assets", i, "cpe"), a.CPE)
+	v.purl(path("assets", i, "purl"), a.PURL)
+	for j, c := range a.Components {
+		p := path("assets", i, "components").at(j)
+		if strings.TrimSpace(c.Name) == "" {
+			v.add(p.of("name"), "missing name", "")
+		}
+		v.cpe(p.of("cpe"), c.CPE)
+		v.purl(p.of("purl"), c.PURL)
+	}
+	for j, d := range a.Data {
+		enum(v, path("assets", i, "data").at(j), d, true)
+	}
+	c := a.Criticality
+	enum(v, path("assets", i, "criticality.safety"), c.Safety, false)
+	enum(v, path("assets", i, "criticality.availability"), c.Availability, false)
+	enum(v, path("assets", i, "criticality.confidentiality"), c.Confidentiality, false)
+	enum(v, path("assets", i, "criticality.integrity"), c.Integrity, false)
+	v.controlRefs(path("assets", i, "controls"), a.Controls)
+	if a.EndOfSupport != "" {
+		if msg, hint := checkDate(a.EndOfSupport); msg != "" {
+			v.add(path("assets", i, "end_of_support"), msg, hint)
+		}
+	}
+	enum(v, path("assets", i, "provenance"), a.Provenance, false)
+}
+
+type linkKey struct {
+	from, to string
+	proto    Protocol
+	port     int
+}
+
+func (v *validator) links() {
+	seenID := map[string]int{}
+	seen := make(map[linkKey]int, len(v.m.Links))
+	for i := range v.m.Links {
+		l := &v.m.Links[i]
+		if l.ID != "" && v.id(path("links", i, "id"), l.ID) {
+			if j, dup := seenID[l.ID]; dup {
+				v.add(path("links", i, "id"), fmt.Sprintf("duplicate link id %q", l.ID), fmt.Sprintf("links[%d] has it too", j))
+			}
+			seenID[l.ID] = i
+		}
+		from := v.endpoint(path("links", i, "from"), l.From)
+		to := v.endpoint(path("links", i, "to"), l.To)
+		if l.From != "" && l.From == l.To {
+			v.add(path("links", i, "to"), fmt.Sprintf("link from %q to itself", l.From), "")
+		} else if from == idZone && to == idZone {
+			v.add(path("links", i, "to"), "a link joins two zones", "one end of a link must be an asset")
+		}
+		enum(v, path("links", i, "protocol"), l.Protocol, true)
+		if l.Port < 0 || l.Port > 65535 {
+			v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
+		}
+		enum(v, path("links", i, "direction"), l.Direction, false)
+		for j, d := range l.Data {
+			enum(v, path("links", i, "data").at(j), d, true)
+		}
+		k := linkKey{l.From, l.To, l.Protocol, l.Port}
+		if j, dup := seen[k]; dup {
+			v.add(path("links", i, ""), fmt.Sprintf("duplicate link %s -> %s (%s)", l.From, l.To, l.Protocol), fmt.Sprintf("links[%d] is the same link", j))
+		} else {
+			seen[k] = i
+		}
+	}
+}
+
+// endpoint checks that a link end names an asset or a zone.
+func (v *validator) endpoint(p loc, id string) idKind {
+	if id == "" {
+		v.add(p, "missing asset or zone id", "")
+		return 0
+	}
+	k, ok := v.ids[id]
+	if ok && k != idService {
+		return k
+	}
+	if ok {
+		v.add(p, fmt.Sprintf("%q is a service", id), "links join assets, or an asset and a zone")
+		return 0
+	}
+	v.add(p, fmt.Sprintf("unknown asset or zone %q", id), v.suggestID(id, idAsset, idZone))
+	return 0
+}
+
+func (v *validator) services() {
+	m := v.m
+	for i := range m.Services {
+		s := &m.Services[i]
+		p := func(f string) loc { return path("services", i, f) }
+		switch {
+		case s.MaxOutage <= 0:
+			v.add(p("max_outage"), "missing or zero maximum tolerable outage", "how long can the service be down before patients are harmed, e.g. 15m, 4h, 2d")
+		case time.Duration(s.MaxOutage) > 365*24*time.Hour:
+			v.add(p("max_outage"), fmt.Sprintf("maximum tolerable outage %s exceeds a year", s.MaxOutage), "a clinical service that can stop for a year is not critical; use at most 365d")
+		}
+		enum(v, p("patient_safety"), s.PatientSafety, false)
+		if len(s.DependsOn) == 0 {
+			v.add(p("depends_on"), "service depends on nothing", "list the assets and services it needs")
+		}
+		for j, d := range s.DependsOn {
+			dp := p("depends_on").at(j)
+			if d == s.ID {
+				v.add(dp, fmt.Sprintf("service %q depends on itself", d), "")
+				continue
+			}
+			k, ok := v.ids[d]
+			switch {
+			case !ok:
+				v.add(dp, fmt.Sprintf("unknown asset or service %q", d), v.suggestID(d, idAsset, idService))
+			case k == idZone:
+				v.add(dp, fmt.Sprintf("%q is a zone", d), "services depend on assets and other services")
+			}
+		}
+	}
+	v.serviceCycles()
+}
+
+// serviceCycles reports a chain of services that depend on one another in a
+// circle: no service in it could ever be restored first.
+func (v *validator) serviceCycles() {
+	index := map[string]int{}
+	for i, s := range v.m.Services {
+		index[s.ID] = i
+	}
+	state := make([]uint8, len(v.m.Services)) // 0 new, 1 on stack, 2 done
+	var stack []string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		stack = append(stack, v.m.Services[i].ID)
+		for _, d := range v.m.Services[i].DependsOn {
+			j, ok := index[d]
+			if !ok || j == i {
+				continue
+			}
+			if state[j] == 1 {
+				start := 0
+				for k, id := range stack {
+					if id == d {
+						start = k
+					}
+				}
+				cycle := append(append([]string(nil), stack[start:]...), d)
+				v.add(path("services", i, "depends_on"), "services depend on each other in a cycle: "+strings.Join(cycle, " -> "), "")
+				return true
+			}
+			if state[j] == 0 && visit(j) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = 2
+		return false
+	}
+	for i := range v.m.Services {
+		if state[i] == 0 {
+			stack = stack[:0]
+			visit(i)
+		}
+	}
+}
+
+func (v *validator) ref(p loc, id, what string, want idKind) {
+	if id == "" {
+		v.add(p, "missing "+what, "")
+		return
+	}
+	k, ok := v.ids[id]
+	if ok && k == want {
+		return
+	}
+	if ok {
+		v.add(p, fmt.Sprintf("%q is a %s, not a %s", id, k, what), "")
+		return
+	}
+	v.add(p, fmt.Sprintf("unknown %s %q", what, id), v.suggestID(id, want))
+}
+
+func (v *validator) controlRefs(p loc, ids []string) {
+	for j, id := range ids {
+		if !v.controls[id] {
+			names := make([]string, 0, len(v.controls))
+			for c := range v.controls {
+				names = append(names, c)
+			}
+			hint := didYouMean(id, names)
+			if hint == "" {
+				hint = "declare it under controls: or use a built-in control (ward schema lists them)"
+			}
+			v.add(p.at(j), fmt.Sprintf("unknown control %q", id), hint)
+		}
+	}
+}
+
+type enumString interface {
+	Enumerated
+	~string
+}
+
+func enum[T enumString](v *validator, p loc, value T, required bool) {
+	if value == "" {
+		if required {
+			v.add(p, "missing value", "one of: "+strings.Join(value.Enum(), ", "))
+		}
+		return
+	}
+	allowed := value.Enum()
+	for _, a := range allowed {
+		if a == string(value) {
+			return
+		}
+	}
+	hint := didYouMean(string(value), allowed)
+	if hint == "" {
+		hint = "one of: " + strings.Join(allowed, ", ")
+	}
+	v.add(p, fmt.Sprintf("invalid value %q", string(value)), hint)
+}
+
+func (v *validator) cpe(p loc, s string) {
+	if s == "" || cpeRe.MatchString(s) {
+		return
+	}
+	hint := "a CPE 2.3 formatted string has 13 parts, e.g. cpe:2.3:a:vendor:product:1.0:*:*:*:*:*:*:*"
+	if strings.HasPrefix(s, "cpe:/") {
+		hint = "this is the older CPE 2.2 URI form; write the CPE 2.3 formatted string, e.g. cpe:2.3:a:vendor:product:1.0:*:*:*:*:*:*:*"
+	}
+	v.add(p, fmt.Sprintf("invalid CPE 2.3 name %q", s), hint)
+}
+
+func (v *validator) purl(p loc, s string) {
+	if s == "" {
+		return
+	}
+	if err := CheckPURL(s); err != nil {
+		v.add(p, fmt.Sprintf("invalid package URL %q: %v", s, err), "e.g. pkg:deb/debian/openssl@3.0.11 (see github.com/package-url/purl-spec)")
+	}
+}
+
+// CheckPURL reports whether s is a syntactically valid package URL.
+func CheckPURL(s string) error {
+	u, err := packageurl.FromString(s)
+	if err != nil {
+		return err
+	}
+	if u.Name == "" {
+		return fmt.Errorf("missing name")
+	}
+	return nil
+}
+
+// ValidCPE reports whether s is a CPE 2.3 formatted string.
+func ValidCPE(s string) bool { return cpeRe.MatchString(s) }
+
+func checkAddress(s string) (msg, hint string) {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return "", ""
+	}
+	if _, err := netip.ParsePrefix(s); err == nil {
+		return "", ""
+	}
+	if _, err := net.ParseMAC(s); err == nil {
+		return "", ""
+	}
+	looksNumeric := strings.Trim(s, "0123456789./") == ""
+	if looksNumeric {
+		return fmt.Sprintf("invalid IP address or prefix %q", s), "each IPv4 octet runs from 0 to 255, e.g. 10.20.0.15 or 10.20.0.0/24"
+	}
+	if strings.Contains(s, ":") {
+		return fmt.Sprintf("invalid IPv6 or MAC address %q", s), ""
+	}
+	if len(s) > 253 || !hostRe.MatchString(s) {
+		return fmt.Sprintf("invalid address %q", s), "use an IP address, a CIDR prefix, a host name or a MAC address"
+	}
+	return "", ""
+}
+
+func checkDate(d Date) (msg, hint string) {
+	t, err := d.Time()
+	if err != nil {
+		return fmt.Sprintf("invalid date %q", string(d)), "write dates as YYYY-MM-DD, e.g. 2025-10-14"
+	}
+	if y := t.Year(); y < 1970 || y > 2100 {
+		return fmt.Sprintf("implausible date %q", string(d)), "years run from 1970 to 2100"
+	}
+	return "", ""
+}
+
+// suggestID proposes the closest id of the wanted kinds.
+func (v *validator) suggestID(id string, kinds ...idKind) string {
+	if len(v.ids) > maxSuggestCandidates {
+		return ""
+	}
+	var names []string
+	for name, k := range v.ids {
+		for _, want := range kinds {
+			if k == want {
+				names = append(names, name)
+			}
+		}
+	}
+	return didYouMean(id, names)
+}
+
+const maxSuggestCandidates = 20000
+
+// didYouMean returns `did you mean "x"?` for the candidate closest to word,
+// or "" when none is close enough to be a likely typo.
+func didYouMean(word string, candidates []string) string {
+	if s := Closest(word, candidates); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return ""
+}
+
+// Closest returns the candidate within a typo's distance of word (ties
+// broken alphabetically), or "".
+func Closest(word string, candidates []string) string {
+	sort.Strings(candidates)
+	best, bestD := "", 1<<30
+	limit := len(word)/3 + 1
+	if limit > 3 {
+		limit = 3
+	}
+	lw := strings.ToLower(word)
+	bestP := -1
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		d := levenshtein(lw, lc)
+		p := commonPrefix(lw, lc)
+		if d < bestD || (d == bestD && p > bestP) {
+			best, bestD, bestP = c, d, p
+		}
+	}
+	if bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func commonPrefix(a, b string) int {
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+func levenshtein(a, b string) int {
+	if a == b {
+		return 0
+	}
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
