@@ -214,24 +214,26 @@ func (g *gen) site(s, n int) {
 	// Access switches: one per 40 wired assets.
 	var access []string
 	nextAccess := func() string {
-		if len(access) == 0 || g.counts[p+"-wired"]%40 == 0 {
+		room := len(g.m.Assets)-start < n // the device itself is already added
+		if room && (len(access) == 0 || g.counts[p+"-wired"]%40 == 0) {
 			id := infra("acc", "switch", z("clinical"), "")
 			g.link(id, core, "ethernet", 0, false, false)
 			access = append(access, id)
 		}
 		g.counts[p+"-wired"]++
+		if len(access) == 0 {
+			return core
+		}
 		return access[len(access)-1]
 	}
 
-	left := n - (len(g.m.Assets) - start)
-	for left > 0 {
+	for len(g.m.Assets)-start < n {
 		m := g.pickMix()
 		zone := z(m.zone)
 		if m.zone == "home" {
 			zone = home
 		}
 		a := g.asset(p+"-"+m.prefix, m.kind, zone)
-		left--
 		if ps, ok := devices[m.kind]; ok {
 			g.dress(a, ps)
 		}

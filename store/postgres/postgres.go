@@ -1,0 +1,366 @@
+// Package postgres is Ward's store for a hub: several Ward servers, many
+// organisations, national scale. It keeps the same tables as the embedded
+// store, with row documents as JSONB.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/store/internal/rows"
+)
+
+// Store is a ward.Store on PostgreSQL.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ ward.Store = (*Store)(nil)
+
+// Open connects to the database named by a postgres:// URL and brings its
+// schema up to date.
+func Open(ctx context.Context, url string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres URL: %w", err)
+	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig connects with a parsed pool configuration.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to postgres at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+	}
+	s := &Store{pool: pool}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return s, nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error { s.pool.Close(); return nil }
+
+// migrations are applied in order, each once; never edit a released one,
+// append a new one.
+var migrations = []string{
+	`CREATE TABLE organisations (
+		id   TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		doc  JSONB NOT NULL,
+		updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+	);
+	CREATE TABLE zones (
+		org  TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq  INTEGER NOT NULL,
+		id   TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		doc  JSONB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE TABLE assets (
+		org     TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq     INTEGER NOT NULL,
+		id      TEXT NOT NULL,
+		kind    TEXT NOT NULL,
+		zone    TEXT NOT NULL,
+		exposed BOOLEAN NOT NULL,
+		doc     JSONB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE INDEX assets_org_seq ON assets (org, seq);
+	CREATE TABLE links (
+		org       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq       INTEGER NOT NULL,
+		from_id   TEXT NOT NULL,
+		to_id     TEXT NOT NULL,
+		protocol  TEXT NOT NULL,
+		encrypted BOOLEAN NOT NULL,
+		from_zone TEXT NOT NULL,
+		to_zone   TEXT NOT NULL,
+		from_kind TEXT NOT NULL,
+		to_kind   TEXT NOT NULL,
+		exposed   BOOLEAN NOT NULL,
+		doc       JSONB NOT NULL,
+		PRIMARY KEY (org, seq)
+	);
+	CREATE TABLE services (
+		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		id  TEXT NOT NULL,
+		doc JSONB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE TABLE controls (
+		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		id  TEXT NOT NULL,
+		doc JSONB NOT NULL,
+		PRIMARY KEY (org, id)
+	);`,
+}
+
+// migrationLock serialises migrations of several servers starting at once.
+const migrationLock = 0x77617264 // "ward"
+
+func (s *Store) migrate(ctx context.Context) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+			return err
+		}
+		var version int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version); err != nil {
+			return err
+		}
+		if version > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this Ward (%d): upgrade Ward", version, len(migrations))
+		}
+		for i := version; i < len(migrations); i++ {
+			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, i+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PutModels replaces the models of their organisations in one transaction.
+func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, m := range models {
+			if err := putModel(ctx, tx, m); err != nil {
+				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
+	org := m.Organisation.ID
+	if _, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org); err != nil {
+		return err
+	}
+	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, doc) VALUES ($1, $2, $3)`, org, m.Organisation.Name, string(doc)); err != nil {
+		return err
+	}
+	copyRows := func(table string, cols []string, n int, row func(i int) ([]any, error)) error {
+		if n == 0 {
+			return nil
+		}
+		var rowErr error
+		src := pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			r, err := row(i)
+			if err != nil {
+				rowErr = err
+			}
+			return r, err
+		})
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+			if rowErr != nil {
+				return rowErr
+			}
+			return fmt.Errorf("%s: %w", table, err)
+		}
+		return nil
+	}
+	if err := copyRows("zones", []string{"org", "seq", "id", "kind", "doc"}, len(m.Zones), func(i int) ([]any, error) {
+		z := &m.Zones[i]
+		doc, err := rows.Encode(z)
+		return []any{org, i, z.ID, string(z.Kind), string(doc)}, err
+	}); err != nil {
+		return err
+	}
+	if err := copyRows("assets", []string{"org", "seq", "id", "kind", "zone", "exposed", "doc"}, len(m.Assets), func(i int) ([]any, error) {
+		a := &m.Assets[i]
+		doc, err := rows.Encode(a)
+		return []any{org, i, a.ID, string(a.Kind), a.Zone, a.InternetExposed, string(doc)}, err
+	}); err != nil {
+		return err
+	}
+	ends := m.LinkEnds()
+	if err := copyRows("links", []string{"org", "seq", "from_id", "to_id", "protocol", "encrypted", "from_zone", "to_zone", "from_kind", "to_kind", "exposed", "doc"}, len(m.Links), func(i int) ([]any, error) {
+		l, e := &m.Links[i], ends[i]
+		doc, err := rows.Encode(l)
+		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, string(doc)}, err
+	}); err != nil {
+		return err
+	}
+	if err := copyRows("services", []string{"org", "seq", "id", "doc"}, len(m.Services), func(i int) ([]any, error) {
+		doc, err := rows.Encode(&m.Services[i])
+		return []any{org, i, m.Services[i].ID, string(doc)}, err
+	}); err != nil {
+		return err
+	}
+	return copyRows("controls", []string{"org", "seq", "id", "doc"}, len(m.Controls), func(i int) ([]any, error) {
+		doc, err := rows.Encode(&m.Controls[i])
+		return []any{org, i, m.Controls[i].ID, string(doc)}, err
+	})
+}
+
+// Model reads an organisation's whole model in one repeatable-read
+// transaction, so it is a consistent snapshot.
+func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
+	var m *ward.Model
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var doc []byte
+		err := tx.QueryRow(ctx, `SELECT doc FROM organisations WHERE id = $1`, org).Scan(&doc)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		var od rows.OrgDoc
+		if err := rows.Decode(doc, &od); err != nil {
+			return err
+		}
+		m = &ward.Model{Ward: od.Ward, Organisation: od.Organisation}
+		if m.Zones, err = collect[ward.Zone](ctx, tx, `SELECT doc FROM zones WHERE org = $1 ORDER BY seq`, org); err != nil {
+			return err
+		}
+		if m.Assets, err = collect[ward.Asset](ctx, tx, `SELECT doc FROM assets WHERE org = $1 ORDER BY seq`, org); err != nil {
+			return err
+		}
+		if m.Links, err = collect[ward.Link](ctx, tx, `SELECT doc FROM links WHERE org = $1 ORDER BY seq`, org); err != nil {
+			return err
+		}
+		if m.Services, err = collect[ward.Service](ctx, tx, `SELECT doc FROM services WHERE org = $1 ORDER BY seq`, org); err != nil {
+			return err
+		}
+		m.Controls, err = collect[ward.Control](ctx, tx, `SELECT doc FROM controls WHERE org = $1 ORDER BY seq`, org)
+		return err
+	})
+	return m, err
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rs, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	return rows.Collect[T](rs)
+}
+
+// Organisations lists the organisations by id.
+func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
+	docs, err := collect[rows.OrgDoc](ctx, s.pool, `SELECT doc FROM organisations ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ward.Organisation, len(docs))
+	for i, d := range docs {
+		out[i] = d.Organisation
+	}
+	return out, nil
+}
+
+func (s *Store) exists(ctx context.Context, org string) error {
+	var one int
+	err := s.pool.QueryRow(ctx, `SELECT 1 FROM organisations WHERE id = $1`, org).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+	}
+	return err
+}
+
+// where builds a WHERE clause with numbered placeholders.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	for range args {
+		w.args = append(w.args, nil)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
+	}
+	copy(w.args[len(w.args)-len(args):], args)
+	w.conds = append(w.conds, cond)
+}
+
+func (w *where) String() string { return strings.Join(w.conds, " AND ") }
+
+// Assets lists matching assets in model order.
+func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
+	if err := s.exists(ctx, org); err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("org = ?", org)
+	if f.Zone != "" {
+		w.add("zone = ?", f.Zone)
+	}
+	if f.Kind != "" {
+		w.add("kind = ?", string(f.Kind))
+	}
+	if f.Exposed {
+		w.add("exposed")
+	}
+	return collect[ward.Asset](ctx, s.pool, `SELECT doc FROM assets WHERE `+w.String()+` ORDER BY seq`, w.args...)
+}
+
+// Links lists matching links in model order.
+func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
+	if err := s.exists(ctx, org); err != nil {
+		return nil, err
+	}
+	var w where
+	w.add("org = ?", org)
+	if f.Zone != "" {
+		w.add("(from_zone = ? OR to_zone = ?)", f.Zone, f.Zone)
+	}
+	if f.Kind != "" {
+		w.add("(from_kind = ? OR to_kind = ?)", string(f.Kind), string(f.Kind))
+	}
+	if f.Exposed {
+		w.add("exposed")
+	}
+	if f.Protocol != "" {
+		w.add("protocol = ?", string(f.Protocol))
+	}
+	if f.Unencrypted {
+		w.add("NOT encrypted")
+	}
+	return collect[ward.Link](ctx, s.pool, `SELECT doc FROM links WHERE `+w.String()+` ORDER BY seq`, w.args...)
+}
+
+// DeleteOrganisation removes an organisation and all its rows.
+func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,356 @@
+// Package sqlite is Ward's embedded store: one SQLite file under the data
+// directory, in WAL mode, through a pure-Go driver (no cgo).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/store/internal/rows"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "ward.db"
+
+// Store is a ward.Store on SQLite.
+type Store struct {
+	db *sql.DB
+}
+
+var _ ward.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in the data directory dir and
+// brings its schema up to date.
+func Open(ctx context.Context, dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return OpenFile(ctx, filepath.Join(dir, FileName))
+}
+
+// OpenFile opens the store in one database file.
+func OpenFile(ctx context.Context, path string) (*Store, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// migrations are applied in order, each once; never edit a released one,
+// append a new one.
+var migrations = []string{
+	`CREATE TABLE organisations (
+		id   TEXT PRIMARY KEY,
+		name TEXT NOT NULL,
+		doc  BLOB NOT NULL,
+		updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+	);
+	CREATE TABLE zones (
+		org  TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq  INTEGER NOT NULL,
+		id   TEXT NOT NULL,
+		kind TEXT NOT NULL,
+		doc  BLOB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE TABLE assets (
+		org     TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq     INTEGER NOT NULL,
+		id      TEXT NOT NULL,
+		kind    TEXT NOT NULL,
+		zone    TEXT NOT NULL,
+		exposed INTEGER NOT NULL,
+		doc     BLOB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE INDEX assets_org_seq ON assets (org, seq);
+	CREATE TABLE links (
+		org       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq       INTEGER NOT NULL,
+		from_id   TEXT NOT NULL,
+		to_id     TEXT NOT NULL,
+		protocol  TEXT NOT NULL,
+		encrypted INTEGER NOT NULL,
+		from_zone TEXT NOT NULL,
+		to_zone   TEXT NOT NULL,
+		from_kind TEXT NOT NULL,
+		to_kind   TEXT NOT NULL,
+		exposed   INTEGER NOT NULL,
+		doc       BLOB NOT NULL,
+		PRIMARY KEY (org, seq)
+	);
+	CREATE TABLE services (
+		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		id  TEXT NOT NULL,
+		doc BLOB NOT NULL,
+		PRIMARY KEY (org, id)
+	);
+	CREATE TABLE controls (
+		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq INTEGER NOT NULL,
+		id  TEXT NOT NULL,
+		doc BLOB NOT NULL,
+		PRIMARY KEY (org, id)
+	);`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var version int
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this Ward (%d): upgrade Ward", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// PutModels replaces the models of their organisations in one transaction.
+func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, m := range models {
+		if err := putModel(ctx, tx, m); err != nil {
+			return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func putModel(ctx context.Context, tx *sql.Tx, m *ward.Model) error {
+	org := m.Organisation.ID
+	if _, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org); err != nil {
+		return err
+	}
+	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, name, doc) VALUES (?, ?, ?)`, org, m.Organisation.Name, doc); err != nil {
+		return err
+	}
+	insert := func(query string, n int, args func(i int) ([]any, error)) error {
+		if n == 0 {
+			return nil
+		}
+		st, err := tx.PrepareContext(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for i := range n {
+			a, err := args(i)
+			if err != nil {
+				return err
+			}
+			if _, err := st.ExecContext(ctx, a...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := insert(`INSERT INTO zones (org, seq, id, kind, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Zones), func(i int) ([]any, error) {
+		z := &m.Zones[i]
+		doc, err := rows.Encode(z)
+		return []any{org, i, z.ID, string(z.Kind), doc}, err
+	}); err != nil {
+		return fmt.Errorf("zones: %w", err)
+	}
+	if err := insert(`INSERT INTO assets (org, seq, id, kind, zone, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`, len(m.Assets), func(i int) ([]any, error) {
+		a := &m.Assets[i]
+		doc, err := rows.Encode(a)
+		return []any{org, i, a.ID, string(a.Kind), a.Zone, a.InternetExposed, doc}, err
+	}); err != nil {
+		return fmt.Errorf("assets: %w", err)
+	}
+	ends := m.LinkEnds()
+	if err := insert(`INSERT INTO links (org, seq, from_id, to_id, protocol, encrypted, from_zone, to_zone, from_kind, to_kind, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(m.Links), func(i int) ([]any, error) {
+		l, e := &m.Links[i], ends[i]
+		doc, err := rows.Encode(l)
+		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, doc}, err
+	}); err != nil {
+		return fmt.Errorf("links: %w", err)
+	}
+	if err := insert(`INSERT INTO services (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Services), func(i int) ([]any, error) {
+		doc, err := rows.Encode(&m.Services[i])
+		return []any{org, i, m.Services[i].ID, doc}, err
+	}); err != nil {
+		return fmt.Errorf("services: %w", err)
+	}
+	if err := insert(`INSERT INTO controls (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Controls), func(i int) ([]any, error) {
+		doc, err := rows.Encode(&m.Controls[i])
+		return []any{org, i, m.Controls[i].ID, doc}, err
+	}); err != nil {
+		return fmt.Errorf("controls: %w", err)
+	}
+	return nil
+}
+
+// Model reads an organisation's whole model in one read transaction, so it
+// is a consistent snapshot.
+func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var doc []byte
+	err = tx.QueryRowContext(ctx, `SELECT doc FROM organisations WHERE id = ?`, org).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var od rows.OrgDoc
+	if err := rows.Decode(doc, &od); err != nil {
+		return nil, err
+	}
+	m := &ward.Model{Ward: od.Ward, Organisation: od.Organisation}
+	if m.Zones, err = collect[ward.Zone](ctx, tx, `SELECT doc FROM zones WHERE org = ? ORDER BY seq`, org); err != nil {
+		return nil, err
+	}
+	if m.Assets, err = collect[ward.Asset](ctx, tx, `SELECT doc FROM assets WHERE org = ? ORDER BY seq`, org); err != nil {
+		return nil, err
+	}
+	if m.Links, err = collect[ward.Link](ctx, tx, `SELECT doc FROM links WHERE org = ? ORDER BY seq`, org); err != nil {
+		return nil, err
+	}
+	if m.Services, err = collect[ward.Service](ctx, tx, `SELECT doc FROM services WHERE org = ? ORDER BY seq`, org); err != nil {
+		return nil, err
+	}
+	if m.Controls, err = collect[ward.Control](ctx, tx, `SELECT doc FROM controls WHERE org = ? ORDER BY seq`, org); err != nil {
+		return nil, err
+	}
+	return m, tx.Commit()
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rs, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	return rows.Collect[T](rs)
+}
+
+// Organisations lists the organisations by id.
+func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
+	docs, err := collect[rows.OrgDoc](ctx, s.db, `SELECT doc FROM organisations ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ward.Organisation, len(docs))
+	for i, d := range docs {
+		out[i] = d.Organisation
+	}
+	return out, nil
+}
+
+func (s *Store) exists(ctx context.Context, org string) error {
+	var one int
+	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM organisations WHERE id = ?`, org).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+	}
+	return err
+}
+
+// Assets lists matching assets in model order.
+func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
+	if err := s.exists(ctx, org); err != nil {
+		return nil, err
+	}
+	where, args := []string{"org = ?"}, []any{org}
+	if f.Zone != "" {
+		where, args = append(where, "zone = ?"), append(args, f.Zone)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
+	}
+	if f.Exposed {
+		where = append(where, "exposed = 1")
+	}
+	return collect[ward.Asset](ctx, s.db, `SELECT doc FROM assets WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
+}
+
+// Links lists matching links in model order.
+func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
+	if err := s.exists(ctx, org); err != nil {
+		return nil, err
+	}
+	where, args := []string{"org = ?"}, []any{org}
+	if f.Zone != "" {
+		where, args = append(where, "(from_zone = ? OR to_zone = ?)"), append(args, f.Zone, f.Zone)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "(from_kind = ? OR to_kind = ?)"), append(args, string(f.Kind), string(f.Kind))
+	}
+	if f.Exposed {
+		where = append(where, "exposed = 1")
+	}
+	if f.Protocol != "" {
+		where, args = append(where, "protocol = ?"), append(args, string(f.Protocol))
+	}
+	if f.Unencrypted {
+		where = append(where, "encrypted = 0")
+	}
+	return collect[ward.Link](ctx, s.db, `SELECT doc FROM links WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
+}
+
+// DeleteOrganisation removes an organisation and all its rows.
+func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+	}
+	return nil
+}
