@@ -12,7 +12,7 @@ import (
 // OrgDoc is what the organisations table keeps of a model besides its
 // tables: the format version and the organisation itself.
 type OrgDoc struct {
-	Ward         int                `json:"ward"`
+	Ward         int               `json:"ward"`
 	Organisation ward.Organisation `json:"organisation"`
 }
 
