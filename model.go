@@ -151,7 +151,8 @@ type Summary struct {
 	InternetExposed int    `json:"internet_exposed"`
 	MedicalDevices  int    `json:"medical_devices"`
 	EndOfSupport    int    `json:"end_of_support"`
-	Unencrypted     int    `json:"unencrypted_links"`
+	// Unencrypted counts links without encryption, cabling aside.
+	Unencrypted int `json:"unencrypted_links"`
 }
 
 // Summarise counts the model's contents. EndOfSupport counts assets whose
@@ -178,7 +179,7 @@ func (m *Model) Summarise(today string) Summary {
 		}
 	}
 	for i := range m.Links {
-		if !m.Links[i].Encrypted {
+		if l := &m.Links[i]; !l.Encrypted && l.Protocol != "ethernet" {
 			s.Unencrypted++
 		}
 	}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+)
+
+func assetsCmd(o *options) *cobra.Command {
+	var org string
+	var f ward.AssetFilter
+	var kind string
+	c := &cobra.Command{
+		Use:   "assets",
+		Short: "List an organisation's assets",
+		Example: `  ward assets --exposed
+  ward assets --zone medical-devices --kind infusion-pump --format json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			f.Kind = ward.AssetKind(kind)
+			if err := checkKind(f.Kind); err != nil {
+				return err
+			}
+			ctx := c.Context()
+			s, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			id, err := resolveOrg(ctx, s, org)
+			if err != nil {
+				return err
+			}
+			as, err := s.Assets(ctx, id, f)
+			if err != nil {
+				return notFound(err)
+			}
+			if o.format == "json" {
+				if as == nil {
+					as = []ward.Asset{}
+				}
+				return writeJSON(o.stdout, map[string]any{"organisation": id, "assets": as})
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tKIND\tZONE\tEXPOSED\tPRODUCT\tEND OF SUPPORT")
+			for _, a := range as {
+				exposed := ""
+				if a.InternetExposed {
+					exposed = "yes"
+				}
+				product := strings.TrimSpace(strings.Join([]string{a.Vendor, a.Product, a.Version}, " "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, a.Zone, exposed, product, a.EndOfSupport)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "%d asset(s)\n", len(as))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringVar(&f.Zone, "zone", "", "only assets in this zone")
+	c.Flags().StringVar(&kind, "kind", "", "only assets of this kind (see 'ward kinds')")
+	c.Flags().BoolVar(&f.Exposed, "exposed", false, "only assets reachable from the Internet")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func checkKind(k ward.AssetKind) error {
+	if k == "" {
+		return nil
+	}
+	if _, ok := ward.LookupKind(k); ok {
+		return nil
+	}
+	hint := ""
+	if s := ward.Closest(string(k), k.Enum()); s != "" {
+		hint = fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return usageError{fmt.Errorf("--kind: unknown asset kind %q%s; 'ward kinds' lists them", k, hint)}
+}
+
+func linksCmd(o *options) *cobra.Command {
+	var org, kind, proto string
+	var f ward.LinkFilter
+	c := &cobra.Command{
+		Use:   "links",
+		Short: "List an organisation's links",
+		Long:  "List links. --zone, --kind and --exposed match when either end of a link does.",
+		Example: `  ward links --zone medical-devices --unencrypted
+  ward links --protocol hl7v2 --format json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			f.Kind, f.Protocol = ward.AssetKind(kind), ward.Protocol(proto)
+			if err := checkKind(f.Kind); err != nil {
+				return err
+			}
+			if proto != "" && !contains(f.Protocol.Enum(), proto) {
+				return usageError{fmt.Errorf("--protocol: unknown protocol %q; one of %s", proto, strings.Join(f.Protocol.Enum(), ", "))}
+			}
+			ctx := c.Context()
+			s, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			id, err := resolveOrg(ctx, s, org)
+			if err != nil {
+				return err
+			}
+			ls, err := s.Links(ctx, id, f)
+			if err != nil {
+				return notFound(err)
+			}
+			if o.format == "json" {
+				if ls == nil {
+					ls = []ward.Link{}
+				}
+				return writeJSON(o.stdout, map[string]any{"organisation": id, "links": ls})
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "FROM\tTO\tPROTOCOL\tPORT\tENCRYPTED\tAUTHENTICATED\tDATA")
+			for _, l := range ls {
+				port := ""
+				if l.Port > 0 {
+					port = fmt.Sprint(l.Port)
+				}
+				data := make([]string, len(l.Data))
+				for i, d := range l.Data {
+					data[i] = string(d)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.From, l.To, l.Protocol, port, yesNo(l.Encrypted), yesNo(l.Authenticated), strings.Join(data, ","))
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "%d link(s)\n", len(ls))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringVar(&f.Zone, "zone", "", "only links with an end in this zone")
+	c.Flags().StringVar(&kind, "kind", "", "only links with an end of this asset kind")
+	c.Flags().BoolVar(&f.Exposed, "exposed", false, "only links with an end reachable from the Internet")
+	c.Flags().StringVar(&proto, "protocol", "", "only links of this protocol")
+	c.Flags().BoolVar(&f.Unencrypted, "unencrypted", false, "only links without encryption")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func orgsCmd(o *options) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "orgs",
+		Short: "List the organisations in the store",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			s, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			orgs, err := s.Organisations(ctx)
+			if err != nil {
+				return err
+			}
+			if o.format == "json" {
+				if orgs == nil {
+					orgs = []ward.Organisation{}
+				}
+				return writeJSON(o.stdout, map[string]any{"organisations": orgs})
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tKIND\tCOUNTRY")
+			for _, g := range orgs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.ID, g.Name, g.Kind, g.Country)
+			}
+			return tw.Flush()
+		},
+	}
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func summaryCmd(o *options) *cobra.Command {
+	var org string
+	c := &cobra.Command{
+		Use:   "summary",
+		Short: "Summarise an organisation's model",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			s, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			id, err := resolveOrg(ctx, s, org)
+			if err != nil {
+				return err
+			}
+			m, err := s.Model(ctx, id)
+			if err != nil {
+				return notFound(err)
+			}
+			return o.printSummary(m)
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func (o *options) printSummary(m *ward.Model) error {
+	s := m.Summarise(today())
+	if o.format == "json" {
+		return writeJSON(o.stdout, s)
+	}
+	w := o.stdout
+	fmt.Fprintf(w, "%s (%s)\n", s.Name, s.Organisation)
+	fmt.Fprintf(w, "  %d assets, %d of them medical devices, in %d zones\n", s.Assets, s.MedicalDevices, s.Zones)
+	fmt.Fprintf(w, "  %d links, %d without encryption\n", s.Links, s.Unencrypted)
+	fmt.Fprintf(w, "  %d clinical services\n", s.Services)
+	fmt.Fprintf(w, "  %d assets reachable from the Internet\n", s.InternetExposed)
+	fmt.Fprintf(w, "  %d assets past their end of support\n", s.EndOfSupport)
+	fmt.Fprintln(w, "Next: 'ward assets --exposed', 'ward links --unencrypted', 'ward export'.")
+	return nil
+}
+
+func kindsCmd(o *options) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "kinds",
+		Short: "List the asset kinds of Ward's eHealth taxonomy",
+		Args:  args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			kinds := ward.Kinds()
+			if o.format == "json" {
+				return writeJSON(o.stdout, map[string]any{"kinds": kinds})
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "KIND\tCATEGORY\tNAME")
+			for _, k := range kinds {
+				fmt.Fprintf(tw, "%s\t%s\t%s\n", k.ID, k.Category, k.Name)
+			}
+			return tw.Flush()
+		},
+	}
+	addFormat(c, o, "text", "json")
+	return c
+}

@@ -1,0 +1,244 @@
+// Command ward is Ward's command line: cyber-risk and resilience for smart
+// hospitals. This file wires commands to the packages that do the work.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/store/postgres"
+	"github.com/wardhealth/ward/store/sqlite"
+)
+
+// Exit codes, documented in docs/cli.md.
+const (
+	exitOK      = 0 // success
+	exitInvalid = 1 // the input is invalid: a model with errors, an import refused
+	exitUsage   = 2 // the command line is wrong
+	exitFailure = 3 // Ward could not do its work: store, file system, network
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+type usageError struct{ error }
+type invalidError struct{ error }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ue usageError
+	var ie invalidError
+	switch {
+	case errors.As(err, &ie):
+		if ie.error != nil {
+			fmt.Fprintln(stderr, "ward:", ie.error)
+		}
+		return exitInvalid
+	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown shorthand flag"):
+		fmt.Fprintln(stderr, "ward:", err)
+		fmt.Fprintln(stderr, "Run 'ward --help' for usage.")
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "ward:", err)
+		return exitFailure
+	}
+}
+
+// options are the flags every command shares.
+type options struct {
+	stdout, stderr io.Writer
+	data           string
+	db             string
+	format         string
+	maxSize        int64
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	o := &options{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "ward",
+		Short: "Cyber-risk and resilience for smart hospitals and eHealth services",
+		Long: `Ward keeps a model of a hospital — its assets, links, zones and clinical
+services — and tells what can hurt patients and what to fix first.
+
+Start with the demo hospital:
+  ward demo                  load St. Example General and show a summary
+  ward assets --exposed      what the Internet can reach
+  ward demo --write DIR      write the demo model out to read and edit
+
+The embedded store lives in --data (default: $WARD_DATA, else
+$XDG_DATA_HOME/ward or ~/.local/share/ward); --db postgres://... uses
+PostgreSQL instead (default: $WARD_DB).`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&o.data, "data", "", "data directory of the embedded store")
+	pf.StringVar(&o.db, "db", "", "PostgreSQL URL (postgres://...) to use instead of the embedded store")
+	pf.Int64Var(&o.maxSize, "max-size", modelfile.DefaultLimits.MaxBytes>>20, "largest model file accepted, in MiB")
+	root.AddCommand(
+		validateCmd(o), importCmd(o), exportCmd(o), assetsCmd(o), linksCmd(o),
+		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
+	)
+	return root
+}
+
+// addFormat adds --format with the allowed values, the first the default.
+func addFormat(c *cobra.Command, o *options, values ...string) {
+	c.Flags().StringVar(&o.format, "format", values[0], "output format: "+strings.Join(values, "|"))
+	prev := c.PreRunE
+	c.PreRunE = func(c *cobra.Command, args []string) error {
+		ok := false
+		for _, v := range values {
+			ok = ok || o.format == v
+		}
+		if !ok {
+			return usageError{fmt.Errorf("--format %q: use %s", o.format, strings.Join(values, " or "))}
+		}
+		if prev != nil {
+			return prev(c, args)
+		}
+		return nil
+	}
+}
+
+// args wraps a cobra argument check so its failure is a usage error.
+func args(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, a []string) error {
+		if err := check(c, a); err != nil {
+			return usageError{err}
+		}
+		return nil
+	}
+}
+
+func (o *options) limits() modelfile.Limits {
+	lim := modelfile.DefaultLimits
+	if o.maxSize > 0 {
+		lim.MaxBytes = o.maxSize << 20
+	}
+	return lim
+}
+
+// openStore opens PostgreSQL when --db or WARD_DB names it, else the
+// embedded store in the data directory.
+func (o *options) openStore(ctx context.Context) (ward.Store, error) {
+	db := o.db
+	if db == "" {
+		db = os.Getenv("WARD_DB")
+	}
+	if db != "" {
+		if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+			return nil, usageError{fmt.Errorf("--db must be a postgres:// URL")}
+		}
+		return postgres.Open(ctx, db)
+	}
+	dir, err := o.dataDir()
+	if err != nil {
+		return nil, err
+	}
+	return sqlite.Open(ctx, dir)
+}
+
+func (o *options) dataDir() (string, error) {
+	switch {
+	case o.data != "":
+		return o.data, nil
+	case os.Getenv("WARD_DATA") != "":
+		return os.Getenv("WARD_DATA"), nil
+	case os.Getenv("XDG_DATA_HOME") != "":
+		return filepath.Join(os.Getenv("XDG_DATA_HOME"), "ward"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no data directory: set --data or WARD_DATA (%w)", err)
+	}
+	return filepath.Join(home, ".local", "share", "ward"), nil
+}
+
+// resolveOrg picks the organisation a command works on: the one named, or
+// the only one in the store.
+func resolveOrg(ctx context.Context, s ward.Store, org string) (string, error) {
+	if org != "" {
+		return org, nil
+	}
+	orgs, err := s.Organisations(ctx)
+	if err != nil {
+		return "", err
+	}
+	switch len(orgs) {
+	case 0:
+		return "", invalidError{errors.New("the store holds no organisation yet: run 'ward import FILE' or 'ward demo'")}
+	case 1:
+		return orgs[0].ID, nil
+	}
+	ids := make([]string, len(orgs))
+	for i, o := range orgs {
+		ids[i] = o.ID
+	}
+	return "", usageError{fmt.Errorf("the store holds %d organisations; choose one with --org (%s)", len(orgs), strings.Join(ids, ", "))}
+}
+
+// notFound turns a missing organisation into an input error.
+func notFound(err error) error {
+	if errors.Is(err, ward.ErrNotFound) {
+		return invalidError{err}
+	}
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// progress reports steps of long work on stderr when a person watches it.
+type progress struct {
+	w     io.Writer
+	on    bool
+	start time.Time
+}
+
+func (o *options) progress() *progress {
+	on := false
+	if f, ok := o.stderr.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progress{w: o.stderr, on: on, start: time.Now()}
+}
+
+func (p *progress) step(format string, a ...any) {
+	if p.on {
+		fmt.Fprintf(p.w, "[%5.1fs] %s\n", time.Since(p.start).Seconds(), fmt.Sprintf(format, a...))
+	}
+}

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/synth"
+)
+
+// fileResult is what validate and import say of one file.
+type fileResult struct {
+	File    string            `json:"file"`
+	Valid   bool              `json:"valid"`
+	Errors  []modelfile.Error `json:"errors,omitempty"`
+	Summary *ward.Summary     `json:"summary,omitempty"`
+	model   *ward.Model
+}
+
+func today() string { return time.Now().UTC().Format(time.DateOnly) }
+
+// loadFiles reads and validates every file; I/O errors count as problems
+// of that file.
+func (o *options) loadFiles(paths []string) []fileResult {
+	p := o.progress()
+	out := make([]fileResult, len(paths))
+	for i, path := range paths {
+		p.step("reading %s", path)
+		r := fileResult{File: path}
+		m, err := modelfile.Load(path, o.limits())
+		switch es, ok := modelfile.AsErrors(err); {
+		case err == nil:
+			r.Valid, r.model = true, m
+			s := m.Summarise(today())
+			r.Summary = &s
+		case ok:
+			r.Errors = es
+		default:
+			r.Errors = []modelfile.Error{{File: path, Message: plainIOError(err)}}
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func plainIOError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func (o *options) printResults(verb string, results []fileResult) error {
+	if o.format == "json" {
+		return writeJSON(o.stdout, map[string]any{"files": results})
+	}
+	for _, r := range results {
+		if r.Valid {
+			s := r.Summary
+			fmt.Fprintf(o.stdout, "%s: %s %s: %d assets, %d links, %d zones, %d services\n", r.File, verb, s.Organisation, s.Assets, s.Links, s.Zones, s.Services)
+			continue
+		}
+		for _, e := range r.Errors {
+			fmt.Fprintln(o.stdout, e.Error())
+		}
+		fmt.Fprintf(o.stdout, "%s: %d problem(s)\n", r.File, len(r.Errors))
+	}
+	return nil
+}
+
+func countInvalid(results []fileResult) int {
+	n := 0
+	for _, r := range results {
+		if !r.Valid {
+			n++
+		}
+	}
+	return n
+}
+
+func validateCmd(o *options) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check model files without storing them",
+		Long: `Check hospital model files (YAML or JSON) and report every problem with
+file:line:column, the field and a hint. Nothing is stored.
+
+Exit code 0 when every file is valid, 1 when any is not.`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, paths []string) error {
+			results := o.loadFiles(paths)
+			if err := o.printResults("valid", results); err != nil {
+				return err
+			}
+			if n := countInvalid(results); n > 0 {
+				return invalidError{}
+			}
+			return nil
+		},
+	}
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func importCmd(o *options) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Store model files, replacing their organisations' models",
+		Long: `Validate model files and store them, each in place of its organisation's
+current model. The import is atomic: if any file has a problem, nothing is
+stored and every problem is reported.`,
+		Args: args(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, paths []string) error {
+			results := o.loadFiles(paths)
+			if countInvalid(results) > 0 {
+				if err := o.printResults("valid", results); err != nil {
+					return err
+				}
+				return invalidError{errors.New("nothing imported")}
+			}
+			seen := map[string]string{}
+			models := make([]*ward.Model, len(results))
+			for i, r := range results {
+				id := r.model.Organisation.ID
+				if prev, dup := seen[id]; dup {
+					return invalidError{fmt.Errorf("%s and %s both describe organisation %q; nothing imported", prev, r.File, id)}
+				}
+				seen[id] = r.File
+				models[i] = r.model
+			}
+			if err := o.store(c.Context(), models); err != nil {
+				return err
+			}
+			return o.printResults("imported", results)
+		},
+	}
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func (o *options) store(ctx context.Context, models []*ward.Model) error {
+	p := o.progress()
+	s, err := o.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p.step("storing %d model(s)", len(models))
+	if err := s.PutModels(ctx, models); err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	p.step("stored")
+	return nil
+}
+
+func exportCmd(o *options) *cobra.Command {
+	var org, output string
+	c := &cobra.Command{
+		Use:   "export",
+		Short: "Write an organisation's stored model as a model file",
+		Long: `Write an organisation's model from the store as a model file, to stdout
+or --output. Importing the export gives back the same model.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			ctx := c.Context()
+			s, err := o.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			id, err := resolveOrg(ctx, s, org)
+			if err != nil {
+				return err
+			}
+			m, err := s.Model(ctx, id)
+			if err != nil {
+				return notFound(err)
+			}
+			return o.writeModel(m, output)
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	addFormat(c, o, "yaml", "json")
+	return c
+}
+
+// writeModel writes a model file to path, or stdout when path is empty. A
+// file is written whole or not at all.
+func (o *options) writeModel(m *ward.Model, path string) error {
+	var buf bytes.Buffer
+	if err := modelfile.Write(&buf, m, modelfile.Format(o.format)); err != nil {
+		return err
+	}
+	if path == "" {
+		_, err := o.stdout.Write(buf.Bytes())
+		return err
+	}
+	return writeFileAtomic(path, buf.Bytes())
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ward-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func demoCmd(o *options) *cobra.Command {
+	var write string
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Load the built-in demo hospital, St. Example General",
+		Long: `Load St. Example General, a 400-bed hospital with the weaknesses real
+hospitals have, into the store and show a summary. With --write DIR, write
+its model file into DIR instead, to read and edit.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if write != "" {
+				if err := os.MkdirAll(write, 0o755); err != nil {
+					return err
+				}
+				path := filepath.Join(write, demo.FileName)
+				if err := writeFileAtomic(path, demo.File); err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]string{"written": path})
+				}
+				fmt.Fprintf(o.stdout, "wrote %s\n", path)
+				return nil
+			}
+			m, err := demo.Model()
+			if err != nil {
+				return fmt.Errorf("demo model: %w", err)
+			}
+			if err := o.store(c.Context(), []*ward.Model{m}); err != nil {
+				return err
+			}
+			return o.printSummary(m)
+		},
+	}
+	c.Flags().StringVar(&write, "write", "", "write the demo model file into this directory instead of loading it")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func genCmd(o *options) *cobra.Command {
+	var n int
+	var seed uint64
+	var output string
+	c := &cobra.Command{
+		Use:   "gen",
+		Short: "Generate a synthetic hospital model",
+		Long: fmt.Sprintf(`Generate a synthetic but realistic hospital model with --assets assets,
+the same for the same --seed. Up to %d assets make one hospital; more make a
+group of hospitals sharing a data centre. For benchmarks and tests.`, synth.SiteSize),
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			m, err := synth.Generate(synth.Options{Assets: n, Seed: seed})
+			if err != nil {
+				return usageError{err}
+			}
+			return o.writeModel(m, output)
+		},
+	}
+	c.Flags().IntVar(&n, "assets", 1000, "number of assets")
+	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	addFormat(c, o, "yaml", "json")
+	return c
+}
+
+func schemaCmd(o *options) *cobra.Command {
+	var output string
+	c := &cobra.Command{
+		Use:   "schema",
+		Short: "Print the JSON Schema of model files, for editors",
+		Long: `Print a JSON Schema (draft 2020-12) of Ward model files. Point your editor's
+YAML or JSON language server at it for completion and checks as you type;
+'ward validate' remains the full check.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			s, err := modelfile.Schema()
+			if err != nil {
+				return err
+			}
+			s = append(s, '\n')
+			if output != "" {
+				return writeFileAtomic(output, s)
+			}
+			_, err = o.stdout.Write(s)
+			return err
+		},
+	}
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	return c
+}
+
