@@ -80,6 +80,13 @@ func (k idKind) String() string {
 	return [...]string{"", "zone", "asset", "service"}[k]
 }
 
+func (k idKind) withArticle() string {
+	if k == idAsset {
+		return "an asset"
+	}
+	return "a " + k.String()
+}
+
 type validator struct {
 	m        *Model
 	errs     []FieldError
@@ -205,7 +212,7 @@ func (v *validator) declare() {
 			return
 		}
 		if prev, dup := v.ids[id]; dup {
-			v.add(p, fmt.Sprintf("duplicate id %q", id), fmt.Sprintf("already used by a %s; zones, assets and services share one namespace", prev))
+			v.add(p, fmt.Sprintf("duplicate id %q", id), fmt.Sprintf("already the id of %s; zones, assets and services share one namespace", prev.withArticle()))
 			return
 		}
 		v.ids[id] = k
@@ -414,7 +421,7 @@ func (v *validator) ref(p loc, id, what string, want idKind) {
 		return
 	}
 	if ok {
-		v.add(p, fmt.Sprintf("%q is a %s, not a %s", id, k, what), "")
+		v.add(p, fmt.Sprintf("%q is %s, not a %s", id, k.withArticle(), what), "")
 		return
 	}
 	v.add(p, fmt.Sprintf("unknown %s %q", what, id), v.suggestID(id, want))

@@ -154,6 +154,9 @@ func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
 	default:
 		root, perr = parseYAML(data)
 	}
+	if perr == nil {
+		perr = checkDepth(root, lim.MaxDepth)
+	}
 	if perr != nil {
 		perr.File = name
 		return nil, Errors{*perr}
@@ -238,4 +241,28 @@ func sizeString(n int64) string {
 		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d-byte", n)
+}
+
+// checkDepth refuses a tree nested deeper than max, before anything walks
+// it recursively. Aliases are not followed: the decoder bounds those.
+func checkDepth(root *yaml.Node, max int) *Error {
+	var deepest *yaml.Node
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if deepest != nil {
+			return
+		}
+		if depth > max {
+			deepest = n
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(root, 0)
+	if deepest != nil {
+		return &Error{Line: deepest.Line, Column: deepest.Column, Message: fmt.Sprintf("nesting deeper than %d levels", max), Hint: "a model needs no more than a few levels"}
+	}
+	return nil
 }

@@ -112,16 +112,13 @@ PostgreSQL instead (default: $WARD_DB).`,
 
 // addFormat adds --format with the allowed values, the first the default.
 func addFormat(c *cobra.Command, o *options, values ...string) {
-	c.Flags().StringVar(&o.format, "format", values[0], "output format: "+strings.Join(values, "|"))
+	format := c.Flags().String("format", values[0], "output format: "+strings.Join(values, "|"))
 	prev := c.PreRunE
 	c.PreRunE = func(c *cobra.Command, args []string) error {
-		ok := false
-		for _, v := range values {
-			ok = ok || o.format == v
+		if !contains(values, *format) {
+			return usageError{fmt.Errorf("--format %q: use %s", *format, strings.Join(values, " or "))}
 		}
-		if !ok {
-			return usageError{fmt.Errorf("--format %q: use %s", o.format, strings.Join(values, " or "))}
-		}
+		o.format = *format
 		if prev != nil {
 			return prev(c, args)
 		}
