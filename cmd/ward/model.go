@@ -317,4 +317,3 @@ YAML or JSON language server at it for completion and checks as you type;
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	return c
 }
-

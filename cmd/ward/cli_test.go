@@ -1,0 +1,308 @@
+package main_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// These tests drive the built binary as a user would: real files, a real
+// data directory, output and exit codes checked.
+
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ward-cli")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "ward")
+	out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		// Without the race detector when the toolchain cannot provide it.
+		if out2, err2 := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err2 != nil {
+			fmt.Fprintf(os.Stderr, "build ward: %v\n%s\n%s", err2, out, out2)
+			os.Exit(1)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// ward runs the binary with a data directory of the test's own.
+func ward(t *testing.T, data string, args ...string) result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{so.String(), se.String(), code}
+}
+
+func expect(t *testing.T, r result, code int, contains ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", r.code, code, r.stdout, r.stderr)
+	}
+	for _, c := range contains {
+		if !strings.Contains(r.stdout+r.stderr, c) {
+			t.Fatalf("output lacks %q\nstdout: %s\nstderr: %s", c, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestDemoLoadsAndSummarises(t *testing.T) {
+	data := t.TempDir()
+	r := ward(t, data, "demo")
+	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "3 assets reachable from the Internet")
+	r = ward(t, data, "summary", "--format", "json")
+	expect(t, r, 0)
+	var s struct {
+		Organisation string `json:"organisation"`
+		Assets       int    `json:"assets"`
+		Services     int    `json:"services"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &s); err != nil || s.Organisation != "st-example" || s.Assets != 132 || s.Services != 10 {
+		t.Fatalf("summary json %q: %+v %v", r.stdout, s, err)
+	}
+}
+
+func TestValidateShowsPositionsAndHints(t *testing.T) {
+	dir := t.TempDir()
+	expect(t, ward(t, dir, "demo", "--write", dir), 0, "st-example-general.yaml")
+	path := filepath.Join(dir, "st-example-general.yaml")
+	expect(t, ward(t, dir, "validate", path), 0, "valid st-example: 132 assets")
+
+	text, _ := os.ReadFile(path)
+	lines := strings.Split(string(text), "\n")
+	bad := -1
+	for i, l := range lines {
+		if l == "    zone: clinical" && bad < 0 {
+			lines[i], bad = "    zone: clinicl", i
+		}
+	}
+	broken := filepath.Join(dir, "hospital.yaml")
+	os.WriteFile(broken, []byte(strings.Join(lines, "\n")), 0o644)
+	r := ward(t, dir, "validate", broken)
+	want := fmt.Sprintf(`hospital.yaml:%d:11: assets[`, bad+1)
+	expect(t, r, 1, want, `.zone: unknown zone "clinicl" (did you mean "clinical"?)`, "1 problem(s)")
+
+	r = ward(t, dir, "validate", "--format", "json", broken, path)
+	expect(t, r, 1)
+	var out struct {
+		Files []struct {
+			File   string `json:"file"`
+			Valid  bool   `json:"valid"`
+			Errors []struct {
+				Line   int    `json:"line"`
+				Column int    `json:"column"`
+				Field  string `json:"field"`
+				Hint   string `json:"hint"`
+			} `json:"errors"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Files) != 2 || out.Files[0].Valid || !out.Files[1].Valid || out.Files[0].Errors[0].Line != bad+1 || out.Files[0].Errors[0].Hint != `did you mean "clinical"?` {
+		t.Fatalf("json: %+v", out)
+	}
+	expect(t, ward(t, dir, "validate", filepath.Join(dir, "missing.yaml")), 1, "missing.yaml: open: no such file or directory")
+}
+
+func TestImportIsAtomic(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	expect(t, ward(t, data, "gen", "--assets", "80", "--seed", "2", "-o", good), 0)
+	bad := filepath.Join(dir, "bad.yaml")
+	expect(t, ward(t, data, "gen", "--assets", "80", "--seed", "3", "-o", bad), 0)
+	text, _ := os.ReadFile(bad)
+	os.WriteFile(bad, bytes.Replace(text, []byte("protocol: hl7v2"), []byte("protocol: hl7v3"), 1), 0o644)
+
+	r := ward(t, data, "import", good, bad)
+	expect(t, r, 1, `bad.yaml:`, `protocol: invalid value "hl7v3" (did you mean "hl7v2"?)`, "nothing imported")
+	r = ward(t, data, "orgs", "--format", "json")
+	expect(t, r, 0, `"organisations": []`)
+
+	// The same organisation twice is refused too.
+	expect(t, ward(t, data, "import", good, good), 1, "both describe organisation")
+	expect(t, ward(t, data, "import", good), 0, "imported synthetic-2: 80 assets")
+}
+
+// Import of an export gives the same model, whatever the format.
+func TestExportImportRoundTrip(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	for _, format := range []string{"yaml", "json"} {
+		first := filepath.Join(dir, "first."+format)
+		expect(t, ward(t, data, "export", "--format", format, "-o", first), 0)
+		other := t.TempDir()
+		expect(t, ward(t, other, "import", first), 0, "imported st-example: 132 assets, 330 links")
+		second := ward(t, other, "export", "--format", format)
+		expect(t, second, 0)
+		firstText, _ := os.ReadFile(first)
+		if string(firstText) != second.stdout {
+			t.Fatalf("%s: export of the re-import differs", format)
+		}
+	}
+}
+
+func TestAssetAndLinkFilters(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	r := ward(t, data, "assets", "--zone", "medical-devices", "--kind", "infusion-pump", "--format", "json")
+	expect(t, r, 0)
+	var as struct {
+		Assets []struct{ ID, Kind, Zone, Vendor, Product string } `json:"assets"`
+	}
+	json.Unmarshal([]byte(r.stdout), &as)
+	if len(as.Assets) != 12 || as.Assets[0].Product != "SpaceCom" {
+		t.Fatalf("pumps: %+v", as.Assets)
+	}
+	expect(t, ward(t, data, "assets", "--exposed"), 0, "vpn-vendor", "3 asset(s)")
+	r = ward(t, data, "links", "--protocol", "hl7v2", "--unencrypted")
+	expect(t, r, 0, "lis-01", "hl7-engine", "9 link(s)")
+	// An exposed link has an end on the Internet: the internet zone, an
+	// asset in it, or an Internet-exposed asset.
+	onInternet := map[string]bool{"internet": true}
+	for _, args := range [][]string{{"--exposed"}, {"--zone", "internet"}} {
+		r = ward(t, data, append([]string{"assets", "--format", "json"}, args...)...)
+		var found struct{ Assets []struct{ ID string } }
+		json.Unmarshal([]byte(r.stdout), &found)
+		for _, a := range found.Assets {
+			onInternet[a.ID] = true
+		}
+	}
+	r = ward(t, data, "links", "--exposed", "--format", "json")
+	var ls struct {
+		Links []struct{ From, To string } `json:"links"`
+	}
+	json.Unmarshal([]byte(r.stdout), &ls)
+	for _, l := range ls.Links {
+		if !onInternet[l.From] && !onInternet[l.To] {
+			t.Errorf("link %s -> %s is not exposed", l.From, l.To)
+		}
+	}
+	if len(ls.Links) < 5 {
+		t.Fatalf("only %d exposed links", len(ls.Links))
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "assets", "--kind", "infusion-pmp"), 2, `did you mean "infusion-pump"?`)
+	expect(t, ward(t, data, "assets", "--bogus"), 2, "unknown flag: --bogus")
+	expect(t, ward(t, data, "frobnicate"), 2, "unknown command")
+	expect(t, ward(t, data, "assets", "--format", "xml"), 2, `--format "xml": use text or json`)
+	expect(t, ward(t, data, "validate"), 2, "requires at least 1 arg")
+	expect(t, ward(t, data, "gen", "--assets", "5"), 2, "at least 60 assets")
+	expect(t, ward(t, data, "assets"), 1, "no organisation yet")
+	expect(t, ward(t, data, "--db", "mysql://x", "orgs"), 2, "postgres:// URL")
+	expect(t, ward(t, data, "--help"), 0, "validate", "import", "export", "demo", "gen", "schema")
+	// Two organisations: the command must be told which.
+	dir := t.TempDir()
+	f := filepath.Join(dir, "g.yaml")
+	expect(t, ward(t, data, "gen", "--assets", "60", "-o", f), 0)
+	expect(t, ward(t, data, "demo"), 0)
+	expect(t, ward(t, data, "import", f), 0)
+	expect(t, ward(t, data, "assets"), 2, "choose one with --org (st-example, synthetic-1)")
+	expect(t, ward(t, data, "assets", "--org", "nobody"), 1, `organisation "nobody": not found`)
+	expect(t, ward(t, data, "assets", "--org", "synthetic-1", "--kind", "ehr"), 0, "2 asset(s)")
+}
+
+func TestGenIsDeterministic(t *testing.T) {
+	data := t.TempDir()
+	a := ward(t, data, "gen", "--assets", "300", "--seed", "7", "--format", "json")
+	b := ward(t, data, "gen", "--assets", "300", "--seed", "7", "--format", "json")
+	c := ward(t, data, "gen", "--assets", "300", "--seed", "8", "--format", "json")
+	expect(t, a, 0)
+	if a.stdout != b.stdout || a.stdout == c.stdout {
+		t.Fatal("gen is not deterministic per seed")
+	}
+	f := filepath.Join(t.TempDir(), "g.json")
+	os.WriteFile(f, []byte(a.stdout), 0o644)
+	expect(t, ward(t, data, "validate", f), 0, "300 assets")
+}
+
+// The schema accepts the demo and catches what an editor should flag.
+func TestSchemaChecksTheDemo(t *testing.T) {
+	dir := t.TempDir()
+	r := ward(t, dir, "schema")
+	expect(t, r, 0, "2020-12")
+	schemaDoc, err := jsonschema.UnmarshalJSON(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("model.json", schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("model.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, ward(t, dir, "demo"), 0)
+	r = ward(t, dir, "export", "--format", "json")
+	expect(t, r, 0)
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(r.stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(doc); err != nil {
+		t.Fatalf("schema rejects the demo: %v", err)
+	}
+	doc.(map[string]any)["assets"].([]any)[0].(map[string]any)["kind"] = "toaster"
+	if err := sch.Validate(doc); err == nil {
+		t.Fatal("schema accepts an unknown asset kind")
+	}
+}
+
+// The same commands on PostgreSQL, with --db.
+func TestPostgresBackend(t *testing.T) {
+	url := os.Getenv("WARD_TEST_POSTGRES")
+	if url == "" {
+		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatalf("PostgreSQL is needed for this test (set WARD_TEST_POSTGRES): %v", err)
+	}
+	schema := fmt.Sprintf("ward_cli_%d", time.Now().UnixNano())
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); conn.Close(ctx) })
+	db := url + "&search_path=" + schema
+	data := t.TempDir()
+	expect(t, ward(t, data, "--db", db, "demo"), 0, "132 assets")
+	expect(t, ward(t, data, "--db", db, "assets", "--exposed"), 0, "vpn-vendor", "3 asset(s)")
+	if _, err := os.Stat(filepath.Join(data, "ward.db")); err == nil {
+		t.Fatal("--db postgres also wrote the embedded store")
+	}
+}
