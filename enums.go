@@ -7,28 +7,30 @@ package ward
 // OrgKind says what sort of organisation a model describes.
 type OrgKind string
 
-// Enum lists the valid organisation kinds.
-func (OrgKind) Enum() []string {
-	return []string{"hospital", "clinic", "laboratory", "ehealth-provider", "health-authority", "csirt", "other"}
-}
+var orgKindValues = []string{"hospital", "clinic", "laboratory", "ehealth-provider", "health-authority", "csirt", "other"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (OrgKind) Enum() []string { return orgKindValues }
 
 // ZoneKind says what a zone is for.
 type ZoneKind string
 
-// Enum lists the valid zone kinds.
-func (ZoneKind) Enum() []string {
-	return []string{
-		"internet", "dmz", "datacentre", "clinical", "medical-devices", "guest-wifi",
-		"building-management", "cloud", "vendor-remote", "corporate",
-		"management", "remote-care", "other",
-	}
+var zoneKindValues = []string{
+	"internet", "dmz", "datacentre", "clinical", "medical-devices", "guest-wifi",
+	"building-management", "cloud", "vendor-remote", "corporate",
+	"management", "remote-care", "other",
 }
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (ZoneKind) Enum() []string { return zoneKindValues }
 
 // TrustLevel is how far the hospital trusts whatever sits in a zone.
 type TrustLevel string
 
-// Enum lists trust levels from least to most trusted.
-func (TrustLevel) Enum() []string { return []string{"untrusted", "low", "medium", "high"} }
+var trustLevelValues = []string{"untrusted", "low", "medium", "high"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (TrustLevel) Enum() []string { return trustLevelValues }
 
 // Rank orders trust levels: untrusted is 0, high is 3, unknown is -1.
 func (t TrustLevel) Rank() int { return rank(t.Enum(), string(t)) }
@@ -36,8 +38,10 @@ func (t TrustLevel) Rank() int { return rank(t.Enum(), string(t)) }
 // Level rates harm on one dimension (safety, availability, ...).
 type Level string
 
-// Enum lists levels from least to most severe.
-func (Level) Enum() []string { return []string{"none", "low", "medium", "high", "critical"} }
+var levelValues = []string{"none", "low", "medium", "high", "critical"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (Level) Enum() []string { return levelValues }
 
 // Rank orders levels: none is 0, critical is 4, empty or unknown is -1.
 func (l Level) Rank() int { return rank(l.Enum(), string(l)) }
@@ -47,50 +51,56 @@ func (l Level) Rank() int { return rank(l.Enum(), string(l)) }
 // everything on a switch is in the model.
 type Protocol string
 
-// Enum lists the protocols Ward knows.
-func (Protocol) Enum() []string {
-	return []string{
-		"hl7v2", "fhir", "dicom", "https", "http", "mqtt", "amqp", "rdp",
-		"vnc", "smb", "ssh", "telnet", "ftp", "sftp", "bacnet", "modbus",
-		"knx", "ble", "wifi", "zigbee", "rfid", "ldap", "ldaps", "kerberos",
-		"radius", "dns", "ntp", "snmp", "syslog", "sql", "sip", "ipsec",
-		"openvpn", "wireguard", "tls", "ethernet", "proprietary", "other",
-	}
+var protocolValues = []string{
+	"hl7v2", "fhir", "dicom", "https", "http", "mqtt", "amqp", "rdp",
+	"vnc", "smb", "ssh", "telnet", "ftp", "sftp", "bacnet", "modbus",
+	"knx", "ble", "wifi", "zigbee", "rfid", "ldap", "ldaps", "kerberos",
+	"radius", "dns", "ntp", "snmp", "syslog", "sql", "sip", "ipsec",
+	"openvpn", "wireguard", "tls", "ethernet", "proprietary", "other",
 }
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (Protocol) Enum() []string { return protocolValues }
 
 // Direction says which way a link's connections are opened.
 type Direction string
 
-// Enum lists link directions: "forward" (only From opens connections to
-// To, the default) or "both".
-func (Direction) Enum() []string { return []string{"forward", "both"} }
+// Direction "forward" means only From opens connections to To (the
+// default); "both" means either end does.
+var directionValues = []string{"forward", "both"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (Direction) Enum() []string { return directionValues }
 
 // DataClass is a kind of data an asset holds or a link carries.
 type DataClass string
 
-// Enum lists the data classes.
-func (DataClass) Enum() []string {
-	return []string{
-		"phi", "pii", "prescriptions", "images", "lab-results",
-		"device-telemetry", "device-control", "credentials", "billing",
-		"research", "building-control", "location", "logs", "backups",
-	}
+var dataClassValues = []string{
+	"phi", "pii", "prescriptions", "images", "lab-results",
+	"device-telemetry", "device-control", "credentials", "billing",
+	"research", "building-control", "location", "logs", "backups",
 }
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (DataClass) Enum() []string { return dataClassValues }
 
 // Provenance says where Ward learnt of an asset.
 type Provenance string
 
-// Enum lists provenances: declared in a model file, seen by an active scan,
-// or seen on the wire by passive discovery.
-func (Provenance) Enum() []string { return []string{"declared", "scan", "passive"} }
+// A provenance is "declared" in a model file, "scan" for an asset seen by
+// an active scan, "passive" for one seen on the wire.
+var provenanceValues = []string{"declared", "scan", "passive"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (Provenance) Enum() []string { return provenanceValues }
 
 // ControlCategory groups controls after ENISA's good practices.
 type ControlCategory string
 
-// Enum lists the control categories.
-func (ControlCategory) Enum() []string {
-	return []string{"organisational", "technical", "physical", "manufacturer"}
-}
+var controlCategoryValues = []string{"organisational", "technical", "physical", "manufacturer"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (ControlCategory) Enum() []string { return controlCategoryValues }
 
 // Enumerated is implemented by every enum type of the model.
 type Enumerated interface{ Enum() []string }

@@ -5,14 +5,16 @@ import "sort"
 // AssetKind is what an asset is, from Ward's eHealth taxonomy (see Kinds).
 type AssetKind string
 
-// Enum lists the asset kinds.
-func (AssetKind) Enum() []string {
+// Enum lists the asset kinds; the slice is shared and must not be changed.
+func (AssetKind) Enum() []string { return kindIDs }
+
+var kindIDs = func() []string {
 	out := make([]string, len(kinds))
 	for i, k := range kinds {
 		out[i] = string(k.ID)
 	}
 	return out
-}
+}()
 
 // Category groups asset kinds.
 type Category string

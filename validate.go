@@ -567,6 +567,7 @@ func didYouMean(word string, candidates []string) string {
 // Closest returns the candidate within a typo's distance of word (ties
 // broken alphabetically), or "".
 func Closest(word string, candidates []string) string {
+	candidates = append([]string(nil), candidates...) // callers' slices may be shared
 	sort.Strings(candidates)
 	best, bestD := "", 1<<30
 	limit := len(word)/3 + 1

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/synth"
+)
+
+// benchResult is one measured scenario.
+type benchResult struct {
+	Scenario string  `json:"scenario"`
+	Assets   int     `json:"assets"`
+	Links    int     `json:"links"`
+	Format   string  `json:"format"`
+	Store    string  `json:"store,omitempty"`
+	FileMiB  float64 `json:"file_mib"`
+	Seconds  float64 `json:"seconds"`
+	// StoreSeconds is the part of an import spent writing to the store.
+	StoreSeconds float64 `json:"store_seconds,omitempty"`
+	PeakRSSMiB   float64 `json:"peak_rss_mib"`
+}
+
+func benchCmd(o *options) *cobra.Command {
+	var sizes string
+	var seed uint64
+	var withPostgres bool
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure parsing and import speed on generated hospitals",
+		Long: `Generate hospitals of the given sizes, then measure, each in a fresh
+process so that peak memory is its own: parsing and validating the model
+file (YAML and JSON), and importing it into the embedded store in a
+temporary directory. With --postgres, also import into the database --db
+names, as organisations called bench-N that are deleted afterwards.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			var ns []int
+			for _, s := range strings.Split(sizes, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(s))
+				if err != nil || n < synth.MinAssets {
+					return usageError{fmt.Errorf("--assets: %q is not a size of at least %d", s, synth.MinAssets)}
+				}
+				ns = append(ns, n)
+			}
+			if withPostgres && o.db == "" && os.Getenv("WARD_DB") == "" {
+				return usageError{fmt.Errorf("--postgres needs --db postgres://...")}
+			}
+			dir, err := os.MkdirTemp("", "ward-bench")
+			if err != nil {
+				return err
+			}
+			defer os.RemoveAll(dir)
+			self, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			p := o.progress()
+			p.on = true
+			var results []benchResult
+			for _, n := range ns {
+				m, err := synth.Generate(synth.Options{Assets: n, Seed: seed})
+				if err != nil {
+					return err
+				}
+				files := map[string]string{}
+				for _, f := range []modelfile.Format{modelfile.YAML, modelfile.JSON} {
+					var buf bytes.Buffer
+					if err := modelfile.Write(&buf, m, f); err != nil {
+						return err
+					}
+					path := filepath.Join(dir, fmt.Sprintf("h%d.%s", n, f))
+					if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+						return err
+					}
+					files[string(f)] = path
+				}
+				m = nil
+				runtime.GC()
+				type job struct{ scenario, format, store string }
+				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}}
+				if withPostgres {
+					jobs = append(jobs, job{"import", "json", "postgres"})
+				}
+				for _, j := range jobs {
+					p.step("%s %d assets (%s%s)", j.scenario, n, j.format, map[bool]string{true: ", " + j.store}[j.store != ""])
+					argv := []string{"bench-run", j.scenario, files[j.format], "--max-size", strconv.FormatInt(o.maxSize, 10)}
+					if j.store == "sqlite" {
+						argv = append(argv, "--data", filepath.Join(dir, fmt.Sprintf("store-%d-%s", n, j.format)))
+					} else if j.store == "postgres" {
+						argv = append(argv, "--db", o.postgresURL())
+					}
+					cmd := exec.CommandContext(c.Context(), self, argv...)
+					cmd.Stderr = o.stderr
+					out, err := cmd.Output()
+					if err != nil {
+						return fmt.Errorf("bench %s %d: %w", j.scenario, n, err)
+					}
+					var r benchResult
+					if err := json.Unmarshal(out, &r); err != nil {
+						return fmt.Errorf("bench %s %d: %w", j.scenario, n, err)
+					}
+					r.Store, r.Format = j.store, j.format
+					if st, err := os.Stat(files[j.format]); err == nil {
+						r.FileMiB = float64(st.Size()) / (1 << 20)
+					}
+					results = append(results, r)
+				}
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, map[string]any{"cores": runtime.NumCPU(), "go": runtime.Version(), "results": results})
+			}
+			fmt.Fprintf(o.stdout, "%d cores, %s\n", runtime.NumCPU(), runtime.Version())
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "SCENARIO\tASSETS\tLINKS\tFORMAT\tSTORE\tFILE MiB\tSECONDS\tSTORE SECONDS\tPEAK RSS MiB\t")
+			for _, r := range results {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.0f\t\n", r.Scenario, r.Assets, r.Links, r.Format, r.Store, r.FileMiB, r.Seconds, r.StoreSeconds, r.PeakRSSMiB)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().StringVar(&sizes, "assets", "10000,100000", "comma-separated hospital sizes")
+	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated hospitals")
+	c.Flags().BoolVar(&withPostgres, "postgres", false, "also import into PostgreSQL (--db)")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func (o *options) postgresURL() string {
+	if o.db != "" {
+		return o.db
+	}
+	return os.Getenv("WARD_DB")
+}
+
+// benchRunCmd is the measured half of bench, run in a child process.
+func benchRunCmd(o *options) *cobra.Command {
+	return &cobra.Command{
+		Use:    "bench-run parse|import FILE",
+		Hidden: true,
+		Args:   args(cobra.ExactArgs(2)),
+		RunE: func(c *cobra.Command, a []string) error {
+			scenario, path := a[0], a[1]
+			start := time.Now()
+			m, err := modelfile.Load(path, o.limits())
+			if err != nil {
+				return err
+			}
+			r := benchResult{Scenario: scenario, Assets: len(m.Assets), Links: len(m.Links)}
+			if scenario == "import" {
+				m.Organisation.ID = fmt.Sprintf("bench-%d", len(m.Assets))
+				s, err := o.openStore(c.Context())
+				if err != nil {
+					return err
+				}
+				defer s.Close()
+				t := time.Now()
+				if err := s.PutModels(c.Context(), []*ward.Model{m}); err != nil {
+					return err
+				}
+				r.StoreSeconds = time.Since(t).Seconds()
+				r.Seconds = time.Since(start).Seconds()
+				if o.postgresURL() != "" {
+					if err := s.DeleteOrganisation(c.Context(), m.Organisation.ID); err != nil {
+						return err
+					}
+				}
+			} else {
+				r.Seconds = time.Since(start).Seconds()
+			}
+			r.PeakRSSMiB = peakRSS()
+			return writeJSON(o.stdout, r)
+		},
+	}
+}
+
+// peakRSS reads this process's peak resident memory (VmHWM) in MiB, or 0
+// where /proc does not tell.
+func peakRSS() float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
+			if err == nil {
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
