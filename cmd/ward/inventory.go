@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -24,41 +25,33 @@ func assetsCmd(o *options) *cobra.Command {
 			if err := checkKind(f.Kind); err != nil {
 				return err
 			}
-			ctx := c.Context()
-			s, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			id, err := resolveOrg(ctx, s, org)
-			if err != nil {
-				return err
-			}
-			as, err := s.Assets(ctx, id, f)
-			if err != nil {
-				return notFound(err)
-			}
-			if o.format == "json" {
-				if as == nil {
-					as = []ward.Asset{}
+			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				as, err := s.Assets(c.Context(), id, f)
+				if err != nil {
+					return err
 				}
-				return writeJSON(o.stdout, map[string]any{"organisation": id, "assets": as})
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tKIND\tZONE\tEXPOSED\tPRODUCT\tEND OF SUPPORT")
-			for _, a := range as {
-				exposed := ""
-				if a.InternetExposed {
-					exposed = "yes"
+				if o.format == "json" {
+					if as == nil {
+						as = []ward.Asset{}
+					}
+					return writeJSON(o.stdout, map[string]any{"organisation": id, "assets": as})
 				}
-				product := strings.TrimSpace(strings.Join([]string{a.Vendor, a.Product, a.Version}, " "))
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, a.Zone, exposed, product, a.EndOfSupport)
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(o.stdout, "%d asset(s)\n", len(as))
-			return nil
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tKIND\tZONE\tEXPOSED\tPRODUCT\tEND OF SUPPORT")
+				for _, a := range as {
+					exposed := ""
+					if a.InternetExposed {
+						exposed = "yes"
+					}
+					product := strings.TrimSpace(strings.Join([]string{a.Vendor, a.Product, a.Version}, " "))
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, a.Zone, exposed, product, a.EndOfSupport)
+				}
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stdout, "%d asset(s)\n", len(as))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
@@ -98,47 +91,39 @@ func linksCmd(o *options) *cobra.Command {
 			if err := checkKind(f.Kind); err != nil {
 				return err
 			}
-			if proto != "" && !contains(f.Protocol.Enum(), proto) {
+			if proto != "" && !slices.Contains(f.Protocol.Enum(), proto) {
 				return usageError{fmt.Errorf("--protocol: unknown protocol %q; one of %s", proto, strings.Join(f.Protocol.Enum(), ", "))}
 			}
-			ctx := c.Context()
-			s, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			id, err := resolveOrg(ctx, s, org)
-			if err != nil {
-				return err
-			}
-			ls, err := s.Links(ctx, id, f)
-			if err != nil {
-				return notFound(err)
-			}
-			if o.format == "json" {
-				if ls == nil {
-					ls = []ward.Link{}
+			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				ls, err := s.Links(c.Context(), id, f)
+				if err != nil {
+					return err
 				}
-				return writeJSON(o.stdout, map[string]any{"organisation": id, "links": ls})
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "FROM\tTO\tPROTOCOL\tPORT\tENCRYPTED\tAUTHENTICATED\tDATA")
-			for _, l := range ls {
-				port := ""
-				if l.Port > 0 {
-					port = fmt.Sprint(l.Port)
+				if o.format == "json" {
+					if ls == nil {
+						ls = []ward.Link{}
+					}
+					return writeJSON(o.stdout, map[string]any{"organisation": id, "links": ls})
 				}
-				data := make([]string, len(l.Data))
-				for i, d := range l.Data {
-					data[i] = string(d)
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "FROM\tTO\tPROTOCOL\tPORT\tENCRYPTED\tAUTHENTICATED\tDATA")
+				for _, l := range ls {
+					port := ""
+					if l.Port > 0 {
+						port = fmt.Sprint(l.Port)
+					}
+					data := make([]string, len(l.Data))
+					for i, d := range l.Data {
+						data[i] = string(d)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.From, l.To, l.Protocol, port, yesNo(l.Encrypted), yesNo(l.Authenticated), strings.Join(data, ","))
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", l.From, l.To, l.Protocol, port, yesNo(l.Encrypted), yesNo(l.Authenticated), strings.Join(data, ","))
-			}
-			if err := tw.Flush(); err != nil {
-				return err
-			}
-			fmt.Fprintf(o.stdout, "%d link(s)\n", len(ls))
-			return nil
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stdout, "%d link(s)\n", len(ls))
+				return nil
+			})
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
@@ -149,15 +134,6 @@ func linksCmd(o *options) *cobra.Command {
 	c.Flags().BoolVar(&f.Unencrypted, "unencrypted", false, "only links without encryption")
 	addFormat(c, o, "text", "json")
 	return c
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 func yesNo(b bool) string {
@@ -208,21 +184,13 @@ func summaryCmd(o *options) *cobra.Command {
 		Short: "Summarise an organisation's model",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx := c.Context()
-			s, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			id, err := resolveOrg(ctx, s, org)
-			if err != nil {
-				return err
-			}
-			m, err := s.Model(ctx, id)
-			if err != nil {
-				return notFound(err)
-			}
-			return o.printSummary(m)
+			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				m, err := s.Model(c.Context(), id)
+				if err != nil {
+					return err
+				}
+				return o.printSummary(m)
+			})
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")

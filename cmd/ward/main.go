@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,7 +117,7 @@ func addFormat(c *cobra.Command, o *options, values ...string) {
 	format := c.Flags().String("format", values[0], "output format: "+strings.Join(values, "|"))
 	prev := c.PreRunE
 	c.PreRunE = func(c *cobra.Command, args []string) error {
-		if !contains(values, *format) {
+		if !slices.Contains(values, *format) {
 			return usageError{fmt.Errorf("--format %q: use %s", *format, strings.Join(values, " or "))}
 		}
 		o.format = *format
@@ -202,6 +203,21 @@ func resolveOrg(ctx context.Context, s ward.Store, org string) (string, error) {
 		ids[i] = o.ID
 	}
 	return "", usageError{fmt.Errorf("the store holds %d organisations; choose one with --org (%s)", len(orgs), strings.Join(ids, ", "))}
+}
+
+// withOrg opens the store, resolves the organisation a command works on,
+// and runs fn; a missing organisation is an input error.
+func (o *options) withOrg(ctx context.Context, org string, fn func(s ward.Store, id string) error) error {
+	s, err := o.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	id, err := resolveOrg(ctx, s, org)
+	if err != nil {
+		return err
+	}
+	return notFound(fn(s, id))
 }
 
 // notFound turns a missing organisation into an input error.

@@ -171,21 +171,13 @@ func exportCmd(o *options) *cobra.Command {
 or --output. Importing the export gives back the same model.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			ctx := c.Context()
-			s, err := o.openStore(ctx)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			id, err := resolveOrg(ctx, s, org)
-			if err != nil {
-				return err
-			}
-			m, err := s.Model(ctx, id)
-			if err != nil {
-				return notFound(err)
-			}
-			return o.writeModel(m, output)
+			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				m, err := s.Model(c.Context(), id)
+				if err != nil {
+					return err
+				}
+				return o.writeModel(m, output)
+			})
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")

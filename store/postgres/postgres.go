@@ -239,20 +239,14 @@ func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
 			return err
 		}
 		m = &ward.Model{Ward: od.Ward, Organisation: od.Organisation}
-		if m.Zones, err = collect[ward.Zone](ctx, tx, `SELECT doc FROM zones WHERE org = $1 ORDER BY seq`, org); err != nil {
-			return err
-		}
-		if m.Assets, err = collect[ward.Asset](ctx, tx, `SELECT doc FROM assets WHERE org = $1 ORDER BY seq`, org); err != nil {
-			return err
-		}
-		if m.Links, err = collect[ward.Link](ctx, tx, `SELECT doc FROM links WHERE org = $1 ORDER BY seq`, org); err != nil {
-			return err
-		}
-		if m.Services, err = collect[ward.Service](ctx, tx, `SELECT doc FROM services WHERE org = $1 ORDER BY seq`, org); err != nil {
-			return err
-		}
-		m.Controls, err = collect[ward.Control](ctx, tx, `SELECT doc FROM controls WHERE org = $1 ORDER BY seq`, org)
-		return err
+		return rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
+			rs, err := tx.Query(ctx, `SELECT doc FROM `+table+` WHERE org = $1 ORDER BY seq`, org)
+			if err != nil {
+				return err
+			}
+			defer rs.Close()
+			return each(rs)
+		})
 	})
 	return m, err
 }
@@ -276,11 +270,7 @@ func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ward.Organisation, len(docs))
-	for i, d := range docs {
-		out[i] = d.Organisation
-	}
-	return out, nil
+	return rows.Organisations(docs), nil
 }
 
 func (s *Store) exists(ctx context.Context, org string) error {

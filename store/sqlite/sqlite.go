@@ -248,19 +248,15 @@ func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
 		return nil, err
 	}
 	m := &ward.Model{Ward: od.Ward, Organisation: od.Organisation}
-	if m.Zones, err = collect[ward.Zone](ctx, tx, `SELECT doc FROM zones WHERE org = ? ORDER BY seq`, org); err != nil {
-		return nil, err
-	}
-	if m.Assets, err = collect[ward.Asset](ctx, tx, `SELECT doc FROM assets WHERE org = ? ORDER BY seq`, org); err != nil {
-		return nil, err
-	}
-	if m.Links, err = collect[ward.Link](ctx, tx, `SELECT doc FROM links WHERE org = ? ORDER BY seq`, org); err != nil {
-		return nil, err
-	}
-	if m.Services, err = collect[ward.Service](ctx, tx, `SELECT doc FROM services WHERE org = ? ORDER BY seq`, org); err != nil {
-		return nil, err
-	}
-	if m.Controls, err = collect[ward.Control](ctx, tx, `SELECT doc FROM controls WHERE org = ? ORDER BY seq`, org); err != nil {
+	err = rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
+		rs, err := tx.QueryContext(ctx, `SELECT doc FROM `+table+` WHERE org = ? ORDER BY seq`, org)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		return each(rs)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return m, tx.Commit()
@@ -285,11 +281,7 @@ func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ward.Organisation, len(docs))
-	for i, d := range docs {
-		out[i] = d.Organisation
-	}
-	return out, nil
+	return rows.Organisations(docs), nil
 }
 
 func (s *Store) exists(ctx context.Context, org string) error {

@@ -56,3 +56,50 @@ func Collect[T any](rs Scanner) ([]T, error) {
 	}
 	return out, rs.Err()
 }
+
+// ReadTable runs "SELECT doc FROM <table> WHERE org = <org> ORDER BY seq"
+// in a store's dialect and hands the rows to each. Table is always one of
+// the fixed names Fill passes, never input.
+type ReadTable func(table string, each func(Scanner) error) error
+
+// Fill reads an organisation's zones, assets, links, services and controls
+// into m, in model order.
+func Fill(m *ward.Model, read ReadTable) error {
+	var err error
+	if m.Zones, err = load[ward.Zone](read, "zones"); err != nil {
+		return err
+	}
+	if m.Assets, err = load[ward.Asset](read, "assets"); err != nil {
+		return err
+	}
+	if m.Links, err = load[ward.Link](read, "links"); err != nil {
+		return err
+	}
+	if m.Services, err = load[ward.Service](read, "services"); err != nil {
+		return err
+	}
+	m.Controls, err = load[ward.Control](read, "controls")
+	return err
+}
+
+func load[T any](read ReadTable, table string) ([]T, error) {
+	var out []T
+	err := read(table, func(s Scanner) error {
+		var err error
+		out, err = Collect[T](s)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", table, err)
+	}
+	return out, nil
+}
+
+// Organisations takes the organisations out of their documents.
+func Organisations(docs []OrgDoc) []ward.Organisation {
+	out := make([]ward.Organisation, len(docs))
+	for i, d := range docs {
+		out[i] = d.Organisation
+	}
+	return out
+}
