@@ -3,7 +3,6 @@ package modelfile
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"reflect"
 	"runtime"
 	"sync"
@@ -21,59 +20,90 @@ import (
 // fastJSON decodes a JSON model with encoding/json. ok is false when the
 // file has any problem the general path must explain.
 func fastJSON(data []byte) (*ward.Model, bool) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var m ward.Model
-	if err := dec.Decode(&m); err != nil {
+	// encoding/json ignores unknown fields, matches names regardless of
+	// case and lets a repeated key win silently; the general path refuses
+	// all three, so the keys are checked first.
+	counts, ok := strictKeys(data)
+	if !ok {
 		return nil, false
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false
+	// Sized lists spare encoding/json from growing them element by
+	// element, which costs more than the decoding on a large model.
+	m := ward.Model{
+		Zones:    sized[ward.Zone](counts["zones"]),
+		Assets:   sized[ward.Asset](counts["assets"]),
+		Links:    sized[ward.Link](counts["links"]),
+		Services: sized[ward.Service](counts["services"]),
+		Controls: sized[ward.Control](counts["controls"]),
 	}
-	// encoding/json matches field names regardless of case and lets a
-	// repeated key win silently; the general path refuses both.
-	if !exactUniqueKeys(data) {
+	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, false
 	}
 	return &m, true
 }
 
-var knownKeys = sync.OnceValue(func() map[string]bool {
-	keys := map[string]bool{}
-	var walk func(t reflect.Type)
-	seen := map[reflect.Type]bool{}
-	walk = func(t reflect.Type) {
-		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
-			t = t.Elem()
-		}
-		if t.Kind() != reflect.Struct || seen[t] {
-			return
-		}
-		seen[t] = true
-		fi := structFields(t)
-		for name, i := range fi.index {
-			keys[name] = true
-			walk(t.Field(i).Type)
-		}
+func sized[T any](n int) []T {
+	if n == 0 {
+		return nil
 	}
-	walk(reflect.TypeFor[ward.Model]())
-	return keys
-})
+	return make([]T, 0, n)
+}
 
-// exactUniqueKeys scans syntactically valid JSON and reports whether every
-// object key is spelt exactly as a model field and appears once per object.
-func exactUniqueKeys(data []byte) bool {
-	known := knownKeys()
-	var stack []map[string]bool
+// keyFrame is one open object or array while strictKeys scans.
+type keyFrame struct {
+	array bool
+	typ   reflect.Type // the struct an object decodes into; an array's element type
+	seen  uint64       // fields met so far in an object, by index
+	key   string       // the top-level key an array is the value of
+	items int          // objects met so far in an array
+}
+
+// strictKeys scans JSON and reports whether every object key names, exactly
+// and once, a field of the domain type the object decodes into. It gives up
+// (false) on anything unusual, such as an escape in a key; encoding/json
+// checks the syntax itself. It also counts the items of each top-level list.
+func strictKeys(data []byte) (counts map[string]int, ok bool) {
+	counts = map[string]int{}
+	stack := make([]keyFrame, 0, 8)
+	next := reflect.TypeFor[ward.Model]() // type of the coming value
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
 		case '{':
-			stack = append(stack, map[string]bool{})
-		case '}':
+			t := derefType(next)
+			if t == nil || t.Kind() != reflect.Struct {
+				return nil, false
+			}
+			if len(stack) > 0 {
+				stack[len(stack)-1].items++
+			}
+			stack = append(stack, keyFrame{typ: t})
+			next = nil
+		case '[':
+			t := derefType(next)
+			if t == nil || t.Kind() != reflect.Slice || len(stack) == 0 {
+				return nil, false
+			}
+			parent := &stack[len(stack)-1]
+			stack = append(stack, keyFrame{array: true, typ: t.Elem(), key: parent.key})
+			next = t.Elem()
+		case '}', ']':
+			if len(stack) == 0 {
+				return nil, false
+			}
+			if f := stack[len(stack)-1]; f.array && len(stack) == 2 {
+				counts[f.key] = f.items
+			}
 			stack = stack[:len(stack)-1]
+			next = nil
+			if len(stack) > 0 && stack[len(stack)-1].array {
+				next = stack[len(stack)-1].typ
+			}
+		case ',':
+			if len(stack) > 0 && stack[len(stack)-1].array {
+				next = stack[len(stack)-1].typ
+			}
 		case '"':
-			start := i + 1
-			escaped := false
+			start, escaped := i+1, false
 			for i++; i < len(data) && data[i] != '"'; i++ {
 				if data[i] == '\\' {
 					escaped = true
@@ -87,17 +117,30 @@ func exactUniqueKeys(data []byte) bool {
 			if j >= len(data) || data[j] != ':' {
 				continue // a value, not a key
 			}
-			if escaped || len(stack) == 0 {
-				return false
+			if escaped || len(stack) == 0 || stack[len(stack)-1].array {
+				return nil, false
 			}
-			key := string(data[start:i])
-			if !known[key] || stack[len(stack)-1][key] {
-				return false
+			f := &stack[len(stack)-1]
+			idx, known := structFields(f.typ).index[string(data[start:i])]
+			if !known || idx >= 64 || f.seen&(1<<idx) != 0 {
+				return nil, false
 			}
-			stack[len(stack)-1][key] = true
+			f.seen |= 1 << idx
+			if len(stack) == 1 {
+				f.key = string(data[start:i])
+			}
+			next = f.typ.Field(idx).Type
+			i = j
 		}
 	}
-	return true
+	return counts, len(stack) == 0
+}
+
+func derefType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
 }
 
 // minParallelYAML is the size from which a YAML file is parsed in parallel;

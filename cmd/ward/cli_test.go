@@ -133,6 +133,14 @@ func TestValidateShowsPositionsAndHints(t *testing.T) {
 		t.Fatalf("json: %+v", out)
 	}
 	expect(t, ward(t, dir, "validate", filepath.Join(dir, "missing.yaml")), 1, "missing.yaml: open: no such file or directory")
+
+	// Standard input, as a pipeline in CI would feed it.
+	cmd := exec.Command(bin, "validate", "-")
+	cmd.Stdin = strings.NewReader(strings.Join(lines, "\n"))
+	piped, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(piped), fmt.Sprintf("stdin:%d:11:", bad+1)) {
+		t.Fatalf("validate -: %v\n%s", err, piped)
+	}
 }
 
 func TestImportIsAtomic(t *testing.T) {

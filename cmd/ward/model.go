@@ -35,7 +35,14 @@ func (o *options) loadFiles(paths []string) []fileResult {
 	for i, path := range paths {
 		p.step("reading %s", path)
 		r := fileResult{File: path}
-		m, err := modelfile.Load(path, o.limits())
+		var m *ward.Model
+		var err error
+		if path == "-" {
+			r.File = "stdin"
+			m, err = modelfile.Read(r.File, o.stdin, o.limits())
+		} else {
+			m, err = modelfile.Load(path, o.limits())
+		}
 		switch es, ok := modelfile.AsErrors(err); {
 		case err == nil:
 			r.Valid, r.model = true, m
@@ -92,7 +99,8 @@ func validateCmd(o *options) *cobra.Command {
 		Use:   "validate FILE...",
 		Short: "Check model files without storing them",
 		Long: `Check hospital model files (YAML or JSON) and report every problem with
-file:line:column, the field and a hint. Nothing is stored.
+file:line:column, the field and a hint. Nothing is stored. A FILE of -
+reads standard input (YAML, or JSON when it starts with {).
 
 Exit code 0 when every file is valid, 1 when any is not.`,
 		Args: args(cobra.MinimumNArgs(1)),

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -62,20 +63,25 @@ func Equal(t *testing.T, got, want *ward.Model) {
 	}
 }
 
+// testRoundTrip checks, over hospitals of several seeds and sizes, that a
+// stored model reads back unchanged.
 func testRoundTrip(t *testing.T, s ward.Store) {
 	ctx := context.Background()
-	m := model(t, 300, 7, "rt")
-	m.Controls = []ward.Control{{ID: "downtime-kits", Name: "Downtime kits", Category: "organisational"}}
-	m.Assets[3].Components = []ward.Component{{Name: "openssl", Version: "1.0.2k", PURL: "pkg:generic/openssl@1.0.2k"}}
-	m.Assets[3].Tags = []string{"ward 4"}
-	if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
-		t.Fatal(err)
+	for seed := uint64(1); seed <= 6; seed++ {
+		id := fmt.Sprintf("rt-%d", seed)
+		m := model(t, 60+int(seed*seed)*40, seed, id)
+		m.Controls = []ward.Control{{ID: "downtime-kits", Name: "Downtime kits", Category: "organisational", Description: "Paper forms; \"quoted\" ünïcödé"}}
+		m.Assets[3].Components = []ward.Component{{Name: "openssl", Version: "1.0.2k", PURL: "pkg:generic/openssl@1.0.2k"}}
+		m.Assets[3].Tags = []string{"ward 4", "'; DROP TABLE assets; --"}
+		if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Model(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		Equal(t, got, m)
 	}
-	got, err := s.Model(ctx, "rt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	Equal(t, got, m)
 }
 
 func testOrganisations(t *testing.T, s ward.Store) {
