@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,7 +57,7 @@ names, as organisations called bench-N that are deleted afterwards.`,
 				ns = append(ns, n)
 			}
 			if withPostgres && o.db == "" && os.Getenv("WARD_DB") == "" {
-				return usageError{fmt.Errorf("--postgres needs --db postgres://...")}
+				return usageError{errors.New("--postgres needs --db with a postgres:// URL")}
 			}
 			dir, err := os.MkdirTemp("", "ward-bench")
 			if err != nil {
