@@ -2,9 +2,11 @@ package modelfile
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/synth"
 )
 
@@ -40,4 +42,51 @@ func TestStrictKeys(t *testing.T) {
 			t.Errorf("%s: the fast path accepts it", name)
 		}
 	}
+}
+
+// generalParse reads JSON the slow way only.
+func generalParse(data []byte) (*ward.Model, error) {
+	root, perr := parseJSON(data, DefaultLimits.MaxDepth)
+	if perr != nil {
+		return nil, perr
+	}
+	d := decoder{file: "f.json", lim: DefaultLimits, aliasBudget: DefaultLimits.MaxAliasNodes}
+	var m ward.Model
+	d.decodeRoot(root, &m)
+	if len(d.errs) > 0 {
+		return nil, d.errs
+	}
+	return &m, nil
+}
+
+// FuzzJSONPaths checks that whatever the fast JSON path accepts, the general
+// path accepts too, as the same model. Run:
+// go test ./modelfile -run XXX -fuzz FuzzJSONPaths -fuzzminimizetime 5s
+func FuzzJSONPaths(f *testing.F) {
+	m, err := synth.Generate(synth.Options{Assets: 60, Seed: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, m, JSON); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"ward":1,"organisation":{"id":"a","name":"b"},"zones":[{"id":"z","kind":"dmz","trust":"low","controls":null}]}`))
+	f.Add([]byte(`{"ward":1,"assets":[{"id":"x","kind":"ehr","zone":"z","internet_exposed":true,"criticality":{"safety":"high"}}],"links":[]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fast, ok := fastJSON(data)
+		if !ok {
+			return
+		}
+		slow, err := generalParse(data)
+		if err != nil {
+			t.Fatalf("fast path accepted what the general path refuses: %v", err)
+		}
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(slow)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("paths disagree:\nfast %s\nslow %s", a, b)
+		}
+	})
 }
