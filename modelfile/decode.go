@@ -29,7 +29,7 @@ func (d *decoder) fail(n *yaml.Node, path, msg, hint string) {
 	d.errs = append(d.errs, Error{File: d.file, Line: n.Line, Column: n.Column, Field: path, Message: msg, Hint: hint})
 }
 
-func (d *decoder) decodeRoot(root *yaml.Node, m *ward.Model) {
+func (d *decoder) decodeRoot(root *yaml.Node, v reflect.Value) {
 	n := root
 	if n.Kind == yaml.DocumentNode {
 		if len(n.Content) == 0 {
@@ -39,10 +39,10 @@ func (d *decoder) decodeRoot(root *yaml.Node, m *ward.Model) {
 		n = n.Content[0]
 	}
 	if n.Kind != yaml.MappingNode {
-		d.fail(n, "", "the model must be a mapping", "a model starts with `ward: 1` and an organisation")
+		d.fail(n, "", "the document must be a mapping of fields", "a model starts with `ward: 1` and an organisation")
 		return
 	}
-	d.value(n, reflect.ValueOf(m).Elem(), "", 0)
+	d.value(n, v, "", 0)
 }
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()

@@ -3,6 +3,7 @@ package modelfile
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -52,7 +53,7 @@ func generalParse(data []byte) (*ward.Model, error) {
 	}
 	d := decoder{file: "f.json", lim: DefaultLimits, aliasBudget: DefaultLimits.MaxAliasNodes}
 	var m ward.Model
-	d.decodeRoot(root, &m)
+	d.decodeRoot(root, reflect.ValueOf(&m).Elem())
 	if len(d.errs) > 0 {
 		return nil, d.errs
 	}

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"github.com/wardhealth/ward"
@@ -137,14 +138,67 @@ func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes))}}
 	}
-	format := DetectFormat(name, data)
-	var root *yaml.Node
-	var perr *Error
-	switch {
-	case format == JSON:
+	if DetectFormat(name, data) == JSON {
 		if m, ok := fastJSON(data); ok && m.Validate() == nil {
 			return m, nil
 		}
+	}
+	var m ward.Model
+	doc, errs := decode(name, data, &m, lim)
+	if doc == nil {
+		return nil, errs
+	}
+	if err := m.Validate(); err != nil {
+		var ve *ward.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, err
+		}
+		for _, fe := range ve.Errors {
+			errs = append(errs, doc.Error(fe.Path, fe.Message, fe.Hint))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, dedupe(errs)
+	}
+	return &m, nil
+}
+
+// Document is a decoded file, kept to say where a field stands in it.
+type Document struct {
+	name string
+	root *yaml.Node
+}
+
+// Error makes a positioned problem about a field path such as
+// "threats[3].applies"; an absent field is placed at its nearest present
+// parent.
+func (d *Document) Error(field, msg, hint string) Error {
+	line, col := locate(d.root, field)
+	return Error{File: d.name, Line: line, Column: col, Field: field, Message: msg, Hint: hint}
+}
+
+// Decode reads a YAML or JSON document into v, a pointer to a struct whose
+// fields carry json tags, as strictly as model files are read: unknown and
+// repeated fields, wrong types, aliases, nesting and size limits are all
+// reported with positions. Other file formats of Ward (the catalog) use it.
+func Decode(name string, data []byte, v any, lim Limits) (*Document, error) {
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes))}}
+	}
+	doc, errs := decode(name, data, v, lim)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return doc, nil
+}
+
+// decode parses and decodes; doc is nil when the file could not be parsed
+// at all, and errs holds the decoding problems otherwise.
+func decode(name string, data []byte, v any, lim Limits) (doc *Document, errs Errors) {
+	var root *yaml.Node
+	var perr *Error
+	switch {
+	case DetectFormat(name, data) == JSON:
 		root, perr = parseJSON(data, lim.MaxDepth)
 	case len(data) >= minParallelYAML:
 		var ok bool
@@ -161,25 +215,9 @@ func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
 		perr.File = name
 		return nil, Errors{*perr}
 	}
-	d := decoder{file: name, lim: lim}
-	d.aliasBudget = lim.MaxAliasNodes
-	var m ward.Model
-	d.decodeRoot(root, &m)
-	errs := d.errs
-	if err := m.Validate(); err != nil {
-		var ve *ward.ValidationError
-		if !errors.As(err, &ve) {
-			return nil, err
-		}
-		for _, fe := range ve.Errors {
-			line, col := locate(root, fe.Path)
-			errs = append(errs, Error{File: name, Line: line, Column: col, Field: fe.Path, Message: fe.Message, Hint: fe.Hint})
-		}
-	}
-	if len(errs) > 0 {
-		return nil, dedupe(errs)
-	}
-	return &m, nil
+	d := decoder{file: name, lim: lim, aliasBudget: lim.MaxAliasNodes}
+	d.decodeRoot(root, reflect.ValueOf(v).Elem())
+	return &Document{name: name, root: root}, d.errs
 }
 
 // dedupe drops validation errors about a field the decoder already

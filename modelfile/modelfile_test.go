@@ -162,7 +162,7 @@ func TestRefusesHostileFiles(t *testing.T) {
 		{"two documents", "two.yaml", base + "---\nward: 1\n", "more than one YAML document", modelfile.DefaultLimits},
 		{"syntax", "syn.yaml", "ward: 1\norganisation:\n  id: [unclosed\n", "syn.yaml:2:1: YAML syntax", modelfile.DefaultLimits},
 		{"empty", "empty.yaml", "", "empty file", modelfile.DefaultLimits},
-		{"not a mapping", "list.yaml", "- a\n- b\n", "the model must be a mapping", modelfile.DefaultLimits},
+		{"not a mapping", "list.yaml", "- a\n- b\n", "the document must be a mapping of fields", modelfile.DefaultLimits},
 		{"JSON syntax", "bad.json", "{\n  \"ward\": 1,\n  \"organisation\": {\"id\": \"h\",}\n}", "bad.json:3:", modelfile.DefaultLimits},
 		{"JSON trailing", "trail.json", `{"ward": 1} {"ward": 1}`, "unexpected data after the model", modelfile.DefaultLimits},
 	}
