@@ -169,6 +169,9 @@ type Document struct {
 	root *yaml.Node
 }
 
+// Name is the file name the document was read from.
+func (d *Document) Name() string { return d.name }
+
 // Error makes a positioned problem about a field path such as
 // "threats[3].applies"; an absent field is placed at its nearest present
 // parent.

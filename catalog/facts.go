@@ -1,0 +1,170 @@
+package catalog
+
+import (
+	"fmt"
+	"reflect"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/ext"
+)
+
+// AssetFacts is what a rule knows of an asset: the model's fields and what
+// Ward derives from the links, zones and services around it. Expressions
+// name the fields by their json names, e.g. asset.exposed.
+type AssetFacts struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Category string `json:"category"`
+	Zone     string `json:"zone"`
+	ZoneKind string `json:"zone_kind"`
+	// ZoneTrust ranks the zone's trust: 0 untrusted, 1 low, 2 medium, 3 high.
+	ZoneTrust int `json:"zone_trust"`
+	// Segmented: the zone has the segmentation control.
+	Segmented bool   `json:"segmented"`
+	Vendor    string `json:"vendor"`
+	Product   string `json:"product"`
+	Version   string `json:"version"`
+	HasCPE    bool   `json:"has_cpe"`
+	HasPURL   bool   `json:"has_purl"`
+	// Components counts the SBOM components declared.
+	Components int      `json:"components"`
+	Data       []string `json:"data"`
+	// HoldsPHI: the asset holds or carries health data.
+	HoldsPHI bool `json:"holds_phi"`
+	// Controls present: the asset's own, its zone's and the organisation's.
+	Controls []string `json:"controls"`
+	// OwnControls are the asset's own controls only.
+	OwnControls []string `json:"own_controls"`
+	// EndOfSupport is the date, or "".
+	EndOfSupport string `json:"end_of_support"`
+	// EOS: support has ended by the assessment date.
+	EOS bool `json:"eos"`
+	// Safety, Availability, Confidentiality, Integrity rank the asset's
+	// criticality (model, else the kind's default): 0 none to 4 critical.
+	Safety          int `json:"safety"`
+	Availability    int `json:"availability"`
+	Confidentiality int `json:"confidentiality"`
+	Integrity       int `json:"integrity"`
+	// Exposed: reachable from the Internet (declared, in the internet
+	// zone, or with a link from it).
+	Exposed bool `json:"exposed"`
+	// UntrustedInbound: a link from an untrusted or low-trust zone reaches it.
+	UntrustedInbound bool `json:"untrusted_inbound"`
+	// RemoteAccess lists remote-administration protocols (rdp, vnc, ssh,
+	// telnet) of links into the asset from another zone.
+	RemoteAccess []string `json:"remote_access"`
+	// VendorAccess: reachable from a vendor-remote zone in at most two hops.
+	VendorAccess bool `json:"vendor_access"`
+	// Cleartext counts application links to or from the asset that carry
+	// data without encryption; ClearSensitive those carrying phi,
+	// credentials, prescriptions, lab results or device control.
+	Cleartext      int `json:"cleartext"`
+	ClearSensitive int `json:"clear_sensitive"`
+	// Unauthenticated counts application links into the asset without
+	// authentication.
+	Unauthenticated int `json:"unauthenticated"`
+	// Wireless: attached over wifi or ble.
+	Wireless bool `json:"wireless"`
+	// Protocols of all its links.
+	Protocols []string `json:"protocols"`
+	// Services that depend on the asset, directly or through other
+	// services; MinOutageMinutes is the smallest maximum tolerable outage
+	// among them (0 when none); PatientSafety the highest service patient
+	// safety rank (-1 when none).
+	Services         []string `json:"services"`
+	MinOutageMinutes int      `json:"min_outage_minutes"`
+	PatientSafety    int      `json:"patient_safety"`
+	// Vulnerabilities known to affect the asset (from vulnerability feeds).
+	Vulnerabilities int `json:"vulnerabilities"`
+}
+
+// OrgFacts is what a rule knows of the organisation as a whole.
+type OrgFacts struct {
+	ID       string   `json:"id"`
+	Kind     string   `json:"kind"`
+	Country  string   `json:"country"`
+	Controls []string `json:"controls"`
+	Assets   int      `json:"assets"`
+	// Exposed, EOS, MedicalDevices count assets.
+	Exposed        int `json:"exposed"`
+	EOS            int `json:"eos"`
+	MedicalDevices int `json:"medical_devices"`
+	// Declared counts assets declared in the model (provenance declared or
+	// unset); Services counts clinical services.
+	Declared int `json:"declared"`
+	Services int `json:"services"`
+	// Kinds lists the asset kinds present.
+	Kinds []string `json:"kinds"`
+}
+
+// Env is the CEL environment rules are compiled in: variables asset
+// (AssetFacts) and org (OrgFacts).
+func Env() *cel.Env {
+	env, err := cel.NewEnv(
+		ext.NativeTypes(ext.ParseStructTag("json"), reflect.TypeFor[AssetFacts](), reflect.TypeFor[OrgFacts]()),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+		cel.Variable("asset", cel.ObjectType("catalog.AssetFacts")),
+		cel.Variable("org", cel.ObjectType("catalog.OrgFacts")),
+	)
+	if err != nil {
+		panic(fmt.Sprintf("catalog: CEL environment: %v", err))
+	}
+	return env
+}
+
+// Subject is what one evaluation sees.
+type Subject struct {
+	Asset *AssetFacts
+	Org   *OrgFacts
+}
+
+func (s Subject) vars() map[string]any {
+	a := s.Asset
+	if a == nil {
+		a = &AssetFacts{}
+	}
+	return map[string]any{"asset": a, "org": s.Org}
+}
+
+func evalBool(p cel.Program, s Subject) (bool, error) {
+	out, _, err := p.Eval(s.vars())
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.Value().(bool)
+	if !ok {
+		return false, fmt.Errorf("expression gave %v, not a bool", out)
+	}
+	return b, nil
+}
+
+// AppliesTo reports whether the threat concerns the subject's asset.
+func (t *Threat) AppliesTo(s Subject) (bool, error) { return evalBool(t.applies, s) }
+
+// AppliesTo reports whether the weakness is present on the subject's asset.
+func (w *Weakness) AppliesTo(s Subject) (bool, error) { return evalBool(w.applies, s) }
+
+// EvidenceFor gives the text that shows the weakness, or its title.
+func (w *Weakness) EvidenceFor(s Subject) (string, error) {
+	if w.evidence == nil {
+		return w.Title, nil
+	}
+	out, _, err := w.evidence.Eval(s.vars())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprint(out.Value()), nil
+}
+
+// OrgLevel reports whether the check tests the organisation rather than
+// each asset.
+func (c *Check) OrgLevel() bool { return c.applies == nil }
+
+// AppliesTo reports whether an asset-level check concerns the asset.
+func (c *Check) AppliesTo(s Subject) (bool, error) { return evalBool(c.applies, s) }
+
+// Passes reports whether the subject meets the check.
+func (c *Check) Passes(s Subject) (bool, error) { return evalBool(c.check, s) }
