@@ -404,6 +404,34 @@ func (l *loader) compile(bad func(field, msg, hint string), field, expr string, 
 	return prg
 }
 
+var identityRe = regexp.MustCompile(`\basset\.(id|name)\b`)
+
+// UsesIdentity reports whether any rule reads an asset's id or name. When
+// none does, assets with the same facts get the same answers, and an
+// assessment evaluates each distinct set of facts once.
+func (c *Catalog) UsesIdentity() bool {
+	var exprs []string
+	for _, t := range c.Threats {
+		exprs = append(exprs, t.Applies)
+	}
+	for _, w := range c.Weaknesses {
+		exprs = append(exprs, w.Applies, w.Evidence)
+	}
+	for _, b := range c.Baselines {
+		for _, m := range b.Measures {
+			for _, ch := range m.Checks {
+				exprs = append(exprs, ch.Applies, ch.Check)
+			}
+		}
+	}
+	for _, x := range exprs {
+		if identityRe.MatchString(x) {
+			return true
+		}
+	}
+	return false
+}
+
 // Threat returns the threat with an id.
 func (c *Catalog) Threat(id string) (*Threat, bool) {
 	for i := range c.Threats {

@@ -64,8 +64,10 @@ type AssetFacts struct {
 	// Unauthenticated counts application links into the asset without
 	// authentication.
 	Unauthenticated int `json:"unauthenticated"`
-	// Wireless: attached over wifi or ble.
-	Wireless bool `json:"wireless"`
+	// Wireless: attached over wifi or ble; ClearWireless: over a radio
+	// link without encryption.
+	Wireless      bool `json:"wireless"`
+	ClearWireless bool `json:"clear_wireless"`
 	// Protocols of all its links.
 	Protocols []string `json:"protocols"`
 	// Services that depend on the asset, directly or through other

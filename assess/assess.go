@@ -1,0 +1,242 @@
+package assess
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+)
+
+// Options steer an assessment.
+type Options struct {
+	// Today is the assessment date, YYYY-MM-DD: what "end of support has
+	// passed" is measured against. Fixing it makes results reproducible.
+	Today string
+	// Vulnerabilities counts known vulnerabilities per asset id.
+	Vulnerabilities map[string]int
+}
+
+// Result is a whole assessment.
+type Result struct {
+	Organisation string           `json:"organisation"`
+	Name         string           `json:"name"`
+	Date         string           `json:"date"`
+	Summary      Summary          `json:"summary"`
+	Risks        []Risk           `json:"risks"`
+	Findings     []Finding        `json:"findings"`
+	Baselines    []BaselineResult `json:"baselines"`
+}
+
+// Summary counts the result.
+type Summary struct {
+	Assets    int            `json:"assets"`
+	Risks     map[string]int `json:"risks"`    // by severity, counting assets
+	Findings  map[string]int `json:"findings"` // by severity, counting assets
+	Worst     string         `json:"worst"`    // highest risk severity, or "none"
+	Baselines map[string]int `json:"baseline_coverage_percent"`
+}
+
+// Factor is one term of a score, so that every number is explained.
+type Factor struct {
+	Term   string `json:"term"` // likelihood or impact
+	Effect int    `json:"effect"`
+	Reason string `json:"reason"`
+}
+
+// Risk is a threat to one or more assets of the same kind in the same zone
+// that score alike for the same reasons: one line of the risk register.
+type Risk struct {
+	Threat     string   `json:"threat"`
+	ThreatName string   `json:"threat_name"`
+	Group      string   `json:"group"`
+	Attack     []string `json:"attack,omitempty"`
+	Kind       string   `json:"kind"`
+	Zone       string   `json:"zone"`
+	Assets     []string `json:"assets"`
+	Likelihood int      `json:"likelihood"`
+	Impact     int      `json:"impact"`
+	// Dimension is what drives the impact: safety, availability,
+	// confidentiality or integrity.
+	Dimension string   `json:"dimension"`
+	Score     int      `json:"score"`
+	Severity  string   `json:"severity"`
+	Factors   []Factor `json:"factors"`
+}
+
+// Finding is a weakness present on one or more assets, with its evidence.
+type Finding struct {
+	Weakness string   `json:"weakness"`
+	Title    string   `json:"title"`
+	Severity string   `json:"severity"`
+	Evidence string   `json:"evidence"`
+	Remedy   string   `json:"remedy,omitempty"`
+	Assets   []string `json:"assets"`
+}
+
+// Status of a check or measure against the model.
+const (
+	Met           = "met"
+	Partly        = "partly"
+	NotMet        = "not met"
+	NotApplicable = "not applicable"
+)
+
+// BaselineResult is the coverage of one baseline.
+type BaselineResult struct {
+	ID       string          `json:"id"`
+	Name     string          `json:"name"`
+	Source   string          `json:"source,omitempty"`
+	Coverage int             `json:"coverage_percent"`
+	Measures []MeasureResult `json:"measures"`
+}
+
+// MeasureResult is the status of one measure, with its checks as evidence.
+type MeasureResult struct {
+	ID     string        `json:"id"`
+	Title  string        `json:"title"`
+	Status string        `json:"status"`
+	Checks []CheckResult `json:"checks"`
+}
+
+// CheckResult is one check: for the organisation, or over the assets it
+// applies to, with those that fail.
+type CheckResult struct {
+	Name       string   `json:"name"`
+	Status     string   `json:"status"`
+	Applicable int      `json:"applicable,omitempty"`
+	Passing    int      `json:"passing,omitempty"`
+	Failing    []string `json:"failing,omitempty"`
+	Remedy     string   `json:"remedy,omitempty"`
+}
+
+// SeverityOf maps a score (likelihood x impact, 1 to 25) to a severity.
+func SeverityOf(score int) string {
+	switch {
+	case score >= 20:
+		return "critical"
+	case score >= 12:
+		return "high"
+	case score >= 6:
+		return "medium"
+	}
+	return "low"
+}
+
+// SeverityRank orders severities: low 0 to critical 3, unknown -1.
+func SeverityRank(s string) int { return slices.Index(catalog.Severities, s) }
+
+// Assess runs the catalog over the model.
+func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
+	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+	e := newEvaluator(cat, &orgFacts)
+	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
+		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}}
+
+	risks := map[string]*Risk{}
+	findings := map[string]*Finding{}
+	var riskOrder, findingOrder []string
+	for i := range facts {
+		f := &facts[i]
+		out, err := e.asset(f)
+		if err != nil {
+			return nil, fmt.Errorf("asset %s: %w", f.ID, err)
+		}
+		for _, w := range out.weaknesses {
+			key := w.weakness.ID + "\x00" + w.evidence
+			fd, ok := findings[key]
+			if !ok {
+				fd = &Finding{Weakness: w.weakness.ID, Title: w.weakness.Title, Severity: w.weakness.Severity, Evidence: w.evidence, Remedy: w.weakness.Remedy}
+				findings[key] = fd
+				findingOrder = append(findingOrder, key)
+			}
+			fd.Assets = append(fd.Assets, f.ID)
+		}
+		for _, r := range out.risks {
+			key := riskKey(r, f)
+			if g, ok := risks[key]; ok {
+				g.Assets = append(g.Assets, f.ID)
+				continue
+			}
+			r.Kind, r.Zone, r.Assets = f.Kind, f.Zone, []string{f.ID}
+			risks[key] = &r
+			riskOrder = append(riskOrder, key)
+		}
+	}
+	for _, k := range riskOrder {
+		res.Risks = append(res.Risks, *risks[k])
+	}
+	sort.SliceStable(res.Risks, func(i, j int) bool { return riskBefore(&res.Risks[i], &res.Risks[j]) })
+	for _, k := range findingOrder {
+		res.Findings = append(res.Findings, *findings[k])
+	}
+	sort.SliceStable(res.Findings, func(i, j int) bool {
+		a, b := &res.Findings[i], &res.Findings[j]
+		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if len(a.Assets) != len(b.Assets) {
+			return len(a.Assets) > len(b.Assets)
+		}
+		return a.Weakness < b.Weakness
+	})
+	var err error
+	if res.Baselines, err = e.baselines(facts); err != nil {
+		return nil, err
+	}
+	res.Summary = summarise(res, len(facts))
+	return res, nil
+}
+
+// riskKey groups risks that read the same in the register.
+func riskKey(r Risk, f *catalog.AssetFacts) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%d\x00%d\x00%s", r.Threat, f.Kind, f.Zone, r.Likelihood, r.Impact, r.Dimension)
+	for _, x := range r.Factors {
+		fmt.Fprintf(&b, "\x00%s%d%s", x.Term, x.Effect, x.Reason)
+	}
+	return b.String()
+}
+
+// riskBefore orders the register: highest score first; at equal score,
+// harm to patients first, then higher impact, then likelihood.
+func riskBefore(a, b *Risk) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if sa, sb := a.Dimension == "safety", b.Dimension == "safety"; sa != sb {
+		return sa
+	}
+	if a.Impact != b.Impact {
+		return a.Impact > b.Impact
+	}
+	if len(a.Assets) != len(b.Assets) {
+		return len(a.Assets) > len(b.Assets)
+	}
+	if a.Threat != b.Threat {
+		return a.Threat < b.Threat
+	}
+	return a.Assets[0] < b.Assets[0]
+}
+
+func summarise(res *Result, assets int) Summary {
+	s := Summary{Assets: assets, Risks: map[string]int{}, Findings: map[string]int{}, Worst: "none", Baselines: map[string]int{}}
+	for _, sev := range catalog.Severities {
+		s.Risks[sev], s.Findings[sev] = 0, 0
+	}
+	for _, r := range res.Risks {
+		s.Risks[r.Severity] += len(r.Assets)
+		if SeverityRank(r.Severity) > SeverityRank(s.Worst) {
+			s.Worst = r.Severity
+		}
+	}
+	for _, f := range res.Findings {
+		s.Findings[f.Severity] += len(f.Assets)
+	}
+	for _, b := range res.Baselines {
+		s.Baselines[b.ID] = b.Coverage
+	}
+	return s
+}

@@ -1,0 +1,126 @@
+package assess_test
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/demo"
+)
+
+func demoResult(t *testing.T) *assess.Result {
+	t.Helper()
+	m, err := demo.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// find returns the register line of a threat on an asset.
+func find(t *testing.T, res *assess.Result, threat, asset string) (assess.Risk, int) {
+	t.Helper()
+	for i, r := range res.Risks {
+		if r.Threat == threat && slices.Contains(r.Assets, asset) {
+			return r, i
+		}
+	}
+	t.Fatalf("no %s risk on %s", threat, asset)
+	return assess.Risk{}, -1
+}
+
+// TestCalibration names, by reasoning from docs/risk-method.md, what the
+// demo's planted weaknesses must score.
+func TestCalibration(t *testing.T) {
+	res := demoResult(t)
+	expect := func(threat, asset, severity, dimension string, why string) {
+		t.Helper()
+		r, rank := find(t, res, threat, asset)
+		if r.Severity != severity || (dimension != "" && r.Dimension != dimension) {
+			t.Errorf("%s on %s: %s %s (L%d x I%d, #%d), want %s %s: %s\nfactors: %+v", threat, asset, r.Severity, r.Dimension, r.Likelihood, r.Impact, rank, severity, dimension, why, r.Factors)
+		}
+	}
+	// Vendor gateway: credential attacks start at 3, Internet exposure +2,
+	// vendor access +1, no MFA +2: capped at +3, so likelihood 5; impact
+	// is integrity, critical for a VPN gateway (5), less 1 for logging: 20.
+	expect("credential-attack", "vpn-vendor", "critical", "integrity", "the Internet-exposed vendor gateway without MFA")
+	expect("vendor-remote-access", "vpn-vendor", "critical", "", "the vendor gateway is the way in")
+	// Flat device network: tampering starts at 2, flat network +1, clear
+	// device control +1, unauthenticated connections +1: likelihood 5;
+	// safety critical (5) less 1 for the incident response plan: 20.
+	expect("device-tampering", "pump-01", "critical", "safety", "pumps on a flat network take unauthenticated clear-text orders")
+	// Core switch: network failure starts at 2, no redundancy for 15-minute
+	// services +1: 3; every critical service depends on it: safety 5. 15.
+	expect("network-failure", "core-sw-01", "high", "safety", "the core switch is a single point of failure for patient care")
+	// Windows 7 imaging workstation: end of support starts at 3, flat
+	// network +1, asset inventory -1: 3; availability of imaging 4: 12.
+	expect("end-of-support", "ct-workstation", "high", "", "the out-of-support imaging workstation")
+	// The clear HL7 results feed is a high finding on both ends.
+	for _, a := range []string{"lis-01", "hl7-engine"} {
+		found := false
+		for _, f := range res.Findings {
+			if f.Weakness == "cleartext-sensitive" && slices.Contains(f.Assets, a) && f.Severity == "high" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no high clear-text finding on %s", a)
+		}
+	}
+	// The register leads with harm to patients: the first line is critical
+	// and about safety.
+	if top := res.Risks[0]; top.Severity != "critical" || top.Dimension != "safety" {
+		t.Errorf("register starts with %+v", top)
+	}
+	// A critical score (20 or more) needs likelihood 4 or 5, more than any
+	// base likelihood but phishing's: so every critical risk names a weakness.
+	for _, r := range res.Risks {
+		if r.Severity != "critical" || r.Threat == "phishing" {
+			continue
+		}
+		weak := false
+		for _, f := range r.Factors {
+			weak = weak || (f.Term == "likelihood" && f.Effect > 0 && !strings.HasPrefix(f.Reason, "base"))
+		}
+		if !weak {
+			t.Errorf("critical %s on %v has no weakness: %+v", r.Threat, r.Assets, r.Factors)
+		}
+	}
+}
+
+// Every number is explained: the factors add up to the score.
+func TestFactorsAddUp(t *testing.T) {
+	res := demoResult(t)
+	for _, r := range res.Risks {
+		l, i := 0, 0
+		for _, f := range r.Factors {
+			if f.Term == "likelihood" {
+				l += f.Effect
+			} else {
+				i += f.Effect
+			}
+		}
+		if l != r.Likelihood || i != r.Impact || r.Score != l*i {
+			t.Fatalf("%s on %v: factors give L%d I%d, risk says L%d I%d score %d", r.Threat, r.Assets, l, i, r.Likelihood, r.Impact, r.Score)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a, _ := json.Marshal(demoResult(t))
+	b, _ := json.Marshal(demoResult(t))
+	if string(a) != string(b) {
+		t.Fatal("two assessments of the same model differ")
+	}
+}

@@ -1,0 +1,402 @@
+package assess
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/wardhealth/ward/catalog"
+)
+
+// Caps keep a long list of weaknesses or controls from swamping the base
+// likelihood of a threat (docs/risk-method.md).
+const (
+	maxWeaknessRaise   = 3
+	maxControlLowering = 2
+)
+
+type mitigation struct {
+	control string
+	reduces string
+}
+
+type weaknessHit struct {
+	weakness *catalog.Weakness
+	evidence string
+}
+
+// outcome is what the catalog says of one asset; assets with the same facts
+// (but for id and name) share one.
+type outcome struct {
+	weaknesses []weaknessHit
+	risks      []Risk
+	checks     []int8 // per asset-level check: -1 not applicable, 0 fails, 1 passes
+}
+
+type assetCheck struct {
+	baseline, measure, check int
+	c                        *catalog.Check
+}
+
+type evaluator struct {
+	cat         *catalog.Catalog
+	org         *catalog.OrgFacts
+	mitigations map[string][]mitigation
+	checks      []assetCheck
+	cache       map[string]*outcome // nil when rules read asset ids or names
+}
+
+func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
+	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{}}
+	for _, c := range cat.Controls {
+		for _, t := range c.Mitigates {
+			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces})
+		}
+	}
+	for bi := range cat.Baselines {
+		for mi := range cat.Baselines[bi].Measures {
+			for ci := range cat.Baselines[bi].Measures[mi].Checks {
+				c := &cat.Baselines[bi].Measures[mi].Checks[ci]
+				if !c.OrgLevel() {
+					e.checks = append(e.checks, assetCheck{bi, mi, ci, c})
+				}
+			}
+		}
+	}
+	if !cat.UsesIdentity() {
+		e.cache = map[string]*outcome{}
+	}
+	return e
+}
+
+// asset evaluates every rule for one asset.
+func (e *evaluator) asset(f *catalog.AssetFacts) (*outcome, error) {
+	var key string
+	if e.cache != nil {
+		anon := *f
+		anon.ID, anon.Name = "", ""
+		b, err := json.Marshal(&anon)
+		if err != nil {
+			return nil, err
+		}
+		key = string(b)
+		if o, ok := e.cache[key]; ok {
+			return o, nil
+		}
+	}
+	o, err := e.evaluate(f)
+	if err != nil {
+		return nil, err
+	}
+	if e.cache != nil {
+		e.cache[key] = o
+	}
+	return o, nil
+}
+
+func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
+	s := catalog.Subject{Asset: f, Org: e.org}
+	o := &outcome{}
+	present := map[string]weaknessHit{}
+	for i := range e.cat.Weaknesses {
+		w := &e.cat.Weaknesses[i]
+		ok, err := w.AppliesTo(s)
+		if err != nil {
+			return nil, fmt.Errorf("weakness %s: %w", w.ID, err)
+		}
+		if !ok {
+			continue
+		}
+		ev, err := w.EvidenceFor(s)
+		if err != nil {
+			return nil, fmt.Errorf("weakness %s evidence: %w", w.ID, err)
+		}
+		hit := weaknessHit{w, ev}
+		present[w.ID] = hit
+		o.weaknesses = append(o.weaknesses, hit)
+	}
+	for i := range e.cat.Threats {
+		t := &e.cat.Threats[i]
+		ok, err := t.AppliesTo(s)
+		if err != nil {
+			return nil, fmt.Errorf("threat %s: %w", t.ID, err)
+		}
+		if ok {
+			o.risks = append(o.risks, e.score(t, f, present))
+		}
+	}
+	o.checks = make([]int8, len(e.checks))
+	for i, ac := range e.checks {
+		applies, err := ac.c.AppliesTo(s)
+		if err != nil {
+			return nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
+		}
+		if !applies {
+			o.checks[i] = -1
+			continue
+		}
+		pass, err := ac.c.Passes(s)
+		if err != nil {
+			return nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
+		}
+		if pass {
+			o.checks[i] = 1
+		}
+	}
+	return o, nil
+}
+
+// score rates one threat against one asset; docs/risk-method.md explains
+// each step.
+func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[string]weaknessHit) Risk {
+	r := Risk{Threat: t.ID, ThreatName: t.Name, Group: t.Group, Attack: t.Attack}
+	add := func(term string, effect int, reason string) {
+		r.Factors = append(r.Factors, Factor{Term: term, Effect: effect, Reason: reason})
+	}
+
+	// Likelihood: base, raised by weaknesses, lowered by controls.
+	l := t.Likelihood
+	add("likelihood", t.Likelihood, "base likelihood of "+t.Name+" in hospitals")
+	raised := 0
+	for _, id := range t.Weaknesses {
+		if hit, ok := present[id]; ok && hit.weakness.Raises > 0 {
+			add("likelihood", hit.weakness.Raises, hit.weakness.Title+": "+hit.evidence)
+			raised += hit.weakness.Raises
+		}
+	}
+	if raised > maxWeaknessRaise {
+		add("likelihood", maxWeaknessRaise-raised, fmt.Sprintf("weaknesses add at most %d", maxWeaknessRaise))
+		raised = maxWeaknessRaise
+	}
+	l += raised
+	lowered := 0
+	var impactControl string
+	for _, mt := range e.mitigations[t.ID] {
+		if !slices.Contains(f.Controls, mt.control) {
+			continue
+		}
+		if mt.reduces == "impact" {
+			if impactControl == "" {
+				impactControl = mt.control
+			}
+			continue
+		}
+		if lowered < maxControlLowering {
+			add("likelihood", -1, "control "+mt.control+" in place")
+			lowered++
+		}
+	}
+	l -= lowered
+	l = clamp(l, &r, "likelihood")
+
+	// Impact: the worst of the dimensions the threat harms.
+	best, dim, reason := 0, "", ""
+	for _, d := range catalog.Dimensions { // safety first, so it wins ties
+		if !slices.Contains(t.Impacts, d) {
+			continue
+		}
+		v, why := dimension(d, f)
+		if v > best {
+			best, dim, reason = v, d, why
+		}
+	}
+	r.Dimension = dim
+	add("impact", best, reason)
+	i := best
+	if impactControl != "" {
+		add("impact", -1, "control "+impactControl+" limits the harm")
+		i--
+	}
+	i = clamp(i, &r, "impact")
+	r.Likelihood, r.Impact, r.Score = l, i, l*i
+	r.Severity = SeverityOf(r.Score)
+	return r
+}
+
+func clamp(v int, r *Risk, term string) int {
+	switch {
+	case v > 5:
+		r.Factors = append(r.Factors, Factor{term, 5 - v, "the scale ends at 5"})
+		return 5
+	case v < 1:
+		r.Factors = append(r.Factors, Factor{term, 1 - v, "the scale starts at 1"})
+		return 1
+	}
+	return v
+}
+
+var levelNames = []string{"none", "low", "medium", "high", "critical"}
+
+// dimension scores the harm on one dimension, 1 to 5, with its reason.
+func dimension(d string, f *catalog.AssetFacts) (int, string) {
+	switch d {
+	case "safety":
+		v := f.Safety + 1
+		why := fmt.Sprintf("patient safety: %s for a %s", levelNames[f.Safety], f.Kind)
+		if f.PatientSafety > f.Safety {
+			v = f.PatientSafety + 1
+			why = fmt.Sprintf("patient safety: %s services depend on it (%s)", levelNames[f.PatientSafety], listShort(f.Services))
+		}
+		return v, why
+	case "availability":
+		v := f.Availability + 1
+		why := fmt.Sprintf("availability: %s for a %s", levelNames[f.Availability], f.Kind)
+		if o := outageScore(f.MinOutageMinutes); o > v {
+			v = o
+			why = fmt.Sprintf("availability: %s tolerates at most %d minutes of outage", listShort(f.Services), f.MinOutageMinutes)
+		}
+		return v, why
+	case "confidentiality":
+		v := f.Confidentiality + 1
+		why := fmt.Sprintf("confidentiality: %s for a %s", levelNames[f.Confidentiality], f.Kind)
+		if (f.HoldsPHI || slices.Contains(f.Data, "credentials")) && v < 4 {
+			v, why = 4, "confidentiality: holds health data or credentials"
+		}
+		return v, why
+	default:
+		return f.Integrity + 1, fmt.Sprintf("integrity: %s for a %s", levelNames[f.Integrity], f.Kind)
+	}
+}
+
+// outageScore turns the shortest tolerable outage of the services that
+// depend on an asset into an availability impact.
+func outageScore(minutes int) int {
+	switch {
+	case minutes <= 0:
+		return 1
+	case minutes <= 15:
+		return 5
+	case minutes <= 60:
+		return 4
+	case minutes <= 240:
+		return 3
+	case minutes <= 1440:
+		return 2
+	}
+	return 1
+}
+
+func listShort(xs []string) string {
+	if len(xs) <= 3 {
+		return join(xs)
+	}
+	return fmt.Sprintf("%s and %d more", join(xs[:3]), len(xs)-3)
+}
+
+func join(xs []string) string {
+	out := ""
+	for i, x := range xs {
+		if i > 0 {
+			out += ", "
+		}
+		out += x
+	}
+	return out
+}
+
+// baselines checks every baseline: organisation-level checks once,
+// asset-level ones from each asset's outcome.
+func (e *evaluator) baselines(facts []catalog.AssetFacts) ([]BaselineResult, error) {
+	type tally struct {
+		applicable, passing int
+		failing             []string
+	}
+	tallies := make([]tally, len(e.checks))
+	for i := range facts {
+		o, err := e.asset(&facts[i])
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range o.checks {
+			switch v {
+			case 1:
+				tallies[k].applicable++
+				tallies[k].passing++
+			case 0:
+				tallies[k].applicable++
+				tallies[k].failing = append(tallies[k].failing, facts[i].ID)
+			}
+		}
+	}
+	next := 0
+	out := []BaselineResult{}
+	for bi := range e.cat.Baselines {
+		b := &e.cat.Baselines[bi]
+		br := BaselineResult{ID: b.ID, Name: b.Name, Source: b.Source}
+		points, counted := 0, 0
+		for mi := range b.Measures {
+			m := &b.Measures[mi]
+			mr := MeasureResult{ID: m.ID, Title: m.Title}
+			for ci := range m.Checks {
+				c := &m.Checks[ci]
+				cr := CheckResult{Name: c.Name, Remedy: c.Remedy}
+				if c.OrgLevel() {
+					pass, err := c.Passes(catalog.Subject{Org: e.org})
+					if err != nil {
+						return nil, fmt.Errorf("check %q: %w", c.Name, err)
+					}
+					cr.Status = map[bool]string{true: Met, false: NotMet}[pass]
+				} else {
+					t := tallies[next]
+					next++
+					cr.Applicable, cr.Passing, cr.Failing = t.applicable, t.passing, t.failing
+					switch {
+					case t.applicable == 0:
+						cr.Status = NotApplicable
+					case t.passing == t.applicable:
+						cr.Status = Met
+					case t.passing == 0:
+						cr.Status = NotMet
+					default:
+						cr.Status = Partly
+					}
+				}
+				mr.Checks = append(mr.Checks, cr)
+			}
+			mr.Status = combine(mr.Checks)
+			switch mr.Status {
+			case Met:
+				points += 2
+			case Partly:
+				points++
+			}
+			if mr.Status != NotApplicable {
+				counted++
+			}
+			br.Measures = append(br.Measures, mr)
+		}
+		if counted > 0 {
+			br.Coverage = points * 100 / (2 * counted)
+		} else {
+			br.Coverage = 100
+		}
+		out = append(out, br)
+	}
+	return out, nil
+}
+
+// combine gives a measure's status from its checks': met when all that
+// apply are met, not met when none is even partly met, partly otherwise.
+func combine(checks []CheckResult) string {
+	applicable, met, none := 0, 0, 0
+	for _, c := range checks {
+		switch c.Status {
+		case NotApplicable:
+			continue
+		case Met:
+			met++
+		case NotMet:
+			none++
+		}
+		applicable++
+	}
+	switch {
+	case applicable == 0:
+		return NotApplicable
+	case met == applicable:
+		return Met
+	case none == applicable:
+		return NotMet
+	}
+	return Partly
+}

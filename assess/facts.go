@@ -1,0 +1,270 @@
+// Package assess turns a hospital model and the catalog into a risk
+// assessment: the facts of every asset, the weaknesses present (findings),
+// the risk of every threat to every asset it concerns, and the coverage of
+// each baseline. It is a pure function of its inputs: same model, catalog
+// and date, same result.
+package assess
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+)
+
+var (
+	remoteAdmin = map[ward.Protocol]bool{"rdp": true, "vnc": true, "ssh": true, "telnet": true}
+	sensitive   = map[ward.DataClass]bool{"phi": true, "credentials": true, "prescriptions": true, "lab-results": true, "device-control": true, "images": true}
+	healthData  = map[ward.DataClass]bool{"phi": true, "images": true, "lab-results": true, "prescriptions": true}
+)
+
+// attachment reports whether a link is cabling or radio attachment rather
+// than a connection between applications.
+func attachment(p ward.Protocol) bool { return p == "ethernet" }
+
+// Facts computes what rules know of the organisation and of each asset (in
+// model order) on the given date (YYYY-MM-DD). vulns counts known
+// vulnerabilities per asset id; nil means none are known.
+func Facts(m *ward.Model, today string, vulns map[string]int) (catalog.OrgFacts, []catalog.AssetFacts) {
+	n := len(m.Assets)
+	index := make(map[string]int, n)
+	for i := range m.Assets {
+		index[m.Assets[i].ID] = i
+	}
+	type zoneInfo struct {
+		kind      ward.ZoneKind
+		trust     int
+		segmented bool
+		controls  []string
+	}
+	zones := make(map[string]zoneInfo, len(m.Zones))
+	for _, z := range m.Zones {
+		zones[z.ID] = zoneInfo{z.Kind, z.Trust.Rank(), slices.Contains(z.Controls, "segmentation"), z.Controls}
+	}
+	// zoneOf gives the zone an end of a link is in (or is).
+	zoneOf := func(id string) string {
+		if i, ok := index[id]; ok {
+			return m.Assets[i].Zone
+		}
+		return id
+	}
+	facts := make([]catalog.AssetFacts, n)
+	protocols := make([]map[ward.Protocol]bool, n)
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		z := zones[a.Zone]
+		f := &facts[i]
+		k, _ := ward.LookupKind(a.Kind)
+		*f = catalog.AssetFacts{
+			ID: a.ID, Name: a.Name, Kind: string(a.Kind), Category: string(k.Category),
+			Zone: a.Zone, ZoneKind: string(z.kind), ZoneTrust: z.trust, Segmented: z.segmented,
+			Vendor: a.Vendor, Product: a.Product, Version: a.Version,
+			HasCPE: a.CPE != "", HasPURL: a.PURL != "", Components: len(a.Components),
+			EndOfSupport: string(a.EndOfSupport), EOS: a.EndOfSupport != "" && string(a.EndOfSupport) <= today,
+			Exposed:         a.InternetExposed || z.kind == "internet",
+			OwnControls:     nonNil(a.Controls),
+			Controls:        union(a.Controls, z.controls, m.Organisation.Controls),
+			Safety:          rank(a.Criticality.Safety, k.Default.Safety),
+			Availability:    rank(a.Criticality.Availability, k.Default.Availability),
+			Confidentiality: rank(a.Criticality.Confidentiality, k.Default.Confidentiality),
+			Integrity:       rank(a.Criticality.Integrity, k.Default.Integrity),
+			PatientSafety:   -1,
+			Vulnerabilities: vulns[a.ID],
+			Data:            []string{},
+			RemoteAccess:    []string{},
+			Services:        []string{},
+		}
+		for _, d := range a.Data {
+			f.Data = append(f.Data, string(d))
+			f.HoldsPHI = f.HoldsPHI || healthData[d]
+		}
+		protocols[i] = map[ward.Protocol]bool{}
+	}
+
+	// Links: exposure, remote access, clear text, authentication.
+	adj := make([][]int, n)  // application connections, as opened: from -> to
+	fromZone := map[string][]int{} // zone id -> assets it opens connections to
+	inbound := func(to int, from string, l *ward.Link) {
+		f := &facts[to]
+		fz := zoneOf(from)
+		if zones[fz].kind == "internet" {
+			f.Exposed = true
+		}
+		if fz != f.Zone {
+			if zones[fz].trust <= 1 {
+				f.UntrustedInbound = true
+			}
+			if remoteAdmin[l.Protocol] && !slices.Contains(f.RemoteAccess, string(l.Protocol)) {
+				f.RemoteAccess = append(f.RemoteAccess, string(l.Protocol))
+			}
+		}
+		if !l.Authenticated && !attachment(l.Protocol) && l.Protocol != "wifi" {
+			f.Unauthenticated++
+		}
+	}
+	for li := range m.Links {
+		l := &m.Links[li]
+		from, fromAsset := index[l.From]
+		to, toAsset := index[l.To]
+		for _, end := range []struct {
+			i  int
+			ok bool
+		}{{from, fromAsset}, {to, toAsset}} {
+			if !end.ok {
+				continue
+			}
+			f := &facts[end.i]
+			protocols[end.i][l.Protocol] = true
+			if l.Protocol == "wifi" || l.Protocol == "ble" {
+				f.Wireless = true
+				f.ClearWireless = f.ClearWireless || !l.Encrypted
+			}
+			if !l.Encrypted && !attachment(l.Protocol) {
+				f.Cleartext++
+				if slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] }) {
+					f.ClearSensitive++
+				}
+			}
+		}
+		if toAsset {
+			inbound(to, l.From, l)
+		}
+		if fromAsset && l.Direction == "both" {
+			inbound(from, l.To, l)
+		}
+		if attachment(l.Protocol) {
+			continue
+		}
+		switch {
+		case fromAsset && toAsset:
+			adj[from] = append(adj[from], to)
+			if l.Direction == "both" {
+				adj[to] = append(adj[to], from)
+			}
+		case toAsset: // from a zone
+			fromZone[l.From] = append(fromZone[l.From], to)
+		case fromAsset && l.Direction == "both":
+			fromZone[l.To] = append(fromZone[l.To], from)
+		}
+	}
+	for i := range facts {
+		ps := make([]string, 0, len(protocols[i]))
+		for p := range protocols[i] {
+			ps = append(ps, string(p))
+		}
+		sort.Strings(ps)
+		facts[i].Protocols = ps
+		sort.Strings(facts[i].RemoteAccess)
+	}
+
+	// Vendor access: within two connections of a vendor-remote zone or of
+	// a vendor's system in one.
+	var level1 []int
+	for _, z := range m.Zones {
+		if z.Kind != "vendor-remote" {
+			continue
+		}
+		level1 = append(level1, fromZone[z.ID]...)
+		for i := range m.Assets {
+			if m.Assets[i].Zone == z.ID {
+				level1 = append(level1, adj[i]...)
+			}
+		}
+	}
+	for _, i := range level1 {
+		facts[i].VendorAccess = true
+		for _, j := range adj[i] {
+			facts[j].VendorAccess = true
+		}
+	}
+
+	// Services: every asset a service needs, through other services too.
+	svcIndex := make(map[string]int, len(m.Services))
+	for i, s := range m.Services {
+		svcIndex[s.ID] = i
+	}
+	for _, s := range m.Services {
+		minutes := int(time.Duration(s.MaxOutage) / time.Minute)
+		safety := s.PatientSafety.Rank()
+		seen := map[string]bool{s.ID: true}
+		stack := slices.Clone(s.DependsOn)
+		for len(stack) > 0 {
+			d := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if j, ok := svcIndex[d]; ok {
+				stack = append(stack, m.Services[j].DependsOn...)
+				continue
+			}
+			i, ok := index[d]
+			if !ok {
+				continue
+			}
+			f := &facts[i]
+			f.Services = append(f.Services, s.ID)
+			if f.MinOutageMinutes == 0 || minutes < f.MinOutageMinutes {
+				f.MinOutageMinutes = minutes
+			}
+			f.PatientSafety = max(f.PatientSafety, safety)
+		}
+	}
+
+	org := catalog.OrgFacts{
+		ID: m.Organisation.ID, Kind: string(m.Organisation.Kind), Country: m.Organisation.Country,
+		Controls: nonNil(m.Organisation.Controls), Assets: n, Services: len(m.Services),
+	}
+	kinds := map[string]bool{}
+	for i := range facts {
+		f := &facts[i]
+		if f.Exposed {
+			org.Exposed++
+		}
+		if f.EOS {
+			org.EOS++
+		}
+		if f.Category == string(ward.CategoryMedicalDevice) {
+			org.MedicalDevices++
+		}
+		if p := m.Assets[i].Provenance; p == "" || p == "declared" {
+			org.Declared++
+		}
+		kinds[f.Kind] = true
+	}
+	for k := range kinds {
+		org.Kinds = append(org.Kinds, k)
+	}
+	sort.Strings(org.Kinds)
+	return org, facts
+}
+
+func rank(l, fallback ward.Level) int {
+	if r := l.Rank(); r >= 0 {
+		return r
+	}
+	return max(fallback.Rank(), 0)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func union(lists ...[]string) []string {
+	out := []string{}
+	for _, l := range lists {
+		for _, x := range l {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
