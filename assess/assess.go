@@ -66,14 +66,15 @@ type Risk struct {
 	Factors   []Factor `json:"factors"`
 }
 
-// Finding is a weakness present on one or more assets, with its evidence.
+// Finding is a weakness present on one or more assets, with the evidence
+// on each (Evidence[i] is about Assets[i]).
 type Finding struct {
 	Weakness string   `json:"weakness"`
 	Title    string   `json:"title"`
 	Severity string   `json:"severity"`
-	Evidence string   `json:"evidence"`
 	Remedy   string   `json:"remedy,omitempty"`
 	Assets   []string `json:"assets"`
+	Evidence []string `json:"evidence"`
 }
 
 // Status of a check or measure against the model.
@@ -145,14 +146,15 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("asset %s: %w", f.ID, err)
 		}
 		for _, w := range out.weaknesses {
-			key := w.weakness.ID + "\x00" + w.evidence
+			key := w.weakness.ID
 			fd, ok := findings[key]
 			if !ok {
-				fd = &Finding{Weakness: w.weakness.ID, Title: w.weakness.Title, Severity: w.weakness.Severity, Evidence: w.evidence, Remedy: w.weakness.Remedy}
+				fd = &Finding{Weakness: w.weakness.ID, Title: w.weakness.Title, Severity: w.weakness.Severity, Remedy: w.weakness.Remedy}
 				findings[key] = fd
 				findingOrder = append(findingOrder, key)
 			}
 			fd.Assets = append(fd.Assets, f.ID)
+			fd.Evidence = append(fd.Evidence, w.evidence)
 		}
 		for _, r := range out.risks {
 			key := riskKey(r, f)

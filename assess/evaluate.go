@@ -232,7 +232,7 @@ func dimension(d string, f *catalog.AssetFacts) (int, string) {
 	switch d {
 	case "safety":
 		v := f.Safety + 1
-		why := fmt.Sprintf("patient safety: %s for a %s", levelNames[f.Safety], f.Kind)
+		why := fmt.Sprintf("patient safety: %s (%s)", levelNames[f.Safety], f.Kind)
 		if f.PatientSafety > f.Safety {
 			v = f.PatientSafety + 1
 			why = fmt.Sprintf("patient safety: %s services depend on it (%s)", levelNames[f.PatientSafety], listShort(f.Services))
@@ -240,7 +240,7 @@ func dimension(d string, f *catalog.AssetFacts) (int, string) {
 		return v, why
 	case "availability":
 		v := f.Availability + 1
-		why := fmt.Sprintf("availability: %s for a %s", levelNames[f.Availability], f.Kind)
+		why := fmt.Sprintf("availability: %s (%s)", levelNames[f.Availability], f.Kind)
 		if o := outageScore(f.MinOutageMinutes); o > v {
 			v = o
 			why = fmt.Sprintf("availability: %s tolerates at most %d minutes of outage", listShort(f.Services), f.MinOutageMinutes)
@@ -248,13 +248,13 @@ func dimension(d string, f *catalog.AssetFacts) (int, string) {
 		return v, why
 	case "confidentiality":
 		v := f.Confidentiality + 1
-		why := fmt.Sprintf("confidentiality: %s for a %s", levelNames[f.Confidentiality], f.Kind)
+		why := fmt.Sprintf("confidentiality: %s (%s)", levelNames[f.Confidentiality], f.Kind)
 		if (f.HoldsPHI || slices.Contains(f.Data, "credentials")) && v < 4 {
 			v, why = 4, "confidentiality: holds health data or credentials"
 		}
 		return v, why
 	default:
-		return f.Integrity + 1, fmt.Sprintf("integrity: %s for a %s", levelNames[f.Integrity], f.Kind)
+		return f.Integrity + 1, fmt.Sprintf("integrity: %s (%s)", levelNames[f.Integrity], f.Kind)
 	}
 }
 

@@ -84,9 +84,12 @@ func Facts(m *ward.Model, today string, vulns map[string]int) (catalog.OrgFacts,
 	}
 
 	// Links: exposure, remote access, clear text, authentication.
-	adj := make([][]int, n)  // application connections, as opened: from -> to
+	adj := make([][]int, n)        // application connections, as opened: from -> to
 	fromZone := map[string][]int{} // zone id -> assets it opens connections to
 	inbound := func(to int, from string, l *ward.Link) {
+		if attachment(l.Protocol) {
+			return // a cable is no way in by itself
+		}
 		f := &facts[to]
 		fz := zoneOf(from)
 		if zones[fz].kind == "internet" {

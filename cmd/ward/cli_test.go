@@ -314,3 +314,48 @@ func TestPostgresBackend(t *testing.T) {
 		t.Fatal("--db postgres also wrote the embedded store")
 	}
 }
+
+func TestAssess(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	r := ward(t, data, "assess", "--date", "2026-11-23", "--top", "5")
+	expect(t, r, 0, "Risk assessment of St. Example General", "Risk register (top 5 of", "Why #1 scores 20", "NIS2 Article 21(2)")
+
+	r = ward(t, data, "assess", "--date", "2026-11-23", "--format", "json")
+	expect(t, r, 0)
+	var res struct {
+		Summary struct{ Worst string }
+		Risks   []struct {
+			Threat, Severity string
+			Score            int
+			Assets           []string
+			Factors          []struct{ Term, Reason string }
+		}
+		Baselines []struct {
+			ID       string
+			Coverage int `json:"coverage_percent"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Worst != "critical" || len(res.Risks) < 100 || len(res.Risks[0].Factors) < 2 || len(res.Baselines) != 4 {
+		t.Fatalf("assessment json: worst %s, %d risks, %d baselines", res.Summary.Worst, len(res.Risks), len(res.Baselines))
+	}
+
+	// A model file, as a CI pipeline would check it, failing on critical.
+	expect(t, ward(t, dir, "demo", "--write", dir), 0)
+	model := filepath.Join(dir, "st-example-general.yaml")
+	expect(t, ward(t, dir, "assess", model, "--fail-on", "critical", "--format", "csv"), 1, "rank,severity,score", "risks at or above critical")
+	expect(t, ward(t, dir, "assess", model, "--format", "md"), 0, "# Risk assessment: St. Example General", "| # | severity |")
+	expect(t, ward(t, dir, "assess", model, "--fail-on", "severe"), 2, `--fail-on "severe"`)
+
+	// A user catalog that lowers nothing but adds a threat is used; a broken
+	// one is refused with its position.
+	cat := filepath.Join(dir, "cat")
+	os.Mkdir(cat, 0o755)
+	os.WriteFile(filepath.Join(cat, "lifts.yaml"), []byte("threats:\n  - {id: lift-failure, name: Lift failure, group: system-failure, likelihood: 2, impacts: [safety], applies: 'asset.kind == \"building-system\"'}\n"), 0o644)
+	expect(t, ward(t, dir, "assess", model, "--catalog", cat, "--top", "0"), 0)
+	os.WriteFile(filepath.Join(cat, "broken.yaml"), []byte("threats:\n  - {id: x, name: X, group: malicious, likelihood: 2, impacts: [safety], applies: 'asset.colour == 1'}\n"), 0o644)
+	expect(t, ward(t, dir, "assess", model, "--catalog", cat), 1, "broken.yaml:2:", "undefined field 'colour'")
+}

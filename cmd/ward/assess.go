@@ -1,0 +1,217 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/modelfile"
+)
+
+func assessCmd(o *options) *cobra.Command {
+	var org, failOn, date string
+	var catalogs []string
+	var top int
+	c := &cobra.Command{
+		Use:   "assess [FILE]",
+		Short: "Assess risks: register, findings and baseline coverage",
+		Long: `Assess a hospital model against the threat catalog: every threat to every
+asset it concerns, scored likelihood x impact with the factors that explain
+the score; the weaknesses found; and coverage of the baselines (NIS2
+Art. 21(2), ENISA smart-hospital good practices, HHS CPGs, medical-device
+requirements).
+
+With FILE, the model file is assessed without a store (for CI pipelines);
+without it, the stored model of --org. --catalog adds catalog directories.
+--fail-on SEVERITY exits with code 1 when a risk reaches that severity.
+The method is in docs/risk-method.md.`,
+		Example: `  ward assess --top 10
+  ward assess hospital.yaml --fail-on critical --format json`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, files []string) error {
+			if failOn != "" && assess.SeverityRank(failOn) < 0 {
+				return usageError{fmt.Errorf("--fail-on %q: use low, medium, high or critical", failOn)}
+			}
+			if date == "" {
+				date = today()
+			} else if _, err := ward.Date(date).Time(); err != nil {
+				return usageError{fmt.Errorf("--date %q: write YYYY-MM-DD", date)}
+			}
+			cat, err := catalog.Load(catalogs...)
+			if err != nil {
+				if _, ok := modelfile.AsErrors(err); ok {
+					return invalidError{err}
+				}
+				return err
+			}
+			var m *ward.Model
+			if len(files) == 1 {
+				m, err = modelfile.Load(files[0], o.limits())
+				if err != nil {
+					if _, ok := modelfile.AsErrors(err); ok {
+						return invalidError{err}
+					}
+					return err
+				}
+			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				m, err = s.Model(c.Context(), id)
+				return err
+			}); err != nil {
+				return err
+			}
+			res, err := assess.Assess(m, cat, assess.Options{Today: date})
+			if err != nil {
+				return err
+			}
+			if err := writeAssessment(o.stdout, o.format, res, top); err != nil {
+				return err
+			}
+			if failOn != "" && assess.SeverityRank(res.Summary.Worst) >= assess.SeverityRank(failOn) {
+				return invalidError{fmt.Errorf("risks at or above %s: %d", failOn, countAtLeast(res, failOn))}
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
+	c.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a risk is at least this severe: low, medium, high, critical")
+	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
+	c.Flags().IntVar(&top, "top", 20, "register lines shown in text output (0: all)")
+	addFormat(c, o, "text", "json", "csv", "md")
+	return c
+}
+
+func countAtLeast(res *assess.Result, severity string) int {
+	n := 0
+	for _, r := range res.Risks {
+		if assess.SeverityRank(r.Severity) >= assess.SeverityRank(severity) {
+			n += len(r.Assets)
+		}
+	}
+	return n
+}
+
+func writeAssessment(w io.Writer, format string, res *assess.Result, top int) error {
+	switch format {
+	case "json":
+		return writeJSON(w, res)
+	case "csv":
+		return writeRiskCSV(w, res)
+	case "md":
+		return writeMarkdown(w, res)
+	}
+	return writeAssessmentText(w, res, top)
+}
+
+// assetsShort names up to three assets and counts the rest.
+func assetsShort(ids []string) string {
+	if len(ids) <= 3 {
+		return strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(ids[:3], ", "), len(ids)-3)
+}
+
+func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
+	s := res.Summary
+	fmt.Fprintf(w, "Risk assessment of %s (%s), %s\n", res.Name, res.Organisation, res.Date)
+	fmt.Fprintf(w, "  %d assets; risks by asset: %d critical, %d high, %d medium, %d low\n", s.Assets, s.Risks["critical"], s.Risks["high"], s.Risks["medium"], s.Risks["low"])
+	fmt.Fprintf(w, "  findings by asset: %d critical, %d high, %d medium\n\n", s.Findings["critical"], s.Findings["high"], s.Findings["medium"])
+	n := len(res.Risks)
+	if top > 0 && top < n {
+		n = top
+	}
+	fmt.Fprintf(w, "Risk register (top %d of %d lines; --top 0 for all, --format json for the factors)\n", n, len(res.Risks))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tSEVERITY\tSCORE\tL x I\tTHREAT\tASSETS\tDRIVEN BY")
+	for i, r := range res.Risks[:n] {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d x %d\t%s\t%s\t%s\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets), r.Dimension)
+	}
+	tw.Flush()
+	if n > 0 {
+		r := res.Risks[0]
+		fmt.Fprintf(w, "\nWhy #1 scores %d (%s on %s):\n", r.Score, r.ThreatName, assetsShort(r.Assets))
+		for _, f := range r.Factors {
+			fmt.Fprintf(w, "  %-10s %+d  %s\n", f.Term, f.Effect, f.Reason)
+		}
+	}
+	fmt.Fprintf(w, "\nFindings\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SEVERITY\tWEAKNESS\tASSETS\tFOR EXAMPLE")
+	for _, f := range res.Findings {
+		fmt.Fprintf(tw, "%s\t%s\t%d: %s\t%s: %s\n", f.Severity, f.Title, len(f.Assets), assetsShort(f.Assets), f.Assets[0], f.Evidence[0])
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nBaseline coverage\n")
+	for _, b := range res.Baselines {
+		fmt.Fprintf(w, "  %3d%%  %s\n", b.Coverage, b.Name)
+		for _, m := range b.Measures {
+			if m.Status == assess.Met || m.Status == assess.NotApplicable {
+				continue
+			}
+			fmt.Fprintf(w, "        %-8s %s %s", m.Status, m.ID, m.Title)
+			var gaps []string
+			for _, c := range m.Checks {
+				if c.Status == assess.NotMet || c.Status == assess.Partly {
+					g := c.Name
+					if len(c.Failing) > 0 {
+						g += fmt.Sprintf(" (%d of %d fail: %s)", len(c.Failing), c.Applicable, assetsShort(c.Failing))
+					}
+					gaps = append(gaps, g)
+				}
+			}
+			fmt.Fprintf(w, " — %s\n", strings.Join(gaps, "; "))
+		}
+	}
+	return nil
+}
+
+func writeRiskCSV(w io.Writer, res *assess.Result) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"rank", "severity", "score", "likelihood", "impact", "dimension", "threat", "threat_name", "group", "attack", "kind", "zone", "assets", "factors"})
+	for i, r := range res.Risks {
+		var fs []string
+		for _, f := range r.Factors {
+			fs = append(fs, fmt.Sprintf("%s %+d %s", f.Term, f.Effect, f.Reason))
+		}
+		cw.Write([]string{fmt.Sprint(i + 1), r.Severity, fmt.Sprint(r.Score), fmt.Sprint(r.Likelihood), fmt.Sprint(r.Impact), r.Dimension,
+			r.Threat, r.ThreatName, r.Group, strings.Join(r.Attack, " "), r.Kind, r.Zone, strings.Join(r.Assets, " "), strings.Join(fs, "; ")})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+
+func writeMarkdown(w io.Writer, res *assess.Result) error {
+	fmt.Fprintf(w, "# Risk assessment: %s\n\n", mdEscape(res.Name))
+	fmt.Fprintf(w, "Organisation `%s`, assessed %s. %d assets.\n\n", res.Organisation, res.Date, res.Summary.Assets)
+	fmt.Fprintf(w, "## Risk register\n\n| # | severity | score | L × I | threat | assets | driven by |\n|---|---|---|---|---|---|---|\n")
+	for i, r := range res.Risks {
+		fmt.Fprintf(w, "| %d | %s | %d | %d × %d | %s | %s | %s |\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, mdEscape(r.ThreatName), mdEscape(assetsShort(r.Assets)), r.Dimension)
+	}
+	fmt.Fprintf(w, "\n## Findings\n\n| severity | weakness | assets | for example | remedy |\n|---|---|---|---|---|\n")
+	for _, f := range res.Findings {
+		fmt.Fprintf(w, "| %s | %s | %d: %s | %s: %s | %s |\n", f.Severity, mdEscape(f.Title), len(f.Assets), mdEscape(assetsShort(f.Assets)), f.Assets[0], mdEscape(f.Evidence[0]), mdEscape(f.Remedy))
+	}
+	fmt.Fprintf(w, "\n## Baseline coverage\n")
+	for _, b := range res.Baselines {
+		fmt.Fprintf(w, "\n### %s — %d%%\n\n| measure | status | gaps |\n|---|---|---|\n", mdEscape(b.Name), b.Coverage)
+		for _, m := range b.Measures {
+			var gaps []string
+			for _, c := range m.Checks {
+				if c.Status == assess.NotMet || c.Status == assess.Partly {
+					gaps = append(gaps, mdEscape(c.Name))
+				}
+			}
+			fmt.Fprintf(w, "| %s %s | %s | %s |\n", m.ID, mdEscape(m.Title), m.Status, strings.Join(gaps, "; "))
+		}
+	}
+	return nil
+}
+
