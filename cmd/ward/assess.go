@@ -214,4 +214,3 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 	}
 	return nil
 }
-
