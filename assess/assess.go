@@ -156,8 +156,8 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			fd.Assets = append(fd.Assets, f.ID)
 			fd.Evidence = append(fd.Evidence, w.evidence)
 		}
-		for _, r := range out.risks {
-			key := riskKey(r, f)
+		for k, r := range out.risks {
+			key := out.riskKeys[k]
 			if g, ok := risks[key]; ok {
 				g.Assets = append(g.Assets, f.ID)
 				continue

@@ -30,7 +30,8 @@ type weaknessHit struct {
 type outcome struct {
 	weaknesses []weaknessHit
 	risks      []Risk
-	checks     []int8 // per asset-level check: -1 not applicable, 0 fails, 1 passes
+	riskKeys   []string // register grouping key of each risk
+	checks     []int8   // per asset-level check: -1 not applicable, 0 fails, 1 passes
 }
 
 type assetCheck struct {
@@ -122,7 +123,9 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 			return nil, fmt.Errorf("threat %s: %w", t.ID, err)
 		}
 		if ok {
-			o.risks = append(o.risks, e.score(t, f, present))
+			r := e.score(t, f, present)
+			o.risks = append(o.risks, r)
+			o.riskKeys = append(o.riskKeys, riskKey(r, f))
 		}
 	}
 	o.checks = make([]int8, len(e.checks))

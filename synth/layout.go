@@ -355,3 +355,49 @@ func (g *gen) sharedServices() {
 		ward.Service{ID: "remote-monitoring", Name: "Remote patient monitoring", MaxOutage: d("8h"), PatientSafety: "high", DependsOn: []string{sh["rpm"], sh["engine"]}},
 	)
 }
+
+// extraLinks adds application flows until the model has total links: from
+// clients and devices to the data centre's servers and clinical systems,
+// each flow new.
+func (g *gen) extraLinks(total int) {
+	if total <= len(g.m.Links) {
+		return
+	}
+	var clients, servers []int
+	for i := range g.m.Assets {
+		k, _ := ward.LookupKind(g.m.Assets[i].Kind)
+		switch {
+		case g.m.Assets[i].Zone == "datacentre":
+			servers = append(servers, i)
+		case k.Category == ward.CategoryEndpoint || k.Category == ward.CategoryMedicalDevice || k.Category == ward.CategoryMobile:
+			clients = append(clients, i)
+		}
+	}
+	if len(clients) == 0 || len(servers) == 0 {
+		return
+	}
+	type flow struct {
+		from, to string
+		p        ward.Protocol
+	}
+	seen := make(map[flow]bool, total)
+	for _, l := range g.m.Links {
+		seen[flow{l.From, l.To, l.Protocol}] = true
+	}
+	protocols := []struct {
+		p    ward.Protocol
+		port int
+		enc  bool
+		data ward.DataClass
+	}{{"https", 443, true, "phi"}, {"smb", 445, false, "phi"}, {"hl7v2", 2575, false, "phi"}, {"dicom", 104, false, "images"}, {"sql", 1433, true, "phi"}, {"ldap", 389, false, "credentials"}}
+	for tries := 0; len(g.m.Links) < total && tries < 20*total; tries++ {
+		c, s := clients[g.rnd.IntN(len(clients))], servers[g.rnd.IntN(len(servers))]
+		pr := protocols[g.rnd.IntN(len(protocols))]
+		f := flow{g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p}
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		g.link(g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p, pr.port, pr.enc || g.chance(0.3), g.chance(0.7), pr.data)
+	}
+}

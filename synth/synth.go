@@ -22,6 +22,10 @@ const SiteSize = 1500
 type Options struct {
 	Assets int    // how many assets, at least MinAssets
 	Seed   uint64 // same seed, same model
+	// Links, when above the about 3.2 per asset a hospital's layout gives,
+	// adds application flows (workstations and devices to more servers) up
+	// to that many links, for denser networks.
+	Links int
 }
 
 // MinAssets is the smallest model the generator makes: the shared core
@@ -64,6 +68,7 @@ func Generate(o Options) (*ward.Model, error) {
 		g.site(s, n)
 	}
 	g.sharedServices()
+	g.extraLinks(o.Links)
 	return g.m, nil
 }
 

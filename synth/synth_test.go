@@ -76,3 +76,16 @@ func TestGenerateRefusesTooSmall(t *testing.T) {
 		t.Fatal("10 assets accepted")
 	}
 }
+
+func TestGenerateDenseLinks(t *testing.T) {
+	m, err := synth.Generate(synth.Options{Assets: 2000, Seed: 5, Links: 10_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Links) != 10_000 {
+		t.Fatalf("%d links, want 10000", len(m.Links))
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}

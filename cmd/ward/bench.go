@@ -16,6 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/synth"
 )
@@ -35,7 +37,7 @@ type benchResult struct {
 }
 
 func benchCmd(o *options) *cobra.Command {
-	var sizes string
+	var sizes, linkSizes string
 	var seed uint64
 	var withPostgres bool
 	c := &cobra.Command{
@@ -43,18 +45,30 @@ func benchCmd(o *options) *cobra.Command {
 		Short: "Measure parsing and import speed on generated hospitals",
 		Long: `Generate hospitals of the given sizes, then measure, each in a fresh
 process so that peak memory is its own: parsing and validating the model
-file (YAML and JSON), and importing it into the embedded store in a
-temporary directory. With --postgres, also import into the database --db
+file (YAML and JSON), importing it into the embedded store in a temporary
+directory, and assessing it (the time after reading the file). With --postgres, also import into the database --db
 names, as organisations called bench-N that are deleted afterwards.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			var ns []int
+			var ns, ls []int
 			for _, s := range strings.Split(sizes, ",") {
 				n, err := strconv.Atoi(strings.TrimSpace(s))
 				if err != nil || n < synth.MinAssets {
 					return usageError{fmt.Errorf("--assets: %q is not a size of at least %d", s, synth.MinAssets)}
 				}
 				ns = append(ns, n)
+			}
+			if linkSizes != "" {
+				for _, s := range strings.Split(linkSizes, ",") {
+					n, err := strconv.Atoi(strings.TrimSpace(s))
+					if err != nil || n < 0 {
+						return usageError{fmt.Errorf("--links: %q is not a number of links", s)}
+					}
+					ls = append(ls, n)
+				}
+				if len(ls) != len(ns) {
+					return usageError{fmt.Errorf("--links needs one number per --assets size")}
+				}
 			}
 			if withPostgres && o.db == "" && os.Getenv("WARD_DB") == "" {
 				return usageError{errors.New("--postgres needs --db with a postgres:// URL")}
@@ -71,8 +85,12 @@ names, as organisations called bench-N that are deleted afterwards.`,
 			p := o.progress()
 			p.on = true
 			var results []benchResult
-			for _, n := range ns {
-				m, err := synth.Generate(synth.Options{Assets: n, Seed: seed})
+			for si, n := range ns {
+				links := 0
+				if ls != nil {
+					links = ls[si]
+				}
+				m, err := synth.Generate(synth.Options{Assets: n, Seed: seed, Links: links})
 				if err != nil {
 					return err
 				}
@@ -91,7 +109,7 @@ names, as organisations called bench-N that are deleted afterwards.`,
 				m = nil
 				runtime.GC()
 				type job struct{ scenario, format, store string }
-				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}}
+				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}, {"assess", "json", ""}}
 				if withPostgres {
 					jobs = append(jobs, job{"import", "json", "postgres"})
 				}
@@ -133,6 +151,7 @@ names, as organisations called bench-N that are deleted afterwards.`,
 		},
 	}
 	c.Flags().StringVar(&sizes, "assets", "10000,100000", "comma-separated hospital sizes")
+	c.Flags().StringVar(&linkSizes, "links", "", "comma-separated link counts, one per size (default: what the layout gives, about 3.2 per asset)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated hospitals")
 	c.Flags().BoolVar(&withPostgres, "postgres", false, "also import into PostgreSQL (--db)")
 	addFormat(c, o, "text", "json")
@@ -160,7 +179,18 @@ func benchRunCmd(o *options) *cobra.Command {
 				return err
 			}
 			r := benchResult{Scenario: scenario, Assets: len(m.Assets), Links: len(m.Links)}
-			if scenario == "import" {
+			switch scenario {
+			case "assess":
+				cat, err := catalog.Load()
+				if err != nil {
+					return err
+				}
+				t := time.Now()
+				if _, err := assess.Assess(m, cat, assess.Options{Today: today()}); err != nil {
+					return err
+				}
+				r.Seconds = time.Since(t).Seconds()
+			case "import":
 				m.Organisation.ID = fmt.Sprintf("bench-%d", len(m.Assets))
 				s, err := o.openStore(c.Context())
 				if err != nil {
@@ -178,7 +208,7 @@ func benchRunCmd(o *options) *cobra.Command {
 						return err
 					}
 				}
-			} else {
+			default:
 				r.Seconds = time.Since(start).Seconds()
 			}
 			r.PeakRSSMiB = peakRSS()
