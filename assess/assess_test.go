@@ -2,6 +2,7 @@ package assess_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -122,5 +123,40 @@ func TestDeterministic(t *testing.T) {
 	b, _ := json.Marshal(demoResult(t))
 	if string(a) != string(b) {
 		t.Fatal("two assessments of the same model differ")
+	}
+}
+
+// The worked example of docs/risk-method.md, checked.
+func TestWorkedExample(t *testing.T) {
+	res := demoResult(t)
+	r, _ := find(t, res, "network-failure", "core-sw-01")
+	if r.Likelihood != 3 || r.Impact != 5 || r.Score != 15 || r.Severity != "high" || r.Dimension != "safety" {
+		t.Fatalf("core switch: %+v", r)
+	}
+	want := []string{
+		"likelihood +2 base likelihood of Network failure in hospitals",
+		"likelihood +1 No redundancy for a critical service: a service that tolerates 5 minutes of outage depends on it alone",
+		"impact +5 patient safety: critical services depend on it (emergency-care, medication-administration, intensive-care and 7 more)",
+	}
+	for i, f := range r.Factors {
+		if got := fmt.Sprintf("%s %+d %s", f.Term, f.Effect, f.Reason); i >= len(want) || got != want[i] {
+			t.Fatalf("factor %d: %q", i, got)
+		}
+	}
+	// With a second core switch: no weakness, and redundancy limits the harm.
+	m, _ := demo.Model()
+	for i := range m.Assets {
+		if m.Assets[i].ID == "core-sw-01" {
+			m.Assets[i].Controls = append(m.Assets[i].Controls, "redundancy")
+		}
+	}
+	cat, _ := catalog.Load()
+	after, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = find(t, after, "network-failure", "core-sw-01")
+	if r.Likelihood != 2 || r.Impact != 4 || r.Severity != "medium" {
+		t.Fatalf("with redundancy: %+v", r)
 	}
 }

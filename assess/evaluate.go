@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/wardhealth/ward/catalog"
 )
@@ -163,7 +164,11 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 	raised := 0
 	for _, id := range t.Weaknesses {
 		if hit, ok := present[id]; ok && hit.weakness.Raises > 0 {
-			add("likelihood", hit.weakness.Raises, hit.weakness.Title+": "+hit.evidence)
+			reason := hit.weakness.Title
+			if !strings.EqualFold(hit.evidence, reason) {
+				reason += ": " + hit.evidence
+			}
+			add("likelihood", hit.weakness.Raises, reason)
 			raised += hit.weakness.Raises
 		}
 	}
