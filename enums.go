@@ -113,3 +113,11 @@ func rank(values []string, v string) int {
 	}
 	return -1
 }
+
+// DecisionStatus is how a risk is treated.
+type DecisionStatus string
+
+var decisionStatusValues = []string{"accepted", "mitigated", "false-positive"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (DecisionStatus) Enum() []string { return decisionStatusValues }

@@ -24,6 +24,23 @@ type Model struct {
 	// Controls declares the organisation's own controls, beyond the built-in
 	// ones (see BuiltinControls), so assets and zones may refer to them.
 	Controls []Control `json:"controls,omitempty"`
+	// Decisions record how the organisation treats assessed risks.
+	Decisions []Decision `json:"decisions,omitempty"`
+}
+
+// Decision records the treatment of one risk, a threat to an asset: the
+// risk tracking of the register.
+type Decision struct {
+	Threat string `json:"threat"`
+	Asset  string `json:"asset"`
+	// Status is accepted (the risk is borne knowingly), mitigated (done
+	// in a way the model does not show) or false-positive.
+	Status        DecisionStatus `json:"status"`
+	Justification string         `json:"justification"`
+	Date          Date           `json:"date"`
+	// Until is when an acceptance lapses and the risk is open again.
+	Until Date   `json:"until,omitempty"`
+	By    string `json:"by,omitempty"`
 }
 
 // Organisation is a hospital, clinic, health authority or CSIRT. Every row

@@ -158,6 +158,39 @@ func (v *validator) run() {
 	}
 	v.links()
 	v.services()
+	v.decisions()
+}
+
+func (v *validator) decisions() {
+	seen := map[[2]string]int{}
+	for i, d := range v.m.Decisions {
+		p := func(f string) loc { return path("decisions", i, f) }
+		if d.Threat == "" {
+			v.add(p("threat"), "missing threat id", "the id of a threat of the catalog, e.g. ransomware")
+		}
+		v.ref(p("asset"), d.Asset, "asset", idAsset)
+		enum(v, p("status"), d.Status, true)
+		if strings.TrimSpace(d.Justification) == "" {
+			v.add(p("justification"), "missing justification", "say why, so that the decision can be reviewed")
+		}
+		if d.Date == "" {
+			v.add(p("date"), "missing date", "when the decision was taken, YYYY-MM-DD")
+		} else if msg, hint := checkDate(d.Date); msg != "" {
+			v.add(p("date"), msg, hint)
+		}
+		if d.Until != "" {
+			if msg, hint := checkDate(d.Until); msg != "" {
+				v.add(p("until"), msg, hint)
+			} else if d.Until < d.Date {
+				v.add(p("until"), fmt.Sprintf("until %s is before the decision date %s", d.Until, d.Date), "")
+			}
+		}
+		k := [2]string{d.Threat, d.Asset}
+		if j, dup := seen[k]; dup {
+			v.add(p("threat"), fmt.Sprintf("a second decision on %s for %s", d.Threat, d.Asset), fmt.Sprintf("decisions[%d] is about the same risk", j))
+		}
+		seen[k] = i
+	}
 }
 
 func (v *validator) id(p loc, id string) bool {

@@ -28,14 +28,27 @@ type Result struct {
 	Risks        []Risk           `json:"risks"`
 	Findings     []Finding        `json:"findings"`
 	Baselines    []BaselineResult `json:"baselines"`
+	// Unmatched lists risk decisions of the model that match no risk.
+	Unmatched []Unmatched `json:"unmatched_decisions"`
 }
+
+// Unmatched is a risk decision that matches no risk of the register.
+type Unmatched struct {
+	ward.Decision
+	Reason string `json:"reason"`
+}
+
+// Open is the status of a risk no decision treats.
+const Open = "open"
 
 // Summary counts the result.
 type Summary struct {
-	Assets    int            `json:"assets"`
-	Risks     map[string]int `json:"risks"`    // by severity, counting assets
+	Assets int            `json:"assets"`
+	Risks  map[string]int `json:"risks"` // by severity, counting assets
+	// Open counts, by severity, the risks no decision treats.
+	Open      map[string]int `json:"open_risks"`
 	Findings  map[string]int `json:"findings"` // by severity, counting assets
-	Worst     string         `json:"worst"`    // highest risk severity, or "none"
+	Worst     string         `json:"worst"`    // highest severity of an open risk, or "none"
 	Baselines map[string]int `json:"baseline_coverage_percent"`
 }
 
@@ -64,6 +77,11 @@ type Risk struct {
 	Score     int      `json:"score"`
 	Severity  string   `json:"severity"`
 	Factors   []Factor `json:"factors"`
+	// Status is open, or the status of the decision that treats the risk.
+	Status   string         `json:"status"`
+	Decision *ward.Decision `json:"decision,omitempty"`
+	// Note explains a status, e.g. an acceptance that has lapsed.
+	Note string `json:"note,omitempty"`
 }
 
 // Finding is a weakness present on one or more assets, with the evidence
@@ -136,6 +154,11 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}}
 
+	decisions := make(map[[2]string]int, len(m.Decisions))
+	for i, d := range m.Decisions {
+		decisions[[2]string{d.Threat, d.Asset}] = i
+	}
+	matched := make([]bool, len(m.Decisions))
 	risks := map[string]*Risk{}
 	findings := map[string]*Finding{}
 	var riskOrder, findingOrder []string
@@ -158,6 +181,18 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		}
 		for k, r := range out.risks {
 			key := out.riskKeys[k]
+			r.Status = Open
+			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
+				matched[di] = true
+				d := m.Decisions[di]
+				if d.Status == "accepted" && d.Until != "" && string(d.Until) < opt.Today {
+					r.Note = "acceptance lapsed on " + string(d.Until)
+				} else {
+					r.Status = string(d.Status)
+				}
+				r.Decision = &d
+				key += "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
+			}
 			if g, ok := risks[key]; ok {
 				g.Assets = append(g.Assets, f.ID)
 				continue
@@ -184,6 +219,21 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		}
 		return a.Weakness < b.Weakness
 	})
+	known := map[string]bool{}
+	for _, t := range cat.Threats {
+		known[t.ID] = true
+	}
+	res.Unmatched = []Unmatched{}
+	for i, d := range m.Decisions {
+		if matched[i] {
+			continue
+		}
+		reason := fmt.Sprintf("threat %s does not apply to %s any more", d.Threat, d.Asset)
+		if !known[d.Threat] {
+			reason = fmt.Sprintf("no threat %q in the catalog", d.Threat)
+		}
+		res.Unmatched = append(res.Unmatched, Unmatched{Decision: d, Reason: reason})
+	}
 	var err error
 	if res.Baselines, err = e.baselines(facts); err != nil {
 		return nil, err
@@ -224,12 +274,16 @@ func riskBefore(a, b *Risk) bool {
 }
 
 func summarise(res *Result, assets int) Summary {
-	s := Summary{Assets: assets, Risks: map[string]int{}, Findings: map[string]int{}, Worst: "none", Baselines: map[string]int{}}
+	s := Summary{Assets: assets, Risks: map[string]int{}, Open: map[string]int{}, Findings: map[string]int{}, Worst: "none", Baselines: map[string]int{}}
 	for _, sev := range catalog.Severities {
-		s.Risks[sev], s.Findings[sev] = 0, 0
+		s.Risks[sev], s.Open[sev], s.Findings[sev] = 0, 0, 0
 	}
 	for _, r := range res.Risks {
 		s.Risks[r.Severity] += len(r.Assets)
+		if r.Status != Open {
+			continue
+		}
+		s.Open[r.Severity] += len(r.Assets)
 		if SeverityRank(r.Severity) > SeverityRank(s.Worst) {
 			s.Worst = r.Severity
 		}

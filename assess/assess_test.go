@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
@@ -158,5 +159,47 @@ func TestWorkedExample(t *testing.T) {
 	r, _ = find(t, after, "network-failure", "core-sw-01")
 	if r.Likelihood != 2 || r.Impact != 4 || r.Severity != "medium" {
 		t.Fatalf("with redundancy: %+v", r)
+	}
+}
+
+func TestDecisions(t *testing.T) {
+	m, _ := demo.Model()
+	m.Decisions = []ward.Decision{
+		{Threat: "end-of-support", Asset: "ct-workstation", Status: "accepted", Justification: "replaced with the scanner in 2027", Date: "2026-10-01", Until: "2027-06-30", By: "CISO"},
+		{Threat: "credential-attack", Asset: "vpn-vendor", Status: "accepted", Justification: "old decision", Date: "2025-01-01", Until: "2025-12-31"},
+		{Threat: "device-tampering", Asset: "pump-01", Status: "mitigated", Justification: "drug library locked", Date: "2026-11-01"},
+		{Threat: "fire", Asset: "pump-01", Status: "false-positive", Justification: "not in a data centre", Date: "2026-11-01"},
+		{Threat: "meteorite", Asset: "core-sw-01", Status: "accepted", Justification: "sky", Date: "2026-11-01"},
+	}
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cat, _ := catalog.Load()
+	res, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := find(t, res, "end-of-support", "ct-workstation")
+	if r.Status != "accepted" || r.Decision == nil || r.Decision.By != "CISO" {
+		t.Errorf("accepted risk: %+v", r)
+	}
+	r, _ = find(t, res, "credential-attack", "vpn-vendor")
+	if r.Status != assess.Open || r.Note != "acceptance lapsed on 2025-12-31" {
+		t.Errorf("lapsed acceptance: status %s, note %q", r.Status, r.Note)
+	}
+	// pump-01's tampering risk leaves its line: the other pumps stay open.
+	r, _ = find(t, res, "device-tampering", "pump-01")
+	if r.Status != "mitigated" || len(r.Assets) != 1 {
+		t.Errorf("mitigated pump: %+v", r)
+	}
+	r, _ = find(t, res, "device-tampering", "pump-02")
+	if r.Status != assess.Open || len(r.Assets) != 11 {
+		t.Errorf("other pumps: status %s, %d assets", r.Status, len(r.Assets))
+	}
+	if len(res.Unmatched) != 2 || res.Unmatched[0].Threat != "fire" || res.Unmatched[1].Reason != `no threat "meteorite" in the catalog` {
+		t.Errorf("unmatched: %+v", res.Unmatched)
+	}
+	if res.Summary.Open["critical"] >= res.Summary.Risks["critical"] {
+		t.Errorf("decided risks still counted as open: %+v", res.Summary)
 	}
 }

@@ -90,7 +90,7 @@ The method is in docs/risk-method.md.`,
 func countAtLeast(res *assess.Result, severity string) int {
 	n := 0
 	for _, r := range res.Risks {
-		if assess.SeverityRank(r.Severity) >= assess.SeverityRank(severity) {
+		if r.Status == assess.Open && assess.SeverityRank(r.Severity) >= assess.SeverityRank(severity) {
 			n += len(r.Assets)
 		}
 	}
@@ -120,7 +120,7 @@ func assetsShort(ids []string) string {
 func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	s := res.Summary
 	fmt.Fprintf(w, "Risk assessment of %s (%s), %s\n", res.Name, res.Organisation, res.Date)
-	fmt.Fprintf(w, "  %d assets; risks by asset: %d critical, %d high, %d medium, %d low\n", s.Assets, s.Risks["critical"], s.Risks["high"], s.Risks["medium"], s.Risks["low"])
+	fmt.Fprintf(w, "  %d assets; open risks by asset: %d critical, %d high, %d medium, %d low\n", s.Assets, s.Open["critical"], s.Open["high"], s.Open["medium"], s.Open["low"])
 	fmt.Fprintf(w, "  findings by asset: %d critical, %d high, %d medium\n\n", s.Findings["critical"], s.Findings["high"], s.Findings["medium"])
 	n := len(res.Risks)
 	if top > 0 && top < n {
@@ -128,11 +128,26 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	}
 	fmt.Fprintf(w, "Risk register (top %d of %d lines; --top 0 for all, --format json for the factors)\n", n, len(res.Risks))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tSEVERITY\tSCORE\tL x I\tTHREAT\tASSETS\tDRIVEN BY")
+	fmt.Fprintln(tw, "#\tSEVERITY\tSCORE\tL x I\tTHREAT\tASSETS\tDRIVEN BY\tSTATUS")
 	for i, r := range res.Risks[:n] {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d x %d\t%s\t%s\t%s\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets), r.Dimension)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d x %d\t%s\t%s\t%s\t%s\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets), r.Dimension, status(r))
 	}
 	tw.Flush()
+	var decided []string
+	for i, r := range res.Risks {
+		if r.Decision != nil {
+			decided = append(decided, fmt.Sprintf("  #%d %s on %s: %s on %s by %s — %s%s", i+1, r.ThreatName, assetsShort(r.Assets), r.Decision.Status, r.Decision.Date, orDash(r.Decision.By), r.Decision.Justification, noteSuffix(r.Note)))
+		}
+	}
+	if len(decided) > 0 {
+		fmt.Fprintf(w, "\nDecisions on risks\n%s\n", strings.Join(decided, "\n"))
+	}
+	if len(res.Unmatched) > 0 {
+		fmt.Fprintf(w, "\nDecisions that match no risk (review or remove them)\n")
+		for _, u := range res.Unmatched {
+			fmt.Fprintf(w, "  %s on %s (%s, %s): %s\n", u.Threat, u.Asset, u.Status, u.Date, u.Reason)
+		}
+	}
 	if n > 0 {
 		r := res.Risks[0]
 		fmt.Fprintf(w, "\nWhy #1 scores %d (%s on %s):\n", r.Score, r.ThreatName, assetsShort(r.Assets))
@@ -173,14 +188,14 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 
 func writeRiskCSV(w io.Writer, res *assess.Result) error {
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"rank", "severity", "score", "likelihood", "impact", "dimension", "threat", "threat_name", "group", "attack", "kind", "zone", "assets", "factors"})
+	cw.Write([]string{"rank", "severity", "score", "likelihood", "impact", "dimension", "threat", "threat_name", "group", "attack", "kind", "zone", "assets", "status", "factors"})
 	for i, r := range res.Risks {
 		var fs []string
 		for _, f := range r.Factors {
 			fs = append(fs, fmt.Sprintf("%s %+d %s", f.Term, f.Effect, f.Reason))
 		}
 		cw.Write([]string{fmt.Sprint(i + 1), r.Severity, fmt.Sprint(r.Score), fmt.Sprint(r.Likelihood), fmt.Sprint(r.Impact), r.Dimension,
-			r.Threat, r.ThreatName, r.Group, strings.Join(r.Attack, " "), r.Kind, r.Zone, strings.Join(r.Assets, " "), strings.Join(fs, "; ")})
+			r.Threat, r.ThreatName, r.Group, strings.Join(r.Attack, " "), r.Kind, r.Zone, strings.Join(r.Assets, " "), status(r), strings.Join(fs, "; ")})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -191,9 +206,9 @@ func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 func writeMarkdown(w io.Writer, res *assess.Result) error {
 	fmt.Fprintf(w, "# Risk assessment: %s\n\n", mdEscape(res.Name))
 	fmt.Fprintf(w, "Organisation `%s`, assessed %s. %d assets.\n\n", res.Organisation, res.Date, res.Summary.Assets)
-	fmt.Fprintf(w, "## Risk register\n\n| # | severity | score | L × I | threat | assets | driven by |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "## Risk register\n\n| # | severity | score | L × I | threat | assets | driven by | status |\n|---|---|---|---|---|---|---|---|\n")
 	for i, r := range res.Risks {
-		fmt.Fprintf(w, "| %d | %s | %d | %d × %d | %s | %s | %s |\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, mdEscape(r.ThreatName), mdEscape(assetsShort(r.Assets)), r.Dimension)
+		fmt.Fprintf(w, "| %d | %s | %d | %d × %d | %s | %s | %s | %s |\n", i+1, r.Severity, r.Score, r.Likelihood, r.Impact, mdEscape(r.ThreatName), mdEscape(assetsShort(r.Assets)), r.Dimension, mdEscape(status(r)))
 	}
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | weakness | assets | for example | remedy |\n|---|---|---|---|---|\n")
 	for _, f := range res.Findings {
@@ -213,4 +228,25 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 		}
 	}
 	return nil
+}
+
+func status(r assess.Risk) string {
+	if r.Note != "" {
+		return r.Status + " (" + r.Note + ")"
+	}
+	return r.Status
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func noteSuffix(note string) string {
+	if note == "" {
+		return ""
+	}
+	return " (" + note + ")"
 }

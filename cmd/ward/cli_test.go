@@ -350,6 +350,19 @@ func TestAssess(t *testing.T) {
 	expect(t, ward(t, dir, "assess", model, "--format", "md"), 0, "# Risk assessment: St. Example General", "| # | severity |")
 	expect(t, ward(t, dir, "assess", model, "--fail-on", "severe"), 2, `--fail-on "severe"`)
 
+	// Risk tracking: a decision shows on the register and leaves --fail-on;
+	// one that matches no risk is reported.
+	text, _ := os.ReadFile(model)
+	tracked := filepath.Join(dir, "tracked.yaml")
+	os.WriteFile(tracked, append(text, []byte(`
+decisions:
+  - {threat: end-of-support, asset: ct-workstation, status: accepted, justification: Replaced in 2027, date: 2026-10-01, until: 2027-06-30, by: CISO}
+  - {threat: flood, asset: pump-01, status: false-positive, justification: Not in a basement, date: 2026-10-01}
+`)...), 0o644)
+	r = ward(t, dir, "assess", tracked, "--date", "2026-11-23", "--fail-on", "high", "--top", "0")
+	expect(t, r, 1, "Decisions on risks", "End-of-support systems on ct-workstation: accepted on 2026-10-01 by CISO — Replaced in 2027",
+		"Decisions that match no risk", "flood on pump-01 (false-positive, 2026-10-01): threat flood does not apply to pump-01 any more")
+
 	// A user catalog that lowers nothing but adds a threat is used; a broken
 	// one is refused with its position.
 	cat := filepath.Join(dir, "cat")

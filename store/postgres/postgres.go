@@ -111,6 +111,14 @@ var migrations = []string{
 		doc JSONB NOT NULL,
 		PRIMARY KEY (org, id)
 	);`,
+	`CREATE TABLE decisions (
+		org    TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq    INTEGER NOT NULL,
+		threat TEXT NOT NULL,
+		asset  TEXT NOT NULL,
+		doc    JSONB NOT NULL,
+		PRIMARY KEY (org, seq)
+	);`,
 }
 
 // migrationLock serialises migrations of several servers starting at once.
@@ -215,9 +223,16 @@ func putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
 	}); err != nil {
 		return err
 	}
-	return copyRows("controls", []string{"org", "seq", "id", "doc"}, len(m.Controls), func(i int) ([]any, error) {
+	if err := copyRows("controls", []string{"org", "seq", "id", "doc"}, len(m.Controls), func(i int) ([]any, error) {
 		doc, err := rows.Encode(&m.Controls[i])
 		return []any{org, i, m.Controls[i].ID, string(doc)}, err
+	}); err != nil {
+		return err
+	}
+	return copyRows("decisions", []string{"org", "seq", "threat", "asset", "doc"}, len(m.Decisions), func(i int) ([]any, error) {
+		d := &m.Decisions[i]
+		doc, err := rows.Encode(d)
+		return []any{org, i, d.Threat, d.Asset, string(doc)}, err
 	})
 }
 

@@ -114,6 +114,14 @@ var migrations = []string{
 		doc BLOB NOT NULL,
 		PRIMARY KEY (org, id)
 	);`,
+	`CREATE TABLE decisions (
+		org    TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
+		seq    INTEGER NOT NULL,
+		threat TEXT NOT NULL,
+		asset  TEXT NOT NULL,
+		doc    BLOB NOT NULL,
+		PRIMARY KEY (org, seq)
+	);`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -223,6 +231,13 @@ func putModel(ctx context.Context, tx *sql.Tx, m *ward.Model) error {
 		return []any{org, i, m.Controls[i].ID, doc}, err
 	}); err != nil {
 		return fmt.Errorf("controls: %w", err)
+	}
+	if err := insert(`INSERT INTO decisions (org, seq, threat, asset, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Decisions), func(i int) ([]any, error) {
+		d := &m.Decisions[i]
+		doc, err := rows.Encode(d)
+		return []any{org, i, d.Threat, d.Asset, doc}, err
+	}); err != nil {
+		return fmt.Errorf("decisions: %w", err)
 	}
 	return nil
 }

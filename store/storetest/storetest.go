@@ -73,6 +73,7 @@ func testRoundTrip(t *testing.T, s ward.Store) {
 		m.Controls = []ward.Control{{ID: "downtime-kits", Name: "Downtime kits", Category: "organisational", Description: "Paper forms; \"quoted\" ünïcödé"}}
 		m.Assets[3].Components = []ward.Component{{Name: "openssl", Version: "1.0.2k", PURL: "pkg:generic/openssl@1.0.2k"}}
 		m.Assets[3].Tags = []string{"ward 4", "'; DROP TABLE assets; --"}
+		m.Decisions = []ward.Decision{{Threat: "ransomware", Asset: m.Assets[5].ID, Status: "accepted", Justification: "isolated", Date: "2026-01-02", Until: "2027-01-02", By: "CISO"}}
 		if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
 			t.Fatal(err)
 		}

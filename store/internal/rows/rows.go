@@ -62,8 +62,8 @@ func Collect[T any](rs Scanner) ([]T, error) {
 // the fixed names Fill passes, never input.
 type ReadTable func(table string, each func(Scanner) error) error
 
-// Fill reads an organisation's zones, assets, links, services and controls
-// into m, in model order.
+// Fill reads an organisation's zones, assets, links, services, controls and
+// risk decisions into m, in model order.
 func Fill(m *ward.Model, read ReadTable) error {
 	var err error
 	if m.Zones, err = load[ward.Zone](read, "zones"); err != nil {
@@ -78,7 +78,10 @@ func Fill(m *ward.Model, read ReadTable) error {
 	if m.Services, err = load[ward.Service](read, "services"); err != nil {
 		return err
 	}
-	m.Controls, err = load[ward.Control](read, "controls")
+	if m.Controls, err = load[ward.Control](read, "controls"); err != nil {
+		return err
+	}
+	m.Decisions, err = load[ward.Decision](read, "decisions")
 	return err
 }
 
