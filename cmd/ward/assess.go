@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
+	"os"
 	"fmt"
 	"io"
 	"strings"
@@ -12,12 +14,14 @@ import (
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/report"
 )
 
 func assessCmd(o *options) *cobra.Command {
 	var org, failOn, date string
 	var catalogs []string
 	var top int
+	var output string
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
 		Short: "Assess risks: register, findings and baseline coverage",
@@ -51,8 +55,10 @@ The method is in docs/risk-method.md.`,
 				return err
 			}
 			var m *ward.Model
+			var file string
 			if len(files) == 1 {
-				m, err = modelfile.Load(files[0], o.limits())
+				file = files[0]
+				m, err = modelfile.Load(file, o.limits())
 				if err != nil {
 					if _, ok := modelfile.AsErrors(err); ok {
 						return invalidError{err}
@@ -69,7 +75,7 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
-			if err := writeAssessment(o.stdout, o.format, res, top); err != nil {
+			if err := o.writeAssessment(res, cat, m, file, top, output); err != nil {
 				return err
 			}
 			if failOn != "" && assess.SeverityRank(res.Summary.Worst) >= assess.SeverityRank(failOn) {
@@ -83,7 +89,8 @@ The method is in docs/risk-method.md.`,
 	c.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a risk is at least this severe: low, medium, high, critical")
 	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
 	c.Flags().IntVar(&top, "top", 20, "register lines shown in text output (0: all)")
-	addFormat(c, o, "text", "json", "csv", "md")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")
 	return c
 }
 
@@ -97,16 +104,45 @@ func countAtLeast(res *assess.Result, severity string) int {
 	return n
 }
 
-func writeAssessment(w io.Writer, format string, res *assess.Result, top int) error {
-	switch format {
+// writeAssessment writes the result in the chosen format, to stdout or,
+// whole or not at all, to output.
+func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *ward.Model, file string, top int, output string) error {
+	var buf bytes.Buffer
+	var err error
+	switch o.format {
 	case "json":
-		return writeJSON(w, res)
+		err = writeJSON(&buf, res)
 	case "csv":
-		return writeRiskCSV(w, res)
+		err = writeRiskCSV(&buf, res)
 	case "md":
-		return writeMarkdown(w, res)
+		err = writeMarkdown(&buf, res)
+	case "sarif":
+		var doc *modelfile.Document
+		index := map[string]int{}
+		if file != "" {
+			// Read again, for the positions of the assets in the file.
+			if data, rerr := os.ReadFile(file); rerr == nil {
+				var again ward.Model
+				doc, _ = modelfile.Decode(file, data, &again, o.limits())
+			}
+			for i := range m.Assets {
+				index[m.Assets[i].ID] = i
+			}
+		}
+		err = writeSARIF(&buf, res, cat, file, doc, index)
+	case "html":
+		err = report.HTML(&buf, res, m, version)
+	default:
+		err = writeAssessmentText(&buf, res, top)
 	}
-	return writeAssessmentText(w, res, top)
+	if err != nil {
+		return err
+	}
+	if output != "" {
+		return writeFileAtomic(output, buf.Bytes())
+	}
+	_, err = o.stdout.Write(buf.Bytes())
+	return err
 }
 
 // assetsShort names up to three assets and counts the rest.

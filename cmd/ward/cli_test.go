@@ -372,3 +372,72 @@ decisions:
 	os.WriteFile(filepath.Join(cat, "broken.yaml"), []byte("threats:\n  - {id: x, name: X, group: malicious, likelihood: 2, impacts: [safety], applies: 'asset.colour == 1'}\n"), 0o644)
 	expect(t, ward(t, dir, "assess", model, "--catalog", cat), 1, "broken.yaml:2:", "undefined field 'colour'")
 }
+
+func TestAssessSARIFAndHTML(t *testing.T) {
+	dir := t.TempDir()
+	expect(t, ward(t, dir, "demo", "--write", dir), 0)
+	model := filepath.Join(dir, "st-example-general.yaml")
+	text, _ := os.ReadFile(model)
+	os.WriteFile(model, append(text, []byte("\ndecisions:\n  - {threat: end-of-support, asset: ct-workstation, status: accepted, justification: Replaced in 2027, date: 2026-10-01}\n")...), 0o644)
+	out := filepath.Join(dir, "ward.sarif")
+	expect(t, ward(t, dir, "assess", model, "--date", "2026-11-23", "--format", "sarif", "-o", out), 0)
+	data, _ := os.ReadFile(out)
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+					LogicalLocations []struct{ Name string }
+				}
+				Suppressions []struct{ Status, Justification string }
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 {
+		t.Fatalf("not SARIF 2.1.0: %.200s", data)
+	}
+	rules := map[string]bool{}
+	for _, r := range log.Runs[0].Tool.Driver.Rules {
+		rules[r.ID] = true
+	}
+	lines := strings.Split(string(text), "\n")
+	suppressed := false
+	for _, r := range log.Runs[0].Results {
+		if !rules[r.RuleID] {
+			t.Fatalf("result of undeclared rule %s", r.RuleID)
+		}
+		loc := r.Locations[0]
+		asset := loc.LogicalLocations[0].Name
+		line := loc.PhysicalLocation.Region.StartLine
+		if loc.PhysicalLocation.ArtifactLocation.URI != model || line < 1 || !strings.Contains(lines[line-1], "id: "+asset) {
+			t.Fatalf("result on %s points at line %d: %q", asset, line, lines[max(line-1, 0)])
+		}
+		if r.RuleID == "threat/end-of-support" && asset == "ct-workstation" {
+			suppressed = len(r.Suppressions) == 1 && r.Suppressions[0].Status == "accepted"
+		}
+	}
+	if !suppressed {
+		t.Error("the accepted risk is not suppressed in SARIF")
+	}
+
+	report := filepath.Join(dir, "report.html")
+	expect(t, ward(t, dir, "assess", model, "--format", "html", "-o", report), 0)
+	page, _ := os.ReadFile(report)
+	if !strings.Contains(string(page), "<title>Risk assessment: St. Example General") || strings.Count(string(page), "<svg") != 3 {
+		t.Fatalf("report: %.300s", page)
+	}
+}

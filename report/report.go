@@ -1,0 +1,275 @@
+// Package report renders an assessment as one self-contained HTML file that
+// a CISO can send to management: no scripts, fonts or images fetched from
+// anywhere, the charts and the interconnection diagram drawn in inline SVG.
+package report
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+)
+
+//go:embed report.html.tmpl
+var pageText string
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"sevclass": func(s string) string { return "sev-" + s },
+	"add":      func(a, b int) int { return a + b },
+}).Parse(pageText))
+
+// MaxDiagramAssets is the most assets drawn one by one in the diagram;
+// larger models are drawn zone by zone.
+const MaxDiagramAssets = 400
+
+type view struct {
+	R          *assess.Result
+	Version    string
+	Top        []assess.Risk
+	Open       []sevCount
+	Heat       heatMap
+	Coverage   []bar
+	CoverageH  int
+	Diagram    diagram
+	Assets     []assetRow
+	Devices    int
+	Exposed    int
+	EndOfLife  int
+	TopFinding []assess.Finding
+}
+
+type sevCount struct {
+	Severity string
+	Count    int
+}
+
+type heatCell struct {
+	X, Y, Likelihood, Impact, Count int
+	Class                           string
+}
+
+type heatMap struct {
+	Cells []heatCell
+	Ticks []tick
+}
+
+type tick struct {
+	X, Y  int
+	Label int
+}
+
+type bar struct {
+	Name     string
+	Coverage int
+	Width    int
+	Y        int
+	Measures []assess.MeasureResult
+}
+
+type assetRow struct {
+	ward.Asset
+	Worst string
+	Risks int
+}
+
+// HTML writes the report.
+func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error {
+	v := view{R: res, Version: version}
+	for i := range res.Risks {
+		if res.Risks[i].Status == assess.Open && len(v.Top) < 10 {
+			v.Top = append(v.Top, res.Risks[i])
+		}
+	}
+	for _, s := range []string{"critical", "high", "medium", "low"} {
+		v.Open = append(v.Open, sevCount{s, res.Summary.Open[s]})
+	}
+	v.Heat = heat(res)
+	for i, b := range res.Baselines {
+		v.Coverage = append(v.Coverage, bar{Name: b.Name, Coverage: b.Coverage, Width: b.Coverage * 4, Y: i * 44, Measures: b.Measures})
+	}
+	v.CoverageH = len(v.Coverage)*44 + 4
+	worst := map[string]string{}
+	count := map[string]int{}
+	for _, r := range res.Risks {
+		if r.Status != assess.Open {
+			continue
+		}
+		for _, a := range r.Assets {
+			count[a]++
+			if assess.SeverityRank(r.Severity) > assess.SeverityRank(worst[a]) {
+				worst[a] = r.Severity
+			}
+		}
+	}
+	s := m.Summarise(res.Date)
+	v.Devices, v.Exposed, v.EndOfLife = s.MedicalDevices, s.InternetExposed, s.EndOfSupport
+	for _, a := range m.Assets {
+		v.Assets = append(v.Assets, assetRow{Asset: a, Worst: worst[a.ID], Risks: count[a.ID]})
+	}
+	v.TopFinding = res.Findings
+	v.Diagram = draw(m, worst)
+	return page.Execute(w, v)
+}
+
+// heat counts open risks (by asset) in each likelihood x impact cell.
+func heat(res *assess.Result) heatMap {
+	var h heatMap
+	counts := map[[2]int]int{}
+	for _, r := range res.Risks {
+		if r.Status == assess.Open {
+			counts[[2]int{r.Likelihood, r.Impact}] += len(r.Assets)
+		}
+	}
+	for n := 1; n <= 5; n++ {
+		h.Ticks = append(h.Ticks, tick{X: 40 + (n-1)*56 + 27, Y: 235, Label: n}, tick{X: 30, Y: (5-n)*44 + 26, Label: n})
+	}
+	for l := 5; l >= 1; l-- {
+		for i := 1; i <= 5; i++ {
+			h.Cells = append(h.Cells, heatCell{X: 40 + (i-1)*56, Y: (5 - l) * 44, Likelihood: l, Impact: i,
+				Count: counts[[2]int{l, i}], Class: "sev-" + assess.SeverityOf(l*i)})
+		}
+	}
+	return h
+}
+
+type zoneBox struct {
+	ID, Name, Kind string
+	X, Y, W, H     int
+	Assets         int
+}
+
+type node struct {
+	ID, Kind, Class string
+	X, Y            int
+}
+
+type edge struct {
+	X1, Y1, X2, Y2 int
+	Class, Title   string
+	Width          float64
+}
+
+type diagram struct {
+	W, H    int
+	Zones   []zoneBox
+	Nodes   []node
+	Edges   []edge
+	PerZone bool
+}
+
+// draw lays zones out as boxes, ordered from least to most trusted, with
+// their assets inside as dots coloured by their worst open risk, and the
+// application links between them (cabling left out). A large model is
+// drawn zone by zone, links counted between zones.
+func draw(m *ward.Model, worst map[string]string) diagram {
+	zones := slices.Clone(m.Zones)
+	sort.SliceStable(zones, func(i, j int) bool { return zones[i].Trust.Rank() < zones[j].Trust.Rank() })
+	members := map[string][]int{}
+	for i, a := range m.Assets {
+		members[a.Zone] = append(members[a.Zone], i)
+	}
+	perZone := len(m.Assets) > MaxDiagramAssets
+	const cell, pad, head = 22, 12, 30
+	inner := 1
+	for _, z := range zones {
+		if c := int(math.Ceil(math.Sqrt(float64(len(members[z.ID]))))); c > inner {
+			inner = c
+		}
+	}
+	inner = min(inner, 10)
+	boxW := max(inner*cell+2*pad, 170)
+	boxH := inner*cell + head + pad
+	if perZone {
+		boxW, boxH = 170, 80
+	}
+	cols := int(math.Ceil(math.Sqrt(float64(len(zones)))))
+	d := diagram{PerZone: perZone}
+	pos := map[string][2]int{}
+	for i, z := range zones {
+		x, y := 10+(i%cols)*(boxW+30), 10+(i/cols)*(boxH+30)
+		name := z.Name
+		if name == "" {
+			name = z.ID
+		}
+		d.Zones = append(d.Zones, zoneBox{ID: z.ID, Name: name, Kind: string(z.Kind), X: x, Y: y, W: boxW, H: boxH, Assets: len(members[z.ID])})
+		pos[z.ID] = [2]int{x + boxW/2, y + boxH/2}
+		if perZone {
+			continue
+		}
+		per := max(1, (boxW-2*pad)/cell)
+		for k, ai := range members[z.ID] {
+			a := &m.Assets[ai]
+			nx, ny := x+pad+(k%per)*cell+cell/2, y+head+(k/per)*cell+cell/2
+			if ny > y+boxH-pad {
+				continue // more assets than room: the zone's count says how many
+			}
+			class := "sev-" + worst[a.ID]
+			if worst[a.ID] == "" {
+				class = "sev-none"
+			}
+			d.Nodes = append(d.Nodes, node{ID: a.ID, Kind: string(a.Kind), Class: class, X: nx, Y: ny})
+			pos[a.ID] = [2]int{nx, ny}
+		}
+	}
+	d.W = 10 + cols*(boxW+30)
+	d.H = 10 + int(math.Ceil(float64(len(zones))/float64(cols)))*(boxH+30)
+	assetZone := map[string]string{}
+	for _, a := range m.Assets {
+		assetZone[a.ID] = a.Zone
+	}
+	if perZone {
+		type pair struct{ a, b string }
+		counts := map[pair]int{}
+		var order []pair
+		for _, l := range m.Links {
+			if l.Protocol == "ethernet" {
+				continue
+			}
+			za, zb := zoneEnd(l.From, assetZone), zoneEnd(l.To, assetZone)
+			if za == zb {
+				continue
+			}
+			p := pair{za, zb}
+			if counts[p] == 0 {
+				order = append(order, p)
+			}
+			counts[p]++
+		}
+		for _, p := range order {
+			a, b := pos[p.a], pos[p.b]
+			d.Edges = append(d.Edges, edge{a[0], a[1], b[0], b[1], "link", fmt.Sprintf("%s → %s: %d links", p.a, p.b, counts[p]), math.Min(1+math.Log2(float64(counts[p])), 8)})
+		}
+		return d
+	}
+	for _, l := range m.Links {
+		if l.Protocol == "ethernet" {
+			continue
+		}
+		a, okA := pos[l.From]
+		b, okB := pos[l.To]
+		if !okA || !okB {
+			continue
+		}
+		class := "link"
+		if !l.Encrypted && slices.ContainsFunc(l.Data, func(d ward.DataClass) bool {
+			return d == "phi" || d == "credentials" || d == "device-control" || d == "lab-results" || d == "prescriptions" || d == "images"
+		}) {
+			class = "link clear"
+		}
+		d.Edges = append(d.Edges, edge{a[0], a[1], b[0], b[1], class, fmt.Sprintf("%s → %s (%s)", l.From, l.To, l.Protocol), 1})
+	}
+	return d
+}
+
+func zoneEnd(id string, assetZone map[string]string) string {
+	if z, ok := assetZone[id]; ok {
+		return z
+	}
+	return id
+}
