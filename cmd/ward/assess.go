@@ -3,9 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
-	"os"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
