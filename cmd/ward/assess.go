@@ -286,3 +286,21 @@ func noteSuffix(note string) string {
 	}
 	return " (" + note + ")"
 }
+
+// printTopRisks shows the first lines of the model's risk register.
+func (o *options) printTopRisks(m *ward.Model, n int) error {
+	cat, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	res, err := assess.Assess(m, cat, assess.Options{Today: today()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "\nTop risks (of %d register lines; 'ward assess' for the register, findings and baselines):\n", len(res.Risks))
+	tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+	for i, r := range res.Risks[:min(n, len(res.Risks))] {
+		fmt.Fprintf(tw, "  %d\t%s\t%d x %d\t%s\t%s\n", i+1, r.Severity, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets))
+	}
+	return tw.Flush()
+}

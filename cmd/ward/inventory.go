@@ -189,7 +189,11 @@ func summaryCmd(o *options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return o.printSummary(m)
+				if err := o.printSummary(m); err != nil {
+					return err
+				}
+				o.printNext()
+				return nil
 			})
 		},
 	}
@@ -210,8 +214,13 @@ func (o *options) printSummary(m *ward.Model) error {
 	fmt.Fprintf(w, "  %d clinical services\n", s.Services)
 	fmt.Fprintf(w, "  %d assets reachable from the Internet\n", s.InternetExposed)
 	fmt.Fprintf(w, "  %d assets past their end of support\n", s.EndOfSupport)
-	fmt.Fprintln(w, "Next: 'ward assets --exposed', 'ward links --unencrypted', 'ward export'.")
 	return nil
+}
+
+func (o *options) printNext() {
+	if o.format != "json" {
+		fmt.Fprintln(o.stdout, "\nNext: 'ward assess', 'ward assets --exposed', 'ward links --unencrypted', 'ward export'.")
+	}
 }
 
 func kindsCmd(o *options) *cobra.Command {

@@ -258,7 +258,17 @@ its model file into DIR instead, to read and edit.`,
 			if err := o.store(c.Context(), []*ward.Model{m}); err != nil {
 				return err
 			}
-			return o.printSummary(m)
+			if o.format == "json" {
+				return o.printSummary(m)
+			}
+			if err := o.printSummary(m); err != nil {
+				return err
+			}
+			if err := o.printTopRisks(m, 5); err != nil {
+				return err
+			}
+			o.printNext()
+			return nil
 		},
 	}
 	c.Flags().StringVar(&write, "write", "", "write the demo model file into this directory instead of loading it")
