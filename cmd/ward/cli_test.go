@@ -79,7 +79,7 @@ func expect(t *testing.T, r result, code int, contains ...string) {
 func TestDemoLoadsAndSummarises(t *testing.T) {
 	data := t.TempDir()
 	r := ward(t, data, "demo")
-	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "3 assets reachable from the Internet")
+	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "3 assets reachable from the Internet", "Top risks (of", "1  critical")
 	r = ward(t, data, "summary", "--format", "json")
 	expect(t, r, 0)
 	var s struct {
