@@ -1,0 +1,286 @@
+// Package graph holds the graph algorithms Ward's analyses need, on plain
+// integer-numbered nodes: articulation points and connected components for
+// single points of failure, and the k most likely loop-free paths for attack
+// paths. It knows nothing of hospitals.
+package graph
+
+import (
+	"container/heap"
+	"math"
+	"slices"
+)
+
+// Undirected is an undirected graph on nodes 0..N-1.
+type Undirected struct {
+	adj [][]int
+}
+
+// NewUndirected makes a graph of n nodes and no edges.
+func NewUndirected(n int) *Undirected { return &Undirected{adj: make([][]int, n)} }
+
+// Len is the number of nodes.
+func (g *Undirected) Len() int { return len(g.adj) }
+
+// Add joins a and b; loops are ignored.
+func (g *Undirected) Add(a, b int) {
+	if a == b {
+		return
+	}
+	g.adj[a] = append(g.adj[a], b)
+	g.adj[b] = append(g.adj[b], a)
+}
+
+// ArticulationPoints returns, sorted, the nodes whose removal splits their
+// connected component: Tarjan's low-link algorithm, O(N + E), iterative so
+// that long chains cannot exhaust the stack.
+func (g *Undirected) ArticulationPoints() []int {
+	n := len(g.adj)
+	disc := make([]int, n) // discovery time + 1; 0 = unvisited
+	low := make([]int, n)
+	parent := make([]int, n)
+	next := make([]int, n) // next neighbour index to visit
+	isAP := make([]bool, n)
+	time := 0
+	for root := range n {
+		if disc[root] != 0 {
+			continue
+		}
+		time++
+		disc[root], low[root], parent[root] = time, time, -1
+		children := 0
+		stack := []int{root}
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			if next[u] < len(g.adj[u]) {
+				v := g.adj[u][next[u]]
+				next[u]++
+				if disc[v] == 0 {
+					time++
+					disc[v], low[v], parent[v] = time, time, u
+					if u == root {
+						children++
+					}
+					stack = append(stack, v)
+				} else if v != parent[u] {
+					low[u] = min(low[u], disc[v])
+				}
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			if p := parent[u]; p >= 0 {
+				low[p] = min(low[p], low[u])
+				if p != root && low[u] >= disc[p] {
+					isAP[p] = true
+				}
+			}
+		}
+		if children > 1 {
+			isAP[root] = true
+		}
+	}
+	var out []int
+	for v, ap := range isAP {
+		if ap {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Components labels each node with its connected component, leaving out
+// the removed nodes (label -1). Labels run from 0. O(N + E).
+func (g *Undirected) Components(removed []bool) []int {
+	label := make([]int, len(g.adj))
+	for i := range label {
+		label[i] = -1
+	}
+	c := 0
+	var queue []int
+	for s := range g.adj {
+		if label[s] >= 0 || (removed != nil && removed[s]) {
+			continue
+		}
+		label[s] = c
+		queue = append(queue[:0], s)
+		for len(queue) > 0 {
+			u := queue[0]
+			queue = queue[1:]
+			for _, v := range g.adj[u] {
+				if label[v] < 0 && (removed == nil || !removed[v]) {
+					label[v] = c
+					queue = append(queue, v)
+				}
+			}
+		}
+		c++
+	}
+	return label
+}
+
+// Directed is a directed graph whose arcs carry a probability of being
+// taken (0 < p <= 1) and an id the caller uses to explain them.
+type Directed struct {
+	arcs [][]Arc
+}
+
+// Arc is one step from a node.
+type Arc struct {
+	To   int
+	P    float64
+	ID   int
+	cost float64 // -log P
+}
+
+// NewDirected makes a graph of n nodes and no arcs.
+func NewDirected(n int) *Directed { return &Directed{arcs: make([][]Arc, n)} }
+
+// Len is the number of nodes.
+func (g *Directed) Len() int { return len(g.arcs) }
+
+// Add adds an arc from a to b with probability p (0 < p <= 1).
+func (g *Directed) Add(a, b int, p float64, id int) {
+	if p <= 0 || a == b {
+		return
+	}
+	g.arcs[a] = append(g.arcs[a], Arc{To: b, P: min(p, 1), ID: id, cost: -math.Log(min(p, 1))})
+}
+
+// Path is a loop-free sequence of arcs and its probability, the product of
+// its arcs'.
+type Path struct {
+	Nodes []int
+	Arcs  []Arc
+	P     float64
+}
+
+// Most returns up to k loop-free paths from src to dst, most likely first:
+// Yen's algorithm over Dijkstra on -log p, O(k N (E + N log N)).
+func (g *Directed) Most(src, dst, k int) []Path {
+	first, ok := g.dijkstra(src, dst, nil, nil)
+	if !ok || k <= 0 {
+		return nil
+	}
+	found := []Path{first}
+	var candidates []Path
+	for len(found) < k {
+		last := found[len(found)-1]
+		for i := 0; i < len(last.Nodes)-1; i++ {
+			spur := last.Nodes[i]
+			root := last.Nodes[:i+1]
+			bannedArcs := map[[2]int]bool{} // (from, arc id)
+			for _, p := range found {
+				if len(p.Nodes) > i && slices.Equal(p.Nodes[:i+1], root) {
+					bannedArcs[[2]int{spur, p.Arcs[i].ID}] = true
+				}
+			}
+			bannedNodes := make([]bool, len(g.arcs))
+			for _, v := range root[:i] {
+				bannedNodes[v] = true
+			}
+			tail, ok := g.dijkstra(spur, dst, bannedNodes, bannedArcs)
+			if !ok {
+				continue
+			}
+			p := Path{Nodes: append(slices.Clone(root[:i]), tail.Nodes...), Arcs: append(slices.Clone(last.Arcs[:i]), tail.Arcs...)}
+			p.P = 1
+			for _, a := range p.Arcs {
+				p.P *= a.P
+			}
+			if !containsPath(found, p) && !containsPath(candidates, p) {
+				candidates = append(candidates, p)
+			}
+		}
+		if len(candidates) == 0 {
+			break
+		}
+		best := 0
+		for i, c := range candidates {
+			b := candidates[best]
+			// Equal within rounding: the shorter path first.
+			if d := cost(c) - cost(b); d < -1e-9 || (d < 1e-9 && len(c.Nodes) < len(b.Nodes)) {
+				best = i
+			}
+		}
+		found = append(found, candidates[best])
+		candidates = slices.Delete(candidates, best, best+1)
+	}
+	return found
+}
+
+func cost(p Path) float64 {
+	c := 0.0
+	for _, a := range p.Arcs {
+		c += a.cost
+	}
+	return c
+}
+
+func containsPath(ps []Path, p Path) bool {
+	for _, q := range ps {
+		if len(q.Arcs) == len(p.Arcs) && slices.EqualFunc(q.Arcs, p.Arcs, func(a, b Arc) bool { return a.ID == b.ID && a.To == b.To }) && q.Nodes[0] == p.Nodes[0] {
+			return true
+		}
+	}
+	return false
+}
+
+type item struct {
+	node int
+	cost float64
+}
+
+type queue []item
+
+func (q queue) Len() int           { return len(q) }
+func (q queue) Less(i, j int) bool { return q[i].cost < q[j].cost }
+func (q queue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *queue) Push(x any)        { *q = append(*q, x.(item)) }
+func (q *queue) Pop() any          { old := *q; x := old[len(old)-1]; *q = old[:len(old)-1]; return x }
+
+// dijkstra finds the most likely path avoiding banned nodes and arcs.
+func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]int]bool) (Path, bool) {
+	n := len(g.arcs)
+	dist := make([]float64, n)
+	for i := range dist {
+		dist[i] = math.Inf(1)
+	}
+	prev := make([]int, n)
+	prevArc := make([]Arc, n)
+	for i := range prev {
+		prev[i] = -1
+	}
+	dist[src] = 0
+	q := &queue{{src, 0}}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(item)
+		u := it.node
+		if it.cost > dist[u] {
+			continue
+		}
+		if u == dst {
+			break
+		}
+		for _, a := range g.arcs[u] {
+			if (bannedNodes != nil && bannedNodes[a.To]) || bannedArcs[[2]int{u, a.ID}] {
+				continue
+			}
+			if d := dist[u] + a.cost; d < dist[a.To] {
+				dist[a.To], prev[a.To], prevArc[a.To] = d, u, a
+				heap.Push(q, item{a.To, d})
+			}
+		}
+	}
+	if math.IsInf(dist[dst], 1) {
+		return Path{}, false
+	}
+	var nodes []int
+	var arcs []Arc
+	for v := dst; v != src; v = prev[v] {
+		nodes = append(nodes, v)
+		arcs = append(arcs, prevArc[v])
+	}
+	nodes = append(nodes, src)
+	slices.Reverse(nodes)
+	slices.Reverse(arcs)
+	return Path{Nodes: nodes, Arcs: arcs, P: math.Exp(-dist[dst])}, true
+}

@@ -1,0 +1,118 @@
+package graph
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"testing"
+)
+
+func TestArticulationPoints(t *testing.T) {
+	// Two triangles joined through 1-3, a leaf 6 on 5, and a chain 7-8-9:
+	// worked by hand, removing 1, 3, 5 or 8 splits a component.
+	g := NewUndirected(10)
+	for _, e := range [][2]int{{0, 1}, {1, 2}, {2, 0}, {1, 3}, {3, 4}, {4, 5}, {5, 3}, {5, 6}, {7, 8}, {8, 9}} {
+		g.Add(e[0], e[1])
+	}
+	if got := g.ArticulationPoints(); !slices.Equal(got, []int{1, 3, 5, 8}) {
+		t.Fatalf("articulation points %v, want [1 3 5 8]", got)
+	}
+	removed := make([]bool, 10)
+	removed[3] = true
+	c := g.Components(removed)
+	if c[0] != c[2] || c[0] == c[4] || c[4] != c[6] || c[3] != -1 || c[7] != c[9] {
+		t.Fatalf("components without 3: %v", c)
+	}
+}
+
+// A long chain must not exhaust the stack.
+func TestArticulationPointsLongChain(t *testing.T) {
+	n := 200_000
+	g := NewUndirected(n)
+	for i := 1; i < n; i++ {
+		g.Add(i-1, i)
+	}
+	if got := len(g.ArticulationPoints()); got != n-2 {
+		t.Fatalf("%d articulation points on a chain of %d", got, n)
+	}
+}
+
+// The textbook example of Yen's algorithm, C to H, with costs as -log p.
+func TestMostLikelyPaths(t *testing.T) {
+	const C, D, E, F, G, H = 0, 1, 2, 3, 4, 5
+	g := NewDirected(6)
+	for i, a := range []struct {
+		from, to int
+		cost     float64
+	}{{C, D, 3}, {C, E, 2}, {D, F, 4}, {E, D, 1}, {E, F, 2}, {E, G, 3}, {F, G, 2}, {F, H, 1}, {G, H, 2}} {
+		g.Add(a.from, a.to, math.Exp(-a.cost), i)
+	}
+	paths := g.Most(C, H, 3)
+	want := [][]int{{C, E, F, H}, {C, E, G, H}, {C, D, F, H}}
+	wantCost := []float64{5, 7, 8}
+	if len(paths) != 3 {
+		t.Fatalf("%d paths", len(paths))
+	}
+	for i, p := range paths {
+		if !slices.Equal(p.Nodes, want[i]) || math.Abs(-math.Log(p.P)-wantCost[i]) > 1e-9 {
+			t.Errorf("path %d: %v cost %.3f, want %v cost %.0f", i, p.Nodes, -math.Log(p.P), want[i], wantCost[i])
+		}
+	}
+	if g.Most(H, C, 3) != nil {
+		t.Error("a path against the arcs")
+	}
+}
+
+// allSimple enumerates every loop-free path, the slow way.
+func allSimple(g *Directed, src, dst int) []Path {
+	var out []Path
+	on := make([]bool, g.Len())
+	var walk func(u int, p Path)
+	walk = func(u int, p Path) {
+		if u == dst {
+			out = append(out, Path{Nodes: slices.Clone(p.Nodes), Arcs: slices.Clone(p.Arcs), P: p.P})
+			return
+		}
+		on[u] = true
+		for _, a := range g.arcs[u] {
+			if !on[a.To] {
+				walk(a.To, Path{Nodes: append(p.Nodes, a.To), Arcs: append(p.Arcs, a), P: p.P * a.P})
+			}
+		}
+		on[u] = false
+	}
+	walk(src, Path{Nodes: []int{src}, P: 1})
+	return out
+}
+
+// On random small graphs, Yen's k paths are the k most likely of all simple
+// paths.
+func TestMostAgreesWithEnumeration(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		n := 4 + rnd.IntN(6)
+		g := NewDirected(n)
+		id := 0
+		for a := range n {
+			for b := range n {
+				if a != b && rnd.Float64() < 0.35 {
+					g.Add(a, b, 0.05+0.9*rnd.Float64(), id)
+					id++
+				}
+			}
+		}
+		all := allSimple(g, 0, n-1)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].P > all[j].P })
+		k := 5
+		got := g.Most(0, n-1, k)
+		if len(got) != min(k, len(all)) {
+			t.Fatalf("trial %d: %d paths, want %d", trial, len(got), min(k, len(all)))
+		}
+		for i := range got {
+			if math.Abs(got[i].P-all[i].P) > 1e-12 {
+				t.Fatalf("trial %d: path %d has p=%g, the %d-th most likely simple path has %g", trial, i, got[i].P, i+1, all[i].P)
+			}
+		}
+	}
+}
