@@ -30,6 +30,8 @@ type Result struct {
 	Baselines    []BaselineResult `json:"baselines"`
 	// Unmatched lists risk decisions of the model that match no risk.
 	Unmatched []Unmatched `json:"unmatched_decisions"`
+	// Resilience lists each clinical service's single points of failure.
+	Resilience []Resilience `json:"resilience"`
 }
 
 // Unmatched is a risk decision that matches no risk of the register.
@@ -238,6 +240,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if res.Baselines, err = e.baselines(facts); err != nil {
 		return nil, err
 	}
+	res.Resilience = SinglePointsOfFailure(m)
 	res.Summary = summarise(res, len(facts))
 	return res, nil
 }

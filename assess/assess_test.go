@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -201,5 +202,92 @@ func TestDecisions(t *testing.T) {
 	}
 	if res.Summary.Open["critical"] >= res.Summary.Risks["critical"] {
 		t.Errorf("decided risks still counted as open: %+v", res.Summary)
+	}
+}
+
+// The demo's planted single point of failure: the core switch under every
+// clinical service.
+func TestDemoSinglePoints(t *testing.T) {
+	m, _ := demo.Model()
+	res := assess.SinglePointsOfFailure(m)
+	if len(res) != len(m.Services) {
+		t.Fatalf("%d services", len(res))
+	}
+	for _, r := range res {
+		found := false
+		for _, p := range r.SinglePoints {
+			found = found || p.Asset == "core-sw-01"
+		}
+		if !found {
+			t.Errorf("%s: core switch is not a single point of failure: %+v", r.Service, r.SinglePoints)
+		}
+		if r.Service == "intensive-care" {
+			// Monitors reach the central station through the device switch,
+			// which the service lists; the ICU needs the UPS too.
+			var ids []string
+			for _, p := range r.SinglePoints {
+				ids = append(ids, p.Asset)
+			}
+			for _, want := range []string{"central-station", "core-sw-01", "dist-sw-meddev", "ups-01"} {
+				if !slices.Contains(ids, want) {
+					t.Errorf("intensive care: %s missing from %v", want, ids)
+				}
+			}
+		}
+	}
+}
+
+func TestWhatIfCoreSwitch(t *testing.T) {
+	m, _ := demo.Model()
+	w, err := assess.Fail(m, []string{"core-sw-01"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range w.Services {
+		if !s.Stops {
+			t.Errorf("%s survives the loss of the core switch", s.Service)
+		}
+		if s.Service == "intensive-care" && !s.Exceeds {
+			t.Error("an hour exceeds intensive care's 5 minutes")
+		}
+		if s.Service == "telemedicine" && s.Exceeds {
+			t.Error("an hour does not exceed telemedicine's day")
+		}
+	}
+	// With a standby, the same failure is absorbed.
+	for i := range m.Assets {
+		if m.Assets[i].ID == "core-sw-01" {
+			m.Assets[i].Controls = append(m.Assets[i].Controls, "redundancy")
+		}
+	}
+	w, _ = assess.Fail(m, []string{"core-sw-01"}, time.Hour)
+	if len(w.Absorbed) != 1 {
+		t.Fatalf("not absorbed: %+v", w)
+	}
+	for _, s := range w.Services {
+		if s.Stops {
+			t.Errorf("%s stops although the core switch has a standby: %v", s.Service, s.Causes)
+		}
+	}
+	if _, err := assess.Fail(m, []string{"nope"}, 0); err == nil {
+		t.Error("an unknown asset was accepted")
+	}
+}
+
+// Failing a distribution switch cuts the devices behind it off: a network
+// single point of failure, not a dependency.
+func TestWhatIfDisconnection(t *testing.T) {
+	m, _ := demo.Model()
+	w, err := assess.Fail(m, []string{"dist-sw-building"}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range w.Services {
+		if s.Service == "nurse-call" && (!s.Stops || len(s.Causes) == 0) {
+			t.Errorf("nurse call survives the loss of its switch: %+v", s)
+		}
+		if s.Service == "lab-results" && s.Stops {
+			t.Errorf("lab results stop with the building switch: %v", s.Causes)
+		}
 	}
 }

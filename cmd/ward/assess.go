@@ -198,6 +198,7 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 		fmt.Fprintf(tw, "%s\t%s\t%d: %s\t%s: %s\n", f.Severity, f.Title, len(f.Assets), assetsShort(f.Assets), f.Assets[0], f.Evidence[0])
 	}
 	tw.Flush()
+	writeResilienceText(w, res.Resilience)
 	fmt.Fprintf(w, "\nBaseline coverage\n")
 	for _, b := range res.Baselines {
 		fmt.Fprintf(w, "  %3d%%  %s\n", b.Coverage, b.Name)
@@ -249,6 +250,14 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | weakness | assets | for example | remedy |\n|---|---|---|---|---|\n")
 	for _, f := range res.Findings {
 		fmt.Fprintf(w, "| %s | %s | %d: %s | %s: %s | %s |\n", f.Severity, mdEscape(f.Title), len(f.Assets), mdEscape(assetsShort(f.Assets)), f.Assets[0], mdEscape(f.Evidence[0]), mdEscape(f.Remedy))
+	}
+	fmt.Fprintf(w, "\n## Single points of failure\n\n| service | max outage | single points of failure |\n|---|---|---|\n")
+	for _, r := range res.Resilience {
+		var ids []string
+		for _, p := range r.SinglePoints {
+			ids = append(ids, p.Asset)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", mdEscape(r.Name), r.MaxOutage, strings.Join(ids, ", "))
 	}
 	fmt.Fprintf(w, "\n## Baseline coverage\n")
 	for _, b := range res.Baselines {
@@ -303,4 +312,22 @@ func (o *options) printTopRisks(m *ward.Model, n int) error {
 		fmt.Fprintf(tw, "  %d\t%s\t%d x %d\t%s\t%s\n", i+1, r.Severity, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets))
 	}
 	return tw.Flush()
+}
+
+func writeResilienceText(w io.Writer, rs []assess.Resilience) {
+	fmt.Fprintf(w, "\nSingle points of failure (what alone stops a clinical service; 'ward whatif --fail ASSET' to try one)\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tMAX OUTAGE\tSINGLE POINTS OF FAILURE")
+	for _, r := range rs {
+		var ids []string
+		for _, p := range r.SinglePoints {
+			id := p.Asset
+			if !p.Needed {
+				id += " (network)"
+			}
+			ids = append(ids, id)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.MaxOutage, strings.Join(ids, ", "))
+	}
+	tw.Flush()
 }

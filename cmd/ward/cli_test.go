@@ -441,3 +441,29 @@ func TestAssessSARIFAndHTML(t *testing.T) {
 		t.Fatalf("report: %.300s", page)
 	}
 }
+
+func TestWhatIf(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	r := ward(t, data, "whatif", "--fail", "dist-sw-meddev", "--for", "1h")
+	expect(t, r, 0, "Intensive care monitoring   5m          stops, too long", "6 of 10 services stop", "a second network path between core-sw-01 and pump-server")
+	r = ward(t, data, "whatif", "--fail", "core-sw-01", "--format", "json")
+	var w struct {
+		Services []struct {
+			Service string
+			Stops   bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &w); err != nil || len(w.Services) != 10 {
+		t.Fatalf("whatif json: %v %s", err, r.stdout)
+	}
+	for _, s := range w.Services {
+		if !s.Stops {
+			t.Errorf("%s survives the core switch", s.Service)
+		}
+	}
+	expect(t, ward(t, data, "whatif", "--fail", "nope"), 1, `no asset "nope"`)
+	expect(t, ward(t, data, "whatif"), 2, "--fail: name at least one asset")
+	expect(t, ward(t, data, "whatif", "--fail", "ups-01", "--for", "soon"), 2, "--for")
+	expect(t, ward(t, data, "assess", "--top", "1"), 0, "Single points of failure", "Intensive care monitoring")
+}

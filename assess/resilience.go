@@ -1,0 +1,255 @@
+package assess
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/graph"
+)
+
+// Resilience is, for one clinical service, what it needs and which single
+// failures stop it.
+type Resilience struct {
+	Service   string `json:"service"`
+	Name      string `json:"name"`
+	MaxOutage string `json:"max_outage"`
+	// Needs lists the assets the service depends on, directly or through
+	// other services.
+	Needs []string `json:"needs"`
+	// SinglePoints are the assets whose failure alone stops the service.
+	SinglePoints []SinglePoint `json:"single_points_of_failure"`
+}
+
+// SinglePoint is one single point of failure of a service.
+type SinglePoint struct {
+	Asset string `json:"asset"`
+	Kind  string `json:"kind"`
+	// Needed: the service depends on the asset itself; otherwise the asset
+	// carries the only network path between things the service needs.
+	Needed bool   `json:"needed"`
+	Reason string `json:"reason"`
+	Fix    string `json:"fix"`
+}
+
+// network is the physical connectivity of a model: every asset and zone a
+// node. Cabling and radio links (ethernet, wifi, ble) are edges; an
+// application link is an edge only when one of its ends has no cabling or
+// radio link in the model, since otherwise its traffic rides on that
+// cabling and gives no second path.
+type network struct {
+	g     *graph.Undirected
+	index map[string]int
+	names []string
+	kinds []string
+	spare []bool // the asset has a standby (the redundancy control)
+}
+
+func newNetwork(m *ward.Model) *network {
+	nw := &network{index: map[string]int{}}
+	add := func(id, kind string, spare bool) {
+		nw.index[id] = len(nw.names)
+		nw.names = append(nw.names, id)
+		nw.kinds = append(nw.kinds, kind)
+		nw.spare = append(nw.spare, spare)
+	}
+	for _, a := range m.Assets {
+		add(a.ID, string(a.Kind), slices.Contains(a.Controls, "redundancy"))
+	}
+	for _, z := range m.Zones {
+		add(z.ID, "zone", true)
+	}
+	nw.g = graph.NewUndirected(len(nw.names))
+	physical := func(p ward.Protocol) bool { return p == "ethernet" || p == "wifi" || p == "ble" }
+	attached := make([]bool, len(nw.names))
+	for _, l := range m.Links {
+		if physical(l.Protocol) {
+			if a, ok := nw.index[l.From]; ok {
+				attached[a] = true
+			}
+			if b, ok := nw.index[l.To]; ok {
+				attached[b] = true
+			}
+		}
+	}
+	for _, l := range m.Links {
+		a, okA := nw.index[l.From]
+		b, okB := nw.index[l.To]
+		if okA && okB && (physical(l.Protocol) || !attached[a] || !attached[b]) {
+			nw.g.Add(a, b)
+		}
+	}
+	return nw
+}
+
+// needs resolves a service's dependencies to assets, through other
+// services.
+func needs(m *ward.Model, s *ward.Service, assets map[string]bool) []string {
+	byID := map[string]*ward.Service{}
+	for i := range m.Services {
+		byID[m.Services[i].ID] = &m.Services[i]
+	}
+	seen := map[string]bool{s.ID: true}
+	var out []string
+	stack := slices.Clone(s.DependsOn)
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if t, ok := byID[d]; ok {
+			stack = append(stack, t.DependsOn...)
+		} else if assets[d] {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// SinglePointsOfFailure finds, for every clinical service, the assets whose
+// failure alone stops it: what it needs that has no standby, and the nodes
+// of the network whose loss cuts what it needs apart (articulation points
+// of the link graph). O(S * A * (N + E)) for S services and A articulation
+// points; an asset with the redundancy control is taken to have a standby.
+func SinglePointsOfFailure(m *ward.Model) []Resilience {
+	nw := newNetwork(m)
+	aps := nw.g.ArticulationPoints()
+	assets := map[string]bool{}
+	for _, a := range m.Assets {
+		assets[a.ID] = true
+	}
+	// Components without each articulation point, computed once.
+	cut := make(map[int][]int, len(aps))
+	for _, ap := range aps {
+		if nw.spare[ap] {
+			continue
+		}
+		removed := make([]bool, nw.g.Len())
+		removed[ap] = true
+		cut[ap] = nw.g.Components(removed)
+	}
+	out := []Resilience{}
+	for i := range m.Services {
+		s := &m.Services[i]
+		r := Resilience{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String(), Needs: needs(m, s, assets), SinglePoints: []SinglePoint{}}
+		need := map[int]bool{}
+		for _, id := range r.Needs {
+			need[nw.index[id]] = true
+			if v := nw.index[id]; !nw.spare[v] {
+				r.SinglePoints = append(r.SinglePoints, SinglePoint{Asset: id, Kind: nw.kinds[v], Needed: true,
+					Reason: "the service needs it and it has no standby", Fix: "add redundancy to " + id})
+			}
+		}
+		for _, ap := range aps {
+			labels, ok := cut[ap]
+			if !ok || need[ap] {
+				continue
+			}
+			if a, b, split := apart(r.Needs, nw, labels); split {
+				r.SinglePoints = append(r.SinglePoints, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
+					Reason: fmt.Sprintf("it carries the only path between %s and %s", a, b),
+					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], a, b)})
+			}
+		}
+		sort.SliceStable(r.SinglePoints, func(a, b int) bool { return r.SinglePoints[a].Asset < r.SinglePoints[b].Asset })
+		out = append(out, r)
+	}
+	return out
+}
+
+// apart reports two needed assets that labels put in different components.
+func apart(needed []string, nw *network, labels []int) (string, string, bool) {
+	first := -2
+	firstID := ""
+	for _, id := range needed {
+		l := labels[nw.index[id]]
+		if l < 0 {
+			continue
+		}
+		if first == -2 {
+			first, firstID = l, id
+		} else if l != first {
+			return firstID, id, true
+		}
+	}
+	return "", "", false
+}
+
+// Impact is what a failure does to one clinical service.
+type Impact struct {
+	Service   string `json:"service"`
+	Name      string `json:"name"`
+	MaxOutage string `json:"max_outage"`
+	// Stops: the service cannot be delivered while the failure lasts.
+	Stops  bool     `json:"stops"`
+	Causes []string `json:"causes,omitempty"`
+	// Exceeds: the failure lasts longer than the service tolerates.
+	Exceeds bool     `json:"exceeds,omitempty"`
+	Fixes   []string `json:"fixes,omitempty"`
+}
+
+// WhatIf is the outcome of failing some assets.
+type WhatIf struct {
+	Failed   []string `json:"failed"`
+	Absorbed []string `json:"absorbed_by_redundancy"`
+	Duration string   `json:"duration,omitempty"`
+	Services []Impact `json:"services"`
+}
+
+// Fail simulates the failure of the given assets for a duration (0 when
+// unknown) and says which services stop. An asset with the redundancy
+// control is taken over by its standby. Unknown ids are an error.
+func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, error) {
+	nw := newNetwork(m)
+	assets := map[string]bool{}
+	for _, a := range m.Assets {
+		assets[a.ID] = true
+	}
+	res := &WhatIf{Failed: []string{}, Absorbed: []string{}, Services: []Impact{}}
+	if duration > 0 {
+		res.Duration = ward.Duration(duration).String()
+	}
+	removed := make([]bool, nw.g.Len())
+	down := map[string]bool{}
+	for _, id := range failed {
+		v, ok := nw.index[id]
+		if !ok || !assets[id] {
+			return nil, fmt.Errorf("no asset %q", id)
+		}
+		if nw.spare[v] {
+			res.Absorbed = append(res.Absorbed, id)
+			continue
+		}
+		res.Failed = append(res.Failed, id)
+		removed[v] = true
+		down[id] = true
+	}
+	labels := nw.g.Components(removed)
+	for i := range m.Services {
+		s := &m.Services[i]
+		im := Impact{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String()}
+		need := needs(m, s, assets)
+		var alive []string
+		for _, id := range need {
+			if down[id] {
+				im.Causes = append(im.Causes, id+" is down")
+				im.Fixes = append(im.Fixes, "add redundancy to "+id)
+			} else {
+				alive = append(alive, id)
+			}
+		}
+		if a, b, split := apart(alive, nw, labels); split {
+			im.Causes = append(im.Causes, fmt.Sprintf("%s can no longer reach %s", a, b))
+			im.Fixes = append(im.Fixes, fmt.Sprintf("a second network path between %s and %s", a, b))
+		}
+		im.Stops = len(im.Causes) > 0
+		im.Exceeds = im.Stops && duration > time.Duration(s.MaxOutage)
+		res.Services = append(res.Services, im)
+	}
+	return res, nil
+}

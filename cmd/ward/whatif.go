@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/modelfile"
+)
+
+func whatifCmd(o *options) *cobra.Command {
+	var org, forText string
+	var fail []string
+	c := &cobra.Command{
+		Use:   "whatif [FILE] --fail ASSET...",
+		Short: "Simulate the failure of assets: which clinical services stop",
+		Long: `Fail one or more assets and see which clinical services stop, because they
+need a failed asset or because what they need can no longer reach each other
+over the network, and — with --for — whether the outage exceeds what each
+service tolerates. An asset with the redundancy control is taken over by its
+standby. Each stopped service says what would have kept it running.`,
+		Example: `  ward whatif --fail core-sw-01 --for 2h
+  ward whatif hospital.yaml --fail dist-sw-meddev,ups-01 --format json`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, files []string) error {
+			if len(fail) == 0 {
+				return usageError{fmt.Errorf("--fail: name at least one asset")}
+			}
+			var d time.Duration
+			if forText != "" {
+				v, err := ward.ParseDuration(forText)
+				if err != nil {
+					return usageError{fmt.Errorf("--for: %v", err)}
+				}
+				d = time.Duration(v)
+			}
+			var m *ward.Model
+			var err error
+			if len(files) == 1 {
+				if m, err = modelfile.Load(files[0], o.limits()); err != nil {
+					if _, ok := modelfile.AsErrors(err); ok {
+						return invalidError{err}
+					}
+					return err
+				}
+			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				m, err = s.Model(c.Context(), id)
+				return err
+			}); err != nil {
+				return err
+			}
+			w, err := assess.Fail(m, fail, d)
+			if err != nil {
+				return invalidError{err}
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, w)
+			}
+			out := o.stdout
+			fmt.Fprintf(out, "Failing %s", strings.Join(fail, ", "))
+			if w.Duration != "" {
+				fmt.Fprintf(out, " for %s", w.Duration)
+			}
+			fmt.Fprintln(out)
+			if len(w.Absorbed) > 0 {
+				fmt.Fprintf(out, "  taken over by a standby (redundancy): %s\n", strings.Join(w.Absorbed, ", "))
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "SERVICE\tMAX OUTAGE\tOUTCOME\tBECAUSE\tWOULD HAVE HELPED")
+			stopped := 0
+			for _, s := range w.Services {
+				outcome := "runs"
+				if s.Stops {
+					stopped++
+					outcome = "stops"
+					if s.Exceeds {
+						outcome = "stops, too long"
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, s.MaxOutage, outcome, strings.Join(s.Causes, "; "), strings.Join(s.Fixes, "; "))
+			}
+			tw.Flush()
+			fmt.Fprintf(out, "%d of %d services stop\n", stopped, len(w.Services))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringSliceVar(&fail, "fail", nil, "assets that fail (comma-separated or repeated)")
+	c.Flags().StringVar(&forText, "for", "", "how long the failure lasts, e.g. 30m, 4h, 2d")
+	addFormat(c, o, "text", "json")
+	return c
+}
