@@ -121,3 +121,14 @@ var decisionStatusValues = []string{"accepted", "mitigated", "false-positive"}
 
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (DecisionStatus) Enum() []string { return decisionStatusValues }
+
+// EntryPoint is where an attacker can start: the Internet, the guest
+// Wi-Fi, a vendor's remote access, a phished user, physical access to
+// devices in public areas (assets tagged public-area, and portable devices),
+// or a compromised supplier or cloud service.
+type EntryPoint string
+
+var entryPointValues = []string{"internet", "guest-wifi", "vendor-remote", "phishing", "physical", "supplier"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (EntryPoint) Enum() []string { return entryPointValues }

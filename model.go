@@ -54,6 +54,8 @@ type Organisation struct {
 	// Controls are measures in force across the whole organisation
 	// (incident response plan, awareness training, ...).
 	Controls []string `json:"controls,omitempty"`
+	// EntryPoints are where attacks may start; empty means all of them.
+	EntryPoints []EntryPoint `json:"entry_points,omitempty"`
 }
 
 // Zone is a network segment or trust area.

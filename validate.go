@@ -212,6 +212,9 @@ func (v *validator) organisation() {
 		v.add(top("organisation.name"), "missing name", "")
 	}
 	enum(v, top("organisation.kind"), o.Kind, false)
+	for j, e := range o.EntryPoints {
+		enum(v, top("organisation.entry_points").at(j), e, true)
+	}
 	if o.Country != "" && !countryRe.MatchString(o.Country) {
 		v.add(top("organisation.country"), fmt.Sprintf("invalid country %q", o.Country), "use an ISO 3166-1 alpha-2 code such as DE or FR")
 	}

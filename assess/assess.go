@@ -17,6 +17,10 @@ type Options struct {
 	Today string
 	// Vulnerabilities counts known vulnerabilities per asset id.
 	Vulnerabilities map[string]int
+	// Paths is how many attack paths to find per target (default
+	// DefaultPaths); Targets how many targets get that many (default
+	// DefaultTargets).
+	Paths, Targets int
 }
 
 // Result is a whole assessment.
@@ -32,6 +36,10 @@ type Result struct {
 	Unmatched []Unmatched `json:"unmatched_decisions"`
 	// Resilience lists each clinical service's single points of failure.
 	Resilience []Resilience `json:"resilience"`
+	// Paths are the most likely attack paths to the most exposed critical
+	// targets; Scenarios the catalog's attack scenarios on the model.
+	Paths     []TargetPaths    `json:"attack_paths"`
+	Scenarios []ScenarioResult `json:"scenarios"`
 }
 
 // Unmatched is a risk decision that matches no risk of the register.
@@ -164,12 +172,13 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	risks := map[string]*Risk{}
 	findings := map[string]*Finding{}
 	var riskOrder, findingOrder []string
+	outcomes, err := e.outcomes(facts)
+	if err != nil {
+		return nil, err
+	}
 	for i := range facts {
 		f := &facts[i]
-		out, err := e.asset(f)
-		if err != nil {
-			return nil, fmt.Errorf("asset %s: %w", f.ID, err)
-		}
+		out := outcomes[i]
 		for _, w := range out.weaknesses {
 			key := w.weakness.ID
 			fd, ok := findings[key]
@@ -236,11 +245,22 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		}
 		res.Unmatched = append(res.Unmatched, Unmatched{Decision: d, Reason: reason})
 	}
-	var err error
-	if res.Baselines, err = e.baselines(facts); err != nil {
+	if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err
 	}
 	res.Resilience = SinglePointsOfFailure(m)
+	k, targets := opt.Paths, opt.Targets
+	if k <= 0 {
+		k = DefaultPaths
+	}
+	if targets <= 0 {
+		targets = DefaultTargets
+	}
+	ag := buildAttackGraph(m, facts, &orgFacts)
+	res.Paths = AttackPaths(ag, m, facts, k, targets)
+	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {
+		return nil, err
+	}
 	res.Summary = summarise(res, len(facts))
 	return res, nil
 }

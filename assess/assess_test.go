@@ -291,3 +291,72 @@ func TestWhatIfDisconnection(t *testing.T) {
 		}
 	}
 }
+
+// ENISA's scenarios on the demo, reasoned from its planted weaknesses.
+func TestDemoScenarios(t *testing.T) {
+	res := demoResult(t)
+	byID := map[string]assess.ScenarioResult{}
+	for _, s := range res.Scenarios {
+		byID[s.ID] = s
+	}
+	path := func(id string) []string {
+		s := byID[id]
+		if !s.Feasible || len(s.Paths) == 0 {
+			t.Fatalf("scenario %s is not feasible on the demo", id)
+		}
+		var hops []string
+		for _, st := range s.Paths[0].Steps {
+			hops = append(hops, st.To)
+		}
+		return hops
+	}
+	// The leftover firewall rule: guest Wi-Fi -> pump server console ->
+	// pumps over their unauthenticated protocol: 0.6 x 0.6.
+	if hops := path("pump-tampering-from-guest-wifi"); !slices.Contains(hops, "pump-server") || byID["pump-tampering-from-guest-wifi"].P < 0.35 {
+		t.Errorf("pump tampering: %v p=%.3f", hops, byID["pump-tampering-from-guest-wifi"].P)
+	}
+	// The vendor gateway leads to the modalities over unauthenticated VNC.
+	if hops := path("vendor-access-to-devices"); !slices.Contains(hops, "vpn-vendor") {
+		t.Errorf("vendor access: %v", hops)
+	}
+	for _, id := range []string{"ransomware-from-phishing", "eprescription-denial-of-service", "mobile-device-theft"} {
+		path(id)
+	}
+	// Every step is explained, and probabilities multiply.
+	for _, tp := range res.Paths {
+		for _, p := range tp.Paths {
+			prod := 1.0
+			for _, s := range p.Steps {
+				if s.Reason == "" || s.P <= 0 || s.P > 1 {
+					t.Fatalf("unexplained step %+v", s)
+				}
+				prod *= s.P
+			}
+			if d := prod - p.P; d > 1e-9 || d < -1e-9 {
+				t.Fatalf("path to %s: steps give %g, path says %g", tp.Target, prod, p.P)
+			}
+		}
+	}
+	if len(res.Paths) == 0 || res.Paths[0].P < res.Paths[len(res.Paths)-1].P {
+		t.Error("targets are not ordered by exposure")
+	}
+}
+
+// Entry points are configurable: without the guest Wi-Fi, the pump server
+// is reached some other way, and less likely.
+func TestEntryPointsConfigurable(t *testing.T) {
+	m, _ := demo.Model()
+	m.Organisation.EntryPoints = []ward.EntryPoint{"internet", "phishing"}
+	cat, _ := catalog.Load()
+	res, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range res.Paths {
+		for _, p := range tp.Paths {
+			if p.Entry != "entry:internet" && p.Entry != "entry:phishing" {
+				t.Fatalf("path from %s although only internet and phishing are entry points", p.Entry)
+			}
+		}
+	}
+}

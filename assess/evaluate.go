@@ -3,8 +3,11 @@ package assess
 import (
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wardhealth/ward/catalog"
 )
@@ -45,7 +48,7 @@ type evaluator struct {
 	org         *catalog.OrgFacts
 	mitigations map[string][]mitigation
 	checks      []assetCheck
-	cache       map[string]*outcome // nil when rules read asset ids or names
+	cache       bool // assets with equal facts share an evaluation
 }
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
@@ -65,35 +68,70 @@ func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
 			}
 		}
 	}
-	if !cat.UsesIdentity() {
-		e.cache = map[string]*outcome{}
-	}
+	e.cache = !cat.UsesIdentity()
 	return e
 }
 
-// asset evaluates every rule for one asset.
-func (e *evaluator) asset(f *catalog.AssetFacts) (*outcome, error) {
-	var key string
-	if e.cache != nil {
-		anon := *f
-		anon.ID, anon.Name = "", ""
-		b, err := json.Marshal(&anon)
+// outcomes evaluates every rule for every asset. Assets with the same facts
+// (but for id and name) share one evaluation when the catalog allows it,
+// and distinct ones are evaluated on all cores.
+func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
+	rep := make([]int, len(facts)) // the asset whose evaluation each reuses
+	var unique []int
+	if e.cache {
+		seen := make(map[string]int, 1024)
+		for i := range facts {
+			anon := facts[i]
+			anon.ID, anon.Name = "", ""
+			b, err := json.Marshal(&anon)
+			if err != nil {
+				return nil, err
+			}
+			if j, ok := seen[string(b)]; ok {
+				rep[i] = j
+				continue
+			}
+			seen[string(b)] = i
+			rep[i] = i
+			unique = append(unique, i)
+		}
+	} else {
+		for i := range facts {
+			rep[i] = i
+			unique = append(unique, i)
+		}
+	}
+	out := make([]*outcome, len(facts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, runtime.GOMAXPROCS(0))
+	for w := range errs {
+		wg.Go(func() {
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(unique) {
+					return
+				}
+				i := unique[k]
+				o, err := e.evaluate(&facts[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("asset %s: %w", facts[i].ID, err)
+					return
+				}
+				out[i] = o
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		key = string(b)
-		if o, ok := e.cache[key]; ok {
-			return o, nil
-		}
 	}
-	o, err := e.evaluate(f)
-	if err != nil {
-		return nil, err
+	for i := range out {
+		out[i] = out[rep[i]]
 	}
-	if e.cache != nil {
-		e.cache[key] = o
-	}
-	return o, nil
+	return out, nil
 }
 
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
@@ -304,17 +342,13 @@ func join(xs []string) string {
 
 // baselines checks every baseline: organisation-level checks once,
 // asset-level ones from each asset's outcome.
-func (e *evaluator) baselines(facts []catalog.AssetFacts) ([]BaselineResult, error) {
+func (e *evaluator) baselines(facts []catalog.AssetFacts, outcomes []*outcome) ([]BaselineResult, error) {
 	type tally struct {
 		applicable, passing int
 		failing             []string
 	}
 	tallies := make([]tally, len(e.checks))
-	for i := range facts {
-		o, err := e.asset(&facts[i])
-		if err != nil {
-			return nil, err
-		}
+	for i, o := range outcomes {
 		for k, v := range o.checks {
 			switch v {
 			case 1:

@@ -114,24 +114,16 @@ func needs(m *ward.Model, s *ward.Service, assets map[string]bool) []string {
 // SinglePointsOfFailure finds, for every clinical service, the assets whose
 // failure alone stops it: what it needs that has no standby, and the nodes
 // of the network whose loss cuts what it needs apart (articulation points
-// of the link graph). O(S * A * (N + E)) for S services and A articulation
-// points; an asset with the redundancy control is taken to have a standby.
+// of the link graph, from one depth-first search). O(N + E + S * A * D log d)
+// for S services needing D assets each and A articulation points of degree
+// up to d; an asset with the redundancy control is taken to have a standby.
 func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	nw := newNetwork(m)
-	aps := nw.g.ArticulationPoints()
+	cuts := nw.g.Cuts()
+	aps := cuts.Points()
 	assets := map[string]bool{}
 	for _, a := range m.Assets {
 		assets[a.ID] = true
-	}
-	// Components without each articulation point, computed once.
-	cut := make(map[int][]int, len(aps))
-	for _, ap := range aps {
-		if nw.spare[ap] {
-			continue
-		}
-		removed := make([]bool, nw.g.Len())
-		removed[ap] = true
-		cut[ap] = nw.g.Components(removed)
 	}
 	out := []Resilience{}
 	for i := range m.Services {
@@ -145,15 +137,19 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 					Reason: "the service needs it and it has no standby", Fix: "add redundancy to " + id})
 			}
 		}
+		nodes := make([]int, len(r.Needs))
+		for j, id := range r.Needs {
+			nodes[j] = nw.index[id]
+		}
 		for _, ap := range aps {
-			labels, ok := cut[ap]
-			if !ok || need[ap] {
+			if nw.spare[ap] || need[ap] {
 				continue
 			}
-			if a, b, split := apart(r.Needs, nw, labels); split {
+			if a, b, split := cuts.Separates(ap, nodes); split {
+				an, bn := nw.names[a], nw.names[b]
 				r.SinglePoints = append(r.SinglePoints, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
-					Reason: fmt.Sprintf("it carries the only path between %s and %s", a, b),
-					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], a, b)})
+					Reason: fmt.Sprintf("it carries the only path between %s and %s", an, bn),
+					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], an, bn)})
 			}
 		}
 		sort.SliceStable(r.SinglePoints, func(a, b int) bool { return r.SinglePoints[a].Asset < r.SinglePoints[b].Asset })

@@ -32,7 +32,25 @@ type File struct {
 	Weaknesses []Weakness `json:"weaknesses,omitempty"`
 	Controls   []Control  `json:"controls,omitempty"`
 	Baselines  []Baseline `json:"baselines,omitempty"`
+	Scenarios  []Scenario `json:"scenarios,omitempty"`
 }
+
+// Scenario is a named attack scenario (after ENISA's smart-hospital
+// scenarios): from some entry points to the assets Targets selects.
+type Scenario struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Threat      string   `json:"threat"`
+	Entries     []string `json:"entries"`
+	// Targets is a CEL expression over asset and org.
+	Targets string `json:"targets"`
+
+	targets cel.Program
+}
+
+// IsTarget reports whether the subject's asset is a target of the scenario.
+func (s *Scenario) IsTarget(sub Subject) (bool, error) { return evalBool(s.targets, sub) }
 
 // Threat is something that can go wrong, after ENISA's taxonomy.
 type Threat struct {
@@ -122,6 +140,7 @@ type Catalog struct {
 	Weaknesses []Weakness
 	Controls   []Control
 	Baselines  []Baseline
+	Scenarios  []Scenario
 	// Sources lists the files it was read from, built-in ones first.
 	Sources []string
 }
@@ -192,6 +211,7 @@ type loader struct {
 	errs modelfile.Errors
 	// where each entry was defined, for cross-file checks
 	threatAt, weaknessAt, controlAt map[string]place
+	scenarioAt                      []place // in the order of cat.Scenarios
 }
 
 type place struct {
@@ -323,7 +343,24 @@ func (l *loader) file(name string, data []byte) {
 			}
 		}
 	}
+	for i := range f.Scenarios {
+		sc := &f.Scenarios[i]
+		p := fmt.Sprintf("scenarios[%d]", i)
+		id(p+".id", sc.ID, nil, "scenario")
+		if strings.TrimSpace(sc.Name) == "" {
+			bad(p+".name", "missing name", "")
+		}
+		if len(sc.Entries) == 0 {
+			bad(p+".entries", "missing entry points", "one or more of: "+strings.Join(ward.EntryPoint("").Enum(), ", "))
+		}
+		for j, e := range sc.Entries {
+			oneOf(bad, fmt.Sprintf("%s.entries[%d]", p, j), e, ward.EntryPoint("").Enum())
+		}
+		sc.targets = l.compile(bad, p+".targets", sc.Targets, cel.BoolType, true)
+		l.scenarioAt = append(l.scenarioAt, place{doc, p})
+	}
 	l.cat.Threats = append(l.cat.Threats, f.Threats...)
+	l.cat.Scenarios = append(l.cat.Scenarios, f.Scenarios...)
 	l.cat.Weaknesses = append(l.cat.Weaknesses, f.Weaknesses...)
 	l.cat.Controls = append(l.cat.Controls, f.Controls...)
 	l.cat.Baselines = append(l.cat.Baselines, f.Baselines...)
@@ -339,6 +376,12 @@ func (l *loader) crossCheck() {
 				l.errs = append(l.errs, at.doc.Error(fmt.Sprintf("%s.weaknesses[%d]", strings.TrimSuffix(at.field, ".id"), j),
 					fmt.Sprintf("unknown weakness %q", w), hint(w, l.weaknessAt)))
 			}
+		}
+	}
+	for i, sc := range l.cat.Scenarios {
+		if _, ok := l.threatAt[sc.Threat]; !ok {
+			at := l.scenarioAt[i]
+			l.errs = append(l.errs, at.doc.Error(at.field+".threat", fmt.Sprintf("unknown threat %q", sc.Threat), hint(sc.Threat, l.threatAt)))
 		}
 	}
 	for _, c := range l.cat.Controls {
@@ -423,6 +466,9 @@ func (c *Catalog) UsesIdentity() bool {
 				exprs = append(exprs, ch.Applies, ch.Check)
 			}
 		}
+	}
+	for _, sc := range c.Scenarios {
+		exprs = append(exprs, sc.Targets)
 	}
 	for _, x := range exprs {
 		if identityRe.MatchString(x) {

@@ -8,6 +8,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"sort"
 )
 
 // Undirected is an undirected graph on nodes 0..N-1.
@@ -283,4 +284,163 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 	slices.Reverse(nodes)
 	slices.Reverse(arcs)
 	return Path{Nodes: nodes, Arcs: arcs, P: math.Exp(-dist[dst])}, true
+}
+
+// Tree holds the most likely path from one source to every node.
+type Tree struct {
+	g    *Directed
+	src  int
+	dist []float64
+	prev []int
+	arc  []Arc
+}
+
+// BestFrom runs Dijkstra once from src: O((N + E) log N).
+func (g *Directed) BestFrom(src int) *Tree {
+	n := len(g.arcs)
+	t := &Tree{g: g, src: src, dist: make([]float64, n), prev: make([]int, n), arc: make([]Arc, n)}
+	for i := range t.dist {
+		t.dist[i], t.prev[i] = math.Inf(1), -1
+	}
+	t.dist[src] = 0
+	q := &queue{{src, 0}}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(item)
+		u := it.node
+		if it.cost > t.dist[u] {
+			continue
+		}
+		for _, a := range g.arcs[u] {
+			if d := t.dist[u] + a.cost; d < t.dist[a.To] {
+				t.dist[a.To], t.prev[a.To], t.arc[a.To] = d, u, a
+				heap.Push(q, item{a.To, d})
+			}
+		}
+	}
+	return t
+}
+
+// P is the probability of the most likely path to v, 0 when unreachable.
+func (t *Tree) P(v int) float64 { return math.Exp(-t.dist[v]) }
+
+// Path returns the most likely path to v, or false when v is unreachable.
+func (t *Tree) Path(v int) (Path, bool) {
+	if math.IsInf(t.dist[v], 1) {
+		return Path{}, false
+	}
+	var nodes []int
+	var arcs []Arc
+	for u := v; u != t.src; u = t.prev[u] {
+		nodes = append(nodes, u)
+		arcs = append(arcs, t.arc[u])
+	}
+	nodes = append(nodes, t.src)
+	slices.Reverse(nodes)
+	slices.Reverse(arcs)
+	return Path{Nodes: nodes, Arcs: arcs, P: t.P(v)}, true
+}
+
+// Clone copies the graph with extra nodes added at the end.
+func (g *Directed) Clone(extra int) *Directed {
+	c := &Directed{arcs: make([][]Arc, len(g.arcs)+extra)}
+	for i, as := range g.arcs {
+		c.arcs[i] = slices.Clone(as)
+	}
+	return c
+}
+
+// Cuts answers, after one depth-first search, which nodes a single node's
+// removal separates: O(N + E) to build, O(log d) per node asked about.
+type Cuts struct {
+	disc, end, root []int
+	// sep[x] lists, by discovery time, the children of x whose subtrees
+	// removing x cuts off.
+	sep map[int][]int
+}
+
+// Cuts builds the separation structure of the graph.
+func (g *Undirected) Cuts() *Cuts {
+	n := len(g.adj)
+	c := &Cuts{disc: make([]int, n), end: make([]int, n), root: make([]int, n), sep: map[int][]int{}}
+	low := make([]int, n)
+	parent := make([]int, n)
+	next := make([]int, n)
+	time := 0
+	for r := range n {
+		if c.disc[r] != 0 {
+			continue
+		}
+		time++
+		c.disc[r], low[r], parent[r], c.root[r] = time, time, -1, r
+		stack := []int{r}
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			if next[u] < len(g.adj[u]) {
+				v := g.adj[u][next[u]]
+				next[u]++
+				if c.disc[v] == 0 {
+					time++
+					c.disc[v], low[v], parent[v], c.root[v] = time, time, u, r
+					stack = append(stack, v)
+				} else if v != parent[u] {
+					low[u] = min(low[u], c.disc[v])
+				}
+				continue
+			}
+			stack = stack[:len(stack)-1]
+			c.end[u] = time // the last discovery time in u's subtree
+			if p := parent[u]; p >= 0 {
+				low[p] = min(low[p], low[u])
+				if low[u] >= c.disc[p] {
+					c.sep[p] = append(c.sep[p], u)
+				}
+			}
+		}
+		// The root cuts its children apart only when it has more than one.
+		if len(c.sep[r]) < 2 {
+			delete(c.sep, r)
+		}
+	}
+	return c
+}
+
+// Points lists the articulation points, sorted.
+func (c *Cuts) Points() []int {
+	out := make([]int, 0, len(c.sep))
+	for x := range c.sep {
+		out = append(out, x)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Separates reports two of the nodes that are connected but would be apart
+// once x is removed (x itself is ignored among them).
+func (c *Cuts) Separates(x int, nodes []int) (int, int, bool) {
+	kids := c.sep[x]
+	if len(kids) == 0 {
+		return 0, 0, false
+	}
+	// group: -1 for the rest of x's component, else the index of the
+	// cut-off child subtree holding the node.
+	group := func(v int) int {
+		i := sort.Search(len(kids), func(i int) bool { return c.disc[kids[i]] > c.disc[v] }) - 1
+		if i >= 0 && c.disc[v] <= c.end[kids[i]] {
+			return i
+		}
+		return -1
+	}
+	first, firstGroup := -1, 0
+	for _, v := range nodes {
+		if v == x || c.root[v] != c.root[x] {
+			continue
+		}
+		g := group(v)
+		if first < 0 {
+			first, firstGroup = v, g
+		} else if g != firstGroup {
+			return first, v, true
+		}
+	}
+	return 0, 0, false
 }

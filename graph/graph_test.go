@@ -116,3 +116,66 @@ func TestMostAgreesWithEnumeration(t *testing.T) {
 		}
 	}
 }
+
+func TestBestFromAgreesWithMost(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for trial := range 100 {
+		n := 3 + rnd.IntN(8)
+		g := NewDirected(n)
+		for a := range n {
+			for b := range n {
+				if a != b && rnd.Float64() < 0.3 {
+					g.Add(a, b, 0.05+0.9*rnd.Float64(), a*n+b)
+				}
+			}
+		}
+		tree := g.BestFrom(0)
+		for v := 1; v < n; v++ {
+			best := g.Most(0, v, 1)
+			p, ok := tree.Path(v)
+			if (len(best) == 1) != ok || (ok && math.Abs(p.P-best[0].P) > 1e-12) {
+				t.Fatalf("trial %d node %d: tree %v %v, Yen %v", trial, v, ok, p.P, best)
+			}
+		}
+	}
+}
+
+// Cuts answers as removing the node and labelling components does.
+func TestCutsAgreeWithComponents(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(5, 6))
+	for trial := range 300 {
+		n := 2 + rnd.IntN(14)
+		g := NewUndirected(n)
+		for a := range n {
+			for b := a + 1; b < n; b++ {
+				if rnd.Float64() < 0.2 {
+					g.Add(a, b)
+				}
+			}
+		}
+		c := g.Cuts()
+		if !slices.Equal(c.Points(), g.ArticulationPoints()) {
+			t.Fatalf("trial %d: cut points %v, articulation points %v", trial, c.Points(), g.ArticulationPoints())
+		}
+		before := g.Components(nil)
+		for x := range n {
+			removed := make([]bool, n)
+			removed[x] = true
+			after := g.Components(removed)
+			nodes := rnd.Perm(n)[:1+rnd.IntN(n)]
+			// Expected: two nodes connected before and apart after.
+			want := false
+			for _, a := range nodes {
+				for _, b := range nodes {
+					if a != x && b != x && before[a] == before[b] && after[a] != after[b] && before[a] == before[x] {
+						want = true
+					}
+				}
+			}
+			_, _, got := c.Separates(x, nodes)
+			if got != want {
+				t.Fatalf("trial %d: removing %d separates %v: got %v, want %v", trial, x, nodes, got, want)
+			}
+		}
+	}
+}

@@ -199,6 +199,7 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	}
 	tw.Flush()
 	writeResilienceText(w, res.Resilience)
+	writeAttackText(w, res)
 	fmt.Fprintf(w, "\nBaseline coverage\n")
 	for _, b := range res.Baselines {
 		fmt.Fprintf(w, "  %3d%%  %s\n", b.Coverage, b.Name)
@@ -250,6 +251,18 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 	fmt.Fprintf(w, "\n## Findings\n\n| severity | weakness | assets | for example | remedy |\n|---|---|---|---|---|\n")
 	for _, f := range res.Findings {
 		fmt.Fprintf(w, "| %s | %s | %d: %s | %s: %s | %s |\n", f.Severity, mdEscape(f.Title), len(f.Assets), mdEscape(assetsShort(f.Assets)), f.Assets[0], mdEscape(f.Evidence[0]), mdEscape(f.Remedy))
+	}
+	fmt.Fprintf(w, "\n## Attack scenarios\n\n| scenario | feasible | probability | most likely path |\n|---|---|---|---|\n")
+	for _, sc := range res.Scenarios {
+		path := ""
+		if len(sc.Paths) > 0 {
+			path = pathString(sc.Paths[0])
+		}
+		fmt.Fprintf(w, "| %s | %v | %.3f | %s |\n", mdEscape(sc.Name), sc.Feasible, sc.P, mdEscape(path))
+	}
+	fmt.Fprintf(w, "\n## Attack paths to critical targets\n\n| target | why | probability | most likely path |\n|---|---|---|---|\n")
+	for _, tp := range res.Paths[:min(20, len(res.Paths))] {
+		fmt.Fprintf(w, "| %s | %s | %.3f | %s |\n", tp.Target, tp.Why, tp.P, mdEscape(pathString(tp.Paths[0])))
 	}
 	fmt.Fprintf(w, "\n## Single points of failure\n\n| service | max outage | single points of failure |\n|---|---|---|\n")
 	for _, r := range res.Resilience {
@@ -330,4 +343,37 @@ func writeResilienceText(w io.Writer, rs []assess.Resilience) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.MaxOutage, strings.Join(ids, ", "))
 	}
 	tw.Flush()
+}
+
+// pathString writes a path as entry → asset → asset.
+func pathString(p assess.AttackPath) string {
+	parts := []string{p.Entry}
+	for _, s := range p.Steps {
+		if !strings.HasPrefix(s.To, "flat network ") {
+			parts = append(parts, s.To)
+		}
+	}
+	return strings.Join(parts, " → ")
+}
+
+func writeAttackText(w io.Writer, res *assess.Result) {
+	fmt.Fprintf(w, "\nAttack scenarios\n")
+	for _, sc := range res.Scenarios {
+		if !sc.Feasible {
+			fmt.Fprintf(w, "  %-70s not possible on this model (%d targets)\n", sc.Name, sc.Targets)
+			continue
+		}
+		fmt.Fprintf(w, "  %-70s p=%.3f  %s\n", sc.Name, sc.P, pathString(sc.Paths[0]))
+	}
+	fmt.Fprintf(w, "\nAttack paths to the most exposed critical targets (%d reachable; --format json for every step)\n", len(res.Paths))
+	for _, tp := range res.Paths[:min(5, len(res.Paths))] {
+		fmt.Fprintf(w, "  %s (%s), p=%.3f\n", tp.Target, tp.Why, tp.P)
+		for _, s := range tp.Paths[0].Steps {
+			tech := s.Technique
+			if tech == "" {
+				tech = "-"
+			}
+			fmt.Fprintf(w, "      %-22s -> %-22s %-6s %.2f  %s\n", s.From, s.To, tech, s.P, s.Reason)
+		}
+	}
 }

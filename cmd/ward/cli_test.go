@@ -170,7 +170,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		first := filepath.Join(dir, "first."+format)
 		expect(t, ward(t, data, "export", "--format", format, "-o", first), 0)
 		other := t.TempDir()
-		expect(t, ward(t, other, "import", first), 0, "imported st-example: 132 assets, 330 links")
+		expect(t, ward(t, other, "import", first), 0, "imported st-example: 132 assets, 331 links")
 		second := ward(t, other, "export", "--format", format)
 		expect(t, second, 0)
 		firstText, _ := os.ReadFile(first)

@@ -1,0 +1,381 @@
+package assess
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/graph"
+)
+
+// Step is one move of an attacker, with how likely it succeeds and why.
+type Step struct {
+	From      string  `json:"from"`
+	To        string  `json:"to"`
+	Via       string  `json:"via"`
+	Technique string  `json:"technique,omitempty"`
+	P         float64 `json:"p"`
+	Reason    string  `json:"reason"`
+}
+
+// AttackPath is a sequence of steps from an entry point to a target; its
+// probability is the product of its steps'.
+type AttackPath struct {
+	Entry  string  `json:"entry"`
+	Target string  `json:"target"`
+	P      float64 `json:"p"`
+	Steps  []Step  `json:"steps"`
+}
+
+// TargetPaths are the most likely paths to one critical target.
+type TargetPaths struct {
+	Target string       `json:"target"`
+	Kind   string       `json:"kind"`
+	Why    string       `json:"why"`
+	P      float64      `json:"p"`
+	Paths  []AttackPath `json:"paths"`
+}
+
+// ScenarioResult is a catalog scenario evaluated on the model.
+type ScenarioResult struct {
+	ID       string       `json:"id"`
+	Name     string       `json:"name"`
+	Threat   string       `json:"threat"`
+	Feasible bool         `json:"feasible"`
+	P        float64      `json:"p"`
+	Targets  int          `json:"targets"`
+	Paths    []AttackPath `json:"paths"`
+}
+
+// Attack options.
+const (
+	// DefaultPaths is how many paths are found per target.
+	DefaultPaths = 5
+	// DefaultTargets is how many of the most exposed critical targets get
+	// their k paths; the others get their most likely path only.
+	DefaultTargets = 10
+)
+
+// attackGraph is the directed graph of possible steps.
+type attackGraph struct {
+	g       *graph.Directed
+	names   []string // node names: asset ids, zone ids, "flat network ZONE", "entry:KIND"
+	steps   []Step   // by arc id
+	entries map[string]int
+	order   []string // entry kinds in the order their nodes were made
+	assets  int
+}
+
+var remoteAdminTechnique = map[bool]string{true: "T1021", false: "T1110"}
+
+// stepInto rates stepping onto a target over a link (nil for an unfiltered
+// flat network), with the technique and the reason.
+func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, string, string) {
+	p, tech, why := 0.15, "T1078", "logon with stolen credentials"
+	better := func(q float64, t, w string) {
+		if q > p {
+			p, tech, why = q, t, w
+		}
+	}
+	device := f.Category == string(ward.CategoryMedicalDevice) || f.Category == string(ward.CategoryBuilding) || f.Category == string(ward.CategoryNetwork)
+	if f.Vulnerabilities > 0 {
+		better(0.8, "T1210", fmt.Sprintf("%d known vulnerabilities", f.Vulnerabilities))
+	}
+	if f.EOS {
+		better(0.6, "T1210", "out of support since "+f.EndOfSupport)
+	}
+	if device && !slices.Contains(f.Controls, "strong-credentials") && !slices.Contains(f.Controls, "device-authentication") {
+		tech := "T1078"
+		if f.Category == string(ward.CategoryMedicalDevice) || f.Category == string(ward.CategoryBuilding) {
+			tech = "T0812"
+		}
+		better(0.4, tech, "default or shared credentials not ruled out")
+	}
+	if l != nil {
+		switch {
+		case remoteAdmin[l.Protocol] && !l.Authenticated:
+			better(0.9, "T1021", string(l.Protocol)+" without authentication")
+		case remoteAdmin[l.Protocol] && !slices.Contains(f.Controls, "mfa"):
+			better(0.5, remoteAdminTechnique[false], string(l.Protocol)+" logon without MFA")
+		case !l.Authenticated && !attachment(l.Protocol):
+			tech := "T1210"
+			switch {
+			case f.Category == string(ward.CategoryMedicalDevice) || f.Category == string(ward.CategoryBuilding):
+				tech = "T0855"
+			case f.Kind == "vpn-gateway":
+				tech = "T1133"
+			}
+			better(0.6, tech, string(l.Protocol)+" service accepts unauthenticated commands")
+		}
+	}
+	if slices.Contains(f.Controls, "edr") {
+		p *= 0.7
+		why += "; EDR in place"
+	}
+	if crossing && slices.Contains(f.Controls, "firewall") {
+		p *= 0.8
+		why += "; zone firewall"
+	}
+	return min(max(p, 0.01), 0.95), tech, why
+}
+
+// buildAttackGraph turns the model into possible steps, from every kind of
+// entry point; a search starts from those it is given.
+func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts) *attackGraph {
+	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets)}
+	ag.steps = make([]Step, 0, len(m.Links)+3*len(m.Assets))
+	index := map[string]int{}
+	for i := range m.Assets {
+		index[m.Assets[i].ID] = i
+		ag.names = append(ag.names, m.Assets[i].ID)
+	}
+	zoneNode := map[string]int{}
+	for _, z := range m.Zones {
+		zoneNode[z.ID] = len(ag.names)
+		ag.names = append(ag.names, z.ID)
+	}
+	hub := map[string]int{}
+	for _, z := range m.Zones {
+		if slices.Contains(z.Controls, "segmentation") || z.Kind == "internet" || z.Kind == "cloud" || z.Kind == "remote-care" || z.Kind == "vendor-remote" {
+			continue
+		}
+		hub[z.ID] = len(ag.names)
+		ag.names = append(ag.names, "flat network "+z.ID)
+	}
+	for _, e := range ward.EntryPoint("").Enum() {
+		ag.entries[string(e)] = len(ag.names)
+		ag.order = append(ag.order, string(e))
+		ag.names = append(ag.names, "entry:"+string(e))
+	}
+	ag.g = graph.NewDirected(len(ag.names))
+	add := func(from, to int, s Step) {
+		ag.g.Add(from, to, s.P, len(ag.steps))
+		ag.steps = append(ag.steps, s)
+	}
+	into := func(from int, fromName string, to int, l *ward.Link, via string) {
+		f := &facts[to]
+		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
+		p, tech, why := stepInto(f, l, crossing)
+		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why})
+	}
+	// Links: an attacker on one end reaches the other's service.
+	for li := range m.Links {
+		l := &m.Links[li]
+		if attachment(l.Protocol) {
+			continue
+		}
+		ends := [][2]string{{l.From, l.To}}
+		if l.Direction == "both" {
+			ends = append(ends, [2]string{l.To, l.From})
+		}
+		for _, e := range ends {
+			to, ok := index[e[1]]
+			if !ok {
+				continue // into a zone: nothing to take
+			}
+			from, ok := index[e[0]]
+			if !ok {
+				if from, ok = zoneNode[e[0]]; !ok {
+					continue
+				}
+			}
+			into(from, e[0], to, l, string(l.Protocol)+" link")
+		}
+	}
+	// Flat networks: every asset reaches every other in its zone.
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		if h, ok := hub[a.Zone]; ok {
+			add(i, h, Step{From: a.ID, To: "flat network " + a.Zone, Via: "same network", P: 1, Reason: "zone " + a.Zone + " is not segmented"})
+			into(h, "flat network "+a.Zone, i, nil, "network scan")
+		}
+	}
+	// Entry points.
+	for _, e := range ag.order {
+		node := ag.entries[e]
+		name := "entry:" + e
+		for _, z := range m.Zones {
+			zid, zn, k := z.ID, zoneNode[z.ID], z.Kind
+			if (e == "internet" && k == "internet") || (e == "guest-wifi" && k == "guest-wifi") || (e == "vendor-remote" && k == "vendor-remote") {
+				add(node, zn, Step{From: name, To: zid, Via: "attacker's position", P: 1, Reason: "the attacker is on " + zid})
+				if h, ok := hub[zid]; ok {
+					add(node, h, Step{From: name, To: "flat network " + zid, Via: "attacker's position", P: 1, Reason: "the attacker joins " + zid})
+				}
+			}
+		}
+		for i := range facts {
+			f := &facts[i]
+			switch e {
+			case "internet":
+				if f.Exposed && f.ZoneKind != "internet" {
+					p, tech, why := 0.3, "T1190", "reachable from the Internet"
+					if slices.Contains([]string{"vpn-gateway", "server", "identity-provider", "cloud-service"}, f.Kind) && !slices.Contains(f.OwnControls, "mfa") {
+						p, tech, why = 0.6, "T1133", "Internet-facing logon without MFA"
+					}
+					if f.EOS || f.Vulnerabilities > 0 {
+						p, tech, why = 0.8, "T1190", "Internet-facing and out of support or vulnerable"
+					}
+					add(node, i, Step{From: name, To: f.ID, Via: "Internet", Technique: tech, P: p, Reason: why})
+				}
+			case "vendor-remote":
+				if f.ZoneKind == "vendor-remote" {
+					add(node, i, Step{From: name, To: f.ID, Via: "vendor's own system", Technique: "T1199", P: 1, Reason: "the vendor is compromised"})
+				}
+			case "phishing":
+				if f.Kind == "workstation" || f.Kind == "mobile-client" {
+					p := 0.3
+					why := "a user opens a malicious attachment or link"
+					if slices.Contains(org.Controls, "awareness-training") {
+						p *= 0.5
+						why += "; awareness training"
+					}
+					if slices.Contains(org.Controls, "email-filtering") {
+						p *= 0.7
+						why += "; e-mail filtering"
+					}
+					add(node, i, Step{From: name, To: f.ID, Via: "e-mail", Technique: "T1566", P: p, Reason: why})
+				}
+			case "physical":
+				if slices.Contains(m.Assets[i].Tags, "public-area") || f.Kind == "mobile-client" || f.Kind == "wearable" {
+					p, why := 0.3, "portable or in a public area"
+					if slices.Contains(f.Controls, "physical-protection") {
+						p, why = 0.1, why+"; physically protected"
+					}
+					add(node, i, Step{From: name, To: f.ID, Via: "physical access", Technique: "T1200", P: p, Reason: why})
+				}
+			case "supplier":
+				if f.Category == string(ward.CategoryCloud) || f.Category == string(ward.CategoryExternalService) || (f.ZoneKind == "cloud" && f.Category == string(ward.CategoryRemoteCare)) {
+					add(node, i, Step{From: name, To: f.ID, Via: "supplier", Technique: "T1195", P: 0.05, Reason: "the supplier's service is compromised"})
+				}
+			}
+		}
+	}
+	return ag
+}
+
+func zoneOf(m *ward.Model, index map[string]int, id string) string {
+	if i, ok := index[id]; ok {
+		return m.Assets[i].Zone
+	}
+	return id
+}
+
+// toAttackPath turns a graph path from an entry node into steps.
+func (ag *attackGraph) toAttackPath(p graph.Path) AttackPath {
+	ap := AttackPath{P: p.P, Target: ag.names[p.Nodes[len(p.Nodes)-1]]}
+	for _, a := range p.Arcs {
+		if a.ID < 0 {
+			continue // the super source's arcs
+		}
+		ap.Steps = append(ap.Steps, ag.steps[a.ID])
+	}
+	if len(ap.Steps) > 0 {
+		ap.Entry = ap.Steps[0].From
+	}
+	return ap
+}
+
+// withSource adds a super source joined to the given entry nodes, and
+// returns it.
+func (ag *attackGraph) withSource(entries []string) (*graph.Directed, int) {
+	g := ag.g.Clone(1)
+	src := g.Len() - 1
+	for _, e := range entries {
+		if n, ok := ag.entries[e]; ok {
+			g.Add(src, n, 1, -1-n)
+		}
+	}
+	return g, src
+}
+
+// criticalWhy says why an asset is a critical target, or "".
+func criticalWhy(f *catalog.AssetFacts) string {
+	switch {
+	case f.Safety >= 4 || f.PatientSafety >= 4:
+		return "patient safety"
+	case f.HoldsPHI && f.Confidentiality >= 4:
+		return "health data"
+	case f.MinOutageMinutes > 0 && f.MinOutageMinutes <= 60:
+		return "a clinical service depends on it"
+	}
+	return ""
+}
+
+// AttackPaths finds, for the critical targets most exposed, their k most
+// likely attack paths from the model's entry points.
+func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
+	entries := ag.order
+	if len(m.Organisation.EntryPoints) > 0 {
+		entries = nil
+		for _, e := range m.Organisation.EntryPoints {
+			entries = append(entries, string(e))
+		}
+	}
+	g, src := ag.withSource(entries)
+	tree := g.BestFrom(src)
+	var out []TargetPaths
+	for i := range facts {
+		why := criticalWhy(&facts[i])
+		if why == "" || tree.P(i) == 0 {
+			continue
+		}
+		out = append(out, TargetPaths{Target: facts[i].ID, Kind: facts[i].Kind, Why: why, P: tree.P(i)})
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].P != out[b].P {
+			return out[a].P > out[b].P
+		}
+		return out[a].Target < out[b].Target
+	})
+	index := map[string]int{}
+	for i := range facts {
+		index[facts[i].ID] = i
+	}
+	for ti := range out {
+		t := &out[ti]
+		if ti < targets {
+			for _, p := range g.Most(src, index[t.Target], k) {
+				t.Paths = append(t.Paths, ag.toAttackPath(p))
+			}
+		} else if p, ok := tree.Path(index[t.Target]); ok {
+			t.Paths = []AttackPath{ag.toAttackPath(p)}
+		}
+	}
+	return out
+}
+
+// Scenarios evaluates the catalog's scenarios: the most likely paths from
+// their entry points to their targets.
+func Scenarios(ag *attackGraph, cat *catalog.Catalog, facts []catalog.AssetFacts, org *catalog.OrgFacts, k int) ([]ScenarioResult, error) {
+	out := []ScenarioResult{}
+	for i := range cat.Scenarios {
+		sc := &cat.Scenarios[i]
+		g, src := ag.withSource(sc.Entries)
+		tree := g.BestFrom(src)
+		r := ScenarioResult{ID: sc.ID, Name: sc.Name, Threat: sc.Threat, Paths: []AttackPath{}}
+		best := -1
+		for j := range facts {
+			ok, err := sc.IsTarget(catalog.Subject{Asset: &facts[j], Org: org})
+			if err != nil {
+				return nil, fmt.Errorf("scenario %s: %w", sc.ID, err)
+			}
+			if !ok {
+				continue
+			}
+			r.Targets++
+			if p := tree.P(j); p > 0 && (best < 0 || p > tree.P(best)) {
+				best = j
+			}
+		}
+		if best >= 0 {
+			r.Feasible, r.P = true, tree.P(best)
+			for _, p := range g.Most(src, best, k) {
+				r.Paths = append(r.Paths, ag.toAttackPath(p))
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
