@@ -42,6 +42,9 @@ type view struct {
 	Exposed    int
 	EndOfLife  int
 	TopFinding []assess.Finding
+	// AttackPath is the most likely path to the most exposed target.
+	AttackPath   assess.AttackPath
+	AttackTarget assess.TargetPaths
 }
 
 type sevCount struct {
@@ -114,6 +117,11 @@ func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error 
 	}
 	v.TopFinding = res.Findings
 	v.Diagram = draw(m, worst)
+	if len(res.Paths) > 0 && len(res.Paths[0].Paths) > 0 {
+		v.AttackPath = res.Paths[0].Paths[0]
+		v.AttackTarget = res.Paths[0]
+		v.Diagram.Attack = drawPath(v.Diagram, m, v.AttackPath)
+	}
 	return page.Execute(w, v)
 }
 
@@ -156,10 +164,12 @@ type edge struct {
 }
 
 type diagram struct {
+	pos     map[string][2]int
 	W, H    int
 	Zones   []zoneBox
 	Nodes   []node
 	Edges   []edge
+	Attack  []edge // the most likely attack path, drawn over the rest
 	PerZone bool
 }
 
@@ -217,6 +227,7 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 			pos[a.ID] = [2]int{nx, ny}
 		}
 	}
+	d.pos = pos
 	d.W = 10 + cols*(boxW+30)
 	d.H = 10 + int(math.Ceil(float64(len(zones))/float64(cols)))*(boxH+30)
 	assetZone := map[string]string{}
@@ -272,4 +283,22 @@ func zoneEnd(id string, assetZone map[string]string) string {
 		return z
 	}
 	return id
+}
+
+// drawPath draws an attack path's steps between the assets (or zones) it
+// passes, skipping the entry and the flat-network hops.
+func drawPath(d diagram, m *ward.Model, p assess.AttackPath) []edge {
+	var out []edge
+	prev := ""
+	for _, s := range p.Steps {
+		if _, ok := d.pos[s.To]; !ok {
+			continue
+		}
+		if a, ok := d.pos[prev]; ok {
+			b := d.pos[s.To]
+			out = append(out, edge{a[0], a[1], b[0], b[1], "attack", fmt.Sprintf("%s → %s: %s (p=%.2f)", prev, s.To, s.Reason, s.P), 3})
+		}
+		prev = s.To
+	}
+	return out
 }

@@ -66,7 +66,7 @@ func TestReportStructure(t *testing.T) {
 	if !strings.Contains(page, "&lt;script&gt;alert") {
 		t.Error("a vendor name is not escaped")
 	}
-	for _, id := range []string{"summary", "top-risks", "heat-map", "baselines", "diagram", "findings", "assets"} {
+	for _, id := range []string{"summary", "top-risks", "heat-map", "baselines", "diagram", "scenarios", "resilience", "findings", "assets"} {
 		if !strings.Contains(page, `<section id="`+id+`">`) {
 			t.Errorf("no %s section", id)
 		}
@@ -105,6 +105,9 @@ func TestReportStructure(t *testing.T) {
 	if !strings.Contains(all[2], `class="link clear"`) {
 		t.Error("diagram shows no clear-text link")
 	}
+	if n := strings.Count(all[2], `class="attack"`); n == 0 || n != countHops(res.Paths[0].Paths[0]) {
+		t.Errorf("diagram draws %d attack steps for a path of %d hops", n, countHops(res.Paths[0].Paths[0]))
+	}
 	appendix := page[strings.Index(page, `<section id="assets">`):]
 	if n := strings.Count(appendix, "<tr><td>"); n != len(m.Assets) {
 		t.Errorf("appendix lists %d assets of %d", n, len(m.Assets))
@@ -122,4 +125,20 @@ func TestReportLargeModel(t *testing.T) {
 	if strings.Contains(all[2], "<circle") || !strings.Contains(all[2], "links</title>") {
 		t.Error("a 3000-asset diagram is not drawn zone by zone")
 	}
+}
+
+// countHops counts the steps of a path between drawn things: assets and
+// zones, not entries or flat-network hubs.
+func countHops(p assess.AttackPath) int {
+	n, prev := 0, ""
+	for _, s := range p.Steps {
+		if strings.HasPrefix(s.To, "flat network ") {
+			continue
+		}
+		if prev != "" && !strings.HasPrefix(prev, "entry:") {
+			n++
+		}
+		prev = s.To
+	}
+	return n
 }
