@@ -360,3 +360,36 @@ func TestEntryPointsConfigurable(t *testing.T) {
 		}
 	}
 }
+
+// Adding controls or segmenting a zone never makes a target easier to reach.
+func TestControlsNeverHelpAttackers(t *testing.T) {
+	best := func(m *ward.Model) map[string]float64 {
+		cat, _ := catalog.Load()
+		res, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, tp := range res.Paths {
+			out[tp.Target] = tp.P
+		}
+		return out
+	}
+	m, _ := demo.Model()
+	before := best(m)
+	for i := range m.Zones {
+		m.Zones[i].Controls = append(m.Zones[i].Controls, "segmentation", "firewall")
+	}
+	for i := range m.Assets {
+		m.Assets[i].Controls = append(m.Assets[i].Controls, "edr", "mfa", "strong-credentials")
+	}
+	after := best(m)
+	for target, p := range after {
+		if q, ok := before[target]; ok && p > q+1e-12 {
+			t.Errorf("%s: %.3f before the controls, %.3f after", target, q, p)
+		}
+	}
+	if len(after) > len(before) {
+		t.Errorf("more targets reachable with the controls: %d > %d", len(after), len(before))
+	}
+}
