@@ -393,3 +393,47 @@ func TestControlsNeverHelpAttackers(t *testing.T) {
 		t.Errorf("more targets reachable with the controls: %d > %d", len(after), len(before))
 	}
 }
+
+func TestPlanOnDemo(t *testing.T) {
+	m, _ := demo.Model()
+	cat, _ := catalog.Load()
+	opt := assess.Options{Today: "2026-11-23"}
+	plan, err := assess.MakePlan(m, cat, opt, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Steps) != 8 || plan.After >= plan.Before {
+		t.Fatalf("plan: %d steps, risk %d -> %d", len(plan.Steps), plan.Before, plan.After)
+	}
+	for i, s := range plan.Steps {
+		t.Logf("%d %-22s -%-5d %s", s.Rank, s.Action, s.Removed, s.Title)
+		if s.Removed <= 0 || (i > 0 && s.After >= plan.Steps[i-1].After) {
+			t.Errorf("step %d removes nothing: %+v", i+1, s)
+		}
+	}
+	// Applying the plan never raises the risk, and re-assessing the whole
+	// changed model agrees with the plan's last figure.
+	if plan.Steps[len(plan.Steps)-1].After != plan.After {
+		t.Errorf("plan ends at %d, last step at %d", plan.After, plan.Steps[len(plan.Steps)-1].After)
+	}
+	openRisk := func(res *assess.Result) int {
+		total := 0
+		for _, r := range res.Risks {
+			if r.Status == assess.Open {
+				total += r.Score * len(r.Assets)
+			}
+		}
+		return total
+	}
+	before, _ := assess.Assess(m, cat, opt)
+	after, err := assess.Assess(plan.Apply(m), cat, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if openRisk(before) != plan.Before || openRisk(after) != plan.After {
+		t.Errorf("re-assessing gives %d -> %d, the plan says %d -> %d", openRisk(before), openRisk(after), plan.Before, plan.After)
+	}
+	if got, _ := json.Marshal(m); strings.Contains(string(got), `"segmentation","firewall"`) {
+		t.Error("planning changed the model it was given")
+	}
+}

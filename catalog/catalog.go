@@ -478,6 +478,25 @@ func (c *Catalog) UsesIdentity() bool {
 	return false
 }
 
+var orgRe = regexp.MustCompile(`\borg\.`)
+
+// RisksReadOrg reports whether a threat or weakness rule reads the
+// organisation's facts, so that a change to one asset may change the risks
+// of every other.
+func (c *Catalog) RisksReadOrg() bool {
+	for _, t := range c.Threats {
+		if orgRe.MatchString(t.Applies) {
+			return true
+		}
+	}
+	for _, w := range c.Weaknesses {
+		if orgRe.MatchString(w.Applies) || orgRe.MatchString(w.Evidence) {
+			return true
+		}
+	}
+	return false
+}
+
 // Threat returns the threat with an id.
 func (c *Catalog) Threat(id string) (*Threat, bool) {
 	for i := range c.Threats {

@@ -467,3 +467,25 @@ func TestWhatIf(t *testing.T) {
 	expect(t, ward(t, data, "whatif", "--fail", "ups-01", "--for", "soon"), 2, "--for")
 	expect(t, ward(t, data, "assess", "--top", "1"), 0, "Single points of failure", "Intensive care monitoring")
 }
+
+func TestPlan(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	planned := filepath.Join(dir, "planned.yaml")
+	r := ward(t, data, "plan", "--budget", "3", "--date", "2026-11-23", "--apply", planned)
+	expect(t, r, 0, "Mitigation plan: 3 changes", "Segment zone medical-devices and filter its flows", "wrote the changed model to")
+	expect(t, ward(t, data, "validate", planned), 0, "valid st-example")
+	r = ward(t, data, "plan", "--budget", "2", "--format", "json")
+	var p struct {
+		Before int `json:"risk_before"`
+		After  int `json:"risk_after"`
+		Steps  []struct {
+			Action  string
+			Removed int `json:"risk_removed"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Steps) != 2 || p.After >= p.Before || p.Steps[0].Removed < p.Steps[1].Removed {
+		t.Fatalf("plan json: %v %+v", err, p)
+	}
+	expect(t, ward(t, data, "plan", "--budget", "0"), 2, "--budget must be at least 1")
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/modelfile"
+)
+
+func planCmd(o *options) *cobra.Command {
+	var org, date, apply string
+	var catalogs []string
+	var budget int
+	c := &cobra.Command{
+		Use:   "plan [FILE]",
+		Short: "Rank the changes that remove the most risk",
+		Long: `Propose up to --budget changes — segment a zone, take an asset off the
+Internet, require MFA, broker remote access, replace what is out of support,
+encrypt or authenticate links, add EDR or a standby — each chosen because it
+removes the most risk given the ones before it, measured by re-assessing the
+changed model. Risk is the sum over open risks of score x assets.
+--apply FILE writes the model with the changes made, to review or import.`,
+		Example: `  ward plan --budget 5
+  ward plan hospital.yaml --format json --apply hospital-planned.yaml`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, files []string) error {
+			if budget < 1 {
+				return usageError{fmt.Errorf("--budget must be at least 1")}
+			}
+			if date == "" {
+				date = today()
+			}
+			cat, err := catalog.Load(catalogs...)
+			if err != nil {
+				if _, ok := modelfile.AsErrors(err); ok {
+					return invalidError{err}
+				}
+				return err
+			}
+			var m *ward.Model
+			if len(files) == 1 {
+				if m, err = modelfile.Load(files[0], o.limits()); err != nil {
+					if _, ok := modelfile.AsErrors(err); ok {
+						return invalidError{err}
+					}
+					return err
+				}
+			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+				m, err = s.Model(c.Context(), id)
+				return err
+			}); err != nil {
+				return err
+			}
+			p := o.progress()
+			p.step("assessing %d assets and measuring each candidate change", len(m.Assets))
+			plan, err := assess.MakePlan(m, cat, assess.Options{Today: date}, budget)
+			if err != nil {
+				return err
+			}
+			if apply != "" {
+				var buf bytes.Buffer
+				if err := modelfile.Write(&buf, plan.Apply(m), modelfile.DetectFormat(apply, nil)); err != nil {
+					return err
+				}
+				if err := writeFileAtomic(apply, buf.Bytes()); err != nil {
+					return err
+				}
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, plan)
+			}
+			w := o.stdout
+			fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; risk %d -> %d (-%d%%)\n", len(plan.Steps), plan.Candidates, plan.Before, plan.After, percent(plan.Before-plan.After, plan.Before))
+			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tRISK AFTER\tWHY")
+			for _, s := range plan.Steps {
+				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.Removed, s.After, s.Why)
+			}
+			tw.Flush()
+			if apply != "" {
+				fmt.Fprintf(w, "wrote the changed model to %s\n", apply)
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().IntVar(&budget, "budget", 10, "most changes to propose")
+	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
+	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
+	c.Flags().StringVar(&apply, "apply", "", "write the model with the changes made to this file")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func percent(part, whole int) int {
+	if whole == 0 {
+		return 0
+	}
+	return part * 100 / whole
+}
