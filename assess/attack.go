@@ -18,6 +18,7 @@ type Step struct {
 	Technique string  `json:"technique,omitempty"`
 	P         float64 `json:"p"`
 	Reason    string  `json:"reason"`
+	link      int     // 1 + index of the model link the step uses; 0 for none
 }
 
 // AttackPath is a sequence of steps from an entry point to a target; its
@@ -66,6 +67,8 @@ type attackGraph struct {
 	entries map[string]int
 	order   []string // entry kinds in the order their nodes were made
 	assets  int
+	from    []int // by arc id: the arc's ends
+	to      []int
 }
 
 var remoteAdminTechnique = map[bool]string{true: "T1021", false: "T1110"}
@@ -153,12 +156,14 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	add := func(from, to int, s Step) {
 		ag.g.Add(from, to, s.P, len(ag.steps))
 		ag.steps = append(ag.steps, s)
+		ag.from = append(ag.from, from)
+		ag.to = append(ag.to, to)
 	}
-	into := func(from int, fromName string, to int, l *ward.Link, via string) {
+	into := func(from int, fromName string, to int, l *ward.Link, li int, via string) {
 		f := &facts[to]
 		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
 		p, tech, why := stepInto(f, l, crossing)
-		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why})
+		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, link: li + 1})
 	}
 	// Links: an attacker on one end reaches the other's service.
 	for li := range m.Links {
@@ -181,7 +186,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 					continue
 				}
 			}
-			into(from, e[0], to, l, string(l.Protocol)+" link")
+			into(from, e[0], to, l, li, string(l.Protocol)+" link")
 		}
 	}
 	// Flat networks: every asset reaches every other in its zone.
@@ -189,7 +194,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		a := &m.Assets[i]
 		if h, ok := hub[a.Zone]; ok {
 			add(i, h, Step{From: a.ID, To: "flat network " + a.Zone, Via: "same network", P: 1, Reason: "zone " + a.Zone + " is not segmented"})
-			into(h, "flat network "+a.Zone, i, nil, "network scan")
+			into(h, "flat network "+a.Zone, i, nil, -1, "network scan")
 		}
 	}
 	// Entry points.
@@ -378,4 +383,45 @@ func Scenarios(ag *attackGraph, cat *catalog.Catalog, facts []catalog.AssetFacts
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// minimumCut finds the fewest model links that every attack path from the
+// network entry points (internet, guest Wi-Fi, vendor access, suppliers) to
+// the critical targets crosses: a minimum cut of the attack graph where link
+// steps cost 1 and nothing else can be cut. Phishing and physical access
+// land on endpoints directly, beyond what filtering links can stop. ok is
+// false when no set of links separates them (an entry point lands on a
+// target, or a flat network joins them).
+func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (links []int, ok bool) {
+	nw := graph.NewNetwork(len(ag.names))
+	for id, s := range ag.steps {
+		if s.link > 0 {
+			nw.Add(ag.from[id], ag.to[id], 1, s.link-1)
+		} else {
+			nw.Add(ag.from[id], ag.to[id], graph.Inf, -1)
+		}
+	}
+	var sources, sinks []int
+	entries := ag.order
+	if len(m.Organisation.EntryPoints) > 0 {
+		entries = nil
+		for _, e := range m.Organisation.EntryPoints {
+			entries = append(entries, string(e))
+		}
+	}
+	for _, e := range entries {
+		if e != "phishing" && e != "physical" {
+			sources = append(sources, ag.entries[e])
+		}
+	}
+	for i := range facts {
+		if criticalWhy(&facts[i]) != "" {
+			sinks = append(sinks, i)
+		}
+	}
+	ids, _, ok := nw.MinCut(sources, sinks)
+	if !ok {
+		return nil, false
+	}
+	return slices.Compact(ids), true
 }

@@ -354,6 +354,9 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		return nil, err
 	}
 	cands := candidates(m, res)
+	if c, ok := cutCandidate(m, opt); ok {
+		cands = append(cands, c)
+	}
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), cache: map[string]*outcome{}}
 	st, err := s.full(m)
 	if err != nil {
@@ -426,4 +429,38 @@ func pct(part, whole int) int {
 		return 0
 	}
 	return part * 100 / whole
+}
+
+// maxCutLinks bounds the links a cut candidate may block: past it, blocking
+// is no longer a change one would make at once.
+const maxCutLinks = 40
+
+// cutCandidate proposes blocking or filtering the fewest links that every
+// attack path from the entry points to the critical targets crosses.
+func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
+	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+	ag := buildAttackGraph(m, facts, &org)
+	cut, ok := ag.minimumCut(m, facts)
+	if !ok || len(cut) == 0 || len(cut) > maxCutLinks {
+		return Change{}, false
+	}
+	type key struct {
+		from, to string
+		p        ward.Protocol
+		port     int
+	}
+	block := map[key]bool{}
+	var names []string
+	for _, li := range cut {
+		l := m.Links[li]
+		block[key{l.From, l.To, l.Protocol, l.Port}] = true
+		names = append(names, fmt.Sprintf("%s->%s (%s)", l.From, l.To, l.Protocol))
+	}
+	return Change{
+		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets",
+		Title: fmt.Sprintf("Block or filter %d links that every attack path to the critical targets crosses: %s", len(cut), strings.Join(names, ", ")),
+		apply: func(m *ward.Model) {
+			m.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l ward.Link) bool { return block[key{l.From, l.To, l.Protocol, l.Port}] })
+		},
+	}, true
 }

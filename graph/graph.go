@@ -444,3 +444,110 @@ func (c *Cuts) Separates(x int, nodes []int) (int, int, bool) {
 	}
 	return 0, 0, false
 }
+
+// Inf is a capacity no cut can pay.
+const Inf = 1 << 40
+
+// Network is a flow network for minimum cuts: directed arcs with integer
+// capacities.
+type Network struct {
+	n       int
+	head    []int // first arc leaving each node
+	nextArc []int // next arc leaving the same node
+	to      []int
+	cap     []int64
+	id      []int
+}
+
+// NewNetwork makes a flow network of n nodes.
+func NewNetwork(n int) *Network {
+	nw := &Network{n: n, head: make([]int, n)}
+	for i := range nw.head {
+		nw.head[i] = -1
+	}
+	return nw
+}
+
+// Add adds an arc of the given capacity, and its residual twin; id names it
+// to the caller (use -1 for arcs that are never part of a cut).
+func (nw *Network) Add(from, to int, capacity int64, id int) {
+	nw.to = append(nw.to, to, from)
+	nw.cap = append(nw.cap, capacity, 0)
+	nw.id = append(nw.id, id, -1)
+	nw.nextArc = append(nw.nextArc, nw.head[from], nw.head[to])
+	nw.head[from] = len(nw.to) - 2
+	nw.head[to] = len(nw.to) - 1
+}
+
+// MinCut computes a minimum cut between the sources and the sinks
+// (Edmonds-Karp: O(V E^2), O(E F) for a flow F of unit arcs) and returns
+// the ids of the cut arcs and the cut's capacity; ok is false when no
+// finite cut exists.
+func (nw *Network) MinCut(sources, sinks []int) (ids []int, capacity int64, ok bool) {
+	s, t := nw.n, nw.n+1
+	nw.head = append(nw.head, -1, -1)
+	for _, v := range sources {
+		nw.Add(s, v, Inf, -1)
+	}
+	for _, v := range sinks {
+		nw.Add(v, t, Inf, -1)
+	}
+	n := nw.n + 2
+	var flow int64
+	prevArc := make([]int, n)
+	for {
+		for i := range prevArc {
+			prevArc[i] = -2
+		}
+		prevArc[s] = -1
+		queue := []int{s}
+		for len(queue) > 0 && prevArc[t] == -2 {
+			u := queue[0]
+			queue = queue[1:]
+			for a := nw.head[u]; a >= 0; a = nw.nextArc[a] {
+				if v := nw.to[a]; nw.cap[a] > 0 && prevArc[v] == -2 {
+					prevArc[v] = a
+					queue = append(queue, v)
+				}
+			}
+		}
+		if prevArc[t] == -2 {
+			break
+		}
+		push := int64(Inf)
+		for v := t; v != s; v = nw.to[prevArc[v]^1] {
+			push = min(push, nw.cap[prevArc[v]])
+		}
+		for v := t; v != s; v = nw.to[prevArc[v]^1] {
+			nw.cap[prevArc[v]] -= push
+			nw.cap[prevArc[v]^1] += push
+		}
+		flow += push
+		if flow >= Inf {
+			return nil, flow, false
+		}
+	}
+	// The cut: arcs from nodes reachable from s in the residual graph to
+	// nodes that are not.
+	reach := make([]bool, n)
+	reach[s] = true
+	queue := []int{s}
+	for len(queue) > 0 {
+		u := queue[0]
+		queue = queue[1:]
+		for a := nw.head[u]; a >= 0; a = nw.nextArc[a] {
+			if v := nw.to[a]; nw.cap[a] > 0 && !reach[v] {
+				reach[v] = true
+				queue = append(queue, v)
+			}
+		}
+	}
+	for a := 0; a < len(nw.to); a += 2 {
+		from := nw.to[a+1]
+		if reach[from] && !reach[nw.to[a]] && nw.id[a] >= 0 {
+			ids = append(ids, nw.id[a])
+		}
+	}
+	slices.Sort(ids)
+	return ids, flow, true
+}

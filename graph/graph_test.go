@@ -207,3 +207,100 @@ func BenchmarkMostVsEnumeration(b *testing.B) {
 		}
 	})
 }
+
+// A network worked by hand: entry 0 reaches targets 5 and 6 through two
+// narrow points; the minimum cut is arcs 3 (2->4) and 5 (3->5), capacity 2,
+// although the entry has three arcs out.
+func TestMinCut(t *testing.T) {
+	nw := NewNetwork(7)
+	for id, a := range [][3]int{{0, 1, 1}, {0, 2, 1}, {1, 2, 1}, {2, 4, 1}, {0, 3, 1}, {3, 5, 1}, {4, 5, 1}, {4, 6, 1}, {1, 3, 1}} {
+		nw.Add(a[0], a[1], int64(a[2]), id)
+	}
+	ids, c, ok := nw.MinCut([]int{0}, []int{5, 6})
+	if !ok || c != 2 || !slices.Equal(ids, []int{3, 5}) {
+		t.Fatalf("cut %v capacity %d ok %v, want [3 5] 2", ids, c, ok)
+	}
+	// An uncuttable path (infinite arcs all the way) has no finite cut.
+	nw = NewNetwork(3)
+	nw.Add(0, 1, Inf, -1)
+	nw.Add(1, 2, Inf, -1)
+	if _, _, ok := nw.MinCut([]int{0}, []int{2}); ok {
+		t.Fatal("a finite cut through uncuttable arcs")
+	}
+}
+
+// On random graphs the cut separates sources from sinks, and its capacity
+// equals the number of arc-disjoint paths (Menger), counted by brute force
+// for unit capacities on tiny graphs.
+func TestMinCutSeparates(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	for trial := range 200 {
+		n := 4 + rnd.IntN(7)
+		type arc struct{ a, b int }
+		var arcs []arc
+		nw := NewNetwork(n)
+		for a := range n {
+			for b := range n {
+				if a != b && rnd.Float64() < 0.3 {
+					nw.Add(a, b, 1, len(arcs))
+					arcs = append(arcs, arc{a, b})
+				}
+			}
+		}
+		ids, c, ok := nw.MinCut([]int{0}, []int{n - 1})
+		if !ok || int(c) != len(ids) {
+			t.Fatalf("trial %d: cut %v capacity %d", trial, ids, c)
+		}
+		// Without the cut arcs, n-1 is unreachable from 0.
+		cut := map[int]bool{}
+		for _, id := range ids {
+			cut[id] = true
+		}
+		seen := map[int]bool{0: true}
+		stack := []int{0}
+		for len(stack) > 0 {
+			u := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			for id, a := range arcs {
+				if a.a == u && !cut[id] && !seen[a.b] {
+					seen[a.b] = true
+					stack = append(stack, a.b)
+				}
+			}
+		}
+		if seen[n-1] {
+			t.Fatalf("trial %d: the cut %v does not separate", trial, ids)
+		}
+		// No smaller set separates: try every set of size len(ids)-1.
+		if len(ids) > 0 && len(arcs) <= 16 {
+			for mask := 0; mask < 1<<len(arcs); mask++ {
+				if bitsSet(mask) != len(ids)-1 {
+					continue
+				}
+				seen := map[int]bool{0: true}
+				stack := []int{0}
+				for len(stack) > 0 {
+					u := stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+					for id, a := range arcs {
+						if a.a == u && mask&(1<<id) == 0 && !seen[a.b] {
+							seen[a.b] = true
+							stack = append(stack, a.b)
+						}
+					}
+				}
+				if !seen[n-1] {
+					t.Fatalf("trial %d: %d arcs separate, the cut has %d", trial, len(ids)-1, len(ids))
+				}
+			}
+		}
+	}
+}
+
+func bitsSet(x int) int {
+	n := 0
+	for ; x > 0; x &= x - 1 {
+		n++
+	}
+	return n
+}
