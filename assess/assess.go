@@ -40,6 +40,8 @@ type Result struct {
 	// targets; Scenarios the catalog's attack scenarios on the model.
 	Paths     []TargetPaths    `json:"attack_paths"`
 	Scenarios []ScenarioResult `json:"scenarios"`
+	// Plan is filled when asked for (MakePlan).
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // Unmatched is a risk decision that matches no risk of the register.

@@ -20,7 +20,7 @@ import (
 func assessCmd(o *options) *cobra.Command {
 	var org, failOn, date string
 	var catalogs []string
-	var top int
+	var top, paths, targets, planBudget int
 	var output string
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
@@ -71,9 +71,15 @@ The method is in docs/risk-method.md.`,
 			}); err != nil {
 				return err
 			}
-			res, err := assess.Assess(m, cat, assess.Options{Today: date})
+			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
+			res, err := assess.Assess(m, cat, opt)
 			if err != nil {
 				return err
+			}
+			if planBudget > 0 {
+				if res.Plan, err = assess.MakePlan(m, cat, opt, planBudget); err != nil {
+					return err
+				}
 			}
 			if err := o.writeAssessment(res, cat, m, file, top, output); err != nil {
 				return err
@@ -90,6 +96,9 @@ The method is in docs/risk-method.md.`,
 	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
 	c.Flags().IntVar(&top, "top", 20, "register lines shown in text output (0: all)")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
+	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
+	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
 	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")
 	return c
 }
@@ -200,6 +209,10 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	tw.Flush()
 	writeResilienceText(w, res.Resilience)
 	writeAttackText(w, res)
+	if res.Plan != nil {
+		fmt.Fprintln(w)
+		writePlanText(w, res.Plan)
+	}
 	fmt.Fprintf(w, "\nBaseline coverage\n")
 	for _, b := range res.Baselines {
 		fmt.Fprintf(w, "  %3d%%  %s\n", b.Coverage, b.Name)
@@ -263,6 +276,12 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 	fmt.Fprintf(w, "\n## Attack paths to critical targets\n\n| target | why | probability | most likely path |\n|---|---|---|---|\n")
 	for _, tp := range res.Paths[:min(20, len(res.Paths))] {
 		fmt.Fprintf(w, "| %s | %s | %.3f | %s |\n", tp.Target, tp.Why, tp.P, mdEscape(pathString(tp.Paths[0])))
+	}
+	if res.Plan != nil {
+		fmt.Fprintf(w, "\n## Mitigation plan\n\nRisk %d → %d.\n\n| # | change | risk removed | why |\n|---|---|---|---|\n", res.Plan.Before, res.Plan.After)
+		for _, s := range res.Plan.Steps {
+			fmt.Fprintf(w, "| %d | %s | %d | %s |\n", s.Rank, mdEscape(s.Title), s.Removed, mdEscape(s.Why))
+		}
 	}
 	fmt.Fprintf(w, "\n## Single points of failure\n\n| service | max outage | single points of failure |\n|---|---|---|\n")
 	for _, r := range res.Resilience {

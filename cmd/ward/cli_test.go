@@ -488,4 +488,16 @@ func TestPlan(t *testing.T) {
 		t.Fatalf("plan json: %v %+v", err, p)
 	}
 	expect(t, ward(t, data, "plan", "--budget", "0"), 2, "--budget must be at least 1")
+	// The plan in an assessment, every format that reads it.
+	expect(t, ward(t, data, "assess", "--plan", "2", "--top", "1"), 0, "Mitigation plan: 2 changes", "Attack scenarios", "Single points of failure")
+	expect(t, ward(t, data, "assess", "--plan", "2", "--format", "md"), 0, "## Mitigation plan", "## Attack scenarios", "## Single points of failure")
+	expect(t, ward(t, data, "assess", "--plan", "2", "--format", "html"), 0, `<section id="plan">`, `<section id="scenarios">`)
+	r = ward(t, data, "assess", "--plan", "1", "--paths", "2", "--format", "json")
+	var res struct {
+		Plan  *struct{ Steps []any }
+		Paths []struct{ Paths []any } `json:"attack_paths"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.Plan == nil || len(res.Plan.Steps) != 1 || len(res.Paths[0].Paths) > 2 {
+		t.Fatalf("assess json with plan: %v", err)
+	}
 }

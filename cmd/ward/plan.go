@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -75,13 +76,7 @@ changed model. Risk is the sum over open risks of score x assets.
 				return writeJSON(o.stdout, plan)
 			}
 			w := o.stdout
-			fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; risk %d -> %d (-%d%%)\n", len(plan.Steps), plan.Candidates, plan.Before, plan.After, percent(plan.Before-plan.After, plan.Before))
-			tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tRISK AFTER\tWHY")
-			for _, s := range plan.Steps {
-				fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.Removed, s.After, s.Why)
-			}
-			tw.Flush()
+			writePlanText(w, plan)
 			if apply != "" {
 				fmt.Fprintf(w, "wrote the changed model to %s\n", apply)
 			}
@@ -102,4 +97,14 @@ func percent(part, whole int) int {
 		return 0
 	}
 	return part * 100 / whole
+}
+
+func writePlanText(w io.Writer, plan *assess.Plan) {
+	fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; risk %d -> %d (-%d%%)\n", len(plan.Steps), plan.Candidates, plan.Before, plan.After, percent(plan.Before-plan.After, plan.Before))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tRISK AFTER\tWHY")
+	for _, s := range plan.Steps {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.Removed, s.After, s.Why)
+	}
+	tw.Flush()
 }
