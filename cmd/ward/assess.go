@@ -47,28 +47,12 @@ The method is in docs/risk-method.md.`,
 			} else if _, err := ward.Date(date).Time(); err != nil {
 				return usageError{fmt.Errorf("--date %q: write YYYY-MM-DD", date)}
 			}
-			cat, err := catalog.Load(catalogs...)
+			cat, err := loadCatalog(catalogs)
 			if err != nil {
-				if _, ok := modelfile.AsErrors(err); ok {
-					return invalidError{err}
-				}
 				return err
 			}
-			var m *ward.Model
-			var file string
-			if len(files) == 1 {
-				file = files[0]
-				m, err = modelfile.Load(file, o.limits())
-				if err != nil {
-					if _, ok := modelfile.AsErrors(err); ok {
-						return invalidError{err}
-					}
-					return err
-				}
-			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
-				m, err = s.Model(c.Context(), id)
-				return err
-			}); err != nil {
+			m, file, err := o.loadModel(c.Context(), files, org)
+			if err != nil {
 				return err
 			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}

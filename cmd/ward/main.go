@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/store/postgres"
 	"github.com/wardhealth/ward/store/sqlite"
@@ -219,6 +220,35 @@ func (o *options) withOrg(ctx context.Context, org string, fn func(s ward.Store,
 		return err
 	}
 	return notFound(fn(s, id))
+}
+
+// loadModel reads the model a command works on: the file named, or the
+// stored model of the organisation. file is "" for a stored model.
+func (o *options) loadModel(ctx context.Context, files []string, org string) (m *ward.Model, file string, err error) {
+	if len(files) == 1 {
+		file = files[0]
+		if m, err = modelfile.Load(file, o.limits()); err != nil {
+			if _, ok := modelfile.AsErrors(err); ok {
+				return nil, "", invalidError{err}
+			}
+			return nil, "", err
+		}
+		return m, file, nil
+	}
+	err = o.withOrg(ctx, org, func(s ward.Store, id string) error {
+		m, err = s.Model(ctx, id)
+		return err
+	})
+	return m, "", err
+}
+
+// loadCatalog reads the built-in catalog and the user's directories.
+func loadCatalog(dirs []string) (*catalog.Catalog, error) {
+	cat, err := catalog.Load(dirs...)
+	if _, ok := modelfile.AsErrors(err); ok {
+		return nil, invalidError{err}
+	}
+	return cat, err
 }
 
 // notFound turns a missing organisation into an input error.

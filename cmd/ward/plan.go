@@ -7,9 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
-	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
-	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
 )
 
@@ -36,25 +34,12 @@ changed model. Risk is the sum over open risks of score x assets.
 			if date == "" {
 				date = today()
 			}
-			cat, err := catalog.Load(catalogs...)
+			cat, err := loadCatalog(catalogs)
 			if err != nil {
-				if _, ok := modelfile.AsErrors(err); ok {
-					return invalidError{err}
-				}
 				return err
 			}
-			var m *ward.Model
-			if len(files) == 1 {
-				if m, err = modelfile.Load(files[0], o.limits()); err != nil {
-					if _, ok := modelfile.AsErrors(err); ok {
-						return invalidError{err}
-					}
-					return err
-				}
-			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
-				m, err = s.Model(c.Context(), id)
-				return err
-			}); err != nil {
+			m, _, err := o.loadModel(c.Context(), files, org)
+			if err != nil {
 				return err
 			}
 			p := o.progress()

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
-	"github.com/wardhealth/ward/modelfile"
 )
 
 func whatifCmd(o *options) *cobra.Command {
@@ -38,19 +37,8 @@ standby. Each stopped service says what would have kept it running.`,
 				}
 				d = time.Duration(v)
 			}
-			var m *ward.Model
-			var err error
-			if len(files) == 1 {
-				if m, err = modelfile.Load(files[0], o.limits()); err != nil {
-					if _, ok := modelfile.AsErrors(err); ok {
-						return invalidError{err}
-					}
-					return err
-				}
-			} else if err := o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
-				m, err = s.Model(c.Context(), id)
-				return err
-			}); err != nil {
+			m, _, err := o.loadModel(c.Context(), files, org)
+			if err != nil {
 				return err
 			}
 			w, err := assess.Fail(m, fail, d)
