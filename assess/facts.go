@@ -184,31 +184,12 @@ func Facts(m *ward.Model, today string, vulns map[string]int) (catalog.OrgFacts,
 	}
 
 	// Services: every asset a service needs, through other services too.
-	svcIndex := make(map[string]int, len(m.Services))
-	for i, s := range m.Services {
-		svcIndex[s.ID] = i
-	}
-	for _, s := range m.Services {
+	for si, need := range Needs(m) {
+		s := &m.Services[si]
 		minutes := int(time.Duration(s.MaxOutage) / time.Minute)
 		safety := s.PatientSafety.Rank()
-		seen := map[string]bool{s.ID: true}
-		stack := slices.Clone(s.DependsOn)
-		for len(stack) > 0 {
-			d := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			if j, ok := svcIndex[d]; ok {
-				stack = append(stack, m.Services[j].DependsOn...)
-				continue
-			}
-			i, ok := index[d]
-			if !ok {
-				continue
-			}
-			f := &facts[i]
+		for _, id := range need {
+			f := &facts[index[id]]
 			f.Services = append(f.Services, s.ID)
 			if f.MinOutageMinutes == 0 || minutes < f.MinOutageMinutes {
 				f.MinOutageMinutes = minutes

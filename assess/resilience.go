@@ -84,30 +84,36 @@ func newNetwork(m *ward.Model) *network {
 	return nw
 }
 
-// needs resolves a service's dependencies to assets, through other
-// services.
-func needs(m *ward.Model, s *ward.Service, assets map[string]bool) []string {
-	byID := map[string]*ward.Service{}
+// Needs resolves every service's dependencies to asset ids, through other
+// services, in service order; each list is sorted.
+func Needs(m *ward.Model) [][]string {
+	svc := make(map[string]int, len(m.Services))
+	for i, s := range m.Services {
+		svc[s.ID] = i
+	}
+	assets := make(map[string]bool, len(m.Assets))
+	for _, a := range m.Assets {
+		assets[a.ID] = true
+	}
+	out := make([][]string, len(m.Services))
 	for i := range m.Services {
-		byID[m.Services[i].ID] = &m.Services[i]
-	}
-	seen := map[string]bool{s.ID: true}
-	var out []string
-	stack := slices.Clone(s.DependsOn)
-	for len(stack) > 0 {
-		d := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if seen[d] {
-			continue
+		seen := map[string]bool{m.Services[i].ID: true}
+		stack := slices.Clone(m.Services[i].DependsOn)
+		for len(stack) > 0 {
+			d := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if j, ok := svc[d]; ok {
+				stack = append(stack, m.Services[j].DependsOn...)
+			} else if assets[d] {
+				out[i] = append(out[i], d)
+			}
 		}
-		seen[d] = true
-		if t, ok := byID[d]; ok {
-			stack = append(stack, t.DependsOn...)
-		} else if assets[d] {
-			out = append(out, d)
-		}
+		sort.Strings(out[i])
 	}
-	sort.Strings(out)
 	return out
 }
 
@@ -121,14 +127,11 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	nw := newNetwork(m)
 	cuts := nw.g.Cuts()
 	aps := cuts.Points()
-	assets := map[string]bool{}
-	for _, a := range m.Assets {
-		assets[a.ID] = true
-	}
+	needs := Needs(m)
 	out := []Resilience{}
 	for i := range m.Services {
 		s := &m.Services[i]
-		r := Resilience{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String(), Needs: needs(m, s, assets), SinglePoints: []SinglePoint{}}
+		r := Resilience{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String(), Needs: needs[i], SinglePoints: []SinglePoint{}}
 		need := map[int]bool{}
 		for _, id := range r.Needs {
 			need[nw.index[id]] = true
@@ -226,10 +229,11 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 		down[id] = true
 	}
 	labels := nw.g.Components(removed)
+	needs := Needs(m)
 	for i := range m.Services {
 		s := &m.Services[i]
 		im := Impact{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String()}
-		need := needs(m, s, assets)
+		need := needs[i]
 		var alive []string
 		for _, id := range need {
 			if down[id] {
