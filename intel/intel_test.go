@@ -1,0 +1,196 @@
+package intel
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/demo"
+)
+
+const data = "../../shared/data"
+
+func loadAll(t testing.TB) []*Advisory {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(data, "csaf-icsma", "*.json"))
+	if err != nil || len(files) < 100 {
+		t.Fatalf("reference advisories: %d files, %v", len(files), err)
+	}
+	var out []*Advisory
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := ParseCSAF(filepath.Base(f), b)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// Every CISA medical-device advisory of the reference data imports.
+func TestAllICSMAAdvisoriesImport(t *testing.T) {
+	advs := loadAll(t)
+	products, vulns := 0, 0
+	for _, a := range advs {
+		if !strings.HasPrefix(strings.ToUpper(a.ID), "ICSMA-") || len(a.Products) == 0 {
+			t.Errorf("%s: %d products", a.ID, len(a.Products))
+		}
+		products += len(a.Products)
+		vulns += len(a.Vulns)
+	}
+	t.Logf("%d advisories, %d products, %d vulnerabilities", len(advs), products, vulns)
+}
+
+func TestKEVImports(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(data, "kev", "known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := ParseKEV("kev.json", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Version != "2025.08.25" || len(k.Entries) != 1404 {
+		t.Fatalf("KEV %s with %d entries", k.Version, len(k.Entries))
+	}
+	if _, err := ParseKEV("x.json", []byte(`{"catalogVersion":"1","vulnerabilities":[{"cveID":"CVE-20-1"}]}`)); err == nil {
+		t.Fatal("a bad CVE id was accepted")
+	}
+}
+
+// Assets at an affected version match, at a fixed one they do not.
+func TestAffectedAndFixedVersions(t *testing.T) {
+	m := NewMatcher(loadAll(t), nil)
+	cases := []struct {
+		vendor, product, version string
+		advisory                 string
+		want                     bool
+	}{
+		{"B. Braun Medical", "SpaceCom", "U61", "ICSMA-20-296-02", true},
+		{"B. Braun", "SpaceCom", "U60", "ICSMA-20-296-02", true},
+		{"B. Braun Medical", "SpaceCom", "U62", "ICSMA-20-296-02", false},
+		{"B. Braun Medical", "Battery pack with Wi-Fi", "L80", "ICSMA-20-296-02", true},
+		{"B. Braun Medical", "Battery pack with Wi-Fi", "L82", "ICSMA-20-296-02", false},
+		{"Philips", "Vue PACS", "12.2.6.410", "ICSMA-24-200-01", true},
+		{"Philips", "Vue PACS", "12.2.8.410", "ICSMA-24-200-01", false},
+		{"Fresenius Kabi", "Agilia Connect", "D24", "ICSMA-21-355-01", true},
+		{"Fresenius Kabi", "Agilia Connect", "D26", "ICSMA-21-355-01", false},
+		{"Medtronic", "MiniMed 640G", "MMT-1712", "ICSMA-22-263-01", true},
+		{"Medtronic", "MiniMed 640G", "MMT-9999", "ICSMA-22-263-01", false},
+	}
+	for _, c := range cases {
+		got := m.Match([]ward.Asset{{ID: "a", Vendor: c.vendor, Product: c.product, Version: c.version}})
+		hit := false
+		for _, g := range got {
+			hit = hit || strings.EqualFold(g.Advisory, c.advisory)
+		}
+		if hit != c.want {
+			t.Errorf("%s %s %s against %s: matched %v, want %v (%v)", c.vendor, c.product, c.version, c.advisory, hit, c.want, got)
+		}
+	}
+}
+
+// The demo's pumps and PACS are hit by the advisories planted for them.
+func TestDemoMatches(t *testing.T) {
+	dm, err := demo.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := NewMatcher(loadAll(t), nil).Match(dm.Assets)
+	counts := Counts(ms)
+	if counts["pump-01"] == 0 || counts["pacs-01"] == 0 {
+		t.Fatalf("pumps %d, PACS %d matches", counts["pump-01"], counts["pacs-01"])
+	}
+	for _, m := range ms {
+		if m.Asset == "pump-01" && (m.Confidence != "high" || !strings.Contains(m.Why, "ICSMA-20-296-02")) {
+			t.Errorf("pump match: %+v", m)
+		}
+	}
+}
+
+func TestVersions(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		cmp  int
+		ok   bool
+	}{
+		{"1.9", "1.10", -1, true}, {"U61", "U62", -1, true}, {"U61", "L81", 0, false}, {"12.2.8.410", "12.2.8.410", 0, true},
+		{"2.0", "2.0.1", -1, true}, {"D25", "d25", 0, true}, {"", "1", 0, false},
+	} {
+		cmp, ok := compareVersions(c.a, c.b)
+		if cmp != c.cmp || ok != c.ok {
+			t.Errorf("compare %q %q = %d %v, want %d %v", c.a, c.b, cmp, ok, c.cmp, c.ok)
+		}
+	}
+	for _, c := range []struct {
+		v, expr  string
+		in, sure bool
+	}{
+		{"anything", "vers:all/*", true, true},
+		{"U50", "<= U61 |<= L81", true, true},
+		{"L90", "<= U61 |<= L81", false, false},
+		{"4.8", ">= 4.4 | <= 4.12", true, true},
+		{"4.13", ">= 4.4 | <= 4.12", false, true},
+		{"11.0", "<=11.2 on Windows 8.1 with IIS 7.5", true, false},
+		{"14.1.7", "14.1.x", true, true},
+		{"650c", "620 | 650 | 650c", true, true},
+		{"1.5", "vers:generic/>=1.0|<2.0", true, true},
+	} {
+		got := inRange(c.v, c.expr)
+		if got.In != c.in || got.Sure != c.sure {
+			t.Errorf("%q in %q: %+v, want in=%v sure=%v", c.v, c.expr, got, c.in, c.sure)
+		}
+	}
+}
+
+func TestMalformedAdvisories(t *testing.T) {
+	for name, doc := range map[string]string{
+		"not json":         `{"document":`,
+		"no document":      `{}`,
+		"csaf 1.2":         `{"document":{"csaf_version":"1.2","tracking":{"id":"X"}},"product_tree":{}}`,
+		"no tracking id":   `{"document":{"csaf_version":"2.0"},"product_tree":{}}`,
+		"unknown product":  `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[]},"vulnerabilities":[{"cve":"CVE-2020-0001","product_status":{"known_affected":["P1"]}}]}`,
+		"product no id":    `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[{"category":"vendor","name":"V","product":{"name":"n"}}]}}`,
+	} {
+		if _, err := ParseCSAF(name+".json", []byte(doc)); err == nil || !strings.Contains(err.Error(), name+".json") {
+			t.Errorf("%s: err %v", name, err)
+		}
+	}
+}
+
+// FuzzParseCSAF: any input is parsed or refused, never a panic.
+func FuzzParseCSAF(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join(data, "csaf-icsma", "icsma-20-296-02.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[{"category":"vendor","name":"V","branches":[{"category":"product_version_range","name":"<= 2","product":{"product_id":"P"}}]}]},"vulnerabilities":[{"cve":"CVE-2020-0001","product_status":{"known_affected":["P"]}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, err := ParseCSAF("fuzz.json", data)
+		if err != nil {
+			return
+		}
+		NewMatcher([]*Advisory{a}, nil).Match([]ward.Asset{{ID: "x", Vendor: "V", Product: "P", Version: "1"}})
+	})
+}
+
+// FuzzInRange: ranges never panic and a version always equals itself.
+func FuzzInRange(f *testing.F) {
+	for _, s := range []string{"<= U61 |<= L81", ">= 4.4 | <= 4.12", "vers:all/*", "14.1.x", "1.2.3"} {
+		f.Add("1.2.3", s)
+	}
+	f.Fuzz(func(t *testing.T, v, expr string) {
+		inRange(v, expr)
+		if c, ok := compareVersions(v, v); ok && c != 0 {
+			t.Fatalf("%q differs from itself", v)
+		}
+	})
+}

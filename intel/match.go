@@ -1,0 +1,212 @@
+package intel
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/wardhealth/ward"
+)
+
+// Match is an advisory's vulnerability found on an asset, and why.
+type Match struct {
+	Asset    string  `json:"asset"`
+	Advisory string  `json:"advisory"`
+	CVE      string  `json:"cve"`
+	Product  string  `json:"product"`
+	CVSS     float64 `json:"cvss,omitempty"`
+	// Exploited: the CVE is in CISA's KEV catalog; Ransomware: known use
+	// in ransomware campaigns.
+	Exploited  bool   `json:"exploited,omitempty"`
+	Ransomware bool   `json:"ransomware,omitempty"`
+	Why        string `json:"why"`
+	// Confidence is high when vendor, product and version all match
+	// exactly, medium when the version was read from a range in part, low
+	// when the advisory names no version the asset could be compared with.
+	Confidence string `json:"confidence"`
+}
+
+// vendorNoise are words dropped when comparing vendor names.
+var vendorNoise = map[string]bool{"inc": true, "incorporated": true, "corp": true, "corporation": true, "gmbh": true, "ag": true,
+	"ltd": true, "limited": true, "llc": true, "co": true, "company": true, "medical": true, "healthcare": true, "health": true,
+	"systems": true, "the": true, "se": true, "sa": true, "plc": true, "group": true}
+
+// vendorAliases maps normalised names that differ for the same maker.
+var vendorAliases = map[string]string{"bbraun": "braun", "philipshealthcare": "philips", "siemenshealthineers": "siemens", "gehealthcare": "ge", "ge": "ge"}
+
+// normVendor reduces a vendor name to compare: lower case, letters and
+// digits, noise words dropped.
+func normVendor(s string) string {
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if !vendorNoise[w] {
+			words = append(words, w)
+		}
+	}
+	n := strings.Join(words, "")
+	if a, ok := vendorAliases[n]; ok {
+		return a
+	}
+	return n
+}
+
+func normProduct(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+}
+
+// productMatches tells whether an asset's product names an advisory's:
+// equal once normalised, or one's words all in the other's.
+func productMatches(asset, advisory string) bool {
+	a, p := normProduct(asset), normProduct(advisory)
+	if a == "" || p == "" {
+		return false
+	}
+	if a == p {
+		return true
+	}
+	return containsWords(p, a) || containsWords(a, p)
+}
+
+func containsWords(haystack, needle string) bool {
+	hw := " " + haystack + " "
+	for _, w := range strings.Fields(needle) {
+		if !strings.Contains(hw, " "+w+" ") {
+			return false
+		}
+	}
+	return true
+}
+
+// Matcher matches assets against loaded intelligence.
+type Matcher struct {
+	advisories []*Advisory
+	exploited  map[string]KEVEntry
+	// byVendor indexes advisory products by normalised vendor, so an asset
+	// is compared with its maker's products only.
+	byVendor map[string][]productRef
+}
+
+type productRef struct {
+	adv *Advisory
+	p   *Product
+}
+
+// NewMatcher indexes advisories and the KEV catalog (which may be nil).
+func NewMatcher(advisories []*Advisory, kev *KEV) *Matcher {
+	m := &Matcher{advisories: advisories, exploited: map[string]KEVEntry{}, byVendor: map[string][]productRef{}}
+	if kev != nil {
+		m.exploited = kev.Exploited()
+	}
+	for _, a := range advisories {
+		for i := range a.Products {
+			p := &a.Products[i]
+			// Some advisories list several makers in one vendor branch.
+			for _, v := range splitVendors(p.Vendor) {
+				m.byVendor[v] = append(m.byVendor[v], productRef{a, p})
+			}
+		}
+	}
+	return m
+}
+
+func splitVendors(s string) []string {
+	var out []string
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '/' }) {
+		part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "and "))
+		if n := normVendor(part); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Match finds the advisories' vulnerabilities on the assets, in asset order
+// then by CVE.
+func (m *Matcher) Match(assets []ward.Asset) []Match {
+	var out []Match
+	for i := range assets {
+		a := &assets[i]
+		var found []Match
+		for _, ref := range m.byVendor[normVendor(a.Vendor)] {
+			p := ref.p
+			if !productMatches(a.Product, p.Name) {
+				continue
+			}
+			cov := Coverage{In: true, Sure: false, Rule: "no version in the advisory"}
+			switch {
+			case p.Version != "":
+				cov = inRange(a.Version, p.Version)
+				if strings.Contains(p.Version, "|") {
+					cov.Rule = "versions " + p.Version
+				} else {
+					cov.Rule = "version " + p.Version
+				}
+			case p.Range != "":
+				cov = inRange(a.Version, p.Range)
+			}
+			if !cov.In {
+				continue
+			}
+			confidence := "high"
+			switch {
+			case a.Version == "" || p.Version == "" && p.Range == "":
+				confidence = "low"
+			case !cov.Sure:
+				confidence = "medium"
+			}
+			for _, v := range ref.adv.Vulns {
+				if !contains(v.Affected, p.ID) || contains(v.Fixed, p.ID) || contains(v.NotAffected, p.ID) {
+					continue
+				}
+				k, exploited := m.exploited[v.CVE]
+				found = append(found, Match{
+					Asset: a.ID, Advisory: ref.adv.ID, CVE: v.CVE, Product: strings.TrimSpace(p.Vendor + " " + p.Name),
+					CVSS: v.CVSS, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
+					Why:        fmt.Sprintf("%s %s %s: %s %s, %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Name, cov.Rule),
+					Confidence: confidence,
+				})
+			}
+		}
+		sort.SliceStable(found, func(x, y int) bool { return found[x].CVE < found[y].CVE })
+		out = append(out, dedupe(found)...)
+	}
+	return out
+}
+
+// Counts gives the number of distinct vulnerabilities matched per asset,
+// for the assessment's likelihood.
+func Counts(ms []Match) map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		out[m.Asset]++
+	}
+	return out
+}
+
+func dedupe(ms []Match) []Match {
+	var out []Match
+	for i, m := range ms {
+		if i > 0 && m.CVE == ms[i-1].CVE {
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "(version unknown)"
+	}
+	return v
+}
