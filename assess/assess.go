@@ -8,6 +8,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
 )
 
 // Options steer an assessment.
@@ -15,8 +16,11 @@ type Options struct {
 	// Today is the assessment date, YYYY-MM-DD: what "end of support has
 	// passed" is measured against. Fixing it makes results reproducible.
 	Today string
-	// Vulnerabilities counts known vulnerabilities per asset id.
+	// Vulnerabilities counts known vulnerabilities per asset id; when nil,
+	// it is counted from Matches.
 	Vulnerabilities map[string]int
+	// Matches are the advisories' vulnerabilities found on the assets.
+	Matches []intel.Match
 	// Paths is how many attack paths to find per target (default
 	// DefaultPaths); Targets how many targets get that many (default
 	// DefaultTargets).
@@ -42,6 +46,8 @@ type Result struct {
 	Scenarios []ScenarioResult `json:"scenarios"`
 	// Plan is filled when asked for (MakePlan).
 	Plan *Plan `json:"plan,omitempty"`
+	// Vulnerabilities are the known vulnerabilities matched to the assets.
+	Vulnerabilities []intel.Match `json:"vulnerabilities"`
 }
 
 // Unmatched is a risk decision that matches no risk of the register.
@@ -161,10 +167,16 @@ func SeverityRank(s string) int { return slices.Index(catalog.Severities, s) }
 
 // Assess runs the catalog over the model.
 func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Counts(opt.Matches)
+	}
 	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
 	e := newEvaluator(cat, &orgFacts)
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
-		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}}
+		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
+	if res.Vulnerabilities == nil {
+		res.Vulnerabilities = []intel.Match{}
+	}
 
 	decisions := make(map[[2]string]int, len(m.Decisions))
 	for i, d := range m.Decisions {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
 )
 
 // Change is one candidate improvement of the hospital, as a change to the
@@ -348,6 +349,9 @@ func (q *gainQueue) Pop() any {
 func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Plan, error) {
 	if cat.UsesIdentity() {
 		return nil, fmt.Errorf("plan: the catalog has rules that read asset ids or names; planning needs rules that do not")
+	}
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Counts(opt.Matches)
 	}
 	res, err := Assess(m, cat, opt)
 	if err != nil {

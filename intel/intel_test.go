@@ -152,12 +152,12 @@ func TestVersions(t *testing.T) {
 
 func TestMalformedAdvisories(t *testing.T) {
 	for name, doc := range map[string]string{
-		"not json":         `{"document":`,
-		"no document":      `{}`,
-		"csaf 1.2":         `{"document":{"csaf_version":"1.2","tracking":{"id":"X"}},"product_tree":{}}`,
-		"no tracking id":   `{"document":{"csaf_version":"2.0"},"product_tree":{}}`,
-		"unknown product":  `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[]},"vulnerabilities":[{"cve":"CVE-2020-0001","product_status":{"known_affected":["P1"]}}]}`,
-		"product no id":    `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[{"category":"vendor","name":"V","product":{"name":"n"}}]}}`,
+		"not json":        `{"document":`,
+		"no document":     `{}`,
+		"csaf 1.2":        `{"document":{"csaf_version":"1.2","tracking":{"id":"X"}},"product_tree":{}}`,
+		"no tracking id":  `{"document":{"csaf_version":"2.0"},"product_tree":{}}`,
+		"unknown product": `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[]},"vulnerabilities":[{"cve":"CVE-2020-0001","product_status":{"known_affected":["P1"]}}]}`,
+		"product no id":   `{"document":{"csaf_version":"2.0","tracking":{"id":"X"}},"product_tree":{"branches":[{"category":"vendor","name":"V","product":{"name":"n"}}]}}`,
 	} {
 		if _, err := ParseCSAF(name+".json", []byte(doc)); err == nil || !strings.Contains(err.Error(), name+".json") {
 			t.Errorf("%s: err %v", name, err)

@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/report"
 )
@@ -21,7 +22,8 @@ func assessCmd(o *options) *cobra.Command {
 	var org, failOn, date string
 	var catalogs []string
 	var top, paths, targets, planBudget int
-	var output string
+	var output, kevFile string
+	var advisories []string
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
 		Short: "Assess risks: register, findings and baseline coverage",
@@ -56,6 +58,11 @@ The method is in docs/risk-method.md.`,
 				return err
 			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
+			if len(advisories) > 0 || kevFile != "" {
+				if opt.Matches, err = loadMatches(m, advisories, kevFile); err != nil {
+					return err
+				}
+			}
 			res, err := assess.Assess(m, cat, opt)
 			if err != nil {
 				return err
@@ -83,6 +90,8 @@ The method is in docs/risk-method.md.`,
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
 	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
+	c.Flags().StringArrayVar(&advisories, "advisories", nil, "CSAF 2.0 advisory file or directory to match against the assets (repeatable)")
+	c.Flags().StringVar(&kevFile, "kev", "", "CISA KEV catalog file, to mark exploited vulnerabilities")
 	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")
 	return c
 }
@@ -193,6 +202,22 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	tw.Flush()
 	writeResilienceText(w, res.Resilience)
 	writeAttackText(w, res)
+	if len(res.Vulnerabilities) > 0 {
+		fmt.Fprintf(w, "\nKnown vulnerabilities (%d matches)\n", len(res.Vulnerabilities))
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "ASSET\tCVE\tCVSS\tEXPLOITED\tCONFIDENCE\tWHY")
+		for _, v := range res.Vulnerabilities {
+			ex := ""
+			if v.Exploited {
+				ex = "KEV"
+				if v.Ransomware {
+					ex += ", ransomware"
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\n", v.Asset, v.CVE, v.CVSS, ex, v.Confidence, v.Why)
+		}
+		tw.Flush()
+	}
 	if res.Plan != nil {
 		fmt.Fprintln(w)
 		writePlanText(w, res.Plan)
@@ -379,4 +404,20 @@ func writeAttackText(w io.Writer, res *assess.Result) {
 			fmt.Fprintf(w, "      %-22s -> %-22s %-6s %.2f  %s\n", s.From, s.To, tech, s.P, s.Reason)
 		}
 	}
+}
+
+// loadMatches reads advisories and the KEV catalog and matches them to the
+// model's assets.
+func loadMatches(m *ward.Model, advisories []string, kevFile string) ([]intel.Match, error) {
+	advs, err := intel.LoadAdvisories(advisories...)
+	if err != nil {
+		return nil, invalidError{err}
+	}
+	var kev *intel.KEV
+	if kevFile != "" {
+		if kev, err = intel.LoadKEV(kevFile); err != nil {
+			return nil, invalidError{err}
+		}
+	}
+	return intel.NewMatcher(advs, kev).Match(m.Assets), nil
 }

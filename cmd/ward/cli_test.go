@@ -501,3 +501,33 @@ func TestPlan(t *testing.T) {
 		t.Fatalf("assess json with plan: %v", err)
 	}
 }
+
+// Advisories and the KEV catalog, offline files, feed the assessment.
+func TestAssessWithAdvisories(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	shared := filepath.Join("..", "..", "..", "shared", "data")
+	r := ward(t, data, "assess", "--top", "1", "--format", "json",
+		"--advisories", filepath.Join(shared, "csaf-icsma"), "--kev", filepath.Join(shared, "kev", "known_exploited_vulnerabilities.json"))
+	expect(t, r, 0)
+	var res struct {
+		Vulnerabilities []struct{ Asset, Advisory, CVE, Confidence string }
+		Findings        []struct{ Weakness string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	pump, weak := false, false
+	for _, v := range res.Vulnerabilities {
+		pump = pump || (v.Asset == "pump-01" && v.Advisory == "ICSMA-20-296-02")
+	}
+	for _, f := range res.Findings {
+		weak = weak || f.Weakness == "known-vulnerabilities"
+	}
+	if !pump || !weak {
+		t.Fatalf("pump matched %v, known-vulnerabilities finding %v", pump, weak)
+	}
+	bad := filepath.Join(t.TempDir(), "broken.json")
+	os.WriteFile(bad, []byte(`{"document":{"csaf_version":"2.0"}}`), 0o644)
+	expect(t, ward(t, data, "assess", "--advisories", bad), 1, "broken.json: document.tracking.id: missing")
+}
