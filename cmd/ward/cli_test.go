@@ -531,3 +531,14 @@ func TestAssessWithAdvisories(t *testing.T) {
 	os.WriteFile(bad, []byte(`{"document":{"csaf_version":"2.0"}}`), 0o644)
 	expect(t, ward(t, data, "assess", "--advisories", bad), 1, "broken.json: document.tracking.id: missing")
 }
+
+func TestVulns(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	icsma := filepath.Join("..", "..", "..", "shared", "data", "csaf-icsma")
+	r := ward(t, data, "vulns", "--advisories", filepath.Join(icsma, "icsma-20-296-02.json"), "--asset", "pump-01")
+	expect(t, r, 0, "pump-01", "ICSMA-20-296-02", "high", "B. Braun Medical SpaceCom U61", "match(es) on 1 asset(s)")
+	r = ward(t, data, "vulns", "--advisories", icsma, "--format", "csv", "--cve", "CVE-2020-25158")
+	expect(t, r, 0, "asset,cve,advisory", "pump-12,CVE-2020-25158")
+	expect(t, ward(t, data, "vulns"), 2, "--advisories: name at least one")
+}

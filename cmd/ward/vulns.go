@@ -1,0 +1,83 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward/intel"
+)
+
+func vulnsCmd(o *options) *cobra.Command {
+	var org, asset, cve, kevFile string
+	var advisories []string
+	var kevOnly bool
+	c := &cobra.Command{
+		Use:   "vulns [FILE] --advisories PATH [--kev FILE]",
+		Short: "Which assets do these advisories hit?",
+		Long: `Match CSAF 2.0 advisories (files or directories, such as CISA's
+medical-device advisories) and the KEV catalog against the assets of a model
+file or of the stored model, and list each match with why it matched and how
+sure it is: high when vendor, product and version match the advisory
+exactly, medium when its version range could be read only in part, low when
+it names no version to compare.`,
+		Example: `  ward vulns --advisories ./csaf --kev known_exploited_vulnerabilities.json
+  ward vulns hospital.yaml --advisories icsma-20-296-02.json --asset pump-01`,
+		Args: args(cobra.MaximumNArgs(1)),
+		RunE: func(c *cobra.Command, files []string) error {
+			if len(advisories) == 0 {
+				return usageError{fmt.Errorf("--advisories: name at least one CSAF file or directory")}
+			}
+			m, _, err := o.loadModel(c.Context(), files, org)
+			if err != nil {
+				return err
+			}
+			all, err := loadMatches(m, advisories, kevFile)
+			if err != nil {
+				return err
+			}
+			matches := []intel.Match{}
+			for _, v := range all {
+				if (asset == "" || v.Asset == asset) && (cve == "" || strings.EqualFold(v.CVE, cve)) && (!kevOnly || v.Exploited) {
+					matches = append(matches, v)
+				}
+			}
+			switch o.format {
+			case "json":
+				return writeJSON(o.stdout, map[string]any{"organisation": m.Organisation.ID, "matches": matches})
+			case "csv":
+				w := csv.NewWriter(o.stdout)
+				w.Write([]string{"asset", "cve", "advisory", "product", "cvss", "exploited", "ransomware", "confidence", "why"})
+				for _, v := range matches {
+					w.Write([]string{v.Asset, v.CVE, v.Advisory, v.Product, fmt.Sprintf("%.1f", v.CVSS), fmt.Sprint(v.Exploited), fmt.Sprint(v.Ransomware), v.Confidence, v.Why})
+				}
+				w.Flush()
+				return w.Error()
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ASSET\tCVE\tADVISORY\tCVSS\tKEV\tCONFIDENCE\tWHY")
+			assets := map[string]bool{}
+			for _, v := range matches {
+				kev := ""
+				if v.Exploited {
+					kev = "yes"
+				}
+				assets[v.Asset] = true
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", v.Asset, v.CVE, v.Advisory, v.CVSS, kev, v.Confidence, v.Why)
+			}
+			tw.Flush()
+			fmt.Fprintf(o.stdout, "%d match(es) on %d asset(s)\n", len(matches), len(assets))
+			return nil
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringArrayVar(&advisories, "advisories", nil, "CSAF 2.0 advisory file or directory (repeatable)")
+	c.Flags().StringVar(&kevFile, "kev", "", "CISA KEV catalog file")
+	c.Flags().StringVar(&asset, "asset", "", "only this asset")
+	c.Flags().StringVar(&cve, "cve", "", "only this CVE")
+	c.Flags().BoolVar(&kevOnly, "kev-only", false, "only vulnerabilities known to be exploited")
+	addFormat(c, o, "text", "json", "csv")
+	return c
+}
