@@ -171,8 +171,18 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 			}
 		}
 		for _, s := range v.Scores {
-			if s.CVSSv3 != nil && s.CVSSv3.BaseScore > out.CVSS {
-				out.CVSS, out.Vector = s.CVSSv3.BaseScore, s.CVSSv3.VectorString
+			if s.CVSSv3 == nil {
+				continue
+			}
+			score := s.CVSSv3.BaseScore
+			if score == 0 && s.CVSSv3.VectorString != "" {
+				// Stated vector without a score: compute it.
+				if computed, err := BaseScore(s.CVSSv3.VectorString); err == nil {
+					score = computed
+				}
+			}
+			if score > out.CVSS {
+				out.CVSS, out.Vector = score, s.CVSSv3.VectorString
 			}
 		}
 		a.Vulns = append(a.Vulns, out)

@@ -16,6 +16,9 @@ type Match struct {
 	CVE      string  `json:"cve"`
 	Product  string  `json:"product"`
 	CVSS     float64 `json:"cvss,omitempty"`
+	// EPSS is the probability of exploitation in the next 30 days, when
+	// EPSS scores are loaded.
+	EPSS float64 `json:"epss,omitempty"`
 	// Exploited: the CVE is in CISA's KEV catalog; Ransomware: known use
 	// in ransomware campaigns.
 	Exploited  bool   `json:"exploited,omitempty"`
@@ -82,6 +85,8 @@ func containsWords(haystack, needle string) bool {
 type Matcher struct {
 	advisories []*Advisory
 	exploited  map[string]KEVEntry
+	// EPSS scores by CVE, when loaded.
+	EPSS map[string]EPSS
 	// byVendor indexes advisory products by normalised vendor, so an asset
 	// is compared with its maker's products only.
 	byVendor map[string][]productRef
@@ -162,7 +167,7 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 				k, exploited := m.exploited[v.CVE]
 				found = append(found, Match{
 					Asset: a.ID, Advisory: ref.adv.ID, CVE: v.CVE, Product: strings.TrimSpace(p.Vendor + " " + p.Name),
-					CVSS: v.CVSS, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
+					CVSS: v.CVSS, EPSS: m.EPSS[v.CVE].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
 					Why:        fmt.Sprintf("%s %s %s: %s %s, %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Name, cov.Rule),
 					Confidence: confidence,
 				})

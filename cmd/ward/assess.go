@@ -22,8 +22,8 @@ func assessCmd(o *options) *cobra.Command {
 	var org, failOn, date string
 	var catalogs []string
 	var top, paths, targets, planBudget int
-	var output, kevFile string
-	var advisories []string
+	var output string
+	var feeds feedFiles
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
 		Short: "Assess risks: register, findings and baseline coverage",
@@ -58,8 +58,8 @@ The method is in docs/risk-method.md.`,
 				return err
 			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
-			if len(advisories) > 0 || kevFile != "" {
-				if opt.Matches, err = loadMatches(m, advisories, kevFile); err != nil {
+			if len(feeds.advisories) > 0 {
+				if opt.Matches, err = loadMatches(m, feeds); err != nil {
 					return err
 				}
 			}
@@ -90,8 +90,7 @@ The method is in docs/risk-method.md.`,
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
 	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
-	c.Flags().StringArrayVar(&advisories, "advisories", nil, "CSAF 2.0 advisory file or directory to match against the assets (repeatable)")
-	c.Flags().StringVar(&kevFile, "kev", "", "CISA KEV catalog file, to mark exploited vulnerabilities")
+	feeds.flags(c)
 	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")
 	return c
 }
@@ -408,16 +407,39 @@ func writeAttackText(w io.Writer, res *assess.Result) {
 
 // loadMatches reads advisories and the KEV catalog and matches them to the
 // model's assets.
-func loadMatches(m *ward.Model, advisories []string, kevFile string) ([]intel.Match, error) {
-	advs, err := intel.LoadAdvisories(advisories...)
+func loadMatches(m *ward.Model, f feedFiles) ([]intel.Match, error) {
+	advs, err := intel.LoadAdvisories(f.advisories...)
 	if err != nil {
 		return nil, invalidError{err}
 	}
 	var kev *intel.KEV
-	if kevFile != "" {
-		if kev, err = intel.LoadKEV(kevFile); err != nil {
+	if f.kev != "" {
+		if kev, err = intel.LoadKEV(f.kev); err != nil {
 			return nil, invalidError{err}
 		}
 	}
-	return intel.NewMatcher(advs, kev).Match(m.Assets), nil
+	matcher := intel.NewMatcher(advs, kev)
+	if f.epss != "" {
+		file, err := os.Open(f.epss)
+		if err != nil {
+			return nil, invalidError{err}
+		}
+		defer file.Close()
+		if matcher.EPSS, _, err = intel.ParseEPSS(f.epss, file); err != nil {
+			return nil, invalidError{err}
+		}
+	}
+	return matcher.Match(m.Assets), nil
+}
+
+// feedFiles are the offline feed files a command reads.
+type feedFiles struct {
+	advisories []string
+	kev, epss  string
+}
+
+func (f *feedFiles) flags(c *cobra.Command) {
+	c.Flags().StringArrayVar(&f.advisories, "advisories", nil, "CSAF 2.0 advisory file or directory (repeatable)")
+	c.Flags().StringVar(&f.kev, "kev", "", "CISA KEV catalog file, to mark exploited vulnerabilities")
+	c.Flags().StringVar(&f.epss, "epss", "", "FIRST EPSS CSV file (plain or gzipped)")
 }

@@ -541,4 +541,8 @@ func TestVulns(t *testing.T) {
 	r = ward(t, data, "vulns", "--advisories", icsma, "--format", "csv", "--cve", "CVE-2020-25158")
 	expect(t, r, 0, "asset,cve,advisory", "pump-12,CVE-2020-25158")
 	expect(t, ward(t, data, "vulns"), 2, "--advisories: name at least one")
+	epss := filepath.Join(t.TempDir(), "epss.csv")
+	os.WriteFile(epss, []byte("cve,epss,percentile\nCVE-2020-25158,0.00312,0.71234\n"), 0o644)
+	r = ward(t, data, "vulns", "--advisories", icsma, "--epss", epss, "--format", "csv", "--cve", "CVE-2020-25158", "--asset", "pump-01")
+	expect(t, r, 0, "pump-01,CVE-2020-25158,ICSMA-20-296-02", ",0.00312,")
 }

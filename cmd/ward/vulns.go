@@ -11,8 +11,8 @@ import (
 )
 
 func vulnsCmd(o *options) *cobra.Command {
-	var org, asset, cve, kevFile string
-	var advisories []string
+	var org, asset, cve string
+	var feeds feedFiles
 	var kevOnly bool
 	c := &cobra.Command{
 		Use:   "vulns [FILE] --advisories PATH [--kev FILE]",
@@ -27,14 +27,14 @@ it names no version to compare.`,
   ward vulns hospital.yaml --advisories icsma-20-296-02.json --asset pump-01`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
-			if len(advisories) == 0 {
+			if len(feeds.advisories) == 0 {
 				return usageError{fmt.Errorf("--advisories: name at least one CSAF file or directory")}
 			}
 			m, _, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
 				return err
 			}
-			all, err := loadMatches(m, advisories, kevFile)
+			all, err := loadMatches(m, feeds)
 			if err != nil {
 				return err
 			}
@@ -49,9 +49,9 @@ it names no version to compare.`,
 				return writeJSON(o.stdout, map[string]any{"organisation": m.Organisation.ID, "matches": matches})
 			case "csv":
 				w := csv.NewWriter(o.stdout)
-				w.Write([]string{"asset", "cve", "advisory", "product", "cvss", "exploited", "ransomware", "confidence", "why"})
+				w.Write([]string{"asset", "cve", "advisory", "product", "cvss", "epss", "exploited", "ransomware", "confidence", "why"})
 				for _, v := range matches {
-					w.Write([]string{v.Asset, v.CVE, v.Advisory, v.Product, fmt.Sprintf("%.1f", v.CVSS), fmt.Sprint(v.Exploited), fmt.Sprint(v.Ransomware), v.Confidence, v.Why})
+					w.Write([]string{v.Asset, v.CVE, v.Advisory, v.Product, fmt.Sprintf("%.1f", v.CVSS), fmt.Sprintf("%.5f", v.EPSS), fmt.Sprint(v.Exploited), fmt.Sprint(v.Ransomware), v.Confidence, v.Why})
 				}
 				w.Flush()
 				return w.Error()
@@ -73,8 +73,7 @@ it names no version to compare.`,
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
-	c.Flags().StringArrayVar(&advisories, "advisories", nil, "CSAF 2.0 advisory file or directory (repeatable)")
-	c.Flags().StringVar(&kevFile, "kev", "", "CISA KEV catalog file")
+	feeds.flags(c)
 	c.Flags().StringVar(&asset, "asset", "", "only this asset")
 	c.Flags().StringVar(&cve, "cve", "", "only this CVE")
 	c.Flags().BoolVar(&kevOnly, "kev-only", false, "only vulnerabilities known to be exploited")
