@@ -84,7 +84,10 @@ func containsWords(haystack, needle string) bool {
 // Matcher matches assets against loaded intelligence.
 type Matcher struct {
 	advisories []*Advisory
-	exploited  map[string]KEVEntry
+	// withPURL lists the products an advisory names by package URL, for
+	// matching SBOM components.
+	withPURL  []productRef
+	exploited map[string]KEVEntry
 	// EPSS scores by CVE, when loaded.
 	EPSS map[string]EPSS
 	// byVendor indexes advisory products by normalised vendor, so an asset
@@ -106,6 +109,9 @@ func NewMatcher(advisories []*Advisory, kev *KEV) *Matcher {
 	for _, a := range advisories {
 		for i := range a.Products {
 			p := &a.Products[i]
+			if p.PURL != "" {
+				m.withPURL = append(m.withPURL, productRef{a, p})
+			}
 			// Some advisories list several makers in one vendor branch.
 			for _, v := range splitVendors(p.Vendor) {
 				m.byVendor[v] = append(m.byVendor[v], productRef{a, p})
@@ -160,21 +166,60 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 			case !cov.Sure:
 				confidence = "medium"
 			}
-			for _, v := range ref.adv.Vulns {
-				if !contains(v.Affected, p.ID) || contains(v.Fixed, p.ID) || contains(v.NotAffected, p.ID) {
+			found = append(found, m.matches(a, ref, fmt.Sprintf("%s %s %s: %s %s, %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Name, cov.Rule), confidence)...)
+		}
+		for _, c := range a.Components {
+			if c.PURL == "" {
+				continue
+			}
+			for _, ref := range m.withPURL {
+				if !samePackage(c.PURL, ref.p.PURL) {
 					continue
 				}
-				k, exploited := m.exploited[v.CVE]
-				found = append(found, Match{
-					Asset: a.ID, Advisory: ref.adv.ID, CVE: v.CVE, Product: strings.TrimSpace(p.Vendor + " " + p.Name),
-					CVSS: v.CVSS, EPSS: m.EPSS[v.CVE].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
-					Why:        fmt.Sprintf("%s %s %s: %s %s, %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Name, cov.Rule),
-					Confidence: confidence,
-				})
+				version := c.Version
+				if version == "" {
+					version = purlVersion(c.PURL)
+				}
+				cov := Coverage{In: true, Rule: "the advisory names the package without a version"}
+				switch {
+				case ref.p.Version != "":
+					cov = inRange(version, ref.p.Version)
+				case ref.p.Range != "":
+					cov = inRange(version, ref.p.Range)
+				case purlVersion(ref.p.PURL) != "":
+					cov = inRange(version, purlVersion(ref.p.PURL))
+				}
+				if !cov.In {
+					continue
+				}
+				confidence := "high"
+				if !cov.Sure || version == "" {
+					confidence = "medium"
+				}
+				found = append(found, m.matches(a, ref, fmt.Sprintf("component %s %s: %s %s, %s", c.Name, orUnknown(version), ref.adv.ID, ref.p.PURL, cov.Rule), confidence)...)
 			}
 		}
 		sort.SliceStable(found, func(x, y int) bool { return found[x].CVE < found[y].CVE })
 		out = append(out, dedupe(found)...)
+	}
+	return out
+}
+
+// matches lists the advisory's vulnerabilities that affect the product and
+// are neither fixed nor ruled out for it.
+func (m *Matcher) matches(a *ward.Asset, ref productRef, why, confidence string) []Match {
+	var out []Match
+	p := ref.p
+	for _, v := range ref.adv.Vulns {
+		if !contains(v.Affected, p.ID) || contains(v.Fixed, p.ID) || contains(v.NotAffected, p.ID) {
+			continue
+		}
+		k, exploited := m.exploited[v.CVE]
+		out = append(out, Match{
+			Asset: a.ID, Advisory: ref.adv.ID, CVE: v.CVE, Product: strings.TrimSpace(p.Vendor + " " + p.Name),
+			CVSS: v.CVSS, EPSS: m.EPSS[v.CVE].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
+			Why: why, Confidence: confidence,
+		})
 	}
 	return out
 }

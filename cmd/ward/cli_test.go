@@ -546,3 +546,18 @@ func TestVulns(t *testing.T) {
 	r = ward(t, data, "vulns", "--advisories", icsma, "--epss", epss, "--format", "csv", "--cve", "CVE-2020-25158", "--asset", "pump-01")
 	expect(t, r, 0, "pump-01,CVE-2020-25158,ICSMA-20-296-02", ",0.00312,")
 }
+
+// An SBOM attached to a stored device brings its components into matching.
+func TestSBOMAttach(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	sbom := filepath.Join("..", "..", "intel", "testdata", "monitor-sbom.json")
+	adv := filepath.Join("..", "..", "intel", "testdata", "component-advisory.json")
+	expect(t, ward(t, data, "vulns", "--advisories", adv), 0, "0 match(es)")
+	expect(t, ward(t, data, "sbom", "attach", "central-station", sbom), 0, "attached 4 components to central-station")
+	expect(t, ward(t, data, "vulns", "--advisories", adv), 0, "central-station", "CVE-2021-44228", "component log4j-core 2.14.1", "1 match(es) on 1 asset(s)")
+	expect(t, ward(t, data, "sbom", "attach", "nope", sbom), 1, `no asset "nope"`)
+	broken := filepath.Join(t.TempDir(), "broken.json")
+	os.WriteFile(broken, []byte(`{"bomFormat":"SPDX"}`), 0o644)
+	expect(t, ward(t, data, "sbom", "attach", "central-station", broken), 1, "broken.json")
+}
