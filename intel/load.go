@@ -68,3 +68,33 @@ func readFeed(path string) ([]byte, error) {
 	}
 	return os.ReadFile(path)
 }
+
+// LoadNVD reads NVD CVE API 2.0 pages from files and directories.
+func LoadNVD(paths ...string) ([]CVE, error) {
+	var out []CVE
+	for _, p := range paths {
+		files := []string{p}
+		if st, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("nvd: %w", err)
+		} else if st.IsDir() {
+			found, err := filepath.Glob(filepath.Join(p, "*.json"))
+			if err != nil {
+				return nil, err
+			}
+			sort.Strings(found)
+			files = found
+		}
+		for _, f := range files {
+			data, err := readFeed(f)
+			if err != nil {
+				return nil, err
+			}
+			cves, err := ParseNVD(f, data)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, cves...)
+		}
+	}
+	return out, nil
+}

@@ -90,6 +90,9 @@ type Matcher struct {
 	exploited map[string]KEVEntry
 	// EPSS scores by CVE, when loaded.
 	EPSS map[string]EPSS
+	// nvd indexes NVD criteria by "vendor:product" of their CPE ("*" for
+	// a wildcard).
+	nvd map[string][]*CVE
 	// byVendor indexes advisory products by normalised vendor, so an asset
 	// is compared with its maker's products only.
 	byVendor map[string][]productRef
@@ -199,6 +202,7 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 				found = append(found, m.matches(a, ref, fmt.Sprintf("component %s %s: %s %s, %s", c.Name, orUnknown(version), ref.adv.ID, ref.p.PURL, cov.Rule), confidence)...)
 			}
 		}
+		found = append(found, m.matchNVD(a)...)
 		sort.SliceStable(found, func(x, y int) bool { return found[x].CVE < found[y].CVE })
 		out = append(out, dedupe(found)...)
 	}
@@ -259,4 +263,88 @@ func orUnknown(v string) string {
 		return "(version unknown)"
 	}
 	return v
+}
+
+// AddNVD indexes NVD CVE records for matching by CPE.
+func (m *Matcher) AddNVD(cves []CVE) {
+	if m.nvd == nil {
+		m.nvd = map[string][]*CVE{}
+	}
+	for i := range cves {
+		c := &cves[i]
+		keys := map[string]bool{}
+		for _, cfg := range c.Config {
+			for _, n := range cfg.Nodes {
+				for _, cm := range n.Matches {
+					if !cm.Vulnerable {
+						continue
+					}
+					if name, err := parseCPE(cm.Criteria); err == nil {
+						k := strings.ToLower(name[1] + ":" + name[2])
+						if strings.ContainsAny(k, "*?") {
+							k = "*"
+						}
+						keys[k] = true
+					}
+				}
+			}
+		}
+		for k := range keys {
+			m.nvd[k] = append(m.nvd[k], c)
+		}
+	}
+}
+
+// matchNVD finds NVD CVEs whose configurations the asset's CPE and its
+// components' CPEs satisfy.
+func (m *Matcher) matchNVD(a *ward.Asset) []Match {
+	if len(m.nvd) == 0 {
+		return nil
+	}
+	var cpes []cpeName
+	for _, s := range append([]string{a.CPE}, componentCPEs(a)...) {
+		if s == "" {
+			continue
+		}
+		if n, err := parseCPE(s); err == nil {
+			cpes = append(cpes, n)
+		}
+	}
+	if len(cpes) == 0 {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []Match
+	for _, c := range cpes {
+		for _, key := range []string{strings.ToLower(c[1] + ":" + c[2]), "*"} {
+			for _, cve := range m.nvd[key] {
+				if seen[cve.ID] {
+					continue
+				}
+				for _, cfg := range cve.Config {
+					crit, ok := cfg.applies(cpes)
+					if !ok {
+						continue
+					}
+					seen[cve.ID] = true
+					k, exploited := m.exploited[cve.ID]
+					out = append(out, Match{Asset: a.ID, Advisory: "NVD", CVE: cve.ID, Product: c[1] + " " + c[2],
+						CVSS: cve.CVSS, EPSS: m.EPSS[cve.ID].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
+						Why: fmt.Sprintf("CPE of %s satisfies NVD configuration (%s)", a.ID, crit), Confidence: "high"})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func componentCPEs(a *ward.Asset) []string {
+	var out []string
+	for _, c := range a.Components {
+		if c.CPE != "" {
+			out = append(out, c.CPE)
+		}
+	}
+	return out
 }

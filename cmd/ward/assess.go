@@ -58,7 +58,7 @@ The method is in docs/risk-method.md.`,
 				return err
 			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
-			if len(feeds.advisories) > 0 {
+			if len(feeds.advisories) > 0 || len(feeds.nvd) > 0 {
 				if opt.Matches, err = loadMatches(m, feeds); err != nil {
 					return err
 				}
@@ -419,6 +419,13 @@ func loadMatches(m *ward.Model, f feedFiles) ([]intel.Match, error) {
 		}
 	}
 	matcher := intel.NewMatcher(advs, kev)
+	if len(f.nvd) > 0 {
+		cves, err := intel.LoadNVD(f.nvd...)
+		if err != nil {
+			return nil, invalidError{err}
+		}
+		matcher.AddNVD(cves)
+	}
 	if f.epss != "" {
 		file, err := os.Open(f.epss)
 		if err != nil {
@@ -434,12 +441,13 @@ func loadMatches(m *ward.Model, f feedFiles) ([]intel.Match, error) {
 
 // feedFiles are the offline feed files a command reads.
 type feedFiles struct {
-	advisories []string
-	kev, epss  string
+	advisories, nvd []string
+	kev, epss       string
 }
 
 func (f *feedFiles) flags(c *cobra.Command) {
 	c.Flags().StringArrayVar(&f.advisories, "advisories", nil, "CSAF 2.0 advisory file or directory (repeatable)")
 	c.Flags().StringVar(&f.kev, "kev", "", "CISA KEV catalog file, to mark exploited vulnerabilities")
 	c.Flags().StringVar(&f.epss, "epss", "", "FIRST EPSS CSV file (plain or gzipped)")
+	c.Flags().StringArrayVar(&f.nvd, "nvd", nil, "NVD CVE API 2.0 page file or directory, matched by CPE (repeatable)")
 }

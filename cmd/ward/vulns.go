@@ -15,7 +15,7 @@ func vulnsCmd(o *options) *cobra.Command {
 	var feeds feedFiles
 	var kevOnly bool
 	c := &cobra.Command{
-		Use:   "vulns [FILE] --advisories PATH [--kev FILE]",
+		Use:   "vulns [FILE] (--advisories PATH | --nvd PATH) [--kev FILE] [--epss FILE]",
 		Short: "Which assets do these advisories hit?",
 		Long: `Match CSAF 2.0 advisories (files or directories, such as CISA's
 medical-device advisories) and the KEV catalog against the assets of a model
@@ -27,8 +27,8 @@ it names no version to compare.`,
   ward vulns hospital.yaml --advisories icsma-20-296-02.json --asset pump-01`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
-			if len(feeds.advisories) == 0 {
-				return usageError{fmt.Errorf("--advisories: name at least one CSAF file or directory")}
+			if len(feeds.advisories) == 0 && len(feeds.nvd) == 0 {
+				return usageError{fmt.Errorf("--advisories or --nvd: name at least one feed file or directory")}
 			}
 			m, _, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
