@@ -93,6 +93,9 @@ type Matcher struct {
 	// nvd indexes NVD criteria by "vendor:product" of their CPE ("*" for
 	// a wildcard).
 	nvd map[string][]*CVE
+	// nvdSeen keeps the CVEs found for a set of CPEs, which many assets
+	// share.
+	nvdSeen map[string][]nvdHit
 	// byVendor indexes advisory products by normalised vendor, so an asset
 	// is compared with its maker's products only.
 	byVendor map[string][]productRef
@@ -138,7 +141,10 @@ func splitVendors(s string) []string {
 // Match finds the advisories' vulnerabilities on the assets, in asset order
 // then by CVE.
 func (m *Matcher) Match(assets []ward.Asset) []Match {
-	var out []Match
+	// Per asset first, then one copy: growing one slice of millions of
+	// matches would move them over and over.
+	per := make([][]Match, len(assets))
+	total := 0
 	for i := range assets {
 		a := &assets[i]
 		var found []Match
@@ -203,8 +209,26 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 			}
 		}
 		found = append(found, m.matchNVD(a)...)
-		sort.SliceStable(found, func(x, y int) bool { return found[x].CVE < found[y].CVE })
-		out = append(out, dedupe(found)...)
+		// Sort an index, not the matches: moving large structs around costs
+		// more than the matching on assets with many vulnerabilities.
+		order := make([]int, len(found))
+		for k := range order {
+			order[k] = k
+		}
+		sort.SliceStable(order, func(x, y int) bool { return found[order[x]].CVE < found[order[y]].CVE })
+		mine := make([]Match, 0, len(found))
+		for k, o := range order {
+			if k > 0 && found[o].CVE == found[order[k-1]].CVE {
+				continue // one match per CVE and asset
+			}
+			mine = append(mine, found[o])
+		}
+		per[i] = mine
+		total += len(mine)
+	}
+	out := make([]Match, 0, total)
+	for _, ms := range per {
+		out = append(out, ms...)
 	}
 	return out
 }
@@ -234,17 +258,6 @@ func Counts(ms []Match) map[string]int {
 	out := map[string]int{}
 	for _, m := range ms {
 		out[m.Asset]++
-	}
-	return out
-}
-
-func dedupe(ms []Match) []Match {
-	var out []Match
-	for i, m := range ms {
-		if i > 0 && m.CVE == ms[i-1].CVE {
-			continue
-		}
-		out = append(out, m)
 	}
 	return out
 }
@@ -301,8 +314,36 @@ func (m *Matcher) matchNVD(a *ward.Asset) []Match {
 	if len(m.nvd) == 0 {
 		return nil
 	}
+	names := append([]string{a.CPE}, componentCPEs(a)...)
+	key := strings.Join(names, "\x00")
+	hits, ok := m.nvdSeen[key]
+	if !ok {
+		hits = m.nvdFor(names)
+		if m.nvdSeen == nil {
+			m.nvdSeen = map[string][]nvdHit{}
+		}
+		m.nvdSeen[key] = hits
+	}
+	out := make([]Match, 0, len(hits))
+	for _, h := range hits {
+		k, exploited := m.exploited[h.cve.ID]
+		out = append(out, Match{Asset: a.ID, Advisory: "NVD", CVE: h.cve.ID, Product: h.product,
+			CVSS: h.cve.CVSS, EPSS: m.EPSS[h.cve.ID].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
+			Why: h.why, Confidence: "high"})
+	}
+	return out
+}
+
+type nvdHit struct {
+	cve     *CVE
+	product string
+	why     string
+}
+
+// nvdFor finds the CVEs whose configurations a set of CPE names satisfies.
+func (m *Matcher) nvdFor(names []string) []nvdHit {
 	var cpes []cpeName
-	for _, s := range append([]string{a.CPE}, componentCPEs(a)...) {
+	for _, s := range names {
 		if s == "" {
 			continue
 		}
@@ -314,7 +355,7 @@ func (m *Matcher) matchNVD(a *ward.Asset) []Match {
 		return nil
 	}
 	seen := map[string]bool{}
-	var out []Match
+	var out []nvdHit
 	for _, c := range cpes {
 		for _, key := range []string{strings.ToLower(c[1] + ":" + c[2]), "*"} {
 			for _, cve := range m.nvd[key] {
@@ -327,10 +368,7 @@ func (m *Matcher) matchNVD(a *ward.Asset) []Match {
 						continue
 					}
 					seen[cve.ID] = true
-					k, exploited := m.exploited[cve.ID]
-					out = append(out, Match{Asset: a.ID, Advisory: "NVD", CVE: cve.ID, Product: c[1] + " " + c[2],
-						CVSS: cve.CVSS, EPSS: m.EPSS[cve.ID].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
-						Why: fmt.Sprintf("CPE of %s satisfies NVD configuration (%s)", a.ID, crit), Confidence: "high"})
+					out = append(out, nvdHit{cve, c[1] + " " + c[2], "the asset's CPE satisfies the NVD configuration " + crit})
 					break
 				}
 			}

@@ -37,6 +37,8 @@ type CPEMatch struct {
 	VersionStartExcluding string `json:"versionStartExcluding,omitempty"`
 	VersionEndIncluding   string `json:"versionEndIncluding,omitempty"`
 	VersionEndExcluding   string `json:"versionEndExcluding,omitempty"`
+
+	parsed *cpeName // Criteria, parsed once
 }
 
 type nvdPage struct {
@@ -80,10 +82,13 @@ func ParseNVD(name string, data []byte) ([]CVE, error) {
 		}
 		for j, cfg := range c.Config {
 			for k, n := range cfg.Nodes {
-				for l, m := range n.Matches {
-					if _, err := parseCPE(m.Criteria); err != nil {
+				for l := range n.Matches {
+					m := &n.Matches[l]
+					parsed, err := parseCPE(m.Criteria)
+					if err != nil {
 						return nil, fmt.Errorf("%s: %s configurations[%d].nodes[%d].cpeMatch[%d].criteria: %v", name, c.ID, j, k, l, err)
 					}
+					m.parsed = &parsed
 				}
 			}
 		}
@@ -175,11 +180,15 @@ func wildcard(p, s string) bool {
 
 // matchCPE tells whether an asset's CPE satisfies a criterion, versions
 // included.
-func (m CPEMatch) matchCPE(asset cpeName) bool {
-	c, err := parseCPE(m.Criteria)
-	if err != nil {
-		return false
+func (m *CPEMatch) matchCPE(asset cpeName) bool {
+	if m.parsed == nil {
+		c, err := parseCPE(m.Criteria)
+		if err != nil {
+			return false
+		}
+		m.parsed = &c
 	}
+	c := *m.parsed
 	for i := range c {
 		if i == 3 && (m.VersionStartIncluding != "" || m.VersionStartExcluding != "" || m.VersionEndIncluding != "" || m.VersionEndExcluding != "") {
 			continue // the range decides the version
@@ -234,7 +243,8 @@ func (n Node) satisfied(cpes []cpeName) (string, bool) {
 	and := strings.EqualFold(n.Operator, "AND")
 	vulnerable := ""
 	matched := 0
-	for _, m := range n.Matches {
+	for i := range n.Matches {
+		m := &n.Matches[i]
 		ok := false
 		for _, c := range cpes {
 			if m.matchCPE(c) {
