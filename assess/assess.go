@@ -210,7 +210,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
 				matched[di] = true
 				d := m.Decisions[di]
-				if d.Status == "accepted" && d.Until != "" && string(d.Until) < opt.Today {
+				if lapsed(d, opt.Today) {
 					r.Note = "acceptance lapsed on " + string(d.Until)
 				} else {
 					r.Status = string(d.Status)
@@ -332,4 +332,10 @@ func summarise(res *Result, assets int) Summary {
 		s.Baselines[b.ID] = b.Coverage
 	}
 	return s
+}
+
+// lapsed reports whether a decision is an acceptance whose term has passed,
+// so that the risk is open again.
+func lapsed(d ward.Decision, today string) bool {
+	return d.Status == "accepted" && d.Until != "" && string(d.Until) < today
 }

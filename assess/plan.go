@@ -242,7 +242,7 @@ func (s *scorer) prepare(m *ward.Model) (*ward.Model, []catalog.AssetFacts, stri
 	}
 	decided := map[[2]string]bool{}
 	for _, d := range m.Decisions {
-		if d.Status != "accepted" || d.Until == "" || string(d.Until) >= s.opt.Today {
+		if !lapsed(d, s.opt.Today) {
 			decided[[2]string{d.Threat, d.Asset}] = true
 		}
 	}

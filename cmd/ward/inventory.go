@@ -184,17 +184,15 @@ func summaryCmd(o *options) *cobra.Command {
 		Short: "Summarise an organisation's model",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
-				m, err := s.Model(c.Context(), id)
-				if err != nil {
-					return err
-				}
-				if err := o.printSummary(m); err != nil {
-					return err
-				}
-				o.printNext()
-				return nil
-			})
+			m, _, err := o.loadModel(c.Context(), nil, org)
+			if err != nil {
+				return err
+			}
+			if err := o.printSummary(m); err != nil {
+				return err
+			}
+			o.printNext()
+			return nil
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
