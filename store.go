@@ -28,6 +28,8 @@ type Store interface {
 	Links(ctx context.Context, org string, f LinkFilter) ([]Link, error)
 	// DeleteOrganisation removes an organisation and everything it owns.
 	DeleteOrganisation(ctx context.Context, org string) error
+	// A store also keeps the intelligence feeds its organisations share.
+	FeedStore
 	Close() error
 }
 

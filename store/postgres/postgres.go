@@ -118,6 +118,17 @@ var migrations = []string{
 		asset  TEXT NOT NULL,
 		doc    JSONB NOT NULL,
 		PRIMARY KEY (org, seq)
+	);`,	`CREATE TABLE feeds (
+		kind      TEXT NOT NULL,
+		name      TEXT NOT NULL,
+		source    TEXT NOT NULL,
+		sha256    TEXT NOT NULL,
+		size      BIGINT NOT NULL,
+		items     INTEGER NOT NULL,
+		published TEXT NOT NULL,
+		imported  TIMESTAMPTZ NOT NULL,
+		data      BYTEA NOT NULL,
+		PRIMARY KEY (kind, name)
 	);`,
 }
 

@@ -121,6 +121,17 @@ var migrations = []string{
 		asset  TEXT NOT NULL,
 		doc    BLOB NOT NULL,
 		PRIMARY KEY (org, seq)
+	);`,	`CREATE TABLE feeds (
+		kind      TEXT NOT NULL,
+		name      TEXT NOT NULL,
+		source    TEXT NOT NULL,
+		sha256    TEXT NOT NULL,
+		size      BIGINT NOT NULL,
+		items     INTEGER NOT NULL,
+		published TEXT NOT NULL,
+		imported  TEXT NOT NULL,
+		data      BLOB NOT NULL,
+		PRIMARY KEY (kind, name)
 	);`,
 }
 

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"LinkFilters", testLinkFilters},
 		{"Delete", testDelete},
 		{"NotFound", testNotFound},
+		{"Feeds", testFeeds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
