@@ -118,7 +118,7 @@ var migrations = []string{
 		asset  TEXT NOT NULL,
 		doc    JSONB NOT NULL,
 		PRIMARY KEY (org, seq)
-	);`,	`CREATE TABLE feeds (
+	);`, `CREATE TABLE feeds (
 		kind      TEXT NOT NULL,
 		name      TEXT NOT NULL,
 		source    TEXT NOT NULL,
