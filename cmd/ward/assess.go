@@ -13,7 +13,6 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
-	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/report"
 )
@@ -58,10 +57,8 @@ The method is in docs/risk-method.md.`,
 				return err
 			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
-			if len(feeds.advisories) > 0 || len(feeds.nvd) > 0 {
-				if opt.Matches, err = loadMatches(m, feeds); err != nil {
-					return err
-				}
+			if opt.Matches, err = o.loadMatches(c, m, files, feeds); err != nil {
+				return err
 			}
 			res, err := assess.Assess(m, cat, opt)
 			if err != nil {
@@ -405,49 +402,3 @@ func writeAttackText(w io.Writer, res *assess.Result) {
 	}
 }
 
-// loadMatches reads advisories and the KEV catalog and matches them to the
-// model's assets.
-func loadMatches(m *ward.Model, f feedFiles) ([]intel.Match, error) {
-	advs, err := intel.LoadAdvisories(f.advisories...)
-	if err != nil {
-		return nil, invalidError{err}
-	}
-	var kev *intel.KEV
-	if f.kev != "" {
-		if kev, err = intel.LoadKEV(f.kev); err != nil {
-			return nil, invalidError{err}
-		}
-	}
-	matcher := intel.NewMatcher(advs, kev)
-	if len(f.nvd) > 0 {
-		cves, err := intel.LoadNVD(f.nvd...)
-		if err != nil {
-			return nil, invalidError{err}
-		}
-		matcher.AddNVD(cves)
-	}
-	if f.epss != "" {
-		file, err := os.Open(f.epss)
-		if err != nil {
-			return nil, invalidError{err}
-		}
-		defer file.Close()
-		if matcher.EPSS, _, err = intel.ParseEPSS(f.epss, file); err != nil {
-			return nil, invalidError{err}
-		}
-	}
-	return matcher.Match(m.Assets), nil
-}
-
-// feedFiles are the offline feed files a command reads.
-type feedFiles struct {
-	advisories, nvd []string
-	kev, epss       string
-}
-
-func (f *feedFiles) flags(c *cobra.Command) {
-	c.Flags().StringArrayVar(&f.advisories, "advisories", nil, "CSAF 2.0 advisory file or directory (repeatable)")
-	c.Flags().StringVar(&f.kev, "kev", "", "CISA KEV catalog file, to mark exploited vulnerabilities")
-	c.Flags().StringVar(&f.epss, "epss", "", "FIRST EPSS CSV file (plain or gzipped)")
-	c.Flags().StringArrayVar(&f.nvd, "nvd", nil, "NVD CVE API 2.0 page file or directory, matched by CPE (repeatable)")
-}

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
@@ -109,7 +108,7 @@ PostgreSQL instead (default: $WARD_DB).`,
 	root.AddCommand(
 		validateCmd(o), importCmd(o), exportCmd(o), assetsCmd(o), linksCmd(o),
 		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
-		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), benchCmd(o), benchRunCmd(o),
+		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), feedsCmd(o), benchCmd(o), benchRunCmd(o),
 	)
 	return root
 }
@@ -263,27 +262,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// progress reports steps of long work on stderr when a person watches it.
-type progress struct {
-	w     io.Writer
-	on    bool
-	start time.Time
-}
-
-func (o *options) progress() *progress {
-	on := false
-	if f, ok := o.stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			on = true
-		}
-	}
-	return &progress{w: o.stderr, on: on, start: time.Now()}
-}
-
-func (p *progress) step(format string, a ...any) {
-	if p.on {
-		fmt.Fprintf(p.w, "[%5.1fs] %s\n", time.Since(p.start).Seconds(), fmt.Sprintf(format, a...))
-	}
 }

@@ -27,16 +27,16 @@ it names no version to compare.`,
   ward vulns hospital.yaml --advisories icsma-20-296-02.json --asset pump-01`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
-			if len(feeds.advisories) == 0 && len(feeds.nvd) == 0 {
-				return usageError{fmt.Errorf("--advisories or --nvd: name at least one feed file or directory")}
-			}
 			m, _, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
 				return err
 			}
-			all, err := loadMatches(m, feeds)
+			all, err := o.loadMatches(c, m, files, feeds)
 			if err != nil {
 				return err
+			}
+			if all == nil {
+				return usageError{fmt.Errorf("no feeds: import or fetch them ('ward feeds import PATH', 'ward feeds fetch') or name files with --advisories or --nvd")}
 			}
 			matches := []intel.Match{}
 			for _, v := range all {
