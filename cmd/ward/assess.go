@@ -401,4 +401,3 @@ func writeAttackText(w io.Writer, res *assess.Result) {
 		}
 	}
 }
-

@@ -196,7 +196,7 @@ func TestFeedsFetch(t *testing.T) {
 			"/epss_scores-current.csv.gz":           gzipped(t, "#model_version:v2025.03.14,score_date:2026-11-22T00:00:00+0000\ncve,epss,percentile\nCVE-2020-25168,0.61,0.98\nCVE-2024-00001,0.2,0.9\n"),
 			"/csaf/changes.csv":                     []byte("\"2020/icsma-20-296-02.json\",\"2020-10-22T00:00:00Z\"\n\"2021/icsa-21-001-01.json\",\"2021-01-01T00:00:00Z\"\n\"2017/icsma-17-250-01.json\",\"2017-09-07T00:00:00Z\"\n"),
 			"/csaf/2020/icsma-20-296-02.json":       read("csaf-icsma/icsma-20-296-02.json"),
-			"/csaf/2017/icsma-17-250-01.json":      read("csaf-icsma/icsma-17-250-01.json"),
+			"/csaf/2017/icsma-17-250-01.json":       read("csaf-icsma/icsma-17-250-01.json"),
 			"/broken/kev.json":                      []byte(`{"catalogVersion": "2026.11.23", "vulnerabilities": [{"cveID": "not-a-cve"}]}`),
 			"/evil/changes.csv":                     []byte("\"../../etc/passwd.json\",\"2020-10-22T00:00:00Z\"\n"),
 		}}
