@@ -16,9 +16,9 @@ type Options struct {
 	// Today is the assessment date, YYYY-MM-DD: what "end of support has
 	// passed" is measured against. Fixing it makes results reproducible.
 	Today string
-	// Vulnerabilities counts known vulnerabilities per asset id; when nil,
-	// it is counted from Matches.
-	Vulnerabilities map[string]int
+	// Vulnerabilities sums up the known vulnerabilities per asset id; when
+	// nil, it is summed up from Matches.
+	Vulnerabilities map[string]intel.Exposure
 	// Matches are the advisories' vulnerabilities found on the assets.
 	Matches []intel.Match
 	// Paths is how many attack paths to find per target (default
@@ -168,7 +168,7 @@ func SeverityRank(s string) int { return slices.Index(catalog.Severities, s) }
 // Assess runs the catalog over the model.
 func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
-		opt.Vulnerabilities = intel.Counts(opt.Matches)
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
 	e := newEvaluator(cat, &orgFacts)

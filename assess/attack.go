@@ -86,6 +86,9 @@ func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, stri
 	if f.Vulnerabilities > 0 {
 		better(0.8, "T1210", fmt.Sprintf("%d known vulnerabilities", f.Vulnerabilities))
 	}
+	if f.Exploited > 0 {
+		better(0.9, "T1210", fmt.Sprintf("%d vulnerabilities exploited in the wild (KEV)", f.Exploited))
+	}
 	if f.EOS {
 		better(0.6, "T1210", "out of support since "+f.EndOfSupport)
 	}
@@ -221,6 +224,9 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 					}
 					if f.EOS || f.Vulnerabilities > 0 {
 						p, tech, why = 0.8, "T1190", "Internet-facing and out of support or vulnerable"
+					}
+					if f.Exploited > 0 {
+						p, tech, why = 0.9, "T1190", "Internet-facing with a vulnerability exploited in the wild (KEV)"
 					}
 					add(node, i, Step{From: name, To: f.ID, Via: "Internet", Technique: tech, P: p, Reason: why})
 				}

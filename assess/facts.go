@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
 )
 
 var (
@@ -25,9 +26,9 @@ var (
 func attachment(p ward.Protocol) bool { return p == "ethernet" }
 
 // Facts computes what rules know of the organisation and of each asset (in
-// model order) on the given date (YYYY-MM-DD). vulns counts known
+// model order) on the given date (YYYY-MM-DD). vulns sums up the known
 // vulnerabilities per asset id; nil means none are known.
-func Facts(m *ward.Model, today string, vulns map[string]int) (catalog.OrgFacts, []catalog.AssetFacts) {
+func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalog.OrgFacts, []catalog.AssetFacts) {
 	n := len(m.Assets)
 	index := make(map[string]int, n)
 	for i := range m.Assets {
@@ -63,18 +64,22 @@ func Facts(m *ward.Model, today string, vulns map[string]int) (catalog.OrgFacts,
 			Vendor: a.Vendor, Product: a.Product, Version: a.Version,
 			HasCPE: a.CPE != "", HasPURL: a.PURL != "", Components: len(a.Components),
 			EndOfSupport: string(a.EndOfSupport), EOS: a.EndOfSupport != "" && string(a.EndOfSupport) <= today,
-			Exposed:         a.InternetExposed || z.kind == "internet",
-			OwnControls:     nonNil(a.Controls),
-			Controls:        union(a.Controls, z.controls, m.Organisation.Controls),
-			Safety:          rank(a.Criticality.Safety, k.Default.Safety),
-			Availability:    rank(a.Criticality.Availability, k.Default.Availability),
-			Confidentiality: rank(a.Criticality.Confidentiality, k.Default.Confidentiality),
-			Integrity:       rank(a.Criticality.Integrity, k.Default.Integrity),
-			PatientSafety:   -1,
-			Vulnerabilities: vulns[a.ID],
-			Data:            []string{},
-			RemoteAccess:    []string{},
-			Services:        []string{},
+			Exposed:             a.InternetExposed || z.kind == "internet",
+			OwnControls:         nonNil(a.Controls),
+			Controls:            union(a.Controls, z.controls, m.Organisation.Controls),
+			Safety:              rank(a.Criticality.Safety, k.Default.Safety),
+			Availability:        rank(a.Criticality.Availability, k.Default.Availability),
+			Confidentiality:     rank(a.Criticality.Confidentiality, k.Default.Confidentiality),
+			Integrity:           rank(a.Criticality.Integrity, k.Default.Integrity),
+			PatientSafety:       -1,
+			Vulnerabilities:     vulns[a.ID].Count,
+			Exploited:           vulns[a.ID].Exploited,
+			RansomwareExploited: vulns[a.ID].Ransomware,
+			MaxCVSS:             vulns[a.ID].MaxCVSS,
+			MaxEPSS:             vulns[a.ID].MaxEPSS,
+			Data:                []string{},
+			RemoteAccess:        []string{},
+			Services:            []string{},
 		}
 		for _, d := range a.Data {
 			f.Data = append(f.Data, string(d))

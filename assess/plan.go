@@ -351,7 +351,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		return nil, fmt.Errorf("plan: the catalog has rules that read asset ids or names; planning needs rules that do not")
 	}
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
-		opt.Vulnerabilities = intel.Counts(opt.Matches)
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	res, err := Assess(m, cat, opt)
 	if err != nil {

@@ -77,8 +77,16 @@ type AssetFacts struct {
 	Services         []string `json:"services"`
 	MinOutageMinutes int      `json:"min_outage_minutes"`
 	PatientSafety    int      `json:"patient_safety"`
-	// Vulnerabilities known to affect the asset (from vulnerability feeds).
-	Vulnerabilities int `json:"vulnerabilities"`
+	// Vulnerabilities known to affect the asset (from vulnerability feeds),
+	// each CVE once; Exploited those in CISA's KEV catalog (exploited in
+	// the wild); RansomwareExploited those KEV lists as used in ransomware
+	// campaigns; MaxCVSS and MaxEPSS the worst base score and exploit
+	// probability among them (0 when unknown).
+	Vulnerabilities     int     `json:"vulnerabilities"`
+	Exploited           int     `json:"exploited"`
+	RansomwareExploited int     `json:"ransomware_exploited"`
+	MaxCVSS             float64 `json:"max_cvss"`
+	MaxEPSS             float64 `json:"max_epss"`
 }
 
 // OrgFacts is what a rule knows of the organisation as a whole.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/intel"
 )
 
 //go:embed report.html.tmpl
@@ -45,7 +46,15 @@ type view struct {
 	// AttackPath is the most likely path to the most exposed target.
 	AttackPath   assess.AttackPath
 	AttackTarget assess.TargetPaths
+	// Vulns are the known vulnerabilities to patch first; VulnAssets,
+	// Exploited and Ransomware count assets hit at all, by a KEV-listed
+	// CVE and by one used in ransomware campaigns.
+	Vulns                             []intel.Match
+	VulnAssets, Exploited, Ransomware int
 }
+
+// MaxVulnRows is the most vulnerability matches listed in the report.
+const MaxVulnRows = 50
 
 type sevCount struct {
 	Severity string
@@ -116,6 +125,17 @@ func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error 
 		v.Assets = append(v.Assets, assetRow{Asset: a, Worst: worst[a.ID], Risks: count[a.ID]})
 	}
 	v.TopFinding = res.Findings
+	for _, e := range intel.Exposures(res.Vulnerabilities) {
+		v.VulnAssets++
+		if e.Exploited > 0 {
+			v.Exploited++
+		}
+		if e.Ransomware > 0 {
+			v.Ransomware++
+		}
+	}
+	v.Vulns = intel.Prioritise(res.Vulnerabilities)
+	v.Vulns = v.Vulns[:min(len(v.Vulns), MaxVulnRows)]
 	v.Diagram = draw(m, worst)
 	if len(res.Paths) > 0 && len(res.Paths[0].Paths) > 0 {
 		v.AttackPath = res.Paths[0].Paths[0]

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/report"
 	"github.com/wardhealth/ward/synth"
 )
@@ -141,4 +143,57 @@ func countHops(p assess.AttackPath) int {
 		prev = s.To
 	}
 	return n
+}
+
+// TestReportVulnerabilities: the report lists the demo's matches from the
+// real medical-device advisories, what to patch first at the top, and
+// leaves the section out when no feed was used.
+func TestReportVulnerabilities(t *testing.T) {
+	m, err := demo.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	advs, err := intel.LoadAdvisories("../../shared/data/csaf-icsma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	matches := intel.NewMatcher(advs, nil).Match(m.Assets)
+	if len(matches) < 20 {
+		t.Fatalf("only %d matches on the demo", len(matches))
+	}
+	// Mark one as used by ransomware: it must come first.
+	last := len(matches) - 1
+	matches[last].Exploited, matches[last].Ransomware = true, true
+	cat, _ := catalog.Load()
+	res, err := assess.Assess(m, cat, assess.Options{Today: "2026-11-23", Matches: matches})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := report.HTML(&buf, res, m, "test"); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	i := strings.Index(page, `<section id="vulnerabilities">`)
+	if i < 0 {
+		t.Fatal("no vulnerabilities section")
+	}
+	section := page[i : i+strings.Index(page[i:], "</section>")]
+	rows := strings.Count(section, "<tr>") - 1
+	if rows != min(len(matches), report.MaxVulnRows) {
+		t.Errorf("%d rows for %d matches", rows, len(matches))
+	}
+	first := section[strings.Index(section, "<tr><td>"):]
+	first = first[:strings.Index(first, "</tr>")]
+	if !strings.Contains(first, matches[last].CVE) || !strings.Contains(first, "KEV, ransomware") {
+		t.Errorf("first row is not the ransomware CVE %s: %s", matches[last].CVE, first)
+	}
+	for _, want := range []string{intel.Prioritise(matches)[1].CVE, "1</b>assets hit by known exploited vulnerabilities", fmt.Sprintf("%d matches on", len(matches))} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if plain, _ := render(t, m); strings.Contains(plain, `id="vulnerabilities"`) {
+		t.Error("vulnerabilities section without feeds")
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/report"
 )
@@ -199,10 +200,11 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	writeResilienceText(w, res.Resilience)
 	writeAttackText(w, res)
 	if len(res.Vulnerabilities) > 0 {
-		fmt.Fprintf(w, "\nKnown vulnerabilities (%d matches)\n", len(res.Vulnerabilities))
+		fmt.Fprintf(w, "\nKnown vulnerabilities (%d matches; what to patch first, --format json for all)\n", len(res.Vulnerabilities))
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ASSET\tCVE\tCVSS\tEXPLOITED\tCONFIDENCE\tWHY")
-		for _, v := range res.Vulnerabilities {
+		fmt.Fprintln(tw, "ASSET\tCVE\tCVSS\tEPSS\tEXPLOITED\tCONFIDENCE\tWHY")
+		vulns := intel.Prioritise(res.Vulnerabilities)
+		for _, v := range vulns[:min(len(vulns), 20)] {
 			ex := ""
 			if v.Exploited {
 				ex = "KEV"
@@ -210,7 +212,7 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 					ex += ", ransomware"
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\n", v.Asset, v.CVE, v.CVSS, ex, v.Confidence, v.Why)
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.3f\t%s\t%s\t%s\n", v.Asset, v.CVE, v.CVSS, v.EPSS, ex, v.Confidence, v.Why)
 		}
 		tw.Flush()
 	}

@@ -15,15 +15,18 @@ func vulnsCmd(o *options) *cobra.Command {
 	var feeds feedFiles
 	var kevOnly bool
 	c := &cobra.Command{
-		Use:   "vulns [FILE] (--advisories PATH | --nvd PATH) [--kev FILE] [--epss FILE]",
+		Use:   "vulns [FILE] [--advisories PATH] [--nvd PATH] [--kev FILE] [--epss FILE]",
 		Short: "Which assets do these advisories hit?",
-		Long: `Match CSAF 2.0 advisories (files or directories, such as CISA's
-medical-device advisories) and the KEV catalog against the assets of a model
-file or of the stored model, and list each match with why it matched and how
+		Long: `Match vulnerability feeds against the assets of the stored model (or of
+a model file): the feeds kept in the store ('ward feeds'), and files named
+with --advisories (CSAF 2.0, such as CISA's medical-device advisories),
+--nvd, --kev and --epss. Each match is listed with why it matched and how
 sure it is: high when vendor, product and version match the advisory
 exactly, medium when its version range could be read only in part, low when
-it names no version to compare.`,
-		Example: `  ward vulns --advisories ./csaf --kev known_exploited_vulnerabilities.json
+it names no version to compare. What to patch first comes first: used by
+ransomware, exploited in the wild (KEV), then by EPSS and CVSS.`,
+		Example: `  ward vulns --kev-only
+  ward vulns --advisories ./csaf --kev known_exploited_vulnerabilities.json
   ward vulns hospital.yaml --advisories icsma-20-296-02.json --asset pump-01`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
@@ -39,7 +42,7 @@ it names no version to compare.`,
 				return usageError{fmt.Errorf("no feeds: import or fetch them ('ward feeds import PATH', 'ward feeds fetch') or name files with --advisories or --nvd")}
 			}
 			matches := []intel.Match{}
-			for _, v := range all {
+			for _, v := range intel.Prioritise(all) {
 				if (asset == "" || v.Asset == asset) && (cve == "" || strings.EqualFold(v.CVE, cve)) && (!kevOnly || v.Exploited) {
 					matches = append(matches, v)
 				}
