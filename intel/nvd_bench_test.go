@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/synth"
@@ -92,14 +91,19 @@ func BenchmarkNVD(b *testing.B) {
 	matcher := NewMatcher(loadAll(b), nil)
 	matcher.AddNVD(cves)
 	b.Run("match-100k-assets", func(b *testing.B) {
+		matches := 0
 		for b.Loop() {
-			matcher.Match(assets)
+			matches = len(matcher.Match(assets))
 		}
+		b.ReportMetric(float64(matches), "matches/op")
 	})
 	b.Run("naive-1k-assets", func(b *testing.B) {
+		// The same primitives as the index (CPE parsing, configurations)
+		// without it: every CVE is tried on every asset. Its time, times
+		// 100, is what the 100,000 assets would take without the index.
+		hits := 0
 		for b.Loop() {
-			start := time.Now()
-			hits := 0
+			hits = 0
 			for _, a := range assets[:1000] {
 				n, err := parseCPE(a.CPE)
 				if err != nil {
@@ -113,8 +117,7 @@ func BenchmarkNVD(b *testing.B) {
 					}
 				}
 			}
-			_ = start
-			_ = hits
 		}
+		b.ReportMetric(float64(hits), "nvd-matches/op")
 	})
 }
