@@ -104,9 +104,9 @@ func TestDemoMatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms := NewMatcher(loadAll(t), nil).Match(dm.Assets)
-	counts := Counts(ms)
-	if counts["pump-01"] == 0 || counts["pacs-01"] == 0 {
-		t.Fatalf("pumps %d, PACS %d matches", counts["pump-01"], counts["pacs-01"])
+	exp := Exposures(ms)
+	if exp["pump-01"].Count == 0 || exp["pacs-01"].Count == 0 {
+		t.Fatalf("pumps %+v, PACS %+v", exp["pump-01"], exp["pacs-01"])
 	}
 	for _, m := range ms {
 		if m.Asset == "pump-01" && (m.Confidence != "high" || !strings.Contains(m.Why, "ICSMA-20-296-02")) {

@@ -396,16 +396,6 @@ func (m *Matcher) appendMatches(out []Match, a *ward.Asset, ref productRef, why,
 	return out
 }
 
-// Counts gives the number of distinct vulnerabilities matched per asset,
-// for the assessment's likelihood.
-func Counts(ms []Match) map[string]int {
-	out := map[string]int{}
-	for _, m := range ms {
-		out[m.Asset]++
-	}
-	return out
-}
-
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {
