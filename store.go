@@ -28,8 +28,17 @@ type Store interface {
 	Links(ctx context.Context, org string, f LinkFilter) ([]Link, error)
 	// DeleteOrganisation removes an organisation and everything it owns.
 	DeleteOrganisation(ctx context.Context, org string) error
-	// A store also keeps the intelligence feeds its organisations share.
+	// Revision counts the models put for an organisation: 0 before the
+	// first. It versions the model for optimistic concurrency (ETag).
+	Revision(ctx context.Context, org string) (int64, error)
+	// PutModelAt stores a model only if the organisation is still at the
+	// revision given (0: it must not exist yet); else ErrConflict.
+	PutModelAt(ctx context.Context, m *Model, revision int64) error
+	// A store also keeps the intelligence feeds its organisations share,
+	// the users and the audit log, and assessment runs.
 	FeedStore
+	AccessStore
+	AssessmentStore
 	Close() error
 }
 

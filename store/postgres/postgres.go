@@ -5,6 +5,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -12,13 +13,17 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/store/internal/rows"
+	"github.com/wardhealth/ward/store/internal/sqldb"
 )
 
 // Store is a ward.Store on PostgreSQL.
 type Store struct {
 	pool *pgxpool.Pool
+	sdb  *sql.DB
+	*sqldb.DB
 }
 
 var _ ward.Store = (*Store)(nil)
@@ -43,7 +48,8 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres at %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	s := &Store{pool: pool}
+	sdb := stdlib.OpenDBFromPool(pool)
+	s := &Store{pool: pool, sdb: sdb, DB: sqldb.New(sdb, true)}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate: %w", err)
@@ -52,7 +58,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 }
 
 // Close closes the connections.
-func (s *Store) Close() error { s.pool.Close(); return nil }
+func (s *Store) Close() error { s.sdb.Close(); s.pool.Close(); return nil }
 
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.
@@ -130,6 +136,7 @@ var migrations = []string{
 		data      BYTEA NOT NULL,
 		PRIMARY KEY (kind, name)
 	);`,
+	sqldb.Schema(true),
 }
 
 // migrationLock serialises migrations of several servers starting at once.
@@ -166,7 +173,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, m := range models {
-			if err := putModel(ctx, tx, m); err != nil {
+			if err := s.putModel(ctx, tx, m); err != nil {
 				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
 			}
 		}
@@ -174,9 +181,36 @@ func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	})
 }
 
-func putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
+// PutModelAt stores a model if its organisation is still at the revision;
+// a transaction-scoped advisory lock on the organisation orders servers
+// writing it at once.
+func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		org := m.Organisation.ID
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, org); err != nil {
+			return err
+		}
+		var current int64
+		err := tx.QueryRow(ctx, `SELECT revision FROM revisions WHERE org = $1`, org).Scan(&current)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if current != revision {
+			return fmt.Errorf("organisation %s at revision %d, not %d: %w", org, current, revision, ward.ErrConflict)
+		}
+		if err := s.putModel(ctx, tx, m); err != nil {
+			return fmt.Errorf("store organisation %s: %w", org, err)
+		}
+		return nil
+	})
+}
+
+func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
 	org := m.Organisation.ID
 	if _, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, s.BumpRevision(), org); err != nil {
 		return err
 	}
 	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation})
@@ -371,12 +405,19 @@ func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]war
 
 // DeleteOrganisation removes an organisation and all its rows.
 func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	return nil
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+		}
+		for _, q := range s.ForgetOrganisation() {
+			if _, err := tx.Exec(ctx, q, org); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/store/internal/rows"
+	"github.com/wardhealth/ward/store/internal/sqldb"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -22,6 +23,7 @@ const FileName = "ward.db"
 // Store is a ward.Store on SQLite.
 type Store struct {
 	db *sql.DB
+	*sqldb.DB
 }
 
 var _ ward.Store = (*Store)(nil)
@@ -46,7 +48,7 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, DB: sqldb.New(db, false)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
@@ -133,6 +135,7 @@ var migrations = []string{
 		data      BLOB NOT NULL,
 		PRIMARY KEY (kind, name)
 	);`,
+	sqldb.Schema(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -170,16 +173,60 @@ func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	}
 	defer tx.Rollback()
 	for _, m := range models {
-		if err := putModel(ctx, tx, m); err != nil {
+		if err := s.putModel(ctx, tx, m); err != nil {
 			return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
 		}
 	}
 	return tx.Commit()
 }
 
-func putModel(ctx context.Context, tx *sql.Tx, m *ward.Model) error {
+// PutModelAt stores a model if its organisation is still at the revision.
+// The write transaction starts at once (BEGIN IMMEDIATE is what a write
+// in SQLite's WAL mode serialises on), so no other write comes between
+// the check and the put.
+func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	done := false
+	defer func() {
+		if !done {
+			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
+		}
+	}()
+	var current int64
+	err = conn.QueryRowContext(ctx, `SELECT revision FROM revisions WHERE org = ?`, m.Organisation.ID).Scan(&current)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if current != revision {
+		return fmt.Errorf("organisation %s at revision %d, not %d: %w", m.Organisation.ID, current, revision, ward.ErrConflict)
+	}
+	if err := s.putModel(ctx, conn, m); err != nil {
+		return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+	}
+	_, err = conn.ExecContext(ctx, `COMMIT`)
+	done = err == nil
+	return err
+}
+
+// execer is a transaction or a connection inside one.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 	org := m.Organisation.ID
 	if _, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.BumpRevision(), org); err != nil {
 		return err
 	}
 	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation})
@@ -363,12 +410,22 @@ func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]war
 
 // DeleteOrganisation removes an organisation and all its rows.
 func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
 	}
-	return nil
+	for _, q := range s.ForgetOrganisation() {
+		if _, err := tx.ExecContext(ctx, q, org); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -29,6 +29,10 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"Delete", testDelete},
 		{"NotFound", testNotFound},
 		{"Feeds", testFeeds},
+		{"Users", testUsers},
+		{"SessionsAndTokens", testSessionsAndTokens},
+		{"Audit", testAudit},
+		{"Revisions", testRevisions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

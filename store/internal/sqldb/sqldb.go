@@ -1,0 +1,511 @@
+// Package sqldb implements the parts of a ward.Store that are the same on
+// SQLite and PostgreSQL — users, sessions, tokens, the audit log and stored
+// assessments — over database/sql, with the dialects' few differences in
+// one place.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// DB is the shared implementation; the stores embed it.
+type DB struct {
+	db *sql.DB
+	pg bool
+	// audit serialises appends to the chain within one process; on
+	// PostgreSQL an advisory lock serialises them across processes.
+	audit sync.Mutex
+}
+
+// New wraps a database; postgres selects PostgreSQL's dialect.
+func New(db *sql.DB, postgres bool) *DB {
+	return &DB{db: db, pg: postgres}
+}
+
+// Schema is the DDL of the shared tables, for each store's migrations.
+// Times are Unix nanoseconds, flags 0 or 1, so both dialects read them
+// alike.
+func Schema(postgres bool) string {
+	blob, serial := "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if postgres {
+		blob, serial = "BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+	}
+	return `CREATE TABLE users (
+		id            TEXT PRIMARY KEY,
+		name          TEXT NOT NULL UNIQUE,
+		password_hash TEXT NOT NULL,
+		admin         INTEGER NOT NULL,
+		disabled      INTEGER NOT NULL,
+		failed_logins INTEGER NOT NULL,
+		locked_until  BIGINT NOT NULL,
+		created       BIGINT NOT NULL
+	);
+	CREATE TABLE memberships (
+		user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		org     TEXT NOT NULL,
+		role    TEXT NOT NULL,
+		PRIMARY KEY (user_id, org, role)
+	);
+	CREATE TABLE sessions (
+		hash    TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		csrf    TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		expires BIGINT NOT NULL,
+		remote  TEXT NOT NULL
+	);
+	CREATE TABLE tokens (
+		id      TEXT PRIMARY KEY,
+		user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		name    TEXT NOT NULL,
+		hash    TEXT NOT NULL UNIQUE,
+		scope   TEXT NOT NULL,
+		org     TEXT NOT NULL,
+		created BIGINT NOT NULL,
+		expires BIGINT NOT NULL
+	);
+	CREATE TABLE audit (
+		seq    BIGINT PRIMARY KEY,
+		time   BIGINT NOT NULL,
+		actor  TEXT NOT NULL,
+		org    TEXT NOT NULL,
+		action TEXT NOT NULL,
+		target TEXT NOT NULL,
+		remote TEXT NOT NULL,
+		detail TEXT NOT NULL,
+		prev   TEXT NOT NULL,
+		hash   TEXT NOT NULL
+	);
+	CREATE INDEX audit_org ON audit (org, seq);
+	CREATE TABLE revisions (
+		org      TEXT PRIMARY KEY,
+		revision BIGINT NOT NULL
+	);
+	CREATE TABLE assessments (
+		id       ` + serial + `,
+		org      TEXT NOT NULL,
+		revision BIGINT NOT NULL,
+		created  BIGINT NOT NULL,
+		actor    TEXT NOT NULL,
+		data     ` + blob + ` NOT NULL
+	);
+	CREATE INDEX assessments_org ON assessments (org, id);`
+}
+
+// q rewrites ? placeholders as $1, $2, ... for PostgreSQL.
+func (d *DB) q(query string) string {
+	if !d.pg {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func notFound(what, id string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s %q: %w", what, id, ward.ErrNotFound)
+	}
+	return err
+}
+
+// unique tells whether an error is a unique-constraint violation.
+func unique(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint") || strings.Contains(err.Error(), "SQLSTATE 23505"))
+}
+
+// PutUser creates or replaces a user and its memberships.
+func (d *DB) PutUser(ctx context.Context, u ward.User) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO users (id, name, password_hash, admin, disabled, failed_logins, locked_until, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, admin = excluded.admin,
+			disabled = excluded.disabled, failed_logins = excluded.failed_logins, locked_until = excluded.locked_until`),
+		u.ID, u.Name, u.PasswordHash, flag(u.Admin), flag(u.Disabled), u.FailedLogins, nanos(u.LockedUntil), nanos(u.Created))
+	if unique(err) {
+		return fmt.Errorf("user name %q: %w", u.Name, ward.ErrExists)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM memberships WHERE user_id = ?`), u.ID); err != nil {
+		return err
+	}
+	for _, m := range u.Memberships {
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO memberships (user_id, org, role) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), u.ID, m.Org, string(m.Role)); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+const userColumns = `id, name, password_hash, admin, disabled, failed_logins, locked_until, created`
+
+func (d *DB) scanUsers(ctx context.Context, where string, args ...any) ([]ward.User, error) {
+	rs, err := d.db.QueryContext(ctx, d.q(`SELECT `+userColumns+` FROM users `+where+` ORDER BY name`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []ward.User
+	index := map[string]int{}
+	for rs.Next() {
+		var u ward.User
+		var admin, disabled int
+		var locked, created int64
+		if err := rs.Scan(&u.ID, &u.Name, &u.PasswordHash, &admin, &disabled, &u.FailedLogins, &locked, &created); err != nil {
+			return nil, err
+		}
+		u.Admin, u.Disabled, u.LockedUntil, u.Created = admin == 1, disabled == 1, fromNanos(locked), fromNanos(created)
+		u.Memberships = []ward.Membership{}
+		index[u.ID] = len(out)
+		out = append(out, u)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ms, err := d.db.QueryContext(ctx, `SELECT user_id, org, role FROM memberships ORDER BY user_id, org, role`)
+	if err != nil {
+		return nil, err
+	}
+	defer ms.Close()
+	for ms.Next() {
+		var id string
+		var m ward.Membership
+		if err := ms.Scan(&id, &m.Org, &m.Role); err != nil {
+			return nil, err
+		}
+		if i, ok := index[id]; ok {
+			out[i].Memberships = append(out[i].Memberships, m)
+		}
+	}
+	return out, ms.Err()
+}
+
+func (d *DB) oneUser(ctx context.Context, what, key, where string) (ward.User, error) {
+	us, err := d.scanUsers(ctx, where, key)
+	if err != nil {
+		return ward.User{}, err
+	}
+	if len(us) == 0 {
+		return ward.User{}, fmt.Errorf("user %s %q: %w", what, key, ward.ErrNotFound)
+	}
+	return us[0], nil
+}
+
+// User returns a user by id.
+func (d *DB) User(ctx context.Context, id string) (ward.User, error) {
+	return d.oneUser(ctx, "id", id, `WHERE id = ?`)
+}
+
+// UserByName returns a user by sign-in name.
+func (d *DB) UserByName(ctx context.Context, name string) (ward.User, error) {
+	return d.oneUser(ctx, "name", name, `WHERE name = ?`)
+}
+
+// Users lists every user by name.
+func (d *DB) Users(ctx context.Context) ([]ward.User, error) {
+	return d.scanUsers(ctx, "")
+}
+
+// DeleteUser removes a user, its memberships, sessions and tokens.
+func (d *DB) DeleteUser(ctx context.Context, id string) error {
+	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM users WHERE id = ?`), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("user %q: %w", id, ward.ErrNotFound)
+	}
+	return nil
+}
+
+// LoginFailed counts a failed sign-in in one statement, so that servers
+// counting at once do not lose counts.
+func (d *DB) LoginFailed(ctx context.Context, id string, now time.Time, lockAfter int, lockFor time.Duration) (ward.User, error) {
+	_, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET failed_logins = failed_logins + 1,
+		locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?`),
+		lockAfter, now.Add(lockFor).UnixNano(), id)
+	if err != nil {
+		return ward.User{}, err
+	}
+	return d.User(ctx, id)
+}
+
+// LoginSucceeded clears the failure count and any lock.
+func (d *DB) LoginSucceeded(ctx context.Context, id string) error {
+	_, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`), id)
+	return err
+}
+
+// PutSession stores a session.
+func (d *DB) PutSession(ctx context.Context, s ward.Session) error {
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO sessions (hash, user_id, csrf, created, expires, remote) VALUES (?, ?, ?, ?, ?, ?)`),
+		s.Hash, s.UserID, s.CSRF, nanos(s.Created), nanos(s.Expires), s.Remote)
+	return err
+}
+
+// Session returns an unexpired session.
+func (d *DB) Session(ctx context.Context, hash string, now time.Time) (ward.Session, error) {
+	var s ward.Session
+	var created, expires int64
+	err := d.db.QueryRowContext(ctx, d.q(`SELECT hash, user_id, csrf, created, expires, remote FROM sessions WHERE hash = ? AND expires > ?`), hash, now.UnixNano()).
+		Scan(&s.Hash, &s.UserID, &s.CSRF, &created, &expires, &s.Remote)
+	if err != nil {
+		return s, notFound("session", "(secret)", err)
+	}
+	s.Created, s.Expires = fromNanos(created), fromNanos(expires)
+	return s, nil
+}
+
+// DeleteSession signs one session out.
+func (d *DB) DeleteSession(ctx context.Context, hash string) error {
+	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE hash = ?`), hash)
+	return err
+}
+
+// DeleteSessions signs a user out everywhere.
+func (d *DB) DeleteSessions(ctx context.Context, userID string) error {
+	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE user_id = ?`), userID)
+	return err
+}
+
+// PutToken stores a new token.
+func (d *DB) PutToken(ctx context.Context, t ward.Token) error {
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO tokens (id, user_id, name, hash, scope, org, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		t.ID, t.UserID, t.Name, t.Hash, string(t.Scope), t.Org, nanos(t.Created), nanos(t.Expires))
+	if unique(err) {
+		return fmt.Errorf("token %q: %w", t.ID, ward.ErrExists)
+	}
+	return err
+}
+
+const tokenColumns = `id, user_id, name, hash, scope, org, created, expires`
+
+func scanToken(sc interface{ Scan(...any) error }) (ward.Token, error) {
+	var t ward.Token
+	var created, expires int64
+	if err := sc.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &t.Scope, &t.Org, &created, &expires); err != nil {
+		return t, err
+	}
+	t.Created, t.Expires = fromNanos(created), fromNanos(expires)
+	return t, nil
+}
+
+// TokenByHash returns an unexpired token.
+func (d *DB) TokenByHash(ctx context.Context, hash string, now time.Time) (ward.Token, error) {
+	t, err := scanToken(d.db.QueryRowContext(ctx, d.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND expires > ?`), hash, now.UnixNano()))
+	return t, notFound("token", "(secret)", err)
+}
+
+// Tokens lists a user's tokens, newest first.
+func (d *DB) Tokens(ctx context.Context, userID string) ([]ward.Token, error) {
+	rs, err := d.db.QueryContext(ctx, d.q(`SELECT `+tokenColumns+` FROM tokens WHERE user_id = ? ORDER BY created DESC, id`), userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []ward.Token{}
+	for rs.Next() {
+		t, err := scanToken(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rs.Err()
+}
+
+// DeleteToken revokes one of a user's tokens.
+func (d *DB) DeleteToken(ctx context.Context, userID, id string) error {
+	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM tokens WHERE user_id = ? AND id = ?`), userID, id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("token %q: %w", id, ward.ErrNotFound)
+	}
+	return nil
+}
+
+// auditLock is the PostgreSQL advisory lock that orders audit appends.
+const auditLock = 0x61756474 // "audt"
+
+// AppendAudit chains an entry to the last one and appends it.
+func (d *DB) AppendAudit(ctx context.Context, e ward.AuditEntry) (ward.AuditEntry, error) {
+	d.audit.Lock()
+	defer d.audit.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return e, err
+	}
+	defer tx.Rollback()
+	if d.pg {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLock); err != nil {
+			return e, err
+		}
+	}
+	e.Seq, e.Prev = 1, ""
+	var last int64
+	var prev string
+	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
+	switch {
+	case err == nil:
+		e.Seq, e.Prev = last+1, prev
+	case !errors.Is(err, sql.ErrNoRows):
+		return e, err
+	}
+	e.Time = e.Time.UTC().Truncate(time.Microsecond)
+	e.Hash = e.ChainHash()
+	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO audit (seq, time, actor, org, action, target, remote, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		e.Seq, e.Time.UnixNano(), e.Actor, e.Org, e.Action, e.Target, e.Remote, e.Detail, e.Prev, e.Hash)
+	if err != nil {
+		return e, err
+	}
+	return e, tx.Commit()
+}
+
+// Audit lists entries after a sequence number, oldest first.
+func (d *DB) Audit(ctx context.Context, org string, after int64, limit int) ([]ward.AuditEntry, error) {
+	query := `SELECT seq, time, actor, org, action, target, remote, detail, prev, hash FROM audit WHERE seq > ?`
+	args := []any{after}
+	if org != "" {
+		query += ` AND org = ?`
+		args = append(args, org)
+	}
+	query += ` ORDER BY seq`
+	if limit > 0 {
+		query += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rs, err := d.db.QueryContext(ctx, d.q(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []ward.AuditEntry{}
+	for rs.Next() {
+		var e ward.AuditEntry
+		var t int64
+		if err := rs.Scan(&e.Seq, &t, &e.Actor, &e.Org, &e.Action, &e.Target, &e.Remote, &e.Detail, &e.Prev, &e.Hash); err != nil {
+			return nil, err
+		}
+		e.Time = fromNanos(t)
+		out = append(out, e)
+	}
+	return out, rs.Err()
+}
+
+// PutAssessment stores a run.
+func (d *DB) PutAssessment(ctx context.Context, a ward.Assessment) (int64, error) {
+	var id int64
+	err := d.db.QueryRowContext(ctx, d.q(`INSERT INTO assessments (org, revision, created, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+		a.Org, a.Revision, nanos(a.Created), a.Actor, a.Data).Scan(&id)
+	return id, err
+}
+
+// Assessment returns a run; id 0 is the latest.
+func (d *DB) Assessment(ctx context.Context, org string, id int64) (ward.Assessment, error) {
+	query, args := `SELECT id, org, revision, created, actor, data FROM assessments WHERE org = ? AND id = ?`, []any{org, id}
+	if id == 0 {
+		query, args = `SELECT id, org, revision, created, actor, data FROM assessments WHERE org = ? ORDER BY id DESC LIMIT 1`, []any{org}
+	}
+	var a ward.Assessment
+	var created int64
+	err := d.db.QueryRowContext(ctx, d.q(query), args...).Scan(&a.ID, &a.Org, &a.Revision, &created, &a.Actor, &a.Data)
+	if err != nil {
+		return a, notFound("assessment of", org, err)
+	}
+	a.Created = fromNanos(created)
+	return a, nil
+}
+
+// Assessments lists runs, newest first.
+func (d *DB) Assessments(ctx context.Context, org string, limit int) ([]ward.Assessment, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rs, err := d.db.QueryContext(ctx, d.q(`SELECT id, org, revision, created, actor FROM assessments WHERE org = ? ORDER BY id DESC LIMIT ?`), org, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []ward.Assessment{}
+	for rs.Next() {
+		var a ward.Assessment
+		var created int64
+		if err := rs.Scan(&a.ID, &a.Org, &a.Revision, &created, &a.Actor); err != nil {
+			return nil, err
+		}
+		a.Created = fromNanos(created)
+		out = append(out, a)
+	}
+	return out, rs.Err()
+}
+
+// Revision returns an organisation's model revision, 0 when it has none.
+func (d *DB) Revision(ctx context.Context, org string) (int64, error) {
+	var rev int64
+	err := d.db.QueryRowContext(ctx, d.q(`SELECT revision FROM revisions WHERE org = ?`), org).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return rev, err
+}
+
+// BumpRevision is the statement each store runs in the transaction that
+// puts a model; its one argument is the organisation.
+func (d *DB) BumpRevision() string {
+	return d.q(`INSERT INTO revisions (org, revision) VALUES (?, 1) ON CONFLICT (org) DO UPDATE SET revision = revisions.revision + 1`)
+}
+
+// ForgetOrganisation is what each store runs, with the organisation as
+// argument, when it deletes one: the tables without a foreign key to it.
+func (d *DB) ForgetOrganisation() []string {
+	return []string{d.q(`DELETE FROM revisions WHERE org = ?`), d.q(`DELETE FROM assessments WHERE org = ?`)}
+}
