@@ -166,6 +166,13 @@ func (o *options) store(ctx context.Context, models []*ward.Model) error {
 	if err := s.PutModels(ctx, models); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
+	for _, m := range models {
+		sum := m.Summarise("")
+		detail := fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)
+		if err := cliAudit(ctx, s, m.Organisation.ID, "model.import", m.Organisation.ID, detail); err != nil {
+			return err
+		}
+	}
 	p.step("stored")
 	return nil
 }

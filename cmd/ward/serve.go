@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/store/sqlite"
+)
+
+func serveCmd(o *options) *cobra.Command {
+	var addr, certFile, keyFile string
+	var demoMode, trustProxy bool
+	var catalogs []string
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the dashboard and the API",
+		Long: `Serve Ward's web dashboard, its JSON API (/api/v1, described at
+/api/v1/openapi.json), Prometheus metrics (/metrics) and health checks
+(/healthz, /readyz) on one address.
+
+With --demo, Ward starts on a fresh embedded store holding the demo
+hospital and a generated administrator, and prints the address and the
+credentials; the store is removed when the server stops.
+
+Otherwise it serves the store of --data or --db; several servers may share
+one PostgreSQL database. Create the first administrator with
+'ward users add NAME --admin'. --tls-cert and --tls-key serve HTTPS (cookies
+then Secure, HSTS sent).`,
+		Example: `  ward serve --demo
+  ward serve --addr :8443 --tls-cert cert.pem --tls-key key.pem --db postgres://ward@db/ward`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if (certFile == "") != (keyFile == "") {
+				return usageError{errors.New("--tls-cert and --tls-key go together")}
+			}
+			ctx := c.Context()
+			log := slog.New(slog.NewTextHandler(o.stderr, nil))
+			var store ward.Store
+			var adminPassword string
+			if demoMode {
+				dir, err := os.MkdirTemp("", "ward-demo-")
+				if err != nil {
+					return err
+				}
+				defer os.RemoveAll(dir)
+				s, err := sqlite.Open(ctx, dir)
+				if err != nil {
+					return err
+				}
+				store = s
+				if adminPassword, err = seedDemo(ctx, s); err != nil {
+					s.Close()
+					return err
+				}
+			} else {
+				s, err := o.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				store = s
+				if users, err := s.Users(ctx); err == nil && len(users) == 0 {
+					log.Warn("no users yet: create an administrator with 'ward users add NAME --admin'")
+				}
+			}
+			defer store.Close()
+			cat, err := loadCatalog(catalogs)
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustProxy: trustProxy})
+			if err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", addr, err)
+			}
+			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+				WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
+				ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+			scheme := "http"
+			if certFile != "" {
+				scheme = "https"
+				hs.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+			}
+			url := fmt.Sprintf("%s://%s/", scheme, displayAddr(ln.Addr()))
+			fmt.Fprintf(o.stdout, "Ward is serving on %s\n", url)
+			if demoMode {
+				fmt.Fprintf(o.stdout, "Demo hospital: St. Example General. Sign in as admin with password %s\n", adminPassword)
+				fmt.Fprintln(o.stdout, "The demo store is temporary: it is removed when Ward stops (Ctrl-C).")
+			}
+			errc := make(chan error, 1)
+			go func() {
+				if certFile != "" {
+					errc <- hs.ServeTLS(ln, certFile, keyFile)
+				} else {
+					errc <- hs.Serve(ln)
+				}
+			}()
+			select {
+			case err := <-errc:
+				return err
+			case <-ctx.Done():
+			}
+			shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			fmt.Fprintln(o.stderr, "ward: stopping")
+			return hs.Shutdown(shutdown)
+		},
+	}
+	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; :PORT for every interface)")
+	c.Flags().BoolVar(&demoMode, "demo", false, "serve the demo hospital from a fresh temporary store")
+	c.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM), to serve HTTPS")
+	c.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
+	c.Flags().BoolVar(&trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (behind a reverse proxy only)")
+	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
+	return c
+}
+
+func displayAddr(a net.Addr) string {
+	if ta, ok := a.(*net.TCPAddr); ok && ta.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", ta.Port)
+	}
+	return a.String()
+}
+
+// seedDemo stores the demo hospital and an administrator with a generated
+// password, which it returns.
+func seedDemo(ctx context.Context, s ward.Store) (string, error) {
+	m, err := demo.Model()
+	if err != nil {
+		return "", err
+	}
+	if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
+		return "", err
+	}
+	password := server.NewPassword()
+	hash, err := server.HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	admin := ward.User{ID: "u-admin", Name: "admin", PasswordHash: hash, Admin: true, Created: time.Now().UTC(),
+		Memberships: []ward.Membership{{Org: m.Organisation.ID, Role: ward.RoleAdmin}}}
+	if err := s.PutUser(ctx, admin); err != nil {
+		return "", err
+	}
+	_, err = s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve --demo", Org: m.Organisation.ID, Action: "model.import", Target: m.Organisation.ID, Detail: "demo hospital"})
+	return password, err
+}

@@ -1,0 +1,1053 @@
+package server
+
+import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/modelfile"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// register adds every route. The API's routes are listed in openapi.json,
+// which a test checks against this table.
+func (s *Server) register() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.mux.Handle("GET /metrics", s.metrics.handler())
+	s.mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, fail(http.StatusNotFound, "no API route %s %s (see /api/v1/openapi.json)", r.Method, r.URL.Path))
+	})
+
+	s.handle("POST", "/api/v1/login", public, s.apiLogin)
+	s.handle("POST", "/api/v1/logout", signedIn, s.apiLogout)
+	s.handle("GET", "/api/v1/me", signedIn, s.apiMe)
+	s.handle("GET", "/api/v1/orgs", signedIn, s.apiOrgs)
+	s.handle("GET", "/api/v1/feeds", signedIn, s.apiFeeds)
+	s.handle("GET", "/api/v1/tokens", signedIn, s.apiTokens)
+	s.handle("POST", "/api/v1/tokens", signedIn, s.apiCreateToken)
+	s.handle("DELETE", "/api/v1/tokens/{id}", signedIn, s.apiDeleteToken)
+
+	s.handle("GET", "/api/v1/users", administrator, s.apiUsers)
+	s.handle("POST", "/api/v1/users", administrator, s.apiCreateUser)
+	s.handle("GET", "/api/v1/users/{id}", administrator, s.apiUser)
+	s.handle("PATCH", "/api/v1/users/{id}", administrator, s.apiUpdateUser)
+	s.handle("DELETE", "/api/v1/users/{id}", administrator, s.apiDeleteUser)
+	s.handle("GET", "/api/v1/audit", administrator, s.apiAudit)
+	s.handle("DELETE", "/api/v1/orgs/{org}", administrator, s.apiDeleteOrg)
+
+	s.handle("GET", "/api/v1/orgs/{org}", orgViewer, s.apiOrg)
+	s.handle("GET", "/api/v1/orgs/{org}/model", orgViewer, s.apiExport)
+	s.handle("PUT", "/api/v1/orgs/{org}/model", orgAnalyst, s.apiImport)
+	s.handle("GET", "/api/v1/orgs/{org}/zones", orgViewer, s.apiZones)
+	s.handle("GET", "/api/v1/orgs/{org}/services", orgViewer, s.apiServices)
+	s.handle("GET", "/api/v1/orgs/{org}/assets", orgViewer, s.apiAssets)
+	s.handle("GET", "/api/v1/orgs/{org}/assets/{id}", orgViewer, s.apiAsset)
+	s.handle("PUT", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, s.apiPutAsset)
+	s.handle("DELETE", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, s.apiDeleteAsset)
+	s.handle("GET", "/api/v1/orgs/{org}/links", orgViewer, s.apiLinks)
+	s.handle("GET", "/api/v1/orgs/{org}/vulnerabilities", orgViewer, s.apiVulns)
+	s.handle("GET", "/api/v1/orgs/{org}/assessments", orgViewer, s.apiAssessments)
+	s.handle("POST", "/api/v1/orgs/{org}/assessments", orgAnalyst, s.apiRunAssessment)
+	s.handle("GET", "/api/v1/orgs/{org}/assessments/{id}", orgViewer, s.apiAssessment)
+	s.handle("GET", "/api/v1/orgs/{org}/members", orgAdmin, s.apiMembers)
+	s.handle("PUT", "/api/v1/orgs/{org}/members/{name}", orgAdmin, s.apiPutMember)
+	s.handle("DELETE", "/api/v1/orgs/{org}/members/{name}", orgAdmin, s.apiDeleteMember)
+	s.handle("GET", "/api/v1/orgs/{org}/audit", orgAdmin, s.apiOrgAudit)
+
+	s.registerWeb()
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.cfg.Store.Organisations(r.Context()); err != nil {
+		s.log.Error("not ready", "err", err)
+		writeProblem(w, fail(http.StatusServiceUnavailable, "the store does not answer"))
+		return
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// decodeJSON reads a JSON body strictly: the media type, unknown fields,
+// trailing data and size are all checked.
+func decodeJSON(r *http.Request, v any) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/json" {
+		return fail(http.StatusUnsupportedMediaType, "send application/json, not %q", r.Header.Get("Content-Type"))
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return err
+		}
+		return fail(http.StatusBadRequest, "malformed JSON body: %v", err)
+	}
+	if dec.More() {
+		return fail(http.StatusBadRequest, "malformed JSON body: more than one value")
+	}
+	return nil
+}
+
+func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request, _ *call) error {
+	var in struct {
+		Name     string `json:"name"`
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	u, sess, err := s.signIn(w, r, in.Name, in.Password)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"user": u, "csrf": sess.CSRF, "expires": sess.Expires})
+	return nil
+}
+
+func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.signOut(w, r, c); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *call) error {
+	out := map[string]any{"user": c.user}
+	if c.token != nil {
+		out["token"] = c.token
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// visible lists the organisations a user has a role in.
+func (s *Server) visible(r *http.Request, c *call) ([]ward.Organisation, error) {
+	orgs, err := s.cfg.Store.Organisations(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := []ward.Organisation{}
+	for _, o := range orgs {
+		if c.user.RoleIn(o.ID) != "" && (c.token == nil || c.token.Org == "" || c.token.Org == o.ID) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request, c *call) error {
+	orgs, err := s.visible(r, c)
+	if err != nil {
+		return err
+	}
+	type item struct {
+		ID   string    `json:"id"`
+		Name string    `json:"name"`
+		Role ward.Role `json:"role"`
+	}
+	items := []item{}
+	for _, o := range orgs {
+		items = append(items, item{o.ID, o.Name, c.user.RoleIn(o.ID)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
+}
+
+func (s *Server) apiFeeds(w http.ResponseWriter, r *http.Request, c *call) error {
+	feeds, err := s.cfg.Store.Feeds(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": feeds})
+	return nil
+}
+
+// model returns an organisation's model at its current revision, from the
+// cache when it has not changed.
+func (s *Server) model(r *http.Request, org string) (*ward.Model, int64, error) {
+	rev, err := s.cfg.Store.Revision(r.Context(), org)
+	if err != nil {
+		return nil, 0, err
+	}
+	if rev == 0 {
+		return nil, 0, fail(http.StatusNotFound, "organisation %q has no model yet", org)
+	}
+	key := fmt.Sprintf("model|%s|%d", org, rev)
+	if v := s.results.get(key); v != nil {
+		return v.Model, v.Revision, nil
+	}
+	m, err := s.cfg.Store.Model(r.Context(), org)
+	if err != nil {
+		return nil, 0, err
+	}
+	s.results.put(key, &view{Model: m, Revision: rev})
+	return m, rev, nil
+}
+
+func etag(rev int64) string { return fmt.Sprintf(`"r%d"`, rev) }
+
+// ifMatch reads If-Match: the revision the client read, or -1 when it
+// sent none (the write is then unconditional).
+func ifMatch(r *http.Request) (int64, error) {
+	h := r.Header.Get("If-Match")
+	if h == "" {
+		return -1, nil
+	}
+	v := strings.TrimPrefix(strings.Trim(strings.TrimSpace(h), `"`), "r")
+	rev, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || rev < 0 {
+		return 0, fail(http.StatusBadRequest, "If-Match %q: send the ETag of the model as read", h)
+	}
+	return rev, nil
+}
+
+func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, map[string]any{"organisation": m.Organisation, "revision": rev, "role": c.role,
+		"summary": m.Summarise(s.cfg.Now().UTC().Format(time.DateOnly))})
+	return nil
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	format := modelfile.JSON
+	ct := "application/json"
+	if r.URL.Query().Get("format") == "yaml" || strings.Contains(r.Header.Get("Accept"), "yaml") {
+		format, ct = modelfile.YAML, "application/yaml"
+	}
+	var buf bytes.Buffer
+	if err := modelfile.Write(&buf, m, format); err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	w.Header().Set("Content-Type", ct)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+// readModel parses an uploaded model file with the same checks and errors
+// as the command line; its organisation must be the one of the path.
+func (s *Server) readModel(name string, data []byte, org string) (*ward.Model, error) {
+	lim := modelfile.DefaultLimits
+	lim.MaxBytes = s.cfg.MaxModelBytes
+	m, err := modelfile.Parse(name, data, lim)
+	if err != nil {
+		return nil, err
+	}
+	if m.Organisation.ID != org {
+		return nil, invalid(modelfile.Errors{{File: name, Field: "organisation.id",
+			Message: fmt.Sprintf("the model is of %q, uploaded to %q", m.Organisation.ID, org)}})
+	}
+	return m, nil
+}
+
+// putModel stores a model at the revision read (-1: whatever it is) and
+// records it.
+func (s *Server) putModel(r *http.Request, c *call, m *ward.Model, rev int64, action, target string) (int64, error) {
+	ctx := r.Context()
+	if rev < 0 {
+		var err error
+		if rev, err = s.cfg.Store.Revision(ctx, c.org); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.cfg.Store.PutModelAt(ctx, m, rev); err != nil {
+		return 0, err
+	}
+	sum := m.Summarise("")
+	if err := s.audit(ctx, c, action, target, fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)); err != nil {
+		return 0, err
+	}
+	return rev + 1, nil
+}
+
+func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, c *call) error {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	name := "upload.json"
+	switch mt {
+	case "application/json":
+	case "application/yaml", "application/x-yaml", "text/yaml":
+		name = "upload.yaml"
+	default:
+		return fail(http.StatusUnsupportedMediaType, "send the model as application/json or application/yaml, not %q", r.Header.Get("Content-Type"))
+	}
+	rev, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	m, err := s.readModel(name, data, c.org)
+	if err != nil {
+		return err
+	}
+	newRev, err := s.putModel(r, c, m, rev, "model.import", c.org)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(newRev))
+	writeJSON(w, http.StatusOK, map[string]any{"revision": newRev, "summary": m.Summarise(s.cfg.Now().UTC().Format(time.DateOnly))})
+	return nil
+}
+
+func (s *Server) apiDeleteOrg(w http.ResponseWriter, r *http.Request, c *call) error {
+	c.org = r.PathValue("org")
+	if err := s.cfg.Store.DeleteOrganisation(r.Context(), c.org); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "org.delete", c.org, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// page is a page of a list: items, the total that matched, and an opaque
+// cursor for the next page ("" on the last).
+type page[T any] struct {
+	Items []T    `json:"items"`
+	Total int    `json:"total"`
+	Next  string `json:"next,omitempty"`
+}
+
+// paginate cuts a page from a sorted list by ?limit= (1-1000, default 100)
+// and ?cursor= (from the previous page's next).
+func paginate[T any](r *http.Request, all []T) (page[T], error) {
+	q := r.URL.Query()
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return page[T]{}, fail(http.StatusBadRequest, "limit %q: a number from 1 to 1000", v)
+		}
+		limit = n
+	}
+	offset := 0
+	if v := q.Get("cursor"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(b), "o:"))
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "o:") || n < 0 {
+			return page[T]{}, fail(http.StatusBadRequest, "cursor %q: use the next value of the previous page", v)
+		}
+		offset = n
+	}
+	p := page[T]{Items: []T{}, Total: len(all)}
+	if offset < len(all) {
+		end := min(offset+limit, len(all))
+		p.Items = all[offset:end]
+		if end < len(all) {
+			p.Next = base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(end)))
+		}
+	}
+	return p, nil
+}
+
+func (s *Server) apiZones(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	p, err := paginate(r, m.Zones)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiServices(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	p, err := paginate(r, m.Services)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// assetSorts are the fields assets sort by.
+var assetSorts = map[string]func(a, b *ward.Asset) int{
+	"id":     func(a, b *ward.Asset) int { return strings.Compare(a.ID, b.ID) },
+	"name":   func(a, b *ward.Asset) int { return strings.Compare(a.Name, b.Name) },
+	"kind":   func(a, b *ward.Asset) int { return strings.Compare(string(a.Kind), string(b.Kind)) },
+	"zone":   func(a, b *ward.Asset) int { return strings.Compare(a.Zone, b.Zone) },
+	"vendor": func(a, b *ward.Asset) int { return strings.Compare(a.Vendor, b.Vendor) },
+}
+
+// filterAssets applies ?zone= ?kind= ?exposed= ?q= ?sort= ?order= to a
+// model's assets.
+func filterAssets(r *http.Request, m *ward.Model) ([]ward.Asset, error) {
+	q := r.URL.Query()
+	f := ward.AssetFilter{Zone: q.Get("zone"), Kind: ward.AssetKind(q.Get("kind")), Exposed: q.Get("exposed") == "true"}
+	if v := q.Get("exposed"); v != "" && v != "true" && v != "false" {
+		return nil, fail(http.StatusBadRequest, "exposed %q: true or false", v)
+	}
+	text := strings.ToLower(q.Get("q"))
+	out := []ward.Asset{}
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		if !f.Match(a) {
+			continue
+		}
+		if text != "" && !strings.Contains(strings.ToLower(a.ID+" "+a.Name+" "+a.Vendor+" "+a.Product), text) {
+			continue
+		}
+		out = append(out, *a)
+	}
+	sortBy := cmp.Or(q.Get("sort"), "id")
+	less, ok := assetSorts[sortBy]
+	if !ok {
+		return nil, fail(http.StatusBadRequest, "sort %q: one of id, name, kind, zone, vendor", sortBy)
+	}
+	desc := q.Get("order") == "desc"
+	if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
+		return nil, fail(http.StatusBadRequest, "order %q: asc or desc", o)
+	}
+	slices.SortStableFunc(out, func(a, b ward.Asset) int {
+		if desc {
+			return cmp.Or(less(&b, &a), strings.Compare(b.ID, a.ID))
+		}
+		return cmp.Or(less(&a, &b), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	assets, err := filterAssets(r, m)
+	if err != nil {
+		return err
+	}
+	p, err := paginate(r, assets)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func findAsset(m *ward.Model, id string) int {
+	return slices.IndexFunc(m.Assets, func(a ward.Asset) bool { return a.ID == id })
+}
+
+func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	d, err := assetDetail(v, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(v.Revision))
+	writeJSON(w, http.StatusOK, d)
+	return nil
+}
+
+func (s *Server) apiPutAsset(w http.ResponseWriter, r *http.Request, c *call) error {
+	rev, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var a ward.Asset
+	if err := decodeJSON(r, &a); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	if a.ID != id {
+		return invalid(modelfile.Errors{{File: "body", Field: "id", Message: fmt.Sprintf("the asset is %q, sent to %q", a.ID, id)}})
+	}
+	m, current, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	if rev >= 0 && rev != current {
+		return fmt.Errorf("organisation %s at revision %d, not %d: %w", c.org, current, rev, ward.ErrConflict)
+	}
+	next := cloneModel(m)
+	status := http.StatusOK
+	if i := findAsset(next, id); i >= 0 {
+		next.Assets[i] = a
+	} else {
+		next.Assets = append(next.Assets, a)
+		status = http.StatusCreated
+	}
+	if err := validated(next); err != nil {
+		return err
+	}
+	newRev, err := s.putModel(r, c, next, current, "asset.put", id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(newRev))
+	writeJSON(w, status, a)
+	return nil
+}
+
+func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request, c *call) error {
+	rev, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	m, current, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	if rev >= 0 && rev != current {
+		return fmt.Errorf("organisation %s at revision %d, not %d: %w", c.org, current, rev, ward.ErrConflict)
+	}
+	id := r.PathValue("id")
+	next := cloneModel(m)
+	i := findAsset(next, id)
+	if i < 0 {
+		return fail(http.StatusNotFound, "asset %q: not found", id)
+	}
+	next.Assets = slices.Delete(next.Assets, i, i+1)
+	// Its links go with it; a service left depending on it fails validation.
+	links := len(next.Links)
+	next.Links = slices.DeleteFunc(next.Links, func(l ward.Link) bool { return l.From == id || l.To == id })
+	if err := validated(next); err != nil {
+		return err
+	}
+	newRev, err := s.putModel(r, c, next, current, "asset.delete", id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(newRev))
+	writeJSON(w, http.StatusOK, map[string]any{"deleted": id, "links_deleted": links - len(next.Links), "revision": newRev})
+	return nil
+}
+
+// cloneModel copies the lists a write changes, so the cached model is
+// never modified.
+func cloneModel(m *ward.Model) *ward.Model {
+	c := *m
+	c.Assets = slices.Clone(m.Assets)
+	c.Links = slices.Clone(m.Links)
+	return &c
+}
+
+// validated checks a changed model, giving each problem as a field error.
+func validated(m *ward.Model) error {
+	err := m.Validate()
+	var ve *ward.ValidationError
+	if errors.As(err, &ve) {
+		errs := modelfile.Errors{}
+		for _, fe := range ve.Errors {
+			errs = append(errs, modelfile.Error{File: "model", Field: fe.Path, Message: fe.Message, Hint: fe.Hint})
+		}
+		return invalid(errs)
+	}
+	return err
+}
+
+func (s *Server) apiLinks(w http.ResponseWriter, r *http.Request, c *call) error {
+	m, rev, err := s.model(r, c.org)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := ward.LinkFilter{Zone: q.Get("zone"), Kind: ward.AssetKind(q.Get("kind")), Exposed: q.Get("exposed") == "true",
+		Protocol: ward.Protocol(q.Get("protocol")), Unencrypted: q.Get("unencrypted") == "true"}
+	asset := q.Get("asset")
+	ends := m.LinkEnds()
+	out := []ward.Link{}
+	for i := range m.Links {
+		l := &m.Links[i]
+		if f.Match(l, ends[i]) && (asset == "" || l.From == asset || l.To == asset) {
+			out = append(out, *l)
+		}
+	}
+	p, err := paginate(r, out)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiVulns(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	out := []intel.Match{}
+	for _, m := range intel.Prioritise(v.Result.Vulnerabilities) {
+		if (q.Get("asset") == "" || m.Asset == q.Get("asset")) && (q.Get("kev") != "true" || m.Exploited) && (q.Get("cve") == "" || strings.EqualFold(m.CVE, q.Get("cve"))) {
+			out = append(out, m)
+		}
+	}
+	p, err := paginate(r, out)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request, c *call) error {
+	list, err := s.cfg.Store.Assessments(r.Context(), c.org, 100)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list})
+	return nil
+}
+
+func (s *Server) apiRunAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(v.Result)
+	if err != nil {
+		return err
+	}
+	a := ward.Assessment{Org: c.org, Revision: v.Revision, Created: s.cfg.Now().UTC(), Actor: c.user.Name, Data: data}
+	if a.ID, err = s.cfg.Store.PutAssessment(r.Context(), a); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "assessment.run", strconv.FormatInt(a.ID, 10), fmt.Sprintf("revision %d, worst %s", v.Revision, v.Result.Summary.Worst)); err != nil {
+		return err
+	}
+	w.Header().Set("Location", fmt.Sprintf("/api/v1/orgs/%s/assessments/%d", c.org, a.ID))
+	writeJSON(w, http.StatusCreated, map[string]any{"assessment": a, "summary": v.Result.Summary})
+	return nil
+}
+
+func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request, c *call) error {
+	var id int64
+	if v := r.PathValue("id"); v != "latest" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return fail(http.StatusBadRequest, "assessment id %q: a number or latest", v)
+		}
+		id = n
+	}
+	a, err := s.cfg.Store.Assessment(r.Context(), c.org, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"assessment":%s,"result":%s}`, mustJSON(a), a.Data)
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request, c *call) error {
+	users, err := s.cfg.Store.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	type member struct {
+		Name string    `json:"name"`
+		Role ward.Role `json:"role"`
+	}
+	out := []member{}
+	for _, u := range users {
+		for _, m := range u.Memberships {
+			if m.Org == c.org {
+				out = append(out, member{u.Name, m.Role})
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
+}
+
+func (s *Server) apiPutMember(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Role ward.Role `json:"role"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Role != ward.RoleViewer && in.Role != ward.RoleAnalyst && in.Role != ward.RoleAdmin {
+		return invalid(modelfile.Errors{{File: "body", Field: "role", Message: fmt.Sprintf("role %q: viewer, analyst or admin", in.Role)}})
+	}
+	u, err := s.cfg.Store.UserByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	u.Memberships = slices.DeleteFunc(u.Memberships, func(m ward.Membership) bool { return m.Org == c.org })
+	u.Memberships = append(u.Memberships, ward.Membership{Org: c.org, Role: in.Role})
+	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "member.put", u.Name, string(in.Role)); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "role": in.Role})
+	return nil
+}
+
+func (s *Server) apiDeleteMember(w http.ResponseWriter, r *http.Request, c *call) error {
+	u, err := s.cfg.Store.UserByName(r.Context(), r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	n := len(u.Memberships)
+	u.Memberships = slices.DeleteFunc(u.Memberships, func(m ward.Membership) bool { return m.Org == c.org })
+	if len(u.Memberships) == n {
+		return fail(http.StatusNotFound, "%s is not a member of %s", u.Name, c.org)
+	}
+	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "member.delete", u.Name, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, org string) error {
+	var after int64
+	if v := r.URL.Query().Get("after"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fail(http.StatusBadRequest, "after %q: a sequence number", v)
+		}
+		after = n
+	}
+	limit := 100
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return fail(http.StatusBadRequest, "limit %q: a number from 1 to 1000", v)
+		}
+		limit = n
+	}
+	entries, err := s.cfg.Store.Audit(r.Context(), org, after, limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
+	return nil
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.auditPage(w, r, "")
+}
+
+func (s *Server) apiOrgAudit(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.auditPage(w, r, c.org)
+}
+
+var userNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,63}$`)
+
+// MinPasswordLength is the shortest password accepted.
+const MinPasswordLength = 12
+
+type userInput struct {
+	Name        *string           `json:"name"`
+	Password    *string           `json:"password"`
+	Admin       *bool             `json:"admin"`
+	Disabled    *bool             `json:"disabled"`
+	Memberships *[]ward.Membership `json:"memberships"`
+}
+
+// apply checks and applies a user input; it returns a generated password
+// when one was asked for ("password": "").
+func (in *userInput) apply(u *ward.User) (string, error) {
+	var errs modelfile.Errors
+	bad := func(field, format string, a ...any) {
+		errs = append(errs, modelfile.Error{File: "body", Field: field, Message: fmt.Sprintf(format, a...)})
+	}
+	if in.Name != nil {
+		if !userNameRe.MatchString(*in.Name) {
+			bad("name", "%q: 2-64 lower-case letters, digits and . _ @ -", *in.Name)
+		}
+		u.Name = *in.Name
+	}
+	generated := ""
+	if in.Password != nil {
+		p := *in.Password
+		if p == "" {
+			p = NewPassword()
+			generated = p
+		}
+		if len(p) < MinPasswordLength {
+			bad("password", "at least %d characters", MinPasswordLength)
+		} else {
+			h, err := HashPassword(p)
+			if err != nil {
+				return "", err
+			}
+			u.PasswordHash = h
+		}
+	}
+	if in.Admin != nil {
+		u.Admin = *in.Admin
+	}
+	if in.Disabled != nil {
+		u.Disabled = *in.Disabled
+	}
+	if in.Memberships != nil {
+		for i, m := range *in.Memberships {
+			switch {
+			case m.Role == ward.RoleHub && m.Org != ward.AllOrganisations:
+				bad(fmt.Sprintf("memberships[%d].org", i), "the hub role is granted on %q", ward.AllOrganisations)
+			case m.Role.Rank() == 0:
+				bad(fmt.Sprintf("memberships[%d].role", i), "%q: viewer, analyst, admin or hub", m.Role)
+			case m.Org == "":
+				bad(fmt.Sprintf("memberships[%d].org", i), "name the organisation")
+			}
+		}
+		u.Memberships = *in.Memberships
+	}
+	if len(errs) > 0 {
+		p := invalid(errs)
+		p.Detail = fmt.Sprintf("the user has %d problem(s)", len(errs))
+		return "", p
+	}
+	return generated, nil
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request, c *call) error {
+	users, err := s.cfg.Store.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": users})
+	return nil
+}
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	u, err := s.cfg.Store.User(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in userInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Name == nil {
+		return invalid(modelfile.Errors{{File: "body", Field: "name", Message: "name the user"}})
+	}
+	if in.Password == nil {
+		empty := ""
+		in.Password = &empty
+	}
+	u := ward.User{ID: "u-" + secret(9), Created: s.cfg.Now().UTC(), Memberships: []ward.Membership{}}
+	generated, err := in.apply(&u)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "user.create", u.Name, ""); err != nil {
+		return err
+	}
+	out := map[string]any{"user": u}
+	if generated != "" {
+		out["password"] = generated
+	}
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in userInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	u, err := s.cfg.Store.User(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	generated, err := in.apply(&u)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
+		return err
+	}
+	if in.Password != nil || (in.Disabled != nil && *in.Disabled) {
+		// A new password or a disabled account signs it out everywhere.
+		if err := s.cfg.Store.DeleteSessions(r.Context(), u.ID); err != nil {
+			return err
+		}
+	}
+	if err := s.audit(r.Context(), c, "user.update", u.Name, changed(in)); err != nil {
+		return err
+	}
+	out := map[string]any{"user": u}
+	if generated != "" {
+		out["password"] = generated
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// changed names the fields an update sets, for the audit log (never their
+// values: a password is a secret).
+func changed(in userInput) string {
+	var f []string
+	for name, set := range map[string]bool{"name": in.Name != nil, "password": in.Password != nil, "admin": in.Admin != nil,
+		"disabled": in.Disabled != nil, "memberships": in.Memberships != nil} {
+		if set {
+			f = append(f, name)
+		}
+	}
+	slices.Sort(f)
+	return strings.Join(f, ", ")
+}
+
+func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if id == c.user.ID {
+		return fail(http.StatusConflict, "you cannot delete yourself")
+	}
+	u, err := s.cfg.Store.User(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Store.DeleteUser(r.Context(), id); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "user.delete", u.Name, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, c *call) error {
+	ts, err := s.cfg.Store.Tokens(r.Context(), c.user.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": ts})
+	return nil
+}
+
+// MaxTokenDays is the longest an API token lives.
+const MaxTokenDays = 365
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *call) error {
+	if c.token != nil {
+		return fail(http.StatusForbidden, "a token cannot make tokens: sign in")
+	}
+	var in struct {
+		Name  string     `json:"name"`
+		Scope ward.Scope `json:"scope"`
+		Org   string     `json:"org"`
+		Days  int        `json:"days"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	t, secretValue, err := s.newToken(r, c, in.Name, in.Scope, in.Org, in.Days)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": t, "secret": secretValue})
+	return nil
+}
+
+// newToken checks and stores a token; the secret is shown once.
+func (s *Server) newToken(r *http.Request, c *call, name string, scope ward.Scope, org string, days int) (ward.Token, string, error) {
+	var errs modelfile.Errors
+	if name == "" || len(name) > 100 {
+		errs = append(errs, modelfile.Error{File: "body", Field: "name", Message: "name the token (up to 100 characters)"})
+	}
+	if scope == "" {
+		scope = ward.ScopeRead
+	}
+	if scope != ward.ScopeRead && scope != ward.ScopeWrite {
+		errs = append(errs, modelfile.Error{File: "body", Field: "scope", Message: fmt.Sprintf("%q: read or write", scope)})
+	}
+	if org != "" && c.user.RoleIn(org) == "" {
+		errs = append(errs, modelfile.Error{File: "body", Field: "org", Message: fmt.Sprintf("you have no role in %q", org)})
+	}
+	if days == 0 {
+		days = 90
+	}
+	if days < 1 || days > MaxTokenDays {
+		errs = append(errs, modelfile.Error{File: "body", Field: "days", Message: fmt.Sprintf("1 to %d", MaxTokenDays)})
+	}
+	if len(errs) > 0 {
+		p := invalid(errs)
+		p.Detail = fmt.Sprintf("the token has %d problem(s)", len(errs))
+		return ward.Token{}, "", p
+	}
+	id := secret(6)
+	value := "ward_" + id + "_" + secret(32)
+	now := s.cfg.Now().UTC()
+	t := ward.Token{ID: id, UserID: c.user.ID, Name: name, Hash: digest(value), Scope: scope, Org: org, Created: now, Expires: now.AddDate(0, 0, days)}
+	if err := s.cfg.Store.PutToken(r.Context(), t); err != nil {
+		return t, "", err
+	}
+	if err := s.audit(r.Context(), c, "token.create", name, fmt.Sprintf("scope %s, %d days", scope, days)); err != nil {
+		return t, "", err
+	}
+	return t, value, nil
+}
+
+func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request, c *call) error {
+	id := r.PathValue("id")
+	if err := s.cfg.Store.DeleteToken(r.Context(), c.user.ID, id); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "token.delete", id, ""); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

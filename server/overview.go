@@ -1,0 +1,88 @@
+package server
+
+import (
+	"slices"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/intel"
+)
+
+// overview is the dashboard's first page of an organisation.
+type overview struct {
+	Summary  ward.Summary
+	Result   *assess.Result
+	Revision int64
+	Open     []sevCount
+	Top      []assess.Risk
+	// Heat[i][j] counts open risks (by asset) at likelihood 5-i, impact
+	// j+1.
+	Heat      [5][5]heatCell
+	Baselines []baselineBar
+	// Exploited lists the assets hit by a vulnerability in the KEV
+	// catalog, with how many.
+	Exploited []exposedAsset
+}
+
+type sevCount struct {
+	Severity string
+	Count    int
+}
+
+type heatCell struct {
+	Likelihood, Impact, Count int
+	Severity                  string
+}
+
+type baselineBar struct {
+	assess.BaselineResult
+	// Width is the bar's length in the 0-300 SVG coordinate space; Y its
+	// row.
+	Width, Y int
+}
+
+type exposedAsset struct {
+	Asset string
+	intel.Exposure
+}
+
+func newOverview(v *view) overview {
+	res := v.Result
+	o := overview{Summary: v.Model.Summarise(res.Date), Result: res, Revision: v.Revision}
+	for _, s := range []string{"critical", "high", "medium", "low"} {
+		o.Open = append(o.Open, sevCount{s, res.Summary.Open[s]})
+	}
+	for i := range 5 {
+		for j := range 5 {
+			l, im := 5-i, j+1
+			o.Heat[i][j] = heatCell{Likelihood: l, Impact: im, Severity: assess.SeverityOf(l * im)}
+		}
+	}
+	for _, r := range res.Risks {
+		if r.Status != assess.Open {
+			continue
+		}
+		if len(o.Top) < 10 {
+			o.Top = append(o.Top, r)
+		}
+		o.Heat[5-r.Likelihood][r.Impact-1].Count += len(r.Assets)
+	}
+	for i, b := range res.Baselines {
+		o.Baselines = append(o.Baselines, baselineBar{BaselineResult: b, Width: b.Coverage * 3, Y: i * 30})
+	}
+	for id, e := range intel.Exposures(res.Vulnerabilities) {
+		if e.Exploited > 0 {
+			o.Exploited = append(o.Exploited, exposedAsset{id, e})
+		}
+	}
+	slices.SortFunc(o.Exploited, func(a, b exposedAsset) int {
+		if a.Exploited != b.Exploited {
+			return b.Exploited - a.Exploited
+		}
+		if a.Asset < b.Asset {
+			return -1
+		}
+		return 1
+	})
+	return o
+}

@@ -1,0 +1,129 @@
+package server
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/intel"
+)
+
+// view is an organisation's model at one revision with its assessment, as
+// the dashboard and the API show them.
+type view struct {
+	Model    *ward.Model
+	Revision int64
+	Result   *assess.Result
+}
+
+// resultCache keeps the assessments of the latest revisions seen, so that
+// pages do not re-assess on every request. Stateless servers may each hold
+// their own: the key is the revision, the feeds and the day.
+type resultCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type cached struct {
+	key string
+	v   *view
+}
+
+func newResultCache(n int) *resultCache {
+	return &resultCache{max: n, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *resultCache) get(key string) *view {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.items[key]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cached).v
+	}
+	return nil
+}
+
+func (c *resultCache) put(key string, v *view) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[key]; ok {
+		return
+	}
+	c.items[key] = c.order.PushFront(&cached{key, v})
+	for c.order.Len() > c.max {
+		e := c.order.Back()
+		c.order.Remove(e)
+		delete(c.items, e.Value.(*cached).key)
+	}
+}
+
+// feedStamp identifies the stored feeds: their count and newest import.
+func (s *Server) feedStamp(ctx context.Context) (string, []ward.Feed, error) {
+	feeds, err := s.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var newest time.Time
+	for _, f := range feeds {
+		if f.Imported.After(newest) {
+			newest = f.Imported
+		}
+	}
+	return fmt.Sprintf("%d@%d", len(feeds), newest.UnixNano()), feeds, nil
+}
+
+// assessed returns an organisation's model and its assessment with the
+// stored feeds, from the cache when nothing changed.
+func (s *Server) assessed(ctx context.Context, org string) (*view, error) {
+	rev, err := s.cfg.Store.Revision(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	stamp, feeds, err := s.feedStamp(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := s.cfg.Now().UTC().Format(time.DateOnly)
+	key := fmt.Sprintf("%s|%d|%s|%s", org, rev, stamp, today)
+	if v := s.results.get(key); v != nil {
+		return v, nil
+	}
+	// Requests arriving together for the same revision share one run.
+	v, err, _ := s.flight.Do(key, func() (any, error) {
+		return s.assess(ctx, org, rev, feeds, today, key)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*view), nil
+}
+
+func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward.Feed, today, key string) (*view, error) {
+	m, err := s.cfg.Store.Model(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	opt := assess.Options{Today: today}
+	if len(feeds) > 0 {
+		f, err := intel.LoadStored(ctx, s.cfg.Store)
+		if err != nil {
+			return nil, err
+		}
+		if len(f.Advisories) > 0 || len(f.NVD) > 0 {
+			opt.Matches = f.Matcher().Match(m.Assets)
+		}
+	}
+	res, err := assess.Assess(m, s.cfg.Catalog, opt)
+	if err != nil {
+		return nil, fmt.Errorf("assess %s: %w", org, err)
+	}
+	v := &view{Model: m, Revision: rev, Result: res}
+	s.results.put(key, v)
+	return v, nil
+}

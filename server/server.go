@@ -1,0 +1,303 @@
+// Package server is Ward's HTTP server: the JSON API under /api/v1, the web
+// dashboard, Prometheus metrics and health checks, on one handler.
+// Authentication (sessions for people, tokens for machines), roles per
+// organisation and the audit log of every write live here too; the data
+// lives in a ward.Store, so several servers can share one PostgreSQL
+// database.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+	"golang.org/x/sync/singleflight"
+)
+
+// Config is what a server needs; zero fields take the defaults below.
+type Config struct {
+	Store   ward.Store
+	Catalog *catalog.Catalog
+	Version string
+	Log     *slog.Logger
+	// TLS: the server is reached over HTTPS, so cookies are Secure and
+	// HSTS is sent.
+	TLS bool
+	// MaxModelBytes bounds a model upload (default 64 MiB); other bodies
+	// are bounded by MaxBodyBytes (default 1 MiB).
+	MaxModelBytes, MaxBodyBytes int64
+	// SessionTTL is how long a sign-in lasts (default 12 hours).
+	SessionTTL time.Duration
+	// LockAfter failed sign-ins lock an account for LockFor (defaults 10
+	// and 15 minutes).
+	LockAfter int
+	LockFor   time.Duration
+	// LoginRate and LoginBurst throttle sign-in attempts per account and
+	// per client address before any password is checked (defaults: one
+	// every 2 seconds, bursts of 5 per account; 20 per second, bursts of
+	// 40 per address).
+	LoginRate  time.Duration
+	LoginBurst int
+	// TrustProxy: take the client address from X-Forwarded-For (only
+	// behind a reverse proxy that sets it).
+	TrustProxy bool
+	Now        func() time.Time
+}
+
+// Server serves the API and the dashboard.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	mux     *http.ServeMux
+	routes  []route
+	limits  *throttle
+	metrics *metrics
+	// hashing bounds the argon2id computations running at once, so that a
+	// flood of sign-ins cannot take every core.
+	hashing chan struct{}
+	results *resultCache
+	flight  singleflight.Group
+}
+
+// New makes a server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Catalog == nil {
+		cat, err := catalog.Load()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Catalog = cat
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxModelBytes <= 0 {
+		cfg.MaxModelBytes = 64 << 20
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.LockAfter <= 0 {
+		cfg.LockAfter = 10
+	}
+	if cfg.LockFor <= 0 {
+		cfg.LockFor = 15 * time.Minute
+	}
+	if cfg.LoginRate <= 0 {
+		cfg.LoginRate = 2 * time.Second
+	}
+	if cfg.LoginBurst <= 0 {
+		cfg.LoginBurst = 5
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), limits: newThrottle(cfg.LoginRate, cfg.LoginBurst),
+		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newResultCache(16)}
+	s.register()
+	return s, nil
+}
+
+// Handler is the whole server: security headers and metrics around every
+// route.
+func (s *Server) Handler() http.Handler {
+	return s.secure(s.mux)
+}
+
+// access is what a route needs of the caller.
+type access int
+
+const (
+	public       access = iota // no sign-in
+	signedIn                   // any signed-in user
+	orgViewer                  // a role in the organisation of the path
+	orgAnalyst                 // analyst or admin there
+	orgAdmin                   // admin there
+	administrator              // a Ward administrator
+)
+
+func (a access) String() string {
+	return [...]string{"public", "signed-in", "viewer", "analyst", "admin", "administrator"}[a]
+}
+
+// route is one API or page route; the table is what the OpenAPI document
+// is checked against.
+type route struct {
+	Method, Pattern string
+	Access          access
+	// Page: an HTML page (errors as pages, CSRF from a form field).
+	Page    bool
+	handler func(w http.ResponseWriter, r *http.Request, c *call) error
+}
+
+// call is one authenticated request.
+type call struct {
+	user    ward.User
+	token   *ward.Token
+	session *ward.Session
+	org     string
+	role    ward.Role
+	remote  string
+}
+
+// Routes lists the API routes (method and pattern), for documentation and
+// tests.
+func (s *Server) Routes() []route { return s.routes }
+
+func (s *Server) handle(method, pattern string, a access, h func(w http.ResponseWriter, r *http.Request, c *call) error) {
+	s.add(route{Method: method, Pattern: pattern, Access: a, handler: h})
+}
+
+func (s *Server) page(method, pattern string, a access, h func(w http.ResponseWriter, r *http.Request, c *call) error) {
+	s.add(route{Method: method, Pattern: pattern, Access: a, Page: true, handler: h})
+}
+
+func (s *Server) add(rt route) {
+	s.routes = append(s.routes, rt)
+	name := rt.Method + " " + rt.Pattern
+	s.mux.Handle(name, s.metrics.instrument(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.authorise(w, r, rt)
+		if err == nil {
+			err = rt.handler(w, r, c)
+		}
+		if err != nil {
+			s.fail(w, r, rt, err)
+		}
+	})))
+}
+
+// fail answers a request that failed: a problem for the API, a page for
+// the dashboard (the sign-in page when not signed in).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	p, known := asProblem(err)
+	if !known {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if rt.Page {
+		if p.Status == http.StatusUnauthorized {
+			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
+			return
+		}
+		s.errorPage(w, r, p)
+		return
+	}
+	writeProblem(w, p)
+}
+
+// authorise finds who calls and checks the route's access: 401 without a
+// valid session or token; 404 for an organisation the caller has no role
+// in (so others' organisations are not even confirmed to exist); 403 for
+// a role or token scope too low, or a missing CSRF token.
+func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*call, error) {
+	c := &call{remote: s.remote(r)}
+	limit := s.cfg.MaxBodyBytes
+	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") {
+		limit = s.cfg.MaxModelBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if rt.Access == public {
+		return c, nil
+	}
+	if err := s.authenticate(r, c); err != nil {
+		return nil, err
+	}
+	unsafe := r.Method != http.MethodGet && r.Method != http.MethodHead
+	if unsafe && c.token != nil && c.token.Scope != ward.ScopeWrite {
+		return nil, fail(http.StatusForbidden, "this token may only read")
+	}
+	if unsafe && c.session != nil {
+		sent := r.Header.Get("X-CSRF-Token")
+		if sent == "" && rt.Page {
+			sent = r.PostFormValue("csrf")
+		}
+		if !equalSecret(sent, c.session.CSRF) {
+			return nil, fail(http.StatusForbidden, "missing or wrong CSRF token (send the X-CSRF-Token header given at sign-in)")
+		}
+	}
+	switch rt.Access {
+	case administrator:
+		if !c.user.Admin {
+			return nil, fail(http.StatusForbidden, "only a Ward administrator may do this")
+		}
+	case orgViewer, orgAnalyst, orgAdmin:
+		c.org = r.PathValue("org")
+		c.role = c.user.RoleIn(c.org)
+		if c.token != nil && c.token.Org != "" && c.token.Org != c.org {
+			c.role = ""
+		}
+		if c.role == "" {
+			return nil, fail(http.StatusNotFound, "organisation %q: not found", c.org)
+		}
+		need := map[access]ward.Role{orgViewer: ward.RoleViewer, orgAnalyst: ward.RoleAnalyst, orgAdmin: ward.RoleAdmin}[rt.Access]
+		if c.role.Rank() < need.Rank() || c.role == ward.RoleHub && rt.Access != orgViewer {
+			return nil, fail(http.StatusForbidden, "your role in %s is %s; this needs %s", c.org, c.role, need)
+		}
+	}
+	return c, nil
+}
+
+// remote is the client's address: the connection's, or the first hop of
+// X-Forwarded-For behind a trusted proxy.
+func (s *Server) remote(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if f := r.Header.Get("X-Forwarded-For"); f != "" {
+			first, _, _ := strings.Cut(f, ",")
+			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// audit records a write. A failure to record is logged and fails the
+// request: a write that cannot be accounted for is not acknowledged.
+func (s *Server) audit(ctx context.Context, c *call, action, target, detail string) error {
+	actor := c.user.Name
+	if c.token != nil {
+		actor += " (token " + c.token.Name + ")"
+	}
+	_, err := s.cfg.Store.AppendAudit(ctx, ward.AuditEntry{Time: s.cfg.Now(), Actor: actor, Org: c.org, Action: action, Target: target, Remote: c.remote, Detail: detail})
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// secure sets the security headers of every response: a CSP without
+// inline script or style, no framing, no sniffing, no referrer, and HSTS
+// under TLS.
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.cfg.TLS {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/wardhealth/ward"
+)
+
+// The dashboard: server-rendered pages (html/template) with one style
+// sheet and small scripts served from the binary. No inline script or
+// style, nothing from the Internet: it works in a closed hospital network
+// under a strict Content Security Policy.
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+var (
+	pagesOnce sync.Once
+	pages     map[string]*template.Template
+	pagesErr  error
+)
+
+var funcs = template.FuncMap{
+	"add":      func(a, b int) int { return a + b },
+	"sevclass": func(s string) string { return "sev-" + s },
+	"join":     strings.Join,
+}
+
+// loadPages parses each page template with the layout.
+func loadPages() (map[string]*template.Template, error) {
+	pagesOnce.Do(func() {
+		layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html"))
+		names, err := fs.Glob(templateFiles, "templates/*.html")
+		if err != nil {
+			pagesErr = err
+			return
+		}
+		pages = map[string]*template.Template{}
+		for _, n := range names {
+			base := strings.TrimPrefix(n, "templates/")
+			if base == "layout.html" {
+				continue
+			}
+			t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
+			if err != nil {
+				pagesErr = fmt.Errorf("template %s: %w", n, err)
+				return
+			}
+			pages[base] = t
+		}
+	})
+	return pages, pagesErr
+}
+
+// pageData is what every page gets: the signed-in user, the CSRF token
+// for its forms, the organisation it is about, the organisations the user
+// may switch to, and the page's own data.
+type pageData struct {
+	Title   string
+	User    *ward.User
+	CSRF    string
+	Org     string
+	Role    ward.Role
+	Orgs    []ward.Organisation
+	Version string
+	Nav     string
+	Data    any
+}
+
+// render writes a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) error {
+	ps, err := loadPages()
+	if err != nil {
+		return err
+	}
+	t, ok := ps[name]
+	if !ok {
+		return fmt.Errorf("no page template %s", name)
+	}
+	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html")}
+	if c != nil && c.user.ID != "" {
+		pd.User = &c.user
+		pd.Org, pd.Role = c.org, c.role
+		if c.session != nil {
+			pd.CSRF = c.session.CSRF
+		}
+		if pd.Orgs, err = s.visible(r, c); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+	return nil
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *problem) {
+	for k, v := range p.header {
+		w.Header()[k] = v
+	}
+	if err := s.render(w, r, nil, p.Status, "error.html", p.Title, p); err != nil {
+		s.log.Error("render error page", "err", err)
+		http.Error(w, p.Detail, p.Status)
+	}
+}
+
+func (s *Server) registerWeb() {
+	static, _ := fs.Sub(staticFiles, "static")
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.page("GET", "/login", public, s.webLoginForm)
+	s.page("POST", "/login", public, s.webLogin)
+	s.page("POST", "/logout", signedIn, s.webLogout)
+	s.page("GET", "/{$}", signedIn, s.webHome)
+	s.page("GET", "/orgs/{org}/{$}", orgViewer, s.webOverview)
+}
+
+// safeNext keeps a redirect after sign-in on this site.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return "/"
+	}
+	return next
+}
+
+type loginData struct {
+	Next  string
+	Name  string
+	Error string
+}
+
+func (s *Server) webLoginForm(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.render(w, r, nil, http.StatusOK, "login.html", "Sign in", loginData{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) webLogin(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := r.ParseForm(); err != nil {
+		return fail(http.StatusBadRequest, "malformed form: %v", err)
+	}
+	name, next := r.PostFormValue("name"), safeNext(r.PostFormValue("next"))
+	_, _, err := s.signIn(w, r, name, r.PostFormValue("password"))
+	if p, ok := asProblem(err); err != nil && ok && (p.Status == http.StatusUnauthorized || p.Status == http.StatusTooManyRequests) {
+		for k, v := range p.header {
+			w.Header()[k] = v
+		}
+		return s.render(w, r, nil, p.Status, "login.html", "Sign in", loginData{Next: next, Name: name, Error: p.Detail})
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) webLogout(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := s.signOut(w, r, c); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// webHome sends the user to their organisation, or lists them.
+func (s *Server) webHome(w http.ResponseWriter, r *http.Request, c *call) error {
+	orgs, err := s.visible(r, c)
+	if err != nil {
+		return err
+	}
+	if len(orgs) == 1 {
+		http.Redirect(w, r, "/orgs/"+orgs[0].ID+"/", http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, c, http.StatusOK, "home.html", "Organisations", orgs)
+}
+
+func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, newOverview(v))
+}
