@@ -789,10 +789,10 @@ var userNameRe = regexp.MustCompile(`^[a-z0-9][a-z0-9._@-]{1,63}$`)
 const MinPasswordLength = 12
 
 type userInput struct {
-	Name        *string           `json:"name"`
-	Password    *string           `json:"password"`
-	Admin       *bool             `json:"admin"`
-	Disabled    *bool             `json:"disabled"`
+	Name        *string            `json:"name"`
+	Password    *string            `json:"password"`
+	Admin       *bool              `json:"admin"`
+	Disabled    *bool              `json:"disabled"`
 	Memberships *[]ward.Membership `json:"memberships"`
 }
 

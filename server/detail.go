@@ -12,12 +12,12 @@ import (
 // AssetDetail is one asset with what surrounds it: its links, the risks
 // and findings on it, and its known vulnerabilities.
 type AssetDetail struct {
-	Asset           ward.Asset      `json:"asset"`
-	Links           []ward.Link     `json:"links"`
-	Risks           []assess.Risk   `json:"risks"`
-	Findings        []AssetFinding  `json:"findings"`
-	Vulnerabilities []intel.Match   `json:"vulnerabilities"`
-	Services        []ward.Service  `json:"services"`
+	Asset           ward.Asset     `json:"asset"`
+	Links           []ward.Link    `json:"links"`
+	Risks           []assess.Risk  `json:"risks"`
+	Findings        []AssetFinding `json:"findings"`
+	Vulnerabilities []intel.Match  `json:"vulnerabilities"`
+	Services        []ward.Service `json:"services"`
 }
 
 // AssetFinding is a finding's weakness with the evidence on one asset.

@@ -122,12 +122,12 @@ func (s *Server) Handler() http.Handler {
 type access int
 
 const (
-	public       access = iota // no sign-in
-	signedIn                   // any signed-in user
-	orgViewer                  // a role in the organisation of the path
-	orgAnalyst                 // analyst or admin there
-	orgAdmin                   // admin there
-	administrator              // a Ward administrator
+	public        access = iota // no sign-in
+	signedIn                    // any signed-in user
+	orgViewer                   // a role in the organisation of the path
+	orgAnalyst                  // analyst or admin there
+	orgAdmin                    // admin there
+	administrator               // a Ward administrator
 )
 
 func (a access) String() string {
