@@ -1,0 +1,212 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/server"
+)
+
+// A read-only API token of alice's, stored by addTokens.
+const aliceReadToken = "ward_readtok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
+
+// addTokens gives alice a read token and every user a token to revoke.
+func addTokens(t testing.TB, s ward.Store) {
+	ctx := context.Background()
+	now := time.Now().UTC()
+	sum := sha256hex(aliceReadToken)
+	if err := s.PutToken(ctx, ward.Token{ID: "readtok", UserID: "u-alice", Name: "reader", Hash: sum, Scope: ward.ScopeRead, Created: now, Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range testUsers {
+		if err := s.PutToken(ctx, ward.Token{ID: "tok-" + u.Name, UserID: u.ID, Name: "spare", Hash: "spare-" + u.Name, Scope: ward.ScopeRead, Created: now, Expires: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// callers of the matrix: anonymous, each user signed in, and alice's read
+// token.
+var callers = []string{"anonymous", "victor", "alice", "adele", "csirt", "nora", "root", "alice-token"}
+
+func (ts *testServer) as(t testing.TB, caller string) *client {
+	if c, ok := ts.clients[caller]; ok {
+		return c
+	}
+	c := ts.newCaller(t, caller)
+	ts.clients[caller] = c
+	return c
+}
+
+func (ts *testServer) newCaller(t testing.TB, caller string) *client {
+	switch caller {
+	case "anonymous":
+		return ts.anonymous(t)
+	case "alice-token":
+		c := ts.anonymous(t)
+		c.token = aliceReadToken
+		return c
+	}
+	return ts.session(t, caller)
+}
+
+// allowed says whether a caller may use a route of the given access on
+// st-example.
+func allowed(access, method, caller string) bool {
+	unsafe := method != "GET"
+	if access == "public" {
+		return true
+	}
+	if caller == "anonymous" {
+		return access == "public"
+	}
+	if caller == "alice-token" && unsafe {
+		return false
+	}
+	user := caller
+	if caller == "alice-token" {
+		user = "alice"
+	}
+	switch access {
+	case "signed-in", "public":
+		return true
+	case "administrator":
+		return user == "root"
+	case "viewer":
+		return slices.Contains([]string{"victor", "alice", "adele", "csirt", "root"}, user)
+	case "analyst":
+		return slices.Contains([]string{"alice", "adele", "root"}, user)
+	case "admin":
+		return slices.Contains([]string{"adele", "root"}, user)
+	}
+	return false
+}
+
+// removable is a demo asset no clinical service depends on.
+func removable(t testing.TB) ward.Asset {
+	m, _ := demo.Model()
+	for _, a := range m.Assets {
+		used := false
+		for _, s := range m.Services {
+			used = used || slices.Contains(s.DependsOn, a.ID)
+		}
+		if !used {
+			return a
+		}
+	}
+	t.Fatal("every demo asset serves a service")
+	return ward.Asset{}
+}
+
+// request gives the path and body a route is called with in the matrix:
+// real ids, valid bodies, so that an allowed caller succeeds.
+func request(t testing.TB, method, pattern, caller string) (string, any) {
+	asset := removable(t)
+	user := strings.TrimSuffix(caller, "-token")
+	path := strings.NewReplacer("{org}", "st-example", "{id}", asset.ID, "{name}", "victor").Replace(pattern)
+	switch {
+	case strings.HasPrefix(pattern, "/api/v1/tokens/"):
+		path = "/api/v1/tokens/tok-" + user
+	case strings.HasPrefix(pattern, "/api/v1/users/"):
+		path = "/api/v1/users/u-victor"
+	case strings.HasSuffix(pattern, "/assessments/{id}"):
+		path = "/api/v1/orgs/st-example/assessments/latest"
+	}
+	var body any
+	switch method + " " + pattern {
+	case "POST /api/v1/login":
+		body = map[string]string{"name": "victor", "password": testPassword}
+	case "POST /api/v1/tokens":
+		body = map[string]string{"name": "ci", "scope": "read"}
+	case "POST /api/v1/users":
+		body = map[string]any{"name": "newcomer"}
+	case "PATCH /api/v1/users/{id}":
+		body = map[string]any{"disabled": false}
+	case "PUT /api/v1/orgs/{org}/model":
+		m, _ := demo.Model()
+		var b bytes.Buffer
+		modelfile.Write(&b, m, modelfile.JSON)
+		body = b.Bytes()
+	case "PUT /api/v1/orgs/{org}/assets/{id}":
+		body = asset
+	case "PUT /api/v1/orgs/{org}/members/{name}":
+		body = map[string]string{"role": "viewer"}
+	}
+	return path, body
+}
+
+// TestAuthorisationMatrix calls every API route as every kind of caller
+// and checks who gets through: the route's declared access is what is
+// enforced, other hospitals' data is not found, and a read token cannot
+// write.
+func TestAuthorisationMatrix(t *testing.T) {
+	shared := newTestServer(t, server.Config{})
+	addTokens(t, shared.store)
+	routes := shared.srv.Routes()
+	n := 0
+	for _, rt := range server.APIRoutes(routes) {
+		for _, caller := range callers {
+			ts := shared
+			if rt.Method != "GET" && allowed(rt.Access, rt.Method, caller) {
+				// A write that goes through changes the store: each
+				// gets a fresh one. Refused ones change nothing.
+				ts = newTestServer(t, server.Config{})
+				addTokens(t, ts.store)
+			}
+			path, body := request(t, rt.Method, rt.Pattern, caller)
+			c := ts.as(t, caller)
+			if b, ok := body.([]byte); ok {
+				body = nil
+				res := c.do(rt.Method, path, b, "Content-Type", "application/json")
+				check(t, rt, caller, res)
+			} else {
+				check(t, rt, caller, c.do(rt.Method, path, body))
+			}
+			n++
+		}
+	}
+	if n < 30*len(callers) {
+		t.Errorf("only %d calls: routes missing from the matrix?", n)
+	}
+}
+
+func check(t *testing.T, rt server.RouteInfo, caller string, res response) {
+	t.Helper()
+	ok := res.code >= 200 && res.code < 300
+	want := allowed(rt.Access, rt.Method, caller)
+	if ok != want {
+		t.Errorf("%s %s as %s: %d, want allowed=%v\n%.300s", rt.Method, rt.Pattern, caller, res.code, want, res.body)
+		return
+	}
+	if want {
+		return
+	}
+	// Refusals say why, as problem details, with the right status.
+	if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("%s %s as %s: refused with %s", rt.Method, rt.Pattern, caller, ct)
+	}
+	var p struct {
+		Status int
+		Detail string
+	}
+	json.Unmarshal([]byte(res.body), &p)
+	wantCode := http.StatusForbidden
+	switch {
+	case caller == "anonymous":
+		wantCode = http.StatusUnauthorized
+	case caller == "nora" && strings.Contains(rt.Pattern, "{org}") && rt.Access != "administrator":
+		wantCode = http.StatusNotFound // another hospital's: not even confirmed to exist
+	}
+	if res.code != wantCode || p.Status != wantCode || p.Detail == "" {
+		t.Errorf("%s %s as %s: %d %+v, want %d", rt.Method, rt.Pattern, caller, res.code, p, wantCode)
+	}
+}
