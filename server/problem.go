@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/modelfile"
@@ -70,11 +71,16 @@ func writeProblem(w http.ResponseWriter, p *problem) {
 	json.NewEncoder(w).Encode(p)
 }
 
+// writeJSON sends a value as compact JSON, in one write.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(w, fail(http.StatusInternalServerError, "the answer could not be encoded"))
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)+1))
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	w.Write(append(b, '\n'))
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"slices"
 	"context"
 	"fmt"
 	"sync"
@@ -18,6 +19,30 @@ type view struct {
 	Model    *ward.Model
 	Revision int64
 	Result   *assess.Result
+
+	// sorted keeps the assets in each order asked for: the model of a
+	// revision never changes, so each order is sorted once.
+	mu     sync.Mutex
+	sorted map[string][]*ward.Asset
+}
+
+// sortedAssets returns the model's assets in an order, sorting once.
+func (v *view) sortedAssets(key string, cmp func(a, b *ward.Asset) int) []*ward.Asset {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if out, ok := v.sorted[key]; ok {
+		return out
+	}
+	out := make([]*ward.Asset, len(v.Model.Assets))
+	for i := range v.Model.Assets {
+		out[i] = &v.Model.Assets[i]
+	}
+	slices.SortFunc(out, cmp)
+	if v.sorted == nil {
+		v.sorted = map[string][]*ward.Asset{}
+	}
+	v.sorted[key] = out
+	return out
 }
 
 // resultCache keeps the assessments of the latest revisions seen, so that

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -261,3 +262,13 @@ func (ts *testServer) session(t testing.TB, name string) *client {
 	c.csrf = csrf
 	return c
 }
+
+func listen(t testing.TB) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }

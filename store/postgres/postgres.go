@@ -58,7 +58,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*Store, error) {
 }
 
 // Close closes the connections.
-func (s *Store) Close() error { s.sdb.Close(); s.pool.Close(); return nil }
+func (s *Store) Close() error { s.CloseStatements(); s.sdb.Close(); s.pool.Close(); return nil }
 
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/wardhealth/ward"
@@ -48,6 +49,12 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// A few connections serve every request: SQLite runs in this process,
+	// so more connections than cores add setup and memory, not speed. WAL
+	// lets readers share the file while one writer writes.
+	conns := max(4, 2*runtime.GOMAXPROCS(0))
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	s := &Store{db: db, DB: sqldb.New(db, false)}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
@@ -57,7 +64,7 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error { s.CloseStatements(); return s.db.Close() }
 
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.

@@ -24,6 +24,34 @@ type DB struct {
 	// audit serialises appends to the chain within one process; on
 	// PostgreSQL an advisory lock serialises them across processes.
 	audit sync.Mutex
+	// stmts keeps prepared statements of the queries every request runs
+	// (who is calling, at what revision): parsing them each time was a
+	// good part of a request's cost.
+	stmts sync.Map
+}
+
+// stmt returns a prepared statement for a query (placeholders as ?).
+func (d *DB) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := d.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.db.PrepareContext(ctx, d.q(query))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := d.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// CloseStatements closes the prepared statements.
+func (d *DB) CloseStatements() {
+	d.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 }
 
 // New wraps a database; postgres selects PostgreSQL's dialect.
@@ -184,7 +212,11 @@ func (d *DB) PutUser(ctx context.Context, u ward.User) error {
 const userColumns = `id, name, password_hash, admin, disabled, failed_logins, locked_until, created`
 
 func (d *DB) scanUsers(ctx context.Context, where string, args ...any) ([]ward.User, error) {
-	rs, err := d.db.QueryContext(ctx, d.q(`SELECT `+userColumns+` FROM users `+where+` ORDER BY name`), args...)
+	st, err := d.stmt(ctx, `SELECT `+userColumns+` FROM users `+where+` ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +241,15 @@ func (d *DB) scanUsers(ctx context.Context, where string, args ...any) ([]ward.U
 	if len(out) == 0 {
 		return out, nil
 	}
-	ms, err := d.db.QueryContext(ctx, `SELECT user_id, org, role FROM memberships ORDER BY user_id, org, role`)
+	mq, margs := `SELECT user_id, org, role FROM memberships ORDER BY user_id, org, role`, []any{}
+	if len(out) == 1 {
+		mq, margs = `SELECT user_id, org, role FROM memberships WHERE user_id = ? ORDER BY org, role`, []any{out[0].ID}
+	}
+	mst, err := d.stmt(ctx, mq)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := mst.QueryContext(ctx, margs...)
 	if err != nil {
 		return nil, err
 	}
@@ -294,8 +334,11 @@ func (d *DB) PutSession(ctx context.Context, s ward.Session) error {
 func (d *DB) Session(ctx context.Context, hash string, now time.Time) (ward.Session, error) {
 	var s ward.Session
 	var created, expires int64
-	err := d.db.QueryRowContext(ctx, d.q(`SELECT hash, user_id, csrf, created, expires, remote FROM sessions WHERE hash = ? AND expires > ?`), hash, now.UnixNano()).
-		Scan(&s.Hash, &s.UserID, &s.CSRF, &created, &expires, &s.Remote)
+	st, err := d.stmt(ctx, `SELECT hash, user_id, csrf, created, expires, remote FROM sessions WHERE hash = ? AND expires > ?`)
+	if err != nil {
+		return s, err
+	}
+	err = st.QueryRowContext(ctx, hash, now.UnixNano()).Scan(&s.Hash, &s.UserID, &s.CSRF, &created, &expires, &s.Remote)
 	if err != nil {
 		return s, notFound("session", "(secret)", err)
 	}
@@ -339,7 +382,11 @@ func scanToken(sc interface{ Scan(...any) error }) (ward.Token, error) {
 
 // TokenByHash returns an unexpired token.
 func (d *DB) TokenByHash(ctx context.Context, hash string, now time.Time) (ward.Token, error) {
-	t, err := scanToken(d.db.QueryRowContext(ctx, d.q(`SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND expires > ?`), hash, now.UnixNano()))
+	st, err := d.stmt(ctx, `SELECT `+tokenColumns+` FROM tokens WHERE hash = ? AND expires > ?`)
+	if err != nil {
+		return ward.Token{}, err
+	}
+	t, err := scanToken(st.QueryRowContext(ctx, hash, now.UnixNano()))
 	return t, notFound("token", "(secret)", err)
 }
 
@@ -491,7 +538,11 @@ func (d *DB) Assessments(ctx context.Context, org string, limit int) ([]ward.Ass
 // Revision returns an organisation's model revision, 0 when it has none.
 func (d *DB) Revision(ctx context.Context, org string) (int64, error) {
 	var rev int64
-	err := d.db.QueryRowContext(ctx, d.q(`SELECT revision FROM revisions WHERE org = ?`), org).Scan(&rev)
+	st, err := d.stmt(ctx, `SELECT revision FROM revisions WHERE org = ?`)
+	if err != nil {
+		return 0, err
+	}
+	err = st.QueryRowContext(ctx, org).Scan(&rev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -1,0 +1,232 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/store/sqlite"
+	"github.com/wardhealth/ward/synth"
+)
+
+// percentile of sorted durations.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	return d[min(len(d)-1, int(float64(len(d))*p))]
+}
+
+// BenchmarkAssetsPage: 100 clients on loopback read pages of 100 assets
+// of a 10,000-asset hospital with an API token, as fast as they can.
+// Reports requests per second and the latency percentiles.
+func BenchmarkAssetsPage(b *testing.B) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	m, err := synth.Generate(synth.Options{Assets: 10_000, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
+		b.Fatal(err)
+	}
+	org := m.Organisation.ID
+	h, _ := server.HashPassword("benchmark password")
+	s.PutUser(ctx, ward.User{ID: "u1", Name: "reader", PasswordHash: h, Memberships: []ward.Membership{{Org: org, Role: ward.RoleViewer}}, Created: time.Now()})
+	const secret = "ward_bench_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+	s.PutToken(ctx, ward.Token{ID: "bench", UserID: "u1", Name: "bench", Hash: sha256hex(secret), Scope: ward.ScopeRead, Created: time.Now(), Expires: time.Now().Add(time.Hour)})
+	srv, err := server.New(server.Config{Store: s, Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	ln := listen(b)
+	go hs.Serve(ln)
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	tr := &http.Transport{MaxIdleConnsPerHost: 200, MaxConnsPerHost: 200}
+	client := &http.Client{Transport: tr}
+	get := func(path string) (time.Duration, error) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+secret)
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		buf := make([]byte, 32<<10)
+		for {
+			if _, err := resp.Body.Read(buf); err != nil {
+				break
+			}
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return time.Since(start), nil
+	}
+	// Warm the model cache, as a running server is.
+	if _, err := get("/api/v1/orgs/" + org + "/assets?limit=100"); err != nil {
+		b.Fatal(err)
+	}
+	const clients, perClient = 100, 50
+	b.ResetTimer()
+	for b.Loop() {
+		var mu sync.Mutex
+		var lat []time.Duration
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		start := time.Now()
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var mine []time.Duration
+				for i := range perClient {
+					// Different pages and sorts, as people browse.
+					path := fmt.Sprintf("/api/v1/orgs/%s/assets?limit=100&sort=%s", org, []string{"id", "name", "zone"}[(c+i)%3])
+					d, err := get(path)
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					mine = append(mine, d)
+				}
+				mu.Lock()
+				lat = append(lat, mine...)
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		if failed.Load() > 0 {
+			b.Fatalf("%d requests failed", failed.Load())
+		}
+		slices.Sort(lat)
+		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "req/s")
+		b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	}
+}
+
+// BenchmarkSignInFlood: an attacker sends 1,000 wrong passwords a second
+// for one account for two seconds while ten people sign in to their own
+// accounts. Reports how many of the attacker's attempts reached a
+// password check, and the people's success rate and latency.
+func BenchmarkSignInFlood(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		s, err := sqlite.Open(ctx, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		h, _ := server.HashPassword("the right password")
+		for i := range 11 {
+			s.PutUser(ctx, ward.User{ID: fmt.Sprint("u", i), Name: fmt.Sprint("user", i), PasswordHash: h, Memberships: []ward.Membership{}, Created: time.Now()})
+		}
+		srv, err := server.New(server.Config{Store: s, Version: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		hs := &http.Server{Handler: srv.Handler()}
+		ln := listen(b)
+		go hs.Serve(ln)
+		base := "http://" + ln.Addr().String()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
+		login := func(name, password string) (int, time.Duration) {
+			start := time.Now()
+			resp, err := client.Post(base+"/api/v1/login", "application/json",
+				stringsReader(fmt.Sprintf(`{"name":%q,"password":%q}`, name, password)))
+			if err != nil {
+				return 0, 0
+			}
+			resp.Body.Close()
+			return resp.StatusCode, time.Since(start)
+		}
+		var attack struct {
+			sent, throttled, checked atomic.Int64
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		// 1,000 attempts a second: ten every 10 ms, for 50 workers.
+		tick := time.NewTicker(10 * time.Millisecond)
+		jobs := make(chan struct{}, 1000)
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range jobs {
+					code, _ := login("user0", "guess")
+					attack.sent.Add(1)
+					switch code {
+					case http.StatusTooManyRequests:
+						attack.throttled.Add(1)
+					case http.StatusUnauthorized:
+						attack.checked.Add(1)
+					}
+				}
+			}()
+		}
+		go func() {
+			for {
+				select {
+				case <-stop:
+					close(jobs)
+					return
+				case <-tick.C:
+					for range 10 {
+						select {
+						case jobs <- struct{}{}:
+						default: // the workers are behind: drop, as a real flood would not wait
+						}
+					}
+				}
+			}
+		}()
+		var ok atomic.Int64
+		var mu sync.Mutex
+		var lat []time.Duration
+		var people sync.WaitGroup
+		for i := 1; i <= 10; i++ {
+			people.Add(1)
+			go func() {
+				defer people.Done()
+				for range 3 {
+					code, d := login(fmt.Sprint("user", i), "the right password")
+					if code == 200 {
+						ok.Add(1)
+					}
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+					time.Sleep(500 * time.Millisecond)
+				}
+			}()
+		}
+		time.Sleep(2 * time.Second)
+		people.Wait()
+		close(stop)
+		tick.Stop()
+		wg.Wait()
+		hs.Close()
+		s.Close()
+		slices.Sort(lat)
+		b.ReportMetric(float64(attack.sent.Load())/2, "attempts/s")
+		b.ReportMetric(float64(attack.checked.Load()), "attempts-checked")
+		b.ReportMetric(100*float64(attack.throttled.Load())/float64(max(1, attack.sent.Load())), "%-throttled")
+		b.ReportMetric(100*float64(ok.Load())/30, "%-others-signed-in")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "others-p99-ms")
+	}
+}
