@@ -2,9 +2,9 @@ package server
 
 import (
 	"container/list"
-	"slices"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
