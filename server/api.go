@@ -63,8 +63,12 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/orgs/{org}/services", orgViewer, s.apiServices)
 	s.handle("GET", "/api/v1/orgs/{org}/assets", orgViewer, s.apiAssets)
 	s.handle("GET", "/api/v1/orgs/{org}/assets/{id}", orgViewer, s.apiAsset)
-	s.handle("PUT", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, s.apiPutAsset)
-	s.handle("DELETE", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, s.apiDeleteAsset)
+	s.handle("PUT", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, putItem(s, assetItem))
+	s.handle("DELETE", "/api/v1/orgs/{org}/assets/{id}", orgAnalyst, deleteItem(s, assetItem))
+	s.handle("PUT", "/api/v1/orgs/{org}/zones/{id}", orgAnalyst, putItem(s, zoneItem))
+	s.handle("DELETE", "/api/v1/orgs/{org}/zones/{id}", orgAnalyst, deleteItem(s, zoneItem))
+	s.handle("PUT", "/api/v1/orgs/{org}/services/{id}", orgAnalyst, putItem(s, serviceItem))
+	s.handle("DELETE", "/api/v1/orgs/{org}/services/{id}", orgAnalyst, deleteItem(s, serviceItem))
 	s.handle("GET", "/api/v1/orgs/{org}/links", orgViewer, s.apiLinks)
 	s.handle("GET", "/api/v1/orgs/{org}/vulnerabilities", orgViewer, s.apiVulns)
 	s.handle("GET", "/api/v1/orgs/{org}/assessments", orgViewer, s.apiAssessments)
@@ -497,86 +501,123 @@ func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request, c *call) error
 	return nil
 }
 
-func (s *Server) apiPutAsset(w http.ResponseWriter, r *http.Request, c *call) error {
-	rev, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
-	var a ward.Asset
-	if err := decodeJSON(r, &a); err != nil {
-		return err
-	}
-	id := r.PathValue("id")
-	if a.ID != id {
-		return invalid(modelfile.Errors{{File: "body", Field: "id", Message: fmt.Sprintf("the asset is %q, sent to %q", a.ID, id)}})
-	}
-	m, current, err := s.model(r, c.org)
-	if err != nil {
-		return err
-	}
-	if rev >= 0 && rev != current {
-		return fmt.Errorf("organisation %s at revision %d, not %d: %w", c.org, current, rev, ward.ErrConflict)
-	}
-	next := cloneModel(m)
-	status := http.StatusOK
-	if i := findAsset(next, id); i >= 0 {
-		next.Assets[i] = a
-	} else {
-		next.Assets = append(next.Assets, a)
-		status = http.StatusCreated
-	}
-	if err := validated(next); err != nil {
-		return err
-	}
-	newRev, err := s.putModel(r, c, next, current, "asset.put", id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", etag(newRev))
-	writeJSON(w, status, a)
-	return nil
+// item says how the API reads and writes one kind of model item by id.
+type item[T any] struct {
+	name string
+	list func(m *ward.Model) *[]T
+	id   func(*T) string
+	// cascade removes what goes with a deleted item and says what.
+	cascade func(m *ward.Model, id string) string
 }
 
-func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request, c *call) error {
+var (
+	assetItem = item[ward.Asset]{name: "asset", list: func(m *ward.Model) *[]ward.Asset { return &m.Assets }, id: func(a *ward.Asset) string { return a.ID },
+		cascade: func(m *ward.Model, id string) string {
+			// Its links go with it; a service left depending on it fails validation.
+			n := len(m.Links)
+			m.Links = slices.DeleteFunc(m.Links, func(l ward.Link) bool { return l.From == id || l.To == id })
+			return fmt.Sprintf("%d links deleted with it", n-len(m.Links))
+		}}
+	zoneItem    = item[ward.Zone]{name: "zone", list: func(m *ward.Model) *[]ward.Zone { return &m.Zones }, id: func(z *ward.Zone) string { return z.ID }}
+	serviceItem = item[ward.Service]{name: "service", list: func(m *ward.Model) *[]ward.Service { return &m.Services }, id: func(s *ward.Service) string { return s.ID }}
+)
+
+// writeBase reads If-Match and the current model: the base of a write.
+func (s *Server) writeBase(r *http.Request, c *call) (*ward.Model, int64, error) {
 	rev, err := ifMatch(r)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	m, current, err := s.model(r, c.org)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
 	if rev >= 0 && rev != current {
-		return fmt.Errorf("organisation %s at revision %d, not %d: %w", c.org, current, rev, ward.ErrConflict)
+		return nil, 0, fmt.Errorf("organisation %s at revision %d, not %d: %w", c.org, current, rev, ward.ErrConflict)
 	}
-	id := r.PathValue("id")
-	next := cloneModel(m)
-	i := findAsset(next, id)
-	if i < 0 {
-		return fail(http.StatusNotFound, "asset %q: not found", id)
+	return m, current, nil
+}
+
+// putItem creates or replaces one item of the model, validated as a whole.
+func putItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Request, c *call) error {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		if _, err := ifMatch(r); err != nil {
+			return err
+		}
+		var v T
+		if err := decodeJSON(r, &v); err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		if got := k.id(&v); got != id {
+			return invalid(modelfile.Errors{{File: "body", Field: "id", Message: fmt.Sprintf("the %s is %q, sent to %q", k.name, got, id)}})
+		}
+		m, current, err := s.writeBase(r, c)
+		if err != nil {
+			return err
+		}
+		next := cloneModel(m)
+		list := k.list(next)
+		status := http.StatusOK
+		if i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id }); i >= 0 {
+			(*list)[i] = v
+		} else {
+			*list = append(*list, v)
+			status = http.StatusCreated
+		}
+		if err := validated(next); err != nil {
+			return err
+		}
+		newRev, err := s.putModel(r, c, next, current, k.name+".put", id)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", etag(newRev))
+		writeJSON(w, status, v)
+		return nil
 	}
-	next.Assets = slices.Delete(next.Assets, i, i+1)
-	// Its links go with it; a service left depending on it fails validation.
-	links := len(next.Links)
-	next.Links = slices.DeleteFunc(next.Links, func(l ward.Link) bool { return l.From == id || l.To == id })
-	if err := validated(next); err != nil {
-		return err
+}
+
+// deleteItem removes one item of the model, and what goes with it.
+func deleteItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Request, c *call) error {
+	return func(w http.ResponseWriter, r *http.Request, c *call) error {
+		m, current, err := s.writeBase(r, c)
+		if err != nil {
+			return err
+		}
+		id := r.PathValue("id")
+		next := cloneModel(m)
+		list := k.list(next)
+		i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id })
+		if i < 0 {
+			return fail(http.StatusNotFound, "%s %q: not found", k.name, id)
+		}
+		*list = slices.Delete(*list, i, i+1)
+		detail := ""
+		if k.cascade != nil {
+			detail = k.cascade(next, id)
+		}
+		if err := validated(next); err != nil {
+			return err
+		}
+		newRev, err := s.putModel(r, c, next, current, k.name+".delete", id)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("ETag", etag(newRev))
+		writeJSON(w, http.StatusOK, map[string]any{"deleted": id, "detail": detail, "revision": newRev})
+		return nil
 	}
-	newRev, err := s.putModel(r, c, next, current, "asset.delete", id)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("ETag", etag(newRev))
-	writeJSON(w, http.StatusOK, map[string]any{"deleted": id, "links_deleted": links - len(next.Links), "revision": newRev})
-	return nil
 }
 
 // cloneModel copies the lists a write changes, so the cached model is
 // never modified.
 func cloneModel(m *ward.Model) *ward.Model {
 	c := *m
+	c.Zones = slices.Clone(m.Zones)
 	c.Assets = slices.Clone(m.Assets)
 	c.Links = slices.Clone(m.Links)
+	c.Services = slices.Clone(m.Services)
 	return &c
 }
 

@@ -118,6 +118,10 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		path = "/api/v1/tokens/tok-" + user
 	case strings.HasPrefix(pattern, "/api/v1/users/"):
 		path = "/api/v1/users/u-victor"
+	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/zones/"):
+		path = "/api/v1/orgs/st-example/zones/spare-zone"
+	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/services/"):
+		path = "/api/v1/orgs/st-example/services/spare-service"
 	case strings.HasSuffix(pattern, "/assessments/{id}"):
 		path = "/api/v1/orgs/st-example/assessments/latest"
 	}
@@ -138,6 +142,13 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = b.Bytes()
 	case "PUT /api/v1/orgs/{org}/assets/{id}":
 		body = asset
+	case "PUT /api/v1/orgs/{org}/zones/{id}":
+		body = spareZone
+	case "PUT /api/v1/orgs/{org}/services/{id}":
+		m, _ := demo.Model()
+		spare := spareService
+		spare.DependsOn = []string{m.Assets[0].ID}
+		body = spare
 	case "PUT /api/v1/orgs/{org}/members/{name}":
 		body = map[string]string{"role": "viewer"}
 	}

@@ -65,6 +65,11 @@ func seed(t testing.TB, s ward.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Spares, that the authorisation matrix replaces and deletes.
+	m.Zones = append(m.Zones, spareZone)
+	spare := spareService
+	spare.DependsOn = []string{m.Assets[0].ID}
+	m.Services = append(m.Services, spare)
 	north, err := synth.Generate(synth.Options{Assets: 60, Seed: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -118,6 +123,11 @@ func seeded(t testing.TB) []byte {
 	}
 	return seedFile
 }
+
+var (
+	spareZone    = ward.Zone{ID: "spare-zone", Name: "Spare", Kind: "clinical", Trust: "medium"}
+	spareService = ward.Service{ID: "spare-service", Name: "Spare", MaxOutage: ward.Duration(4 * time.Hour)}
+)
 
 type testServer struct {
 	*httptest.Server
