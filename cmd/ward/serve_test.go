@@ -4,6 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
 	"database/sql"
 	"encoding/json"
 	"io"
@@ -110,4 +119,79 @@ func TestUsersAndAuditVerify(t *testing.T) {
 	}
 	db.Close()
 	expect(t, ward(t, data, "audit", "verify"), 1, "audit entry 1", "changed")
+}
+
+// selfSigned writes a certificate and key for 127.0.0.1 and returns a
+// pool that trusts it.
+func selfSigned(t *testing.T, dir string) (cert, key string, pool *x509.CertPool) {
+	t.Helper()
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ward test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &priv.PublicKey, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalECPrivateKey(priv)
+	cert, key = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600)
+	parsed, _ := x509.ParseCertificate(der)
+	pool = x509.NewCertPool()
+	pool.AddCert(parsed)
+	return cert, key, pool
+}
+
+// TestServeTLS: with a certificate the server speaks HTTPS only; the
+// session cookie is Secure and host-locked, and HSTS is sent.
+func TestServeTLS(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	add := exec.Command(bin, "users", "add", "admin", "--admin", "--password-stdin")
+	add.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
+	add.Stdin = strings.NewReader("a long enough password\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("users add: %v %s", err, out)
+	}
+	cert, key, pool := selfSigned(t, t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key)
+	cmd.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(syscall.SIGINT); cmd.Wait() }()
+	sc := bufio.NewScanner(stdout)
+	base := ""
+	for base == "" && sc.Scan() {
+		if m := regexp.MustCompile(`serving on (https://\S+)/`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		t.Fatal("no https address printed")
+	}
+	client := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"a long enough password"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookie := resp.Header.Get("Set-Cookie")
+	if resp.StatusCode != 200 || !strings.HasPrefix(cookie, "__Host-ward_session=") || !strings.Contains(cookie, "Secure") || resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("TLS sign-in: %d, cookie %q, HSTS %q", resp.StatusCode, cookie, resp.Header.Get("Strict-Transport-Security"))
+	}
+	// Plain HTTP to the TLS port is refused.
+	if resp, err := http.Get(strings.Replace(base, "https://", "http://", 1) + "/healthz"); err == nil {
+		if resp.StatusCode == 200 {
+			t.Error("plain HTTP served")
+		}
+		resp.Body.Close()
+	}
 }
