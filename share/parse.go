@@ -1,0 +1,227 @@
+package share
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/wardhealth/ward/intel"
+)
+
+var (
+	stixID   = regexp.MustCompile(`^[a-z][a-z0-9-]+[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
+	stixType = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*-?$`)
+)
+
+// MaxObjects is the most objects one bundle or envelope may carry.
+const MaxObjects = 100_000
+
+// Check tells whether an object is one Ward can keep and pass on: a valid
+// type and id of that type, spec_version 2.1, created and modified (not
+// before created) for everything but cyber observables and markings, and
+// for an indicator a pattern that parses. The error names the object.
+func Check(o *Object) error {
+	switch {
+	case !stixType.MatchString(o.Type) || len(o.Type) < 3:
+		return fmt.Errorf("object %s: type %q is not a STIX type", o.ID, o.Type)
+	case !stixID.MatchString(o.ID) || TypeOf(o.ID) != o.Type:
+		return fmt.Errorf("object of type %s: id %q is not %s--UUID", o.Type, o.ID, o.Type)
+	case o.SpecVersion != "2.1":
+		return fmt.Errorf("object %s: spec_version %q, Ward reads STIX 2.1", o.ID, o.SpecVersion)
+	}
+	if o.Type != "marking-definition" && !isObservable(o.Type) {
+		if o.Created.Time().IsZero() || o.Modified.Time().IsZero() {
+			return fmt.Errorf("object %s: created and modified are required", o.ID)
+		}
+		if o.Modified.Time().Before(o.Created.Time()) {
+			return fmt.Errorf("object %s: modified is before created", o.ID)
+		}
+	}
+	for _, ref := range o.ObjectMarkingRefs {
+		if !strings.HasPrefix(ref, "marking-definition--") || !stixID.MatchString(ref) {
+			return fmt.Errorf("object %s: object_marking_refs: %q is not a marking-definition id", o.ID, ref)
+		}
+	}
+	if o.Type == "indicator" {
+		if o.Str("pattern_type") == "stix" {
+			if err := ValidatePattern(o.Str("pattern")); err != nil {
+				return fmt.Errorf("indicator %s: pattern: %w", o.ID, err)
+			}
+		}
+		if o.Str("pattern") == "" || o.Str("pattern_type") == "" {
+			return fmt.Errorf("indicator %s: pattern and pattern_type are required", o.ID)
+		}
+	}
+	return nil
+}
+
+// isObservable tells the STIX cyber-observable types, which carry no
+// created or modified.
+func isObservable(t string) bool {
+	switch t {
+	case "artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message", "file", "ipv4-addr", "ipv6-addr",
+		"mac-addr", "mutex", "network-traffic", "process", "software", "url", "user-account", "windows-registry-key", "x509-certificate":
+		return true
+	}
+	return false
+}
+
+// ParseObjects reads a JSON list of STIX objects strictly enough to keep
+// them: every object must pass Check; the first that does not is named
+// with its position, and nothing is returned.
+func ParseObjects(data []byte) ([]Object, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	if len(raw) > MaxObjects {
+		return nil, fmt.Errorf("objects: %d, more than %d", len(raw), MaxObjects)
+	}
+	out := make([]Object, 0, len(raw))
+	for i, r := range raw {
+		var o Object
+		dec := json.NewDecoder(bytes.NewReader(r))
+		dec.UseNumber()
+		if err := dec.Decode(&o); err != nil {
+			return nil, fmt.Errorf("objects[%d]: %w", i, err)
+		}
+		if err := Check(&o); err != nil {
+			return nil, fmt.Errorf("objects[%d]: %w", i, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// ParseBundle reads a STIX bundle.
+func ParseBundle(data []byte) ([]Object, error) {
+	var b struct {
+		Type    string          `json:"type"`
+		ID      string          `json:"id"`
+		Objects json.RawMessage `json:"objects"`
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("bundle: %w", err)
+	}
+	if b.Type != "bundle" || !strings.HasPrefix(b.ID, "bundle--") {
+		return nil, fmt.Errorf("bundle: type %q, id %q: not a STIX bundle", b.Type, b.ID)
+	}
+	if len(b.Objects) == 0 {
+		return []Object{}, nil
+	}
+	return ParseObjects(b.Objects)
+}
+
+// softwareTerms reads the software:property = 'value' comparisons of a
+// pattern: what a product indicator names.
+func softwareTerms(pattern string) map[string]string {
+	toks, err := lexPattern(pattern)
+	if err != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+4 < len(toks); i++ {
+		if toks[i].kind == tWord && toks[i].text == "software" && toks[i+1].text == ":" && toks[i+3].text == "=" && toks[i+4].kind == tString {
+			out[toks[i+2].text] = toks[i+4].text
+		}
+	}
+	return out
+}
+
+// ToAdvisories turns shared intelligence into advisories the matcher
+// reads: each vulnerability indicated by software indicators becomes an
+// advisory whose products are the indicators' software (vendor, name,
+// version or range, CPE). So a vulnerability a hub shares shows up in a
+// hospital's assessment like one from a CSAF file.
+func ToAdvisories(objects []Object) []*intel.Advisory {
+	byID := map[string]*Object{}
+	for i := range objects {
+		byID[objects[i].ID] = &objects[i]
+	}
+	advs := map[string]*intel.Advisory{}
+	var order []string
+	for i := range objects {
+		r := &objects[i]
+		if r.Type != "relationship" || r.Str("relationship_type") != "indicates" {
+			continue
+		}
+		ind, vuln := byID[r.Str("source_ref")], byID[r.Str("target_ref")]
+		if ind == nil || vuln == nil || ind.Type != "indicator" || vuln.Type != "vulnerability" || ind.Revoked || vuln.Revoked {
+			continue
+		}
+		terms := softwareTerms(ind.Str("pattern"))
+		if terms["name"] == "" && terms["cpe"] == "" {
+			continue
+		}
+		cve := vuln.Str("name")
+		for _, ref := range vuln.ExternalReferences {
+			if ref.SourceName == "cve" && ref.ExternalID != "" {
+				cve = ref.ExternalID
+			}
+		}
+		a, ok := advs[vuln.ID]
+		if !ok {
+			a = &intel.Advisory{ID: "STIX " + cve, Title: vuln.Str("description"), Released: vuln.Created.Time().Format("2006-01-02")}
+			a.Vulns = []intel.Vulnerability{{CVE: cve, CVSS: number(vuln.Props["x_ward_cvss"])}}
+			advs[vuln.ID] = a
+			order = append(order, vuln.ID)
+		}
+		p := intel.Product{ID: ind.ID, Vendor: terms["vendor"], Name: terms["name"], Version: terms["version"], Range: terms["x_ward_versions"], CPE: terms["cpe"]}
+		a.Products = append(a.Products, p)
+		a.Vulns[0].Affected = append(a.Vulns[0].Affected, p.ID)
+	}
+	out := make([]*intel.Advisory, 0, len(order))
+	for _, id := range order {
+		out = append(out, advs[id])
+	}
+	return out
+}
+
+func number(v any) float64 {
+	switch x := v.(type) {
+	case float64:
+		return x
+	case json.Number:
+		f, _ := x.Float64()
+		return f
+	}
+	return 0
+}
+
+// SectorCount is how many organisations have sighted a vulnerability.
+type SectorCount struct {
+	Vulnerability string `json:"vulnerability"`
+	Organisations int    `json:"organisations"`
+	Assets        int    `json:"assets"`
+}
+
+// Aggregate counts, per vulnerability, the distinct organisations that
+// sighted it and their assets in all: what a hub says of the sector
+// ("7 hospitals run the affected pump firmware") without saying which.
+func Aggregate(objects []Object) []SectorCount {
+	orgs := map[string]map[string]bool{}
+	assets := map[string]int{}
+	var order []string
+	for i := range objects {
+		s := &objects[i]
+		if s.Type != "sighting" || s.Revoked {
+			continue
+		}
+		v := s.Str("sighting_of_ref")
+		if orgs[v] == nil {
+			orgs[v] = map[string]bool{}
+			order = append(order, v)
+		}
+		for _, w := range s.Strs("where_sighted_refs") {
+			orgs[v][w] = true
+		}
+		assets[v] += int(number(s.Props["count"]))
+	}
+	out := make([]SectorCount, 0, len(order))
+	for _, v := range order {
+		out = append(out, SectorCount{v, len(orgs[v]), assets[v]})
+	}
+	return out
+}
