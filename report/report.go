@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -11,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -233,10 +235,16 @@ func Draw(m *ward.Model, worst map[string]string) Diagram {
 		}
 	}
 	inner = min(inner, 10)
-	boxW := max(inner*cell+2*pad, 170)
+	// A box is wide enough for its assets and for the longest zone title,
+	// "name (count)" at about 7 units a character.
+	title := 0
+	for _, z := range zones {
+		title = max(title, len([]rune(cmp.Or(z.Name, z.ID)))+3+len(strconv.Itoa(len(members[z.ID]))))
+	}
+	boxW := max(inner*cell+2*pad, 170, 16+7*title)
 	boxH := inner*cell + head + pad
 	if perZone {
-		boxW, boxH = 170, 80
+		boxW, boxH = max(170, 16+7*title), 80
 	}
 	cols := int(math.Ceil(math.Sqrt(float64(len(zones)))))
 	d := Diagram{PerZone: perZone}

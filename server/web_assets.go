@@ -197,6 +197,21 @@ type assetPage struct {
 	Worst    string
 	Exposure intel.Exposure
 	Links    []linkRow
+	// Needed lists the clinical services that need the asset, directly or
+	// through the services and network they depend on; the detail's
+	// Services are only those that name it.
+	Needed []assetService
+}
+
+// assetService is a clinical service that needs an asset.
+type assetService struct {
+	ward.Service
+	// Direct: the service names the asset among its dependencies.
+	Direct bool
+	// SinglePoint: the asset's failure alone stops the service; Reason
+	// says why.
+	SinglePoint bool
+	Reason      string
 }
 
 // linkRow is a link seen from the asset: which way it goes and what is at
@@ -248,6 +263,21 @@ func (s *Server) webAsset(w http.ResponseWriter, r *http.Request, c *call) error
 		}
 		lr.OtherName, lr.OtherAsset = names[lr.Other], isAsset[lr.Other]
 		out.Links = append(out.Links, lr)
+	}
+	services := map[string]ward.Service{}
+	for _, sv := range m.Services {
+		services[sv.ID] = sv
+	}
+	for _, rs := range v.Result.Resilience {
+		as := assetService{Service: services[rs.Service], Direct: slices.Contains(services[rs.Service].DependsOn, d.Asset.ID)}
+		for _, sp := range rs.SinglePoints {
+			if sp.Asset == d.Asset.ID {
+				as.SinglePoint, as.Reason = true, sp.Reason
+			}
+		}
+		if as.Direct || as.SinglePoint || slices.Contains(rs.Needs, d.Asset.ID) {
+			out.Needed = append(out.Needed, as)
+		}
 	}
 	title := d.Asset.ID
 	if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
