@@ -44,10 +44,9 @@ func browserPath() string {
 }
 
 // browser starts a headless Chromium for the test and returns its context
-// and the directory for screenshots. Whatever the page logs as an error
-// (a script exception, a CSP refusal) fails the test, unless the test
-// takes it first.
-func browser(t *testing.T) (context.Context, string, *pageErrors) {
+// and the directory for screenshots. It stops with the test, after its
+// subtests.
+func browser(t *testing.T) (context.Context, string) {
 	t.Helper()
 	path := browserPath()
 	if path == "" {
@@ -67,17 +66,31 @@ func browser(t *testing.T) (context.Context, string, *pageErrors) {
 		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(1400, 900), chromedp.Flag("lang", "en"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// The whole run is bounded: a hung page fails rather than waits.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 	})
-	errs := &pageErrors{}
 	// Start the browser now, so that a broken install fails here, clearly.
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start %s: %v", path, err)
 	}
+	return ctx, dir
+}
+
+// tab opens a tab of the browser for a (sub)test. Whatever its pages log
+// as an error (a script exception, a CSP refusal) fails the test, unless
+// the test takes it first.
+func tab(t *testing.T, browser context.Context) (context.Context, *pageErrors) {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	errs := &pageErrors{}
 	err := chromedp.Listen(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventExceptionThrown:
@@ -99,7 +112,7 @@ func browser(t *testing.T) (context.Context, string, *pageErrors) {
 			t.Errorf("browser: %s", p)
 		}
 	})
-	return ctx, dir, errs
+	return ctx, errs
 }
 
 // pageErrors collects what the pages report as errors.
@@ -168,9 +181,20 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	}
 }
 
-func TestBrowserImport(t *testing.T) {
-	ctx, dir, _ := browser(t)
+// TestBrowser drives the dashboard in one Chromium, a tab per part, on
+// one server.
+func TestBrowser(t *testing.T) {
+	t.Parallel()
+	b, dir := browser(t)
 	e := newWebEnv(t)
+	t.Run("import", func(t *testing.T) { browseImport(t, b, dir, e) })
+	t.Run("map", func(t *testing.T) { browseMap(t, b, dir, e) })
+	t.Run("pages", func(t *testing.T) { browsePages(t, b, dir, e) })
+	t.Run("page errors seen", func(t *testing.T) { browsePageErrors(t, b, e) })
+}
+
+func browseImport(t *testing.T, b context.Context, dir string, e *webEnv) {
+	ctx, _ := tab(t, b)
 	files := t.TempDir()
 	good := filepath.Join(files, "hospital.yaml")
 	if err := os.WriteFile(good, []byte(strings.Replace(string(demo.File), "name: St. Example General\n", "name: St. Example General (renovated)\n", 1)), 0o644); err != nil {
@@ -210,9 +234,8 @@ func TestBrowserImport(t *testing.T) {
 	}
 }
 
-func TestBrowserMap(t *testing.T) {
-	ctx, dir, _ := browser(t)
-	e := newWebEnv(t)
+func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
+	ctx, _ := tab(t, b)
 	pump := chromedp.CSS(`circle[data-id="pump-01"]`)
 	do(t, ctx,
 		signInBrowser(e, "viewer"),
@@ -251,9 +274,8 @@ func TestBrowserMap(t *testing.T) {
 }
 
 // The other pages render and run without a browser error, for a look.
-func TestBrowserPages(t *testing.T) {
-	ctx, dir, _ := browser(t)
-	e := newWebEnv(t)
+func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
+	ctx, _ := tab(t, b)
 	do(t, ctx, signInBrowser(e, "admin"))
 	for _, p := range []struct{ path, wait, name string }{
 		{"/orgs/" + webOrg + "/assets?sort=risk", "#asset-list", "assets"},
@@ -272,9 +294,8 @@ func TestBrowserPages(t *testing.T) {
 
 // The browser tests see what the Content Security Policy refuses and what
 // a script throws, so the pages' silence above means something.
-func TestBrowserSeesPageErrors(t *testing.T) {
-	ctx, _, errs := browser(t)
-	e := newWebEnv(t)
+func browsePageErrors(t *testing.T, b context.Context, e *webEnv) {
+	ctx, errs := tab(t, b)
 	probe := httptest.NewServer(e.srv.secure(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		io.WriteString(w, `<!doctype html><title>probe</title><p style="color:red">inline style</p><script>document.title = "ran";</script>`)

@@ -21,6 +21,7 @@ import (
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/store/sqlite"
+	"github.com/wardhealth/ward/synth"
 )
 
 // The dashboard's tests drive each page over HTTP, signed in through the
@@ -290,6 +291,7 @@ func wantAll(t *testing.T, what, body string, want ...string) {
 // Every page of the dashboard answers a signed-in administrator, is
 // linked from the navigation, and passes the CSP checks (in do).
 func TestWebEveryPage(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "admin", webPassword)
 	values := map[string]string{"{org}": webOrg, "{id}": "pump-01", "{$}": ""}
@@ -338,6 +340,7 @@ func TestWebEveryPage(t *testing.T) {
 }
 
 func TestWebAssets(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "viewer", webPassword)
 	base := "/orgs/" + webOrg + "/assets"
@@ -436,6 +439,7 @@ func TestWebAssets(t *testing.T) {
 }
 
 func TestWebAssetDetail(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "viewer", webPassword)
 	status, body := c.get("/orgs/" + webOrg + "/assets/pump-01")
@@ -487,6 +491,7 @@ func esc(s string) string {
 }
 
 func TestWebMap(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "viewer", webPassword)
 	status, body := c.get("/orgs/" + webOrg + "/map")
@@ -510,6 +515,7 @@ func TestWebMap(t *testing.T) {
 }
 
 func TestWebServicesAndPlan(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "viewer", webPassword)
 	status, body := c.get("/orgs/" + webOrg + "/services")
@@ -555,6 +561,7 @@ func TestWebServicesAndPlan(t *testing.T) {
 }
 
 func TestWebImport(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	ctx := context.Background()
 	path := "/orgs/" + webOrg + "/import"
@@ -643,6 +650,7 @@ func TestWebImport(t *testing.T) {
 
 // An upload larger than the model limit is refused whole.
 func TestWebImportLimit(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	e.srv.cfg.MaxModelBytes = 4 << 10
 	c := e.signIn(t, "analyst", webPassword)
@@ -657,6 +665,7 @@ func TestWebImportLimit(t *testing.T) {
 }
 
 func TestWebTokens(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "analyst", webPassword)
 	status, body := c.get("/tokens")
@@ -724,6 +733,7 @@ func TestWebTokens(t *testing.T) {
 }
 
 func TestWebUsers(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	ctx := context.Background()
 	if status, _ := e.signIn(t, "analyst", webPassword).get("/users"); status != http.StatusForbidden {
@@ -798,6 +808,7 @@ func TestWebUsers(t *testing.T) {
 
 // Viewers read everything and are offered no write.
 func TestWebViewerSeesNoWrites(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	c := e.signIn(t, "viewer", webPassword)
 	for _, p := range []string{"/", "/assets", "/assets/pump-01", "/map", "/services", "/plan", "/import"} {
@@ -818,6 +829,7 @@ func TestWebViewerSeesNoWrites(t *testing.T) {
 
 // Sanity of the assessment the tests rely on.
 func TestWebDemoHasOpenCriticalRisk(t *testing.T) {
+	t.Parallel()
 	e := newWebEnv(t)
 	v, err := e.srv.assessed(context.Background(), webOrg)
 	if err != nil {
@@ -828,5 +840,41 @@ func TestWebDemoHasOpenCriticalRisk(t *testing.T) {
 	}
 	if !slices.ContainsFunc(v.Result.Vulnerabilities, func(m intel.Match) bool { return m.Asset == "pump-01" && m.Ransomware }) {
 		t.Fatal("the test feeds do not reach the pumps")
+	}
+}
+
+// A large hospital's map is drawn zone by zone, and its inventory comes in
+// pages; an asset id with "/" and ":" still has a page of its own.
+func TestWebLargeModel(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	ctx := context.Background()
+	m, err := synth.Generate(synth.Options{Assets: 600, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := m.Assets[0]
+	odd.ID, odd.Name = "rack/3:pdu-1", "Rack 3 power distribution"
+	m.Assets = append(m.Assets, odd)
+	if err := e.store.PutModels(ctx, []*ward.Model{m}); err != nil {
+		t.Fatal(err)
+	}
+	org := m.Organisation.ID
+	c := e.signIn(t, "admin", webPassword)
+	status, body := c.get("/orgs/" + org + "/map")
+	if status != http.StatusOK {
+		t.Fatalf("map: %d", status)
+	}
+	if strings.Contains(body, "<circle") || !strings.Contains(body, "lines count the links between zones") || !strings.Contains(body, "links</title>") {
+		t.Error("a 601-asset map is not drawn zone by zone")
+	}
+	_, body = c.get("/orgs/" + org + "/assets")
+	wantAll(t, "large inventory", body, "601 of 601 assets", "Showing 1–100.", "Next ›")
+	link := `href="/orgs/` + org + `/assets/rack%2F3:pdu-1"`
+	_, body = c.get("/orgs/" + org + "/assets?q=rack")
+	wantAll(t, "odd id", body, link)
+	status, body = c.get("/orgs/" + org + "/assets/rack%2F3:pdu-1")
+	if status != http.StatusOK || !strings.Contains(body, "Rack 3 power distribution") {
+		t.Errorf("the page of asset rack/3:pdu-1: %d", status)
 	}
 }
