@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -258,10 +259,32 @@ func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
 		t.Errorf("clicking the pump highlights %d lines and %d assets", lit, near)
 	}
 
-	before := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "viewBox")).Value
+	viewBox := func() (x, y, w, h float64) {
+		t.Helper()
+		v := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "viewBox")).Value
+		if _, err := fmt.Sscan(v, &x, &y, &w, &h); err != nil {
+			t.Fatalf("viewBox %q: %v", v, err)
+		}
+		return
+	}
+	_, _, w0, _ := viewBox()
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)), chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)), shot(t, dir, "map-zoomed"))
-	if after := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "viewBox")).Value; after == before {
-		t.Errorf("zooming in leaves the view at %q", before)
+	x1, y1, w1, _ := viewBox()
+	if w1 >= w0 {
+		t.Errorf("zooming in widens the view from %g to %g", w0, w1)
+	}
+	// Dragging pans: the view moves against the pointer.
+	box := read(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = document.getElementById("map").getBoundingClientRect(); return {x: r.left, y: r.top, h: r.height}; })()`))
+	x, y := box["x"]+15, box["y"]+box["h"]/2
+	held := func(p *input.DispatchMouseEventParams) { p.Buttons = 1 }
+	do(t, ctx,
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, held, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+40, y-20, chromedp.ButtonLeft, held),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+120, y-60, chromedp.ButtonLeft, held),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+120, y-60, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+	)
+	if x2, y2, w2, _ := viewBox(); x2 >= x1 || y2 <= y1 || w2 != w1 {
+		t.Errorf("dragging right and up moves the view from (%g, %g) to (%g, %g), width %g to %g", x1, y1, x2, y2, w1, w2)
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=reset]`)), chromedp.Click(chromedp.CSS(`#show-paths`)))
 	if class := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "class")).Value; !strings.Contains(class, "no-paths") {
