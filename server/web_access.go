@@ -81,6 +81,9 @@ func (s *Server) webCreateToken(w http.ResponseWriter, r *http.Request, c *call)
 		if !ok || len(pr.Errors) == 0 {
 			return err
 		}
+		if f.Days == 0 {
+			f.Days = p.Form.Days // the default newToken used
+		}
 		p.Errors, p.Form = pr.Errors, f
 		return s.render(w, r, c, http.StatusUnprocessableEntity, "tokens.html", "API tokens", p)
 	}
