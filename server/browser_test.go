@@ -165,6 +165,14 @@ func signInBrowser(e *webEnv, name string) chromedp.Action[chromedp.Void] {
 	)
 }
 
+// until waits for a JavaScript predicate to hold, up to 10 seconds.
+func until(t *testing.T, ctx context.Context, what, predicate string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("%s: %s never held: %v", what, predicate, err)
+	}
+}
+
 // read runs an action that returns a value, failing the test on error.
 func read[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
 	t.Helper()
@@ -267,8 +275,18 @@ func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
 		}
 		return
 	}
+	// The page handles an input event a little after the browser takes
+	// it, so each check waits for the change.
+	moved := func(what string) {
+		t.Helper()
+		until(t, ctx, what, `window.__vb !== document.getElementById("map").getAttribute("viewBox")`)
+	}
+	remember := chromedp.Evaluate[bool](`(window.__vb = document.getElementById("map").getAttribute("viewBox"), true)`)
 	_, _, w0, _ := viewBox()
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)), chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)), shot(t, dir, "map-zoomed"))
+	read(t, ctx, remember)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)))
+	moved("zoom in")
+	do(t, ctx, shot(t, dir, "map-zoomed"))
 	x1, y1, w1, _ := viewBox()
 	if w1 >= w0 {
 		t.Errorf("zooming in widens the view from %g to %g", w0, w1)
@@ -276,19 +294,34 @@ func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
 	// Dragging pans: the view moves against the pointer.
 	box := read(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = document.getElementById("map").getBoundingClientRect(); return {x: r.left, y: r.top, h: r.height}; })()`))
 	x, y := box["x"]+15, box["y"]+box["h"]/2
+	// While the button is down, moves say so (buttons 1); the release
+	// says it is up again.
 	held := func(p *input.DispatchMouseEventParams) { p.Buttons = 1 }
+	read(t, ctx, remember)
 	do(t, ctx,
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, held, chromedp.ClickCount(1)),
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+40, y-20, chromedp.ButtonLeft, held),
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+120, y-60, chromedp.ButtonLeft, held),
 		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+120, y-60, chromedp.ButtonLeft, chromedp.ClickCount(1)),
 	)
+	moved("drag")
 	if x2, y2, w2, _ := viewBox(); x2 >= x1 || y2 <= y1 || w2 != w1 {
 		t.Errorf("dragging right and up moves the view from (%g, %g) to (%g, %g), width %g to %g", x1, y1, x2, y2, w1, w2)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=reset]`)), chromedp.Click(chromedp.CSS(`#show-paths`)))
-	if class := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "class")).Value; !strings.Contains(class, "no-paths") {
-		t.Errorf("hiding the attack paths leaves the map's class %q", class)
+	read(t, ctx, remember)
+	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=reset]`)))
+	moved("fit")
+	if _, _, w, _ := viewBox(); w != w0 {
+		t.Errorf("fitting leaves the view %g wide, not %g", w, w0)
+	}
+	shownPaths := chromedp.Evaluate[int](`[...document.querySelectorAll("#map g.path")].filter(g => getComputedStyle(g).display !== "none").length`)
+	if n := read(t, ctx, shownPaths); n != 1 {
+		t.Errorf("%d attack paths drawn, want the most likely one", n)
+	}
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#show-paths`)))
+	until(t, ctx, "hide the attack paths", `document.getElementById("map").classList.contains("no-paths")`)
+	if n := read(t, ctx, shownPaths); n != 0 {
+		t.Errorf("%d attack paths still drawn after hiding them", n)
 	}
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#mi-link`)), chromedp.WaitVisible(chromedp.CSS(`#links`)), shot(t, dir, "asset"))
 	if title := read(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Infusion pump 1 (ICU)") {
@@ -324,11 +357,15 @@ func browsePageErrors(t *testing.T, b context.Context, e *webEnv) {
 		io.WriteString(w, `<!doctype html><title>probe</title><p style="color:red">inline style</p><script>document.title = "ran";</script>`)
 	})))
 	defer probe.Close()
-	do(t, ctx, chromedp.Navigate(probe.URL), chromedp.WaitVisible(chromedp.CSS(`p`)), chromedp.Sleep(300*time.Millisecond))
+	do(t, ctx, chromedp.Navigate(probe.URL), chromedp.WaitVisible(chromedp.CSS(`p`)))
 	if title := read(t, ctx, chromedp.Title()); title != "probe" {
 		t.Errorf("an inline script ran under the server's CSP: title %q", title)
 	}
-	got := strings.Join(errs.take(), "\n")
+	var seen []string
+	for end := time.Now().Add(10 * time.Second); !strings.Contains(strings.Join(seen, ""), "Content Security Policy") && time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		seen = append(seen, errs.take()...)
+	}
+	got := strings.Join(seen, "\n")
 	if !strings.Contains(got, "Content Security Policy") {
 		t.Errorf("the CSP refusals were not seen; the page reported %q", got)
 	}

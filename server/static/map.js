@@ -69,9 +69,10 @@
     vb = { x: drag.vb.x - dx * scale, y: drag.vb.y - dy * scale, w: drag.vb.w, h: drag.vb.h };
     apply();
   });
-  function endDrag() {
+  function endDrag(e) {
     drag = null;
     svg.classList.remove("panning");
+    if (svg.hasPointerCapture(e.pointerId)) svg.releasePointerCapture(e.pointerId);
   }
   svg.addEventListener("pointerup", endDrag);
   svg.addEventListener("pointercancel", endDrag);
