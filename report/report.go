@@ -4,6 +4,7 @@
 package report
 
 import (
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -11,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -37,7 +39,7 @@ type view struct {
 	Heat       heatMap
 	Coverage   []bar
 	CoverageH  int
-	Diagram    diagram
+	Diagram    Diagram
 	Assets     []assetRow
 	Devices    int
 	Exposed    int
@@ -106,19 +108,7 @@ func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error 
 		v.Coverage = append(v.Coverage, bar{Name: b.Name, Coverage: b.Coverage, Width: b.Coverage * 4, Y: i * 44, Measures: b.Measures})
 	}
 	v.CoverageH = len(v.Coverage)*44 + 4
-	worst := map[string]string{}
-	count := map[string]int{}
-	for _, r := range res.Risks {
-		if r.Status != assess.Open {
-			continue
-		}
-		for _, a := range r.Assets {
-			count[a]++
-			if assess.SeverityRank(r.Severity) > assess.SeverityRank(worst[a]) {
-				worst[a] = r.Severity
-			}
-		}
-	}
+	worst, count := WorstOpen(res)
 	s := m.Summarise(res.Date)
 	v.Devices, v.Exposed, v.EndOfLife = s.MedicalDevices, s.InternetExposed, s.EndOfSupport
 	for _, a := range m.Assets {
@@ -136,11 +126,11 @@ func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error 
 	}
 	v.Vulns = intel.Prioritise(res.Vulnerabilities)
 	v.Vulns = v.Vulns[:min(len(v.Vulns), MaxVulnRows)]
-	v.Diagram = draw(m, worst)
+	v.Diagram = Draw(m, worst)
 	if len(res.Paths) > 0 && len(res.Paths[0].Paths) > 0 {
 		v.AttackPath = res.Paths[0].Paths[0]
 		v.AttackTarget = res.Paths[0]
-		v.Diagram.Attack = drawPath(v.Diagram, m, v.AttackPath)
+		v.Diagram.Attack = v.Diagram.Path(v.AttackPath)
 	}
 	return page.Execute(w, v)
 }
@@ -166,38 +156,70 @@ func heat(res *assess.Result) heatMap {
 	return h
 }
 
-type zoneBox struct {
+// ZoneBox is a zone drawn as a box.
+type ZoneBox struct {
 	ID, Name, Kind string
 	X, Y, W, H     int
-	Assets         int
+	// Assets counts the zone's assets, drawn or not.
+	Assets int
 }
 
-type node struct {
-	ID, Kind, Class string
-	X, Y            int
+// Node is an asset drawn as a dot. Severity is its worst open risk ("" for
+// none); Class the CSS class that colours it.
+type Node struct {
+	ID, Name, Kind, Zone string
+	Severity, Class      string
+	X, Y                 int
 }
 
-type edge struct {
+// Edge is a line between two drawn things, assets or zones: a link, a
+// bundle of links between zones, or a step of an attack path. From and To
+// name its ends, so that a page can tell which lines touch an asset.
+type Edge struct {
+	From, To       string
 	X1, Y1, X2, Y2 int
 	Class, Title   string
 	Width          float64
 }
 
-type diagram struct {
+// Diagram is the layout of the interconnection diagram, in SVG user units.
+// The report draws it statically; the dashboard's map draws the same
+// layout and makes it interactive, so both show a hospital alike.
+type Diagram struct {
 	pos     map[string][2]int
 	W, H    int
-	Zones   []zoneBox
-	Nodes   []node
-	Edges   []edge
-	Attack  []edge // the most likely attack path, drawn over the rest
+	Zones   []ZoneBox
+	Nodes   []Node
+	Edges   []Edge
+	Attack  []Edge // the most likely attack path, drawn over the rest
 	PerZone bool
 }
 
-// draw lays zones out as boxes, ordered from least to most trusted, with
-// their assets inside as dots coloured by their worst open risk, and the
-// application links between them (cabling left out). A large model is
-// drawn zone by zone, links counted between zones.
-func draw(m *ward.Model, worst map[string]string) diagram {
+// WorstOpen gives, for each asset with an open risk, the severity of its
+// worst open risk and how many open risks it has: what colours the
+// diagram's dots and ranks an asset list.
+func WorstOpen(res *assess.Result) (worst map[string]string, count map[string]int) {
+	worst, count = map[string]string{}, map[string]int{}
+	for _, r := range res.Risks {
+		if r.Status != assess.Open {
+			continue
+		}
+		for _, a := range r.Assets {
+			count[a]++
+			if assess.SeverityRank(r.Severity) > assess.SeverityRank(worst[a]) {
+				worst[a] = r.Severity
+			}
+		}
+	}
+	return worst, count
+}
+
+// Draw lays zones out as boxes, ordered from least to most trusted, with
+// their assets inside as dots coloured by their worst open risk (worst, as
+// WorstOpen gives it), and the application links between them (cabling
+// left out). A large model (over MaxDiagramAssets) is drawn zone by zone,
+// links counted between zones.
+func Draw(m *ward.Model, worst map[string]string) Diagram {
 	zones := slices.Clone(m.Zones)
 	sort.SliceStable(zones, func(i, j int) bool { return zones[i].Trust.Rank() < zones[j].Trust.Rank() })
 	members := map[string][]int{}
@@ -213,13 +235,19 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 		}
 	}
 	inner = min(inner, 10)
-	boxW := max(inner*cell+2*pad, 170)
+	// A box is wide enough for its assets and for the longest zone title,
+	// "name (count)" at about 7 units a character.
+	title := 0
+	for _, z := range zones {
+		title = max(title, len([]rune(cmp.Or(z.Name, z.ID)))+3+len(strconv.Itoa(len(members[z.ID]))))
+	}
+	boxW := max(inner*cell+2*pad, 170, 16+7*title)
 	boxH := inner*cell + head + pad
 	if perZone {
-		boxW, boxH = 170, 80
+		boxW, boxH = max(170, 16+7*title), 80
 	}
 	cols := int(math.Ceil(math.Sqrt(float64(len(zones)))))
-	d := diagram{PerZone: perZone}
+	d := Diagram{PerZone: perZone}
 	pos := map[string][2]int{}
 	for i, z := range zones {
 		x, y := 10+(i%cols)*(boxW+30), 10+(i/cols)*(boxH+30)
@@ -227,7 +255,7 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 		if name == "" {
 			name = z.ID
 		}
-		d.Zones = append(d.Zones, zoneBox{ID: z.ID, Name: name, Kind: string(z.Kind), X: x, Y: y, W: boxW, H: boxH, Assets: len(members[z.ID])})
+		d.Zones = append(d.Zones, ZoneBox{ID: z.ID, Name: name, Kind: string(z.Kind), X: x, Y: y, W: boxW, H: boxH, Assets: len(members[z.ID])})
 		pos[z.ID] = [2]int{x + boxW/2, y + boxH/2}
 		if perZone {
 			continue
@@ -243,7 +271,7 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 			if worst[a.ID] == "" {
 				class = "sev-none"
 			}
-			d.Nodes = append(d.Nodes, node{ID: a.ID, Kind: string(a.Kind), Class: class, X: nx, Y: ny})
+			d.Nodes = append(d.Nodes, Node{ID: a.ID, Name: a.Name, Kind: string(a.Kind), Zone: a.Zone, Severity: worst[a.ID], Class: class, X: nx, Y: ny})
 			pos[a.ID] = [2]int{nx, ny}
 		}
 	}
@@ -274,7 +302,8 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 		}
 		for _, p := range order {
 			a, b := pos[p.a], pos[p.b]
-			d.Edges = append(d.Edges, edge{a[0], a[1], b[0], b[1], "link", fmt.Sprintf("%s → %s: %d links", p.a, p.b, counts[p]), math.Min(1+math.Log2(float64(counts[p])), 8)})
+			d.Edges = append(d.Edges, Edge{From: p.a, To: p.b, X1: a[0], Y1: a[1], X2: b[0], Y2: b[1], Class: "link",
+				Title: fmt.Sprintf("%s → %s: %d links", p.a, p.b, counts[p]), Width: math.Min(1+math.Log2(float64(counts[p])), 8)})
 		}
 		return d
 	}
@@ -293,7 +322,8 @@ func draw(m *ward.Model, worst map[string]string) diagram {
 		}) {
 			class = "link clear"
 		}
-		d.Edges = append(d.Edges, edge{a[0], a[1], b[0], b[1], class, fmt.Sprintf("%s → %s (%s)", l.From, l.To, l.Protocol), 1})
+		d.Edges = append(d.Edges, Edge{From: l.From, To: l.To, X1: a[0], Y1: a[1], X2: b[0], Y2: b[1], Class: class,
+			Title: fmt.Sprintf("%s → %s (%s)", l.From, l.To, l.Protocol), Width: 1})
 	}
 	return d
 }
@@ -305,10 +335,11 @@ func zoneEnd(id string, assetZone map[string]string) string {
 	return id
 }
 
-// drawPath draws an attack path's steps between the assets (or zones) it
-// passes, skipping the entry and the flat-network hops.
-func drawPath(d diagram, m *ward.Model, p assess.AttackPath) []edge {
-	var out []edge
+// Path draws an attack path's steps between the assets (or zones) it
+// passes, skipping the entry and the flat-network hops, which have no
+// place in the drawing.
+func (d *Diagram) Path(p assess.AttackPath) []Edge {
+	var out []Edge
 	prev := ""
 	for _, s := range p.Steps {
 		if _, ok := d.pos[s.To]; !ok {
@@ -316,7 +347,8 @@ func drawPath(d diagram, m *ward.Model, p assess.AttackPath) []edge {
 		}
 		if a, ok := d.pos[prev]; ok {
 			b := d.pos[s.To]
-			out = append(out, edge{a[0], a[1], b[0], b[1], "attack", fmt.Sprintf("%s → %s: %s (p=%.2f)", prev, s.To, s.Reason, s.P), 3})
+			out = append(out, Edge{From: prev, To: s.To, X1: a[0], Y1: a[1], X2: b[0], Y2: b[1], Class: "attack",
+				Title: fmt.Sprintf("%s → %s: %s (p=%.2f)", prev, s.To, s.Reason, s.P), Width: 3})
 		}
 		prev = s.To
 	}

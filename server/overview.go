@@ -19,6 +19,8 @@ type overview struct {
 	// j+1.
 	Heat      [5][5]heatCell
 	Baselines []baselineBar
+	// BaselinesH is the height of the coverage chart.
+	BaselinesH int
 	// Exploited lists the assets hit by a vulnerability in the KEV
 	// catalog, with how many.
 	Exploited []exposedAsset
@@ -36,8 +38,8 @@ type heatCell struct {
 
 type baselineBar struct {
 	assess.BaselineResult
-	// Width is the bar's length in the 0-300 SVG coordinate space; Y its
-	// row.
+	// Width is the bar's length in the 0-500 SVG coordinate space; Y its
+	// row: a name above a bar.
 	Width, Y int
 }
 
@@ -45,6 +47,9 @@ type exposedAsset struct {
 	Asset string
 	intel.Exposure
 }
+
+// baselineRow is the height of one baseline in the coverage chart.
+const baselineRow = 40
 
 func newOverview(v *view) overview {
 	res := v.Result
@@ -68,8 +73,9 @@ func newOverview(v *view) overview {
 		o.Heat[5-r.Likelihood][r.Impact-1].Count += len(r.Assets)
 	}
 	for i, b := range res.Baselines {
-		o.Baselines = append(o.Baselines, baselineBar{BaselineResult: b, Width: b.Coverage * 3, Y: i * 30})
+		o.Baselines = append(o.Baselines, baselineBar{BaselineResult: b, Width: b.Coverage * 5, Y: i * baselineRow})
 	}
+	o.BaselinesH = len(o.Baselines)*baselineRow + 4
 	for id, e := range intel.Exposures(res.Vulnerabilities) {
 		if e.Exploited > 0 {
 			o.Exploited = append(o.Exploited, exposedAsset{id, e})

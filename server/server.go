@@ -223,6 +223,11 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 		sent := r.Header.Get("X-CSRF-Token")
 		if sent == "" && rt.Page {
 			sent = r.PostFormValue("csrf")
+			// A form over the body limit has no readable token: say it
+			// is too large rather than forged.
+			if mb := (*http.MaxBytesError)(nil); sent == "" && errors.As(formError(r), &mb) {
+				return nil, mb
+			}
 		}
 		if !equalSecret(sent, c.session.CSRF) {
 			return nil, fail(http.StatusForbidden, "missing or wrong CSRF token (send the X-CSRF-Token header given at sign-in)")

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -34,6 +35,16 @@ var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"sevclass": func(s string) string { return "sev-" + s },
 	"join":     strings.Join,
+	// assetURL is an asset's page; ids may hold "/" and ":", so each
+	// segment is escaped.
+	"assetURL": assetURL,
+	// writer tells whether a role may change an organisation's model, so
+	// that pages show write forms only to those who may use them.
+	"writer": func(r ward.Role) bool { return r.Rank() >= ward.RoleAnalyst.Rank() && r != ward.RoleHub },
+}
+
+func assetURL(org, id string) string {
+	return "/orgs/" + url.PathEscape(org) + "/assets/" + url.PathEscape(id)
 }
 
 // loadPages parses each page template with the layout.
@@ -127,6 +138,22 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/logout", signedIn, s.webLogout)
 	s.page("GET", "/{$}", signedIn, s.webHome)
 	s.page("GET", "/orgs/{org}/{$}", orgViewer, s.webOverview)
+	s.page("GET", "/orgs/{org}/assets", orgViewer, s.webAssets)
+	s.page("GET", "/orgs/{org}/assets/{id}", orgViewer, s.webAsset)
+	s.page("GET", "/orgs/{org}/map", orgViewer, s.webMap)
+	s.page("GET", "/orgs/{org}/services", orgViewer, s.webServices)
+	s.page("GET", "/orgs/{org}/plan", orgViewer, s.webPlan)
+	// Viewers see the import page without its form; posting needs an
+	// analyst. The body limit of /import is the model limit (authorise).
+	s.page("GET", "/orgs/{org}/import", orgViewer, s.webImportForm)
+	s.page("POST", "/orgs/{org}/import", orgAnalyst, s.webImport)
+	s.page("GET", "/tokens", signedIn, s.webTokens)
+	s.page("POST", "/tokens", signedIn, s.webCreateToken)
+	s.page("POST", "/tokens/{id}/revoke", signedIn, s.webRevokeToken)
+	s.page("GET", "/users", administrator, s.webUsers)
+	s.page("POST", "/users", administrator, s.webCreateUser)
+	s.page("POST", "/users/{id}/disable", administrator, s.webDisableUser)
+	s.page("POST", "/users/{id}/enable", administrator, s.webEnableUser)
 }
 
 // safeNext keeps a redirect after sign-in on this site.
@@ -193,4 +220,13 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, newOverview(v))
+}
+
+// formError is the error of parsing a POST form, which PostFormValue
+// drops: a body over its limit, for instance.
+func formError(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(32 << 20)
+	}
+	return r.ParseForm()
 }
