@@ -95,13 +95,15 @@ func (s *Server) webAssets(w http.ResponseWriter, r *http.Request, c *call) erro
 		u.RawQuery = fq.Encode()
 		fr = &http.Request{Method: r.Method, URL: &u}
 	}
-	assets, err := filterAssets(fr, m)
+	assets, err := filterAssets(fr, v)
 	if err != nil {
 		return err
 	}
 	if byRisk {
+		// A copy: filterAssets may return the view's cached order.
+		assets = slices.Clone(assets)
 		asc := q.Get("order") == "asc"
-		slices.SortStableFunc(assets, func(a, b ward.Asset) int {
+		slices.SortStableFunc(assets, func(a, b *ward.Asset) int {
 			d := cmp.Or(cmp.Compare(assess.SeverityRank(worst[a.ID]), assess.SeverityRank(worst[b.ID])), cmp.Compare(count[a.ID], count[b.ID]))
 			if asc {
 				return d
@@ -116,7 +118,7 @@ func (s *Server) webAssets(w http.ResponseWriter, r *http.Request, c *call) erro
 	exp := intel.Exposures(v.Result.Vulnerabilities)
 	out := assetsPage{Total: p.Total, All: len(m.Assets), Zones: m.Zones}
 	for _, a := range p.Items {
-		out.Rows = append(out.Rows, assetRow{Asset: a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID]})
+		out.Rows = append(out.Rows, assetRow{Asset: *a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID]})
 	}
 	kinds := map[string]bool{}
 	for _, a := range m.Assets {
@@ -146,7 +148,7 @@ func (s *Server) webAssets(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	offset := 0
 	if len(p.Items) > 0 {
-		offset = slices.IndexFunc(assets, func(a ward.Asset) bool { return a.ID == p.Items[0].ID })
+		offset = slices.IndexFunc(assets, func(a *ward.Asset) bool { return a.ID == p.Items[0].ID })
 		out.From, out.To = offset+1, offset+len(p.Items)
 	}
 	if offset > 0 {

@@ -33,7 +33,8 @@ import (
 
 // TestServeDemo runs the README's first command as a user would: it
 // prints an address and a password; signing in with them opens the
-// dashboard of the demo hospital; Ctrl-C stops it and its store is gone.
+// dashboard of the demo hospital; SIGTERM (as from a service manager, or
+// Ctrl-C) stops it and its store is gone.
 func TestServeDemo(t *testing.T) {
 	tmp := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -84,7 +85,7 @@ func TestServeDemo(t *testing.T) {
 	if strings.Contains(stderr.String(), password) {
 		t.Error("the password is in the log")
 	}
-	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Process.Signal(syscall.SIGTERM)
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("stop: %v\n%s", err, stderr.String())
 	}
