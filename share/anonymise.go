@@ -68,14 +68,17 @@ func NewAnonymiser(m *ward.Model) *Anonymiser {
 
 // Text anonymises one string.
 func (a *Anonymiser) Text(s string) string {
+	// Addresses first: an e-mail address holds names the words would cut
+	// in two.
+	s = email.ReplaceAllString(s, Redacted)
+	s = privateIPv4.ReplaceAllString(s, Redacted)
+	s = macAddress.ReplaceAllString(s, Redacted)
 	for _, w := range a.words {
 		if strings.Contains(s, w) {
 			s = replaceWord(s, w)
 		}
 	}
-	s = privateIPv4.ReplaceAllString(s, Redacted)
-	s = macAddress.ReplaceAllString(s, Redacted)
-	return email.ReplaceAllString(s, Redacted)
+	return s
 }
 
 // replaceWord replaces w where it stands as a word (not inside a longer

@@ -183,6 +183,8 @@ func number(v any) float64 {
 	switch x := v.(type) {
 	case float64:
 		return x
+	case int:
+		return float64(x)
 	case json.Number:
 		f, _ := x.Float64()
 		return f
