@@ -312,11 +312,11 @@ func TestTLPPolicy(t *testing.T) {
 func TestParseRefusesBadObjects(t *testing.T) {
 	good := `{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","name":"CVE-2020-1"}`
 	bad := map[string]string{
-		`{"type":"vulnerability","spec_version":"2.0","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`: "spec_version",
-		`{"type":"vulnerability","spec_version":"2.1","id":"indicator--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`:   "is not vulnerability--UUID",
-		`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-02T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`: "modified is before created",
+		`{"type":"vulnerability","spec_version":"2.0","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`:                                                                              "spec_version",
+		`{"type":"vulnerability","spec_version":"2.1","id":"indicator--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`:                                                                                  "is not vulnerability--UUID",
+		`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-02T00:00:00Z","modified":"2026-01-01T00:00:00Z"}`:                                                                              "modified is before created",
 		`{"type":"indicator","spec_version":"2.1","id":"indicator--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[file:name = ]","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`: "pattern: column",
-		`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"yesterday","modified":"2026-01-01T00:00:00Z"}`: "timestamp",
+		`{"type":"vulnerability","spec_version":"2.1","id":"vulnerability--0b7d6c4e-5a83-5d2b-9f3f-6e2b3b1c2d4e","created":"yesterday","modified":"2026-01-01T00:00:00Z"}`:                                                                                         "timestamp",
 	}
 	for obj, want := range bad {
 		objs, err := share.ParseObjects([]byte("[" + good + "," + obj + "]"))
