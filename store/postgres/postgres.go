@@ -137,6 +137,7 @@ var migrations = []string{
 		PRIMARY KEY (kind, name)
 	);`,
 	sqldb.Schema(true),
+	sqldb.SharingSchema(true),
 }
 
 // migrationLock serialises migrations of several servers starting at once.

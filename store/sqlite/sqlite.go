@@ -143,6 +143,7 @@ var migrations = []string{
 		PRIMARY KEY (kind, name)
 	);`,
 	sqldb.Schema(false),
+	sqldb.SharingSchema(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {

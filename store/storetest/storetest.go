@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"SessionsAndTokens", testSessionsAndTokens},
 		{"Audit", testAudit},
 		{"Revisions", testRevisions},
+		{"Sharing", testSharing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,273 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// SharingSchema is the DDL of the TAXII tables.
+func SharingSchema(postgres bool) string {
+	blob, serial := "BLOB", "INTEGER PRIMARY KEY AUTOINCREMENT"
+	if postgres {
+		blob, serial = "BYTEA", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"
+	}
+	return `CREATE TABLE collections (
+		id          TEXT PRIMARY KEY,
+		title       TEXT NOT NULL,
+		description TEXT NOT NULL,
+		readers     TEXT NOT NULL,
+		writers     TEXT NOT NULL,
+		created     BIGINT NOT NULL
+	);
+	CREATE TABLE shared_objects (
+		seq          ` + serial + `,
+		collection   TEXT NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+		id           TEXT NOT NULL,
+		version      BIGINT NOT NULL,
+		added        BIGINT NOT NULL,
+		type         TEXT NOT NULL,
+		spec_version TEXT NOT NULL,
+		tlp          TEXT NOT NULL,
+		org          TEXT NOT NULL,
+		data         ` + blob + ` NOT NULL,
+		UNIQUE (collection, id, version)
+	);
+	CREATE INDEX shared_objects_id ON shared_objects (collection, id, version);
+	CREATE TABLE taxii_status (
+		id         TEXT PRIMARY KEY,
+		collection TEXT NOT NULL,
+		created    BIGINT NOT NULL,
+		data       ` + blob + ` NOT NULL
+	);`
+}
+
+// PutCollection creates or replaces a collection.
+func (d *DB) PutCollection(ctx context.Context, c ward.Collection) error {
+	readers, _ := json.Marshal(c.Readers)
+	writers, _ := json.Marshal(c.Writers)
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO collections (id, title, description, readers, writers, created) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, readers = excluded.readers, writers = excluded.writers`),
+		c.ID, c.Title, c.Description, string(readers), string(writers), nanos(c.Created))
+	return err
+}
+
+func scanCollection(sc interface{ Scan(...any) error }) (ward.Collection, error) {
+	var c ward.Collection
+	var readers, writers string
+	var created int64
+	if err := sc.Scan(&c.ID, &c.Title, &c.Description, &readers, &writers, &created); err != nil {
+		return c, err
+	}
+	json.Unmarshal([]byte(readers), &c.Readers)
+	json.Unmarshal([]byte(writers), &c.Writers)
+	c.Created = fromNanos(created)
+	return c, nil
+}
+
+// Collections lists the collections by title.
+func (d *DB) Collections(ctx context.Context) ([]ward.Collection, error) {
+	rs, err := d.db.QueryContext(ctx, `SELECT id, title, description, readers, writers, created FROM collections ORDER BY title, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []ward.Collection{}
+	for rs.Next() {
+		c, err := scanCollection(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rs.Err()
+}
+
+// Collection returns one collection.
+func (d *DB) Collection(ctx context.Context, id string) (ward.Collection, error) {
+	st, err := d.stmt(ctx, `SELECT id, title, description, readers, writers, created FROM collections WHERE id = ?`)
+	if err != nil {
+		return ward.Collection{}, err
+	}
+	c, err := scanCollection(st.QueryRowContext(ctx, id))
+	return c, notFound("collection", id, err)
+}
+
+// sharingLock orders additions across PostgreSQL servers, so that Seq
+// order is commit order and a reader paging by Seq misses nothing.
+const sharingLock = 0x74617869 // "taxi"
+
+// AddObjects adds object versions; existing versions are kept.
+func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added time.Time) (int, error) {
+	d.audit.Lock() // one writer at a time in this process, as for the audit chain
+	defer d.audit.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if d.pg {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sharingLock); err != nil {
+			return 0, err
+		}
+	}
+	st, err := tx.PrepareContext(ctx, d.q(`INSERT INTO shared_objects (collection, id, version, added, type, spec_version, tlp, org, data)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id, version) DO NOTHING`))
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	n := 0
+	at := added.UnixNano()
+	for _, o := range objects {
+		res, err := st.ExecContext(ctx, o.Collection, o.ID, o.Version.UnixNano(), at, o.Type, o.SpecVersion, o.TLP, o.Org, o.Data)
+		if err != nil {
+			return 0, fmt.Errorf("add %s: %w", o.ID, err)
+		}
+		if k, _ := res.RowsAffected(); k > 0 {
+			n++
+		}
+	}
+	return n, tx.Commit()
+}
+
+// versionClause turns TAXII's match[version] into SQL over the window
+// columns newest and oldest.
+func versionClause(versions []string) (string, []any, error) {
+	if len(versions) == 0 {
+		return "newest = 1", nil, nil
+	}
+	var conds []string
+	var args []any
+	for _, v := range versions {
+		switch v {
+		case "last":
+			conds = append(conds, "newest = 1")
+		case "first":
+			conds = append(conds, "oldest = 1")
+		case "all":
+			conds = append(conds, "1 = 1")
+		default:
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return "", nil, fmt.Errorf("version %q: last, first, all or a timestamp", v)
+			}
+			conds = append(conds, "version = ?")
+			args = append(args, t.UnixNano())
+		}
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args, nil
+}
+
+func in(column string, values []string, args *[]any) string {
+	marks := make([]string, len(values))
+	for i, v := range values {
+		marks[i] = "?"
+		*args = append(*args, v)
+	}
+	return column + " IN (" + strings.Join(marks, ", ") + ")"
+}
+
+// ErrBadFilter is returned for a filter the store cannot apply.
+var ErrBadFilter = errors.New("bad filter")
+
+// Objects lists a page of a collection's objects in the order added.
+func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObject, bool, error) {
+	args := []any{f.Collection}
+	inner := []string{"collection = ?"}
+	if len(f.IDs) > 0 {
+		inner = append(inner, in("id", f.IDs, &args))
+	}
+	if len(f.Types) > 0 {
+		inner = append(inner, in("type", f.Types, &args))
+	}
+	if len(f.SpecVersions) > 0 {
+		inner = append(inner, in("spec_version", f.SpecVersions, &args))
+	}
+	vc, vargs, err := versionClause(f.Versions)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrBadFilter, err)
+	}
+	outer := []string{vc, "added > ?", "seq > ?"}
+	args = append(args, vargs...)
+	args = append(args, nanos(f.AddedAfter), f.After)
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 1000
+	}
+	args = append(args, limit+1)
+	query := `WITH v AS (
+		SELECT seq, collection, id, version, added, type, spec_version, tlp, org, data,
+			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS newest,
+			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version ASC) AS oldest
+		FROM shared_objects WHERE ` + strings.Join(inner, " AND ") + `)
+		SELECT seq, collection, id, version, added, type, spec_version, tlp, org, data FROM v
+		WHERE ` + strings.Join(outer, " AND ") + ` ORDER BY seq LIMIT ?`
+	rs, err := d.db.QueryContext(ctx, d.q(query), args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rs.Close()
+	out := []ward.SharedObject{}
+	for rs.Next() {
+		var o ward.SharedObject
+		var version, added int64
+		if err := rs.Scan(&o.Seq, &o.Collection, &o.ID, &version, &added, &o.Type, &o.SpecVersion, &o.TLP, &o.Org, &o.Data); err != nil {
+			return nil, false, err
+		}
+		o.Version, o.Added = time.Unix(0, version).UTC(), time.Unix(0, added).UTC()
+		out = append(out, o)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, false, err
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, nil
+}
+
+// DeleteObject removes an object's versions.
+func (d *DB) DeleteObject(ctx context.Context, collection, id string, versions []string) (int, error) {
+	if len(versions) == 0 {
+		versions = []string{"all"}
+	}
+	vc, vargs, err := versionClause(versions)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadFilter, err)
+	}
+	args := append([]any{collection, id}, vargs...)
+	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM shared_objects WHERE seq IN (
+		SELECT seq FROM (SELECT seq, version,
+			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS newest,
+			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version ASC) AS oldest
+		FROM shared_objects WHERE collection = ? AND id = ?) v WHERE `+vc+`)`), args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// PutStatus stores a status resource.
+func (d *DB) PutStatus(ctx context.Context, id, collection string, data []byte, at time.Time) error {
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO taxii_status (id, collection, created, data) VALUES (?, ?, ?, ?)`), id, collection, at.UnixNano(), data)
+	return err
+}
+
+// Status returns a status resource.
+func (d *DB) Status(ctx context.Context, id string) ([]byte, error) {
+	var data []byte
+	err := d.db.QueryRowContext(ctx, d.q(`SELECT data FROM taxii_status WHERE id = ?`), id).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("status %q: %w", id, ward.ErrNotFound)
+	}
+	return data, err
+}
