@@ -54,6 +54,8 @@ func (s *Server) register() {
 	s.handle("PATCH", "/api/v1/users/{id}", administrator, s.apiUpdateUser)
 	s.handle("DELETE", "/api/v1/users/{id}", administrator, s.apiDeleteUser)
 	s.handle("GET", "/api/v1/audit", administrator, s.apiAudit)
+	s.handle("GET", "/api/v1/collections", administrator, s.apiCollections)
+	s.handle("POST", "/api/v1/collections", administrator, s.apiCreateCollection)
 	s.handle("DELETE", "/api/v1/orgs/{org}", administrator, s.apiDeleteOrg)
 
 	s.handle("GET", "/api/v1/orgs/{org}", orgViewer, s.apiOrg)
@@ -80,6 +82,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/orgs/{org}/audit", orgAdmin, s.apiOrgAudit)
 
 	s.registerWeb()
+	s.registerTAXII()
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -215,3 +215,40 @@ func (t *throttle) allow(account, address string) (time.Duration, bool) {
 	}
 	return 0, true
 }
+
+// credentialCache remembers, for a while, which user a checked credential
+// (its digest, never the secret) belongs to.
+type credentialCache struct {
+	mu      sync.Mutex
+	ttl     time.Duration
+	entries map[string]credential
+}
+
+type credential struct {
+	user    string
+	expires time.Time
+}
+
+func newCredentialCache(ttl time.Duration) *credentialCache {
+	return &credentialCache{ttl: ttl, entries: map[string]credential{}}
+}
+
+func (c *credentialCache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || time.Now().After(e.expires) {
+		delete(c.entries, key)
+		return "", false
+	}
+	return e.user, true
+}
+
+func (c *credentialCache) put(key, user string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) > 10_000 {
+		clear(c.entries)
+	}
+	c.entries[key] = credential{user, time.Now().Add(c.ttl)}
+}

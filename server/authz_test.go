@@ -131,6 +131,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = map[string]string{"name": "victor", "password": testPassword}
 	case "POST /api/v1/tokens":
 		body = map[string]string{"name": "ci", "scope": "read"}
+	case "POST /api/v1/collections":
+		body = map[string]any{"title": "Medical devices", "readers": []string{"*"}, "writers": []string{"st-example"}}
 	case "POST /api/v1/users":
 		body = map[string]any{"name": "newcomer"}
 	case "PATCH /api/v1/users/{id}":

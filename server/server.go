@@ -65,6 +65,10 @@ type Server struct {
 	hashing chan struct{}
 	results *resultCache
 	flight  singleflight.Group
+	// taxiiRoutes lists the TAXII routes; basicCache remembers HTTP Basic
+	// credentials checked in the last minute.
+	taxiiRoutes []string
+	basicCache  *credentialCache
 }
 
 // New makes a server.
@@ -107,7 +111,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.LoginBurst = 5
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), limits: newThrottle(cfg.LoginRate, cfg.LoginBurst),
-		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newResultCache(16)}
+		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newResultCache(16),
+		basicCache: newCredentialCache(time.Minute)}
 	s.register()
 	return s, nil
 }

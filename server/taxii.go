@@ -1,0 +1,681 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/share"
+)
+
+// TAXII 2.1 under /taxii2/: discovery, one API root (/taxii2/api/), its
+// collections, objects, manifests, versions and status resources. Clients
+// authenticate with HTTP Basic or an API token (Bearer); cookies are not
+// used here, so no CSRF token is needed.
+
+const taxiiType = "application/taxii+json;version=2.1"
+
+// taxiiError is TAXII's error message.
+type taxiiError struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	HTTPStatus  string `json:"http_status"`
+	header      http.Header
+}
+
+func taxiiFail(status int, format string, a ...any) *taxiiError {
+	return &taxiiError{Title: http.StatusText(status), Description: fmt.Sprintf(format, a...), HTTPStatus: strconv.Itoa(status)}
+}
+
+func (e *taxiiError) Error() string { return e.HTTPStatus + " " + e.Title + ": " + e.Description }
+
+func writeTAXII(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"title":"Internal Server Error","http_status":"500"}`)
+	}
+	w.Header().Set("Content-Type", taxiiType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// taxiiRoute wraps a TAXII handler: authentication (Basic or token), the
+// Accept and Content-Type checks, the body limit, and TAXII errors.
+func (s *Server) taxiiRoute(method, pattern string, write bool, h func(w http.ResponseWriter, r *http.Request, c *call) error) {
+	s.taxiiRoutes = append(s.taxiiRoutes, method+" "+pattern)
+	name := method + " " + pattern
+	s.mux.Handle(name, s.metrics.instrument(name, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := func() error {
+			if !acceptsTAXII(r.Header.Get("Accept")) {
+				return taxiiFail(http.StatusNotAcceptable, "send Accept: %s", taxiiType)
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxModelBytes)
+			c := &call{remote: s.remote(r)}
+			if err := s.taxiiAuth(r, c); err != nil {
+				return err
+			}
+			if write && c.token != nil && c.token.Scope != ward.ScopeWrite {
+				return taxiiFail(http.StatusForbidden, "this token may only read")
+			}
+			return h(w, r, c)
+		}()
+		if err != nil {
+			s.taxiiError(w, r, err)
+		}
+	})))
+}
+
+func (s *Server) taxiiError(w http.ResponseWriter, r *http.Request, err error) {
+	var te *taxiiError
+	if !errors.As(err, &te) {
+		p, known := asProblem(err)
+		if !known {
+			s.log.Error("TAXII request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		}
+		te = &taxiiError{Title: p.Title, Description: p.Detail, HTTPStatus: strconv.Itoa(p.Status), header: p.header}
+	}
+	for k, v := range te.header {
+		w.Header()[k] = v
+	}
+	status, _ := strconv.Atoi(te.HTTPStatus)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="ward", charset="UTF-8"`)
+	}
+	writeTAXII(w, status, te)
+}
+
+// acceptsTAXII tells whether an Accept header takes TAXII 2.1 JSON.
+func acceptsTAXII(accept string) bool {
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		if mt == "application/taxii+json" && (params["version"] == "" || params["version"] == "2.1") || mt == "*/*" || mt == "application/*" {
+			return true
+		}
+	}
+	return false
+}
+
+// taxiiAuth authenticates by Basic (name and password) or Bearer token.
+// A password is checked once per minute per credential: the check is
+// made to be slow, and TAXII clients send it with every request.
+func (s *Server) taxiiAuth(r *http.Request, c *call) error {
+	if name, password, ok := r.BasicAuth(); ok {
+		key := digest(name + "\x00" + password)
+		if id, ok := s.basicCache.get(key); ok {
+			return s.loadUser(r.Context(), c, id)
+		}
+		u, err := s.cfg.Store.UserByName(r.Context(), name)
+		if err != nil && !errors.Is(err, ward.ErrNotFound) {
+			return err
+		}
+		if wait, ok := s.limits.allow("account:"+strings.ToLower(name), "address:"+c.remote); !ok {
+			e := taxiiFail(http.StatusTooManyRequests, "too many sign-in attempts; try again in %d s", int(wait.Seconds())+1)
+			e.header = http.Header{"Retry-After": {strconv.Itoa(int(wait.Seconds()) + 1)}}
+			return e
+		}
+		hash := u.PasswordHash
+		if err != nil {
+			hash = decoyHash
+		}
+		s.hashing <- struct{}{}
+		good := CheckPassword(hash, password)
+		<-s.hashing
+		if err != nil || !good || u.Disabled || s.cfg.Now().Before(u.LockedUntil) {
+			if err == nil {
+				s.cfg.Store.LoginFailed(r.Context(), u.ID, s.cfg.Now(), s.cfg.LockAfter, s.cfg.LockFor)
+			}
+			return taxiiFail(http.StatusUnauthorized, "wrong name or password")
+		}
+		s.basicCache.put(key, u.ID)
+		c.user = u
+		return nil
+	}
+	if r.Header.Get("Authorization") == "" {
+		return taxiiFail(http.StatusUnauthorized, "authenticate with HTTP Basic or an API token (Bearer ward_...)")
+	}
+	return s.authenticate(r, c)
+}
+
+// orgs are the organisations a caller acts for.
+func orgsOf(u *ward.User) []string {
+	var out []string
+	for _, m := range u.Memberships {
+		out = append(out, m.Org)
+	}
+	return out
+}
+
+// canRead tells whether the caller may read a collection: a Ward
+// administrator, the hub role, or a member of a listed organisation.
+func canAccess(u *ward.User, c *call, list []string, write bool) bool {
+	if u.Admin {
+		return true
+	}
+	for _, m := range u.Memberships {
+		if c.token != nil && c.token.Org != "" && m.Org != c.token.Org && m.Org != ward.AllOrganisations {
+			continue
+		}
+		if m.Role == ward.RoleHub && !write {
+			return true
+		}
+		if m.Role == ward.RoleHub {
+			continue
+		}
+		if write && m.Role.Rank() < ward.RoleAnalyst.Rank() {
+			continue
+		}
+		if slices.Contains(list, ward.AllOrganisations) || slices.Contains(list, m.Org) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) registerTAXII() {
+	s.taxiiRoute("GET", "/taxii2/", false, s.taxiiDiscovery)
+	s.taxiiRoute("GET", "/taxii2/api/", false, s.taxiiAPIRoot)
+	s.taxiiRoute("GET", "/taxii2/api/collections/", false, s.taxiiCollections)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/", false, s.taxiiCollection)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/manifest/", false, s.taxiiManifest)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/", false, s.taxiiObjects)
+	s.taxiiRoute("POST", "/taxii2/api/collections/{id}/objects/", true, s.taxiiAdd)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/", false, s.taxiiObject)
+	s.taxiiRoute("DELETE", "/taxii2/api/collections/{id}/objects/{object}/", true, s.taxiiDelete)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/versions/", false, s.taxiiVersions)
+	s.taxiiRoute("GET", "/taxii2/api/status/{status}/", false, s.taxiiStatus)
+}
+
+func (s *Server) taxiiDiscovery(w http.ResponseWriter, r *http.Request, c *call) error {
+	writeTAXII(w, http.StatusOK, map[string]any{"title": "Ward", "description": "Cyber-risk intelligence for hospitals and health CSIRTs",
+		"default": "/taxii2/api/", "api_roots": []string{"/taxii2/api/"}})
+	return nil
+}
+
+func (s *Server) taxiiAPIRoot(w http.ResponseWriter, r *http.Request, c *call) error {
+	writeTAXII(w, http.StatusOK, map[string]any{"title": "Ward sharing", "versions": []string{taxiiType},
+		"max_content_length": s.cfg.MaxModelBytes})
+	return nil
+}
+
+type taxiiCollection struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description,omitempty"`
+	CanRead     bool     `json:"can_read"`
+	CanWrite    bool     `json:"can_write"`
+	MediaTypes  []string `json:"media_types"`
+}
+
+func describe(col ward.Collection, c *call) taxiiCollection {
+	return taxiiCollection{ID: col.ID, Title: col.Title, Description: col.Description,
+		CanRead: canAccess(&c.user, c, col.Readers, false), CanWrite: canAccess(&c.user, c, col.Writers, true),
+		MediaTypes: []string{"application/stix+json;version=2.1"}}
+}
+
+func (s *Server) taxiiCollections(w http.ResponseWriter, r *http.Request, c *call) error {
+	cols, err := s.cfg.Store.Collections(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []taxiiCollection{}
+	for _, col := range cols {
+		if d := describe(col, c); d.CanRead || d.CanWrite {
+			out = append(out, d)
+		}
+	}
+	body := map[string]any{}
+	if len(out) > 0 {
+		body["collections"] = out
+	}
+	writeTAXII(w, http.StatusOK, body)
+	return nil
+}
+
+// collection finds a collection the caller may see: one it may neither
+// read nor write is not found.
+func (s *Server) collection(r *http.Request, c *call, write bool) (ward.Collection, error) {
+	col, err := s.cfg.Store.Collection(r.Context(), r.PathValue("id"))
+	if errors.Is(err, ward.ErrNotFound) {
+		return col, taxiiFail(http.StatusNotFound, "collection %q: not found", r.PathValue("id"))
+	}
+	if err != nil {
+		return col, err
+	}
+	d := describe(col, c)
+	switch {
+	case !d.CanRead && !d.CanWrite:
+		return col, taxiiFail(http.StatusNotFound, "collection %q: not found", col.ID)
+	case write && !d.CanWrite:
+		return col, taxiiFail(http.StatusForbidden, "you may not add to or delete from collection %q", col.ID)
+	case !write && !d.CanRead:
+		return col, taxiiFail(http.StatusForbidden, "you may not read collection %q", col.ID)
+	}
+	return col, nil
+}
+
+func (s *Server) taxiiCollection(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.cfg.Store.Collection(r.Context(), r.PathValue("id"))
+	if errors.Is(err, ward.ErrNotFound) {
+		return taxiiFail(http.StatusNotFound, "collection %q: not found", r.PathValue("id"))
+	}
+	if err != nil {
+		return err
+	}
+	d := describe(col, c)
+	if !d.CanRead && !d.CanWrite {
+		return taxiiFail(http.StatusNotFound, "collection %q: not found", col.ID)
+	}
+	writeTAXII(w, http.StatusOK, d)
+	return nil
+}
+
+// filter reads TAXII's query parameters: added_after, limit (1-1000,
+// default 100), next, match[id|type|version|spec_version].
+func filter(r *http.Request, collection string) (ward.ObjectFilter, error) {
+	q := r.URL.Query()
+	f := ward.ObjectFilter{Collection: collection, Limit: 100}
+	for k := range q {
+		switch k {
+		case "added_after", "limit", "next", "match[id]", "match[type]", "match[version]", "match[spec_version]":
+		default:
+			return f, taxiiFail(http.StatusBadRequest, "unknown parameter %q", k)
+		}
+	}
+	if v := q.Get("added_after"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return f, taxiiFail(http.StatusBadRequest, "added_after %q: an RFC 3339 timestamp", v)
+		}
+		f.AddedAfter = t
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return f, taxiiFail(http.StatusBadRequest, "limit %q: a positive number", v)
+		}
+		f.Limit = min(n, 1000)
+	}
+	if v := q.Get("next"); v != "" {
+		b, err := base64.RawURLEncoding.DecodeString(v)
+		n, err2 := strconv.ParseInt(strings.TrimPrefix(string(b), "s:"), 10, 64)
+		if err != nil || err2 != nil || !strings.HasPrefix(string(b), "s:") || n < 0 {
+			return f, taxiiFail(http.StatusBadRequest, "next %q: use the next value of the previous page", v)
+		}
+		f.After = n
+	}
+	split := func(k string) []string {
+		var out []string
+		for _, v := range q[k] {
+			for _, p := range strings.Split(v, ",") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	f.IDs, f.Types, f.Versions, f.SpecVersions = split("match[id]"), split("match[type]"), split("match[version]"), split("match[spec_version]")
+	for _, v := range f.Versions {
+		if v != "last" && v != "first" && v != "all" {
+			if _, err := time.Parse(time.RFC3339Nano, v); err != nil {
+				return f, taxiiFail(http.StatusBadRequest, "match[version] %q: last, first, all or a timestamp", v)
+			}
+		}
+	}
+	return f, nil
+}
+
+// visible drops what the caller may not receive: RED and AMBER+STRICT
+// objects go back only to the organisation that added them.
+func visible(objs []ward.SharedObject, c *call) []ward.SharedObject {
+	orgs := orgsOf(&c.user)
+	out := objs[:0:0]
+	for _, o := range objs {
+		if (o.TLP == string(share.Red) || o.TLP == string(share.AmberStrict)) && !c.user.Admin && !slices.Contains(orgs, o.Org) {
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// objectPage fetches a page of objects and sets the date-added headers and next cursor.
+func (s *Server) objectPage(w http.ResponseWriter, r *http.Request, c *call, f ward.ObjectFilter) ([]ward.SharedObject, map[string]any, error) {
+	objs, more, err := s.cfg.Store.Objects(r.Context(), f)
+	if err != nil {
+		return nil, nil, err
+	}
+	last := f.After
+	if len(objs) > 0 {
+		last = objs[len(objs)-1].Seq
+		w.Header().Set("X-TAXII-Date-Added-First", objs[0].Added.Format("2006-01-02T15:04:05.000000Z"))
+		w.Header().Set("X-TAXII-Date-Added-Last", objs[len(objs)-1].Added.Format("2006-01-02T15:04:05.000000Z"))
+	}
+	objs = visible(objs, c)
+	env := map[string]any{"more": more}
+	if more {
+		env["next"] = base64.RawURLEncoding.EncodeToString([]byte("s:" + strconv.FormatInt(last, 10)))
+	}
+	return objs, env, nil
+}
+
+func (s *Server) taxiiObjects(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, false)
+	if err != nil {
+		return err
+	}
+	f, err := filter(r, col.ID)
+	if err != nil {
+		return err
+	}
+	objs, env, err := s.objectPage(w, r, c, f)
+	if err != nil {
+		return err
+	}
+	writeEnvelope(w, env, objs)
+	return nil
+}
+
+// writeEnvelope writes an envelope with the objects' stored JSON as is.
+func writeEnvelope(w http.ResponseWriter, env map[string]any, objs []ward.SharedObject) {
+	head, _ := json.Marshal(env)
+	w.Header().Set("Content-Type", taxiiType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	if len(objs) == 0 {
+		w.Write(head)
+		return
+	}
+	w.Write(head[:len(head)-1])
+	io.WriteString(w, `,"objects":[`)
+	for i, o := range objs {
+		if i > 0 {
+			io.WriteString(w, ",")
+		}
+		w.Write(o.Data)
+	}
+	io.WriteString(w, "]}")
+}
+
+func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, false)
+	if err != nil {
+		return err
+	}
+	f, err := filter(r, col.ID)
+	if err != nil {
+		return err
+	}
+	objs, env, err := s.objectPage(w, r, c, f)
+	if err != nil {
+		return err
+	}
+	type record struct {
+		ID        string `json:"id"`
+		DateAdded string `json:"date_added"`
+		Version   string `json:"version"`
+		MediaType string `json:"media_type"`
+	}
+	var out []record
+	for _, o := range objs {
+		out = append(out, record{o.ID, o.Added.Format("2006-01-02T15:04:05.000000Z"), o.Version.Format("2006-01-02T15:04:05.000Z"), "application/stix+json;version=2.1"})
+	}
+	if len(out) > 0 {
+		env["objects"] = out
+	}
+	writeTAXII(w, http.StatusOK, env)
+	return nil
+}
+
+func (s *Server) taxiiObject(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, false)
+	if err != nil {
+		return err
+	}
+	f, err := filter(r, col.ID)
+	if err != nil {
+		return err
+	}
+	f.IDs = []string{r.PathValue("object")}
+	objs, env, err := s.objectPage(w, r, c, f)
+	if err != nil {
+		return err
+	}
+	if len(objs) == 0 && f.After == 0 {
+		return taxiiFail(http.StatusNotFound, "object %q: not in collection %q", r.PathValue("object"), col.ID)
+	}
+	writeEnvelope(w, env, objs)
+	return nil
+}
+
+func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, false)
+	if err != nil {
+		return err
+	}
+	f, err := filter(r, col.ID)
+	if err != nil {
+		return err
+	}
+	f.IDs, f.Versions = []string{r.PathValue("object")}, []string{"all"}
+	objs, env, err := s.objectPage(w, r, c, f)
+	if err != nil {
+		return err
+	}
+	if len(objs) == 0 && f.After == 0 {
+		return taxiiFail(http.StatusNotFound, "object %q: not in collection %q", r.PathValue("object"), col.ID)
+	}
+	var versions []string
+	for _, o := range objs {
+		versions = append(versions, o.Version.Format("2006-01-02T15:04:05.000Z"))
+	}
+	env["versions"] = versions
+	writeTAXII(w, http.StatusOK, env)
+	return nil
+}
+
+func (s *Server) taxiiDelete(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, true)
+	if err != nil {
+		return err
+	}
+	f, err := filter(r, col.ID)
+	if err != nil {
+		return err
+	}
+	n, err := s.cfg.Store.DeleteObject(r.Context(), col.ID, r.PathValue("object"), f.Versions)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return taxiiFail(http.StatusNotFound, "object %q: not in collection %q", r.PathValue("object"), col.ID)
+	}
+	if err := s.audit(r.Context(), c, "taxii.delete", r.PathValue("object"), fmt.Sprintf("collection %s, %d version(s)", col.ID, n)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// taxiiStatusDoc is TAXII's status resource.
+type taxiiStatusDoc struct {
+	ID               string        `json:"id"`
+	Status           string        `json:"status"`
+	RequestTimestamp string        `json:"request_timestamp"`
+	TotalCount       int           `json:"total_count"`
+	SuccessCount     int           `json:"success_count"`
+	Successes        []statusEntry `json:"successes,omitempty"`
+	FailureCount     int           `json:"failure_count"`
+	Failures         []statusEntry `json:"failures,omitempty"`
+	PendingCount     int           `json:"pending_count"`
+}
+
+type statusEntry struct {
+	ID      string `json:"id"`
+	Version string `json:"version,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// taxiiAdd takes an envelope of objects: each is checked on its own, and
+// added, or listed among the failures with why; the status says which.
+// RED and AMBER+STRICT objects are refused by a collection that other
+// organisations read: they do not leave their organisation.
+func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error {
+	col, err := s.collection(r, c, true)
+	if err != nil {
+		return err
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "application/taxii+json" || params["version"] != "" && params["version"] != "2.1" {
+		return taxiiFail(http.StatusUnsupportedMediaType, "send Content-Type: %s", taxiiType)
+	}
+	var env struct {
+		Objects []json.RawMessage `json:"objects"`
+	}
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(&env); err != nil {
+		var mb *http.MaxBytesError
+		if errors.As(err, &mb) {
+			return taxiiFail(http.StatusRequestEntityTooLarge, "the envelope is larger than %d bytes", mb.Limit)
+		}
+		return taxiiFail(http.StatusBadRequest, "malformed envelope: %v", err)
+	}
+	if len(env.Objects) == 0 {
+		return taxiiFail(http.StatusUnprocessableEntity, "the envelope holds no objects")
+	}
+	if len(env.Objects) > share.MaxObjects {
+		return taxiiFail(http.StatusRequestEntityTooLarge, "%d objects, more than %d", len(env.Objects), share.MaxObjects)
+	}
+	now := s.cfg.Now().UTC()
+	orgs := orgsOf(&c.user)
+	adder := ""
+	if len(orgs) == 1 && orgs[0] != ward.AllOrganisations {
+		adder = orgs[0]
+	}
+	shared := slices.ContainsFunc(col.Readers, func(o string) bool { return o != adder })
+	st := taxiiStatusDoc{ID: uuid.NewString(), Status: "complete", RequestTimestamp: now.Format("2006-01-02T15:04:05.000Z"), TotalCount: len(env.Objects)}
+	var add []ward.SharedObject
+	for _, raw := range env.Objects {
+		var o share.Object
+		if err := json.Unmarshal(raw, &o); err != nil {
+			st.Failures = append(st.Failures, statusEntry{ID: "unknown", Message: "not a STIX object: " + err.Error()})
+			continue
+		}
+		version := o.Modified.Time()
+		if version.IsZero() {
+			version = o.Created.Time()
+		}
+		if version.IsZero() {
+			version = now
+		}
+		entry := statusEntry{ID: o.ID, Version: version.Format("2006-01-02T15:04:05.000Z")}
+		if err := share.Check(&o); err != nil {
+			entry.Message = err.Error()
+			st.Failures = append(st.Failures, entry)
+			continue
+		}
+		tlp, marked := share.TLPOf(&o)
+		if marked && (tlp == share.Red || tlp == share.AmberStrict) && shared {
+			entry.Message = fmt.Sprintf("TLP:%s does not leave its organisation: this collection is read by others", strings.ToUpper(string(tlp)))
+			st.Failures = append(st.Failures, entry)
+			continue
+		}
+		level := ""
+		if marked {
+			level = string(tlp)
+		}
+		add = append(add, ward.SharedObject{Collection: col.ID, ID: o.ID, Version: version, Type: o.Type, SpecVersion: o.SpecVersion, TLP: level, Org: adder, Data: raw})
+		st.Successes = append(st.Successes, entry)
+	}
+	if len(add) > 0 {
+		if _, err := s.cfg.Store.AddObjects(r.Context(), add, now); err != nil {
+			return err
+		}
+	}
+	st.SuccessCount, st.FailureCount = len(st.Successes), len(st.Failures)
+	data, _ := json.Marshal(st)
+	if err := s.cfg.Store.PutStatus(r.Context(), st.ID, col.ID, data, now); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "taxii.add", col.ID, fmt.Sprintf("%d added, %d refused", st.SuccessCount, st.FailureCount)); err != nil {
+		return err
+	}
+	writeTAXII(w, http.StatusAccepted, st)
+	return nil
+}
+
+func (s *Server) taxiiStatus(w http.ResponseWriter, r *http.Request, c *call) error {
+	data, err := s.cfg.Store.Status(r.Context(), r.PathValue("status"))
+	if errors.Is(err, ward.ErrNotFound) {
+		return taxiiFail(http.StatusNotFound, "status %q: not found", r.PathValue("status"))
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", taxiiType)
+	w.WriteHeader(http.StatusOK)
+	w.Write(data)
+	return nil
+}
+
+// apiCollections lists the TAXII collections (administrators).
+func (s *Server) apiCollections(w http.ResponseWriter, r *http.Request, c *call) error {
+	cols, err := s.cfg.Store.Collections(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": cols})
+	return nil
+}
+
+// apiCreateCollection makes a TAXII collection for a sharing community.
+func (s *Server) apiCreateCollection(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Title       string   `json:"title"`
+		Description string   `json:"description"`
+		Readers     []string `json:"readers"`
+		Writers     []string `json:"writers"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	var errs modelfile.Errors
+	if strings.TrimSpace(in.Title) == "" {
+		errs = append(errs, modelfile.Error{File: "body", Field: "title", Message: "give the collection a title"})
+	}
+	if len(in.Readers) == 0 {
+		errs = append(errs, modelfile.Error{File: "body", Field: "readers", Message: `list the organisations that read it ("*" for all)`})
+	}
+	if len(errs) > 0 {
+		p := invalid(errs)
+		p.Detail = fmt.Sprintf("the collection has %d problem(s)", len(errs))
+		return p
+	}
+	if in.Writers == nil {
+		in.Writers = []string{}
+	}
+	col := ward.Collection{ID: uuid.NewString(), Title: in.Title, Description: in.Description, Readers: in.Readers, Writers: in.Writers, Created: s.cfg.Now().UTC()}
+	if err := s.cfg.Store.PutCollection(r.Context(), col); err != nil {
+		return err
+	}
+	if err := s.audit(r.Context(), c, "collection.create", col.ID, col.Title); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, col)
+	return nil
+}
