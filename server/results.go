@@ -3,6 +3,8 @@ package server
 import (
 	"container/list"
 	"context"
+	"encoding/json"
+	"strings"
 	"fmt"
 	"slices"
 	"sync"
@@ -11,6 +13,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/share"
 )
 
 // view is an organisation's model at one revision with its assessment, as
@@ -88,9 +91,14 @@ func (c *resultCache) put(key string, v *view) {
 	}
 }
 
-// feedStamp identifies the stored feeds: their count and newest import.
+// feedStamp identifies the stored feeds (their count and newest import)
+// and the shared objects (the last added).
 func (s *Server) feedStamp(ctx context.Context) (string, []ward.Feed, error) {
 	feeds, err := s.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	shared, err := s.sharedStamp(ctx)
 	if err != nil {
 		return "", nil, err
 	}
@@ -100,7 +108,7 @@ func (s *Server) feedStamp(ctx context.Context) (string, []ward.Feed, error) {
 			newest = f.Imported
 		}
 	}
-	return fmt.Sprintf("%d@%d", len(feeds), newest.UnixNano()), feeds, nil
+	return fmt.Sprintf("%d@%d|%s", len(feeds), newest.UnixNano(), shared), feeds, nil
 }
 
 // assessed returns an organisation's model and its assessment with the
@@ -135,14 +143,19 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 		return nil, err
 	}
 	opt := assess.Options{Today: today}
+	f := &intel.Feeds{}
 	if len(feeds) > 0 {
-		f, err := intel.LoadStored(ctx, s.cfg.Store)
-		if err != nil {
+		if f, err = intel.LoadStored(ctx, s.cfg.Store); err != nil {
 			return nil, err
 		}
-		if len(f.Advisories) > 0 || len(f.NVD) > 0 {
-			opt.Matches = f.Matcher().Match(m.Assets)
-		}
+	}
+	shared, err := s.sharedAdvisories(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	f.Advisories = append(f.Advisories, shared...)
+	if len(f.Advisories) > 0 || len(f.NVD) > 0 {
+		opt.Matches = f.Matcher().Match(m.Assets)
 	}
 	res, err := assess.Assess(m, s.cfg.Catalog, opt)
 	if err != nil {
@@ -151,4 +164,60 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 	v := &view{Model: m, Revision: rev, Result: res}
 	s.results.put(key, v)
 	return v, nil
+}
+
+// sharedStamp identifies what the collections hold: the newest addition
+// of each.
+func (s *Server) sharedStamp(ctx context.Context) (string, error) {
+	cols, err := s.cfg.Store.Collections(ctx)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, c := range cols {
+		last, err := s.cfg.Store.LastSeq(ctx, c.ID)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%s:%d;", c.ID, last)
+	}
+	return b.String(), nil
+}
+
+// sharedAdvisories reads, from the collections an organisation reads, the
+// vulnerabilities shared with software indicators, as advisories: what a
+// hub shares shows up in the hospital's assessment. RED and AMBER+STRICT
+// objects of other organisations are left out, as on the wire.
+func (s *Server) sharedAdvisories(ctx context.Context, org string) ([]*intel.Advisory, error) {
+	cols, err := s.cfg.Store.Collections(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var objs []share.Object
+	for _, c := range cols {
+		if !slices.Contains(c.Readers, ward.AllOrganisations) && !slices.Contains(c.Readers, org) {
+			continue
+		}
+		f := ward.ObjectFilter{Collection: c.ID, Types: []string{"vulnerability", "indicator", "relationship"}, Limit: 1000}
+		for {
+			page, more, err := s.cfg.Store.Objects(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range page {
+				if (o.TLP == string(share.Red) || o.TLP == string(share.AmberStrict)) && o.Org != org {
+					continue
+				}
+				var so share.Object
+				if json.Unmarshal(o.Data, &so) == nil {
+					objs = append(objs, so)
+				}
+			}
+			if !more || len(page) == 0 {
+				break
+			}
+			f.After = page[len(page)-1].Seq
+		}
+	}
+	return share.ToAdvisories(objs), nil
 }

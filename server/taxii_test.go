@@ -303,3 +303,23 @@ func TestTAXIITLP(t *testing.T) {
 		t.Errorf("another hospital lists the private collection: %s", res.body)
 	}
 }
+
+// TestSharedAdvisoryReachesTheAssessment: a vulnerability shared into a
+// collection the hospital reads shows up on its pumps, in the API and the
+// dashboard's data, with no CSAF file stored.
+func TestSharedAdvisoryReachesTheAssessment(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	victor := ts.session(t, "victor")
+	if res := victor.do("GET", "/api/v1/orgs/st-example/vulnerabilities?asset=pump-01", nil); !strings.Contains(res.body, `"total":0`) {
+		t.Fatalf("before: %s", res.body)
+	}
+	col := newCollection(t, ts, []string{"*"}, []string{"st-example"})
+	body, _ := envelope(t)
+	if res := ts.taxii(t, "alice", "POST", "/taxii2/api/collections/"+col+"/objects/", body); res.code != 202 {
+		t.Fatalf("share: %d %s", res.code, res.body)
+	}
+	res := victor.do("GET", "/api/v1/orgs/st-example/vulnerabilities?asset=pump-01", nil)
+	if !strings.Contains(res.body, "CVE-2020-25168") || !strings.Contains(res.body, "STIX CVE-") {
+		t.Errorf("after: %.400s", res.body)
+	}
+}

@@ -49,6 +49,12 @@ func testSharing(t *testing.T, s ward.Store) {
 	if n, err := s.AddObjects(ctx, []ward.SharedObject{obj("vulnerability--01", "vulnerability", t1), obj("note--99", "note", t1)}, t1); err != nil || n != 2 {
 		t.Fatalf("add later: %d, %v", n, err)
 	}
+	if last, err := s.LastSeq(ctx, col.ID); err != nil || last == 0 {
+		t.Errorf("last seq %d, %v", last, err)
+	}
+	if last, _ := s.LastSeq(ctx, "empty"); last != 0 {
+		t.Errorf("last seq of nothing: %d", last)
+	}
 	// Pages of 10 through 26 latest versions, all but two added at t0.
 	var seen []string
 	f := ward.ObjectFilter{Collection: col.ID, Limit: 10}

@@ -234,6 +234,17 @@ func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObj
 	return out, more, nil
 }
 
+// LastSeq is the Seq of a collection's latest addition.
+func (d *DB) LastSeq(ctx context.Context, collection string) (int64, error) {
+	st, err := d.stmt(ctx, `SELECT COALESCE(MAX(seq), 0) FROM shared_objects WHERE collection = ?`)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = st.QueryRowContext(ctx, collection).Scan(&n)
+	return n, err
+}
+
 // DeleteObject removes an object's versions.
 func (d *DB) DeleteObject(ctx context.Context, collection, id string, versions []string) (int, error) {
 	if len(versions) == 0 {
