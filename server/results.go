@@ -4,9 +4,9 @@ import (
 	"container/list"
 	"context"
 	"encoding/json"
-	"strings"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
