@@ -70,6 +70,10 @@ type SharingStore interface {
 	LastSeq(ctx context.Context, collection string) (int64, error)
 	// DeleteObject removes an object's versions matching f.Versions.
 	DeleteObject(ctx context.Context, collection, id string, versions []string) (int, error)
+	// SyncState and PutSyncState remember where a pull from a peer
+	// stopped, by a key naming the peer and collection.
+	SyncState(ctx context.Context, key string) (string, error)
+	PutSyncState(ctx context.Context, key, value string) error
 	// PutStatus and Status keep the status resources of additions.
 	PutStatus(ctx context.Context, id, collection string, data []byte, at time.Time) error
 	Status(ctx context.Context, id string) ([]byte, error)

@@ -3,7 +3,6 @@ package server
 import (
 	"container/list"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -149,7 +148,7 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 			return nil, err
 		}
 	}
-	shared, err := s.sharedAdvisories(ctx, org)
+	shared, err := share.StoredAdvisories(ctx, s.cfg.Store, org)
 	if err != nil {
 		return nil, err
 	}
@@ -182,42 +181,4 @@ func (s *Server) sharedStamp(ctx context.Context) (string, error) {
 		fmt.Fprintf(&b, "%s:%d;", c.ID, last)
 	}
 	return b.String(), nil
-}
-
-// sharedAdvisories reads, from the collections an organisation reads, the
-// vulnerabilities shared with software indicators, as advisories: what a
-// hub shares shows up in the hospital's assessment. RED and AMBER+STRICT
-// objects of other organisations are left out, as on the wire.
-func (s *Server) sharedAdvisories(ctx context.Context, org string) ([]*intel.Advisory, error) {
-	cols, err := s.cfg.Store.Collections(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var objs []share.Object
-	for _, c := range cols {
-		if !slices.Contains(c.Readers, ward.AllOrganisations) && !slices.Contains(c.Readers, org) {
-			continue
-		}
-		f := ward.ObjectFilter{Collection: c.ID, Types: []string{"vulnerability", "indicator", "relationship"}, Limit: 1000}
-		for {
-			page, more, err := s.cfg.Store.Objects(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page {
-				if (o.TLP == string(share.Red) || o.TLP == string(share.AmberStrict)) && o.Org != org {
-					continue
-				}
-				var so share.Object
-				if json.Unmarshal(o.Data, &so) == nil {
-					objs = append(objs, so)
-				}
-			}
-			if !more || len(page) == 0 {
-				break
-			}
-			f.After = page[len(page)-1].Seq
-		}
-	}
-	return share.ToAdvisories(objs), nil
 }

@@ -15,13 +15,16 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/share"
 	"github.com/wardhealth/ward/store/sqlite"
 )
 
 func serveCmd(o *options) *cobra.Command {
 	var addr, certFile, keyFile string
 	var demoMode, trustProxy bool
-	var catalogs []string
+	var catalogs, syncCollections []string
+	var sync peerFlags
+	var syncEvery time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard and the API",
@@ -36,7 +39,11 @@ credentials; the store is removed when the server stops.
 Otherwise it serves the store of --data or --db; several servers may share
 one PostgreSQL database. Create the first administrator with
 'ward users add NAME --admin'. --tls-cert and --tls-key serve HTTPS (cookies
-then Secure, HSTS sent).`,
+then Secure, HSTS sent).
+
+With --sync-from and --sync-collection, the server pulls a hub's TAXII
+collections every --sync-every, as 'ward share pull' does (credentials from
+$WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 		Example: `  ward serve --demo
   ward serve --addr :8443 --tls-cert cert.pem --tls-key key.pem --db postgres://ward@db/ward`,
 		Args: args(cobra.NoArgs),
@@ -100,6 +107,13 @@ then Secure, HSTS sent).`,
 				fmt.Fprintf(o.stdout, "Demo hospital: St. Example General. Sign in as admin with password %s\n", adminPassword)
 				fmt.Fprintln(o.stdout, "The demo store is temporary: it is removed when Ward stops (Ctrl-C).")
 			}
+			if len(syncCollections) > 0 {
+				client, err := sync.client("sync-from")
+				if err != nil {
+					return err
+				}
+				go syncLoop(ctx, log, client, store, syncCollections, syncEvery)
+			}
 			errc := make(chan error, 1)
 			go func() {
 				if certFile != "" {
@@ -125,7 +139,36 @@ then Secure, HSTS sent).`,
 	c.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
 	c.Flags().BoolVar(&trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (behind a reverse proxy only)")
 	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
+	sync.flags(c, "sync-from", "sync-")
+	c.Flags().StringSliceVar(&syncCollections, "sync-collection", nil, "the hub's collections to pull (ids)")
+	c.Flags().DurationVar(&syncEvery, "sync-every", 15*time.Minute, "how often to pull")
 	return c
+}
+
+// syncLoop pulls a hub's collections now and then every interval, until
+// the server stops. Failures are logged and retried at the next turn.
+func syncLoop(ctx context.Context, log *slog.Logger, client *share.Client, s ward.Store, collections []string, every time.Duration) {
+	tick := time.NewTicker(max(every, time.Second))
+	defer tick.Stop()
+	for {
+		for _, col := range collections {
+			received, added, err := share.PullInto(ctx, client, s, col, col, time.Now())
+			if err != nil {
+				log.Warn("sync failed", "peer", client.APIRoot, "collection", col, "err", err)
+				continue
+			}
+			if received > 0 {
+				log.Info("synced", "peer", client.APIRoot, "collection", col, "received", received, "new", added)
+				s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve (sync)", Action: "share.pull", Target: col,
+					Detail: fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)})
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 func displayAddr(a net.Addr) string {

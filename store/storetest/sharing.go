@@ -126,6 +126,14 @@ func testSharing(t *testing.T, s ward.Store) {
 	if n, _ := s.DeleteObject(ctx, col.ID, "vulnerability--01", nil); n != 1 {
 		t.Errorf("delete all: %d", n)
 	}
+	if v, err := s.SyncState(ctx, "hub|col"); err != nil || v != "" {
+		t.Errorf("sync state before: %q, %v", v, err)
+	}
+	s.PutSyncState(ctx, "hub|col", "2026-11-23T09:00:00Z")
+	s.PutSyncState(ctx, "hub|col", "2026-11-23T10:00:00Z")
+	if v, _ := s.SyncState(ctx, "hub|col"); v != "2026-11-23T10:00:00Z" {
+		t.Errorf("sync state %q", v)
+	}
 	if err := s.PutStatus(ctx, "st-1", col.ID, []byte(`{"status":"complete"}`), t1); err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,10 @@ func SharingSchema(postgres bool) string {
 		UNIQUE (collection, id, version)
 	);
 	CREATE INDEX shared_objects_id ON shared_objects (collection, id, version);
+	CREATE TABLE sync_state (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	);
 	CREATE TABLE taxii_status (
 		id         TEXT PRIMARY KEY,
 		collection TEXT NOT NULL,
@@ -281,4 +285,20 @@ func (d *DB) Status(ctx context.Context, id string) ([]byte, error) {
 		return nil, fmt.Errorf("status %q: %w", id, ward.ErrNotFound)
 	}
 	return data, err
+}
+
+// SyncState returns what a synchronisation remembered ("" when nothing).
+func (d *DB) SyncState(ctx context.Context, key string) (string, error) {
+	var v string
+	err := d.db.QueryRowContext(ctx, d.q(`SELECT value FROM sync_state WHERE key = ?`), key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// PutSyncState remembers where a synchronisation stopped.
+func (d *DB) PutSyncState(ctx context.Context, key, value string) error {
+	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`), key, value)
+	return err
 }

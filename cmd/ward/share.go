@@ -1,0 +1,356 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/share"
+)
+
+// peerFlags are how a command reaches a TAXII peer. Secrets come from the
+// environment, never from flags (which ps shows) and never in output.
+type peerFlags struct {
+	url, user        string
+	prefix           string
+	retries          int
+	backoff, timeout time.Duration
+}
+
+// flags adds the peer's flags: the URL flag as named, the others with a
+// prefix ("" for share commands, "sync-" for serve).
+func (p *peerFlags) flags(c *cobra.Command, name, prefix string) {
+	p.prefix = prefix
+	c.Flags().StringVar(&p.url, name, "", "the peer's TAXII API root, e.g. https://hub.example/taxii2/api/")
+	c.Flags().StringVar(&p.user, prefix+"user", "", "user name for HTTP Basic (password from $WARD_SHARE_PASSWORD); else a token from $WARD_SHARE_TOKEN")
+	c.Flags().IntVar(&p.retries, prefix+"retries", 4, "times to retry a failed request")
+	c.Flags().DurationVar(&p.backoff, prefix+"retry-wait", 2*time.Second, "first pause before a retry (doubled each time)")
+	c.Flags().DurationVar(&p.timeout, prefix+"timeout", 2*time.Minute, "time limit of each request")
+}
+
+func (p *peerFlags) client(flag string) (*share.Client, error) {
+	if p.url == "" {
+		return nil, usageError{fmt.Errorf("--%s: name the peer's TAXII API root", flag)}
+	}
+	c := &share.Client{APIRoot: p.url, HTTP: &http.Client{Timeout: p.timeout}, UserAgent: "ward/" + version, Retries: p.retries, Backoff: p.backoff}
+	switch {
+	case p.user != "":
+		c.User, c.Password = p.user, os.Getenv("WARD_SHARE_PASSWORD")
+		if c.Password == "" {
+			return nil, usageError{fmt.Errorf("--%suser: set the password in $WARD_SHARE_PASSWORD", p.prefix)}
+		}
+	case os.Getenv("WARD_SHARE_TOKEN") != "":
+		c.Token = os.Getenv("WARD_SHARE_TOKEN")
+	default:
+		return nil, usageError{fmt.Errorf("authenticate with --%suser and $WARD_SHARE_PASSWORD, or $WARD_SHARE_TOKEN", p.prefix)}
+	}
+	return c, nil
+}
+
+func shareCmd(o *options) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "share",
+		Short: "Share intelligence over STIX 2.1 and TAXII 2.1",
+		Long: `Exchange threat and vulnerability intelligence with a hub (a national
+health CSIRT's Ward) and peers (other TAXII servers such as MISP or OpenCTI).
+
+  ward share collections add    make a collection that 'ward serve' offers under /taxii2/
+  ward share pull               bring a peer's collection into the store
+  ward share push               send the organisation's sightings to a peer
+  ward share export             write what would be shared as a STIX bundle
+
+What leaves follows TLP 2.0: RED and AMBER+STRICT never leave, AMBER goes
+to the community; and it is anonymised: a pseudonym, no asset ids, names,
+addresses or people.`,
+	}
+	c.AddCommand(shareCollectionsCmd(o), sharePullCmd(o), sharePushCmd(o), shareExportCmd(o))
+	return c
+}
+
+func shareCollectionsCmd(o *options) *cobra.Command {
+	c := &cobra.Command{Use: "collections", Short: "List or add the TAXII collections 'ward serve' offers"}
+	list := &cobra.Command{
+		Use:  "list",
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			s, err := o.openStore(c.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			cols, err := s.Collections(c.Context())
+			if err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, map[string]any{"collections": cols})
+			}
+			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tTITLE\tREADERS\tWRITERS")
+			for _, col := range cols {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", col.ID, col.Title, strings.Join(col.Readers, ","), orDash(strings.Join(col.Writers, ",")))
+			}
+			return tw.Flush()
+		},
+	}
+	addFormat(list, o, "text", "json")
+	var title, description, id string
+	var readers, writers []string
+	add := &cobra.Command{
+		Use:     "add --title T --readers ORG,... [--writers ORG,...]",
+		Short:   "Add a collection for a sharing community",
+		Example: `  ward share collections add --title "Medical-device vulnerabilities" --readers '*' --writers national-csirt`,
+		Args:    args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if title == "" || len(readers) == 0 {
+				return usageError{errors.New("--title and --readers are needed (--readers '*' for every organisation)")}
+			}
+			if id == "" {
+				id = share.NewCollectionID()
+			}
+			s, err := o.openStore(c.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			col := ward.Collection{ID: id, Title: title, Description: description, Readers: readers, Writers: append([]string{}, writers...), Created: time.Now().UTC()}
+			if err := s.PutCollection(c.Context(), col); err != nil {
+				return err
+			}
+			if err := cliAudit(c.Context(), s, "", "collection.create", col.ID, col.Title); err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, col)
+			}
+			fmt.Fprintf(o.stdout, "collection %s: %s\n", col.ID, col.Title)
+			return nil
+		},
+	}
+	add.Flags().StringVar(&title, "title", "", "title")
+	add.Flags().StringVar(&description, "description", "", "description")
+	add.Flags().StringVar(&id, "id", "", "id (a UUID; default: a new one)")
+	add.Flags().StringSliceVar(&readers, "readers", nil, "organisations that read it ('*' for all)")
+	add.Flags().StringSliceVar(&writers, "writers", nil, "organisations whose analysts may add to it")
+	addFormat(add, o, "text", "json")
+	c.AddCommand(list, add)
+	return c
+}
+
+func sharePullCmd(o *options) *cobra.Command {
+	var peer peerFlags
+	var collection, into string
+	c := &cobra.Command{
+		Use:   "pull --from URL --collection ID",
+		Short: "Pull a peer's collection into the store, from where the last pull stopped",
+		Long: `Pull the objects of a peer's TAXII collection into a local collection of
+the same id (or --into), from where the last pull stopped. Advisories shared
+as vulnerabilities with software indicators then count in assessments like
+CSAF files; 'ward serve' offers the local collection to its users.`,
+		Example: `  WARD_SHARE_TOKEN=ward_... ward share pull --from https://hub.example/taxii2/api/ --collection 91a7b528-80eb-42ed-a74d-c6fbd5a26116`,
+		Args:    args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if collection == "" {
+				return usageError{errors.New("--collection: name the peer's collection")}
+			}
+			client, err := peer.client("from")
+			if err != nil {
+				return err
+			}
+			if into == "" {
+				into = collection
+			}
+			s, err := o.openStore(c.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			received, added, err := share.PullInto(c.Context(), client, s, collection, into, time.Now())
+			if err != nil {
+				return fmt.Errorf("pull: %w (what arrived before is kept; the next pull resumes)", err)
+			}
+			if err := cliAudit(c.Context(), s, "", "share.pull", into, fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)); err != nil {
+				return err
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, map[string]any{"received": received, "new": added, "collection": into})
+			}
+			fmt.Fprintf(o.stdout, "pulled %d object(s), %d new, into collection %s\n", received, added, into)
+			return nil
+		},
+	}
+	peer.flags(c, "from", "")
+	c.Flags().StringVar(&collection, "collection", "", "the peer's collection id")
+	c.Flags().StringVar(&into, "into", "", "the local collection (default: the same id)")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+// outgoing builds what an organisation shares: its identity (a pseudonym
+// unless named) and its sightings of known vulnerabilities from the stored
+// feeds and shared advisories, marked, filtered by the TLP policy and
+// anonymised.
+func (o *options) outgoing(ctx context.Context, org string, level share.TLP, named bool) (*ward.Model, []share.Object, int, error) {
+	var m *ward.Model
+	var objs []share.Object
+	err := o.withOrg(ctx, org, func(s ward.Store, id string) error {
+		var err error
+		if m, err = s.Model(ctx, id); err != nil {
+			return err
+		}
+		feeds, err := intel.LoadStored(ctx, s)
+		if err != nil {
+			return err
+		}
+		shared, err := share.StoredAdvisories(ctx, s, id)
+		if err != nil {
+			return err
+		}
+		feeds.Advisories = append(feeds.Advisories, shared...)
+		key, err := share.PseudonymKey(ctx, s)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		identity := share.Identity(m.Organisation, key, named, now)
+		share.Mark(&identity, share.Green)
+		objs = append([]share.Object{identity}, share.Sightings(feeds.Matcher().Match(m.Assets), identity, level, now)...)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	out, held, err := share.Outgoing(objs, m, share.DefaultPolicy)
+	if err != nil {
+		return nil, nil, 0, invalidError{err}
+	}
+	return m, out, held, nil
+}
+
+func sharePushCmd(o *options) *cobra.Command {
+	var peer peerFlags
+	var collection, org, tlp string
+	var named bool
+	c := &cobra.Command{
+		Use:   "push --to URL --collection ID",
+		Short: "Send the organisation's sightings of known vulnerabilities to a peer, anonymised",
+		Long: `Send the organisation's sightings — which known vulnerabilities it has,
+on how many assets — to a peer's collection, under a pseudonym (--named to
+appear by name), with no asset id, name, address or person, marked --tlp
+(default amber: the community). RED and AMBER+STRICT are refused: they do
+not leave the organisation.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			level, err := share.ParseTLP(tlp)
+			if err != nil {
+				return usageError{err}
+			}
+			if level == share.Red || level == share.AmberStrict {
+				return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+			}
+			if collection == "" {
+				return usageError{errors.New("--collection: name the peer's collection")}
+			}
+			client, err := peer.client("to")
+			if err != nil {
+				return err
+			}
+			_, objs, held, err := o.outgoing(c.Context(), org, level, named)
+			if err != nil {
+				return err
+			}
+			st, err := client.Push(c.Context(), collection, objs, 1000)
+			if err != nil {
+				return fmt.Errorf("push: %w", err)
+			}
+			if o.format == "json" {
+				return writeJSON(o.stdout, map[string]any{"sent": len(objs), "held_back": held, "status": st})
+			}
+			fmt.Fprintf(o.stdout, "sent %d object(s) (%d held back by TLP); the peer took %d, refused %d\n", len(objs), held, st.SuccessCount, st.FailureCount)
+			for _, f := range st.Failures {
+				fmt.Fprintf(o.stdout, "  refused %s: %s\n", f.ID, f.Message)
+			}
+			return nil
+		},
+	}
+	peer.flags(c, "to", "")
+	c.Flags().StringVar(&collection, "collection", "", "the peer's collection id")
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringVar(&tlp, "tlp", "amber", "TLP of the sightings: clear, green or amber")
+	c.Flags().BoolVar(&named, "named", false, "appear under the organisation's name instead of a pseudonym")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+func shareExportCmd(o *options) *cobra.Command {
+	var org, tlp, output string
+	var named bool
+	var what []string
+	c := &cobra.Command{
+		Use:   "export [--what sightings,practices] [-o FILE]",
+		Short: "Write what would be shared as a STIX 2.1 bundle",
+		Long: `Write a STIX 2.1 bundle: the organisation's anonymised sightings
+(what 'ward share push' sends) and, with --what practices, the catalog's
+threats as attack patterns (with ATT&CK ids) and controls as courses of
+action that mitigate them. To read, to carry to an air-gapped hub, or to
+import into another tool.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			level, err := share.ParseTLP(tlp)
+			if err != nil {
+				return usageError{err}
+			}
+			for _, w := range what {
+				if !slices.Contains([]string{"sightings", "practices"}, w) {
+					return usageError{fmt.Errorf("--what %q: sightings or practices", w)}
+				}
+			}
+			var objs []share.Object
+			if slices.Contains(what, "sightings") {
+				if level == share.Red || level == share.AmberStrict {
+					return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+				}
+				_, out, _, err := o.outgoing(c.Context(), org, level, named)
+				if err != nil {
+					return err
+				}
+				objs = append(objs, out...)
+			}
+			if slices.Contains(what, "practices") {
+				cat, err := loadCatalog(nil)
+				if err != nil {
+					return err
+				}
+				objs = append(objs, share.Practices(cat, "", share.Clear, time.Now())...)
+			}
+			for _, l := range share.Levels {
+				objs = append(objs, l.Marking())
+			}
+			data, err := json.MarshalIndent(share.NewBundle(objs), "", " ")
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err := o.stdout.Write(append(data, '\n'))
+				return err
+			}
+			return writeFileAtomic(output, append(data, '\n'))
+		},
+	}
+	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
+	c.Flags().StringVar(&tlp, "tlp", "amber", "TLP of the sightings")
+	c.Flags().BoolVar(&named, "named", false, "appear under the organisation's name instead of a pseudonym")
+	c.Flags().StringSliceVar(&what, "what", []string{"sightings"}, "sightings, practices")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
+	return c
+}
