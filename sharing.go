@@ -65,9 +65,10 @@ type SharingStore interface {
 	// Objects lists a page of objects in the order they were added; more
 	// says whether the filter selects more after the page.
 	Objects(ctx context.Context, f ObjectFilter) (page []SharedObject, more bool, err error)
-	// LastSeq is the Seq of a collection's latest addition, 0 when empty:
-	// it tells caches whether a collection changed.
-	LastSeq(ctx context.Context, collection string) (int64, error)
+	// Generation counts a collection's changes (additions and
+	// deletions), 0 for none or no such collection: it tells caches
+	// whether a collection changed.
+	Generation(ctx context.Context, collection string) (int64, error)
 	// DeleteObject removes an object's versions matching f.Versions.
 	DeleteObject(ctx context.Context, collection, id string, versions []string) (int, error)
 	// SyncState and PutSyncState remember where a pull from a peer

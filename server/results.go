@@ -165,8 +165,8 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 	return v, nil
 }
 
-// sharedStamp identifies what the collections hold: the newest addition
-// of each.
+// sharedStamp identifies what the collections hold: the generation of
+// each.
 func (s *Server) sharedStamp(ctx context.Context) (string, error) {
 	cols, err := s.cfg.Store.Collections(ctx)
 	if err != nil {
@@ -174,7 +174,7 @@ func (s *Server) sharedStamp(ctx context.Context) (string, error) {
 	}
 	var b strings.Builder
 	for _, c := range cols {
-		last, err := s.cfg.Store.LastSeq(ctx, c.ID)
+		last, err := s.cfg.Store.Generation(ctx, c.ID)
 		if err != nil {
 			return "", err
 		}

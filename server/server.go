@@ -69,6 +69,8 @@ type Server struct {
 	// credentials checked in the last minute.
 	taxiiRoutes []string
 	basicCache  *credentialCache
+	// pages keeps recent TAXII pages of objects (64 MiB at most).
+	pages *pageCache
 }
 
 // New makes a server.
@@ -112,7 +114,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), limits: newThrottle(cfg.LoginRate, cfg.LoginBurst),
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newResultCache(16),
-		basicCache: newCredentialCache(time.Minute)}
+		basicCache: newCredentialCache(time.Minute), pages: newPageCache(64 << 20)}
 	s.register()
 	return s, nil
 }

@@ -1,16 +1,17 @@
 package server
 
 import (
+	"container/list"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -383,33 +384,137 @@ func (s *Server) taxiiObjects(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	objs, env, err := s.objectPage(w, r, c, f)
+	// A page is the same for every caller who sees the same objects until
+	// the collection changes: many clients polling one feed share it.
+	gen, err := s.cfg.Store.Generation(r.Context(), col.ID)
 	if err != nil {
 		return err
 	}
-	writeEnvelope(w, env, objs)
+	key := fmt.Sprintf("%s|%d|%s|%s", col.ID, gen, r.URL.RawQuery, audienceOf(c))
+	if p, ok := s.pages.get(key); ok {
+		p.write(w)
+		return nil
+	}
+	rec := &recordedPage{header: http.Header{}}
+	objs, env, err := s.objectPage(rec, r, c, f)
+	if err != nil {
+		return err
+	}
+	rec.body = envelopeBytes(env, objs)
+	s.pages.put(key, rec)
+	rec.write(w)
 	return nil
 }
 
-// writeEnvelope writes an envelope with the objects' stored JSON as is.
-func writeEnvelope(w http.ResponseWriter, env map[string]any, objs []ward.SharedObject) {
+// audienceOf names what a caller may see of RED and AMBER+STRICT objects:
+// everything (an administrator) or those of its organisations.
+func audienceOf(c *call) string {
+	if c.user.Admin {
+		return "*admin"
+	}
+	orgs := orgsOf(&c.user)
+	slices.Sort(orgs)
+	return strings.Join(orgs, ",")
+}
+
+// envelopeBytes is an envelope with the objects' stored JSON as is.
+func envelopeBytes(env map[string]any, objs []ward.SharedObject) []byte {
 	head, _ := json.Marshal(env)
+	if len(objs) == 0 {
+		return head
+	}
+	size := len(head) + 16
+	for _, o := range objs {
+		size += len(o.Data) + 1
+	}
+	b := make([]byte, 0, size)
+	b = append(b, head[:len(head)-1]...)
+	b = append(b, `,"objects":[`...)
+	for i, o := range objs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, o.Data...)
+	}
+	return append(b, "]}"...)
+}
+
+func writeEnvelope(w http.ResponseWriter, env map[string]any, objs []ward.SharedObject) {
 	w.Header().Set("Content-Type", taxiiType)
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	if len(objs) == 0 {
-		w.Write(head)
+	w.Write(envelopeBytes(env, objs))
+}
+
+// recordedPage is a page of objects kept to be served again: its
+// date-added headers and body.
+type recordedPage struct {
+	header http.Header
+	body   []byte
+}
+
+func (p *recordedPage) Header() http.Header { return p.header }
+func (p *recordedPage) Write(b []byte) (int, error) {
+	p.body = append(p.body, b...)
+	return len(b), nil
+}
+func (p *recordedPage) WriteHeader(int) {}
+
+func (p *recordedPage) write(w http.ResponseWriter) {
+	for k, v := range p.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Type", taxiiType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(p.body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(p.body)
+}
+
+// pageCache keeps recent pages, up to a number of bytes in all.
+type pageCache struct {
+	mu    sync.Mutex
+	max   int
+	size  int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type pageEntry struct {
+	key  string
+	page *recordedPage
+}
+
+func newPageCache(maxBytes int) *pageCache {
+	return &pageCache{max: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *pageCache) get(key string) (*recordedPage, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.items[key]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*pageEntry).page, true
+}
+
+func (c *pageCache) put(key string, p *recordedPage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.items[key]; ok || len(p.body) > c.max/4 {
 		return
 	}
-	w.Write(head[:len(head)-1])
-	io.WriteString(w, `,"objects":[`)
-	for i, o := range objs {
-		if i > 0 {
-			io.WriteString(w, ",")
-		}
-		w.Write(o.Data)
+	c.items[key] = c.order.PushFront(&pageEntry{key, p})
+	c.size += len(p.body)
+	for c.size > c.max {
+		e := c.order.Back()
+		c.order.Remove(e)
+		pe := e.Value.(*pageEntry)
+		delete(c.items, pe.key)
+		c.size -= len(pe.page.body)
 	}
-	io.WriteString(w, "]}")
 }
 
 func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -49,11 +49,12 @@ func testSharing(t *testing.T, s ward.Store) {
 	if n, err := s.AddObjects(ctx, []ward.SharedObject{obj("vulnerability--01", "vulnerability", t1), obj("note--99", "note", t1)}, t1); err != nil || n != 2 {
 		t.Fatalf("add later: %d, %v", n, err)
 	}
-	if last, err := s.LastSeq(ctx, col.ID); err != nil || last == 0 {
-		t.Errorf("last seq %d, %v", last, err)
+	gen, err := s.Generation(ctx, col.ID)
+	if err != nil || gen != 2 {
+		t.Errorf("generation after two additions with new versions: %d, %v", gen, err)
 	}
-	if last, _ := s.LastSeq(ctx, "empty"); last != 0 {
-		t.Errorf("last seq of nothing: %d", last)
+	if g, _ := s.Generation(ctx, "empty"); g != 0 {
+		t.Errorf("generation of nothing: %d", g)
 	}
 	// Pages of 10 through 26 latest versions, all but two added at t0.
 	var seen []string
@@ -122,6 +123,9 @@ func testSharing(t *testing.T, s ward.Store) {
 	}
 	if got := count(ward.ObjectFilter{IDs: []string{"vulnerability--01"}, Versions: []string{"all"}}); got != 1 {
 		t.Errorf("versions left: %d", got)
+	}
+	if g, _ := s.Generation(ctx, col.ID); g != gen+1 {
+		t.Errorf("generation after a deletion: %d, was %d", g, gen)
 	}
 	if n, _ := s.DeleteObject(ctx, col.ID, "vulnerability--01", nil); n != 1 {
 		t.Errorf("delete all: %d", n)

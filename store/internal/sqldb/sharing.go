@@ -24,7 +24,8 @@ func SharingSchema(postgres bool) string {
 		description TEXT NOT NULL,
 		readers     TEXT NOT NULL,
 		writers     TEXT NOT NULL,
-		created     BIGINT NOT NULL
+		created     BIGINT NOT NULL,
+		generation  BIGINT NOT NULL DEFAULT 0
 	);
 	CREATE TABLE shared_objects (
 		seq          ` + serial + `,
@@ -37,9 +38,12 @@ func SharingSchema(postgres bool) string {
 		tlp          TEXT NOT NULL,
 		org          TEXT NOT NULL,
 		data         ` + blob + ` NOT NULL,
+		latest       INTEGER NOT NULL DEFAULT 0,
+		earliest     INTEGER NOT NULL DEFAULT 0,
 		UNIQUE (collection, id, version)
 	);
-	CREATE INDEX shared_objects_id ON shared_objects (collection, id, version);
+	CREATE INDEX shared_objects_latest ON shared_objects (collection, latest, seq);
+	CREATE INDEX shared_objects_earliest ON shared_objects (collection, earliest, seq);
 	CREATE TABLE sync_state (
 		key   TEXT PRIMARY KEY,
 		value TEXT NOT NULL
@@ -129,6 +133,7 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 	defer st.Close()
 	n := 0
 	at := added.UnixNano()
+	touched := map[string][]string{}
 	for _, o := range objects {
 		res, err := st.ExecContext(ctx, o.Collection, o.ID, o.Version.UnixNano(), at, o.Type, o.SpecVersion, o.TLP, o.Org, o.Data)
 		if err != nil {
@@ -136,25 +141,53 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 		}
 		if k, _ := res.RowsAffected(); k > 0 {
 			n++
+			touched[o.Collection] = append(touched[o.Collection], o.ID)
+		}
+	}
+	for col, ids := range touched {
+		if err := d.markVersions(ctx, tx, col, ids); err != nil {
+			return 0, err
+		}
+		if err := d.bump(ctx, tx, col); err != nil {
+			return 0, err
 		}
 	}
 	return n, tx.Commit()
+}
+
+// markVersions sets the latest and earliest flags of the objects' versions,
+// so that TAXII's default "last version" (and "first") are an index
+// lookup, not a window over the collection for every page.
+func (d *DB) markVersions(ctx context.Context, tx *sql.Tx, collection string, ids []string) error {
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := []any{collection}
+		cond := in("id", part, &args)
+		_, err := tx.ExecContext(ctx, d.q(`UPDATE shared_objects SET
+			latest = CASE WHEN version = (SELECT MAX(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END,
+			earliest = CASE WHEN version = (SELECT MIN(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END
+			WHERE collection = ? AND `+cond), args...)
+		if err != nil {
+			return fmt.Errorf("mark versions: %w", err)
+		}
+	}
+	return nil
 }
 
 // versionClause turns TAXII's match[version] into SQL over the window
 // columns newest and oldest.
 func versionClause(versions []string) (string, []any, error) {
 	if len(versions) == 0 {
-		return "newest = 1", nil, nil
+		return "latest = 1", nil, nil
 	}
 	var conds []string
 	var args []any
 	for _, v := range versions {
 		switch v {
 		case "last":
-			conds = append(conds, "newest = 1")
+			conds = append(conds, "latest = 1")
 		case "first":
-			conds = append(conds, "oldest = 1")
+			conds = append(conds, "earliest = 1")
 		case "all":
 			conds = append(conds, "1 = 1")
 		default:
@@ -198,7 +231,7 @@ func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObj
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %v", ErrBadFilter, err)
 	}
-	outer := []string{vc, "added > ?", "seq > ?"}
+	conds := append(inner, vc, "added > ?", "seq > ?")
 	args = append(args, vargs...)
 	args = append(args, nanos(f.AddedAfter), f.After)
 	limit := f.Limit
@@ -206,13 +239,8 @@ func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObj
 		limit = 1000
 	}
 	args = append(args, limit+1)
-	query := `WITH v AS (
-		SELECT seq, collection, id, version, added, type, spec_version, tlp, org, data,
-			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS newest,
-			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version ASC) AS oldest
-		FROM shared_objects WHERE ` + strings.Join(inner, " AND ") + `)
-		SELECT seq, collection, id, version, added, type, spec_version, tlp, org, data FROM v
-		WHERE ` + strings.Join(outer, " AND ") + ` ORDER BY seq LIMIT ?`
+	query := `SELECT seq, collection, id, version, added, type, spec_version, tlp, org, data FROM shared_objects
+		WHERE ` + strings.Join(conds, " AND ") + ` ORDER BY seq LIMIT ?`
 	rs, err := d.db.QueryContext(ctx, d.q(query), args...)
 	if err != nil {
 		return nil, false, err
@@ -238,15 +266,24 @@ func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObj
 	return out, more, nil
 }
 
-// LastSeq is the Seq of a collection's latest addition.
-func (d *DB) LastSeq(ctx context.Context, collection string) (int64, error) {
-	st, err := d.stmt(ctx, `SELECT COALESCE(MAX(seq), 0) FROM shared_objects WHERE collection = ?`)
+// Generation counts a collection's changes.
+func (d *DB) Generation(ctx context.Context, collection string) (int64, error) {
+	st, err := d.stmt(ctx, `SELECT generation FROM collections WHERE id = ?`)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
 	err = st.QueryRowContext(ctx, collection).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
 	return n, err
+}
+
+// bump counts a change of a collection.
+func (d *DB) bump(ctx context.Context, tx *sql.Tx, collection string) error {
+	_, err := tx.ExecContext(ctx, d.q(`UPDATE collections SET generation = generation + 1 WHERE id = ?`), collection)
+	return err
 }
 
 // DeleteObject removes an object's versions.
@@ -258,17 +295,31 @@ func (d *DB) DeleteObject(ctx context.Context, collection, id string, versions [
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrBadFilter, err)
 	}
+	d.audit.Lock()
+	defer d.audit.Unlock()
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
 	args := append([]any{collection, id}, vargs...)
-	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM shared_objects WHERE seq IN (
-		SELECT seq FROM (SELECT seq, version,
-			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version DESC) AS newest,
-			ROW_NUMBER() OVER (PARTITION BY id ORDER BY version ASC) AS oldest
-		FROM shared_objects WHERE collection = ? AND id = ?) v WHERE `+vc+`)`), args...)
+	res, err := tx.ExecContext(ctx, d.q(`DELETE FROM shared_objects WHERE collection = ? AND id = ? AND `+vc), args...)
 	if err != nil {
 		return 0, err
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, err
+	}
+	if err := d.markVersions(ctx, tx, collection, []string{id}); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		if err := d.bump(ctx, tx, collection); err != nil {
+			return 0, err
+		}
+	}
+	return int(n), tx.Commit()
 }
 
 // PutStatus stores a status resource.

@@ -1,0 +1,165 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/share"
+	"github.com/wardhealth/ward/store/sqlite"
+)
+
+// benchObjects makes n distinct vulnerabilities with indicators, as a
+// hub's feed is.
+func benchObjects(n int, start int) []share.Object {
+	now := time.Now()
+	out := make([]share.Object, 0, n)
+	for i := range n {
+		cve := fmt.Sprintf("CVE-2026-%06d", start+i)
+		if i%2 == 0 {
+			out = append(out, share.Vulnerability(cve, "synthetic", "", share.Green, now))
+			continue
+		}
+		o := share.Vulnerability(cve, "", "", share.Green, now)
+		o.Type, o.ID = "indicator", share.ID("indicator", cve)
+		o.Props = map[string]any{"pattern": fmt.Sprintf("[software:vendor = 'Vendor %d' AND software:name = 'Pump %d']", i%50, i), "pattern_type": "stix", "valid_from": share.Stamp(now)}
+		out = append(out, o)
+	}
+	return out
+}
+
+func benchServer(b *testing.B) (base string, store ward.Store, token string, col string) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	h, _ := server.HashPassword("benchmark password")
+	s.PutUser(ctx, ward.User{ID: "u1", Name: "hub", Admin: true, PasswordHash: h, Memberships: []ward.Membership{}, Created: time.Now()})
+	token = "ward_bench_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+	s.PutToken(ctx, ward.Token{ID: "bench", UserID: "u1", Name: "bench", Hash: sha256hex(token), Scope: ward.ScopeWrite, Created: time.Now(), Expires: time.Now().Add(time.Hour)})
+	col = "6d2b1f0c-0a4e-4c4b-9a55-0f6b7f1d2e3a"
+	s.PutCollection(ctx, ward.Collection{ID: col, Title: "bench", Readers: []string{"*"}, Writers: []string{"*"}, Created: time.Now()})
+	srv, err := server.New(server.Config{Store: s, Version: "bench", MaxModelBytes: 64 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	ln := listen(b)
+	go hs.Serve(ln)
+	b.Cleanup(func() { hs.Close() })
+	return "http://" + ln.Addr().String(), s, token, col
+}
+
+// BenchmarkTAXIIIngest posts envelopes of 1,000 STIX objects; reports
+// objects per second.
+func BenchmarkTAXIIIngest(b *testing.B) {
+	base, _, token, col := benchServer(b)
+	const envelopes, per = 20, 1000
+	bodies := make([][]byte, envelopes)
+	for i := range bodies {
+		bodies[i], _ = json.Marshal(map[string]any{"objects": benchObjects(per, i*per+b.N*1_000_000)})
+	}
+	client := &http.Client{}
+	round := 0
+	for b.Loop() {
+		if round > 0 {
+			for i := range bodies {
+				bodies[i], _ = json.Marshal(map[string]any{"objects": benchObjects(per, (round*envelopes+i)*per)})
+			}
+		}
+		round++
+		start := time.Now()
+		for _, body := range bodies {
+			req, _ := http.NewRequest("POST", base+"/taxii2/api/collections/"+col+"/objects/", bytes.NewReader(body))
+			req.Header.Set("Accept", share.TAXIIMediaType)
+			req.Header.Set("Content-Type", share.TAXIIMediaType)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 202 || !bytes.Contains(data, []byte(`"failure_count":0`)) {
+				b.Fatalf("%d %.300s", resp.StatusCode, data)
+			}
+		}
+		b.ReportMetric(float64(envelopes*per)/time.Since(start).Seconds(), "objects/s")
+	}
+}
+
+// BenchmarkTAXIIPage: 100 clients read pages of 1,000 objects from a
+// collection of 20,000.
+func BenchmarkTAXIIPage(b *testing.B) {
+	base, s, token, col := benchServer(b)
+	var objs []ward.SharedObject
+	for _, o := range benchObjects(20_000, 0) {
+		so, _ := share.Shared(col, &o, "")
+		objs = append(objs, so)
+	}
+	if _, err := s.AddObjects(context.Background(), objs, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+	get := func(url string) (time.Duration, int, error) {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("Accept", share.TAXIIMediaType)
+		req.Header.Set("Authorization", "Bearer "+token)
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, 0, err
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, 0, fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return time.Since(start), int(n), nil
+	}
+	if _, n, err := get(base + "/taxii2/api/collections/" + col + "/objects/?limit=1000"); err != nil || n < 100_000 {
+		b.Fatalf("%v, %d bytes", err, n)
+	}
+	const clients, perClient = 100, 10
+	for b.Loop() {
+		var mu sync.Mutex
+		var lat []time.Duration
+		var wg sync.WaitGroup
+		start := time.Now()
+		for c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range perClient {
+					// Pages at different places of the collection.
+					url := fmt.Sprintf("%s/taxii2/api/collections/%s/objects/?limit=1000&match[type]=%s", base, col, []string{"vulnerability", "indicator"}[(c+i)%2])
+					d, _, err := get(url)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		elapsed := time.Since(start)
+		slices.Sort(lat)
+		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "pages/s")
+		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	}
+}
