@@ -676,8 +676,8 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 	st := taxiiStatusDoc{ID: uuid.NewString(), Status: "complete", RequestTimestamp: now.Format("2006-01-02T15:04:05.000Z"), TotalCount: len(env.Objects)}
 	var add []ward.SharedObject
 	for _, raw := range env.Objects {
-		var o share.Object
-		if err := json.Unmarshal(raw, &o); err != nil {
+		o, err := share.ReadHeader(raw)
+		if err != nil {
 			st.Failures = append(st.Failures, statusEntry{ID: "unknown", Message: "not a STIX object: " + err.Error()})
 			continue
 		}
@@ -689,12 +689,12 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 			version = now
 		}
 		entry := statusEntry{ID: o.ID, Version: version.Format("2006-01-02T15:04:05.000Z")}
-		if err := share.Check(&o); err != nil {
+		if err := o.Check(); err != nil {
 			entry.Message = err.Error()
 			st.Failures = append(st.Failures, entry)
 			continue
 		}
-		tlp, marked := share.TLPOf(&o)
+		tlp, marked := o.TLP()
 		if marked && (tlp == share.Red || tlp == share.AmberStrict) && shared {
 			entry.Message = fmt.Sprintf("TLP:%s does not leave its organisation: this collection is read by others", strings.ToUpper(string(tlp)))
 			st.Failures = append(st.Failures, entry)

@@ -38,8 +38,8 @@ func SharingSchema(postgres bool) string {
 		tlp          TEXT NOT NULL,
 		org          TEXT NOT NULL,
 		data         ` + blob + ` NOT NULL,
-		latest       INTEGER NOT NULL DEFAULT 0,
-		earliest     INTEGER NOT NULL DEFAULT 0,
+		latest       INTEGER NOT NULL DEFAULT 1,
+		earliest     INTEGER NOT NULL DEFAULT 1,
 		UNIQUE (collection, id, version)
 	);
 	CREATE INDEX shared_objects_latest ON shared_objects (collection, latest, seq);
@@ -125,27 +125,34 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 			return 0, err
 		}
 	}
-	st, err := tx.PrepareContext(ctx, d.q(`INSERT INTO shared_objects (collection, id, version, added, type, spec_version, tlp, org, data)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection, id, version) DO NOTHING`))
-	if err != nil {
-		return 0, err
-	}
-	defer st.Close()
+	// Rows go in by 100 per statement: one statement per object was most
+	// of an envelope's cost.
+	const rowsPer = 100
 	n := 0
 	at := added.UnixNano()
 	touched := map[string][]string{}
-	for _, o := range objects {
-		res, err := st.ExecContext(ctx, o.Collection, o.ID, o.Version.UnixNano(), at, o.Type, o.SpecVersion, o.TLP, o.Org, o.Data)
-		if err != nil {
-			return 0, fmt.Errorf("add %s: %w", o.ID, err)
-		}
-		if k, _ := res.RowsAffected(); k > 0 {
-			n++
+	for begin := 0; begin < len(objects); begin += rowsPer {
+		part := objects[begin:min(begin+rowsPer, len(objects))]
+		values := make([]string, len(part))
+		args := make([]any, 0, 9*len(part))
+		for i, o := range part {
+			values[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			args = append(args, o.Collection, o.ID, o.Version.UnixNano(), at, o.Type, o.SpecVersion, o.TLP, o.Org, o.Data)
 			touched[o.Collection] = append(touched[o.Collection], o.ID)
 		}
+		res, err := tx.ExecContext(ctx, d.q(`INSERT INTO shared_objects (collection, id, version, added, type, spec_version, tlp, org, data)
+			VALUES `+strings.Join(values, ", ")+` ON CONFLICT (collection, id, version) DO NOTHING`), args...)
+		if err != nil {
+			return 0, fmt.Errorf("add objects: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
+	}
+	if n == 0 {
+		return 0, tx.Commit()
 	}
 	for col, ids := range touched {
-		if err := d.markVersions(ctx, tx, col, ids); err != nil {
+		if err := d.markVersions(ctx, tx, col, ids, false); err != nil {
 			return 0, err
 		}
 		if err := d.bump(ctx, tx, col); err != nil {
@@ -157,16 +164,21 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 
 // markVersions sets the latest and earliest flags of the objects' versions,
 // so that TAXII's default "last version" (and "first") are an index
-// lookup, not a window over the collection for every page.
-func (d *DB) markVersions(ctx context.Context, tx *sql.Tx, collection string, ids []string) error {
+// lookup, not a window over the collection for every page. A version is
+// inserted as both; only objects with several versions need setting.
+func (d *DB) markVersions(ctx context.Context, tx *sql.Tx, collection string, ids []string, every bool) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		args := []any{collection}
+		args := []any{collection, collection}
 		cond := in("id", part, &args)
+		several := " HAVING COUNT(*) > 1"
+		if every {
+			several = ""
+		}
 		_, err := tx.ExecContext(ctx, d.q(`UPDATE shared_objects SET
 			latest = CASE WHEN version = (SELECT MAX(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END,
 			earliest = CASE WHEN version = (SELECT MIN(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END
-			WHERE collection = ? AND `+cond), args...)
+			WHERE collection = ? AND id IN (SELECT id FROM shared_objects WHERE collection = ? AND `+cond+` GROUP BY id`+several+`)`), args...)
 		if err != nil {
 			return fmt.Errorf("mark versions: %w", err)
 		}
@@ -311,7 +323,7 @@ func (d *DB) DeleteObject(ctx context.Context, collection, id string, versions [
 	if err != nil {
 		return 0, err
 	}
-	if err := d.markVersions(ctx, tx, collection, []string{id}); err != nil {
+	if err := d.markVersions(ctx, tx, collection, []string{id}, true); err != nil {
 		return 0, err
 	}
 	if n > 0 {
