@@ -586,6 +586,13 @@ func CheckPURL(s string) error {
 // ValidCPE reports whether s is a CPE 2.3 formatted string.
 func ValidCPE(s string) bool { return cpeRe.MatchString(s) }
 
+// ValidAddress reports whether s may stand in an asset's addresses: an IP
+// address, a CIDR prefix, a MAC address or a host name.
+func ValidAddress(s string) bool {
+	msg, _ := checkAddress(s)
+	return msg == ""
+}
+
 func checkAddress(s string) (msg, hint string) {
 	if _, err := netip.ParseAddr(s); err == nil {
 		return "", ""
