@@ -321,7 +321,9 @@ func (mg *merger) host(h *Host) {
 		mg.source(&a.Sources, "addresses", addr, h.Notes["addresses"], seen)
 	}
 	for _, c := range h.Components {
-		if !slices.ContainsFunc(a.Components, func(o ward.Component) bool { return o.CPE == c.CPE && c.CPE != "" || o.Name == c.Name && o.Version == c.Version }) {
+		if !slices.ContainsFunc(a.Components, func(o ward.Component) bool {
+			return o.CPE == c.CPE && c.CPE != "" || o.Name == c.Name && o.Version == c.Version
+		}) {
 			a.Components = append(a.Components, c)
 			mg.diff.Changed = append(mg.diff.Changed, Change{Target: a.ID, Attribute: "components", New: componentLabel(c)})
 		}
