@@ -79,6 +79,9 @@ func ReadNmap(name string, r io.Reader, size int64, progress Progress) (*Result,
 		var se *xml.SyntaxError
 		if errors.As(err, &se) {
 			err = errors.New(se.Msg)
+			if se.Msg == "unexpected EOF" {
+				err = io.ErrUnexpectedEOF
+			}
 			line = se.Line
 			col = 0
 		}
@@ -212,6 +215,10 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 				}
 			case sc.ID == "http-server-header" && port.Product == "":
 				port.Product = strings.TrimSpace(sc.Output)
+			case sc.ID == "fingerprint-strings" && (s.Name == "unknown" || s.Name == ""):
+				// A service Nmap could not name: its answers may still
+				// show HTTP (a FHIR server behind an unusual banner).
+				fingerprintBanner(&port, sc.Output)
 			}
 		}
 		h.addPort(port)
@@ -252,6 +259,23 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 	h.note("kind", conf, why)
 	h.describe(ev.os)
 	return h
+}
+
+// fingerprintBanner reads the answers Nmap lists for a service it could not
+// name: an HTTP status line makes it HTTP, a Server header its product.
+func fingerprintBanner(p *ward.Port, out string) {
+	if !strings.Contains(out, "HTTP/1.") {
+		return
+	}
+	p.Protocol = "http"
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(l), "Server:"); ok && p.Product == "" {
+			p.Product = strings.TrimSpace(v)
+		}
+	}
+	if p.Product == "" && strings.Contains(strings.ToLower(out), "fhir") {
+		p.Product = "FHIR server"
+	}
 }
 
 // describe gives a one-line description a reviewer can act on.
