@@ -128,11 +128,7 @@ type zonePrefix struct {
 func Merge(m *ward.Model, r *Result, opt Options) *Diff {
 	mg := &merger{m: m, r: r, opt: opt, diff: &Diff{Source: r.Source, File: r.File},
 		byKey: map[string]int{}, ids: map[string]bool{}, subnets: map[netip.Prefix]map[string]int{}, zones: map[string]*ward.Zone{}}
-	seen := r.Seen
-	if seen.IsZero() {
-		seen = time.Now()
-	}
-	mg.seen = ward.TimestampOf(seen)
+	mg.seen = stamp(r.Seen, time.Now())
 	for i := range m.Zones {
 		mg.zones[m.Zones[i].ID] = &m.Zones[i]
 		mg.ids[m.Zones[i].ID] = true
@@ -150,6 +146,16 @@ func Merge(m *ward.Model, r *Result, opt Options) *Diff {
 		mg.flow(f)
 	}
 	return mg.diff
+}
+
+// stamp writes a source's time, or the fallback when the source's clock
+// gave none or an implausible one (captures and scans carry whatever the
+// capturing machine's clock said).
+func stamp(t, fallback time.Time) ward.Timestamp {
+	if t.Year() < 1990 || t.Year() > 2100 {
+		t = fallback
+	}
+	return ward.TimestampOf(t)
 }
 
 func subnetOf(a netip.Addr) netip.Prefix {
@@ -280,8 +286,8 @@ func discoveredValue(srcs []ward.Source, attr, value string) (ward.Source, bool)
 
 func (mg *merger) host(h *Host) {
 	seen := mg.seen
-	if !h.Seen.IsZero() {
-		seen = ward.TimestampOf(h.Seen)
+	if t, err := mg.seen.Time(); err == nil {
+		seen = stamp(h.Seen, t)
 	}
 	i, _ := mg.match(h)
 	if i < 0 {
@@ -607,7 +613,10 @@ func (mg *merger) flow(f *Flow) {
 	case mg.zones[from] != nil && mg.zones[to] != nil:
 		return
 	}
-	seen := ward.TimestampOf(f.Last)
+	seen := mg.seen
+	if t, err := mg.seen.Time(); err == nil {
+		seen = stamp(f.Last, t)
+	}
 	target := fmt.Sprintf("%s -> %s %s/%d", from, to, f.Protocol, f.Port)
 	j := slices.IndexFunc(mg.m.Links, func(l ward.Link) bool {
 		return l.From == from && l.To == to && l.Protocol == f.Protocol && (l.Port == f.Port || l.Port == 0)

@@ -135,7 +135,7 @@ func (h *Hello) extensions(ext []byte, bad bool) error {
 		switch typ {
 		case 0: // server_name
 			list := &reader{b: e.take(e.u16())}
-			for len(list.b) >= 3 {
+			for len(list.b) >= 3 && !list.bad {
 				kind := list.u8()
 				name := list.take(list.u16())
 				if kind == 0 && name != nil {
