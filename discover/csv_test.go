@@ -11,7 +11,7 @@ const cmms = "\ufeffAsset Tag;Device Type;Manufacturer;Model;Serial Number;IP Ad
 	"BME-0044;Widget;Acme;W1;W-1;;;;;\n"
 
 func TestCSVInventory(t *testing.T) {
-	res, err := ReadCSV("cmms.csv", strings.NewReader(cmms), 0, nil, nil)
+	_, err := ReadCSV("cmms.csv", strings.NewReader(cmms), 0, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), `cmms.csv:row 4, column "Device Type": device type "Widget" matches no asset kind`) {
 		t.Fatalf("want the unknown device type at row 4, got %v", err)
 	}
@@ -19,7 +19,8 @@ func TestCSVInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, err = ReadCSV("cmms.csv", strings.NewReader(cmms), 0, m, nil); err != nil {
+	res, err := ReadCSV("cmms.csv", strings.NewReader(cmms), 0, m, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Hosts) != 3 {

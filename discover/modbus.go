@@ -19,11 +19,11 @@ func ParseModbus(b []byte) (ModbusADU, int, error) {
 		return ModbusADU{}, 0, errShort
 	}
 	if proto := binary.BigEndian.Uint16(b[2:4]); proto != 0 {
-		return ModbusADU{}, 0, fmt.Errorf("Modbus: protocol id %d, not 0", proto)
+		return ModbusADU{}, 0, fmt.Errorf("modbus: protocol id %d, not 0", proto)
 	}
 	l := int(binary.BigEndian.Uint16(b[4:6]))
 	if l < 2 || l > 254 {
-		return ModbusADU{}, 0, fmt.Errorf("Modbus: length %d out of range (2 to 254)", l)
+		return ModbusADU{}, 0, fmt.Errorf("modbus: length %d out of range (2 to 254)", l)
 	}
 	if len(b) < 6+l {
 		return ModbusADU{}, 0, errShort

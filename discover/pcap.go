@@ -100,29 +100,29 @@ func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result,
 
 // passive is the state of one capture's discovery.
 type passive struct {
-	parser              *gopacket.DecodingLayerParser
-	parserLink          layers.LinkType
-	eth                 layers.Ethernet
-	sll                 layers.LinuxSLL
-	loop                layers.Loopback
-	dot1q               layers.Dot1Q
-	ip4                 layers.IPv4
-	ip6                 layers.IPv6
-	tcp                 layers.TCP
-	udp                 layers.UDP
-	arp                 layers.ARP
-	payload             gopacket.Payload
-	decoded             []gopacket.LayerType
-	packets, skipped    int64
-	first, last         time.Time
-	hosts               map[netip.Addr]*hostState
-	macIPs              map[[6]byte]int
-	flows               map[flowKey]*Flow
-	convs               map[convKey]*conv
-	warnings            []string
-	curPacket           int64
-	malformed           int64
-	evictions, overflow int64
+	parser           *gopacket.DecodingLayerParser
+	parserLink       layers.LinkType
+	eth              layers.Ethernet
+	sll              layers.LinuxSLL
+	loop             layers.Loopback
+	dot1q            layers.Dot1Q
+	ip4              layers.IPv4
+	ip6              layers.IPv6
+	tcp              layers.TCP
+	udp              layers.UDP
+	arp              layers.ARP
+	payload          gopacket.Payload
+	decoded          []gopacket.LayerType
+	packets, skipped int64
+	first, last      time.Time
+	hosts            map[netip.Addr]*hostState
+	macIPs           map[[6]byte]int
+	flows            map[flowKey]*Flow
+	convs            map[convKey]*conv
+	warnings         []string
+	curPacket        int64
+	malformed        int64
+	evictions        int64
 }
 
 type flowKey struct {
