@@ -639,7 +639,9 @@ func (c *conv) feed(p *passive, fromClient bool, b []byte, restart bool) {
 		}
 		b, c.skip[dir] = b[s:], 0
 	}
-	if c.inspected[dir] > maxInspect {
+	// A conversation whose flow has all the details it keeps is only
+	// counted from then on: its messages would add nothing.
+	if c.inspected[dir] > maxInspect || c.identified && len(c.flow.Details) >= maxDetails {
 		c.done = true
 		c.buf = [2][]byte{}
 		return
