@@ -87,9 +87,10 @@ func (DataClass) Enum() []string { return dataClassValues }
 // Provenance says where Ward learnt of an asset.
 type Provenance string
 
-// A provenance is "declared" in a model file, "scan" for an asset seen by
+// A provenance is "declared" in a model file, "inventory" for an asset read
+// from the hospital's asset-management export, "scan" for an asset seen by
 // an active scan, "passive" for one seen on the wire.
-var provenanceValues = []string{"declared", "scan", "passive"}
+var provenanceValues = []string{"declared", "inventory", "scan", "passive"}
 
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (Provenance) Enum() []string { return provenanceValues }
@@ -132,3 +133,20 @@ var entryPointValues = []string{"internet", "guest-wifi", "vendor-remote", "phis
 
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (EntryPoint) Enum() []string { return entryPointValues }
+
+// SourceKind names where one attribute came from: a model file
+// ("declared"), an Nmap scan, a CSV inventory export or a packet capture.
+type SourceKind string
+
+var sourceKindValues = []string{"declared", "nmap", "csv", "pcap"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (SourceKind) Enum() []string { return sourceKindValues }
+
+// Transport is the transport protocol of a port.
+type Transport string
+
+var transportValues = []string{"tcp", "udp", "sctp"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (Transport) Enum() []string { return transportValues }

@@ -1,6 +1,8 @@
 package ward_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -82,5 +84,36 @@ func TestSummaryCountsWeaknesses(t *testing.T) {
 	s := m.Summarise("2026-11-23")
 	if s.MedicalDevices != 1 || s.InternetExposed != 1 || s.EndOfSupport != 1 || s.Unencrypted != 1 {
 		t.Fatalf("%+v", s)
+	}
+}
+
+func TestDiscoveryFieldsAreChecked(t *testing.T) {
+	m := ward.Model{
+		Ward:         ward.FormatVersion,
+		Organisation: ward.Organisation{ID: "h", Name: "H"},
+		Zones:        []ward.Zone{{ID: "z", Kind: "clinical", Trust: "medium"}},
+		Assets: []ward.Asset{{
+			ID: "a", Kind: "unknown", Zone: "z", Serial: "SN1", Provenance: "inventory",
+			Ports: []ward.Port{{Port: 104, Protocol: "dicom"}, {Port: 104, Transport: "tcp"}, {Port: 0, Transport: "icmp"}},
+			Sources: []ward.Source{
+				{Attribute: "kind", Origin: "nmap", Seen: "2025-10-14T09:30:00Z", Confidence: 60, Reason: "listens on 104/tcp"},
+				{Attribute: "", Origin: "wire", Seen: "yesterday", Confidence: 101},
+			},
+		}, {ID: "b", Kind: "pacs", Zone: "z"}},
+		Links: []ward.Link{{From: "a", To: "b", Protocol: "dicom", Provenance: "passive", Sources: []ward.Source{{Attribute: "protocol", Origin: "pcap"}}}},
+	}
+	err := m.Validate()
+	var ve *ward.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("want problems, got %v", err)
+	}
+	var got []string
+	for _, e := range ve.Errors {
+		got = append(got, e.Path)
+	}
+	want := []string{"assets[0].ports[1].port", "assets[0].ports[2].port", "assets[0].ports[2].transport",
+		"assets[0].sources[1].attribute", "assets[0].sources[1].source", "assets[0].sources[1].seen", "assets[0].sources[1].confidence"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("problems at %v, want %v\n%v", got, want, err)
 	}
 }

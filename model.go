@@ -99,6 +99,43 @@ type Asset struct {
 	Owner        string     `json:"owner,omitempty"`
 	Provenance   Provenance `json:"provenance,omitempty"`
 	Tags         []string   `json:"tags,omitempty"`
+	// Serial is the manufacturer's serial number: the one identifier that
+	// survives a new network card or address, so discovery matches on it.
+	Serial string `json:"serial,omitempty"`
+	// Ports are the network services the asset offers, as a scan or the
+	// wire showed them.
+	Ports []Port `json:"ports,omitempty"`
+	// Sources say where attributes came from (a model file, a scan, an
+	// inventory export, the wire), when, and how sure the source was, so
+	// an inferred fact is never mistaken for a declared one.
+	Sources []Source `json:"sources,omitempty"`
+}
+
+// Port is a network service an asset offers.
+type Port struct {
+	Port      int       `json:"port"`
+	Transport Transport `json:"transport,omitempty"`
+	// Protocol is what the port speaks, when recognised.
+	Protocol Protocol `json:"protocol,omitempty"`
+	Product  string   `json:"product,omitempty"`
+	Version  string   `json:"version,omitempty"`
+}
+
+// Source records where one attribute of an asset or link came from.
+type Source struct {
+	// Attribute names the field, e.g. "kind", "vendor", "addresses".
+	Attribute string `json:"attribute"`
+	// Value is what the source said, for attributes holding a list.
+	Value  string     `json:"value,omitempty"`
+	Origin SourceKind `json:"source"`
+	// Seen is when the source last saw it (RFC 3339).
+	Seen Timestamp `json:"seen,omitempty"`
+	// Confidence is how sure an inference is, in percent (1 to 100);
+	// omitted for facts read rather than inferred.
+	Confidence int    `json:"confidence,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	// File is the scan, export or capture the fact came from.
+	File string `json:"file,omitempty"`
 }
 
 // Component is a piece of software inside an asset, as an SBOM lists it.
@@ -133,6 +170,9 @@ type Link struct {
 	Authenticated bool        `json:"authenticated,omitempty"`
 	Data          []DataClass `json:"data,omitempty"`
 	Description   string      `json:"description,omitempty"`
+	// Provenance says whether the link was declared or seen on the wire.
+	Provenance Provenance `json:"provenance,omitempty"`
+	Sources    []Source   `json:"sources,omitempty"`
 }
 
 // Service is a clinical service the hospital delivers (emergency care,

@@ -108,6 +108,7 @@ var kinds = []Kind{
 	// Endpoints and infrastructure.
 	{"workstation", CategoryEndpoint, "Workstation", "Staff desktops and laptops.", crit("low", "medium", "high", "medium")},
 	{"printer", CategoryEndpoint, "Printer", "Printers and label printers (wristbands, specimens).", crit("low", "medium", "medium", "medium")},
+	{"unknown", CategoryEndpoint, "Unidentified device", "Seen on the network but not identified yet: review it and give it its kind.", crit("medium", "medium", "medium", "medium")},
 	{"server", CategoryInfrastructure, "Server", "A server not covered by a more specific kind.", crit("low", "high", "high", "high")},
 	{"database", CategoryInfrastructure, "Database", "", crit("medium", "high", "critical", "critical")},
 	{"backup", CategoryInfrastructure, "Backup system", "Backup servers, storage and media.", crit("medium", "high", "critical", "critical")},

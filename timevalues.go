@@ -14,6 +14,16 @@ type Date string
 // Time parses the date.
 func (d Date) Time() (time.Time, error) { return time.Parse(time.DateOnly, string(d)) }
 
+// Timestamp is an instant written in RFC 3339, e.g. 2025-10-14T09:30:00Z,
+// kept as text like Date.
+type Timestamp string
+
+// Time parses the timestamp.
+func (t Timestamp) Time() (time.Time, error) { return time.Parse(time.RFC3339, string(t)) }
+
+// TimestampOf writes an instant as a Timestamp, in UTC to the second.
+func TimestampOf(t time.Time) Timestamp { return Timestamp(t.UTC().Format(time.RFC3339)) }
+
 // Duration is a span of time written as a number and a unit: "15m", "4h",
 // "2d", or a combination such as "1h30m". Days are 24 hours.
 type Duration time.Duration

@@ -308,6 +308,51 @@ func (v *validator) asset(i int) {
 		}
 	}
 	enum(v, path("assets", i, "provenance"), a.Provenance, false)
+	type portKey struct {
+		port      int
+		transport Transport
+	}
+	seenPort := map[portKey]int{}
+	for j, pt := range a.Ports {
+		p := path("assets", i, "ports").at(j)
+		if pt.Port < 1 || pt.Port > 65535 {
+			v.add(p.of("port"), fmt.Sprintf("port %d out of range", pt.Port), "ports run from 1 to 65535")
+		}
+		enum(v, p.of("transport"), pt.Transport, false)
+		enum(v, p.of("protocol"), pt.Protocol, false)
+		k := portKey{pt.Port, pt.transport()}
+		if prev, dup := seenPort[k]; dup {
+			v.add(p.of("port"), fmt.Sprintf("port %d/%s listed twice", pt.Port, pt.transport()), fmt.Sprintf("ports[%d] is the same port", prev))
+		}
+		seenPort[k] = j
+	}
+	v.sources(func(j int) loc { return path("assets", i, "sources").at(j) }, a.Sources)
+}
+
+func (p Port) transport() Transport {
+	if p.Transport == "" {
+		return "tcp"
+	}
+	return p.Transport
+}
+
+// sources checks the provenance records of an asset or a link.
+func (v *validator) sources(at func(j int) loc, srcs []Source) {
+	for j, s := range srcs {
+		p := at(j)
+		if strings.TrimSpace(s.Attribute) == "" {
+			v.add(p.of("attribute"), "missing attribute", "the field the source speaks of, e.g. kind or vendor")
+		}
+		enum(v, p.of("source"), s.Origin, true)
+		if s.Seen != "" {
+			if _, err := s.Seen.Time(); err != nil {
+				v.add(p.of("seen"), fmt.Sprintf("invalid time %q", string(s.Seen)), "write RFC 3339 times, e.g. 2025-10-14T09:30:00Z")
+			}
+		}
+		if s.Confidence < 0 || s.Confidence > 100 {
+			v.add(p.of("confidence"), fmt.Sprintf("confidence %d out of range", s.Confidence), "a percentage from 1 to 100; leave it out for facts read rather than inferred")
+		}
+	}
 }
 
 type linkKey struct {
@@ -339,6 +384,8 @@ func (v *validator) links() {
 			v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
 		}
 		enum(v, path("links", i, "direction"), l.Direction, false)
+		enum(v, path("links", i, "provenance"), l.Provenance, false)
+		v.sources(func(j int) loc { return path("links", i, "sources").at(j) }, l.Sources)
 		for j, d := range l.Data {
 			enum(v, path("links", i, "data").at(j), d, true)
 		}
@@ -538,6 +585,13 @@ func CheckPURL(s string) error {
 
 // ValidCPE reports whether s is a CPE 2.3 formatted string.
 func ValidCPE(s string) bool { return cpeRe.MatchString(s) }
+
+// ValidAddress reports whether s may stand in an asset's addresses: an IP
+// address, a CIDR prefix, a MAC address or a host name.
+func ValidAddress(s string) bool {
+	msg, _ := checkAddress(s)
+	return msg == ""
+}
 
 func checkAddress(s string) (msg, hint string) {
 	if _, err := netip.ParseAddr(s); err == nil {

@@ -219,7 +219,7 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 		if f.Category == string(ward.CategoryMedicalDevice) {
 			org.MedicalDevices++
 		}
-		if p := m.Assets[i].Provenance; p == "" || p == "declared" {
+		if p := m.Assets[i].Provenance; p == "" || p == "declared" || p == "inventory" {
 			org.Declared++
 		}
 		kinds[f.Kind] = true

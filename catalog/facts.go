@@ -100,8 +100,9 @@ type OrgFacts struct {
 	Exposed        int `json:"exposed"`
 	EOS            int `json:"eos"`
 	MedicalDevices int `json:"medical_devices"`
-	// Declared counts assets declared in the model (provenance declared or
-	// unset); Services counts clinical services.
+	// Declared counts assets declared in the model or its inventory
+	// (provenance declared, inventory or unset); Services counts clinical
+	// services.
 	Declared int `json:"declared"`
 	Services int `json:"services"`
 	// Kinds lists the asset kinds present.

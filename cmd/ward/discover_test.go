@@ -1,0 +1,78 @@
+package main_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const discoverModel = `ward: 1
+organisation: {id: h, name: H}
+zones:
+  - {id: internet, kind: internet, trust: untrusted}
+  - {id: imaging, kind: medical-devices, trust: medium}
+  - {id: bms, kind: building-management, trust: low}
+assets:
+  - {id: ct-01, kind: imaging-modality, zone: imaging, vendor: Siemens, addresses: [10.20.30.11]}
+  - {id: ahu-01, kind: hvac, zone: bms, addresses: [10.20.70.20]}
+`
+
+const discoverScan = `<?xml version="1.0"?>
+<nmaprun scanner="nmap" start="1760434200">
+<host endtime="1760434260"><status state="up"/><address addr="10.20.30.11" addrtype="ipv4"/><address addr="00:09:FB:11:22:33" addrtype="mac" vendor="Philips Medical Systems"/>
+<ports><port protocol="tcp" portid="104"><state state="open"/><service name="dicom" method="probed"/></port></ports></host>
+<host endtime="1760434260"><status state="up"/><address addr="10.20.70.9" addrtype="ipv4"/>
+<ports><port protocol="udp" portid="47808"><state state="open"/><service name="bacnet" method="table"/></port></ports></host>
+<host endtime="1760434260"><status state="up"/><address addr="10.20.60.77" addrtype="ipv4"/></host>
+</nmaprun>
+`
+
+// ward discover through the binary: dry run, refusal without a zone,
+// conflicts kept, the audit entry, CSV errors by row and column.
+func TestDiscoverCommands(t *testing.T) {
+	data := t.TempDir()
+	dir := t.TempDir()
+	model := filepath.Join(dir, "h.yaml")
+	os.WriteFile(model, []byte(discoverModel), 0o644)
+	scan := filepath.Join(dir, "scan.xml")
+	os.WriteFile(scan, []byte(discoverScan), 0o644)
+	expect(t, ward(t, data, "import", model), 0)
+
+	r := ward(t, data, "discover", "nmap", scan, "--dry-run")
+	expect(t, r, 0, `! conflict ct-01 vendor: declared "Siemens", nmap says "Philips Medical Systems" (kept declared)`,
+		"+ asset dev-10-20-70-9 (bms) in bms [1 asset(s) of 10.20.70.0/24 are in bms]", "- no zone for 10.20.60.77", "dry run: nothing stored")
+	expect(t, ward(t, data, "assets", "--zone", "bms"), 0, "1 asset(s)")
+
+	r = ward(t, data, "discover", "nmap", scan)
+	expect(t, r, 1, "1 device(s) have no zone (10.20.60.77): give one with --zone; nothing stored")
+
+	r = ward(t, data, "discover", "nmap", scan, "--zone", "unsorted", "--format", "json")
+	expect(t, r, 0)
+	var out struct {
+		Diff struct {
+			Added  []struct{ ID, Zone string } `json:"added"`
+			Review []struct{ Asset string }    `json:"review"`
+		} `json:"diff"`
+		Outcome string `json:"outcome"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Diff.Added) != 2 || len(out.Diff.Review) != 1 || !strings.HasPrefix(out.Outcome, "stored: revision 2") {
+		t.Fatalf("json: %v %+v\n%s", err, out, r.stdout)
+	}
+	expect(t, ward(t, data, "audit", "list"), 0, "model.discover")
+	r = ward(t, data, "export")
+	expect(t, r, 0, "vendor: Siemens", "source: nmap", "needs-review", "provenance: scan", "id: unsorted")
+
+	inv := filepath.Join(dir, "inv.csv")
+	os.WriteFile(inv, []byte("Asset Tag,Device Type,IP Address\nBME-1,Infusion Pump,10.20.30.50\nBME-2,Pump,10.20.30.300\n"), 0o644)
+	expect(t, ward(t, data, "discover", "csv", inv), 1, `inv.csv:row 3, column "IP Address": invalid IP address "10.20.30.300"`)
+	expect(t, ward(t, data, "discover", "csv", inv, "--map", "IP Address"), 2, "write Header=field")
+	os.WriteFile(inv, []byte("Asset Tag,Device Type,IP Address\nBME-1,Infusion Pump,10.20.30.50\n"), 0o644)
+	expect(t, ward(t, data, "discover", "csv", inv), 0, "+ asset BME-1 (infusion-pump) in imaging")
+
+	cut := filepath.Join(dir, "cut.xml")
+	os.WriteFile(cut, []byte(discoverScan[:300]), 0o644)
+	expect(t, ward(t, data, "discover", "nmap", cut), 1, "cut.xml:", "the file ends early")
+	expect(t, ward(t, data, "discover", "pcap", scan), 1, "scan.xml: not a pcap or pcapng file")
+}
