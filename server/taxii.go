@@ -285,6 +285,17 @@ func (s *Server) taxiiCollection(w http.ResponseWriter, r *http.Request, c *call
 	return nil
 }
 
+// collectionFilter finds the collection of the path and reads the
+// request's filter: the start of every handler of a collection's objects.
+func (s *Server) collectionFilter(r *http.Request, c *call, write bool) (ward.Collection, ward.ObjectFilter, error) {
+	col, err := s.collection(r, c, write)
+	if err != nil {
+		return col, ward.ObjectFilter{}, err
+	}
+	f, err := filter(r, col.ID)
+	return col, f, err
+}
+
 // filter reads TAXII's query parameters: added_after, limit (1-1000,
 // default 100), next, match[id|type|version|spec_version].
 func filter(r *http.Request, collection string) (ward.ObjectFilter, error) {
@@ -376,11 +387,7 @@ func (s *Server) objectPage(w http.ResponseWriter, r *http.Request, c *call, f w
 }
 
 func (s *Server) taxiiObjects(w http.ResponseWriter, r *http.Request, c *call) error {
-	col, err := s.collection(r, c, false)
-	if err != nil {
-		return err
-	}
-	f, err := filter(r, col.ID)
+	col, f, err := s.collectionFilter(r, c, false)
 	if err != nil {
 		return err
 	}
@@ -518,11 +525,7 @@ func (c *pageCache) put(key string, p *recordedPage) {
 }
 
 func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) error {
-	col, err := s.collection(r, c, false)
-	if err != nil {
-		return err
-	}
-	f, err := filter(r, col.ID)
+	_, f, err := s.collectionFilter(r, c, false)
 	if err != nil {
 		return err
 	}
@@ -548,11 +551,7 @@ func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) taxiiObject(w http.ResponseWriter, r *http.Request, c *call) error {
-	col, err := s.collection(r, c, false)
-	if err != nil {
-		return err
-	}
-	f, err := filter(r, col.ID)
+	col, f, err := s.collectionFilter(r, c, false)
 	if err != nil {
 		return err
 	}
@@ -569,11 +568,7 @@ func (s *Server) taxiiObject(w http.ResponseWriter, r *http.Request, c *call) er
 }
 
 func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, c *call) error {
-	col, err := s.collection(r, c, false)
-	if err != nil {
-		return err
-	}
-	f, err := filter(r, col.ID)
+	col, f, err := s.collectionFilter(r, c, false)
 	if err != nil {
 		return err
 	}
@@ -595,11 +590,7 @@ func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, c *call) 
 }
 
 func (s *Server) taxiiDelete(w http.ResponseWriter, r *http.Request, c *call) error {
-	col, err := s.collection(r, c, true)
-	if err != nil {
-		return err
-	}
-	f, err := filter(r, col.ID)
+	col, f, err := s.collectionFilter(r, c, true)
 	if err != nil {
 		return err
 	}
