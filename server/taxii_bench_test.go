@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/server"
 	"github.com/wardhealth/ward/share"
+	"github.com/wardhealth/ward/store/postgres/pgtest"
 	"github.com/wardhealth/ward/store/sqlite"
 )
 
@@ -37,13 +38,19 @@ func benchObjects(n int, start int) []share.Object {
 	return out
 }
 
-func benchServer(b *testing.B) (base string, store ward.Store, token string, col string) {
+func benchServer(b *testing.B, stores ...ward.Store) (base string, store ward.Store, token string, col string) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, b.TempDir())
-	if err != nil {
-		b.Fatal(err)
+	var s ward.Store
+	if len(stores) > 0 {
+		s = stores[0]
+	} else {
+		sq, err := sqlite.Open(ctx, b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { sq.Close() })
+		s = sq
 	}
-	b.Cleanup(func() { s.Close() })
 	h, _ := server.HashPassword("benchmark password")
 	s.PutUser(ctx, ward.User{ID: "u1", Name: "hub", Admin: true, PasswordHash: h, Memberships: []ward.Membership{}, Created: time.Now()})
 	token = "ward_bench_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
@@ -62,9 +69,18 @@ func benchServer(b *testing.B) (base string, store ward.Store, token string, col
 }
 
 // BenchmarkTAXIIIngest posts envelopes of 1,000 STIX objects; reports
-// objects per second.
+// objects per second, on SQLite and on PostgreSQL.
 func BenchmarkTAXIIIngest(b *testing.B) {
-	base, _, token, col := benchServer(b)
+	b.Run("sqlite", func(b *testing.B) { ingest(b, nil) })
+	b.Run("postgres", func(b *testing.B) { ingest(b, pgtest.Open(b)) })
+}
+
+func ingest(b *testing.B, s ward.Store) {
+	var stores []ward.Store
+	if s != nil {
+		stores = append(stores, s)
+	}
+	base, _, token, col := benchServer(b, stores...)
 	const envelopes, per = 20, 1000
 	bodies := make([][]byte, envelopes)
 	for i := range bodies {
