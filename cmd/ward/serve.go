@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/server"
 	"github.com/wardhealth/ward/share"
@@ -196,6 +197,28 @@ func seedDemo(ctx context.Context, s ward.Store) (string, error) {
 	admin := ward.User{ID: "u-admin", Name: "admin", PasswordHash: hash, Admin: true, Created: time.Now().UTC(),
 		Memberships: []ward.Membership{{Org: m.Organisation.ID, Role: ward.RoleAdmin}}}
 	if err := s.PutUser(ctx, admin); err != nil {
+		return "", err
+	}
+	// A collection to try TAXII with, and the catalog's good practices in
+	// it (TLP:CLEAR).
+	col := ward.Collection{ID: share.NewCollectionID(), Title: "Community: medical-device intelligence", Readers: []string{ward.AllOrganisations},
+		Writers: []string{m.Organisation.ID}, Created: time.Now().UTC()}
+	if err := s.PutCollection(ctx, col); err != nil {
+		return "", err
+	}
+	cat, err := catalog.Load()
+	if err != nil {
+		return "", err
+	}
+	var practices []ward.SharedObject
+	for _, o := range share.Practices(cat, "", share.Clear, time.Now()) {
+		so, err := share.Shared(col.ID, &o, m.Organisation.ID)
+		if err != nil {
+			return "", err
+		}
+		practices = append(practices, so)
+	}
+	if _, err := s.AddObjects(ctx, practices, time.Now()); err != nil {
 		return "", err
 	}
 	_, err = s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve --demo", Org: m.Organisation.ID, Action: "model.import", Target: m.Organisation.ID, Detail: "demo hospital"})

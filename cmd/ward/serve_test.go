@@ -82,6 +82,19 @@ func TestServeDemo(t *testing.T) {
 	if resp.StatusCode != 200 || !bytes.Contains(page, []byte("St. Example General")) || !bytes.Contains(page, []byte("Top risks")) {
 		t.Fatalf("dashboard: %d %.500s", resp.StatusCode, page)
 	}
+	// TAXII is there to try, with the catalog's good practices.
+	req, _ := http.NewRequest("GET", base+"/taxii2/api/collections/", nil)
+	req.Header.Set("Accept", "application/taxii+json;version=2.1")
+	req.SetBasicAuth("admin", password)
+	resp, err = client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(cols, []byte("Community: medical-device intelligence")) {
+		t.Errorf("TAXII collections of the demo: %d %s", resp.StatusCode, cols)
+	}
 	if strings.Contains(stderr.String(), password) {
 		t.Error("the password is in the log")
 	}
