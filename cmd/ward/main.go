@@ -88,7 +88,8 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 services — and tells what can hurt patients and what to fix first.
 
 Start with the demo hospital:
-  ward demo                  load St. Example General and show a summary
+  ward serve --demo          the dashboard on St. Example General (prints the URL and a password)
+  ward demo                  load St. Example General into the store and show a summary
   ward assets --exposed      what the Internet can reach
   ward demo --write DIR      write the demo model out to read and edit
 
