@@ -217,6 +217,19 @@ func (h *hostState) name(n, reason string) {
 	}
 }
 
+// nameBytes is name for a name in a buffer, copied only when kept.
+func (h *hostState) nameBytes(n []byte, reason string) {
+	if h == nil || len(n) == 0 || len(h.names) >= 8 {
+		return
+	}
+	if h.names == nil {
+		h.names = map[string]string{}
+	}
+	if _, ok := h.names[string(n)]; !ok {
+		h.names[string(n)] = reason
+	}
+}
+
 func newPassive() *passive {
 	return &passive{
 		hosts:  map[netip.Addr]*hostState{},
