@@ -121,17 +121,20 @@ type passive struct {
 	convs            map[convKey]*conv
 	warnings         []string
 	// srcMAC is the current packet's source MAC address, when hasMAC.
-	srcMAC    [6]byte
-	hasMAC    bool
+	srcMAC [6]byte
+	hasMAC bool
+	// reasons are the reasons of flows on well-known ports, by port.
+	reasons   map[listenKey]string
 	curPacket int64
 	malformed int64
 	evictions int64
 }
 
+// flowKey is a flow: client, server (16-byte forms), server port, and 1
+// for UDP; like convKey, plain memory.
 type flowKey struct {
-	client, server netip.Addr
-	transport      ward.Transport
-	port           uint16
+	client, server [16]byte
+	port, udp      uint16
 }
 
 // convKey is one TCP connection or UDP exchange whichever way a packet
@@ -185,6 +188,16 @@ type hostState struct {
 	}
 	first time.Time
 	last  time.Time
+	// addrText is addr as text, once asked for: the flows of a host share
+	// it.
+	addrText string
+}
+
+func (h *hostState) text() string {
+	if h.addrText == "" {
+		h.addrText = h.addr.String()
+	}
+	return h.addrText
 }
 
 func (h *hostState) role(r string) {
@@ -486,13 +499,14 @@ func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.T
 	if proto == 17 {
 		transport = "udp"
 	}
-	fk := flowKey{client.Addr(), server.Addr(), transport, server.Port()}
+	fk := flowKey{client.Addr().As16(), server.Addr().As16(), server.Port(), uint16(proto & 1)}
 	f := p.flows[fk]
+	ch, sh := p.host(client.Addr(), ts), p.host(server.Addr(), ts)
 	if f == nil {
-		f = &Flow{Client: client.Addr().String(), Server: server.Addr().String(), Transport: transport, Port: int(server.Port()), First: ts}
+		f = &Flow{Client: ch.text(), Server: sh.text(), Transport: transport, Port: int(server.Port()), First: ts}
 		if w, ok := portProtocol(int(server.Port()), transport); ok {
 			f.Protocol, f.Encrypted = w.protocol, w.tls && encryptedByDefault(w.protocol)
-			f.Confidence, f.Reason = 50, fmt.Sprintf("port %d/%s is %s's", server.Port(), transport, w.name)
+			f.Confidence, f.Reason = 50, p.portReason(server.Port(), transport, w)
 		} else {
 			f.Protocol, f.Confidence, f.Reason = "other", 20, fmt.Sprintf("port %d/%s, not recognised", server.Port(), transport)
 		}
@@ -501,12 +515,27 @@ func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.T
 	if len(p.convs) >= maxStreams {
 		p.evict()
 	}
-	c := &conv{flow: f, client: p.host(client.Addr(), ts), server: p.host(server.Addr(), ts), p: p}
+	c := &conv{flow: f, client: ch, server: sh, p: p}
 	c.unaddressed = [2]bool{unaddressed(client.Addr()), unaddressed(server.Addr())}
 	c.parse = dissectorByPort(int(server.Port()), transport)
 	c.key, c.clientLow = key, srcLow == (src == client)
 	p.convs[key] = c
 	return c, src == client
+}
+
+// portReason says why a flow on a well-known port is thought to speak its
+// protocol: one string per port, shared by the flows.
+func (p *passive) portReason(port uint16, transport ward.Transport, w wellKnown) string {
+	k := makeListenKey(port, transport == "udp")
+	r, ok := p.reasons[k]
+	if !ok {
+		r = fmt.Sprintf("port %d/%s is %s's", port, transport, w.name)
+		if p.reasons == nil {
+			p.reasons = map[listenKey]string{}
+		}
+		p.reasons[k] = r
+	}
+	return r
 }
 
 // serverSide says whether the packet's source looks like the server.
