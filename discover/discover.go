@@ -180,6 +180,19 @@ func (f *Flow) detail(s string) {
 	}
 }
 
+// detailBytes is detail for text in a buffer, copied only when kept.
+func (f *Flow) detailBytes(b []byte) {
+	if len(f.Details) >= maxDetails {
+		return
+	}
+	for _, d := range f.Details {
+		if d == string(b) {
+			return
+		}
+	}
+	f.Details = append(f.Details, string(b))
+}
+
 func (f *Flow) weak(s string) {
 	if !slices.Contains(f.Weak, s) {
 		f.Weak = append(f.Weak, s)

@@ -3,6 +3,7 @@ package discover
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 )
 
 // ModbusADU is what discovery reads of a Modbus/TCP message (the MBAP
@@ -56,7 +57,13 @@ func dissectModbus(c *conv, fromClient bool, b []byte) (int, int, error) {
 		c.flow.carries("device-telemetry")
 	}
 	if name, ok := modbusFunctions[fn]; ok {
-		c.flow.detail(fmt.Sprintf("Modbus %s (unit %d)", name, m.Unit))
+		var buf [64]byte
+		d := append(buf[:0], "Modbus "...)
+		d = append(d, name...)
+		d = append(d, " (unit "...)
+		d = strconv.AppendInt(d, int64(m.Unit), 10)
+		d = append(d, ')')
+		c.flow.detailBytes(d)
 	}
 	c.flow.weak("Modbus has neither authentication nor encryption")
 	return n, 0, nil

@@ -1,9 +1,11 @@
 package discover
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/wardhealth/ward"
 )
@@ -160,27 +162,75 @@ func (p *MQTTPacket) connect(body []byte) error {
 	return nil
 }
 
+// What topics carry, shared by every packet (callers only read them).
+var (
+	mqttTelemetry    = []ward.DataClass{"device-telemetry"}
+	mqttControl      = []ward.DataClass{"device-control", "device-telemetry"}
+	mqttPHI          = []ward.DataClass{"phi", "device-telemetry"}
+	mqttControlPHI   = []ward.DataClass{"device-control", "phi", "device-telemetry"}
+	mqttControlWords = []string{"cmd", "command", "control", "/set", "setpoint"}
+	mqttPHIWords     = []string{"patient", "bed", "vital", "spo2", "ecg", "heart", "glucose", "pulse"}
+)
+
 // mqttData says what a topic's name suggests it carries.
 func mqttData(topic string) []ward.DataClass {
-	t := strings.ToLower(topic)
-	var out []ward.DataClass
-	for _, w := range []string{"cmd", "command", "control", "/set", "setpoint"} {
-		if strings.Contains(t, w) {
-			out = append(out, "device-control")
+	return mqttDataBytes([]byte(topic))
+}
+
+// mqttDataBytes is mqttData for a topic in a buffer: an ASCII topic is
+// lowered on the stack, any other the way strings.ToLower does.
+func mqttDataBytes(topic []byte) []ward.DataClass {
+	var buf [128]byte
+	var t []byte
+	if len(topic) <= len(buf) && asciiOnly(topic) {
+		t = buf[:len(topic)]
+		for i, c := range topic {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			t[i] = c
+		}
+	} else {
+		t = []byte(strings.ToLower(string(topic)))
+	}
+	control, phi := false, false
+	for _, w := range mqttControlWords {
+		if bytes.Contains(t, []byte(w)) {
+			control = true
 			break
 		}
 	}
-	for _, w := range []string{"patient", "bed", "vital", "spo2", "ecg", "heart", "glucose", "pulse"} {
-		if strings.Contains(t, w) {
-			out = append(out, "phi")
+	for _, w := range mqttPHIWords {
+		if bytes.Contains(t, []byte(w)) {
+			phi = true
 			break
 		}
 	}
-	return append(out, "device-telemetry")
+	switch {
+	case control && phi:
+		return mqttControlPHI
+	case control:
+		return mqttControl
+	case phi:
+		return mqttPHI
+	}
+	return mqttTelemetry
+}
+
+func asciiOnly(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // dissectMQTT reads MQTT: client ids, topics, credentials.
 func dissectMQTT(c *conv, fromClient bool, b []byte) (int, int, error) {
+	if len(b) >= 2 && b[0]>>4 == 3 {
+		return dissectPublish(c, b)
+	}
 	p, n, err := ParseMQTT(b)
 	if err != nil {
 		return 0, 0, err
@@ -209,4 +259,63 @@ func dissectMQTT(c *conv, fromClient bool, b []byte) (int, int, error) {
 		return len(b), n - len(b), nil
 	}
 	return n, 0, nil
+}
+
+// dissectPublish is dissectMQTT for a PUBLISH, the packet a client sends
+// over and over: it reads the topic as ParseMQTT does, without allocating
+// unless the topic is new to the flow.
+func dissectPublish(c *conv, b []byte) (int, int, error) {
+	l, mult, i := 0, 1, 1
+	for {
+		if i >= len(b) {
+			return 0, 0, errShort
+		}
+		l += int(b[i]&0x7f) * mult
+		if b[i]&0x80 == 0 {
+			break
+		}
+		mult *= 128
+		i++
+		if i > 4 {
+			return 0, 0, fmt.Errorf("MQTT: remaining length longer than four bytes")
+		}
+	}
+	head := i + 1
+	body := b[head:]
+	if len(b) >= head+l {
+		body = b[head : head+l]
+	}
+	topic, ok := mqttRawString(body)
+	if !ok {
+		if len(b) < head+l {
+			return 0, 0, errShort
+		}
+		return 0, 0, fmt.Errorf("MQTT: PUBLISH without a topic")
+	}
+	c.identify("mqtt", 95, "MQTT packets (CONNECT)")
+	c.server.role("mqtt-broker")
+	var buf [160]byte
+	d := append(buf[:0], "MQTT publishes "...)
+	start := len(d)
+	d = appendClean(d, topic, 128)
+	c.flow.detailBytes(d)
+	c.flow.carries(mqttDataBytes(d[start:])...)
+	n := head + l
+	if n > len(b) {
+		return len(b), n - len(b), nil
+	}
+	return n, 0, nil
+}
+
+// mqttRawString is the content of the MQTT string at the start of b, as
+// it is on the wire.
+func mqttRawString(b []byte) ([]byte, bool) {
+	if len(b) < 2 {
+		return nil, false
+	}
+	l := int(binary.BigEndian.Uint16(b))
+	if len(b) < 2+l {
+		return nil, false
+	}
+	return b[2 : 2+l], true
 }

@@ -120,22 +120,54 @@ type passive struct {
 	flows            map[flowKey]*Flow
 	convs            map[convKey]*conv
 	warnings         []string
-	curPacket        int64
-	malformed        int64
-	evictions        int64
+	// srcMAC is the current packet's source MAC address, when hasMAC.
+	srcMAC [6]byte
+	hasMAC bool
+	// reasons are the reasons of flows on well-known ports, by port.
+	reasons   map[listenKey]string
+	curPacket int64
+	malformed int64
+	evictions int64
 }
 
+// flowKey is a flow: client, server (16-byte forms), server port, and 1
+// for UDP; like convKey, plain memory.
 type flowKey struct {
-	client, server netip.Addr
-	transport      ward.Transport
-	port           uint16
+	client, server [16]byte
+	port, udp      uint16
 }
 
-// convKey is one TCP connection or UDP exchange, client side first once
-// known.
+// convKey is one TCP connection or UDP exchange whichever way a packet
+// goes: the lower endpoint first, so that a packet finds its conversation
+// in one lookup. Addresses are kept in their 16-byte form, and the key has
+// neither pointers nor padding, so it hashes as plain memory.
 type convKey struct {
-	a, b  netip.AddrPort
-	proto uint8
+	lo, hi         [16]byte
+	loPort, hiPort uint16
+	proto          uint16
+}
+
+// makeConvKey is the key of the conversation between src and dst, and
+// whether src is its lower endpoint.
+func makeConvKey(src, dst netip.AddrPort, proto uint8) (convKey, bool) {
+	s, d := src.Addr().As16(), dst.Addr().As16()
+	c := bytes.Compare(s[:], d[:])
+	if c < 0 || c == 0 && src.Port() <= dst.Port() {
+		return convKey{s, d, src.Port(), dst.Port(), uint16(proto)}, true
+	}
+	return convKey{d, s, dst.Port(), src.Port(), uint16(proto)}, false
+}
+
+// listenKey is a port a host answers on: the port shifted left, plus 1 for
+// UDP, so that keys sort by port, then TCP before UDP.
+type listenKey uint32
+
+func makeListenKey(port uint16, udp bool) listenKey {
+	k := listenKey(port) << 1
+	if udp {
+		k |= 1
+	}
+	return k
 }
 
 // hostState gathers what the wire shows of one IP address.
@@ -146,15 +178,44 @@ type hostState struct {
 	macShared bool
 	roles     []string
 	names     map[string]string // name -> reason
-	listens   map[portKey]*Flow
-	first     time.Time
-	last      time.Time
+	// listens holds, for each port the host answered on, the flow it last
+	// answered in; lastListen is that last answer, which most packets
+	// repeat, so that they do not write the map again.
+	listens    map[listenKey]*Flow
+	lastListen struct {
+		key  listenKey
+		flow *Flow
+	}
+	first time.Time
+	last  time.Time
+	// addrText is addr as text, once asked for: the flows of a host share
+	// it.
+	addrText string
+}
+
+func (h *hostState) text() string {
+	if h.addrText == "" {
+		h.addrText = h.addr.String()
+	}
+	return h.addrText
 }
 
 func (h *hostState) role(r string) {
 	if h != nil && !slices.Contains(h.roles, r) && len(h.roles) < 32 {
 		h.roles = append(h.roles, r)
 	}
+}
+
+// listen records that the host answered on a port, in a flow.
+func (h *hostState) listen(k listenKey, f *Flow) {
+	if h.lastListen.flow == f && h.lastListen.key == k {
+		return
+	}
+	if h.listens == nil {
+		h.listens = map[listenKey]*Flow{}
+	}
+	h.listens[k] = f
+	h.lastListen.key, h.lastListen.flow = k, f
 }
 
 func (h *hostState) name(n, reason string) {
@@ -166,6 +227,19 @@ func (h *hostState) name(n, reason string) {
 	}
 	if _, ok := h.names[n]; !ok {
 		h.names[n] = reason
+	}
+}
+
+// nameBytes is name for a name in a buffer, copied only when kept.
+func (h *hostState) nameBytes(n []byte, reason string) {
+	if h == nil || len(n) == 0 || len(h.names) >= 8 {
+		return
+	}
+	if h.names == nil {
+		h.names = map[string]string{}
+	}
+	if _, ok := h.names[string(n)]; !ok {
+		h.names[string(n)] = reason
 	}
 }
 
@@ -227,14 +301,14 @@ func (p *passive) packet(lt layers.LinkType, data []byte, ts time.Time) {
 		return
 	}
 	var src, dst netip.Addr
-	var srcMAC [6]byte
-	hasMAC, isTCP, isUDP := false, false, false
+	isTCP, isUDP := false, false
+	p.hasMAC = false
 	for _, t := range p.decoded {
 		switch t {
 		case layers.LayerTypeEthernet:
 			if len(p.eth.SrcMAC) == 6 {
-				copy(srcMAC[:], p.eth.SrcMAC)
-				hasMAC = srcMAC != [6]byte{} && p.eth.SrcMAC[0]&1 == 0
+				p.srcMAC = [6]byte(p.eth.SrcMAC)
+				p.hasMAC = p.srcMAC != [6]byte{} && p.eth.SrcMAC[0]&1 == 0
 			}
 		case layers.LayerTypeIPv4:
 			src, _ = netip.AddrFromSlice(p.ip4.SrcIP)
@@ -256,18 +330,43 @@ func (p *passive) packet(lt layers.LinkType, data []byte, ts time.Time) {
 		return
 	}
 	src, dst = src.Unmap(), dst.Unmap()
-	sh := p.host(src, ts)
-	if hasMAC {
-		p.seeMAC(sh, srcMAC)
-	}
-	if !dst.IsMulticast() && dst != netip.IPv4Unspecified() && !isBroadcast(dst) {
-		p.host(dst, ts)
-	}
 	switch {
 	case isTCP:
 		p.tcpPacket(src, dst, ts, len(data))
+		return
 	case isUDP:
 		p.udpPacket(src, dst, ts, len(data))
+		return
+	}
+	sh := p.host(src, ts)
+	if p.hasMAC {
+		p.seeMAC(sh, p.srcMAC)
+	}
+	if !unaddressed(dst) {
+		p.host(dst, ts)
+	}
+}
+
+// unaddressed says whether a destination names no one host: multicast,
+// broadcast or unspecified.
+func unaddressed(a netip.Addr) bool {
+	return a.IsMulticast() || a == netip.IPv4Unspecified() || isBroadcast(a)
+}
+
+// touch records that a conversation's packet was seen: its sender and
+// receiver, through the hosts the conversation holds rather than by
+// looking them up.
+func (p *passive) touch(c *conv, fromClient bool, ts time.Time) {
+	sh, dh, dstSide := c.client, c.server, 1
+	if !fromClient {
+		sh, dh, dstSide = c.server, c.client, 0
+	}
+	sh.last = ts
+	if p.hasMAC {
+		p.seeMAC(sh, p.srcMAC)
+	}
+	if !c.unaddressed[dstSide] {
+		dh.last = ts
 	}
 }
 
@@ -321,9 +420,7 @@ func (p *passive) tcpPacket(src, dst netip.Addr, ts time.Time, size int) {
 	sa := netip.AddrPortFrom(src, uint16(t.SrcPort))
 	da := netip.AddrPortFrom(dst, uint16(t.DstPort))
 	c, fromClient := p.conv(sa, da, 6, t.SYN && !t.ACK, ts)
-	if c == nil {
-		return
-	}
+	p.touch(c, fromClient, ts)
 	c.packet(ts, size)
 	dir := 0
 	if !fromClient {
@@ -332,7 +429,7 @@ func (p *passive) tcpPacket(src, dst netip.Addr, ts time.Time, size int) {
 	if t.SYN {
 		c.next[dir], c.seqKnown[dir] = t.Seq+1, true
 		if t.ACK {
-			c.server.listens[portKey{int(t.SrcPort), "tcp"}] = c.flow
+			c.server.listen(makeListenKey(uint16(t.SrcPort), false), c.flow)
 		}
 		return
 	}
@@ -343,7 +440,7 @@ func (p *passive) tcpPacket(src, dst netip.Addr, ts time.Time, size int) {
 		return
 	}
 	if !fromClient {
-		c.server.listens[portKey{int(c.flow.Port), "tcp"}] = c.flow
+		c.server.listen(makeListenKey(uint16(c.flow.Port), false), c.flow)
 	}
 	seq := t.Seq
 	if c.seqKnown[dir] && seq != c.next[dir] {
@@ -371,12 +468,10 @@ func (p *passive) udpPacket(src, dst netip.Addr, ts time.Time, size int) {
 	sa := netip.AddrPortFrom(src, uint16(u.SrcPort))
 	da := netip.AddrPortFrom(dst, uint16(u.DstPort))
 	c, fromClient := p.conv(sa, da, 17, false, ts)
-	if c == nil {
-		return
-	}
+	p.touch(c, fromClient, ts)
 	c.packet(ts, size)
 	if !fromClient {
-		c.server.listens[portKey{int(c.flow.Port), "udp"}] = c.flow
+		c.server.listen(makeListenKey(uint16(c.flow.Port), true), c.flow)
 	}
 	if len(u.Payload) > 0 && !c.done {
 		// Each datagram is a message of its own.
@@ -389,11 +484,9 @@ func (p *passive) udpPacket(src, dst netip.Addr, ts time.Time, size int) {
 // failing that, the side whose port is not a known server port, or the
 // higher port.
 func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.Time) (*conv, bool) {
-	if c, ok := p.convs[convKey{src, dst, proto}]; ok {
-		return c, true
-	}
-	if c, ok := p.convs[convKey{dst, src, proto}]; ok {
-		return c, false
+	key, srcLow := makeConvKey(src, dst, proto)
+	if c, ok := p.convs[key]; ok {
+		return c, srcLow == c.clientLow
 	}
 	client, server := src, dst
 	if !syn && serverSide(src.Port(), dst.Port(), proto) {
@@ -406,13 +499,14 @@ func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.T
 	if proto == 17 {
 		transport = "udp"
 	}
-	fk := flowKey{client.Addr(), server.Addr(), transport, server.Port()}
+	fk := flowKey{client.Addr().As16(), server.Addr().As16(), server.Port(), uint16(proto & 1)}
 	f := p.flows[fk]
+	ch, sh := p.host(client.Addr(), ts), p.host(server.Addr(), ts)
 	if f == nil {
-		f = &Flow{Client: client.Addr().String(), Server: server.Addr().String(), Transport: transport, Port: int(server.Port()), First: ts}
+		f = &Flow{Client: ch.text(), Server: sh.text(), Transport: transport, Port: int(server.Port()), First: ts}
 		if w, ok := portProtocol(int(server.Port()), transport); ok {
 			f.Protocol, f.Encrypted = w.protocol, w.tls && encryptedByDefault(w.protocol)
-			f.Confidence, f.Reason = 50, fmt.Sprintf("port %d/%s is %s's", server.Port(), transport, w.name)
+			f.Confidence, f.Reason = 50, p.portReason(server.Port(), transport, w)
 		} else {
 			f.Protocol, f.Confidence, f.Reason = "other", 20, fmt.Sprintf("port %d/%s, not recognised", server.Port(), transport)
 		}
@@ -421,17 +515,27 @@ func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.T
 	if len(p.convs) >= maxStreams {
 		p.evict()
 	}
-	c := &conv{flow: f, client: p.host(client.Addr(), ts), server: p.host(server.Addr(), ts), warn: p.warn}
-	if c.server.listens == nil {
-		c.server.listens = map[portKey]*Flow{}
-	}
-	if c.client.listens == nil {
-		c.client.listens = map[portKey]*Flow{}
-	}
+	c := &conv{flow: f, client: ch, server: sh, p: p}
+	c.unaddressed = [2]bool{unaddressed(client.Addr()), unaddressed(server.Addr())}
 	c.parse = dissectorByPort(int(server.Port()), transport)
-	c.key = convKey{client, server, proto}
-	p.convs[c.key] = c
+	c.key, c.clientLow = key, srcLow == (src == client)
+	p.convs[key] = c
 	return c, src == client
+}
+
+// portReason says why a flow on a well-known port is thought to speak its
+// protocol: one string per port, shared by the flows.
+func (p *passive) portReason(port uint16, transport ward.Transport, w wellKnown) string {
+	k := makeListenKey(port, transport == "udp")
+	r, ok := p.reasons[k]
+	if !ok {
+		r = fmt.Sprintf("port %d/%s is %s's", port, transport, w.name)
+		if p.reasons == nil {
+			p.reasons = map[listenKey]string{}
+		}
+		p.reasons[k] = r
+	}
+	return r
 }
 
 // serverSide says whether the packet's source looks like the server.
@@ -511,22 +615,21 @@ func (p *passive) result() *Result {
 				h.note("vendor", 50, "maker of the network card, from the MAC address prefix (IEEE OUI registry)")
 			}
 		}
-		keys := make([]portKey, 0, len(hs.listens))
+		keys := make([]listenKey, 0, len(hs.listens))
 		for k := range hs.listens {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(a, b portKey) int {
-			if a.port != b.port {
-				return a.port - b.port
-			}
-			return strings.Compare(string(a.transport), string(b.transport))
-		})
+		slices.Sort(keys)
 		for _, k := range keys {
 			proto := hs.listens[k].Protocol
 			if proto == "other" {
 				proto = ""
 			}
-			h.addPort(ward.Port{Port: k.port, Transport: k.transport, Protocol: proto})
+			transport := ward.Transport("tcp")
+			if k&1 != 0 {
+				transport = "udp"
+			}
+			h.addPort(ward.Port{Port: int(k >> 1), Transport: transport, Protocol: proto})
 		}
 		if len(h.Ports) > 0 {
 			h.note("ports", 0, "answered connections on the wire")
@@ -558,8 +661,21 @@ func (p *passive) result() *Result {
 		slices.Sort(f.Data)
 		res.Flows = append(res.Flows, f)
 	}
+	// Flows sort by client, server and port as text, field by field: the
+	// order of "client server port" strings, without building one per
+	// comparison (a long capture has tens of thousands of flows). The
+	// transport breaks ties so the order does not depend on the map's.
 	slices.SortFunc(res.Flows, func(a, b *Flow) int {
-		return strings.Compare(a.Client+" "+a.Server+fmt.Sprintf(" %05d", a.Port), b.Client+" "+b.Server+fmt.Sprintf(" %05d", b.Port))
+		if c := strings.Compare(a.Client, b.Client); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Server, b.Server); c != 0 {
+			return c
+		}
+		if a.Port != b.Port {
+			return a.Port - b.Port
+		}
+		return strings.Compare(string(a.Transport), string(b.Transport))
 	})
 	return res
 }
@@ -578,7 +694,12 @@ func local(a netip.Addr) bool {
 
 // conv is one TCP connection or UDP exchange being dissected.
 type conv struct {
-	key            convKey
+	key convKey
+	// clientLow says the client is the key's lower endpoint.
+	clientLow bool
+	// unaddressed says, client then server, whether the side is a
+	// multicast, broadcast or unspecified address.
+	unaddressed    [2]bool
 	flow           *Flow
 	client, server *hostState
 	parse          dissector
@@ -591,7 +712,7 @@ type conv struct {
 	done           bool
 	ended          int
 	last           time.Time
-	warn           func(format string, a ...any)
+	p              *passive
 }
 
 // A dissector reads the messages at the start of b, one direction of a
@@ -667,7 +788,7 @@ func (c *conv) feed(p *passive, fromClient bool, b []byte, restart bool) {
 			break
 		}
 		if err != nil {
-			c.warn("%s %s -> %s: %v", c.flow.Protocol, c.flow.Client, c.flow.Server, err)
+			c.p.warn("%s %s -> %s: %v", c.flow.Protocol, c.flow.Client, c.flow.Server, err)
 			data = nil
 			break
 		}
