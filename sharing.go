@@ -15,6 +15,9 @@ type Collection struct {
 	Readers     []string  `json:"readers"`
 	Writers     []string  `json:"writers"`
 	Created     time.Time `json:"created"`
+	// Generation counts the collection's changes when it was read (see
+	// SharingStore.Generation).
+	Generation int64 `json:"-"`
 }
 
 // SharedObject is one version of a STIX object in a collection.

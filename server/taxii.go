@@ -393,11 +393,7 @@ func (s *Server) taxiiObjects(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	// A page is the same for every caller who sees the same objects until
 	// the collection changes: many clients polling one feed share it.
-	gen, err := s.cfg.Store.Generation(r.Context(), col.ID)
-	if err != nil {
-		return err
-	}
-	key := fmt.Sprintf("%s|%d|%s|%s", col.ID, gen, r.URL.RawQuery, audienceOf(c))
+	key := fmt.Sprintf("%s|%d|%s|%s", col.ID, col.Generation, r.URL.RawQuery, audienceOf(c))
 	if p, ok := s.pages.get(key); ok {
 		p.write(w)
 		return nil

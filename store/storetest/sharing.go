@@ -53,6 +53,9 @@ func testSharing(t *testing.T, s ward.Store) {
 	if err != nil || gen != 2 {
 		t.Errorf("generation after two additions with new versions: %d, %v", gen, err)
 	}
+	if c, _ := s.Collection(ctx, col.ID); c.Generation != gen {
+		t.Errorf("collection read at generation %d, want %d", c.Generation, gen)
+	}
 	if g, _ := s.Generation(ctx, "empty"); g != 0 {
 		t.Errorf("generation of nothing: %d", g)
 	}

@@ -70,7 +70,7 @@ func scanCollection(sc interface{ Scan(...any) error }) (ward.Collection, error)
 	var c ward.Collection
 	var readers, writers string
 	var created int64
-	if err := sc.Scan(&c.ID, &c.Title, &c.Description, &readers, &writers, &created); err != nil {
+	if err := sc.Scan(&c.ID, &c.Title, &c.Description, &readers, &writers, &created, &c.Generation); err != nil {
 		return c, err
 	}
 	json.Unmarshal([]byte(readers), &c.Readers)
@@ -81,7 +81,7 @@ func scanCollection(sc interface{ Scan(...any) error }) (ward.Collection, error)
 
 // Collections lists the collections by title.
 func (d *DB) Collections(ctx context.Context) ([]ward.Collection, error) {
-	rs, err := d.db.QueryContext(ctx, `SELECT id, title, description, readers, writers, created FROM collections ORDER BY title, id`)
+	rs, err := d.db.QueryContext(ctx, `SELECT id, title, description, readers, writers, created, generation FROM collections ORDER BY title, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (d *DB) Collections(ctx context.Context) ([]ward.Collection, error) {
 
 // Collection returns one collection.
 func (d *DB) Collection(ctx context.Context, id string) (ward.Collection, error) {
-	st, err := d.stmt(ctx, `SELECT id, title, description, readers, writers, created FROM collections WHERE id = ?`)
+	st, err := d.stmt(ctx, `SELECT id, title, description, readers, writers, created, generation FROM collections WHERE id = ?`)
 	if err != nil {
 		return ward.Collection{}, err
 	}
