@@ -217,15 +217,9 @@ var fhirResources = map[string][]ward.DataClass{
 	"Device": nil, "Organization": nil, "Location": nil, "metadata": nil, "CapabilityStatement": nil,
 }
 
-// fhirResource finds the FHIR resource type a path asks for:
-// [base]/Patient/123, [base]/Observation?code=... or [base]/metadata.
-func fhirResource(path string, fhirHint bool) (string, bool) {
-	r, ok := fhirResourceBytes([]byte(path), fhirHint)
-	return string(r), ok
-}
-
-// fhirResourceBytes is fhirResource over the path's bytes: the segments
-// are walked in place, and the type returned is the path's own bytes.
+// fhirResourceBytes finds the FHIR resource type a path asks for:
+// [base]/Patient/123, [base]/Observation?code=... or [base]/metadata. The
+// segments are walked in place, and the type returned is the path's bytes.
 func fhirResourceBytes(path []byte, fhirHint bool) ([]byte, bool) {
 	path, _, _ = bytes.Cut(path, []byte("?"))
 	path = bytes.Trim(path, "/")
@@ -242,15 +236,10 @@ func fhirResourceBytes(path []byte, fhirHint bool) ([]byte, bool) {
 	}
 }
 
-// pathShape keeps a path's shape without identifiers: numbers and long
-// tokens become :id, the query is dropped, so details hold no patient's id.
-func pathShape(path string) string {
-	var buf [96]byte
-	return string(appendPathShape(buf[:0], []byte(path)))
-}
-
-// appendPathShape appends pathShape(path) to dst. Only the first 64 bytes
-// of the shape are kept, so it stops building past them.
+// appendPathShape appends a path's shape without identifiers to dst:
+// numbers and long tokens become :id, the query is dropped, so details hold
+// no patient's id. Only the first 64 bytes of the shape are kept, so it
+// stops building past them.
 func appendPathShape(dst, path []byte) []byte {
 	var buf [80]byte
 	out := buf[:0]
