@@ -1,9 +1,10 @@
 package discover
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/wardhealth/ward"
 )
@@ -43,67 +44,111 @@ func parsePDU(b []byte) (typ byte, length int, err error) {
 // 6-byte header).
 func ParseAssociate(body []byte) (Associate, error) {
 	var a Associate
-	if len(body) < 68 {
-		return a, fmt.Errorf("DICOM: A-ASSOCIATE of %d bytes, shorter than its fixed part (68)", len(body))
-	}
-	if v := binary.BigEndian.Uint16(body[0:2]); v&1 == 0 {
-		return a, fmt.Errorf("DICOM: protocol version 0x%04x not supported", v)
+	err := checkAssociate(body)
+	if len(body) < 68 || binary.BigEndian.Uint16(body[0:2])&1 == 0 {
+		return a, err
 	}
 	a.Called = aeTitle(body[4:20])
 	a.Calling = aeTitle(body[20:36])
+	// A malformed item ends the walk: what came before it is returned
+	// with the error.
+	a.UserIdentity = walkAssociate(body, func(u []byte) {
+		var buf [80]byte
+		a.Abstract = append(a.Abstract, string(appendUID(buf[:0], u)))
+	})
+	return a, err
+}
+
+// checkAssociate says what is wrong with an A-ASSOCIATE body, if anything:
+// walkAssociate may read it then.
+func checkAssociate(body []byte) error {
+	if len(body) < 68 {
+		return fmt.Errorf("DICOM: A-ASSOCIATE of %d bytes, shorter than its fixed part (68)", len(body))
+	}
+	if v := binary.BigEndian.Uint16(body[0:2]); v&1 == 0 {
+		return fmt.Errorf("DICOM: protocol version 0x%04x not supported", v)
+	}
 	items := body[68:]
 	for off := 0; off < len(items); {
 		if off+4 > len(items) {
-			return a, fmt.Errorf("DICOM: item header cut at byte %d", 74+off)
+			return fmt.Errorf("DICOM: item header cut at byte %d", 74+off)
 		}
+		l := int(binary.BigEndian.Uint16(items[off+2 : off+4]))
+		if off+4+l > len(items) {
+			return fmt.Errorf("DICOM: item 0x%02x at byte %d runs past the PDU", items[off], 74+off)
+		}
+		off += 4 + l
+	}
+	return nil
+}
+
+// walkAssociate reads the items of an A-ASSOCIATE body at least 68 bytes
+// long, in place, up to the first malformed one (see checkAssociate): it hands abstract the raw value of each proposed
+// abstract syntax (the first 128) and says whether the requestor sent a
+// user identity.
+func walkAssociate(body []byte, abstract func(uid []byte)) (userIdentity bool) {
+	items, n := body[68:], 0
+	for off := 0; off+4 <= len(items); {
 		typ := items[off]
 		l := int(binary.BigEndian.Uint16(items[off+2 : off+4]))
 		if off+4+l > len(items) {
-			return a, fmt.Errorf("DICOM: item 0x%02x at byte %d runs past the PDU", typ, 74+off)
+			break
 		}
 		val := items[off+4 : off+4+l]
 		switch typ {
 		case 0x20: // presentation context (request)
 			if len(val) >= 4 {
-				for _, sub := range subItems(val[4:]) {
-					if sub.typ == 0x30 && len(a.Abstract) < 128 {
-						a.Abstract = append(a.Abstract, uid(sub.val))
+				for sub := val[4:]; ; {
+					typ, v, rest, ok := nextSubItem(sub)
+					if !ok {
+						break
 					}
+					if typ == 0x30 && n < 128 {
+						n++
+						abstract(v)
+					}
+					sub = rest
 				}
 			}
 		case 0x50: // user information
-			for _, sub := range subItems(val) {
-				if sub.typ == 0x58 {
-					a.UserIdentity = true
+			for sub := val; ; {
+				typ, _, rest, ok := nextSubItem(sub)
+				if !ok {
+					break
 				}
+				if typ == 0x58 {
+					userIdentity = true
+				}
+				sub = rest
 			}
 		}
 		off += 4 + l
 	}
-	return a, nil
+	return userIdentity
 }
 
-type subItem struct {
-	typ byte
-	val []byte
-}
-
-func subItems(b []byte) []subItem {
-	var out []subItem
-	for off := 0; off+4 <= len(b); {
-		l := int(binary.BigEndian.Uint16(b[off+2 : off+4]))
-		if off+4+l > len(b) {
-			break
-		}
-		out = append(out, subItem{b[off], b[off+4 : off+4+l]})
-		off += 4 + l
+// nextSubItem reads the sub-item at the start of b, if whole.
+func nextSubItem(b []byte) (typ byte, val, rest []byte, ok bool) {
+	if len(b) < 4 {
+		return 0, nil, nil, false
 	}
-	return out
+	l := int(binary.BigEndian.Uint16(b[2:4]))
+	if 4+l > len(b) {
+		return 0, nil, nil, false
+	}
+	return b[0], b[4 : 4+l], b[4+l:], true
 }
 
 func aeTitle(b []byte) string { return cleanText(b, 16) }
 
-func uid(b []byte) string { return strings.TrimRight(cleanText(b, 64), "\x00") }
+// appendUID appends the text of a UID: cleanText(b, 64) without trailing
+// NULs.
+func appendUID(dst, b []byte) []byte {
+	n := len(dst)
+	dst = appendClean(dst, b, 64)
+	u := bytes.TrimRight(dst[n:], "\x00")
+	return dst[:n+len(u)]
+}
 
 // sopClasses names the SOP classes a reviewer recognises.
 var sopClasses = map[string]string{
@@ -133,17 +178,23 @@ var sopClasses = map[string]string{
 
 // dicomUse says what an association for a SOP class means: the role it
 // shows of the requestor and the data it carries.
-func dicomUse(u string) (role string, data []ward.DataClass) {
+func dicomUse(u []byte) (role string, data []ward.DataClass) {
 	switch {
-	case strings.HasPrefix(u, "1.2.840.10008.5.1.4.1.1."):
-		return "dicom-storage-scu", []ward.DataClass{"images", "phi"}
-	case u == "1.2.840.10008.5.1.4.31", u == "1.2.840.10008.3.1.2.3.3":
-		return "dicom-worklist-scu", []ward.DataClass{"phi"}
-	case strings.HasPrefix(u, "1.2.840.10008.5.1.4.1.2."):
-		return "dicom-query-scu", []ward.DataClass{"images", "phi"}
+	case bytes.HasPrefix(u, []byte("1.2.840.10008.5.1.4.1.1.")):
+		return "dicom-storage-scu", dicomImages
+	case string(u) == "1.2.840.10008.5.1.4.31", string(u) == "1.2.840.10008.3.1.2.3.3":
+		return "dicom-worklist-scu", dicomPHI
+	case bytes.HasPrefix(u, []byte("1.2.840.10008.5.1.4.1.2.")):
+		return "dicom-query-scu", dicomImages
 	}
 	return "", nil
 }
+
+// The data classes dicomUse returns, shared: callers only read them.
+var (
+	dicomImages = []ward.DataClass{"images", "phi"}
+	dicomPHI    = []ward.DataClass{"phi"}
+)
 
 // dissectDICOM reads DICOM upper-layer PDUs: the association (AE titles,
 // SOP classes) and, to skip them, everything after.
@@ -165,8 +216,8 @@ func dissectDICOM(c *conv, fromClient bool, b []byte) (int, int, error) {
 	if len(b) < 6+l {
 		return 0, 0, errShort
 	}
-	a, err := ParseAssociate(b[6 : 6+l])
-	if err != nil {
+	body := b[6 : 6+l]
+	if err := checkAssociate(body); err != nil {
 		return 6 + l, 0, err
 	}
 	c.identify("dicom", 95, "DICOM A-ASSOCIATE exchange")
@@ -174,24 +225,53 @@ func dissectDICOM(c *conv, fromClient bool, b []byte) (int, int, error) {
 		c.server.role("dicom-scp")
 		return 6 + l, 0, nil
 	}
-	if a.UserIdentity {
-		c.flow.Authenticated = true
-	}
-	var names []string
-	for _, u := range a.Abstract {
+	// The association is read in place, its detail built in a stack
+	// buffer: one repeating what the flow holds allocates nothing.
+	var (
+		names  [4]string
+		nNames int
+	)
+	userIdentity := walkAssociate(body, func(raw []byte) {
+		var buf [80]byte
+		u := appendUID(buf[:0], raw)
 		role, data := dicomUse(u)
 		c.client.role(role)
 		c.flow.carries(data...)
-		if n, ok := sopClasses[u]; ok && len(names) < 4 {
-			names = appendNew(names, n)
+		if n, ok := sopClasses[string(u)]; ok && nNames < 4 && !slices.Contains(names[:nNames], n) {
+			names[nNames] = n
+			nNames++
 		}
+	})
+	if userIdentity {
+		c.flow.Authenticated = true
 	}
-	detail := fmt.Sprintf("DICOM association %s -> %s", orDash(a.Calling), orDash(a.Called))
-	if len(names) > 0 {
-		detail += " (" + strings.Join(names, ", ") + ")"
+	var calling, called [64]byte
+	callingAE := appendClean(calling[:0], body[20:36], 16)
+	calledAE := appendClean(called[:0], body[4:20], 16)
+	var buf [256]byte
+	d := append(buf[:0], "DICOM association "...)
+	d = append(appendOrDash(d, callingAE), " -> "...)
+	d = appendOrDash(d, calledAE)
+	if nNames > 0 {
+		d = append(d, " ("...)
+		for i, n := range names[:nNames] {
+			if i > 0 {
+				d = append(d, ", "...)
+			}
+			d = append(d, n...)
+		}
+		d = append(d, ')')
 	}
-	c.flow.detail(detail)
-	c.client.name(a.Calling, "DICOM calling AE title")
-	c.server.name(a.Called, "DICOM called AE title")
+	c.flow.detailBytes(d)
+	c.client.nameBytes(callingAE, "DICOM calling AE title")
+	c.server.nameBytes(calledAE, "DICOM called AE title")
 	return 6 + l, 0, nil
+}
+
+// appendOrDash appends s, or - when it is empty.
+func appendOrDash(dst, s []byte) []byte {
+	if len(s) == 0 {
+		return append(dst, '-')
+	}
+	return append(dst, s...)
 }

@@ -193,6 +193,16 @@ func (f *Flow) detailBytes(b []byte) {
 	f.Details = append(f.Details, string(b))
 }
 
+// weakBytes is weak for text in a buffer, copied only when kept.
+func (f *Flow) weakBytes(b []byte) {
+	for _, w := range f.Weak {
+		if w == string(b) {
+			return
+		}
+	}
+	f.Weak = append(f.Weak, string(b))
+}
+
 func (f *Flow) weak(s string) {
 	if !slices.Contains(f.Weak, s) {
 		f.Weak = append(f.Weak, s)

@@ -237,13 +237,6 @@ func appendParty(d, app, facility []byte) []byte {
 	return append(d[:start], party...)
 }
 
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
 // cleanText keeps printable text of a protocol field, at most max bytes.
 func cleanText(b []byte, max int) string {
 	b = bytes.TrimSpace(b)

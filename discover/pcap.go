@@ -47,15 +47,33 @@ func openCapture(r *bufio.Reader) (packetSource, func(ci gopacket.CaptureInfo) l
 		return nil, nil, errors.New("not a capture: shorter than a pcap header")
 	}
 	if binary.BigEndian.Uint32(magic) == 0x0a0d0d0a {
-		ng, err := pcapgo.NewNgReader(r, pcapgo.DefaultNgReaderOptions)
+		// The link type of each interface is looked up once per section:
+		// ng.Interface copies a large struct, and every packet asks. A new
+		// section starts a new list of interfaces, so it empties the cache.
+		var links []layers.LinkType
+		var known []bool
+		opts := pcapgo.DefaultNgReaderOptions
+		opts.SectionEndCallback = func([]pcapgo.NgInterface, pcapgo.NgSectionInfo) {
+			links, known = links[:0], known[:0]
+		}
+		ng, err := pcapgo.NewNgReader(r, opts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("pcapng: %w", err)
 		}
 		return ng, func(ci gopacket.CaptureInfo) layers.LinkType {
-			if intf, err := ng.Interface(ci.InterfaceIndex); err == nil {
-				return intf.LinkType
+			i := ci.InterfaceIndex
+			if i >= 0 && i < len(known) && known[i] {
+				return links[i]
 			}
-			return ng.LinkType()
+			intf, err := ng.Interface(i)
+			if err != nil {
+				return ng.LinkType()
+			}
+			for len(known) <= i {
+				links, known = append(links, 0), append(known, false)
+			}
+			links[i], known[i] = intf.LinkType, true
+			return intf.LinkType
 		}, nil
 	}
 	pr, err := pcapgo.NewReader(r)
@@ -128,6 +146,8 @@ type passive struct {
 	curPacket int64
 	malformed int64
 	evictions int64
+	// free holds forgotten conversations for reuse (see recycle).
+	free []*conv
 }
 
 // flowKey is a flow: client, server (16-byte forms), server port, and 1
@@ -515,7 +535,8 @@ func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.T
 	if len(p.convs) >= maxStreams {
 		p.evict()
 	}
-	c := &conv{flow: f, client: ch, server: sh, p: p}
+	c := p.newConv()
+	c.flow, c.client, c.server, c.p = f, ch, sh, p
 	c.unaddressed = [2]bool{unaddressed(client.Addr()), unaddressed(server.Addr())}
 	c.parse = dissectorByPort(int(server.Port()), transport)
 	c.key, c.clientLow = key, srcLow == (src == client)
@@ -560,7 +581,44 @@ func (p *passive) end(c *conv, reset bool) {
 	c.ended++
 	if reset || c.ended >= 2 {
 		delete(p.convs, c.key)
+		p.recycle(c)
 	}
+}
+
+// Forgotten conversations are kept for reuse, so that a capture of many
+// short connections does not allocate (and collect) one object and its
+// buffers per connection. The pool and the buffers it keeps are bounded.
+const (
+	maxFreeConvs   = 256
+	maxReusedBytes = 16 << 10
+)
+
+// newConv is a zeroed conversation, reused when one was forgotten.
+func (p *passive) newConv() *conv {
+	n := len(p.free)
+	if n == 0 {
+		return &conv{}
+	}
+	c := p.free[n-1]
+	p.free[n-1] = nil
+	p.free = p.free[:n-1]
+	return c
+}
+
+// recycle keeps a forgotten conversation for newConv, zeroed but for the
+// capacity of small buffers. Nothing may refer to c afterwards.
+func (p *passive) recycle(c *conv) {
+	if len(p.free) >= maxFreeConvs {
+		return
+	}
+	var buf [2][]byte
+	for i, b := range c.buf {
+		if cap(b) <= maxReusedBytes {
+			buf[i] = b[:0]
+		}
+	}
+	*c = conv{buf: buf}
+	p.free = append(p.free, c)
 }
 
 // evict forgets the least recently seen half of the streams followed.
@@ -575,6 +633,7 @@ func (p *passive) evict() {
 	for k, c := range p.convs {
 		if !c.last.After(cut) {
 			delete(p.convs, k)
+			p.recycle(c)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package discover
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 )
 
 // Hello is what discovery reads of a TLS ClientHello or ServerHello.
@@ -15,11 +16,36 @@ type Hello struct {
 	ALPN    []string
 }
 
+// helloView is a Hello read in place: the server name and the ALPN
+// protocols are the raw bytes of the record (before cleanText), so that a
+// handshake allocates nothing until a flow keeps a detail of it.
+type helloView struct {
+	client  bool
+	version uint16
+	sni     []byte
+	hasSNI  bool
+	alpn    [8][]byte
+	nALPN   int
+}
+
 // ParseTLSRecord reads the handshake at the start of b: the first message of
 // the first record, which must be a ClientHello or a ServerHello. n is the
 // record's length.
 func ParseTLSRecord(b []byte) (Hello, int, error) {
-	var h Hello
+	v, n, err := parseHello(b)
+	h := Hello{Client: v.client, Version: v.version}
+	if v.hasSNI {
+		h.SNI = cleanText(v.sni, 255)
+	}
+	for _, p := range v.alpn[:v.nALPN] {
+		h.ALPN = append(h.ALPN, cleanText(p, 32))
+	}
+	return h, n, err
+}
+
+// parseHello is ParseTLSRecord over the record's own bytes.
+func parseHello(b []byte) (helloView, int, error) {
+	var h helloView
 	if len(b) < 5 {
 		return h, 0, errShort
 	}
@@ -47,7 +73,7 @@ func ParseTLSRecord(b []byte) (Hello, int, error) {
 	var err error
 	switch typ {
 	case 1:
-		h.Client = true
+		h.client = true
 		err = h.clientHello(body)
 	case 2:
 		err = h.serverHello(body)
@@ -88,9 +114,9 @@ func (r *reader) u16() int {
 	return int(binary.BigEndian.Uint16(b))
 }
 
-func (h *Hello) clientHello(body []byte) error {
+func (h *helloView) clientHello(body []byte) error {
 	r := &reader{b: body}
-	h.Version = uint16(r.u16())
+	h.version = uint16(r.u16())
 	r.take(32)
 	r.take(r.u8())  // session id
 	r.take(r.u16()) // cipher suites
@@ -104,9 +130,9 @@ func (h *Hello) clientHello(body []byte) error {
 	return h.extensions(r.take(r.u16()), r.bad)
 }
 
-func (h *Hello) serverHello(body []byte) error {
+func (h *helloView) serverHello(body []byte) error {
 	r := &reader{b: body}
-	h.Version = uint16(r.u16())
+	h.version = uint16(r.u16())
 	r.take(32)
 	r.take(r.u8())
 	r.take(2)
@@ -120,7 +146,7 @@ func (h *Hello) serverHello(body []byte) error {
 	return h.extensions(r.take(r.u16()), r.bad)
 }
 
-func (h *Hello) extensions(ext []byte, bad bool) error {
+func (h *helloView) extensions(ext []byte, bad bool) error {
 	if bad {
 		return fmt.Errorf("TLS: extensions cut short")
 	}
@@ -139,29 +165,30 @@ func (h *Hello) extensions(ext []byte, bad bool) error {
 				kind := list.u8()
 				name := list.take(list.u16())
 				if kind == 0 && name != nil {
-					h.SNI = cleanText(name, 255)
+					h.sni, h.hasSNI = name, true
 				}
 			}
 		case 16: // ALPN
 			list := &reader{b: e.take(e.u16())}
-			for len(list.b) > 0 && len(h.ALPN) < 8 {
+			for len(list.b) > 0 && h.nALPN < len(h.alpn) {
 				p := list.take(list.u8())
 				if p == nil {
 					break
 				}
-				h.ALPN = append(h.ALPN, cleanText(p, 32))
+				h.alpn[h.nALPN] = p
+				h.nALPN++
 			}
 		case 43: // supported_versions
-			if h.Client {
+			if h.client {
 				vs := e.take(e.u8())
 				for i := 0; i+1 < len(vs); i += 2 {
 					v := binary.BigEndian.Uint16(vs[i:])
-					if v&0x0f0f != 0x0a0a && v > h.Version { // skip GREASE
-						h.Version = v
+					if v&0x0f0f != 0x0a0a && v > h.version { // skip GREASE
+						h.version = v
 					}
 				}
 			} else if v := e.u16(); !e.bad {
-				h.Version = uint16(v)
+				h.version = uint16(v)
 			}
 		}
 	}
@@ -185,9 +212,11 @@ func tlsVersion(v uint16) string {
 }
 
 // dissectTLS reads the hellos: the server's name, the version agreed.
-// Everything after is encrypted, so the stream is left alone then.
+// Everything after is encrypted, so the stream is left alone then. The
+// hello is read in place and its details built in stack buffers: a
+// handshake repeating what its flow holds allocates nothing.
 func dissectTLS(c *conv, fromClient bool, b []byte) (int, int, error) {
-	h, n, err := ParseTLSRecord(b)
+	h, n, err := parseHello(b)
 	if err != nil {
 		if err != errShort {
 			c.done = true
@@ -195,28 +224,36 @@ func dissectTLS(c *conv, fromClient bool, b []byte) (int, int, error) {
 		return 0, 0, err
 	}
 	f := c.flow
+	var buf [320]byte
 	if f.Protocol == "other" || f.Protocol == "" || !encryptedByDefault(f.Protocol) && !tlsPort(f.Port) {
 		f.Protocol, f.Confidence, f.Reason = "tls", 90, "TLS handshake"
-		for _, a := range h.ALPN {
-			if a == "http/1.1" || a == "h2" {
+		for _, a := range h.alpn[:h.nALPN] {
+			if a := appendClean(buf[:0], a, 32); string(a) == "http/1.1" || string(a) == "h2" {
 				f.Protocol, f.Reason = "https", "TLS handshake offering HTTP (ALPN)"
 			}
 		}
 	} else {
-		f.Confidence, f.Reason = 85, fmt.Sprintf("TLS handshake on port %d", f.Port)
+		f.Confidence = 85
+		if r := strconv.AppendInt(append(buf[:0], "TLS handshake on port "...), int64(f.Port), 10); f.Reason != string(r) {
+			f.Reason = string(r)
+		}
 	}
 	c.identified = true
 	f.Encrypted = true
-	if h.Client {
-		if h.SNI != "" {
-			f.detail("TLS server name " + h.SNI)
-			c.server.name(h.SNI, "TLS server name (SNI)")
+	if h.client {
+		if !h.hasSNI {
+			return n, 0, nil
+		}
+		d := append(buf[:0], "TLS server name "...)
+		if d = appendClean(d, h.sni, 255); len(d) > len("TLS server name ") {
+			f.detailBytes(d)
+			c.server.nameBytes(d[len("TLS server name "):], "TLS server name (SNI)")
 		}
 		return n, 0, nil
 	}
-	f.detail(tlsVersion(h.Version))
-	if h.Version < 0x0303 {
-		f.weak(tlsVersion(h.Version) + " is deprecated (RFC 8996)")
+	f.detail(tlsVersion(h.version))
+	if h.version < 0x0303 {
+		f.weakBytes(append(append(buf[:0], tlsVersion(h.version)...), " is deprecated (RFC 8996)"...))
 	}
 	c.done = true
 	return n, 0, nil
