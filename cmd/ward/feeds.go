@@ -289,37 +289,34 @@ func feedsStatusCmd(o *options) *cobra.Command {
 		Short: "What feeds the store holds, and from when",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			feeds, err := s.Feeds(c.Context())
-			if err != nil {
-				return err
-			}
-			kinds := summarise(feeds)
-			if o.format == "json" {
-				if kinds == nil {
-					kinds = []kindSummary{}
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				feeds, err := s.Feeds(c.Context())
+				if err != nil {
+					return err
 				}
-				return writeJSON(o.stdout, map[string]any{"kinds": kinds, "feeds": feeds})
-			}
-			if len(kinds) == 0 {
-				fmt.Fprintln(o.stdout, "No feeds stored. Import files with 'ward feeds import PATH...' or download them with 'ward feeds fetch'.")
-				return nil
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "FEED\tFILES\tITEMS\tSIZE\tPUBLISHED\tIMPORTED\t")
-			for _, k := range kinds {
-				note := ""
-				if k.Stale {
-					note = "stale: run 'ward feeds fetch' or import a newer file"
+				kinds := summarise(feeds)
+				if o.format == "json" {
+					if kinds == nil {
+						kinds = []kindSummary{}
+					}
+					return writeJSON(o.stdout, map[string]any{"kinds": kinds, "feeds": feeds})
 				}
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f MiB\t%s\t%s\t%s\n", k.Kind, k.Files, k.Items, float64(k.Bytes)/(1<<20),
-					orDash(k.Published[:min(10, len(k.Published))]), k.Imported.Local().Format("2006-01-02 15:04"), note)
-			}
-			return tw.Flush()
+				if len(kinds) == 0 {
+					fmt.Fprintln(o.stdout, "No feeds stored. Import files with 'ward feeds import PATH...' or download them with 'ward feeds fetch'.")
+					return nil
+				}
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "FEED\tFILES\tITEMS\tSIZE\tPUBLISHED\tIMPORTED\t")
+				for _, k := range kinds {
+					note := ""
+					if k.Stale {
+						note = "stale: run 'ward feeds fetch' or import a newer file"
+					}
+					fmt.Fprintf(tw, "%s\t%d\t%d\t%.1f MiB\t%s\t%s\t%s\n", k.Kind, k.Files, k.Items, float64(k.Bytes)/(1<<20),
+						orDash(k.Published[:min(10, len(k.Published))]), k.Imported.Local().Format("2006-01-02 15:04"), note)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	addFormat(c, o, "text", "json")
@@ -339,17 +336,14 @@ func feedsRemoveCmd(o *options) *cobra.Command {
 			} else if !slices.Contains(ward.FeedKinds, kind) {
 				return usageError{fmt.Errorf("feed kind %q: use csaf, kev, nvd, epss or all", a[0])}
 			}
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			n, err := s.DeleteFeeds(c.Context(), kind)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(o.stdout, "removed %d feed file(s)\n", n)
-			return nil
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				n, err := s.DeleteFeeds(c.Context(), kind)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stdout, "removed %d feed file(s)\n", n)
+				return nil
+			})
 		},
 	}
 	return c

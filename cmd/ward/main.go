@@ -212,16 +212,23 @@ func resolveOrg(ctx context.Context, s ward.Store, org string) (string, error) {
 // withOrg opens the store, resolves the organisation a command works on,
 // and runs fn; a missing organisation is an input error.
 func (o *options) withOrg(ctx context.Context, org string, fn func(s ward.Store, id string) error) error {
+	return o.withStore(ctx, func(s ward.Store) error {
+		id, err := resolveOrg(ctx, s, org)
+		if err != nil {
+			return err
+		}
+		return notFound(fn(s, id))
+	})
+}
+
+// withStore opens the store for the length of fn.
+func (o *options) withStore(ctx context.Context, fn func(s ward.Store) error) error {
 	s, err := o.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	id, err := resolveOrg(ctx, s, org)
-	if err != nil {
-		return err
-	}
-	return notFound(fn(s, id))
+	return fn(s)
 }
 
 // loadModel reads the model a command works on: the file named, or the

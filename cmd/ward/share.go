@@ -83,24 +83,21 @@ func shareCollectionsCmd(o *options) *cobra.Command {
 		Use:  "list",
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			cols, err := s.Collections(c.Context())
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"collections": cols})
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "ID\tTITLE\tREADERS\tWRITERS")
-			for _, col := range cols {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", col.ID, col.Title, strings.Join(col.Readers, ","), orDash(strings.Join(col.Writers, ",")))
-			}
-			return tw.Flush()
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				cols, err := s.Collections(c.Context())
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]any{"collections": cols})
+				}
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tTITLE\tREADERS\tWRITERS")
+				for _, col := range cols {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", col.ID, col.Title, strings.Join(col.Readers, ","), orDash(strings.Join(col.Writers, ",")))
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	addFormat(list, o, "text", "json")
@@ -118,23 +115,20 @@ func shareCollectionsCmd(o *options) *cobra.Command {
 			if id == "" {
 				id = share.NewCollectionID()
 			}
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			col := ward.Collection{ID: id, Title: title, Description: description, Readers: readers, Writers: append([]string{}, writers...), Created: time.Now().UTC()}
-			if err := s.PutCollection(c.Context(), col); err != nil {
-				return err
-			}
-			if err := cliAudit(c.Context(), s, "", "collection.create", col.ID, col.Title); err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, col)
-			}
-			fmt.Fprintf(o.stdout, "collection %s: %s\n", col.ID, col.Title)
-			return nil
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				col := ward.Collection{ID: id, Title: title, Description: description, Readers: readers, Writers: append([]string{}, writers...), Created: time.Now().UTC()}
+				if err := s.PutCollection(c.Context(), col); err != nil {
+					return err
+				}
+				if err := cliAudit(c.Context(), s, "", "collection.create", col.ID, col.Title); err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, col)
+				}
+				fmt.Fprintf(o.stdout, "collection %s: %s\n", col.ID, col.Title)
+				return nil
+			})
 		},
 	}
 	add.Flags().StringVar(&title, "title", "", "title")
@@ -170,23 +164,20 @@ CSAF files; 'ward serve' offers the local collection to its users.`,
 			if into == "" {
 				into = collection
 			}
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			received, added, err := share.PullInto(c.Context(), client, s, collection, into, time.Now())
-			if err != nil {
-				return fmt.Errorf("pull: %w (what arrived before is kept; the next pull resumes)", err)
-			}
-			if err := cliAudit(c.Context(), s, "", "share.pull", into, fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)); err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"received": received, "new": added, "collection": into})
-			}
-			fmt.Fprintf(o.stdout, "pulled %d object(s), %d new, into collection %s\n", received, added, into)
-			return nil
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				received, added, err := share.PullInto(c.Context(), client, s, collection, into, time.Now())
+				if err != nil {
+					return fmt.Errorf("pull: %w (what arrived before is kept; the next pull resumes)", err)
+				}
+				if err := cliAudit(c.Context(), s, "", "share.pull", into, fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)); err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]any{"received": received, "new": added, "collection": into})
+				}
+				fmt.Fprintf(o.stdout, "pulled %d object(s), %d new, into collection %s\n", received, added, into)
+				return nil
+			})
 		},
 	}
 	peer.flags(c, "from", "")

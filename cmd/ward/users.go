@@ -82,32 +82,29 @@ func usersCmd(o *options) *cobra.Command {
 				return err
 			}
 			u := ward.User{ID: "u-" + strings.ToLower(a[0]), Name: a[0], PasswordHash: hash, Admin: admin, Memberships: ms, Created: time.Now().UTC()}
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			if _, err := s.UserByName(c.Context(), u.Name); err == nil {
-				return invalidError{fmt.Errorf("user %q already exists", u.Name)}
-			}
-			if err := s.PutUser(c.Context(), u); err != nil {
-				return err
-			}
-			if err := cliAudit(c.Context(), s, org, "user.create", u.Name, ""); err != nil {
-				return err
-			}
-			if o.format == "json" {
-				out := map[string]any{"user": u}
-				if generated {
-					out["password"] = password
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				if _, err := s.UserByName(c.Context(), u.Name); err == nil {
+					return invalidError{fmt.Errorf("user %q already exists", u.Name)}
 				}
-				return writeJSON(o.stdout, out)
-			}
-			fmt.Fprintf(o.stdout, "added %s\n", u.Name)
-			if generated {
-				fmt.Fprintf(o.stdout, "password: %s\n(shown once; change it with 'ward users passwd %s')\n", password, u.Name)
-			}
-			return nil
+				if err := s.PutUser(c.Context(), u); err != nil {
+					return err
+				}
+				if err := cliAudit(c.Context(), s, org, "user.create", u.Name, ""); err != nil {
+					return err
+				}
+				if o.format == "json" {
+					out := map[string]any{"user": u}
+					if generated {
+						out["password"] = password
+					}
+					return writeJSON(o.stdout, out)
+				}
+				fmt.Fprintf(o.stdout, "added %s\n", u.Name)
+				if generated {
+					fmt.Fprintf(o.stdout, "password: %s\n(shown once; change it with 'ward users passwd %s')\n", password, u.Name)
+				}
+				return nil
+			})
 		},
 	}
 	add.Flags().BoolVar(&admin, "admin", false, "a Ward administrator: manages users and every organisation")
@@ -122,37 +119,34 @@ func usersCmd(o *options) *cobra.Command {
 		Short: "Set a new password (generated unless --password-stdin) and sign the user out everywhere",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			u, err := s.UserByName(c.Context(), a[0])
-			if err != nil {
-				return notFound(err)
-			}
-			password, generated, err := readPassword(o.stdin, stdinPw)
-			if err != nil {
-				return err
-			}
-			if u.PasswordHash, err = server.HashPassword(password); err != nil {
-				return err
-			}
-			u.FailedLogins, u.LockedUntil = 0, time.Time{}
-			if err := s.PutUser(c.Context(), u); err != nil {
-				return err
-			}
-			if err := s.DeleteSessions(c.Context(), u.ID); err != nil {
-				return err
-			}
-			if err := cliAudit(c.Context(), s, "", "user.update", u.Name, "password"); err != nil {
-				return err
-			}
-			fmt.Fprintf(o.stdout, "password of %s changed; its sessions ended\n", u.Name)
-			if generated {
-				fmt.Fprintf(o.stdout, "password: %s\n", password)
-			}
-			return nil
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				u, err := s.UserByName(c.Context(), a[0])
+				if err != nil {
+					return notFound(err)
+				}
+				password, generated, err := readPassword(o.stdin, stdinPw)
+				if err != nil {
+					return err
+				}
+				if u.PasswordHash, err = server.HashPassword(password); err != nil {
+					return err
+				}
+				u.FailedLogins, u.LockedUntil = 0, time.Time{}
+				if err := s.PutUser(c.Context(), u); err != nil {
+					return err
+				}
+				if err := s.DeleteSessions(c.Context(), u.ID); err != nil {
+					return err
+				}
+				if err := cliAudit(c.Context(), s, "", "user.update", u.Name, "password"); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stdout, "password of %s changed; its sessions ended\n", u.Name)
+				if generated {
+					fmt.Fprintf(o.stdout, "password: %s\n", password)
+				}
+				return nil
+			})
 		},
 	}
 	passwd.Flags().BoolVar(&stdinPw, "password-stdin", false, "read the password from standard input")
@@ -162,35 +156,32 @@ func usersCmd(o *options) *cobra.Command {
 		Short: "List the users and their roles",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			users, err := s.Users(c.Context())
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"users": users})
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tADMIN\tROLES\tSTATE")
-			for _, u := range users {
-				var roles []string
-				for _, m := range u.Memberships {
-					roles = append(roles, string(m.Role)+"@"+m.Org)
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				users, err := s.Users(c.Context())
+				if err != nil {
+					return err
 				}
-				state := "active"
-				switch {
-				case u.Disabled:
-					state = "disabled"
-				case time.Now().Before(u.LockedUntil):
-					state = "locked until " + u.LockedUntil.Local().Format("15:04")
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]any{"users": users})
 				}
-				fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", u.Name, u.Admin, strings.Join(roles, " "), state)
-			}
-			return tw.Flush()
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "NAME\tADMIN\tROLES\tSTATE")
+				for _, u := range users {
+					var roles []string
+					for _, m := range u.Memberships {
+						roles = append(roles, string(m.Role)+"@"+m.Org)
+					}
+					state := "active"
+					switch {
+					case u.Disabled:
+						state = "disabled"
+					case time.Now().Before(u.LockedUntil):
+						state = "locked until " + u.LockedUntil.Local().Format("15:04")
+					}
+					fmt.Fprintf(tw, "%s\t%v\t%s\t%s\n", u.Name, u.Admin, strings.Join(roles, " "), state)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	addFormat(list, o, "text", "json")
@@ -200,23 +191,20 @@ func usersCmd(o *options) *cobra.Command {
 		Short: "Remove a user, its sessions and tokens",
 		Args:  args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			u, err := s.UserByName(c.Context(), a[0])
-			if err != nil {
-				return notFound(err)
-			}
-			if err := s.DeleteUser(c.Context(), u.ID); err != nil {
-				return err
-			}
-			if err := cliAudit(c.Context(), s, "", "user.delete", u.Name, ""); err != nil {
-				return err
-			}
-			fmt.Fprintf(o.stdout, "removed %s\n", u.Name)
-			return nil
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				u, err := s.UserByName(c.Context(), a[0])
+				if err != nil {
+					return notFound(err)
+				}
+				if err := s.DeleteUser(c.Context(), u.ID); err != nil {
+					return err
+				}
+				if err := cliAudit(c.Context(), s, "", "user.delete", u.Name, ""); err != nil {
+					return err
+				}
+				fmt.Fprintf(o.stdout, "removed %s\n", u.Name)
+				return nil
+			})
 		},
 	}
 	c.AddCommand(add, passwd, list, remove)
@@ -237,26 +225,23 @@ inserted in the database breaks the chain at that entry. Exit 1 when it is
 broken.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			entries, err := s.Audit(c.Context(), "", 0, 0)
-			if err != nil {
-				return err
-			}
-			if err := ward.VerifyAudit(entries); err != nil {
-				if o.format == "json" {
-					writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": false, "problem": err.Error()})
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				entries, err := s.Audit(c.Context(), "", 0, 0)
+				if err != nil {
+					return err
 				}
-				return invalidError{fmt.Errorf("audit log broken: %w", err)}
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": true})
-			}
-			fmt.Fprintf(o.stdout, "audit log intact: %d entries\n", len(entries))
-			return nil
+				if err := ward.VerifyAudit(entries); err != nil {
+					if o.format == "json" {
+						writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": false, "problem": err.Error()})
+					}
+					return invalidError{fmt.Errorf("audit log broken: %w", err)}
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": true})
+				}
+				fmt.Fprintf(o.stdout, "audit log intact: %d entries\n", len(entries))
+				return nil
+			})
 		},
 	}
 	addFormat(verify, o, "text", "json")
@@ -268,24 +253,21 @@ broken.`,
 		Short: "List audit entries, oldest first",
 		Args:  args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			s, err := o.openStore(c.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
-			entries, err := s.Audit(c.Context(), org, after, limit)
-			if err != nil {
-				return err
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"entries": entries})
-			}
-			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "SEQ\tTIME\tACTOR\tORG\tACTION\tTARGET\tFROM\tDETAIL")
-			for _, e := range entries {
-				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format(time.DateTime), e.Actor, orDash(e.Org), e.Action, e.Target, orDash(e.Remote), e.Detail)
-			}
-			return tw.Flush()
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				entries, err := s.Audit(c.Context(), org, after, limit)
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, map[string]any{"entries": entries})
+				}
+				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "SEQ\tTIME\tACTOR\tORG\tACTION\tTARGET\tFROM\tDETAIL")
+				for _, e := range entries {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Seq, e.Time.Local().Format(time.DateTime), e.Actor, orDash(e.Org), e.Action, e.Target, orDash(e.Remote), e.Detail)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	list.Flags().StringVar(&org, "org", "", "only this organisation's entries")
