@@ -65,7 +65,8 @@ func fuzzDissector(f *testing.F, d dissector, seeds ...[]byte) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, fromClient := range []bool{true, false} {
 			p := newPassive()
-			c, _ := p.conv(ep("10.0.0.1:40000", "").ap, ep("10.0.0.2:104", "").ap, 6, true, time0)
+			cli, srv := ep("10.0.0.1:40000", "").ap, ep("10.0.0.2:104", "").ap
+			c, _ := p.conv(cli.Addr().As16(), srv.Addr().As16(), cli.Port(), srv.Port(), 6, true, time0)
 			c.parse = d
 			c.feed(p, fromClient, b, false)
 			c.feed(p, fromClient, b, false)

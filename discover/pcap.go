@@ -90,25 +90,44 @@ func openCapture(r *bufio.Reader) (packetSource, func(ci gopacket.CaptureInfo) l
 // data. A file cut short or corrupt is an error naming the packet; a
 // malformed message inside a packet is only a warning, since captures hold
 // whatever the wire carried.
+//
+// Reading and decoding run in a goroutine of their own, a few batches of
+// packets ahead of the dissectors, so that a long capture uses two cores.
 func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result, error) {
 	cr := newCounter(r, size, progress)
 	src, linkType, err := openCapture(bufio.NewReaderSize(cr, 1<<20))
 	if err != nil {
 		return nil, &PositionError{File: name, Err: err}
 	}
+	full, free := make(chan *batch, batchesInFlight), make(chan *batch, batchesInFlight)
+	for range batchesInFlight {
+		free <- &batch{}
+	}
+	done, stopped := make(chan struct{}), make(chan struct{})
+	defer func() {
+		close(done)
+		<-stopped
+	}()
+	go func() {
+		defer close(stopped)
+		defer close(full)
+		readPackets(src, linkType, full, free, done)
+	}()
 	p := newPassive()
-	for {
-		data, ci, err := src.ZeroCopyReadPacketData()
-		if err == io.EOF {
-			break
+	for b := range full {
+		for i := range b.packets {
+			w := &b.packets[i]
+			w.payload = b.data[b.spans[i][0]:b.spans[i][1]]
+			p.packet(w)
 		}
-		if err != nil {
+		if b.err != nil {
+			err := b.err
 			if errors.Is(err, io.ErrUnexpectedEOF) {
 				err = errors.New("the file ends inside the packet: the capture is truncated")
 			}
 			return nil, &PositionError{File: name, Where: fmt.Sprintf("packet %d", p.packets+1), Err: err}
 		}
-		p.packet(linkType(ci), data, ci.Timestamp)
+		free <- b
 	}
 	res := p.result()
 	res.Source, res.File = "pcap", name
@@ -116,26 +135,223 @@ func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result,
 	return res, nil
 }
 
+// The reader may be batchesInFlight batches ahead of the dissectors; a
+// batch holds up to batchPackets packets or about batchBytes of payload.
+const (
+	batchesInFlight = 8
+	batchBytes      = 256 << 10
+	batchPackets    = 4096
+)
+
+// A batch is packets read and decoded, handed from the reader to the
+// dissectors: their summaries, their payloads in one buffer (spans says
+// where), and the error that ended the capture, if any (after the
+// packets).
+type batch struct {
+	packets []wire
+	spans   [][2]int32
+	data    []byte
+	err     error
+}
+
+// readPackets reads and decodes a capture into batches until its end, an
+// error, or done.
+func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.LinkType, full, free chan *batch, done chan struct{}) {
+	var d decoder
+	var b *batch
+	for {
+		if b == nil {
+			select {
+			case b = <-free:
+			case <-done:
+				return
+			}
+			b.packets, b.spans, b.data, b.err = b.packets[:0], b.spans[:0], b.data[:0], nil
+		}
+		data, ci, err := src.ZeroCopyReadPacketData()
+		if err != nil {
+			if err != io.EOF {
+				b.err = err
+			}
+			select {
+			case full <- b:
+			case <-done:
+			}
+			return
+		}
+		w := d.decode(linkType(ci), data, ci.Timestamp)
+		start := int32(len(b.data))
+		b.data = append(b.data, w.payload...)
+		w.payload = nil
+		b.packets = append(b.packets, *w)
+		b.spans = append(b.spans, [2]int32{start, int32(len(b.data))})
+		if len(b.data) >= batchBytes || len(b.packets) >= batchPackets {
+			select {
+			case full <- b:
+				b = nil
+			case <-done:
+				return
+			}
+		}
+	}
+}
+
+// What a packet is, to passive discovery.
+const (
+	wireSkipped = iota // not a packet it reads
+	wireIP             // IP, neither TCP nor UDP
+	wireTCP
+	wireUDP
+	wireARP
+)
+
+// TCP flags in wire.flags.
+const (
+	flagSYN = 1 << iota
+	flagACK
+	flagFIN
+	flagRST
+)
+
+// wire is what passive discovery reads of one packet: addresses, ports,
+// TCP state and the transport payload, which points into the reader's
+// buffer and lasts until the next packet is read.
+type wire struct {
+	ts           time.Time
+	src, dst     ip16
+	payload      []byte
+	seq          uint32
+	size         int32
+	sport, dport uint16
+	kind, flags  uint8
+	hasMAC       bool
+	mac          [6]byte
+}
+
+// decoder decodes packets with one DecodingLayerParser per link type,
+// the same a bare gopacket loop would use.
+type decoder struct {
+	parser     *gopacket.DecodingLayerParser
+	parserLink layers.LinkType
+	eth        layers.Ethernet
+	sll        layers.LinuxSLL
+	loop       layers.Loopback
+	dot1q      layers.Dot1Q
+	ip4        layers.IPv4
+	ip6        layers.IPv6
+	tcp        layers.TCP
+	udp        layers.UDP
+	arp        layers.ARP
+	payload    gopacket.Payload
+	decoded    []gopacket.LayerType
+	wire       wire
+}
+
+// decoderFor sets the parser up for a link type, built once per link
+// type.
+func (d *decoder) decoderFor(lt layers.LinkType) bool {
+	if d.parser != nil && d.parserLink == lt {
+		return true
+	}
+	var first gopacket.LayerType
+	switch lt {
+	case layers.LinkTypeEthernet:
+		first = layers.LayerTypeEthernet
+	case layers.LinkTypeLinuxSLL:
+		first = layers.LayerTypeLinuxSLL
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		first = layers.LayerTypeLoopback
+	case layers.LinkTypeRaw, layers.LinkTypeIPv4:
+		first = layers.LayerTypeIPv4
+	case layers.LinkTypeIPv6:
+		first = layers.LayerTypeIPv6
+	default:
+		return false
+	}
+	d.parser = gopacket.NewDecodingLayerParser(first, &d.eth, &d.sll, &d.loop, &d.dot1q, &d.ip4, &d.ip6, &d.tcp, &d.udp, &d.arp, &d.payload)
+	d.parser.IgnoreUnsupported = true
+	d.parserLink = lt
+	return true
+}
+
+// decode reads a packet into the decoder's summary of it.
+func (d *decoder) decode(lt layers.LinkType, data []byte, ts time.Time) *wire {
+	w := &d.wire
+	*w = wire{ts: ts, size: int32(len(data))}
+	if (lt == layers.LinkTypeRaw || lt == layers.LinkTypeIPv4) && len(data) > 0 && data[0]>>4 == 6 {
+		lt = layers.LinkTypeIPv6
+	}
+	if !d.decoderFor(lt) {
+		return w
+	}
+	hasIP := false
+	if err := d.parser.DecodeLayers(data, &d.decoded); err != nil && len(d.decoded) == 0 {
+		return w
+	}
+	for _, t := range d.decoded {
+		switch t {
+		case layers.LayerTypeEthernet:
+			if len(d.eth.SrcMAC) == 6 {
+				w.mac = [6]byte(d.eth.SrcMAC)
+				w.hasMAC = w.mac != [6]byte{} && w.mac[0]&1 == 0
+			}
+		case layers.LayerTypeIPv4:
+			if len(d.ip4.SrcIP) == 4 && len(d.ip4.DstIP) == 4 {
+				w.src, w.dst, hasIP = mapped4(d.ip4.SrcIP), mapped4(d.ip4.DstIP), true
+			}
+		case layers.LayerTypeIPv6:
+			if len(d.ip6.SrcIP) == 16 && len(d.ip6.DstIP) == 16 {
+				w.src, w.dst, hasIP = ip16(d.ip6.SrcIP), ip16(d.ip6.DstIP), true
+			}
+		case layers.LayerTypeTCP:
+			t := &d.tcp
+			w.kind, w.sport, w.dport, w.seq = wireTCP, uint16(t.SrcPort), uint16(t.DstPort), t.Seq
+			if t.SYN {
+				w.flags |= flagSYN
+			}
+			if t.ACK {
+				w.flags |= flagACK
+			}
+			if t.FIN {
+				w.flags |= flagFIN
+			}
+			if t.RST {
+				w.flags |= flagRST
+			}
+			w.payload = t.Payload
+		case layers.LayerTypeUDP:
+			w.kind, w.sport, w.dport = wireUDP, uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+			w.payload = d.udp.Payload
+		case layers.LayerTypeARP:
+			// An ARP packet ties its sender's IP to its MAC address.
+			a := &d.arp
+			if a.Protocol != layers.EthernetTypeIPv4 || len(a.SourceProtAddress) != 4 || len(a.SourceHwAddress) != 6 {
+				return w
+			}
+			if [4]byte(a.SourceProtAddress) == [4]byte{} {
+				return w
+			}
+			w.kind, w.src, w.mac = wireARP, mapped4(a.SourceProtAddress), [6]byte(a.SourceHwAddress)
+			return w
+		}
+	}
+	if !hasIP {
+		w.kind = wireSkipped
+		return w
+	}
+	if w.kind == wireSkipped {
+		w.kind = wireIP
+	}
+	return w
+}
+
 // passive is the state of one capture's discovery.
 type passive struct {
-	parser           *gopacket.DecodingLayerParser
-	parserLink       layers.LinkType
-	eth              layers.Ethernet
-	sll              layers.LinuxSLL
-	loop             layers.Loopback
-	dot1q            layers.Dot1Q
-	ip4              layers.IPv4
-	ip6              layers.IPv6
-	tcp              layers.TCP
-	udp              layers.UDP
-	arp              layers.ARP
-	payload          gopacket.Payload
-	decoded          []gopacket.LayerType
 	packets, skipped int64
 	first, last      time.Time
 	hosts            map[netip.Addr]*hostState
 	macIPs           map[[6]byte]int
-	flows            map[flowKey]*Flow
+	flows            map[flowKey]*flowState
 	convs            map[convKey]*conv
 	warnings         []string
 	// srcMAC is the current packet's source MAC address, when hasMAC.
@@ -157,6 +373,13 @@ type flowKey struct {
 	port, udp      uint16
 }
 
+// flowState is a flow with the hosts at its ends, so that a new
+// connection in a known flow finds them without looking them up.
+type flowState struct {
+	Flow
+	client, server *hostState
+}
+
 // convKey is one TCP connection or UDP exchange whichever way a packet
 // goes: the lower endpoint first, so that a packet finds its conversation
 // in one lookup. Addresses are kept in their 16-byte form, and the key has
@@ -169,14 +392,24 @@ type convKey struct {
 
 // makeConvKey is the key of the conversation between src and dst, and
 // whether src is its lower endpoint.
-func makeConvKey(src, dst netip.AddrPort, proto uint8) (convKey, bool) {
-	s, d := src.Addr().As16(), dst.Addr().As16()
-	c := bytes.Compare(s[:], d[:])
-	if c < 0 || c == 0 && src.Port() <= dst.Port() {
-		return convKey{s, d, src.Port(), dst.Port(), uint16(proto)}, true
+func makeConvKey(src, dst ip16, sport, dport uint16, proto uint8) (convKey, bool) {
+	// The addresses compare as two big-endian words each: the order of
+	// bytes.Compare without its call.
+	s0, s1 := binary.BigEndian.Uint64(src[:8]), binary.BigEndian.Uint64(src[8:])
+	d0, d1 := binary.BigEndian.Uint64(dst[:8]), binary.BigEndian.Uint64(dst[8:])
+	if s0 < d0 || s0 == d0 && (s1 < d1 || s1 == d1 && sport <= dport) {
+		return convKey{src, dst, sport, dport, uint16(proto)}, true
 	}
-	return convKey{d, s, dst.Port(), src.Port(), uint16(proto)}, false
+	return convKey{dst, src, dport, sport, uint16(proto)}, false
 }
+
+// ip16 is an IP address in its 16-byte form, IPv4 as IPv4-mapped IPv6:
+// what the per-packet path compares and hashes. netip.Addr is made of it
+// only for a new conversation.
+type ip16 = [16]byte
+
+// addrOf is the address an ip16 holds, IPv4 unmapped.
+func addrOf(a ip16) netip.Addr { return netip.AddrFrom16(a).Unmap() }
 
 // listenKey is a port a host answers on: the port shifted left, plus 1 for
 // UDP, so that keys sort by port, then TCP before UDP.
@@ -267,103 +500,45 @@ func newPassive() *passive {
 	return &passive{
 		hosts:  map[netip.Addr]*hostState{},
 		macIPs: map[[6]byte]int{},
-		flows:  map[flowKey]*Flow{},
+		flows:  map[flowKey]*flowState{},
 		convs:  map[convKey]*conv{},
 	}
 }
 
-// decoderFor sets the parser up for a link type: the same
-// DecodingLayerParser a bare loop would use, built once per link type.
-func (p *passive) decoderFor(lt layers.LinkType) bool {
-	if p.parser != nil && p.parserLink == lt {
-		return true
-	}
-	var first gopacket.LayerType
-	switch lt {
-	case layers.LinkTypeEthernet:
-		first = layers.LayerTypeEthernet
-	case layers.LinkTypeLinuxSLL:
-		first = layers.LayerTypeLinuxSLL
-	case layers.LinkTypeNull, layers.LinkTypeLoop:
-		first = layers.LayerTypeLoopback
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4:
-		first = layers.LayerTypeIPv4
-	case layers.LinkTypeIPv6:
-		first = layers.LayerTypeIPv6
-	default:
-		return false
-	}
-	p.parser = gopacket.NewDecodingLayerParser(first, &p.eth, &p.sll, &p.loop, &p.dot1q, &p.ip4, &p.ip6, &p.tcp, &p.udp, &p.arp, &p.payload)
-	p.parser.IgnoreUnsupported = true
-	p.parserLink = lt
-	return true
+// mapped4 is an IPv4 address of 4 bytes in its 16-byte form.
+func mapped4(b []byte) ip16 {
+	return ip16{10: 0xff, 11: 0xff, 12: b[0], 13: b[1], 14: b[2], 15: b[3]}
 }
 
 // packet handles one packet.
-func (p *passive) packet(lt layers.LinkType, data []byte, ts time.Time) {
+func (p *passive) packet(w *wire) {
 	p.packets++
 	p.curPacket = p.packets
+	ts := w.ts
 	if p.first.IsZero() || ts.Before(p.first) {
 		p.first = ts
 	}
 	if ts.After(p.last) {
 		p.last = ts
 	}
-	if (lt == layers.LinkTypeRaw || lt == layers.LinkTypeIPv4) && len(data) > 0 && data[0]>>4 == 6 {
-		lt = layers.LinkTypeIPv6
-	}
-	if !p.decoderFor(lt) {
+	p.hasMAC, p.srcMAC = w.hasMAC, w.mac
+	switch w.kind {
+	case wireSkipped:
 		p.skipped++
-		return
-	}
-	if err := p.parser.DecodeLayers(data, &p.decoded); err != nil && len(p.decoded) == 0 {
-		p.skipped++
-		return
-	}
-	var src, dst netip.Addr
-	isTCP, isUDP := false, false
-	p.hasMAC = false
-	for _, t := range p.decoded {
-		switch t {
-		case layers.LayerTypeEthernet:
-			if len(p.eth.SrcMAC) == 6 {
-				p.srcMAC = [6]byte(p.eth.SrcMAC)
-				p.hasMAC = p.srcMAC != [6]byte{} && p.eth.SrcMAC[0]&1 == 0
-			}
-		case layers.LayerTypeIPv4:
-			src, _ = netip.AddrFromSlice(p.ip4.SrcIP)
-			dst, _ = netip.AddrFromSlice(p.ip4.DstIP)
-		case layers.LayerTypeIPv6:
-			src, _ = netip.AddrFromSlice(p.ip6.SrcIP)
-			dst, _ = netip.AddrFromSlice(p.ip6.DstIP)
-		case layers.LayerTypeTCP:
-			isTCP = true
-		case layers.LayerTypeUDP:
-			isUDP = true
-		case layers.LayerTypeARP:
-			p.arpPacket(ts)
-			return
+	case wireARP:
+		p.seeMAC(p.host(addrOf(w.src), ts), w.mac)
+	case wireTCP:
+		p.tcpPacket(w)
+	case wireUDP:
+		p.udpPacket(w)
+	default:
+		sh := p.host(addrOf(w.src), ts)
+		if p.hasMAC {
+			p.seeMAC(sh, p.srcMAC)
 		}
-	}
-	if !src.IsValid() || !dst.IsValid() {
-		p.skipped++
-		return
-	}
-	src, dst = src.Unmap(), dst.Unmap()
-	switch {
-	case isTCP:
-		p.tcpPacket(src, dst, ts, len(data))
-		return
-	case isUDP:
-		p.udpPacket(src, dst, ts, len(data))
-		return
-	}
-	sh := p.host(src, ts)
-	if p.hasMAC {
-		p.seeMAC(sh, p.srcMAC)
-	}
-	if !unaddressed(dst) {
-		p.host(dst, ts)
+		if dst := addrOf(w.dst); !unaddressed(dst) {
+			p.host(dst, ts)
+		}
 	}
 }
 
@@ -373,20 +548,55 @@ func unaddressed(a netip.Addr) bool {
 	return a.IsMulticast() || a == netip.IPv4Unspecified() || isBroadcast(a)
 }
 
-// touch records that a conversation's packet was seen: its sender and
-// receiver, through the hosts the conversation holds rather than by
-// looking them up.
-func (p *passive) touch(c *conv, fromClient bool, ts time.Time) {
-	sh, dh, dstSide := c.client, c.server, 1
+// touch records that a conversation's packet was seen. What it tells of
+// the hosts and the flow (last seen, MAC address, counts) is kept in the
+// conversation and handed on when it is forgotten (flush): most packets
+// then touch no memory but their conversation's.
+func (p *passive) touch(c *conv, fromClient bool, ts time.Time, size int) {
+	side := 0
 	if !fromClient {
-		sh, dh, dstSide = c.server, c.client, 0
+		side = 1
 	}
-	sh.last = ts
-	if p.hasMAC {
-		p.seeMAC(sh, p.srcMAC)
+	c.last, c.sent[side] = ts, ts
+	c.packets++
+	c.bytes += int64(size)
+	if p.hasMAC && (!c.macKnown[side] || c.mac[side] != p.srcMAC) {
+		h := c.client
+		if side == 1 {
+			h = c.server
+		}
+		p.seeMAC(h, p.srcMAC)
+		c.mac[side], c.macKnown[side] = p.srcMAC, true
 	}
-	if !c.unaddressed[dstSide] {
-		dh.last = ts
+}
+
+// flush hands what a conversation saw on to its flow and hosts.
+func (c *conv) flush() {
+	f := c.flow
+	f.Packets += c.packets
+	f.Bytes += c.bytes
+	if c.last.After(f.Last) {
+		f.Last = c.last
+	}
+	c.packets, c.bytes = 0, 0
+	for side, h := range [2]*hostState{c.client, c.server} {
+		last := c.sent[side]
+		if !c.unaddressed[side] {
+			// An addressed host was seen whenever it was sent to.
+			last = c.last
+		}
+		if last.After(h.last) {
+			h.last = last
+		}
+	}
+}
+
+// listen records, once a conversation, that its server answered on the
+// flow's port.
+func (c *conv) listen(udp bool) {
+	if !c.listened {
+		c.server.listen(makeListenKey(uint16(c.flow.Port), udp), c.flow)
+		c.listened = true
 	}
 }
 
@@ -421,81 +631,64 @@ func (p *passive) seeMAC(h *hostState, mac [6]byte) {
 	p.macIPs[mac]++
 }
 
-func (p *passive) arpPacket(ts time.Time) {
-	a := &p.arp
-	if a.Protocol != layers.EthernetTypeIPv4 || len(a.SourceProtAddress) != 4 || len(a.SourceHwAddress) != 6 {
-		return
-	}
-	ip := netip.AddrFrom4([4]byte(a.SourceProtAddress))
-	if ip.IsUnspecified() {
-		return
-	}
-	var mac [6]byte
-	copy(mac[:], a.SourceHwAddress)
-	p.seeMAC(p.host(ip, ts), mac)
-}
-
-func (p *passive) tcpPacket(src, dst netip.Addr, ts time.Time, size int) {
-	t := &p.tcp
-	sa := netip.AddrPortFrom(src, uint16(t.SrcPort))
-	da := netip.AddrPortFrom(dst, uint16(t.DstPort))
-	c, fromClient := p.conv(sa, da, 6, t.SYN && !t.ACK, ts)
-	p.touch(c, fromClient, ts)
-	c.packet(ts, size)
+func (p *passive) tcpPacket(w *wire) {
+	payload := w.payload
+	ts := w.ts
+	syn, ack := w.flags&flagSYN != 0, w.flags&flagACK != 0
+	c, fromClient := p.conv(w.src, w.dst, w.sport, w.dport, 6, syn && !ack, ts)
+	p.touch(c, fromClient, ts, int(w.size))
 	dir := 0
 	if !fromClient {
 		dir = 1
 	}
-	if t.SYN {
-		c.next[dir], c.seqKnown[dir] = t.Seq+1, true
-		if t.ACK {
-			c.server.listen(makeListenKey(uint16(t.SrcPort), false), c.flow)
+	if syn {
+		c.next[dir], c.seqKnown[dir] = w.seq+1, true
+		if ack && !fromClient {
+			c.listen(false)
 		}
 		return
 	}
-	if t.RST || t.FIN {
-		defer p.end(c, t.RST)
+	if w.flags&(flagRST|flagFIN) != 0 {
+		defer p.end(c, w.flags&flagRST != 0)
 	}
-	if len(t.Payload) == 0 || c.done {
+	if len(payload) == 0 || c.done {
 		return
 	}
 	if !fromClient {
-		c.server.listen(makeListenKey(uint16(c.flow.Port), false), c.flow)
+		c.listen(false)
 	}
-	seq := t.Seq
+	seq := w.seq
 	if c.seqKnown[dir] && seq != c.next[dir] {
 		if int32(seq-c.next[dir]) < 0 {
 			// A retransmission of what was read already.
-			if end := seq + uint32(len(t.Payload)); int32(end-c.next[dir]) <= 0 {
+			if end := seq + uint32(len(payload)); int32(end-c.next[dir]) <= 0 {
 				return
 			}
 			cut := c.next[dir] - seq
-			c.next[dir] += uint32(len(t.Payload)) - cut
-			c.feed(p, fromClient, t.Payload[cut:], false)
+			c.next[dir] += uint32(len(payload)) - cut
+			c.feed(p, fromClient, payload[cut:], false)
 			return
 		}
 		// Lost or unseen data: parsing restarts at this segment.
-		c.next[dir] = seq + uint32(len(t.Payload))
-		c.feed(p, fromClient, t.Payload, true)
+		c.next[dir] = seq + uint32(len(payload))
+		c.feed(p, fromClient, payload, true)
 		return
 	}
-	c.next[dir], c.seqKnown[dir] = seq+uint32(len(t.Payload)), true
-	c.feed(p, fromClient, t.Payload, false)
+	c.next[dir], c.seqKnown[dir] = seq+uint32(len(payload)), true
+	c.feed(p, fromClient, payload, false)
 }
 
-func (p *passive) udpPacket(src, dst netip.Addr, ts time.Time, size int) {
-	u := &p.udp
-	sa := netip.AddrPortFrom(src, uint16(u.SrcPort))
-	da := netip.AddrPortFrom(dst, uint16(u.DstPort))
-	c, fromClient := p.conv(sa, da, 17, false, ts)
-	p.touch(c, fromClient, ts)
-	c.packet(ts, size)
+func (p *passive) udpPacket(w *wire) {
+	payload := w.payload
+	ts := w.ts
+	c, fromClient := p.conv(w.src, w.dst, w.sport, w.dport, 17, false, ts)
+	p.touch(c, fromClient, ts, int(w.size))
 	if !fromClient {
-		c.server.listen(makeListenKey(uint16(c.flow.Port), true), c.flow)
+		c.listen(true)
 	}
-	if len(u.Payload) > 0 && !c.done {
+	if len(payload) > 0 && !c.done {
 		// Each datagram is a message of its own.
-		c.feed(p, fromClient, u.Payload, true)
+		c.feed(p, fromClient, payload, true)
 	}
 }
 
@@ -503,45 +696,54 @@ func (p *passive) udpPacket(src, dst netip.Addr, ts time.Time, size int) {
 // packet comes from its client. The client is the side that sent the SYN;
 // failing that, the side whose port is not a known server port, or the
 // higher port.
-func (p *passive) conv(src, dst netip.AddrPort, proto uint8, syn bool, ts time.Time) (*conv, bool) {
-	key, srcLow := makeConvKey(src, dst, proto)
+func (p *passive) conv(src, dst ip16, sport, dport uint16, proto uint8, syn bool, ts time.Time) (*conv, bool) {
+	key, srcLow := makeConvKey(src, dst, sport, dport, proto)
 	if c, ok := p.convs[key]; ok {
 		return c, srcLow == c.clientLow
 	}
-	client, server := src, dst
-	if !syn && serverSide(src.Port(), dst.Port(), proto) {
-		client, server = dst, src
+	srcA, dstA := addrOf(src), addrOf(dst)
+	fromClient := true
+	if !syn && serverSide(sport, dport, proto) {
+		fromClient = false
 	}
-	if dst.Addr().IsMulticast() || isBroadcast(dst.Addr()) {
-		client, server = src, dst
+	if dstA.IsMulticast() || isBroadcast(dstA) {
+		fromClient = true
+	}
+	client, server, port := src, dst, dport
+	clientA, serverA := srcA, dstA
+	if !fromClient {
+		client, server, port = dst, src, sport
+		clientA, serverA = dstA, srcA
 	}
 	transport := ward.Transport("tcp")
 	if proto == 17 {
 		transport = "udp"
 	}
-	fk := flowKey{client.Addr().As16(), server.Addr().As16(), server.Port(), uint16(proto & 1)}
-	f := p.flows[fk]
-	ch, sh := p.host(client.Addr(), ts), p.host(server.Addr(), ts)
-	if f == nil {
-		f = &Flow{Client: ch.text(), Server: sh.text(), Transport: transport, Port: int(server.Port()), First: ts}
-		if w, ok := portProtocol(int(server.Port()), transport); ok {
+	fk := flowKey{client, server, port, uint16(proto & 1)}
+	fs := p.flows[fk]
+	if fs == nil {
+		ch, sh := p.host(clientA, ts), p.host(serverA, ts)
+		fs = &flowState{client: ch, server: sh}
+		f := &fs.Flow
+		f.Client, f.Server, f.Transport, f.Port, f.First = ch.text(), sh.text(), transport, int(port), ts
+		if w, ok := portProtocol(int(port), transport); ok {
 			f.Protocol, f.Encrypted = w.protocol, w.tls && encryptedByDefault(w.protocol)
-			f.Confidence, f.Reason = 50, p.portReason(server.Port(), transport, w)
+			f.Confidence, f.Reason = 50, p.portReason(port, transport, w)
 		} else {
-			f.Protocol, f.Confidence, f.Reason = "other", 20, fmt.Sprintf("port %d/%s, not recognised", server.Port(), transport)
+			f.Protocol, f.Confidence, f.Reason = "other", 20, fmt.Sprintf("port %d/%s, not recognised", port, transport)
 		}
-		p.flows[fk] = f
+		p.flows[fk] = fs
 	}
 	if len(p.convs) >= maxStreams {
 		p.evict()
 	}
 	c := p.newConv()
-	c.flow, c.client, c.server, c.p = f, ch, sh, p
-	c.unaddressed = [2]bool{unaddressed(client.Addr()), unaddressed(server.Addr())}
-	c.parse = dissectorByPort(int(server.Port()), transport)
-	c.key, c.clientLow = key, srcLow == (src == client)
+	c.flow, c.client, c.server, c.p = &fs.Flow, fs.client, fs.server, p
+	c.unaddressed = [2]bool{unaddressed(clientA), unaddressed(serverA)}
+	c.parse = dissectorByPort(int(port), transport)
+	c.key, c.clientLow = key, srcLow == fromClient
 	p.convs[key] = c
-	return c, src == client
+	return c, fromClient
 }
 
 // portReason says why a flow on a well-known port is thought to speak its
@@ -580,8 +782,7 @@ func serverSide(srcPort, dstPort uint16, proto uint8) bool {
 func (p *passive) end(c *conv, reset bool) {
 	c.ended++
 	if reset || c.ended >= 2 {
-		delete(p.convs, c.key)
-		p.recycle(c)
+		p.forget(c)
 	}
 }
 
@@ -603,6 +804,13 @@ func (p *passive) newConv() *conv {
 	p.free[n-1] = nil
 	p.free = p.free[:n-1]
 	return c
+}
+
+// forget stops following a conversation, its findings handed on.
+func (p *passive) forget(c *conv) {
+	c.flush()
+	delete(p.convs, c.key)
+	p.recycle(c)
 }
 
 // recycle keeps a forgotten conversation for newConv, zeroed but for the
@@ -630,10 +838,9 @@ func (p *passive) evict() {
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 	cut := times[len(times)/2]
-	for k, c := range p.convs {
+	for _, c := range p.convs {
 		if !c.last.After(cut) {
-			delete(p.convs, k)
-			p.recycle(c)
+			p.forget(c)
 		}
 	}
 }
@@ -647,6 +854,9 @@ func (p *passive) warn(format string, a ...any) {
 
 // result turns what was seen into hosts and flows.
 func (p *passive) result() *Result {
+	for _, c := range p.convs {
+		c.flush()
+	}
 	res := &Result{Seen: p.first, Stats: Stats{Records: p.packets, Skipped: p.skipped}}
 	res.Warnings = p.warnings
 	if p.malformed > int64(len(p.warnings)) {
@@ -713,22 +923,21 @@ func (p *passive) result() *Result {
 		h.note("kind", conf, why)
 		res.Hosts = append(res.Hosts, h)
 	}
-	for _, f := range p.flows {
-		if f.Protocol == "other" && f.Packets < 3 {
+	kept := make([]*flowState, 0, len(p.flows))
+	for _, fs := range p.flows {
+		if fs.Protocol == "other" && fs.Packets < 3 {
 			continue
 		}
-		slices.Sort(f.Data)
-		res.Flows = append(res.Flows, f)
+		slices.Sort(fs.Data)
+		kept = append(kept, fs)
 	}
-	// Flows sort by client, server and port as text, field by field: the
-	// order of "client server port" strings, without building one per
-	// comparison (a long capture has tens of thousands of flows). The
-	// transport breaks ties so the order does not depend on the map's.
-	slices.SortFunc(res.Flows, func(a, b *Flow) int {
-		if c := strings.Compare(a.Client, b.Client); c != 0 {
+	// Flows sort by client, server, port and transport, addresses in their
+	// numeric order as hosts are: the order does not depend on the map's.
+	slices.SortFunc(kept, func(a, b *flowState) int {
+		if c := a.client.addr.Compare(b.client.addr); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Server, b.Server); c != 0 {
+		if c := a.server.addr.Compare(b.server.addr); c != 0 {
 			return c
 		}
 		if a.Port != b.Port {
@@ -736,6 +945,10 @@ func (p *passive) result() *Result {
 		}
 		return strings.Compare(string(a.Transport), string(b.Transport))
 	})
+	res.Flows = make([]*Flow, len(kept))
+	for i, fs := range kept {
+		res.Flows[i] = &fs.Flow
+	}
 	return res
 }
 
@@ -770,8 +983,16 @@ type conv struct {
 	seqKnown       [2]bool
 	done           bool
 	ended          int
-	last           time.Time
 	p              *passive
+	// What the conversation saw since it last flushed: its packets and
+	// bytes, when it last saw a packet, and from each side (client,
+	// server) when and with which MAC address it last sent one.
+	packets, bytes int64
+	last           time.Time
+	sent           [2]time.Time
+	mac            [2][6]byte
+	macKnown       [2]bool
+	listened       bool
 }
 
 // A dissector reads the messages at the start of b, one direction of a
@@ -779,16 +1000,6 @@ type conv struct {
 // skip (a large body it does not read). errShort asks for more bytes; any
 // other error means b is not what the dissector reads.
 type dissector func(c *conv, fromClient bool, b []byte) (n, skip int, err error)
-
-func (c *conv) packet(ts time.Time, size int) {
-	c.last = ts
-	f := c.flow
-	f.Packets++
-	f.Bytes += int64(size)
-	if ts.After(f.Last) {
-		f.Last = ts
-	}
-}
 
 // identify records the protocol the content shows.
 func (c *conv) identify(p ward.Protocol, confidence int, reason string) {
