@@ -117,8 +117,7 @@ func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result,
 	for b := range full {
 		for i := range b.packets {
 			w := &b.packets[i]
-			w.payload = b.data[b.spans[i][0]:b.spans[i][1]]
-			p.packet(w)
+			p.packet(w, b.data[w.off:w.off+w.n])
 		}
 		if b.err != nil {
 			err := b.err
@@ -144,12 +143,11 @@ const (
 )
 
 // A batch is packets read and decoded, handed from the reader to the
-// dissectors: their summaries, their payloads in one buffer (spans says
-// where), and the error that ended the capture, if any (after the
+// dissectors: their summaries, their payloads in one buffer, and the
+// error that ended the capture, if any (after the
 // packets).
 type batch struct {
 	packets []wire
-	spans   [][2]int32
 	data    []byte
 	err     error
 }
@@ -166,7 +164,7 @@ func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.Li
 			case <-done:
 				return
 			}
-			b.packets, b.spans, b.data, b.err = b.packets[:0], b.spans[:0], b.data[:0], nil
+			b.packets, b.data, b.err = b.packets[:0], b.data[:0], nil
 		}
 		data, ci, err := src.ZeroCopyReadPacketData()
 		if err != nil {
@@ -179,12 +177,11 @@ func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.Li
 			}
 			return
 		}
-		w := d.decode(linkType(ci), data, ci.Timestamp)
-		start := int32(len(b.data))
-		b.data = append(b.data, w.payload...)
-		w.payload = nil
-		b.packets = append(b.packets, *w)
-		b.spans = append(b.spans, [2]int32{start, int32(len(b.data))})
+		b.packets = append(b.packets, wire{})
+		w := &b.packets[len(b.packets)-1]
+		payload := d.decode(w, linkType(ci), data, ci.Timestamp)
+		w.off, w.n = int32(len(b.data)), int32(len(payload))
+		b.data = append(b.data, payload...)
 		if len(b.data) >= batchBytes || len(b.packets) >= batchPackets {
 			select {
 			case full <- b:
@@ -214,22 +211,22 @@ const (
 )
 
 // wire is what passive discovery reads of one packet: addresses, ports,
-// TCP state and the transport payload, which points into the reader's
-// buffer and lasts until the next packet is read.
+// TCP state, and where its payload lies in its batch. It holds no
+// pointers, so batches of them cost the garbage collector nothing.
 type wire struct {
-	ts           time.Time
+	ts           int64 // Unix nanoseconds
 	src, dst     ip16
-	payload      []byte
 	seq          uint32
 	size         int32
+	off, n       int32 // the payload in the batch's data
 	sport, dport uint16
 	kind, flags  uint8
 	hasMAC       bool
 	mac          [6]byte
 }
 
-// decoder decodes packets with one DecodingLayerParser per link type,
-// the same a bare gopacket loop would use.
+// decoder decodes packets with a gopacket DecodingLayerParser, set up
+// again when the link type changes.
 type decoder struct {
 	parser     *gopacket.DecodingLayerParser
 	parserLink layers.LinkType
@@ -244,7 +241,6 @@ type decoder struct {
 	arp        layers.ARP
 	payload    gopacket.Payload
 	decoded    []gopacket.LayerType
-	wire       wire
 }
 
 // decoderFor sets the parser up for a link type, built once per link
@@ -268,25 +264,32 @@ func (d *decoder) decoderFor(lt layers.LinkType) bool {
 	default:
 		return false
 	}
-	d.parser = gopacket.NewDecodingLayerParser(first, &d.eth, &d.sll, &d.loop, &d.dot1q, &d.ip4, &d.ip6, &d.tcp, &d.udp, &d.arp, &d.payload)
+	d.parser = gopacket.NewDecodingLayerParser(first)
+	// The sparse container finds a layer's decoder by indexing a slice
+	// with its type, where the default one looks it up in a map.
+	var layers gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.loop, &d.dot1q, &d.ip4, &d.ip6, &d.tcp, &d.udp, &d.arp, &d.payload} {
+		layers = layers.Put(l)
+	}
+	d.parser.SetDecodingLayerContainer(layers)
 	d.parser.IgnoreUnsupported = true
 	d.parserLink = lt
 	return true
 }
 
-// decode reads a packet into the decoder's summary of it.
-func (d *decoder) decode(lt layers.LinkType, data []byte, ts time.Time) *wire {
-	w := &d.wire
-	*w = wire{ts: ts, size: int32(len(data))}
+// decode reads a packet into a zeroed summary of it, and returns its
+// transport payload, which lasts until the next packet is read.
+func (d *decoder) decode(w *wire, lt layers.LinkType, data []byte, ts time.Time) (payload []byte) {
+	w.ts, w.size = ts.UnixNano(), int32(len(data))
 	if (lt == layers.LinkTypeRaw || lt == layers.LinkTypeIPv4) && len(data) > 0 && data[0]>>4 == 6 {
 		lt = layers.LinkTypeIPv6
 	}
 	if !d.decoderFor(lt) {
-		return w
+		return nil
 	}
 	hasIP := false
 	if err := d.parser.DecodeLayers(data, &d.decoded); err != nil && len(d.decoded) == 0 {
-		return w
+		return nil
 	}
 	for _, t := range d.decoded {
 		switch t {
@@ -318,31 +321,31 @@ func (d *decoder) decode(lt layers.LinkType, data []byte, ts time.Time) *wire {
 			if t.RST {
 				w.flags |= flagRST
 			}
-			w.payload = t.Payload
+			payload = t.Payload
 		case layers.LayerTypeUDP:
 			w.kind, w.sport, w.dport = wireUDP, uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
-			w.payload = d.udp.Payload
+			payload = d.udp.Payload
 		case layers.LayerTypeARP:
 			// An ARP packet ties its sender's IP to its MAC address.
 			a := &d.arp
 			if a.Protocol != layers.EthernetTypeIPv4 || len(a.SourceProtAddress) != 4 || len(a.SourceHwAddress) != 6 {
-				return w
+				return nil
 			}
 			if [4]byte(a.SourceProtAddress) == [4]byte{} {
-				return w
+				return nil
 			}
 			w.kind, w.src, w.mac = wireARP, mapped4(a.SourceProtAddress), [6]byte(a.SourceHwAddress)
-			return w
+			return nil
 		}
 	}
 	if !hasIP {
 		w.kind = wireSkipped
-		return w
+		return nil
 	}
 	if w.kind == wireSkipped {
 		w.kind = wireIP
 	}
-	return w
+	return payload
 }
 
 // passive is the state of one capture's discovery.
@@ -511,10 +514,10 @@ func mapped4(b []byte) ip16 {
 }
 
 // packet handles one packet.
-func (p *passive) packet(w *wire) {
+func (p *passive) packet(w *wire, payload []byte) {
 	p.packets++
 	p.curPacket = p.packets
-	ts := w.ts
+	ts := time.Unix(0, w.ts)
 	if p.first.IsZero() || ts.Before(p.first) {
 		p.first = ts
 	}
@@ -528,9 +531,9 @@ func (p *passive) packet(w *wire) {
 	case wireARP:
 		p.seeMAC(p.host(addrOf(w.src), ts), w.mac)
 	case wireTCP:
-		p.tcpPacket(w)
+		p.tcpPacket(w, ts, payload)
 	case wireUDP:
-		p.udpPacket(w)
+		p.udpPacket(w, ts, payload)
 	default:
 		sh := p.host(addrOf(w.src), ts)
 		if p.hasMAC {
@@ -631,9 +634,7 @@ func (p *passive) seeMAC(h *hostState, mac [6]byte) {
 	p.macIPs[mac]++
 }
 
-func (p *passive) tcpPacket(w *wire) {
-	payload := w.payload
-	ts := w.ts
+func (p *passive) tcpPacket(w *wire, ts time.Time, payload []byte) {
 	syn, ack := w.flags&flagSYN != 0, w.flags&flagACK != 0
 	c, fromClient := p.conv(w.src, w.dst, w.sport, w.dport, 6, syn && !ack, ts)
 	p.touch(c, fromClient, ts, int(w.size))
@@ -678,9 +679,7 @@ func (p *passive) tcpPacket(w *wire) {
 	c.feed(p, fromClient, payload, false)
 }
 
-func (p *passive) udpPacket(w *wire) {
-	payload := w.payload
-	ts := w.ts
+func (p *passive) udpPacket(w *wire, ts time.Time, payload []byte) {
 	c, fromClient := p.conv(w.src, w.dst, w.sport, w.dport, 17, false, ts)
 	p.touch(c, fromClient, ts, int(w.size))
 	if !fromClient {
