@@ -91,8 +91,8 @@ func openCapture(r *bufio.Reader) (packetSource, func(ci gopacket.CaptureInfo) l
 // malformed message inside a packet is only a warning, since captures hold
 // whatever the wire carried.
 //
-// Reading and decoding run in a goroutine of their own, a few batches of
-// packets ahead of the dissectors, so that a long capture uses two cores.
+// Reading runs in a goroutine of its own, a few batches of packets ahead
+// of the decoders and dissectors, so that a long capture uses two cores.
 func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result, error) {
 	cr := newCounter(r, size, progress)
 	src, linkType, err := openCapture(bufio.NewReaderSize(cr, 1<<20))
@@ -114,10 +114,13 @@ func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result,
 		readPackets(src, linkType, full, free, done)
 	}()
 	p := newPassive()
+	var d decoder
+	var w wire
 	for b := range full {
-		for i := range b.packets {
-			w := &b.packets[i]
-			p.packet(w, b.data[w.off:w.off+w.n])
+		for _, f := range b.frames {
+			w = wire{}
+			payload := d.decode(&w, f.link, b.data[f.off:f.off+f.n], f.ts)
+			p.packet(&w, payload)
 		}
 		if b.err != nil {
 			err := b.err
@@ -142,20 +145,27 @@ const (
 	batchPackets    = 4096
 )
 
-// A batch is packets read and decoded, handed from the reader to the
-// dissectors: their summaries, their payloads in one buffer, and the
-// error that ended the capture, if any (after the
-// packets).
+// A batch is packets read, handed from the reader to the dissectors:
+// where each lies in one buffer, and the error that ended the capture,
+// if any (after the packets).
 type batch struct {
-	packets []wire
-	data    []byte
-	err     error
+	frames []frame
+	data   []byte
+	err    error
 }
 
-// readPackets reads and decodes a capture into batches until its end, an
-// error, or done.
+// frame is a packet of a batch: when it was captured (Unix nanoseconds),
+// on which link type, and where its bytes lie in the batch's data.
+type frame struct {
+	ts   int64
+	off  int32
+	n    int32
+	link layers.LinkType
+}
+
+// readPackets reads a capture into batches until its end, an error, or
+// done.
 func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.LinkType, full, free chan *batch, done chan struct{}) {
-	var d decoder
 	var b *batch
 	for {
 		if b == nil {
@@ -164,7 +174,7 @@ func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.Li
 			case <-done:
 				return
 			}
-			b.packets, b.data, b.err = b.packets[:0], b.data[:0], nil
+			b.frames, b.data, b.err = b.frames[:0], b.data[:0], nil
 		}
 		data, ci, err := src.ZeroCopyReadPacketData()
 		if err != nil {
@@ -177,12 +187,9 @@ func readPackets(src packetSource, linkType func(gopacket.CaptureInfo) layers.Li
 			}
 			return
 		}
-		b.packets = append(b.packets, wire{})
-		w := &b.packets[len(b.packets)-1]
-		payload := d.decode(w, linkType(ci), data, ci.Timestamp)
-		w.off, w.n = int32(len(b.data)), int32(len(payload))
-		b.data = append(b.data, payload...)
-		if len(b.data) >= batchBytes || len(b.packets) >= batchPackets {
+		b.frames = append(b.frames, frame{ts: ci.Timestamp.UnixNano(), off: int32(len(b.data)), n: int32(len(data)), link: linkType(ci)})
+		b.data = append(b.data, data...)
+		if len(b.data) >= batchBytes || len(b.frames) >= batchPackets {
 			select {
 			case full <- b:
 				b = nil
@@ -210,15 +217,13 @@ const (
 	flagRST
 )
 
-// wire is what passive discovery reads of one packet: addresses, ports,
-// TCP state, and where its payload lies in its batch. It holds no
-// pointers, so batches of them cost the garbage collector nothing.
+// wire is what passive discovery reads of one packet: addresses, ports
+// and TCP state.
 type wire struct {
 	ts           int64 // Unix nanoseconds
 	src, dst     ip16
 	seq          uint32
 	size         int32
-	off, n       int32 // the payload in the batch's data
 	sport, dport uint16
 	kind, flags  uint8
 	hasMAC       bool
@@ -278,9 +283,9 @@ func (d *decoder) decoderFor(lt layers.LinkType) bool {
 }
 
 // decode reads a packet into a zeroed summary of it, and returns its
-// transport payload, which lasts until the next packet is read.
-func (d *decoder) decode(w *wire, lt layers.LinkType, data []byte, ts time.Time) (payload []byte) {
-	w.ts, w.size = ts.UnixNano(), int32(len(data))
+// transport payload, a part of data.
+func (d *decoder) decode(w *wire, lt layers.LinkType, data []byte, ts int64) (payload []byte) {
+	w.ts, w.size = ts, int32(len(data))
 	if (lt == layers.LinkTypeRaw || lt == layers.LinkTypeIPv4) && len(data) > 0 && data[0]>>4 == 6 {
 		lt = layers.LinkTypeIPv6
 	}
