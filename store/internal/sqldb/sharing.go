@@ -169,21 +169,50 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 func (d *DB) markVersions(ctx context.Context, tx *sql.Tx, collection string, ids []string, every bool) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		args := []any{collection, collection}
-		cond := in("id", part, &args)
-		several := " HAVING COUNT(*) > 1"
-		if every {
-			several = ""
+		if !every {
+			// Most additions are new objects: finding the few with
+			// several versions first spares an UPDATE whose plan may
+			// visit the whole collection.
+			var err error
+			if part, err = d.severalVersions(ctx, tx, collection, part); err != nil {
+				return err
+			}
+			if len(part) == 0 {
+				continue
+			}
 		}
+		args := []any{collection}
+		cond := d.in("id", part, &args)
 		_, err := tx.ExecContext(ctx, d.q(`UPDATE shared_objects SET
 			latest = CASE WHEN version = (SELECT MAX(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END,
 			earliest = CASE WHEN version = (SELECT MIN(version) FROM shared_objects s2 WHERE s2.collection = shared_objects.collection AND s2.id = shared_objects.id) THEN 1 ELSE 0 END
-			WHERE collection = ? AND id IN (SELECT id FROM shared_objects WHERE collection = ? AND `+cond+` GROUP BY id`+several+`)`), args...)
+			WHERE collection = ? AND `+cond), args...)
 		if err != nil {
 			return fmt.Errorf("mark versions: %w", err)
 		}
 	}
 	return nil
+}
+
+// severalVersions returns those of ids that have more than one version in
+// the collection.
+func (d *DB) severalVersions(ctx context.Context, tx *sql.Tx, collection string, ids []string) ([]string, error) {
+	args := []any{collection}
+	cond := d.in("id", ids, &args)
+	rs, err := tx.QueryContext(ctx, d.q(`SELECT id FROM shared_objects WHERE collection = ? AND `+cond+` GROUP BY id HAVING COUNT(*) > 1`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("mark versions: %w", err)
+	}
+	defer rs.Close()
+	var out []string
+	for rs.Next() {
+		var id string
+		if err := rs.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rs.Err()
 }
 
 // versionClause turns TAXII's match[version] into SQL over the window
@@ -214,7 +243,15 @@ func versionClause(versions []string) (string, []any, error) {
 	return "(" + strings.Join(conds, " OR ") + ")", args, nil
 }
 
-func in(column string, values []string, args *[]any) string {
+// in is the condition that column is one of values. PostgreSQL gets the
+// values as one array: its planner then hashes them, where a list of
+// parameters is compared one by one with every row a scan visits (and
+// right after a large addition, before statistics catch up, it scans).
+func (d *DB) in(column string, values []string, args *[]any) string {
+	if d.pg {
+		*args = append(*args, values)
+		return column + " = ANY(?)"
+	}
 	marks := make([]string, len(values))
 	for i, v := range values {
 		marks[i] = "?"
@@ -231,13 +268,13 @@ func (d *DB) Objects(ctx context.Context, f ward.ObjectFilter) ([]ward.SharedObj
 	args := []any{f.Collection}
 	inner := []string{"collection = ?"}
 	if len(f.IDs) > 0 {
-		inner = append(inner, in("id", f.IDs, &args))
+		inner = append(inner, d.in("id", f.IDs, &args))
 	}
 	if len(f.Types) > 0 {
-		inner = append(inner, in("type", f.Types, &args))
+		inner = append(inner, d.in("type", f.Types, &args))
 	}
 	if len(f.SpecVersions) > 0 {
-		inner = append(inner, in("spec_version", f.SpecVersions, &args))
+		inner = append(inner, d.in("spec_version", f.SpecVersions, &args))
 	}
 	vc, vargs, err := versionClause(f.Versions)
 	if err != nil {
