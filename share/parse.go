@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/wardhealth/ward/intel"
 )
 
 var (
-	stixID   = regexp.MustCompile(`^[a-z][a-z0-9-]+[a-z0-9]--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$`)
-	stixType = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*-?$`)
 )
 
 // MaxObjects is the most objects one bundle or envelope may carry.
@@ -54,12 +51,78 @@ func Check(o *Object) error {
 		ObjectMarkingRefs: o.ObjectMarkingRefs, Pattern: o.Str("pattern"), PatternType: o.Str("pattern_type")}).Check()
 }
 
+// isType says whether t is a STIX type name: lower-case letters and
+// digits, starting with a letter, in parts joined by single hyphens, with
+// a hyphen allowed at its end (the grammar of the OASIS schemas).
+func isType(t string) bool {
+	if t == "" || t[0] < 'a' || t[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(t); i++ {
+		switch c := t[i]; {
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+		case c == '-':
+			if t[i-1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// isID says whether id is a STIX identifier: a type part of lower-case
+// letters, digits and hyphens, then "--" and an RFC 4122 UUID (version 1
+// to 5). It is checked by hand: every object of an envelope goes through
+// it.
+func isID(id string) bool {
+	const uuidLen = 36
+	if len(id) < 3+2+uuidLen {
+		return false
+	}
+	typ, u := id[:len(id)-uuidLen-2], id[len(id)-uuidLen:]
+	if id[len(typ):len(typ)+2] != "--" || typ[0] < 'a' || typ[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(typ); i++ {
+		c := typ[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' && i < len(typ)-1) {
+			return false
+		}
+	}
+	for i := 0; i < uuidLen; i++ {
+		c := u[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+			continue
+		case 14:
+			if c < '1' || c > '5' {
+				return false
+			}
+			continue
+		case 19:
+			if !strings.ContainsRune("89abAB", rune(c)) {
+				return false
+			}
+			continue
+		}
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
 // Check checks a header, as Check does an object.
 func (o *Header) Check() error {
 	switch {
-	case !stixType.MatchString(o.Type) || len(o.Type) < 3:
+	case !isType(o.Type) || len(o.Type) < 3:
 		return fmt.Errorf("object %s: type %q is not a STIX type", o.ID, o.Type)
-	case !stixID.MatchString(o.ID) || TypeOf(o.ID) != o.Type:
+	case !isID(o.ID) || TypeOf(o.ID) != o.Type:
 		return fmt.Errorf("object of type %s: id %q is not %s--UUID", o.Type, o.ID, o.Type)
 	case o.SpecVersion != "2.1":
 		return fmt.Errorf("object %s: spec_version %q, Ward reads STIX 2.1", o.ID, o.SpecVersion)
@@ -73,7 +136,7 @@ func (o *Header) Check() error {
 		}
 	}
 	for _, ref := range o.ObjectMarkingRefs {
-		if !strings.HasPrefix(ref, "marking-definition--") || !stixID.MatchString(ref) {
+		if !strings.HasPrefix(ref, "marking-definition--") || !isID(ref) {
 			return fmt.Errorf("object %s: object_marking_refs: %q is not a marking-definition id", o.ID, ref)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/store/internal/rows"
@@ -25,6 +27,9 @@ const FileName = "ward.db"
 type Store struct {
 	db *sql.DB
 	*sqldb.DB
+	stop     chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
 }
 
 var _ ward.Store = (*Store)(nil)
@@ -40,7 +45,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 
 // OpenFile opens the store in one database file.
 func OpenFile(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -55,16 +60,46 @@ func OpenFile(ctx context.Context, path string) (*Store, error) {
 	conns := max(4, 2*runtime.GOMAXPROCS(0))
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{db: db, DB: sqldb.New(db, false)}
+	s := &Store{db: db, DB: sqldb.New(db, false), stop: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	go s.checkpoint()
 	return s, nil
 }
 
+// checkpointEvery is how often the write-ahead log is copied back into
+// the database file.
+const checkpointEvery = 500 * time.Millisecond
+
+// checkpoint copies the write-ahead log into the database file in the
+// background, so that a write does not wait for it. Writers still do it
+// themselves past 16,384 pages (64 MB) of log (wal_autocheckpoint above),
+// should this fall behind.
+func (s *Store) checkpoint() {
+	defer close(s.stopped)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			// PASSIVE neither waits for nor blocks readers and writers; a
+			// failure is retried at the next tick.
+			s.db.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+		}
+	}
+}
+
 // Close closes the database.
-func (s *Store) Close() error { s.CloseStatements(); return s.db.Close() }
+func (s *Store) Close() error {
+	s.stopOnce.Do(func() { close(s.stop) })
+	<-s.stopped
+	s.CloseStatements()
+	return s.db.Close()
+}
 
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.
