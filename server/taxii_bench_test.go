@@ -88,6 +88,7 @@ func ingest(b *testing.B, s ward.Store) {
 	}
 	client := &http.Client{}
 	round := 0
+	var posting time.Duration
 	for b.Loop() {
 		if round > 0 {
 			for i := range bodies {
@@ -111,8 +112,10 @@ func ingest(b *testing.B, s ward.Store) {
 				b.Fatalf("%d %.300s", resp.StatusCode, data)
 			}
 		}
-		b.ReportMetric(float64(envelopes*per)/time.Since(start).Seconds(), "objects/s")
+		posting += time.Since(start)
 	}
+	// Over every round: the time spent posting, not making the envelopes.
+	b.ReportMetric(float64(round*envelopes*per)/posting.Seconds(), "objects/s")
 }
 
 // BenchmarkTAXIIPage: 100 clients read pages of 1,000 objects from a

@@ -9,8 +9,6 @@ import (
 	"github.com/wardhealth/ward/intel"
 )
 
-var ()
-
 // MaxObjects is the most objects one bundle or envelope may carry.
 const MaxObjects = 100_000
 
