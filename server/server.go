@@ -71,6 +71,9 @@ type Server struct {
 	basicCache  *credentialCache
 	// pages keeps recent TAXII pages of objects (64 MiB at most).
 	pages *pageCache
+	// pageFlight makes callers who miss the same page at once wait for
+	// one of them to read it, rather than each read the collection.
+	pageFlight singleflight.Group
 }
 
 // New makes a server.

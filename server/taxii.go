@@ -2,6 +2,7 @@ package server
 
 import (
 	"container/list"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -398,14 +399,26 @@ func (s *Server) taxiiObjects(w http.ResponseWriter, r *http.Request, c *call) e
 		p.write(w)
 		return nil
 	}
-	rec := &recordedPage{header: http.Header{}}
-	objs, env, err := s.objectPage(rec, r, c, f)
+	// The page is read once for the callers who miss it together, under
+	// a context the first caller's leaving does not cancel.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
+	p, err, _ := s.pageFlight.Do(key, func() (any, error) {
+		if p, ok := s.pages.get(key); ok {
+			return p, nil
+		}
+		rec := &recordedPage{header: http.Header{}}
+		objs, env, err := s.objectPage(rec, r, c, f)
+		if err != nil {
+			return nil, err
+		}
+		rec.body = envelopeBytes(env, objs)
+		s.pages.put(key, rec)
+		return rec, nil
+	})
 	if err != nil {
 		return err
 	}
-	rec.body = envelopeBytes(env, objs)
-	s.pages.put(key, rec)
-	rec.write(w)
+	p.(*recordedPage).write(w)
 	return nil
 }
 

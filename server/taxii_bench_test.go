@@ -130,7 +130,11 @@ func BenchmarkTAXIIPage(b *testing.B) {
 	if _, err := s.AddObjects(context.Background(), objs, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200}}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200, ReadBufferSize: 64 << 10}}
+	// Each client reads a page into a buffer of its own, in large reads,
+	// as a client keeping the page would: the clients share the server's
+	// two cores, and reading in small pieces would measure them.
+	buffers := sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 	get := func(url string) (time.Duration, int, error) {
 		req, _ := http.NewRequest("GET", url, nil)
 		req.Header.Set("Accept", share.TAXIIMediaType)
@@ -140,27 +144,40 @@ func BenchmarkTAXIIPage(b *testing.B) {
 		if err != nil {
 			return 0, 0, err
 		}
-		n, _ := io.Copy(io.Discard, resp.Body)
+		buf := buffers.Get().(*[]byte)
+		n := 0
+		for {
+			k, err := resp.Body.Read((*buf)[n%len(*buf):])
+			n += k
+			if err != nil {
+				break
+			}
+		}
+		buffers.Put(buf)
 		resp.Body.Close()
 		if resp.StatusCode != 200 {
 			return 0, 0, fmt.Errorf("status %d", resp.StatusCode)
 		}
-		return time.Since(start), int(n), nil
+		return time.Since(start), n, nil
 	}
 	if _, n, err := get(base + "/taxii2/api/collections/" + col + "/objects/?limit=1000"); err != nil || n < 100_000 {
 		b.Fatalf("%v, %d bytes", err, n)
 	}
 	const clients, perClient = 100, 10
-	for b.Loop() {
-		var mu sync.Mutex
-		var lat []time.Duration
+	// Latencies and time over every round.
+	var (
+		mu      sync.Mutex
+		lat     []time.Duration
+		elapsed time.Duration
+	)
+	// round has each client read requests pages, one after the other.
+	round := func(requests int) {
 		var wg sync.WaitGroup
-		start := time.Now()
 		for c := range clients {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range perClient {
+				for i := range requests {
 					// Pages at different places of the collection.
 					url := fmt.Sprintf("%s/taxii2/api/collections/%s/objects/?limit=1000&match[type]=%s", base, col, []string{"vulnerability", "indicator"}[(c+i)%2])
 					d, _, err := get(url)
@@ -175,10 +192,18 @@ func BenchmarkTAXIIPage(b *testing.B) {
 			}()
 		}
 		wg.Wait()
-		elapsed := time.Since(start)
-		slices.Sort(lat)
-		b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "pages/s")
-		b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
-		b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	}
+	// A first round, not measured, opens the clients' connections (kept
+	// alive afterwards, as polling clients keep theirs).
+	round(1)
+	lat = lat[:0]
+	for b.Loop() {
+		start := time.Now()
+		round(perClient)
+		elapsed += time.Since(start)
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(len(lat))/elapsed.Seconds(), "pages/s")
+	b.ReportMetric(float64(percentile(lat, 0.5).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 }
