@@ -69,13 +69,17 @@ func benchServer(b *testing.B, stores ...ward.Store) (base string, store ward.St
 }
 
 // BenchmarkTAXIIIngest posts envelopes of 1,000 STIX objects; reports
-// objects per second, on SQLite and on PostgreSQL.
+// objects per second, on SQLite and on PostgreSQL, from one client
+// posting one envelope after the other and from four at once (a hub
+// hearing from several hospitals).
 func BenchmarkTAXIIIngest(b *testing.B) {
-	b.Run("sqlite", func(b *testing.B) { ingest(b, nil) })
-	b.Run("postgres", func(b *testing.B) { ingest(b, pgtest.Open(b)) })
+	b.Run("sqlite", func(b *testing.B) { ingest(b, nil, 1) })
+	b.Run("postgres", func(b *testing.B) { ingest(b, pgtest.Open(b), 1) })
+	b.Run("sqlite-4-clients", func(b *testing.B) { ingest(b, nil, 4) })
+	b.Run("postgres-4-clients", func(b *testing.B) { ingest(b, pgtest.Open(b), 4) })
 }
 
-func ingest(b *testing.B, s ward.Store) {
+func ingest(b *testing.B, s ward.Store, clients int) {
 	var stores []ward.Store
 	if s != nil {
 		stores = append(stores, s)
@@ -97,25 +101,48 @@ func ingest(b *testing.B, s ward.Store) {
 		}
 		round++
 		start := time.Now()
+		queue := make(chan []byte, len(bodies))
 		for _, body := range bodies {
-			req, _ := http.NewRequest("POST", base+"/taxii2/api/collections/"+col+"/objects/", bytes.NewReader(body))
-			req.Header.Set("Accept", share.TAXIIMediaType)
-			req.Header.Set("Content-Type", share.TAXIIMediaType)
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			data, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != 202 || !bytes.Contains(data, []byte(`"failure_count":0`)) {
-				b.Fatalf("%d %.300s", resp.StatusCode, data)
-			}
+			queue <- body
+		}
+		close(queue)
+		var wg sync.WaitGroup
+		for range clients {
+			wg.Go(func() {
+				for body := range queue {
+					if err := post(client, base+"/taxii2/api/collections/"+col+"/objects/", token, body); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if b.Failed() {
+			b.FailNow()
 		}
 		posting += time.Since(start)
 	}
 	// Over every round: the time spent posting, not making the envelopes.
 	b.ReportMetric(float64(round*envelopes*per)/posting.Seconds(), "objects/s")
+}
+
+// post posts an envelope and checks that every object was taken.
+func post(client *http.Client, url, token string, body []byte) error {
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(body))
+	req.Header.Set("Accept", share.TAXIIMediaType)
+	req.Header.Set("Content-Type", share.TAXIIMediaType)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 202 || !bytes.Contains(data, []byte(`"failure_count":0`)) {
+		return fmt.Errorf("%d %.300s", resp.StatusCode, data)
+	}
+	return nil
 }
 
 // BenchmarkTAXIIPage: 100 clients read pages of 1,000 objects from a

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,5 +322,51 @@ func TestSharedAdvisoryReachesTheAssessment(t *testing.T) {
 	res := victor.do("GET", "/api/v1/orgs/st-example/vulnerabilities?asset=pump-01", nil)
 	if !strings.Contains(res.body, "CVE-2020-25168") || !strings.Contains(res.body, "STIX CVE-") {
 		t.Errorf("after: %.400s", res.body)
+	}
+}
+
+// TestTAXIIConcurrentAdds has several clients post envelopes at once, as
+// hospitals reporting to one hub do: every object of every envelope is
+// taken (no write may fail on the database's lock) and can be read back.
+func TestTAXIIConcurrentAdds(t *testing.T) {
+	ts := newTestServer(t, server.Config{MaxModelBytes: 1 << 20})
+	col := newCollection(t, ts, []string{"*"}, []string{"st-example"})
+	const clients, envelopes, per = 4, 5, 20
+	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	errs := make(chan error, clients*envelopes)
+	var wg sync.WaitGroup
+	for c := range clients {
+		wg.Go(func() {
+			for e := range envelopes {
+				var objs []share.Object
+				for i := range per {
+					objs = append(objs, share.Vulnerability(fmt.Sprintf("CVE-2026-%d%02d%03d", c, e, i), "concurrent", "", share.Green, now))
+				}
+				data, _ := json.Marshal(map[string]any{"objects": objs})
+				req, _ := http.NewRequest("POST", ts.URL+"/taxii2/api/collections/"+col+"/objects/", strings.NewReader(string(data)))
+				req.Header.Set("Accept", taxiiType)
+				req.Header.Set("Content-Type", taxiiType)
+				req.SetBasicAuth("alice", testPassword)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					errs <- err
+					return
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusAccepted || !strings.Contains(string(body), `"failure_count":0`) {
+					errs <- fmt.Errorf("client %d envelope %d: %d %.300s", c, e, resp.StatusCode, body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	res := ts.taxii(t, "alice", "GET", "/taxii2/api/collections/"+col+"/manifest/?limit=1000", "")
+	if n := strings.Count(res.body, `"id":"vulnerability--`); n != clients*envelopes*per {
+		t.Errorf("manifest lists %d objects, want %d", n, clients*envelopes*per)
 	}
 }

@@ -45,7 +45,10 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 
 // OpenFile opens the store in one database file.
 func OpenFile(ctx context.Context, path string) (*Store, error) {
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)"
+	// Transactions that write begin IMMEDIATE: one that began by reading
+	// could not write after another connection's commit (SQLITE_BUSY_SNAPSHOT,
+	// which no busy timeout waits out); read-only ones stay deferred.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)&_pragma=wal_autocheckpoint(16384)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
