@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -674,12 +675,20 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 	}
 	shared := slices.ContainsFunc(col.Readers, func(o string) bool { return o != adder })
 	st := taxiiStatusDoc{ID: uuid.NewString(), Status: "complete", RequestTimestamp: now.Format("2006-01-02T15:04:05.000Z"), TotalCount: len(env.Objects)}
-	var add []ward.SharedObject
-	for _, raw := range env.Objects {
+	// Objects are read and checked on every core, each into its place;
+	// the status lists them in the envelope's order.
+	type verdict struct {
+		entry  statusEntry
+		object ward.SharedObject
+		ok     bool
+	}
+	verdicts := make([]verdict, len(env.Objects))
+	read := func(i int) {
+		raw, v := env.Objects[i], &verdicts[i]
 		o, err := share.ReadHeader(raw)
 		if err != nil {
-			st.Failures = append(st.Failures, statusEntry{ID: "unknown", Message: "not a STIX object: " + err.Error()})
-			continue
+			v.entry = statusEntry{ID: "unknown", Message: "not a STIX object: " + err.Error()}
+			return
 		}
 		version := o.Modified.Time()
 		if version.IsZero() {
@@ -688,24 +697,40 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 		if version.IsZero() {
 			version = now
 		}
-		entry := statusEntry{ID: o.ID, Version: version.Format("2006-01-02T15:04:05.000Z")}
+		v.entry = statusEntry{ID: o.ID, Version: version.Format("2006-01-02T15:04:05.000Z")}
 		if err := o.Check(); err != nil {
-			entry.Message = err.Error()
-			st.Failures = append(st.Failures, entry)
-			continue
+			v.entry.Message = err.Error()
+			return
 		}
 		tlp, marked := o.TLP()
 		if marked && (tlp == share.Red || tlp == share.AmberStrict) && shared {
-			entry.Message = fmt.Sprintf("TLP:%s does not leave its organisation: this collection is read by others", strings.ToUpper(string(tlp)))
-			st.Failures = append(st.Failures, entry)
-			continue
+			v.entry.Message = fmt.Sprintf("TLP:%s does not leave its organisation: this collection is read by others", strings.ToUpper(string(tlp)))
+			return
 		}
 		level := ""
 		if marked {
 			level = string(tlp)
 		}
-		add = append(add, ward.SharedObject{Collection: col.ID, ID: o.ID, Version: version, Type: o.Type, SpecVersion: o.SpecVersion, TLP: level, Org: adder, Data: raw})
-		st.Successes = append(st.Successes, entry)
+		v.object, v.ok = ward.SharedObject{Collection: col.ID, ID: o.ID, Version: version, Type: o.Type, SpecVersion: o.SpecVersion, TLP: level, Org: adder, Data: raw}, true
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(env.Objects)+99)/100)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(env.Objects); i += workers {
+				read(i)
+			}
+		})
+	}
+	wg.Wait()
+	var add []ward.SharedObject
+	for _, v := range verdicts {
+		if !v.ok {
+			st.Failures = append(st.Failures, v.entry)
+			continue
+		}
+		add = append(add, v.object)
+		st.Successes = append(st.Successes, v.entry)
 	}
 	if len(add) > 0 {
 		if _, err := s.cfg.Store.AddObjects(r.Context(), add, now); err != nil {
