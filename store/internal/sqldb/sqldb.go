@@ -267,25 +267,54 @@ func (d *DB) scanUsers(ctx context.Context, where string, args ...any) ([]ward.U
 	return out, ms.Err()
 }
 
-func (d *DB) oneUser(ctx context.Context, what, key, where string) (ward.User, error) {
-	us, err := d.scanUsers(ctx, where, key)
+// oneUser reads a user and its memberships in one query, as every
+// authenticated request does.
+func (d *DB) oneUser(ctx context.Context, what, key, column string) (ward.User, error) {
+	st, err := d.stmt(ctx, `SELECT u.id, u.name, u.password_hash, u.admin, u.disabled, u.failed_logins, u.locked_until, u.created, m.org, m.role
+		FROM users u LEFT JOIN memberships m ON m.user_id = u.id WHERE u.`+column+` = ? ORDER BY m.org, m.role`)
 	if err != nil {
 		return ward.User{}, err
 	}
-	if len(us) == 0 {
+	rs, err := st.QueryContext(ctx, key)
+	if err != nil {
+		return ward.User{}, err
+	}
+	defer rs.Close()
+	var u ward.User
+	found := false
+	for rs.Next() {
+		var admin, disabled int
+		var locked, created int64
+		var org, role sql.NullString
+		if err := rs.Scan(&u.ID, &u.Name, &u.PasswordHash, &admin, &disabled, &u.FailedLogins, &locked, &created, &org, &role); err != nil {
+			return ward.User{}, err
+		}
+		if !found {
+			u.Admin, u.Disabled, u.LockedUntil, u.Created = admin == 1, disabled == 1, fromNanos(locked), fromNanos(created)
+			u.Memberships = []ward.Membership{}
+			found = true
+		}
+		if org.Valid {
+			u.Memberships = append(u.Memberships, ward.Membership{Org: org.String, Role: ward.Role(role.String)})
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return ward.User{}, err
+	}
+	if !found {
 		return ward.User{}, fmt.Errorf("user %s %q: %w", what, key, ward.ErrNotFound)
 	}
-	return us[0], nil
+	return u, nil
 }
 
 // User returns a user by id.
 func (d *DB) User(ctx context.Context, id string) (ward.User, error) {
-	return d.oneUser(ctx, "id", id, `WHERE id = ?`)
+	return d.oneUser(ctx, "id", id, "id")
 }
 
 // UserByName returns a user by sign-in name.
 func (d *DB) UserByName(ctx context.Context, name string) (ward.User, error) {
-	return d.oneUser(ctx, "name", name, `WHERE name = ?`)
+	return d.oneUser(ctx, "name", name, "name")
 }
 
 // Users lists every user by name.
