@@ -138,7 +138,7 @@ func ReadPcap(name string, r io.Reader, size int64, progress Progress) (*Result,
 }
 
 // The reader may be batchesInFlight batches ahead of the dissectors; a
-// batch holds up to batchPackets packets or about batchBytes of payload.
+// batch holds up to batchPackets packets or about batchBytes of them.
 const (
 	batchesInFlight = 8
 	batchBytes      = 256 << 10
