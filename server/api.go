@@ -210,7 +210,7 @@ func (s *Server) modelView(r *http.Request, org string) (*view, error) {
 		return nil, fail(http.StatusNotFound, "organisation %q has no model yet", org)
 	}
 	key := fmt.Sprintf("model|%s|%d", org, rev)
-	if v := s.results.get(key); v != nil {
+	if v, ok := s.results.get(key); ok {
 		return v, nil
 	}
 	m, err := s.cfg.Store.Model(r.Context(), org)

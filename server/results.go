@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"context"
 	"fmt"
 	"slices"
@@ -47,49 +46,6 @@ func (v *view) sortedAssets(key string, cmp func(a, b *ward.Asset) int) []*ward.
 	return out
 }
 
-// resultCache keeps the assessments of the latest revisions seen, so that
-// pages do not re-assess on every request. Stateless servers may each hold
-// their own: the key is the revision, the feeds and the day.
-type resultCache struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type cached struct {
-	key string
-	v   *view
-}
-
-func newResultCache(n int) *resultCache {
-	return &resultCache{max: n, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *resultCache) get(key string) *view {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e, ok := c.items[key]; ok {
-		c.order.MoveToFront(e)
-		return e.Value.(*cached).v
-	}
-	return nil
-}
-
-func (c *resultCache) put(key string, v *view) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[key]; ok {
-		return
-	}
-	c.items[key] = c.order.PushFront(&cached{key, v})
-	for c.order.Len() > c.max {
-		e := c.order.Back()
-		c.order.Remove(e)
-		delete(c.items, e.Value.(*cached).key)
-	}
-}
-
 // feedStamp identifies the stored feeds (their count and newest import)
 // and the shared objects (the last added).
 func (s *Server) feedStamp(ctx context.Context) (string, []ward.Feed, error) {
@@ -123,7 +79,7 @@ func (s *Server) assessed(ctx context.Context, org string) (*view, error) {
 	}
 	today := s.cfg.Now().UTC().Format(time.DateOnly)
 	key := fmt.Sprintf("%s|%d|%s|%s", org, rev, stamp, today)
-	if v := s.results.get(key); v != nil {
+	if v, ok := s.results.get(key); ok {
 		return v, nil
 	}
 	// Requests arriving together for the same revision share one run.

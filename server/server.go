@@ -63,14 +63,14 @@ type Server struct {
 	// hashing bounds the argon2id computations running at once, so that a
 	// flood of sign-ins cannot take every core.
 	hashing chan struct{}
-	results *resultCache
+	results *lru[*view]
 	flight  singleflight.Group
 	// taxiiRoutes lists the TAXII routes; basicCache remembers HTTP Basic
 	// credentials checked in the last minute.
 	taxiiRoutes []string
 	basicCache  *credentialCache
 	// pages keeps recent TAXII pages of objects (64 MiB at most).
-	pages *pageCache
+	pages *lru[*recordedPage]
 	// pageFlight makes callers who miss the same page at once wait for
 	// one of them to read it, rather than each read the collection.
 	pageFlight singleflight.Group
@@ -116,8 +116,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.LoginBurst = 5
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), limits: newThrottle(cfg.LoginRate, cfg.LoginBurst),
-		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newResultCache(16),
-		basicCache: newCredentialCache(time.Minute), pages: newPageCache(64 << 20)}
+		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
+		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) })}
 	s.register()
 	return s, nil
 }

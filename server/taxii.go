@@ -1,7 +1,6 @@
 package server
 
 import (
-	"container/list"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -486,52 +485,6 @@ func (p *recordedPage) write(w http.ResponseWriter) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(p.body)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(p.body)
-}
-
-// pageCache keeps recent pages, up to a number of bytes in all.
-type pageCache struct {
-	mu    sync.Mutex
-	max   int
-	size  int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type pageEntry struct {
-	key  string
-	page *recordedPage
-}
-
-func newPageCache(maxBytes int) *pageCache {
-	return &pageCache{max: maxBytes, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (c *pageCache) get(key string) (*recordedPage, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.items[key]
-	if !ok {
-		return nil, false
-	}
-	c.order.MoveToFront(e)
-	return e.Value.(*pageEntry).page, true
-}
-
-func (c *pageCache) put(key string, p *recordedPage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.items[key]; ok || len(p.body) > c.max/4 {
-		return
-	}
-	c.items[key] = c.order.PushFront(&pageEntry{key, p})
-	c.size += len(p.body)
-	for c.size > c.max {
-		e := c.order.Back()
-		c.order.Remove(e)
-		pe := e.Value.(*pageEntry)
-		delete(c.items, pe.key)
-		c.size -= len(pe.page.body)
-	}
 }
 
 func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) error {

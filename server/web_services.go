@@ -139,7 +139,7 @@ func (s *Server) plan(r *http.Request, org string, budget int) (*assess.Plan, ti
 		return nil, 0, err
 	}
 	key := fmt.Sprintf("plan|%d|%s|%d|%s|%s", budget, org, v.Revision, stamp, v.Result.Date)
-	if p := s.results.get(key); p != nil {
+	if p, ok := s.results.get(key); ok {
 		return p.Result.Plan, 0, nil
 	}
 	start := time.Now()
