@@ -81,6 +81,22 @@ func (u *User) RoleIn(org string) Role {
 	return best
 }
 
+// Within is the user as a token limited to one organisation lets it act:
+// its role there and nothing else. A Ward administrator's token for one
+// hospital administers that hospital only, not Ward; a hub's token reads
+// that hospital only. Narrowing the user itself, rather than checking the
+// token at each decision, keeps every later check (routes, collections,
+// TLP) within the organisation.
+func (u User) Within(org string) User {
+	role := u.RoleIn(org)
+	u.Admin = false
+	u.Memberships = []Membership{}
+	if role != "" {
+		u.Memberships = append(u.Memberships, Membership{Org: org, Role: role})
+	}
+	return u
+}
+
 // Session is a signed-in browser. The cookie carries a secret; the store
 // keeps only its SHA-256.
 type Session struct {

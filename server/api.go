@@ -157,7 +157,7 @@ func (s *Server) visible(r *http.Request, c *call) ([]ward.Organisation, error) 
 	}
 	out := []ward.Organisation{}
 	for _, o := range orgs {
-		if c.user.RoleIn(o.ID) != "" && (c.token == nil || c.token.Org == "" || c.token.Org == o.ID) {
+		if c.user.RoleIn(o.ID) != "" {
 			out = append(out, o)
 		}
 	}
@@ -1030,6 +1030,10 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
+	if c.token != nil && c.token.Org != "" {
+		// A token of one organisation does not learn of the others.
+		ts = slices.DeleteFunc(ts, func(t ward.Token) bool { return t.Org != c.token.Org })
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": ts})
 	return nil
 }
@@ -1038,8 +1042,8 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request, c *call) erro
 const MaxTokenDays = 365
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request, c *call) error {
-	if c.token != nil {
-		return fail(http.StatusForbidden, "a token cannot make tokens: sign in")
+	if err := byPerson(c); err != nil {
+		return err
 	}
 	var in struct {
 		Name  string     `json:"name"`
@@ -1097,7 +1101,19 @@ func (s *Server) newToken(r *http.Request, c *call, name string, scope ward.Scop
 	return t, value, nil
 }
 
+// byPerson refuses token management to tokens: a leaked token must not
+// mint or revoke others.
+func byPerson(c *call) error {
+	if c.token != nil {
+		return fail(http.StatusForbidden, "a token cannot make or revoke tokens: sign in")
+	}
+	return nil
+}
+
 func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := byPerson(c); err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	if err := s.cfg.Store.DeleteToken(r.Context(), c.user.ID, id); err != nil {
 		return err

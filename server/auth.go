@@ -56,7 +56,13 @@ func (s *Server) authenticate(r *http.Request, c *call) error {
 			return err
 		}
 		c.token = &t
-		return s.loadUser(ctx, c, t.UserID)
+		if err := s.loadUser(ctx, c, t.UserID); err != nil {
+			return err
+		}
+		if t.Org != "" {
+			c.user = c.user.Within(t.Org)
+		}
+		return nil
 	}
 	ck, err := r.Cookie(s.cookieName())
 	if err != nil || ck.Value == "" {

@@ -14,17 +14,26 @@ import (
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/share"
 )
 
 // A read-only API token of alice's, stored by addTokens.
 const aliceReadToken = "ward_readtok_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
 
-// addTokens gives alice a read token and every user a token to revoke.
+// A write token of root's, the Ward administrator, limited to the second
+// hospital, north: it must act as north's administrator and nothing more.
+const rootNorthToken = "ward_northtok_0123456789abcdefghijklmnopqrstuvwxyzABCDEF"
+
+// addTokens gives alice a read token, root a write token for north, and
+// every user a token to revoke.
 func addTokens(t testing.TB, s ward.Store) {
 	ctx := context.Background()
 	now := time.Now().UTC()
 	sum := sha256hex(aliceReadToken)
 	if err := s.PutToken(ctx, ward.Token{ID: "readtok", UserID: "u-alice", Name: "reader", Hash: sum, Scope: ward.ScopeRead, Created: now, Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutToken(ctx, ward.Token{ID: "northtok", UserID: "u-root", Name: "north sync", Hash: sha256hex(rootNorthToken), Scope: ward.ScopeWrite, Org: "north", Created: now, Expires: now.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range testUsers {
@@ -34,9 +43,9 @@ func addTokens(t testing.TB, s ward.Store) {
 	}
 }
 
-// callers of the matrix: anonymous, each user signed in, and alice's read
-// token.
-var callers = []string{"anonymous", "victor", "alice", "adele", "csirt", "nora", "root", "alice-token"}
+// callers of the matrix: anonymous, each user signed in, alice's read
+// token and root's write token for north.
+var callers = []string{"anonymous", "victor", "alice", "adele", "csirt", "nora", "root", "alice-token", "root-north-token"}
 
 func (ts *testServer) as(t testing.TB, caller string) *client {
 	if c, ok := ts.clients[caller]; ok {
@@ -55,13 +64,17 @@ func (ts *testServer) newCaller(t testing.TB, caller string) *client {
 		c := ts.anonymous(t)
 		c.token = aliceReadToken
 		return c
+	case "root-north-token":
+		c := ts.anonymous(t)
+		c.token = rootNorthToken
+		return c
 	}
 	return ts.session(t, caller)
 }
 
 // allowed says whether a caller may use a route of the given access on
 // st-example.
-func allowed(access, method, caller string) bool {
+func allowed(access, method, pattern, caller string) bool {
 	unsafe := method != "GET"
 	if access == "public" {
 		return true
@@ -71,6 +84,11 @@ func allowed(access, method, caller string) bool {
 	}
 	if caller == "alice-token" && unsafe {
 		return false
+	}
+	if caller == "root-north-token" {
+		// north's administrator only: not Ward's, no role in st-example,
+		// and no making or revoking of tokens.
+		return access == "signed-in" && (!unsafe || !strings.HasPrefix(pattern, "/api/v1/tokens"))
 	}
 	user := caller
 	if caller == "alice-token" {
@@ -169,7 +187,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	for _, rt := range server.APIRoutes(routes) {
 		for _, caller := range callers {
 			ts := shared
-			if rt.Method != "GET" && allowed(rt.Access, rt.Method, caller) {
+			if rt.Method != "GET" && allowed(rt.Access, rt.Method, rt.Pattern, caller) {
 				// A write that goes through changes the store: each
 				// gets a fresh one. Refused ones change nothing.
 				ts = newTestServer(t, server.Config{})
@@ -195,7 +213,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 func check(t *testing.T, rt server.RouteInfo, caller string, res response) {
 	t.Helper()
 	ok := res.code >= 200 && res.code < 300
-	want := allowed(rt.Access, rt.Method, caller)
+	want := allowed(rt.Access, rt.Method, rt.Pattern, caller)
 	if ok != want {
 		t.Errorf("%s %s as %s: %d, want allowed=%v\n%.300s", rt.Method, rt.Pattern, caller, res.code, want, res.body)
 		return
@@ -216,10 +234,76 @@ func check(t *testing.T, rt server.RouteInfo, caller string, res response) {
 	switch {
 	case caller == "anonymous":
 		wantCode = http.StatusUnauthorized
-	case caller == "nora" && strings.Contains(rt.Pattern, "{org}") && rt.Access != "administrator":
+	case (caller == "nora" || caller == "root-north-token") && strings.Contains(rt.Pattern, "{org}") && rt.Access != "administrator":
 		wantCode = http.StatusNotFound // another hospital's: not even confirmed to exist
 	}
 	if res.code != wantCode || p.Status != wantCode || p.Detail == "" {
 		t.Errorf("%s %s as %s: %d %+v, want %d", rt.Method, rt.Pattern, caller, res.code, p, wantCode)
+	}
+}
+
+// TestOrganisationTokenOfAnAdministrator replays the escalation: a Ward
+// administrator's token made for one hospital (north) must act there as
+// its administrator and nowhere else — not on another organisation, not
+// as Ward's administrator, not on a TAXII collection only the other
+// hospital may read, and not on its RED objects.
+func TestOrganisationTokenOfAnAdministrator(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	addTokens(t, ts.store)
+	tok := ts.anonymous(t)
+	tok.token = rootNorthToken
+
+	if res := tok.do("DELETE", "/api/v1/orgs/st-example", nil); res.code != http.StatusForbidden {
+		t.Errorf("deleting another organisation: %d %s", res.code, res.body)
+	}
+	if _, err := ts.store.Model(context.Background(), "st-example"); err != nil {
+		t.Fatalf("st-example after the attempt: %v", err)
+	}
+	if res := tok.do("POST", "/api/v1/users", map[string]any{"name": "mallory", "admin": true}); res.code != http.StatusForbidden {
+		t.Errorf("creating a Ward administrator: %d %s", res.code, res.body)
+	}
+	for _, path := range []string{"/api/v1/users", "/api/v1/audit", "/api/v1/orgs/st-example/audit", "/api/v1/orgs/st-example/model"} {
+		if res := tok.do("GET", path, nil); res.code < 400 {
+			t.Errorf("GET %s: %d", path, res.code)
+		}
+	}
+	var orgs struct{ Items []struct{ ID, Role string } }
+	tok.do("GET", "/api/v1/orgs", nil).json(t, &orgs)
+	if len(orgs.Items) != 1 || orgs.Items[0].ID != "north" || orgs.Items[0].Role != "admin" {
+		t.Errorf("the token's organisations: %+v", orgs.Items)
+	}
+	// Within north it is the administrator it was made for.
+	if res := tok.do("GET", "/api/v1/orgs/north/members", nil); res.code != http.StatusOK {
+		t.Errorf("north's members: %d %s", res.code, res.body)
+	}
+	if res := tok.do("PUT", "/api/v1/orgs/north/members/victor", map[string]string{"role": "viewer"}); res.code != http.StatusOK {
+		t.Errorf("adding a member to north: %d %s", res.code, res.body)
+	}
+
+	// TAXII: st-example's private collection is not found; a shared one
+	// is read without st-example's RED objects.
+	private := newCollection(t, ts, []string{"st-example"}, []string{"st-example"})
+	community := newCollection(t, ts, []string{"*"}, []string{"st-example", "north"})
+	red := share.Vulnerability("CVE-2026-0001", "", "", share.Red, time.Now())
+	body, _ := json.Marshal(map[string]any{"objects": []share.Object{red}})
+	for _, col := range []string{private, community} {
+		if res := ts.taxii(t, "alice", "POST", "/taxii2/api/collections/"+col+"/objects/", string(body)); res.code != http.StatusAccepted {
+			t.Fatalf("alice adds to %s: %d %s", col, res.code, res.body)
+		}
+	}
+	bearer := func(method, col, body string) response {
+		return ts.taxii(t, "", method, "/taxii2/api/collections/"+col+"/objects/", body, "Authorization", "Bearer "+rootNorthToken)
+	}
+	if res := bearer("GET", private, ""); res.code != http.StatusNotFound {
+		t.Errorf("reading st-example's private collection: %d %s", res.code, res.body)
+	}
+	if res := bearer("POST", private, string(body)); res.code != http.StatusNotFound {
+		t.Errorf("writing st-example's private collection: %d %s", res.code, res.body)
+	}
+	if res := bearer("GET", community, ""); res.code != http.StatusOK || strings.Contains(res.body, "CVE-2026-0001") {
+		t.Errorf("the community collection shows st-example's RED object: %d %s", res.code, res.body)
+	}
+	if res := ts.taxii(t, "", "GET", "/taxii2/api/collections/", "", "Authorization", "Bearer "+rootNorthToken); strings.Contains(res.body, private) {
+		t.Errorf("the private collection is listed: %s", res.body)
 	}
 }

@@ -251,9 +251,6 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 	case orgViewer, orgAnalyst, orgAdmin:
 		c.org = r.PathValue("org")
 		c.role = c.user.RoleIn(c.org)
-		if c.token != nil && c.token.Org != "" && c.token.Org != c.org {
-			c.role = ""
-		}
 		if c.role == "" {
 			return nil, fail(http.StatusNotFound, "organisation %q: not found", c.org)
 		}

@@ -153,35 +153,38 @@ func (s *Server) taxiiAuth(r *http.Request, c *call) error {
 	return s.authenticate(r, c)
 }
 
-// orgs are the organisations a caller acts for.
+// orgsOf lists the organisations a user acts for as a member: a hub's
+// view of every organisation makes it no member of theirs, so it does not
+// receive their RED objects.
 func orgsOf(u *ward.User) []string {
 	var out []string
 	for _, m := range u.Memberships {
-		out = append(out, m.Org)
+		if m.Role != ward.RoleHub {
+			out = append(out, m.Org)
+		}
 	}
 	return out
 }
 
-// canRead tells whether the caller may read a collection: a Ward
-// administrator, the hub role, or a member of a listed organisation.
-func canAccess(u *ward.User, c *call, list []string, write bool) bool {
+// canAccess tells whether a user may read (or, with write, add to) a
+// collection whose readers or writers are listed: a Ward administrator;
+// for reading, the hub role over every organisation or over a listed one;
+// a member of a listed organisation, at least an analyst to write.
+// Tokens limited to one organisation reach here already narrowed to it
+// (ward.User.Within).
+func canAccess(u *ward.User, list []string, write bool) bool {
 	if u.Admin {
 		return true
 	}
 	for _, m := range u.Memberships {
-		if c.token != nil && c.token.Org != "" && m.Org != c.token.Org && m.Org != ward.AllOrganisations {
-			continue
-		}
-		if m.Role == ward.RoleHub && !write {
-			return true
-		}
-		if m.Role == ward.RoleHub {
-			continue
-		}
-		if write && m.Role.Rank() < ward.RoleAnalyst.Rank() {
-			continue
-		}
-		if slices.Contains(list, ward.AllOrganisations) || slices.Contains(list, m.Org) {
+		listed := slices.Contains(list, ward.AllOrganisations) || slices.Contains(list, m.Org)
+		switch {
+		case m.Role == ward.RoleHub:
+			if !write && (m.Org == ward.AllOrganisations || listed) {
+				return true
+			}
+		case write && m.Role.Rank() < ward.RoleAnalyst.Rank():
+		case listed:
 			return true
 		}
 	}
@@ -225,7 +228,7 @@ type taxiiCollection struct {
 
 func describe(col ward.Collection, c *call) taxiiCollection {
 	return taxiiCollection{ID: col.ID, Title: col.Title, Description: col.Description,
-		CanRead: canAccess(&c.user, c, col.Readers, false), CanWrite: canAccess(&c.user, c, col.Writers, true),
+		CanRead: canAccess(&c.user, col.Readers, false), CanWrite: canAccess(&c.user, col.Writers, true),
 		MediaTypes: []string{"application/stix+json;version=2.1"}}
 }
 

@@ -59,8 +59,8 @@ func (s *Server) webTokens(w http.ResponseWriter, r *http.Request, c *call) erro
 }
 
 func (s *Server) webCreateToken(w http.ResponseWriter, r *http.Request, c *call) error {
-	if c.token != nil {
-		return fail(http.StatusForbidden, "a token cannot make tokens: sign in")
+	if err := byPerson(c); err != nil {
+		return err
 	}
 	f := tokenForm{Name: strings.TrimSpace(r.PostFormValue("name")), Scope: r.PostFormValue("scope"), Org: r.PostFormValue("org")}
 	days := r.PostFormValue("days")
@@ -92,6 +92,9 @@ func (s *Server) webCreateToken(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) webRevokeToken(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := byPerson(c); err != nil {
+		return err
+	}
 	id := r.PathValue("id")
 	if err := s.cfg.Store.DeleteToken(r.Context(), c.user.ID, id); err != nil {
 		return err
