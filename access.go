@@ -59,8 +59,12 @@ type User struct {
 	Admin       bool         `json:"admin"`
 	Memberships []Membership `json:"memberships"`
 	Disabled    bool         `json:"disabled"`
-	// FailedLogins counts failed sign-ins since the last success;
-	// LockedUntil, when in the future, refuses every sign-in.
+	// FailedLogins counts failed sign-ins from unrecognised clients since
+	// the last success (or since they were forgotten); until LockedUntil,
+	// such clients are not let try again. Clients that signed in as the
+	// user before (a browser's device cookie, an address that used HTTP
+	// Basic) and API tokens are not held back by it, so that an anonymous
+	// attacker cannot lock the owner out.
 	FailedLogins int       `json:"failed_logins"`
 	LockedUntil  time.Time `json:"locked_until,omitzero"`
 	Created      time.Time `json:"created"`
@@ -95,6 +99,33 @@ func (u User) Within(org string) User {
 		u.Memberships = append(u.Memberships, Membership{Org: org, Role: role})
 	}
 	return u
+}
+
+// LoginBackoff is how long unrecognised clients wait after failed
+// sign-ins to an account: nothing for the first Free failures, then First,
+// doubling with each failure up to Max. Failures are forgotten once the
+// last wait has been over for Forget.
+type LoginBackoff struct {
+	Free   int
+	First  time.Duration
+	Max    time.Duration
+	Forget time.Duration
+}
+
+// DefaultLoginBackoff: 5 free failures, then 1 s doubling to 15 minutes,
+// forgotten after an hour without failures.
+var DefaultLoginBackoff = LoginBackoff{Free: 5, First: time.Second, Max: 15 * time.Minute, Forget: time.Hour}
+
+// Wait is the wait after a number of failures in a row.
+func (b LoginBackoff) Wait(failures int) time.Duration {
+	if failures <= b.Free {
+		return 0
+	}
+	w := b.First
+	for i := b.Free + 1; i < failures && w < b.Max; i++ {
+		w *= 2
+	}
+	return min(w, b.Max)
 }
 
 // Session is a signed-in browser. The cookie carries a secret; the store
@@ -162,11 +193,14 @@ type AccessStore interface {
 	UserByName(ctx context.Context, name string) (User, error)
 	Users(ctx context.Context) ([]User, error)
 	DeleteUser(ctx context.Context, id string) error
-	// LoginFailed counts a failed sign-in atomically (several servers may
-	// count at once) and locks the user for lockFor once the count reaches
-	// lockAfter; it returns the user as updated.
-	LoginFailed(ctx context.Context, id string, now time.Time, lockAfter int, lockFor time.Duration) (User, error)
-	// LoginSucceeded clears the count.
+	// LoginFailed counts a failed sign-in from an unrecognised client
+	// atomically (several servers may count at once), forgetting earlier
+	// failures whose wait ended more than b.Forget ago, and holds such
+	// clients back until now plus b.Wait(count); it returns the user as
+	// updated.
+	LoginFailed(ctx context.Context, id string, now time.Time, b LoginBackoff) (User, error)
+	// LoginSucceeded clears the count and the wait (also an
+	// administrator's unlock).
 	LoginSucceeded(ctx context.Context, id string) error
 
 	PutSession(ctx context.Context, s Session) error

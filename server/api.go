@@ -53,6 +53,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/users/{id}", administrator, s.apiUser)
 	s.handle("PATCH", "/api/v1/users/{id}", administrator, s.apiUpdateUser)
 	s.handle("DELETE", "/api/v1/users/{id}", administrator, s.apiDeleteUser)
+	s.handle("POST", "/api/v1/users/{id}/unlock", administrator, s.apiUnlockUser)
 	s.handle("GET", "/api/v1/audit", administrator, s.apiAudit)
 	s.handle("GET", "/api/v1/collections", administrator, s.apiCollections)
 	s.handle("POST", "/api/v1/collections", administrator, s.apiCreateCollection)
@@ -1107,6 +1108,15 @@ func byPerson(c *call) error {
 	if c.token != nil {
 		return fail(http.StatusForbidden, "a token cannot make or revoke tokens: sign in")
 	}
+	return nil
+}
+
+func (s *Server) apiUnlockUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	u, err := s.unlock(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
 	return nil
 }
 

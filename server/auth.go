@@ -2,8 +2,12 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -94,27 +98,65 @@ func (s *Server) loadUser(ctx context.Context, c *call, id string) error {
 	return nil
 }
 
-// signIn checks a name and password and opens a session. Throttling comes
-// first, per account and per address, before any hash is computed; then
-// the store's lockout, shared by every server.
+// signIn checks a name and password and opens a session; a browser that
+// signs in gets a device cookie that lets it past the account's backoff
+// next time (checkPassword).
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password string) (ward.User, ward.Session, error) {
 	ctx := r.Context()
 	remote := s.remote(r)
-	if wait, ok := s.limits.allow("account:"+strings.ToLower(name), "address:"+remote); !ok {
-		s.metrics.throttled.Inc()
-		p := fail(http.StatusTooManyRequests, "too many sign-in attempts; try again in %d s", int(wait.Seconds())+1)
-		p.header = http.Header{"Retry-After": {strconv.Itoa(int(wait.Seconds()) + 1)}}
-		return ward.User{}, ward.Session{}, p
-	}
-	now := s.cfg.Now()
-	u, err := s.cfg.Store.UserByName(ctx, name)
-	if err != nil && !errors.Is(err, ward.ErrNotFound) {
+	u, err := s.checkPassword(ctx, name, password, remote, s.deviceOf(r, name))
+	if err != nil {
 		return u, ward.Session{}, err
 	}
+	now := s.cfg.Now()
+	token := secret(32)
+	sess := ward.Session{Hash: digest(token), UserID: u.ID, CSRF: secret(24), Created: now, Expires: now.Add(s.cfg.SessionTTL), Remote: remote}
+	if err := s.cfg.Store.PutSession(ctx, sess); err != nil {
+		return u, sess, err
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
+		SameSite: http.SameSiteStrictMode, Expires: sess.Expires})
+	http.SetCookie(w, &http.Cookie{Name: s.deviceCookieName(), Value: s.deviceCookie(name), Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(deviceCookieLife.Seconds())})
+	c := &call{user: u, remote: remote}
+	return u, sess, s.audit(ctx, c, "user.sign-in", u.Name, "")
+}
+
+// checkPassword checks a name and password, holding back guessing without
+// letting it lock the owner out. A recognised client (device names what
+// proved the client signed in as this name before: a browser's device
+// cookie, an address that used HTTP Basic as this name) is limited by its own failures
+// only. Any other client is limited by its address's failures and by the
+// account's backoff (ward.LoginBackoff, shared through the store by every
+// server); while it lasts such clients are answered 429 without a
+// password check, and nothing is counted, so waiting clients do not
+// prolong it. Unknown names get the same backoff, kept in memory, so the
+// answers do not tell which names exist.
+func (s *Server) checkPassword(ctx context.Context, name, password, remote, device string) (ward.User, error) {
+	now := s.cfg.Now()
+	account := strings.ToLower(name)
+	limiter := "address:" + remote
+	if device != "" {
+		limiter = "device:" + device
+	}
+	if wait := s.failures.wait(limiter, now); wait > 0 {
+		s.metrics.throttled.Inc()
+		return ward.User{}, tooMany(wait, "too many failed sign-ins from here")
+	}
+	u, err := s.cfg.Store.UserByName(ctx, name)
+	if err != nil && !errors.Is(err, ward.ErrNotFound) {
+		return u, err
+	}
 	known := err == nil
-	if known && now.Before(u.LockedUntil) {
-		s.metrics.failures.Inc()
-		return u, ward.Session{}, fail(http.StatusTooManyRequests, "the account is locked after repeated failed sign-ins; try again after %s or ask an administrator", u.LockedUntil.Format(time.RFC3339))
+	if device == "" {
+		until := s.ghosts.until(account)
+		if known {
+			until = u.LockedUntil
+		}
+		if now.Before(until) {
+			s.metrics.throttled.Inc()
+			return ward.User{}, tooMany(until.Sub(now), "too many failed sign-ins for this account; sign in from a browser that signed in before, use an API token, wait, or ask an administrator to unlock it")
+		}
 	}
 	hash := u.PasswordHash
 	if !known {
@@ -123,33 +165,83 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	select {
 	case s.hashing <- struct{}{}:
 	case <-ctx.Done():
-		return u, ward.Session{}, ctx.Err()
+		return u, ctx.Err()
 	}
 	ok := CheckPassword(hash, password)
 	<-s.hashing
 	if !known || !ok || u.Disabled {
 		s.metrics.failures.Inc()
-		if known {
-			if _, err := s.cfg.Store.LoginFailed(ctx, u.ID, now, s.cfg.LockAfter, s.cfg.LockFor); err != nil {
-				return u, ward.Session{}, err
+		s.failures.failed(limiter, now)
+		if device != "" {
+			return u, errSignIn
+		}
+		if !known {
+			s.ghosts.failed(account, now, s.cfg.Backoff)
+			return u, errSignIn
+		}
+		after, err := s.cfg.Store.LoginFailed(ctx, u.ID, now, s.cfg.Backoff)
+		if err != nil {
+			return u, err
+		}
+		if after.FailedLogins == s.cfg.Backoff.Free+1 {
+			// The backoff begins: once an episode, not once a failure.
+			s.metrics.locks.Inc()
+			if err := s.audit(ctx, &call{remote: remote, user: ward.User{Name: "ward"}}, "user.backoff", u.Name,
+				fmt.Sprintf("%d failed sign-ins from unrecognised clients; they wait until %s", after.FailedLogins, after.LockedUntil.UTC().Format(time.RFC3339))); err != nil {
+				return u, err
 			}
 		}
-		return u, ward.Session{}, errSignIn
+		return u, errSignIn
 	}
-	if u.FailedLogins > 0 {
+	if u.FailedLogins > 0 && device == "" {
 		if err := s.cfg.Store.LoginSucceeded(ctx, u.ID); err != nil {
-			return u, ward.Session{}, err
+			return u, err
 		}
 	}
-	token := secret(32)
-	sess := ward.Session{Hash: digest(token), UserID: u.ID, CSRF: secret(24), Created: now, Expires: now.Add(s.cfg.SessionTTL), Remote: remote}
-	if err := s.cfg.Store.PutSession(ctx, sess); err != nil {
-		return u, sess, err
+	return u, nil
+}
+
+func tooMany(wait time.Duration, why string) *problem {
+	secs := strconv.Itoa(int(wait.Seconds()) + 1)
+	p := fail(http.StatusTooManyRequests, "%s; try again in %s s", why, secs)
+	p.header = http.Header{"Retry-After": {secs}}
+	return p
+}
+
+// A device cookie names a browser that signed in as a user: an id and its
+// HMAC under the server's key, bound to the user's name.
+const deviceCookieLife = 180 * 24 * time.Hour
+
+func (s *Server) deviceCookieName() string {
+	if s.cfg.TLS {
+		return "__Host-ward_device"
 	}
-	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
-		SameSite: http.SameSiteStrictMode, Expires: sess.Expires})
-	c := &call{user: u, remote: remote}
-	return u, sess, s.audit(ctx, c, "user.sign-in", u.Name, "")
+	return "ward_device"
+}
+
+func (s *Server) deviceMAC(name, id string) string {
+	m := hmac.New(sha256.New, s.cfg.Key)
+	m.Write([]byte("device\x00" + strings.ToLower(name) + "\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Server) deviceCookie(name string) string {
+	id := secret(12)
+	return id + "." + s.deviceMAC(name, id)
+}
+
+// deviceOf is the request's device cookie when it was given to this name,
+// else "".
+func (s *Server) deviceOf(r *http.Request, name string) string {
+	ck, err := r.Cookie(s.deviceCookieName())
+	if err != nil {
+		return ""
+	}
+	id, mac, ok := strings.Cut(ck.Value, ".")
+	if !ok || !hmac.Equal([]byte(mac), []byte(s.deviceMAC(name, id))) {
+		return ""
+	}
+	return "cookie:" + id
 }
 
 // decoyHash is checked for unknown names so they take as long as known
@@ -173,8 +265,11 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, c *call) error 
 	return s.audit(r.Context(), c, "user.sign-out", c.user.Name, "")
 }
 
-// throttle keeps a token bucket per key (an account, an address).
-type throttle struct {
+// failureLimit counts failed sign-ins per key (an address, a device) in
+// a token bucket: a burst, then one failure per interval. Successes cost
+// nothing, so people behind one address who type their passwords right
+// are never held back by it.
+type failureLimit struct {
 	mu      sync.Mutex
 	every   time.Duration
 	burst   int
@@ -182,48 +277,117 @@ type throttle struct {
 	seen    map[string]time.Time
 }
 
-func newThrottle(every time.Duration, burst int) *throttle {
-	return &throttle{every: every, burst: burst, buckets: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
+func newFailureLimit(every time.Duration, burst int) *failureLimit {
+	return &failureLimit{every: every, burst: burst, buckets: map[string]*rate.Limiter{}, seen: map[string]time.Time{}}
 }
 
-// allow takes a token from the account's bucket and from the address's
-// (which allows 40 times more, as many people share a hospital's NAT);
-// when either is empty it says how long to wait.
-func (t *throttle) allow(account, address string) (time.Duration, bool) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
+func (t *failureLimit) get(key string, now time.Time) *rate.Limiter {
 	if len(t.buckets) > 100_000 {
 		for k, at := range t.seen {
-			if now.Sub(at) > 10*time.Minute {
+			if now.Sub(at) > time.Duration(t.burst)*t.every {
 				delete(t.buckets, k)
 				delete(t.seen, k)
 			}
 		}
 	}
-	get := func(key string, every time.Duration, burst int) *rate.Limiter {
-		l, ok := t.buckets[key]
-		if !ok {
-			l = rate.NewLimiter(rate.Every(every), burst)
-			t.buckets[key] = l
+	l, ok := t.buckets[key]
+	if !ok {
+		l = rate.NewLimiter(rate.Every(t.every), t.burst)
+		t.buckets[key] = l
+	}
+	t.seen[key] = now
+	return l
+}
+
+// wait is how long the key must wait before it may fail again.
+func (t *failureLimit) wait(key string, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l := t.get(key, now)
+	if tokens := l.TokensAt(now); tokens < 1 {
+		return time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
+	}
+	return 0
+}
+
+func (t *failureLimit) failed(key string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.get(key, now).ReserveN(now, 1)
+}
+
+// ghostBackoff is the backoff of names no user has, kept in memory so that
+// they are answered as a user's would be.
+type ghostBackoff struct {
+	mu      sync.Mutex
+	entries map[string]ghost
+}
+
+type ghost struct {
+	failures int
+	until    time.Time
+}
+
+func (g *ghostBackoff) until(name string) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.entries[name].until
+}
+
+func (g *ghostBackoff) failed(name string, now time.Time, b ward.LoginBackoff) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.entries == nil || len(g.entries) > 100_000 {
+		g.entries = map[string]ghost{}
+	}
+	e := g.entries[name]
+	if e.until.Before(now.Add(-b.Forget)) {
+		e.failures = 0
+	}
+	e.failures++
+	if until := now.Add(b.Wait(e.failures)); until.After(e.until) {
+		e.until = until
+	}
+	g.entries[name] = e
+}
+
+// knownClients remembers, for 30 days, the clients (a name and an
+// address) that signed in with the right password, so that HTTP Basic
+// clients, which keep no cookies, are recognised.
+type knownClients struct {
+	mu      sync.Mutex
+	entries map[string]time.Time
+}
+
+const knownFor = 30 * 24 * time.Hour
+
+func (k *knownClients) has(key string, now time.Time) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	at, ok := k.entries[key]
+	return ok && now.Sub(at) < knownFor
+}
+
+func (k *knownClients) add(key string, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.entries == nil {
+		k.entries = map[string]time.Time{}
+	}
+	if len(k.entries) > 100_000 {
+		for key, at := range k.entries {
+			if now.Sub(at) >= knownFor {
+				delete(k.entries, key)
+			}
 		}
-		t.seen[key] = now
-		return l
 	}
-	a := get(account, t.every, t.burst)
-	b := get(address, t.every/40, t.burst*8)
-	ra, rb := a.ReserveN(now, 1), b.ReserveN(now, 1)
-	wait := max(ra.DelayFrom(now), rb.DelayFrom(now))
-	if wait > 0 {
-		ra.CancelAt(now)
-		rb.CancelAt(now)
-		return wait, false
-	}
-	return 0, true
+	k.entries[key] = now
 }
 
 // credentialCache remembers, for a while, which user a checked credential
-// (its digest, never the secret) belongs to.
+// (its digest, never the secret) belongs to, and the password hash it was
+// checked against: once the password changes, the old one is checked
+// again, and fails.
 type credentialCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
@@ -231,30 +395,30 @@ type credentialCache struct {
 }
 
 type credential struct {
-	user    string
-	expires time.Time
+	user, hash string
+	expires    time.Time
 }
 
 func newCredentialCache(ttl time.Duration) *credentialCache {
 	return &credentialCache{ttl: ttl, entries: map[string]credential{}}
 }
 
-func (c *credentialCache) get(key string) (string, bool) {
+func (c *credentialCache) get(key string) (credential, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
 	if !ok || time.Now().After(e.expires) {
 		delete(c.entries, key)
-		return "", false
+		return credential{}, false
 	}
-	return e.user, true
+	return e, true
 }
 
-func (c *credentialCache) put(key, user string) {
+func (c *credentialCache) put(key string, u ward.User) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) > 10_000 {
 		clear(c.entries)
 	}
-	c.entries[key] = credential{user, time.Now().Add(c.ttl)}
+	c.entries[key] = credential{u.ID, u.PasswordHash, time.Now().Add(c.ttl)}
 }

@@ -135,7 +135,7 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 	case strings.HasPrefix(pattern, "/api/v1/tokens/"):
 		path = "/api/v1/tokens/tok-" + user
 	case strings.HasPrefix(pattern, "/api/v1/users/"):
-		path = "/api/v1/users/u-victor"
+		path = strings.Replace(pattern, "{id}", "u-victor", 1)
 	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/zones/"):
 		path = "/api/v1/orgs/st-example/zones/spare-zone"
 	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/services/"):

@@ -18,6 +18,7 @@ type metrics struct {
 	duration  *prometheus.HistogramVec
 	failures  prometheus.Counter
 	throttled prometheus.Counter
+	locks     prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -25,9 +26,10 @@ func newMetrics() *metrics {
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ward_http_requests_total", Help: "HTTP requests by route and status code."}, []string{"route", "code"})
 	m.duration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ward_http_request_duration_seconds", Help: "HTTP request durations by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10}}, []string{"route"})
-	m.failures = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_sign_in_failures_total", Help: "Failed sign-ins (wrong name or password, locked account)."})
-	m.throttled = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_sign_in_throttled_total", Help: "Sign-in attempts refused by throttling before any password was checked."})
-	m.reg.MustRegister(m.requests, m.duration, m.failures, m.throttled, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.failures = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_sign_in_failures_total", Help: "Failed sign-ins (wrong name or password, disabled account)."})
+	m.throttled = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_sign_in_throttled_total", Help: "Sign-in attempts refused before any password was checked (address, device or account backoff)."})
+	m.locks = prometheus.NewCounter(prometheus.CounterOpts{Name: "ward_sign_in_backoffs_total", Help: "Accounts whose failed sign-ins began holding unrecognised clients back (each also an audit entry user.backoff)."})
+	m.reg.MustRegister(m.requests, m.duration, m.failures, m.throttled, m.locks, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strings"
 	"time"
@@ -36,30 +37,40 @@ type Config struct {
 	MaxModelBytes, MaxBodyBytes int64
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
-	// LockAfter failed sign-ins lock an account for LockFor (defaults 10
-	// and 15 minutes).
-	LockAfter int
-	LockFor   time.Duration
-	// LoginRate and LoginBurst throttle sign-in attempts per account and
-	// per client address before any password is checked (defaults: one
-	// every 2 seconds, bursts of 5 per account; 20 per second, bursts of
-	// 40 per address).
+	// Backoff holds unrecognised clients back after failed sign-ins to an
+	// account (default ward.DefaultLoginBackoff); browsers that signed in
+	// before and API tokens are not held back by it.
+	Backoff ward.LoginBackoff
+	// LoginBurst failed sign-ins, then one every LoginRate, are allowed
+	// per client address and per recognised browser (defaults 40 and 2 s).
+	// Only failures count.
 	LoginRate  time.Duration
 	LoginBurst int
-	// TrustProxy: take the client address from X-Forwarded-For (only
-	// behind a reverse proxy that sets it).
-	TrustProxy bool
-	Now        func() time.Time
+	// Key signs device cookies. Without one a random key is made, and
+	// browsers are recognised only until the server stops.
+	Key []byte
+	// TrustedProxies are the reverse proxies in front of the server. A
+	// request from one of them is taken to come from the rightmost address
+	// of X-Forwarded-For that is not a trusted proxy: hops further left
+	// were written by the client and may be forged. Without any, the
+	// connection's address is the client's.
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
 }
 
 // Server serves the API and the dashboard.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	mux     *http.ServeMux
-	routes  []route
-	limits  *throttle
-	metrics *metrics
+	cfg    Config
+	log    *slog.Logger
+	mux    *http.ServeMux
+	routes []route
+	// failures counts failed sign-ins per address and per recognised
+	// client; ghosts is the backoff of names no user has; known lists the
+	// clients that signed in before.
+	failures *failureLimit
+	ghosts   ghostBackoff
+	known    knownClients
+	metrics  *metrics
 	// hashing bounds the argon2id computations running at once, so that a
 	// flood of sign-ins cannot take every core.
 	hashing chan struct{}
@@ -103,19 +114,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
-	if cfg.LockAfter <= 0 {
-		cfg.LockAfter = 10
-	}
-	if cfg.LockFor <= 0 {
-		cfg.LockFor = 15 * time.Minute
+	if cfg.Backoff == (ward.LoginBackoff{}) {
+		cfg.Backoff = ward.DefaultLoginBackoff
 	}
 	if cfg.LoginRate <= 0 {
 		cfg.LoginRate = 2 * time.Second
 	}
 	if cfg.LoginBurst <= 0 {
-		cfg.LoginBurst = 5
+		cfg.LoginBurst = 40
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), limits: newThrottle(cfg.LoginRate, cfg.LoginBurst),
+	if len(cfg.Key) == 0 {
+		cfg.Key = []byte(secret(32))
+	}
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst),
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
 		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) })}
 	s.register()
@@ -262,22 +273,44 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 	return c, nil
 }
 
-// remote is the client's address: the connection's, or the first hop of
-// X-Forwarded-For behind a trusted proxy.
+// remote is the client's address: the connection's or, from a trusted
+// proxy, the rightmost untrusted hop of X-Forwarded-For.
 func (s *Server) remote(r *http.Request) string {
-	if s.cfg.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			first, _, _ := strings.Cut(f, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				return ip.String()
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(peer) {
+		return host
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		list := strings.Split(hops[i], ",")
+		for j := len(list) - 1; j >= 0; j-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(list[j]))
+			if err != nil {
+				// What a trusted proxy wrote ends here: the last hop
+				// it vouched for is the client as far as can be known.
+				return peer.String()
+			}
+			peer = hop.Unmap()
+			if !s.trusted(peer) {
+				return peer.String()
 			}
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	return peer.String()
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
 	}
-	return host
+	return false
 }
 
 // audit records a write. A failure to record is logged and fails the

@@ -152,13 +152,26 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/tokens/{id}/revoke", signedIn, s.webRevokeToken)
 	s.page("GET", "/users", administrator, s.webUsers)
 	s.page("POST", "/users", administrator, s.webCreateUser)
+	s.page("POST", "/users/{id}/unlock", administrator, s.webUnlockUser)
 	s.page("POST", "/users/{id}/disable", administrator, s.webDisableUser)
 	s.page("POST", "/users/{id}/enable", administrator, s.webEnableUser)
 }
 
-// safeNext keeps a redirect after sign-in on this site.
+// safeNext keeps a redirect after sign-in on this site: a path of this
+// origin in printable ASCII, or "/". Browsers drop tabs and newlines from
+// a Location and read a backslash as a slash, so "/\t/evil" and "/\\evil"
+// would leave for another host; they are refused, as is anything with a
+// scheme, a host or more than 2 KiB.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if u, err := url.Parse(next); err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil {
 		return "/"
 	}
 	return next

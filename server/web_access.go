@@ -2,10 +2,12 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/modelfile"
@@ -188,6 +190,29 @@ func (s *Server) webCreateUser(w http.ResponseWriter, r *http.Request, c *call) 
 	slices.SortFunc(p.Users, func(a, b ward.User) int { return strings.Compare(a.Name, b.Name) })
 	p.Created, p.Password = &u, password
 	return s.render(w, r, c, http.StatusOK, "users.html", "Users", p)
+}
+
+func (s *Server) webUnlockUser(w http.ResponseWriter, r *http.Request, c *call) error {
+	if _, err := s.unlock(r, c); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/users", http.StatusSeeOther)
+	return nil
+}
+
+// unlock clears a user's failed sign-ins and the wait they caused, for
+// the owner to sign in from anywhere again.
+func (s *Server) unlock(r *http.Request, c *call) (ward.User, error) {
+	u, err := s.cfg.Store.User(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return u, err
+	}
+	if err := s.cfg.Store.LoginSucceeded(r.Context(), u.ID); err != nil {
+		return u, err
+	}
+	detail := fmt.Sprintf("%d failed sign-ins cleared", u.FailedLogins)
+	u.FailedLogins, u.LockedUntil = 0, time.Time{}
+	return u, s.audit(r.Context(), c, "user.unlock", u.Name, detail)
 }
 
 func (s *Server) webDisableUser(w http.ResponseWriter, r *http.Request, c *call) error {

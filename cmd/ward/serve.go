@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"time"
 
@@ -22,8 +23,8 @@ import (
 
 func serveCmd(o *options) *cobra.Command {
 	var addr, certFile, keyFile string
-	var demoMode, trustProxy bool
-	var catalogs, syncCollections []string
+	var demoMode bool
+	var catalogs, syncCollections, trustedProxies []string
 	var sync peerFlags
 	var syncEvery time.Duration
 	c := &cobra.Command{
@@ -86,7 +87,11 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 			if err != nil {
 				return err
 			}
-			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustProxy: trustProxy})
+			proxies, err := parseProxies(trustedProxies)
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustedProxies: proxies})
 			if err != nil {
 				return err
 			}
@@ -138,7 +143,7 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 	c.Flags().BoolVar(&demoMode, "demo", false, "serve the demo hospital from a fresh temporary store")
 	c.Flags().StringVar(&certFile, "tls-cert", "", "TLS certificate file (PEM), to serve HTTPS")
 	c.Flags().StringVar(&keyFile, "tls-key", "", "TLS private key file (PEM)")
-	c.Flags().BoolVar(&trustProxy, "trust-proxy", false, "take client addresses from X-Forwarded-For (behind a reverse proxy only)")
+	c.Flags().StringSliceVar(&trustedProxies, "trusted-proxy", nil, "a reverse proxy in front of Ward (address or CIDR, repeatable): from it, the client is the rightmost address of X-Forwarded-For that is not a trusted proxy")
 	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
 	sync.flags(c, "sync-from", "sync-")
 	c.Flags().StringSliceVar(&syncCollections, "sync-collection", nil, "the hub's collections to pull (ids)")
@@ -223,4 +228,21 @@ func seedDemo(ctx context.Context, s ward.Store) (string, error) {
 	}
 	_, err = s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve --demo", Org: m.Organisation.ID, Action: "model.import", Target: m.Organisation.ID, Detail: "demo hospital"})
 	return password, err
+}
+
+// parseProxies reads --trusted-proxy values: addresses or CIDR prefixes.
+func parseProxies(values []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range values {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--trusted-proxy %q: an address (10.0.0.5) or a CIDR prefix (10.0.0.0/24)", v)}
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

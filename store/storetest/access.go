@@ -48,17 +48,21 @@ func testUsers(t *testing.T, s ward.Store) {
 	if _, err := s.User(ctx, "nobody"); !errors.Is(err, ward.ErrNotFound) {
 		t.Errorf("missing user: %v", err)
 	}
-	for i := 1; i <= 3; i++ {
-		u, err := s.LoginFailed(ctx, "u1", now, 3, time.Hour)
+	// Three failures are free, then waits of 1 s, 2 s, 4 s.
+	b := ward.LoginBackoff{Free: 3, First: time.Second, Max: 4 * time.Second, Forget: time.Hour}
+	for i, want := range []time.Duration{0, 0, 0, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
+		u, err := s.LoginFailed(ctx, "u1", now, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.FailedLogins != i || (i < 3) != u.LockedUntil.IsZero() {
-			t.Errorf("after %d failures: %d, locked until %v", i, u.FailedLogins, u.LockedUntil)
+		if u.FailedLogins != i+1 || !u.LockedUntil.Equal(now.Add(want)) {
+			t.Errorf("after %d failures: %d, held back until %v, want %v", i+1, u.FailedLogins, u.LockedUntil, now.Add(want))
 		}
-		if i == 3 && !u.LockedUntil.Equal(now.Add(time.Hour)) {
-			t.Errorf("locked until %v", u.LockedUntil)
-		}
+	}
+	// An hour after the last wait ended, the failures are forgotten.
+	later := now.Add(4*time.Second + time.Hour + time.Minute)
+	if u, err := s.LoginFailed(ctx, "u1", later, b); err != nil || u.FailedLogins != 1 || !u.LockedUntil.Equal(later) {
+		t.Errorf("a failure long after: %d failures, until %v (%v)", u.FailedLogins, u.LockedUntil, err)
 	}
 	if err := s.LoginSucceeded(ctx, "u1"); err != nil {
 		t.Fatal(err)

@@ -335,15 +335,29 @@ func (d *DB) DeleteUser(ctx context.Context, id string) error {
 }
 
 // LoginFailed counts a failed sign-in in one statement, so that servers
-// counting at once do not lose counts.
-func (d *DB) LoginFailed(ctx context.Context, id string, now time.Time, lockAfter int, lockFor time.Duration) (ward.User, error) {
-	_, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET failed_logins = failed_logins + 1,
-		locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?`),
-		lockAfter, now.Add(lockFor).UnixNano(), id)
+// counting at once do not lose counts: earlier failures are forgotten when
+// the last wait ended more than b.Forget ago. locked_until always holds at
+// least the last failure's time, which is what forgetting is measured
+// from; a second statement sets the wait the new count calls for.
+func (d *DB) LoginFailed(ctx context.Context, id string, now time.Time, b ward.LoginBackoff) (ward.User, error) {
+	_, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET failed_logins = CASE WHEN locked_until < ? THEN 1 ELSE failed_logins + 1 END,
+		locked_until = CASE WHEN locked_until < ? THEN ? ELSE locked_until END WHERE id = ?`),
+		now.Add(-b.Forget).UnixNano(), now.UnixNano(), now.UnixNano(), id)
 	if err != nil {
 		return ward.User{}, err
 	}
-	return d.User(ctx, id)
+	u, err := d.User(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	if until := now.Add(b.Wait(u.FailedLogins)); until.After(u.LockedUntil) {
+		if _, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET locked_until = ? WHERE id = ? AND locked_until < ?`),
+			until.UnixNano(), id, until.UnixNano()); err != nil {
+			return u, err
+		}
+		u.LockedUntil = until
+	}
+	return u, nil
 }
 
 // LoginSucceeded clears the failure count and any lock.
