@@ -176,6 +176,8 @@ type AuditEntry struct {
 	Detail string    `json:"detail,omitempty"`
 	Prev   string    `json:"prev"`
 	Hash   string    `json:"hash"`
+	// Keyed: Hash is an HMAC under the audit key (ChainHash).
+	Keyed bool `json:"keyed,omitempty"`
 }
 
 // ErrConflict is returned when a write was based on a stale version.
@@ -187,7 +189,8 @@ var ErrExists = errors.New("already exists")
 // AccessStore keeps users, sessions, tokens and the audit log.
 type AccessStore interface {
 	// PutUser creates or replaces a user (by id); a new user's name must
-	// be free (ErrExists).
+	// be free (ErrExists). Disabling a user or changing its password
+	// ends its sessions.
 	PutUser(ctx context.Context, u User) error
 	User(ctx context.Context, id string) (User, error)
 	UserByName(ctx context.Context, name string) (User, error)

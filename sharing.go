@@ -63,8 +63,10 @@ type SharingStore interface {
 	Collection(ctx context.Context, id string) (Collection, error)
 	// AddObjects adds objects to their collections in one transaction,
 	// setting Added and Seq; a version already there is left as it was.
-	// It returns how many versions were new.
-	AddObjects(ctx context.Context, objects []SharedObject, added time.Time) (int, error)
+	// The status of the addition, when given, is stored in the same
+	// transaction (as is the audit entry of WithAudit). It returns how
+	// many versions were new.
+	AddObjects(ctx context.Context, objects []SharedObject, added time.Time, status *AdditionStatus) (int, error)
 	// Objects lists a page of objects in the order they were added; more
 	// says whether the filter selects more after the page.
 	Objects(ctx context.Context, f ObjectFilter) (page []SharedObject, more bool, err error)
@@ -78,7 +80,13 @@ type SharingStore interface {
 	// stopped, by a key naming the peer and collection.
 	SyncState(ctx context.Context, key string) (string, error)
 	PutSyncState(ctx context.Context, key, value string) error
-	// PutStatus and Status keep the status resources of additions.
-	PutStatus(ctx context.Context, id, collection string, data []byte, at time.Time) error
+	// Status returns the status resource of an addition.
 	Status(ctx context.Context, id string) ([]byte, error)
+}
+
+// AdditionStatus is the TAXII status resource of an addition of objects:
+// its id, the collection, and the resource as JSON.
+type AdditionStatus struct {
+	ID, Collection string
+	Data           []byte
 }

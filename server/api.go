@@ -297,11 +297,9 @@ func (s *Server) putModel(r *http.Request, c *call, m *ward.Model, rev int64, ac
 			return 0, err
 		}
 	}
-	if err := s.cfg.Store.PutModelAt(ctx, m, rev); err != nil {
-		return 0, err
-	}
 	sum := m.Summarise("")
-	if err := s.audit(ctx, c, action, target, fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)); err != nil {
+	ctx = s.audited(ctx, c, action, target, fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services))
+	if err := s.cfg.Store.PutModelAt(ctx, m, rev); err != nil {
 		return 0, err
 	}
 	return rev + 1, nil
@@ -340,10 +338,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, c *call) erro
 
 func (s *Server) apiDeleteOrg(w http.ResponseWriter, r *http.Request, c *call) error {
 	c.org = r.PathValue("org")
-	if err := s.cfg.Store.DeleteOrganisation(r.Context(), c.org); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "org.delete", c.org, ""); err != nil {
+	if err := s.cfg.Store.DeleteOrganisation(s.audited(r.Context(), c, "org.delete", c.org, ""), c.org); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -704,10 +699,7 @@ func (s *Server) apiRunAssessment(w http.ResponseWriter, r *http.Request, c *cal
 		return err
 	}
 	a := ward.Assessment{Org: c.org, Revision: v.Revision, Created: s.cfg.Now().UTC(), Actor: c.user.Name, Data: data}
-	if a.ID, err = s.cfg.Store.PutAssessment(r.Context(), a); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "assessment.run", strconv.FormatInt(a.ID, 10), fmt.Sprintf("revision %d, worst %s", v.Revision, v.Result.Summary.Worst)); err != nil {
+	if a.ID, err = s.cfg.Store.PutAssessment(s.audited(r.Context(), c, "assessment.run", "revision "+strconv.FormatInt(v.Revision, 10), "worst "+string(v.Result.Summary.Worst)), a); err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/orgs/%s/assessments/%d", c.org, a.ID))
@@ -778,10 +770,7 @@ func (s *Server) apiPutMember(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	u.Memberships = slices.DeleteFunc(u.Memberships, func(m ward.Membership) bool { return m.Org == c.org })
 	u.Memberships = append(u.Memberships, ward.Membership{Org: c.org, Role: in.Role})
-	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "member.put", u.Name, string(in.Role)); err != nil {
+	if err := s.cfg.Store.PutUser(s.audited(r.Context(), c, "member.put", u.Name, string(in.Role)), u); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "role": in.Role})
@@ -798,10 +787,7 @@ func (s *Server) apiDeleteMember(w http.ResponseWriter, r *http.Request, c *call
 	if len(u.Memberships) == n {
 		return fail(http.StatusNotFound, "%s is not a member of %s", u.Name, c.org)
 	}
-	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "member.delete", u.Name, ""); err != nil {
+	if err := s.cfg.Store.PutUser(s.audited(r.Context(), c, "member.delete", u.Name, ""), u); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -946,10 +932,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "user.create", u.Name, ""); err != nil {
+	if err := s.cfg.Store.PutUser(s.audited(r.Context(), c, "user.create", u.Name, ""), u); err != nil {
 		return err
 	}
 	out := map[string]any{"user": u}
@@ -973,16 +956,9 @@ func (s *Server) apiUpdateUser(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
-		return err
-	}
-	if in.Password != nil || (in.Disabled != nil && *in.Disabled) {
-		// A new password or a disabled account signs it out everywhere.
-		if err := s.cfg.Store.DeleteSessions(r.Context(), u.ID); err != nil {
-			return err
-		}
-	}
-	if err := s.audit(r.Context(), c, "user.update", u.Name, changed(in)); err != nil {
+	// A new password or a disabled account signs it out everywhere
+	// (PutUser).
+	if err := s.cfg.Store.PutUser(s.audited(r.Context(), c, "user.update", u.Name, changed(in)), u); err != nil {
 		return err
 	}
 	out := map[string]any{"user": u}
@@ -1016,10 +992,7 @@ func (s *Server) apiDeleteUser(w http.ResponseWriter, r *http.Request, c *call) 
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Store.DeleteUser(r.Context(), id); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "user.delete", u.Name, ""); err != nil {
+	if err := s.cfg.Store.DeleteUser(s.audited(r.Context(), c, "user.delete", u.Name, ""), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -1093,10 +1066,7 @@ func (s *Server) newToken(r *http.Request, c *call, name string, scope ward.Scop
 	value := "ward_" + id + "_" + secret(32)
 	now := s.cfg.Now().UTC()
 	t := ward.Token{ID: id, UserID: c.user.ID, Name: name, Hash: digest(value), Scope: scope, Org: org, Created: now, Expires: now.AddDate(0, 0, days)}
-	if err := s.cfg.Store.PutToken(r.Context(), t); err != nil {
-		return t, "", err
-	}
-	if err := s.audit(r.Context(), c, "token.create", name, fmt.Sprintf("scope %s, %d days", scope, days)); err != nil {
+	if err := s.cfg.Store.PutToken(s.audited(r.Context(), c, "token.create", name, fmt.Sprintf("scope %s, %d days", scope, days)), t); err != nil {
 		return t, "", err
 	}
 	return t, value, nil
@@ -1125,10 +1095,7 @@ func (s *Server) apiDeleteToken(w http.ResponseWriter, r *http.Request, c *call)
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.cfg.Store.DeleteToken(r.Context(), c.user.ID, id); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "token.delete", id, ""); err != nil {
+	if err := s.cfg.Store.DeleteToken(s.audited(r.Context(), c, "token.delete", id, ""), c.user.ID, id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

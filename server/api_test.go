@@ -220,7 +220,7 @@ func TestConcurrencyAndAudit(t *testing.T) {
 			t.Errorf("audit lacks %s: %v", want, actions)
 		}
 	}
-	if err := ward.VerifyAudit(audit.Items); err != nil {
+	if _, err := ward.VerifyAudit(audit.Items, nil, nil); err != nil {
 		t.Error(err)
 	}
 	for _, e := range audit.Items {

@@ -111,15 +111,15 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 	now := s.cfg.Now()
 	token := secret(32)
 	sess := ward.Session{Hash: digest(token), UserID: u.ID, CSRF: secret(24), Created: now, Expires: now.Add(s.cfg.SessionTTL), Remote: remote}
-	if err := s.cfg.Store.PutSession(ctx, sess); err != nil {
+	c := &call{user: u, remote: remote}
+	if err := s.cfg.Store.PutSession(s.audited(ctx, c, "user.sign-in", u.Name, ""), sess); err != nil {
 		return u, sess, err
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
 		SameSite: http.SameSiteStrictMode, Expires: sess.Expires})
 	http.SetCookie(w, &http.Cookie{Name: s.deviceCookieName(), Value: s.deviceCookie(name), Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(deviceCookieLife.Seconds())})
-	c := &call{user: u, remote: remote}
-	return u, sess, s.audit(ctx, c, "user.sign-in", u.Name, "")
+	return u, sess, nil
 }
 
 // checkPassword checks a name and password, holding back guessing without
@@ -257,12 +257,14 @@ var decoyHash = func() string {
 // signOut ends the caller's session.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, c *call) error {
 	if c.session != nil {
-		if err := s.cfg.Store.DeleteSession(r.Context(), c.session.Hash); err != nil {
+		if err := s.cfg.Store.DeleteSession(s.audited(r.Context(), c, "user.sign-out", c.user.Name, ""), c.session.Hash); err != nil {
 			return err
 		}
+	} else if err := s.audit(r.Context(), c, "user.sign-out", c.user.Name, ""); err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.TLS, SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	return s.audit(r.Context(), c, "user.sign-out", c.user.Name, "")
+	return nil
 }
 
 // failureLimit counts failed sign-ins per key (an address, a device) in

@@ -1,11 +1,16 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,7 +18,11 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/share"
+	"github.com/wardhealth/ward/store/sqlite"
 )
 
 // TestSignInRedirectStaysOnSite: after signing in, next= may only lead to
@@ -226,4 +235,53 @@ func grepLine(text, prefix string) string {
 		}
 	}
 	return "(no " + prefix + ")"
+}
+
+// TestWriteAndAuditInOneTransaction: when the audit entry cannot be
+// written, neither is the write — a TAXII addition leaves no objects and
+// no status, a model upload leaves the model as it was.
+func TestWriteAndAuditInOneTransaction(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, sqlite.FileName), seeded(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ts := newTestServer(t, server.Config{Store: store})
+	raw, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER audit_full BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+
+	col := newCollection(t, ts, []string{"st-example"}, []string{"st-example"})
+	objs := []share.Object{share.Vulnerability("CVE-2026-0002", "", "", share.Green, time.Now())}
+	body, _ := json.Marshal(map[string]any{"objects": objs})
+	if res := ts.taxii(t, "alice", "POST", "/taxii2/api/collections/"+col+"/objects/", string(body)); res.code != http.StatusInternalServerError {
+		t.Errorf("addition with no audit: %d %s", res.code, res.body)
+	}
+	var n int
+	raw.QueryRow(`SELECT (SELECT COUNT(*) FROM shared_objects WHERE collection = ?) + (SELECT COUNT(*) FROM taxii_status)`, col).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d objects and statuses stored without an audit entry", n)
+	}
+
+	alice := ts.session(t, "alice")
+	before, _ := ts.store.Revision(context.Background(), "st-example")
+	m, _ := demo.Model()
+	m.Organisation.Name = "Renamed General"
+	var b bytes.Buffer
+	modelfile.Write(&b, m, modelfile.JSON)
+	if res := alice.do("PUT", "/api/v1/orgs/st-example/model", b.Bytes(), "Content-Type", "application/json"); res.code != http.StatusInternalServerError {
+		t.Errorf("model upload with no audit: %d %s", res.code, res.body)
+	}
+	if after, _ := ts.store.Revision(context.Background(), "st-example"); after != before {
+		t.Errorf("revision %d -> %d without an audit entry", before, after)
+	}
 }

@@ -313,15 +313,26 @@ func (s *Server) trusted(a netip.Addr) bool {
 	return false
 }
 
-// audit records a write. A failure to record is logged and fails the
-// request: a write that cannot be accounted for is not acknowledged.
-func (s *Server) audit(ctx context.Context, c *call, action, target, detail string) error {
+// audited is ctx carrying the audit entry of the write it is passed to:
+// the store records the write and its entry in one transaction, so that
+// neither lands without the other.
+func (s *Server) audited(ctx context.Context, c *call, action, target, detail string) context.Context {
+	return ward.WithAudit(ctx, s.entry(c, action, target, detail))
+}
+
+func (s *Server) entry(c *call, action, target, detail string) ward.AuditEntry {
 	actor := c.user.Name
 	if c.token != nil {
 		actor += " (token " + c.token.Name + ")"
 	}
-	_, err := s.cfg.Store.AppendAudit(ctx, ward.AuditEntry{Time: s.cfg.Now(), Actor: actor, Org: c.org, Action: action, Target: target, Remote: c.remote, Detail: detail})
-	if err != nil {
+	return ward.AuditEntry{Time: s.cfg.Now(), Actor: actor, Org: c.org, Action: action, Target: target, Remote: c.remote, Detail: detail}
+}
+
+// audit records an event that writes nothing else (the start of a
+// sign-in backoff, a token's sign-out).
+func (s *Server) audit(ctx context.Context, c *call, action, target, detail string) error {
+	e := s.entry(c, action, target, detail)
+	if _, err := s.cfg.Store.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

@@ -556,15 +556,17 @@ func (s *Server) taxiiDelete(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	n, err := s.cfg.Store.DeleteObject(r.Context(), col.ID, r.PathValue("object"), f.Versions)
+	versions := "every version"
+	if len(f.Versions) > 0 {
+		versions = "versions " + strings.Join(f.Versions, ", ")
+	}
+	ctx := s.audited(r.Context(), c, "taxii.delete", r.PathValue("object"), fmt.Sprintf("collection %s, %s", col.ID, versions))
+	n, err := s.cfg.Store.DeleteObject(ctx, col.ID, r.PathValue("object"), f.Versions)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
 		return taxiiFail(http.StatusNotFound, "object %q: not in collection %q", r.PathValue("object"), col.ID)
-	}
-	if err := s.audit(r.Context(), c, "taxii.delete", r.PathValue("object"), fmt.Sprintf("collection %s, %d version(s)", col.ID, n)); err != nil {
-		return err
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
@@ -684,17 +686,12 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 		add = append(add, v.object)
 		st.Successes = append(st.Successes, v.entry)
 	}
-	if len(add) > 0 {
-		if _, err := s.cfg.Store.AddObjects(r.Context(), add, now); err != nil {
-			return err
-		}
-	}
+	// The objects, the status and the audit entry are stored together:
+	// an addition cut short leaves none of them.
 	st.SuccessCount, st.FailureCount = len(st.Successes), len(st.Failures)
 	data, _ := json.Marshal(st)
-	if err := s.cfg.Store.PutStatus(r.Context(), st.ID, col.ID, data, now); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "taxii.add", col.ID, fmt.Sprintf("%d added, %d refused", st.SuccessCount, st.FailureCount)); err != nil {
+	ctx := s.audited(r.Context(), c, "taxii.add", col.ID, fmt.Sprintf("%d added, %d refused", st.SuccessCount, st.FailureCount))
+	if _, err := s.cfg.Store.AddObjects(ctx, add, now, &ward.AdditionStatus{ID: st.ID, Collection: col.ID, Data: data}); err != nil {
 		return err
 	}
 	writeTAXII(w, http.StatusAccepted, st)
@@ -752,10 +749,7 @@ func (s *Server) apiCreateCollection(w http.ResponseWriter, r *http.Request, c *
 		in.Writers = []string{}
 	}
 	col := ward.Collection{ID: uuid.NewString(), Title: in.Title, Description: in.Description, Readers: in.Readers, Writers: in.Writers, Created: s.cfg.Now().UTC()}
-	if err := s.cfg.Store.PutCollection(r.Context(), col); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "collection.create", col.ID, col.Title); err != nil {
+	if err := s.cfg.Store.PutCollection(s.audited(r.Context(), c, "collection.create", col.ID, col.Title), col); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, col)

@@ -154,7 +154,7 @@ func BenchmarkTAXIIPage(b *testing.B) {
 		so, _ := share.Shared(col, &o, "")
 		objs = append(objs, so)
 	}
-	if _, err := s.AddObjects(context.Background(), objs, time.Now()); err != nil {
+	if _, err := s.AddObjects(context.Background(), objs, time.Now(), nil); err != nil {
 		b.Fatal(err)
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 200, ReadBufferSize: 64 << 10}}

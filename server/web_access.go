@@ -98,10 +98,7 @@ func (s *Server) webRevokeToken(w http.ResponseWriter, r *http.Request, c *call)
 		return err
 	}
 	id := r.PathValue("id")
-	if err := s.cfg.Store.DeleteToken(r.Context(), c.user.ID, id); err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "token.delete", id, ""); err != nil {
+	if err := s.cfg.Store.DeleteToken(s.audited(r.Context(), c, "token.delete", id, ""), c.user.ID, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/tokens", http.StatusSeeOther)
@@ -172,7 +169,7 @@ func (s *Server) webCreateUser(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	password, err := in.apply(&u)
 	if err == nil {
-		err = s.cfg.Store.PutUser(r.Context(), u)
+		err = s.cfg.Store.PutUser(s.audited(r.Context(), c, "user.create", u.Name, ""), u)
 	}
 	if errors.Is(err, ward.ErrExists) {
 		return rejected(modelfile.Errors{{File: "form", Field: "name", Message: "a user named " + f.Name + " exists already"}})
@@ -181,9 +178,6 @@ func (s *Server) webCreateUser(w http.ResponseWriter, r *http.Request, c *call) 
 		return rejected(pr.Errors)
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.audit(r.Context(), c, "user.create", u.Name, ""); err != nil {
 		return err
 	}
 	p.Users = append(p.Users, u)
@@ -207,12 +201,12 @@ func (s *Server) unlock(r *http.Request, c *call) (ward.User, error) {
 	if err != nil {
 		return u, err
 	}
-	if err := s.cfg.Store.LoginSucceeded(r.Context(), u.ID); err != nil {
+	ctx := s.audited(r.Context(), c, "user.unlock", u.Name, fmt.Sprintf("%d failed sign-ins cleared", u.FailedLogins))
+	if err := s.cfg.Store.LoginSucceeded(ctx, u.ID); err != nil {
 		return u, err
 	}
-	detail := fmt.Sprintf("%d failed sign-ins cleared", u.FailedLogins)
 	u.FailedLogins, u.LockedUntil = 0, time.Time{}
-	return u, s.audit(r.Context(), c, "user.unlock", u.Name, detail)
+	return u, nil
 }
 
 func (s *Server) webDisableUser(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -239,15 +233,7 @@ func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, c *call, di
 	if _, err := in.apply(&u); err != nil {
 		return err
 	}
-	if err := s.cfg.Store.PutUser(r.Context(), u); err != nil {
-		return err
-	}
-	if disabled {
-		if err := s.cfg.Store.DeleteSessions(r.Context(), u.ID); err != nil {
-			return err
-		}
-	}
-	if err := s.audit(r.Context(), c, "user.update", u.Name, changed(in)); err != nil {
+	if err := s.cfg.Store.PutUser(s.audited(r.Context(), c, "user.update", u.Name, changed(in)), u); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/users", http.StatusSeeOther)

@@ -58,7 +58,7 @@ func PullInto(ctx context.Context, c *Client, s ward.Store, remote, local string
 			}
 			batch = append(batch, so)
 		}
-		n, err := s.AddObjects(ctx, batch, time.Now())
+		n, err := s.AddObjects(ctx, batch, time.Now(), nil)
 		if err != nil {
 			return err
 		}

@@ -155,14 +155,11 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 		if d.dryRun {
 			return o.printDiff(res, diff, "dry run: nothing stored")
 		}
-		if err := s.PutModelAt(ctx, m, rev); err != nil {
+		detail := fmt.Sprintf("%s %s: %d new, %d updated, %d conflicts, %d new links", res.Source, res.File, len(diff.Added), len(diff.Changed), len(diff.Conflicts), len(diff.LinksAdded))
+		if err := s.PutModelAt(cliAudited(ctx, id, "model.discover", id, detail), m, rev); err != nil {
 			if errors.Is(err, ward.ErrConflict) {
 				return fmt.Errorf("the model of %s changed while discovering; run again: %w", id, err)
 			}
-			return err
-		}
-		detail := fmt.Sprintf("%s %s: %d new, %d updated, %d conflicts, %d new links", res.Source, res.File, len(diff.Added), len(diff.Changed), len(diff.Conflicts), len(diff.LinksAdded))
-		if err := cliAudit(ctx, s, id, "model.discover", id, detail); err != nil {
 			return err
 		}
 		return o.printDiff(res, diff, fmt.Sprintf("stored: revision %d of %s", rev+1, id))

@@ -213,7 +213,20 @@ func (o *options) putFeeds(ctx context.Context, files []ward.FeedFile) error {
 		return err
 	}
 	defer s.Close()
-	return s.PutFeeds(ctx, files)
+	return s.PutFeeds(feedsAudited(ctx, "feeds.import", files), files)
+}
+
+// feedsAudited is ctx carrying the audit entry of storing feed files.
+func feedsAudited(ctx context.Context, action string, files []ward.FeedFile) context.Context {
+	names := make([]string, 0, min(len(files), 21))
+	for i, f := range files {
+		if i == 20 {
+			names = append(names, fmt.Sprintf("and %d more", len(files)-20))
+			break
+		}
+		names = append(names, fmt.Sprintf("%s %s (%d items, sha256 %.12s)", f.Kind, f.Name, f.Items, f.SHA256))
+	}
+	return cliAudited(ctx, "", action, fmt.Sprintf("%d file(s)", len(files)), strings.Join(names, "; "))
 }
 
 // reportImported prints what an import or a fetch stored.
@@ -337,7 +350,7 @@ func feedsRemoveCmd(o *options) *cobra.Command {
 				return usageError{fmt.Errorf("feed kind %q: use csaf, kev, nvd, epss or all", a[0])}
 			}
 			return o.withStore(c.Context(), func(s ward.Store) error {
-				n, err := s.DeleteFeeds(c.Context(), kind)
+				n, err := s.DeleteFeeds(cliAudited(c.Context(), "", "feeds.remove", map[bool]string{true: "all kinds", false: string(kind)}[kind == ""], ""), kind)
 				if err != nil {
 					return err
 				}
@@ -466,7 +479,7 @@ NVD API and never printed. Every file must parse before anything is stored.`,
 				out = append(out, ff)
 			}
 			if len(out) > 0 {
-				if err := s.PutFeeds(ctx, out); err != nil {
+				if err := s.PutFeeds(feedsAudited(ctx, "feeds.fetch", out), out); err != nil {
 					return err
 				}
 			}

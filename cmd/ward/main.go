@@ -4,10 +4,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -77,6 +80,10 @@ type options struct {
 	db             string
 	format         string
 	maxSize        int64
+	// keyFile holds the key of the audit chain and of device cookies;
+	// headFile the head of the audit chain. Both live outside the
+	// database (default: in the data directory).
+	keyFile, headFile string
 }
 
 func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -107,6 +114,8 @@ PostgreSQL instead (default: $WARD_DB).`,
 	pf.StringVar(&o.data, "data", "", "data directory of the embedded store")
 	pf.StringVar(&o.db, "db", "", "PostgreSQL URL (postgres://...) to use instead of the embedded store")
 	pf.Int64Var(&o.maxSize, "max-size", modelfile.DefaultLimits.MaxBytes>>20, "largest model file accepted, in MiB")
+	pf.StringVar(&o.keyFile, "key", "", "key file of the audit chain and of sign-in device cookies, outside the database (default: ward.key in the data directory; $WARD_KEY)")
+	pf.StringVar(&o.headFile, "audit-head", "", "file the audit chain's head is written to after every write (default: audit.head in the data directory; $WARD_AUDIT_HEAD)")
 	root.AddCommand(
 		validateCmd(o), importCmd(o), exportCmd(o), assetsCmd(o), linksCmd(o),
 		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
@@ -161,13 +170,88 @@ func (o *options) openStore(ctx context.Context) (ward.Store, error) {
 		if !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
 			return nil, usageError{fmt.Errorf("--db must be a postgres:// URL")}
 		}
-		return postgres.Open(ctx, db)
+		s, err := postgres.Open(ctx, db)
+		if err != nil {
+			return nil, err
+		}
+		return s, o.keyAudit(s)
 	}
 	dir, err := o.dataDir()
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, dir)
+	s, err := sqlite.Open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	return s, o.keyAudit(s)
+}
+
+// keyAudit gives a store the audit key (made on first use) and the head
+// file.
+func (o *options) keyAudit(s interface{ SetAudit([]byte, string) }) error {
+	key, err := o.auditKey(true)
+	if err != nil {
+		return err
+	}
+	s.SetAudit(key, o.auditHeadFile())
+	return nil
+}
+
+// auditKey reads the key file; with create, a missing one is made (32
+// random bytes, hex, readable by its owner only). Without, a missing one
+// is no key.
+func (o *options) auditKey(create bool) ([]byte, error) {
+	path := o.keyFile
+	if path == "" {
+		path = os.Getenv("WARD_KEY")
+	}
+	if path == "" {
+		dir, err := o.dataDir()
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "ward.key")
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		key := make([]byte, 32)
+		rand.Read(key)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("audit key: %w", err)
+		}
+		fmt.Fprintf(o.stderr, "ward: made the key of the audit log, %s: back it up apart from the database, and give the same file (--key) to every server sharing a database\n", path)
+		return key, nil
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) < 16 {
+		return nil, invalidError{fmt.Errorf("%s: not a Ward key (at least 32 hex digits on one line)", path)}
+	}
+	return key, nil
+}
+
+// auditHeadFile is where the audit chain's head is written.
+func (o *options) auditHeadFile() string {
+	if o.headFile != "" {
+		return o.headFile
+	}
+	if p := os.Getenv("WARD_AUDIT_HEAD"); p != "" {
+		return p
+	}
+	dir, err := o.dataDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "audit.head")
 }
 
 func (o *options) dataDir() (string, error) {

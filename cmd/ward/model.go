@@ -163,15 +163,14 @@ func (o *options) store(ctx context.Context, models []*ward.Model) error {
 	}
 	defer s.Close()
 	p.step("storing %d model(s)", len(models))
-	if err := s.PutModels(ctx, models); err != nil {
-		return fmt.Errorf("import: %w", err)
-	}
+	var entries []ward.AuditEntry
 	for _, m := range models {
 		sum := m.Summarise("")
 		detail := fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)
-		if err := cliAudit(ctx, s, m.Organisation.ID, "model.import", m.Organisation.ID, detail); err != nil {
-			return err
-		}
+		entries = append(entries, cliEntry(m.Organisation.ID, "model.import", m.Organisation.ID, detail))
+	}
+	if err := s.PutModels(ward.WithAudit(ctx, entries...), models); err != nil {
+		return fmt.Errorf("import: %w", err)
 	}
 	p.step("stored")
 	return nil

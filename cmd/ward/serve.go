@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 			log := slog.New(slog.NewTextHandler(o.stderr, nil))
 			var store ward.Store
 			var adminPassword string
+			var key []byte
 			if demoMode {
 				dir, err := os.MkdirTemp("", "ward-demo-")
 				if err != nil {
@@ -67,6 +69,8 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 				if err != nil {
 					return err
 				}
+				key = []byte(server.NewPassword())
+				s.SetAudit(key, filepath.Join(dir, "audit.head"))
 				store = s
 				if adminPassword, err = seedDemo(ctx, s); err != nil {
 					s.Close()
@@ -78,6 +82,9 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 					return err
 				}
 				store = s
+				if key, err = o.auditKey(false); err != nil {
+					return err
+				}
 				if users, err := s.Users(ctx); err == nil && len(users) == 0 {
 					log.Warn("no users yet: create an administrator with 'ward users add NAME --admin'")
 				}
@@ -91,7 +98,7 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 			if err != nil {
 				return err
 			}
-			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustedProxies: proxies})
+			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustedProxies: proxies, Key: key})
 			if err != nil {
 				return err
 			}
@@ -223,7 +230,7 @@ func seedDemo(ctx context.Context, s ward.Store) (string, error) {
 		}
 		practices = append(practices, so)
 	}
-	if _, err := s.AddObjects(ctx, practices, time.Now()); err != nil {
+	if _, err := s.AddObjects(ctx, practices, time.Now(), nil); err != nil {
 		return "", err
 	}
 	_, err = s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve --demo", Org: m.Organisation.ID, Action: "model.import", Target: m.Organisation.ID, Detail: "demo hospital"})

@@ -117,10 +117,7 @@ func shareCollectionsCmd(o *options) *cobra.Command {
 			}
 			return o.withStore(c.Context(), func(s ward.Store) error {
 				col := ward.Collection{ID: id, Title: title, Description: description, Readers: readers, Writers: append([]string{}, writers...), Created: time.Now().UTC()}
-				if err := s.PutCollection(c.Context(), col); err != nil {
-					return err
-				}
-				if err := cliAudit(c.Context(), s, "", "collection.create", col.ID, col.Title); err != nil {
+				if err := s.PutCollection(cliAudited(c.Context(), "", "collection.create", col.ID, col.Title), col); err != nil {
 					return err
 				}
 				if o.format == "json" {
@@ -256,11 +253,24 @@ not leave the organisation.`,
 			if err != nil {
 				return err
 			}
-			_, objs, held, err := o.outgoing(c.Context(), org, level, named)
+			m, objs, held, err := o.outgoing(c.Context(), org, level, named)
 			if err != nil {
 				return err
 			}
 			st, err := client.Push(c.Context(), collection, objs, 1000)
+			// Data that left the hospital, or was offered, is on the
+			// record whether or not the peer took it.
+			detail := fmt.Sprintf("%d object(s) offered to %s, TLP:%s, %s", len(objs), client.APIRoot, strings.ToUpper(string(level)), map[bool]string{true: "named", false: "under a pseudonym"}[named])
+			if err != nil {
+				detail += "; failed: " + err.Error()
+			} else {
+				detail += fmt.Sprintf("; %d taken, %d refused", st.SuccessCount, st.FailureCount)
+			}
+			if aerr := o.withStore(c.Context(), func(s ward.Store) error {
+				return cliAudit(c.Context(), s, m.Organisation.ID, "share.push", collection, detail)
+			}); aerr != nil {
+				return aerr
+			}
 			if err != nil {
 				return fmt.Errorf("push: %w", err)
 			}

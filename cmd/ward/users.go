@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"os/user"
 	"strings"
 	"text/tabwriter"
@@ -16,14 +18,26 @@ import (
 	"github.com/wardhealth/ward/server"
 )
 
-// cliAudit records a write made from the command line, as the operating
-// system user who ran it.
-func cliAudit(ctx context.Context, s ward.Store, org, action, target, detail string) error {
+// cliEntry is the audit entry of a write made from the command line, as
+// the operating system user who ran it.
+func cliEntry(org, action, target, detail string) ward.AuditEntry {
 	actor := "cli"
 	if u, err := user.Current(); err == nil {
 		actor = "cli:" + u.Username
 	}
-	if _, err := s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: actor, Org: org, Action: action, Target: target, Detail: detail}); err != nil {
+	return ward.AuditEntry{Time: time.Now(), Actor: actor, Org: org, Action: action, Target: target, Detail: detail}
+}
+
+// cliAudited is ctx carrying the audit entry of the write it is passed
+// to: the store records both in one transaction.
+func cliAudited(ctx context.Context, org, action, target, detail string) context.Context {
+	return ward.WithAudit(ctx, cliEntry(org, action, target, detail))
+}
+
+// cliAudit records a command-line event that writes nothing else (data
+// sent out of the hospital, for one).
+func cliAudit(ctx context.Context, s ward.Store, org, action, target, detail string) error {
+	if _, err := s.AppendAudit(ctx, cliEntry(org, action, target, detail)); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil
@@ -86,10 +100,7 @@ func usersCmd(o *options) *cobra.Command {
 				if _, err := s.UserByName(c.Context(), u.Name); err == nil {
 					return invalidError{fmt.Errorf("user %q already exists", u.Name)}
 				}
-				if err := s.PutUser(c.Context(), u); err != nil {
-					return err
-				}
-				if err := cliAudit(c.Context(), s, org, "user.create", u.Name, ""); err != nil {
+				if err := s.PutUser(cliAudited(c.Context(), org, "user.create", u.Name, ""), u); err != nil {
 					return err
 				}
 				if o.format == "json" {
@@ -132,13 +143,8 @@ func usersCmd(o *options) *cobra.Command {
 					return err
 				}
 				u.FailedLogins, u.LockedUntil = 0, time.Time{}
-				if err := s.PutUser(c.Context(), u); err != nil {
-					return err
-				}
-				if err := s.DeleteSessions(c.Context(), u.ID); err != nil {
-					return err
-				}
-				if err := cliAudit(c.Context(), s, "", "user.update", u.Name, "password"); err != nil {
+				// A new password ends the user's sessions (PutUser).
+				if err := s.PutUser(cliAudited(c.Context(), "", "user.update", u.Name, "password"), u); err != nil {
 					return err
 				}
 				fmt.Fprintf(o.stdout, "password of %s changed; its sessions ended\n", u.Name)
@@ -196,10 +202,7 @@ func usersCmd(o *options) *cobra.Command {
 				if err != nil {
 					return notFound(err)
 				}
-				if err := s.DeleteUser(c.Context(), u.ID); err != nil {
-					return err
-				}
-				if err := cliAudit(c.Context(), s, "", "user.delete", u.Name, ""); err != nil {
+				if err := s.DeleteUser(cliAudited(c.Context(), "", "user.delete", u.Name, ""), u.ID); err != nil {
 					return err
 				}
 				fmt.Fprintf(o.stdout, "removed %s\n", u.Name)
@@ -212,6 +215,7 @@ func usersCmd(o *options) *cobra.Command {
 }
 
 func auditCmd(o *options) *cobra.Command {
+	var headFile string
 	c := &cobra.Command{
 		Use:   "audit",
 		Short: "Read and verify the audit log of every write",
@@ -220,9 +224,14 @@ func auditCmd(o *options) *cobra.Command {
 		Use:   "verify",
 		Short: "Check that no audit entry was changed or removed",
 		Long: `Check the hash chain of the audit log: every entry's hash covers its
-content and the previous entry's hash, so an entry changed, removed or
-inserted in the database breaks the chain at that entry. Exit 1 when it is
-broken.`,
+content and the previous entry's hash, keyed (HMAC-SHA256) with the key
+file kept outside the database (--key), so an entry changed, removed or
+inserted in the database breaks the chain at that entry, and someone who
+can write the database but has not the key cannot recompute it. The head
+of the chain, kept outside the database too (--audit-head, written after
+every write), names entries removed from the end of the log and a log
+rewritten as a whole; --head FILE checks a head kept elsewhere (one sent
+to a peer with 'ward audit head'). Exit 1 when the log is broken.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return o.withStore(c.Context(), func(s ward.Store) error {
@@ -230,21 +239,67 @@ broken.`,
 				if err != nil {
 					return err
 				}
-				if err := ward.VerifyAudit(entries); err != nil {
+				key, err := o.auditKey(false)
+				if err != nil {
+					return err
+				}
+				path := headFile
+				if path == "" {
+					path = o.auditHeadFile()
+				}
+				var head *ward.AuditHead
+				data, err := os.ReadFile(path)
+				switch {
+				case err == nil:
+					h, err := ward.ParseAuditHead(data)
+					if err != nil {
+						return invalidError{fmt.Errorf("%s: %w", path, err)}
+					}
+					head = &h
+				case !errors.Is(err, fs.ErrNotExist) || headFile != "":
+					return invalidError{err}
+				}
+				check, err := ward.VerifyAudit(entries, key, head)
+				if err != nil {
 					if o.format == "json" {
 						writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": false, "problem": err.Error()})
 					}
 					return invalidError{fmt.Errorf("audit log broken: %w", err)}
 				}
 				if o.format == "json" {
-					return writeJSON(o.stdout, map[string]any{"entries": len(entries), "intact": true})
+					return writeJSON(o.stdout, map[string]any{"entries": check.Entries, "unkeyed": check.Unkeyed, "intact": true})
 				}
-				fmt.Fprintf(o.stdout, "audit log intact: %d entries\n", len(entries))
+				fmt.Fprintf(o.stdout, "audit log intact: %d entries\n", check.Entries)
+				if check.Unkeyed > 0 {
+					fmt.Fprintf(o.stdout, "the first %d were written before the chain had a key: only the head protects them\n", check.Unkeyed)
+				}
 				return nil
 			})
 		},
 	}
+	verify.Flags().StringVar(&headFile, "head", "", "check against this head file (from 'ward audit head') instead of --audit-head")
 	addFormat(verify, o, "text", "json")
+	head := &cobra.Command{
+		Use:   "head",
+		Short: "Print the head of the audit chain, to keep or send outside this host",
+		Long: `Print the last entry's sequence number and hash as JSON. Kept outside
+Ward's host (sent to a peer, a ticket, a log collector), it lets
+'ward audit verify --head FILE' name entries removed or rewritten later.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return o.withStore(c.Context(), func(s ward.Store) error {
+				entries, err := s.Audit(c.Context(), "", 0, 0)
+				if err != nil {
+					return err
+				}
+				if len(entries) == 0 {
+					return invalidError{errors.New("the audit log is empty")}
+				}
+				last := entries[len(entries)-1]
+				return writeJSON(o.stdout, ward.AuditHead{Seq: last.Seq, Hash: last.Hash, Time: last.Time})
+			})
+		},
+	}
 	var org string
 	var after int64
 	var limit int
@@ -274,6 +329,6 @@ broken.`,
 	list.Flags().Int64Var(&after, "after", 0, "start after this sequence number")
 	list.Flags().IntVar(&limit, "limit", 0, "at most this many (default all)")
 	addFormat(list, o, "text", "json")
-	c.AddCommand(verify, list)
+	c.AddCommand(verify, list, head)
 	return c
 }

@@ -11,7 +11,7 @@ import (
 // PutFeeds stores feed files in one transaction, each replacing the one of
 // the same kind and name.
 func (s *Store) PutFeeds(ctx context.Context, files []ward.FeedFile) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
 		for _, f := range files {
 			_, err := tx.Exec(ctx, `INSERT INTO feeds (kind, name, source, sha256, size, items, published, imported, data)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -74,9 +74,11 @@ func (s *Store) FeedData(ctx context.Context, kind ward.FeedKind, fn func(ward.F
 
 // DeleteFeeds removes the feeds of a kind, or all when kind is "".
 func (s *Store) DeleteFeeds(ctx context.Context, kind ward.FeedKind) (int, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM feeds WHERE $1 = '' OR kind = $1`, string(kind))
-	if err != nil {
-		return 0, err
-	}
-	return int(tag.RowsAffected()), nil
+	n := 0
+	err := s.write(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM feeds WHERE $1 = '' OR kind = $1`, string(kind))
+		n = int(tag.RowsAffected())
+		return err
+	})
+	return n, err
 }

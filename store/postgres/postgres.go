@@ -138,6 +138,7 @@ var migrations = []string{
 	);`,
 	sqldb.Schema(true),
 	sqldb.SharingSchema(true),
+	sqldb.AuditMigration,
 }
 
 // migrationLock serialises migrations of several servers starting at once.
@@ -170,9 +171,52 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
+// write runs fn in a transaction with the audit entry the context asks
+// for (ward.WithAudit), and writes the audit head after the commit.
+func (s *Store) write(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var e *ward.AuditEntry
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		var err error
+		e, err = s.Audited(ctx, pgxTx{s.DB, tx})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.Recorded(e)
+}
+
+// pgxTx is a pgx transaction as the shared audit code uses one.
+type pgxTx struct {
+	d  *sqldb.DB
+	tx pgx.Tx
+}
+
+func (t pgxTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := t.tx.Exec(ctx, t.d.Rebind(query), args...)
+	return err
+}
+
+func (t pgxTx) QueryRow(ctx context.Context, query string, args ...any) interface{ Scan(...any) error } {
+	return pgxRow{t.tx.QueryRow(ctx, t.d.Rebind(query), args...)}
+}
+
+type pgxRow struct{ pgx.Row }
+
+func (r pgxRow) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return sql.ErrNoRows
+	}
+	return err
+}
+
 // PutModels replaces the models of their organisations in one transaction.
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
 		for _, m := range models {
 			if err := s.putModel(ctx, tx, m); err != nil {
 				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
@@ -186,7 +230,7 @@ func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 // a transaction-scoped advisory lock on the organisation orders servers
 // writing it at once.
 func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
 		org := m.Organisation.ID
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, org); err != nil {
 			return err
@@ -406,7 +450,7 @@ func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]war
 
 // DeleteOrganisation removes an organisation and all its rows.
 func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.write(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
 		if err != nil {
 			return err

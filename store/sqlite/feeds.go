@@ -12,11 +12,10 @@ import (
 // PutFeeds stores feed files in one transaction, each replacing the one of
 // the same kind and name.
 func (s *Store) PutFeeds(ctx context.Context, files []ward.FeedFile) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return s.Write(ctx, func(tx *sql.Tx) error { return putFeeds(ctx, tx, files) })
+}
+
+func putFeeds(ctx context.Context, tx *sql.Tx, files []ward.FeedFile) error {
 	for _, f := range files {
 		_, err := tx.ExecContext(ctx, `INSERT INTO feeds (kind, name, source, sha256, size, items, published, imported, data)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -27,7 +26,7 @@ func (s *Store) PutFeeds(ctx context.Context, files []ward.FeedFile) error {
 			return fmt.Errorf("store feed %s %s: %w", f.Kind, f.Name, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 const feedColumns = `kind, name, source, sha256, size, items, published, imported`
@@ -90,10 +89,14 @@ func (s *Store) FeedData(ctx context.Context, kind ward.FeedKind, fn func(ward.F
 
 // DeleteFeeds removes the feeds of a kind, or all when kind is "".
 func (s *Store) DeleteFeeds(ctx context.Context, kind ward.FeedKind) (int, error) {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM feeds WHERE ? = '' OR kind = ?`, kind, kind)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
+	var n int64
+	err := s.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM feeds WHERE ? = '' OR kind = ?`, kind, kind)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	return int(n), err
 }

@@ -182,6 +182,7 @@ var migrations = []string{
 	);`,
 	sqldb.Schema(false),
 	sqldb.SharingSchema(false),
+	sqldb.AuditMigration,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -213,17 +214,14 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // PutModels replaces the models of their organisations in one transaction.
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for _, m := range models {
-		if err := s.putModel(ctx, tx, m); err != nil {
-			return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		for _, m := range models {
+			if err := s.putModel(ctx, tx, m); err != nil {
+				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			}
 		}
-	}
-	return tx.Commit()
+		return nil
+	})
 }
 
 // PutModelAt stores a model if its organisation is still at the revision.
@@ -256,9 +254,15 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 	if err := s.putModel(ctx, conn, m); err != nil {
 		return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
 	}
-	_, err = conn.ExecContext(ctx, `COMMIT`)
-	done = err == nil
-	return err
+	e, err := s.Audited(ctx, s.SQLTx(conn))
+	if err != nil {
+		return err
+	}
+	if _, err = conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return err
+	}
+	done = true
+	return s.Recorded(e)
 }
 
 // execer is a transaction or a connection inside one.
@@ -456,22 +460,19 @@ func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]war
 
 // DeleteOrganisation removes an organisation and all its rows.
 func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	for _, q := range s.ForgetOrganisation() {
-		if _, err := tx.ExecContext(ctx, q, org); err != nil {
+	return s.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
+		if err != nil {
 			return err
 		}
-	}
-	return tx.Commit()
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
+		}
+		for _, q := range s.ForgetOrganisation() {
+			if _, err := tx.ExecContext(ctx, q, org); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

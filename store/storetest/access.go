@@ -2,7 +2,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -163,7 +166,7 @@ func testAudit(t *testing.T, s ward.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ward.VerifyAudit(all); err != nil || len(all) != 3 {
+	if _, err := ward.VerifyAudit(all, nil, nil); err != nil || len(all) != 3 {
 		t.Errorf("verify %d entries: %v", len(all), err)
 	}
 	if some, _ := s.Audit(ctx, "st-example", 1, 10); len(some) != 1 || some[0].Seq != 3 {
@@ -171,12 +174,78 @@ func testAudit(t *testing.T, s ward.Store) {
 	}
 	tampered := append([]ward.AuditEntry(nil), all...)
 	tampered[1].Actor = "mallory"
-	if err := ward.VerifyAudit(tampered); err == nil {
+	if _, err := ward.VerifyAudit(tampered, nil, nil); err == nil {
 		t.Error("a changed entry verifies")
 	}
-	if err := ward.VerifyAudit(append(all[:1:1], all[2])); err == nil {
+	if _, err := ward.VerifyAudit(append(all[:1:1], all[2]), nil, nil); err == nil {
 		t.Error("a removed entry verifies")
 	}
+
+	// From here the chain is keyed and its head kept in a file.
+	keyed, ok := s.(interface {
+		SetAudit(key []byte, headFile string)
+	})
+	if !ok {
+		t.Fatal("the store cannot key its audit chain (SetAudit)")
+	}
+	key := []byte("a key kept outside the database")
+	headFile := filepath.Join(t.TempDir(), "audit.head")
+	keyed.SetAudit(key, headFile)
+	defer keyed.SetAudit(nil, "")
+	// A write and its entry go in one transaction: both or neither.
+	u := ward.User{ID: "u9", Name: "ines", PasswordHash: "$argon2id$x", Created: now, Memberships: []ward.Membership{}}
+	entry := ward.AuditEntry{Time: now, Actor: "root", Action: "user.create", Target: "ines"}
+	if err := s.PutUser(ward.WithAudit(ctx, entry), u); err != nil {
+		t.Fatal(err)
+	}
+	u.ID = "u10" // the same name: refused, and so is its entry
+	if err := s.PutUser(ward.WithAudit(ctx, entry), u); !errors.Is(err, ward.ErrExists) {
+		t.Fatalf("a second user named ines: %v", err)
+	}
+	tok := ward.Token{ID: "t9", UserID: "u9", Name: "ci", Hash: "h9", Scope: ward.ScopeRead, Created: now, Expires: now.Add(time.Hour)}
+	if err := s.PutToken(ward.WithAudit(ctx, ward.AuditEntry{Time: now, Actor: "ines", Action: "token.create", Target: "ci"}), tok); err != nil {
+		t.Fatal(err)
+	}
+	all, _ = s.Audit(ctx, "", 0, 0)
+	if len(all) != 5 || all[3].Action != "user.create" || all[4].Action != "token.create" || !all[4].Keyed || all[2].Keyed {
+		t.Fatalf("entries after the writes: %+v", all)
+	}
+	head, err := readHead(headFile)
+	if err != nil || head.Seq != 5 || head.Hash != all[4].Hash {
+		t.Fatalf("head %+v (%v), want entry 5", head, err)
+	}
+	check, err := ward.VerifyAudit(all, key, &head)
+	if err != nil || check.Unkeyed != 3 || check.Entries != 5 {
+		t.Errorf("keyed chain: %+v %v", check, err)
+	}
+	if _, err := ward.VerifyAudit(all, []byte("another key"), &head); err == nil {
+		t.Error("the chain verifies under another key")
+	}
+	// Someone who can write the database but has not the key: rewriting
+	// an entry and recomputing the chain without the key, removing the
+	// last entries, removing every one — each is named.
+	rewritten := append([]ward.AuditEntry(nil), all...)
+	rewritten[3].Actor = "mallory"
+	prev := rewritten[2].Hash
+	for i := 3; i < len(rewritten); i++ {
+		rewritten[i].Prev, rewritten[i].Keyed = prev, false
+		rewritten[i].Hash = rewritten[i].ChainHash(nil)
+		prev = rewritten[i].Hash
+	}
+	for name, c := range map[string][]ward.AuditEntry{"rewritten unkeyed": rewritten, "last entry removed": all[:4], "every entry removed": nil} {
+		if _, err := ward.VerifyAudit(c, key, &head); err == nil {
+			t.Errorf("%s: verifies", name)
+		}
+	}
+}
+
+func readHead(path string) (ward.AuditHead, error) {
+	var h ward.AuditHead
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &h)
+	}
+	return h, err
 }
 
 // testRevisions: each put bumps the revision; PutModelAt refuses a stale

@@ -39,14 +39,14 @@ func testSharing(t *testing.T, s ward.Store) {
 		}
 		batch = append(batch, obj(fmt.Sprintf("%s--%02d", typ, i), typ, t0))
 	}
-	if n, err := s.AddObjects(ctx, batch, t0); err != nil || n != 25 {
+	if n, err := s.AddObjects(ctx, batch, t0, nil); err != nil || n != 25 {
 		t.Fatalf("add: %d, %v", n, err)
 	}
-	if n, _ := s.AddObjects(ctx, batch[:3], t0.Add(time.Second)); n != 0 {
+	if n, _ := s.AddObjects(ctx, batch[:3], t0.Add(time.Second), nil); n != 0 {
 		t.Errorf("re-adding the same versions added %d", n)
 	}
 	t1 := t0.Add(time.Minute)
-	if n, err := s.AddObjects(ctx, []ward.SharedObject{obj("vulnerability--01", "vulnerability", t1), obj("note--99", "note", t1)}, t1); err != nil || n != 2 {
+	if n, err := s.AddObjects(ctx, []ward.SharedObject{obj("vulnerability--01", "vulnerability", t1), obj("note--99", "note", t1)}, t1, nil); err != nil || n != 2 {
 		t.Fatalf("add later: %d, %v", n, err)
 	}
 	gen, err := s.Generation(ctx, col.ID)
@@ -141,7 +141,7 @@ func testSharing(t *testing.T, s ward.Store) {
 	if v, _ := s.SyncState(ctx, "hub|col"); v != "2026-11-23T10:00:00Z" {
 		t.Errorf("sync state %q", v)
 	}
-	if err := s.PutStatus(ctx, "st-1", col.ID, []byte(`{"status":"complete"}`), t1); err != nil {
+	if _, err := s.AddObjects(ctx, []ward.SharedObject{obj("note--98", "note", t1)}, t1, &ward.AdditionStatus{ID: "st-1", Collection: col.ID, Data: []byte(`{"status":"complete"}`)}); err != nil {
 		t.Fatal(err)
 	}
 	if data, err := s.Status(ctx, "st-1"); err != nil || string(data) != `{"status":"complete"}` {

@@ -60,10 +60,9 @@ func SharingSchema(postgres bool) string {
 func (d *DB) PutCollection(ctx context.Context, c ward.Collection) error {
 	readers, _ := json.Marshal(c.Readers)
 	writers, _ := json.Marshal(c.Writers)
-	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO collections (id, title, description, readers, writers, created) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, readers = excluded.readers, writers = excluded.writers`),
+	return d.exec(ctx, `INSERT INTO collections (id, title, description, readers, writers, created) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description, readers = excluded.readers, writers = excluded.writers`,
 		c.ID, c.Title, c.Description, string(readers), string(writers), nanos(c.Created))
-	return err
 }
 
 func scanCollection(sc interface{ Scan(...any) error }) (ward.Collection, error) {
@@ -111,15 +110,26 @@ func (d *DB) Collection(ctx context.Context, id string) (ward.Collection, error)
 // order is commit order and a reader paging by Seq misses nothing.
 const sharingLock = 0x74617869 // "taxi"
 
-// AddObjects adds object versions; existing versions are kept.
-func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added time.Time) (int, error) {
-	d.audit.Lock() // one writer at a time in this process, as for the audit chain
-	defer d.audit.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
+// AddObjects adds object versions, and the status of the addition when
+// given, in one transaction with the audit entry the context asks for;
+// existing versions are kept.
+func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added time.Time, status *ward.AdditionStatus) (int, error) {
+	d.writers.Lock()
+	defer d.writers.Unlock()
+	n := 0
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = d.addObjects(ctx, tx, objects, added)
+		if err != nil || status == nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, d.q(`INSERT INTO taxii_status (id, collection, created, data) VALUES (?, ?, ?, ?)`), status.ID, status.Collection, added.UnixNano(), status.Data)
+		return err
+	})
+	return n, err
+}
+
+func (d *DB) addObjects(ctx context.Context, tx *sql.Tx, objects []ward.SharedObject, added time.Time) (int, error) {
 	if d.pg {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, sharingLock); err != nil {
 			return 0, err
@@ -153,7 +163,7 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 		n += int(k)
 	}
 	if n == 0 {
-		return 0, tx.Commit()
+		return 0, nil
 	}
 	for col, ids := range touched {
 		if err := d.markVersions(ctx, tx, col, ids, false); err != nil {
@@ -163,7 +173,7 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 			return 0, err
 		}
 	}
-	return n, tx.Commit()
+	return n, nil
 }
 
 // markVersions sets the latest and earliest flags of the objects' versions,
@@ -348,42 +358,34 @@ func (d *DB) DeleteObject(ctx context.Context, collection, id string, versions [
 	if err != nil {
 		return 0, fmt.Errorf("%w: %v", ErrBadFilter, err)
 	}
-	d.audit.Lock()
-	defer d.audit.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer tx.Rollback()
-	args := append([]any{collection, id}, vargs...)
-	res, err := tx.ExecContext(ctx, d.q(`DELETE FROM shared_objects WHERE collection = ? AND id = ? AND `+vc), args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, err
-	}
-	if err := d.markVersions(ctx, tx, collection, []string{id}, true); err != nil {
-		return 0, err
-	}
-	if n > 0 {
-		if err := d.bump(ctx, tx, collection); err != nil {
-			return 0, err
+	d.writers.Lock()
+	defer d.writers.Unlock()
+	var n int64
+	err = d.Write(ctx, func(tx *sql.Tx) error {
+		args := append([]any{collection, id}, vargs...)
+		res, err := tx.ExecContext(ctx, d.q(`DELETE FROM shared_objects WHERE collection = ? AND id = ? AND `+vc), args...)
+		if err != nil {
+			return err
 		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if err := d.markVersions(ctx, tx, collection, []string{id}, true); err != nil {
+			return err
+		}
+		if n == 0 {
+			return errNothing // nor the audit entry of nothing
+		}
+		return d.bump(ctx, tx, collection)
+	})
+	if errors.Is(err, errNothing) {
+		return 0, nil
 	}
-	return int(n), tx.Commit()
+	return int(n), err
 }
 
-// PutStatus stores a status resource.
-func (d *DB) PutStatus(ctx context.Context, id, collection string, data []byte, at time.Time) error {
-	// In turn with the additions it reports on: SQLite's lock, taken
-	// by polling, is slower to pass between writers than this one.
-	d.audit.Lock()
-	defer d.audit.Unlock()
-	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO taxii_status (id, collection, created, data) VALUES (?, ?, ?, ?)`), id, collection, at.UnixNano(), data)
-	return err
-}
+// errNothing rolls back a write that found nothing to change.
+var errNothing = errors.New("nothing to change")
 
 // Status returns a status resource.
 func (d *DB) Status(ctx context.Context, id string) ([]byte, error) {

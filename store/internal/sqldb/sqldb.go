@@ -21,9 +21,15 @@ import (
 type DB struct {
 	db *sql.DB
 	pg bool
-	// audit serialises appends to the chain within one process; on
-	// PostgreSQL an advisory lock serialises them across processes.
-	audit sync.Mutex
+	// auditKey keys the audit chain; head is the file its head is kept
+	// in (SetAudit).
+	auditKey []byte
+	head     string
+	headMu   sync.Mutex
+	// writers lets one TAXII addition (or audit append) write at a time
+	// in this process: SQLite's lock, taken by polling, is slower to pass
+	// between writers than this one.
+	writers sync.Mutex
 	// stmts keeps prepared statements of the queries every request runs
 	// (who is calling, at what revision): parsing them each time was a
 	// good part of a request's cost.
@@ -182,11 +188,22 @@ func unique(err error) bool {
 
 // PutUser creates or replaces a user and its memberships.
 func (d *DB) PutUser(ctx context.Context, u ward.User) error {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
+	return d.Write(ctx, func(tx *sql.Tx) error { return d.putUser(ctx, tx, u) })
+}
+
+func (d *DB) putUser(ctx context.Context, tx *sql.Tx, u ward.User) error {
+	var before string
+	err := tx.QueryRowContext(ctx, d.q(`SELECT password_hash FROM users WHERE id = ?`), u.ID).Scan(&before)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	defer tx.Rollback()
+	if u.Disabled || err == nil && before != u.PasswordHash {
+		// A disabled account, or a new password, signs the user out
+		// everywhere.
+		if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE user_id = ?`), u.ID); err != nil {
+			return err
+		}
+	}
 	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO users (id, name, password_hash, admin, disabled, failed_logins, locked_until, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, admin = excluded.admin,
@@ -206,7 +223,7 @@ func (d *DB) PutUser(ctx context.Context, u ward.User) error {
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 const userColumns = `id, name, password_hash, admin, disabled, failed_logins, locked_until, created`
@@ -324,14 +341,16 @@ func (d *DB) Users(ctx context.Context) ([]ward.User, error) {
 
 // DeleteUser removes a user, its memberships, sessions and tokens.
 func (d *DB) DeleteUser(ctx context.Context, id string) error {
-	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM users WHERE id = ?`), id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %q: %w", id, ward.ErrNotFound)
-	}
-	return nil
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`DELETE FROM users WHERE id = ?`), id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %q: %w", id, ward.ErrNotFound)
+		}
+		return nil
+	})
 }
 
 // LoginFailed counts a failed sign-in in one statement, so that servers
@@ -362,15 +381,13 @@ func (d *DB) LoginFailed(ctx context.Context, id string, now time.Time, b ward.L
 
 // LoginSucceeded clears the failure count and any lock.
 func (d *DB) LoginSucceeded(ctx context.Context, id string) error {
-	_, err := d.db.ExecContext(ctx, d.q(`UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`), id)
-	return err
+	return d.exec(ctx, `UPDATE users SET failed_logins = 0, locked_until = 0 WHERE id = ?`, id)
 }
 
 // PutSession stores a session.
 func (d *DB) PutSession(ctx context.Context, s ward.Session) error {
-	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO sessions (hash, user_id, csrf, created, expires, remote) VALUES (?, ?, ?, ?, ?, ?)`),
+	return d.exec(ctx, `INSERT INTO sessions (hash, user_id, csrf, created, expires, remote) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.Hash, s.UserID, s.CSRF, nanos(s.Created), nanos(s.Expires), s.Remote)
-	return err
 }
 
 // Session returns an unexpired session.
@@ -391,19 +408,17 @@ func (d *DB) Session(ctx context.Context, hash string, now time.Time) (ward.Sess
 
 // DeleteSession signs one session out.
 func (d *DB) DeleteSession(ctx context.Context, hash string) error {
-	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE hash = ?`), hash)
-	return err
+	return d.exec(ctx, `DELETE FROM sessions WHERE hash = ?`, hash)
 }
 
 // DeleteSessions signs a user out everywhere.
 func (d *DB) DeleteSessions(ctx context.Context, userID string) error {
-	_, err := d.db.ExecContext(ctx, d.q(`DELETE FROM sessions WHERE user_id = ?`), userID)
-	return err
+	return d.exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, userID)
 }
 
 // PutToken stores a new token.
 func (d *DB) PutToken(ctx context.Context, t ward.Token) error {
-	_, err := d.db.ExecContext(ctx, d.q(`INSERT INTO tokens (id, user_id, name, hash, scope, org, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+	err := d.exec(ctx, `INSERT INTO tokens (id, user_id, name, hash, scope, org, created, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.ID, t.UserID, t.Name, t.Hash, string(t.Scope), t.Org, nanos(t.Created), nanos(t.Expires))
 	if unique(err) {
 		return fmt.Errorf("token %q: %w", t.ID, ward.ErrExists)
@@ -453,89 +468,25 @@ func (d *DB) Tokens(ctx context.Context, userID string) ([]ward.Token, error) {
 
 // DeleteToken revokes one of a user's tokens.
 func (d *DB) DeleteToken(ctx context.Context, userID, id string) error {
-	res, err := d.db.ExecContext(ctx, d.q(`DELETE FROM tokens WHERE user_id = ? AND id = ?`), userID, id)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("token %q: %w", id, ward.ErrNotFound)
-	}
-	return nil
-}
-
-// auditLock is the PostgreSQL advisory lock that orders audit appends.
-const auditLock = 0x61756474 // "audt"
-
-// AppendAudit chains an entry to the last one and appends it.
-func (d *DB) AppendAudit(ctx context.Context, e ward.AuditEntry) (ward.AuditEntry, error) {
-	d.audit.Lock()
-	defer d.audit.Unlock()
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return e, err
-	}
-	defer tx.Rollback()
-	if d.pg {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, auditLock); err != nil {
-			return e, err
+	return d.Write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, d.q(`DELETE FROM tokens WHERE user_id = ? AND id = ?`), userID, id)
+		if err != nil {
+			return err
 		}
-	}
-	e.Seq, e.Prev = 1, ""
-	var last int64
-	var prev string
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&last, &prev)
-	switch {
-	case err == nil:
-		e.Seq, e.Prev = last+1, prev
-	case !errors.Is(err, sql.ErrNoRows):
-		return e, err
-	}
-	e.Time = e.Time.UTC().Truncate(time.Microsecond)
-	e.Hash = e.ChainHash()
-	_, err = tx.ExecContext(ctx, d.q(`INSERT INTO audit (seq, time, actor, org, action, target, remote, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		e.Seq, e.Time.UnixNano(), e.Actor, e.Org, e.Action, e.Target, e.Remote, e.Detail, e.Prev, e.Hash)
-	if err != nil {
-		return e, err
-	}
-	return e, tx.Commit()
-}
-
-// Audit lists entries after a sequence number, oldest first.
-func (d *DB) Audit(ctx context.Context, org string, after int64, limit int) ([]ward.AuditEntry, error) {
-	query := `SELECT seq, time, actor, org, action, target, remote, detail, prev, hash FROM audit WHERE seq > ?`
-	args := []any{after}
-	if org != "" {
-		query += ` AND org = ?`
-		args = append(args, org)
-	}
-	query += ` ORDER BY seq`
-	if limit > 0 {
-		query += ` LIMIT ?`
-		args = append(args, limit)
-	}
-	rs, err := d.db.QueryContext(ctx, d.q(query), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	out := []ward.AuditEntry{}
-	for rs.Next() {
-		var e ward.AuditEntry
-		var t int64
-		if err := rs.Scan(&e.Seq, &t, &e.Actor, &e.Org, &e.Action, &e.Target, &e.Remote, &e.Detail, &e.Prev, &e.Hash); err != nil {
-			return nil, err
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("token %q: %w", id, ward.ErrNotFound)
 		}
-		e.Time = fromNanos(t)
-		out = append(out, e)
-	}
-	return out, rs.Err()
+		return nil
+	})
 }
 
 // PutAssessment stores a run.
 func (d *DB) PutAssessment(ctx context.Context, a ward.Assessment) (int64, error) {
 	var id int64
-	err := d.db.QueryRowContext(ctx, d.q(`INSERT INTO assessments (org, revision, created, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-		a.Org, a.Revision, nanos(a.Created), a.Actor, a.Data).Scan(&id)
+	err := d.Write(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, d.q(`INSERT INTO assessments (org, revision, created, actor, data) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			a.Org, a.Revision, nanos(a.Created), a.Actor, a.Data).Scan(&id)
+	})
 	return id, err
 }
 
