@@ -289,20 +289,29 @@ func (s *Server) readModel(name string, data []byte, org string) (*ward.Model, e
 
 // putModel stores a model at the revision read (-1: whatever it is) and
 // records it.
+// Without a revision (-1), a model that replaces whatever is there is
+// put again when another write came between reading the revision and
+// putting.
 func (s *Server) putModel(r *http.Request, c *call, m *ward.Model, rev int64, action, target string) (int64, error) {
-	ctx := r.Context()
-	if rev < 0 {
-		var err error
-		if rev, err = s.cfg.Store.Revision(ctx, c.org); err != nil {
+	sum := m.Summarise("")
+	ctx := s.audited(r.Context(), c, action, target, fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services))
+	for attempt := 0; ; attempt++ {
+		at := rev
+		if at < 0 {
+			var err error
+			if at, err = s.cfg.Store.Revision(ctx, c.org); err != nil {
+				return 0, err
+			}
+		}
+		err := s.cfg.Store.PutModelAt(ctx, m, at)
+		if errors.Is(err, ward.ErrConflict) && rev < 0 && attempt < 50 && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
 			return 0, err
 		}
+		return at + 1, nil
 	}
-	sum := m.Summarise("")
-	ctx = s.audited(ctx, c, action, target, fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services))
-	if err := s.cfg.Store.PutModelAt(ctx, m, rev); err != nil {
-		return 0, err
-	}
-	return rev + 1, nil
 }
 
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -537,6 +546,36 @@ func (s *Server) writeBase(r *http.Request, c *call) (*ward.Model, int64, error)
 	return m, current, nil
 }
 
+// changeModel applies a change to a copy of the organisation's model,
+// validates it and stores it, audited as action on target. With
+// If-Match, the model must be at that revision (else 412). Without, a
+// write that lost a race to another is made again on the model as the
+// other left it: the caller asked for the change, not for a revision.
+func (s *Server) changeModel(r *http.Request, c *call, action, target string, change func(m *ward.Model) error) (int64, error) {
+	wanted, err := ifMatch(r)
+	if err != nil {
+		return 0, err
+	}
+	for attempt := 0; ; attempt++ {
+		m, current, err := s.writeBase(r, c)
+		if err != nil {
+			return 0, err
+		}
+		next := cloneModel(m)
+		if err := change(next); err != nil {
+			return 0, err
+		}
+		if err := validated(next); err != nil {
+			return 0, err
+		}
+		newRev, err := s.putModel(r, c, next, current, action, target)
+		if errors.Is(err, ward.ErrConflict) && wanted < 0 && attempt < 50 && r.Context().Err() == nil {
+			continue
+		}
+		return newRev, err
+	}
+}
+
 // putItem creates or replaces one item of the model, validated as a whole.
 func putItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Request, c *call) error {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -551,23 +590,18 @@ func putItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Re
 		if got := k.id(&v); got != id {
 			return invalid(modelfile.Errors{{File: "body", Field: "id", Message: fmt.Sprintf("the %s is %q, sent to %q", k.name, got, id)}})
 		}
-		m, current, err := s.writeBase(r, c)
-		if err != nil {
-			return err
-		}
-		next := cloneModel(m)
-		list := k.list(next)
 		status := http.StatusOK
-		if i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id }); i >= 0 {
-			(*list)[i] = v
-		} else {
-			*list = append(*list, v)
-			status = http.StatusCreated
-		}
-		if err := validated(next); err != nil {
-			return err
-		}
-		newRev, err := s.putModel(r, c, next, current, k.name+".put", id)
+		newRev, err := s.changeModel(r, c, k.name+".put", id, func(next *ward.Model) error {
+			list := k.list(next)
+			status = http.StatusOK
+			if i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id }); i >= 0 {
+				(*list)[i] = v
+			} else {
+				*list = append(*list, v)
+				status = http.StatusCreated
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -580,26 +614,21 @@ func putItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Re
 // deleteItem removes one item of the model, and what goes with it.
 func deleteItem[T any](s *Server, k item[T]) func(w http.ResponseWriter, r *http.Request, c *call) error {
 	return func(w http.ResponseWriter, r *http.Request, c *call) error {
-		m, current, err := s.writeBase(r, c)
-		if err != nil {
-			return err
-		}
 		id := r.PathValue("id")
-		next := cloneModel(m)
-		list := k.list(next)
-		i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id })
-		if i < 0 {
-			return fail(http.StatusNotFound, "%s %q: not found", k.name, id)
-		}
-		*list = slices.Delete(*list, i, i+1)
 		detail := ""
-		if k.cascade != nil {
-			detail = k.cascade(next, id)
-		}
-		if err := validated(next); err != nil {
-			return err
-		}
-		newRev, err := s.putModel(r, c, next, current, k.name+".delete", id)
+		newRev, err := s.changeModel(r, c, k.name+".delete", id, func(next *ward.Model) error {
+			list := k.list(next)
+			i := slices.IndexFunc(*list, func(x T) bool { return k.id(&x) == id })
+			if i < 0 {
+				return fail(http.StatusNotFound, "%s %q: not found", k.name, id)
+			}
+			*list = slices.Delete(*list, i, i+1)
+			detail = ""
+			if k.cascade != nil {
+				detail = k.cascade(next, id)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,5 +284,39 @@ func TestWriteAndAuditInOneTransaction(t *testing.T) {
 	}
 	if after, _ := ts.store.Revision(context.Background(), "st-example"); after != before {
 		t.Errorf("revision %d -> %d without an audit entry", before, after)
+	}
+}
+
+// TestConcurrentWritersWithoutIfMatch: 20 writers each renaming another
+// asset at once, without If-Match, all succeed and every rename is kept;
+// with a stale If-Match a write is refused with 412.
+func TestConcurrentWritersWithoutIfMatch(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	alice := ts.session(t, "alice")
+	m, _ := demo.Model()
+	n := min(20, len(m.Assets))
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			a := m.Assets[i]
+			a.Name = "renamed " + a.ID
+			codes[i] = alice.do("PUT", "/api/v1/orgs/st-example/assets/"+a.ID, a).code
+		})
+	}
+	wg.Wait()
+	for i, code := range codes {
+		if code != http.StatusOK {
+			t.Errorf("writer %d: %d", i, code)
+		}
+	}
+	stored, _ := ts.store.Model(context.Background(), "st-example")
+	for _, a := range stored.Assets[:n] {
+		if a.Name != "renamed "+a.ID {
+			t.Errorf("%s: %q, a rename was lost", a.ID, a.Name)
+		}
+	}
+	if res := alice.do("PUT", "/api/v1/orgs/st-example/assets/"+m.Assets[0].ID, m.Assets[0], "If-Match", `"r1"`); res.code != http.StatusPreconditionFailed {
+		t.Errorf("stale If-Match: %d", res.code)
 	}
 }
