@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,9 +16,9 @@ import (
 // parseJSON builds the same node tree the YAML parser gives, with lines and
 // columns, from a JSON document. JSON is read by encoding/json rather than as
 // YAML, so that JSON's own rules hold (tabs, escapes, numbers).
-func parseJSON(data []byte, maxDepth int) (*yaml.Node, *Error) {
+func parseJSON(ctx context.Context, data []byte, maxDepth int) (*yaml.Node, *Error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	p := jsonParser{data: data, line: 1, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := jsonParser{ctx: ctx, data: data, line: 1, dec: json.NewDecoder(bytes.NewReader(data))}
 	p.dec.UseNumber()
 	root, err := p.value(0, maxDepth)
 	if err != nil {
@@ -31,6 +32,8 @@ func parseJSON(data []byte, maxDepth int) (*yaml.Node, *Error) {
 }
 
 type jsonParser struct {
+	ctx       context.Context
+	tokens    int // read so far; ctx is looked at every checkEvery
 	data      []byte
 	dec       *json.Decoder
 	off       int // offset at which line and col were last computed
@@ -87,6 +90,9 @@ func (p *jsonParser) syntax(err error) *Error {
 }
 
 func (p *jsonParser) value(depth, maxDepth int) (*yaml.Node, *Error) {
+	if p.tokens++; p.tokens%checkEvery == 0 && p.ctx.Err() != nil {
+		return nil, &Error{Message: "reading stopped"} // decode reports ctx's error
+	}
 	at := p.start()
 	tok, err := p.dec.Token()
 	if err != nil {
