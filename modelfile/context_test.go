@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,5 +79,29 @@ func TestParseStopsWithItsContext(t *testing.T) {
 	defer cancel()
 	if _, err := modelfile.ParseContext(ctx, "base.yaml", []byte(base), modelfile.DefaultLimits); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A file over the size limit is refused from its size, before any of it is
+// read (issue 14: a 600 MB file was refused only after reading 512 MiB).
+func TestOversizedFileRefusedUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.Truncate(600 << 20); err != nil { // sparse: costs no disk
+		t.Fatal(err)
+	}
+	_, err = modelfile.Read(path, f, modelfile.DefaultLimits)
+	if es, ok := modelfile.AsErrors(err); !ok || !strings.Contains(es[0].Message, "larger than the 512 MiB limit") {
+		t.Fatalf("got %v", err)
+	}
+	if off, _ := f.Seek(0, io.SeekCurrent); off != 0 {
+		t.Errorf("%d bytes read before refusing", off)
+	}
+	if _, err := modelfile.Load(path, modelfile.DefaultLimits); err == nil {
+		t.Error("Load accepted it")
 	}
 }

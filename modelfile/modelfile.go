@@ -111,7 +111,8 @@ func DetectFormat(name string, data []byte) Format {
 	return YAML
 }
 
-// Load reads and validates the model file at path.
+// Load reads and validates the model file at path. A file over the size
+// limit is refused before it is read.
 func Load(path string, lim Limits) (*ward.Model, error) {
 	return LoadContext(context.Background(), path, lim)
 }
@@ -127,7 +128,8 @@ func LoadContext(ctx context.Context, path string, lim Limits) (*ward.Model, err
 }
 
 // Read reads and validates a model from r; name is used in errors and to
-// tell the format.
+// tell the format. When r is a file (standard input redirected from one,
+// say), one over the size limit is refused before anything is read.
 func Read(name string, r io.Reader, lim Limits) (*ward.Model, error) {
 	return ReadContext(context.Background(), name, r, lim)
 }
@@ -141,11 +143,20 @@ func ReadContext(ctx context.Context, name string, r io.Reader, lim Limits) (*wa
 	return ParseContext(ctx, name, data, lim)
 }
 
-// ReadLimited reads all of r, refusing more than max bytes. The error about
-// size is an Errors naming the file; others are I/O errors.
+// ReadLimited reads all of r, refusing more than max bytes: at once from
+// its size when r is a regular file, else after reading max+1 bytes. The
+// error about size is an Errors naming the file; others are I/O errors.
 func ReadLimited(name string, r io.Reader, max int64) ([]byte, error) {
 	tooBig := Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(max)), Hint: "split the file, or raise the limit with --max-size"}}
 	var buf bytes.Buffer
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if st.Size() > max {
+				return nil, tooBig
+			}
+			buf.Grow(int(st.Size()) + bytes.MinRead)
+		}
+	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
