@@ -212,7 +212,7 @@ func (v *validator) id(p loc, id string) bool {
 // line refuses control characters in one line of text (a name, a vendor):
 // printed to a terminal or a page they could rewrite what is shown.
 func (v *validator) line(p loc, s string) {
-	if r, bad := controlChar(s, false); bad {
+	if r, bad := ControlChar(s, false); bad {
 		v.add(p, fmt.Sprintf("control character %U", r), "a name is one line of printable text; remove the character")
 	}
 }
@@ -220,7 +220,7 @@ func (v *validator) line(p loc, s string) {
 // text refuses control characters other than tabs and line breaks in
 // free text (a description).
 func (v *validator) text(p loc, s string) {
-	if r, bad := controlChar(s, true); bad {
+	if r, bad := ControlChar(s, true); bad {
 		v.add(p, fmt.Sprintf("control character %U", r), "text may hold tabs and line breaks, no other control characters")
 	}
 }
@@ -229,7 +229,7 @@ func (v *validator) text(p loc, s string) {
 // by U+FFFD: for text from the wire or a scan, that a model keeps. multiline
 // keeps tabs and line breaks.
 func Printable(s string, multiline bool) string {
-	if _, bad := controlChar(s, multiline); !bad {
+	if _, bad := ControlChar(s, multiline); !bad {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -253,9 +253,9 @@ func isControl(r rune, multiline bool) bool {
 	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }
 
-// controlChar finds the first control character in s (see isControl),
+// ControlChar finds the first control character in s (see isControl),
 // looking at bytes: only a few lead bytes need decoding.
-func controlChar(s string, multiline bool) (rune, bool) {
+func ControlChar(s string, multiline bool) (rune, bool) {
 	for i := 0; i < len(s); i++ {
 		r := rune(s[i])
 		if b := s[i]; b == 0xc2 || b == 0xe2 { // lead bytes of U+0080-U+00BF, U+2000-U+2FFF
