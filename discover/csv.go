@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wardhealth/ward"
 )
@@ -258,6 +259,14 @@ func csvHost(name string, row int, header, cols, rec []string, errs *MultiError)
 	for i, f := range cols {
 		v := strings.TrimSpace(rec[i])
 		if f == "" || v == "" {
+			continue
+		}
+		if !utf8.ValidString(v) {
+			bad(i, "invalid UTF-8 in %q (save the export as UTF-8)", v)
+			continue
+		}
+		if r, ctl := ward.ControlChar(v, f == "description"); ctl {
+			bad(i, "control character %U in %q", r, v)
 			continue
 		}
 		switch f {
