@@ -376,7 +376,8 @@ func splitList(v string) []string {
 func parseDate(v string) (ward.Date, bool) {
 	for _, layout := range []string{time.DateOnly, "02.01.2006", "02/01/2006", "2006/01/02", time.RFC3339} {
 		if t, err := time.Parse(layout, v); err == nil {
-			return ward.Date(t.Format(time.DateOnly)), true
+			// The years a model accepts.
+			return ward.Date(t.Format(time.DateOnly)), t.Year() >= 1970 && t.Year() <= 2100
 		}
 	}
 	return "", false
