@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/package-url/packageurl-go"
 )
@@ -170,9 +171,12 @@ func (v *validator) decisions() {
 		}
 		v.ref(p("asset"), d.Asset, "asset", idAsset)
 		enum(v, p("status"), d.Status, true)
+		v.line(p("threat"), d.Threat)
 		if strings.TrimSpace(d.Justification) == "" {
 			v.add(p("justification"), "missing justification", "say why, so that the decision can be reviewed")
 		}
+		v.text(p("justification"), d.Justification)
+		v.line(p("by"), d.By)
 		if d.Date == "" {
 			v.add(p("date"), "missing date", "when the decision was taken, YYYY-MM-DD")
 		} else if msg, hint := checkDate(d.Date); msg != "" {
@@ -205,12 +209,74 @@ func (v *validator) id(p loc, id string) bool {
 	return true
 }
 
+// line refuses control characters in one line of text (a name, a vendor):
+// printed to a terminal or a page they could rewrite what is shown.
+func (v *validator) line(p loc, s string) {
+	if r, bad := ControlChar(s, false); bad {
+		v.add(p, fmt.Sprintf("control character %U", r), "a name is one line of printable text; remove the character")
+	}
+}
+
+// text refuses control characters other than tabs and line breaks in
+// free text (a description).
+func (v *validator) text(p loc, s string) {
+	if r, bad := ControlChar(s, true); bad {
+		v.add(p, fmt.Sprintf("control character %U", r), "text may hold tabs and line breaks, no other control characters")
+	}
+}
+
+// Printable is s with the control characters validation refuses replaced
+// by U+FFFD: for text from the wire or a scan, that a model keeps. multiline
+// keeps tabs and line breaks.
+func Printable(s string, multiline bool) string {
+	if _, bad := ControlChar(s, multiline); !bad {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isControl(r, multiline) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
+// isControl tells whether r is a C0 or C1 control, DEL, or one of the
+// bidirectional overrides and isolates that reorder what is shown;
+// multiline allows tab, line feed and carriage return.
+func isControl(r rune, multiline bool) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return !multiline
+	case r < 0x20, r >= 0x7f && r <= 0x9f:
+		return true
+	}
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
+
+// ControlChar finds the first control character in s (see isControl),
+// looking at bytes: only a few lead bytes need decoding.
+func ControlChar(s string, multiline bool) (rune, bool) {
+	for i := 0; i < len(s); i++ {
+		r := rune(s[i])
+		if b := s[i]; b == 0xc2 || b == 0xe2 { // lead bytes of U+0080-U+00BF, U+2000-U+2FFF
+			r, _ = utf8.DecodeRuneInString(s[i:])
+		} else if b >= 0x80 {
+			continue
+		}
+		if isControl(r, multiline) {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
 func (v *validator) organisation() {
 	o := &v.m.Organisation
 	v.id(top("organisation.id"), o.ID)
 	if strings.TrimSpace(o.Name) == "" {
 		v.add(top("organisation.name"), "missing name", "")
 	}
+	v.line(top("organisation.name"), o.Name)
 	enum(v, top("organisation.kind"), o.Kind, false)
 	for j, e := range o.EntryPoints {
 		enum(v, top("organisation.entry_points").at(j), e, true)
@@ -234,6 +300,8 @@ func (v *validator) declaredControls() {
 		if strings.TrimSpace(c.Name) == "" {
 			v.add(path("controls", i, "name"), "missing name", "")
 		}
+		v.line(path("controls", i, "name"), c.Name)
+		v.text(path("controls", i, "description"), c.Description)
 		enum(v, path("controls", i, "category"), c.Category, true)
 	}
 	v.controlRefs(top("organisation.controls"), v.m.Organisation.Controls)
@@ -266,6 +334,8 @@ func (v *validator) declare() {
 
 func (v *validator) zone(i int) {
 	z := &v.m.Zones[i]
+	v.line(path("zones", i, "name"), z.Name)
+	v.text(path("zones", i, "description"), z.Description)
 	enum(v, path("zones", i, "kind"), z.Kind, true)
 	enum(v, path("zones", i, "trust"), z.Trust, true)
 	if z.Kind == "internet" && z.Trust != "" && z.Trust != "untrusted" {
@@ -276,6 +346,13 @@ func (v *validator) zone(i int) {
 
 func (v *validator) asset(i int) {
 	a := &v.m.Assets[i]
+	for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"vendor", a.Vendor}, {"product", a.Product}, {"version", a.Version}, {"owner", a.Owner}, {"serial", a.Serial}} {
+		v.line(path("assets", i, f.name), f.value)
+	}
+	v.text(path("assets", i, "description"), a.Description)
+	for j, t := range a.Tags {
+		v.line(path("assets", i, "tags").at(j), t)
+	}
 	enum(v, path("assets", i, "kind"), a.Kind, true)
 	v.ref(path("assets", i, "zone"), a.Zone, "zone", idZone)
 	for j, addr := range a.Addresses {
@@ -290,6 +367,8 @@ func (v *validator) asset(i int) {
 		if strings.TrimSpace(c.Name) == "" {
 			v.add(p.of("name"), "missing name", "")
 		}
+		v.line(p.of("name"), c.Name)
+		v.line(p.of("version"), c.Version)
 		v.cpe(p.of("cpe"), c.CPE)
 		v.purl(p.of("purl"), c.PURL)
 	}
@@ -318,6 +397,8 @@ func (v *validator) asset(i int) {
 		if pt.Port < 1 || pt.Port > 65535 {
 			v.add(p.of("port"), fmt.Sprintf("port %d out of range", pt.Port), "ports run from 1 to 65535")
 		}
+		v.line(p.of("product"), pt.Product)
+		v.line(p.of("version"), pt.Version)
 		enum(v, p.of("transport"), pt.Transport, false)
 		enum(v, p.of("protocol"), pt.Protocol, false)
 		k := portKey{pt.Port, pt.transport()}
@@ -343,6 +424,10 @@ func (v *validator) sources(at func(j int) loc, srcs []Source) {
 		if strings.TrimSpace(s.Attribute) == "" {
 			v.add(p.of("attribute"), "missing attribute", "the field the source speaks of, e.g. kind or vendor")
 		}
+		v.line(p.of("attribute"), s.Attribute)
+		v.text(p.of("value"), s.Value)
+		v.text(p.of("reason"), s.Reason)
+		v.line(p.of("file"), s.File)
 		enum(v, p.of("source"), s.Origin, true)
 		if s.Seen != "" {
 			if _, err := s.Seen.Time(); err != nil {
@@ -379,6 +464,7 @@ func (v *validator) links() {
 		} else if from == idZone && to == idZone {
 			v.add(path("links", i, "to"), "a link joins two zones", "one end of a link must be an asset")
 		}
+		v.text(path("links", i, "description"), l.Description)
 		enum(v, path("links", i, "protocol"), l.Protocol, true)
 		if l.Port < 0 || l.Port > 65535 {
 			v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
@@ -421,6 +507,9 @@ func (v *validator) services() {
 	for i := range m.Services {
 		s := &m.Services[i]
 		p := func(f string) loc { return path("services", i, f) }
+		v.line(p("name"), s.Name)
+		v.text(p("description"), s.Description)
+		v.line(p("owner"), s.Owner)
 		switch {
 		case s.MaxOutage <= 0:
 			v.add(p("max_outage"), "missing or zero maximum tolerable outage", "how long can the service be down before patients are harmed, e.g. 15m, 4h, 2d")

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/wardhealth/ward"
 )
@@ -260,6 +261,14 @@ func csvHost(name string, row int, header, cols, rec []string, errs *MultiError)
 		if f == "" || v == "" {
 			continue
 		}
+		if !utf8.ValidString(v) {
+			bad(i, "invalid UTF-8 in %q (save the export as UTF-8)", v)
+			continue
+		}
+		if r, ctl := ward.ControlChar(v, f == "description"); ctl {
+			bad(i, "control character %U in %q", r, v)
+			continue
+		}
 		switch f {
 		case "id":
 			h.ID = v
@@ -367,7 +376,8 @@ func splitList(v string) []string {
 func parseDate(v string) (ward.Date, bool) {
 	for _, layout := range []string{time.DateOnly, "02.01.2006", "02/01/2006", "2006/01/02", time.RFC3339} {
 		if t, err := time.Parse(layout, v); err == nil {
-			return ward.Date(t.Format(time.DateOnly)), true
+			// The years a model accepts.
+			return ward.Date(t.Format(time.DateOnly)), t.Year() >= 1970 && t.Year() <= 2100
 		}
 	}
 	return "", false

@@ -75,3 +75,19 @@ func TestCSVErrorsByRowAndColumn(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// An inventory cell with invalid UTF-8 or a control character is refused
+// at its row and column, as a model file would be; descriptions may hold
+// tabs.
+func TestCSVRefusesUnprintableCells(t *testing.T) {
+	text := strings.Replace(cmms, "Widget", "Ventilator", 1)
+	for _, tc := range []struct{ old, new, want string }{
+		{"Baxter", "Bax\xffter", `cmms.csv:row 2, column "Manufacturer": invalid UTF-8 in "Bax\xffter" (save the export as UTF-8)`},
+		{"Sigma Spectrum", "Sigma\x1b[2JSpectrum", `cmms.csv:row 2, column "Model": control character U+001B in "Sigma\x1b[2JSpectrum"`},
+	} {
+		_, err := ReadCSV("cmms.csv", strings.NewReader(strings.Replace(text, tc.old, tc.new, 1)), 0, nil, nil)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("got  %v\nwant %s", err, tc.want)
+		}
+	}
+}

@@ -140,12 +140,56 @@ func Merge(m *ward.Model, r *Result, opt Options) *Diff {
 		mg.index(i)
 	}
 	for _, h := range r.Hosts {
-		mg.host(h)
+		mg.host(printableHost(h))
 	}
 	for _, f := range r.Flows {
-		mg.flow(f)
+		mg.flow(printableFlow(f))
 	}
 	return mg.diff
+}
+
+// printableHost is h with the control characters a model refuses replaced
+// in its text: banners, names and reasons come from whatever answered.
+func printableHost(h *Host) *Host {
+	c := *h
+	for _, f := range []*string{&c.ID, &c.Name, &c.Vendor, &c.Product, &c.Version, &c.Serial, &c.Owner, &c.Zone} {
+		*f = ward.Printable(*f, false)
+	}
+	c.Description = ward.Printable(c.Description, true)
+	c.Components = slices.Clone(c.Components)
+	for i := range c.Components {
+		p := &c.Components[i]
+		p.Name, p.Version = ward.Printable(p.Name, false), ward.Printable(p.Version, false)
+	}
+	c.Ports = slices.Clone(c.Ports)
+	for i := range c.Ports {
+		p := &c.Ports[i]
+		p.Product, p.Version = ward.Printable(p.Product, false), ward.Printable(p.Version, false)
+	}
+	if c.Notes != nil {
+		c.Notes = make(map[string]Note, len(h.Notes))
+		for k, n := range h.Notes {
+			n.Reason = ward.Printable(n.Reason, true)
+			c.Notes[k] = n
+		}
+	}
+	return &c
+}
+
+// printableFlow is f with the control characters a model refuses replaced
+// in what the dissectors read.
+func printableFlow(f *Flow) *Flow {
+	c := *f
+	c.Reason = ward.Printable(c.Reason, true)
+	c.Details = slices.Clone(c.Details)
+	for i, d := range c.Details {
+		c.Details[i] = ward.Printable(d, false)
+	}
+	c.Weak = slices.Clone(c.Weak)
+	for i, w := range c.Weak {
+		c.Weak[i] = ward.Printable(w, false)
+	}
+	return &c
 }
 
 // stamp writes a source's time, or the fallback when the source's clock

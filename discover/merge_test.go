@@ -134,3 +134,29 @@ func TestMergeLinkConflict(t *testing.T) {
 		t.Fatalf("added: %+v", d.Added)
 	}
 }
+
+// What the wire or a scan shows may hold control characters (a banner
+// that clears the screen); the model keeps them as U+FFFD, and stays
+// valid, for new and matched assets and for links.
+func TestMergeKeepsControlCharactersOut(t *testing.T) {
+	m := hospital()
+	evil := "Acme\x1b[2J\u202eexe"
+	res := &Result{Source: "pcap", File: "c.pcap", Hosts: []*Host{
+		{IPs: []string{"10.20.30.11"}, Name: "ct\n01", Product: evil, Version: "1\x00", Ports: []ward.Port{{Port: 80, Transport: "tcp", Product: evil}},
+			Components: []ward.Component{{Name: evil, Version: "2\a"}}, Notes: map[string]Note{"product": {Reason: "banner " + evil}}},
+		{IPs: []string{"10.20.30.99"}, Kind: "unknown", Vendor: evil, Description: "seen\tthere\x1b"},
+	}, Flows: []*Flow{{Client: "10.20.30.99", Server: "10.20.40.7", Transport: "tcp", Port: 80, Protocol: "http", Reason: "banner " + evil, Details: []string{"GET /" + evil}}}}
+	Merge(m, res, Options{Zone: "imaging"})
+	if err := m.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range m.Assets {
+		if a.Vendor == "Acme\ufffd[2J\ufffdexe" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the new asset's vendor was not kept with its controls replaced: %+v", m.Assets)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -14,8 +16,10 @@ import (
 
 // The parts of Nmap's XML output (nmap.dtd) that discovery reads.
 type nmapHost struct {
-	EndTime   int64 `xml:"endtime,attr"`
-	StartTime int64 `xml:"starttime,attr"`
+	// Numbers are read as text and checked here, so that a bad one is
+	// reported in words.
+	EndTime   string `xml:"endtime,attr"`
+	StartTime string `xml:"starttime,attr"`
 	Status    struct {
 		State string `xml:"state,attr"`
 	} `xml:"status"`
@@ -29,7 +33,7 @@ type nmapHost struct {
 	} `xml:"hostnames>hostname"`
 	Ports []struct {
 		Protocol string `xml:"protocol,attr"`
-		PortID   int    `xml:"portid,attr"`
+		PortID   string `xml:"portid,attr"`
 		State    struct {
 			State string `xml:"state,attr"`
 		} `xml:"state"`
@@ -42,7 +46,6 @@ type nmapHost struct {
 			DeviceType string   `xml:"devicetype,attr"`
 			Tunnel     string   `xml:"tunnel,attr"`
 			Method     string   `xml:"method,attr"`
-			Conf       int      `xml:"conf,attr"`
 			CPEs       []string `xml:"cpe"`
 		} `xml:"service"`
 		Scripts []struct {
@@ -52,14 +55,13 @@ type nmapHost struct {
 	} `xml:"ports>port"`
 	OSMatches []struct {
 		Name     string `xml:"name,attr"`
-		Accuracy int    `xml:"accuracy,attr"`
+		Accuracy string `xml:"accuracy,attr"`
 		Classes  []struct {
-			Type     string   `xml:"type,attr"`
-			Vendor   string   `xml:"vendor,attr"`
-			Family   string   `xml:"osfamily,attr"`
-			Gen      string   `xml:"osgen,attr"`
-			Accuracy int      `xml:"accuracy,attr"`
-			CPEs     []string `xml:"cpe"`
+			Type   string   `xml:"type,attr"`
+			Vendor string   `xml:"vendor,attr"`
+			Family string   `xml:"osfamily,attr"`
+			Gen    string   `xml:"osgen,attr"`
+			CPEs   []string `xml:"cpe"`
 		} `xml:"osclass"`
 	} `xml:"os>osmatch"`
 }
@@ -96,6 +98,7 @@ func ReadNmap(name string, r io.Reader, size int64, progress Progress) (*Result,
 	}
 	sawRoot, closed := false, false
 	for {
+		line, col := d.InputPos() // where the token starts: whitespace is a token too
 		tok, err := d.Token()
 		if err == io.EOF {
 			break
@@ -119,13 +122,16 @@ func ReadNmap(name string, r io.Reader, size int64, progress Progress) (*Result,
 					}
 				}
 			case t.Name.Local == "host":
-				line, _ := d.InputPos()
 				var nh nmapHost
 				if err := d.DecodeElement(&nh, &t); err != nil {
 					return fail(err)
 				}
 				res.Stats.Records++
-				if h := nmapToHost(&nh, res.Seen); h != nil {
+				h, err := nmapToHost(&nh, res.Seen)
+				if err != nil {
+					return nil, &PositionError{File: name, Where: fmt.Sprintf("%d:%d", line, col), Err: err}
+				}
+				if h != nil {
 					h.Where = name + ":" + strconv.Itoa(line)
 					res.Hosts = append(res.Hosts, h)
 				} else {
@@ -149,23 +155,66 @@ func ReadNmap(name string, r io.Reader, size int64, progress Progress) (*Result,
 }
 
 // nmapToHost turns a scanned host into a Host; nil when it was down or
-// showed no address.
-func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
+// showed no address. A value Nmap would not write (a port past 65535, an
+// address that is none) is an error: dropping it would change what is
+// inferred of the host.
+func nmapToHost(nh *nmapHost, scanStart time.Time) (*Host, error) {
 	if nh.Status.State != "" && nh.Status.State != "up" {
-		return nil
+		return nil, nil
+	}
+	number := func(field, s string) (int64, error) {
+		if s == "" {
+			return 0, nil
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("host: %s: %q is not a whole number", field, s)
+		}
+		return n, nil
+	}
+	if _, err := number("starttime", nh.StartTime); err != nil {
+		return nil, err
+	}
+	end, err := number("endtime", nh.EndTime)
+	if err != nil {
+		return nil, err
+	}
+	accuracy := make([]int64, len(nh.OSMatches))
+	for i, om := range nh.OSMatches {
+		if accuracy[i], err = number(fmt.Sprintf("os.osmatch[%d].accuracy", i), om.Accuracy); err != nil {
+			return nil, err
+		}
+	}
+	ports := make([]int, len(nh.Ports))
+	for i, p := range nh.Ports {
+		n, err := strconv.Atoi(p.PortID)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("host: ports.port[%d].portid: port %q is not a number (ports run from 1 to 65535)", i, p.PortID)
+		case n < 1 || n > 65535:
+			return nil, fmt.Errorf("host: ports.port[%d].portid: port %d out of range (ports run from 1 to 65535)", i, n)
+		}
+		ports[i] = n
 	}
 	h := &Host{}
-	if nh.EndTime > 0 {
-		h.Seen = time.Unix(nh.EndTime, 0).UTC()
+	if end > 0 {
+		h.Seen = time.Unix(end, 0).UTC()
 	} else if !scanStart.IsZero() {
 		h.Seen = scanStart
 	}
 	ev := evidence{}
-	for _, a := range nh.Addresses {
+	for i, a := range nh.Addresses {
 		switch a.Type {
 		case "ipv4", "ipv6":
+			ip, err := netip.ParseAddr(a.Addr)
+			if err != nil || ip.Is4() != (a.Type == "ipv4") {
+				return nil, fmt.Errorf("host: address[%d]: invalid %s address %q", i, a.Type, a.Addr)
+			}
 			h.addIP(a.Addr)
 		case "mac":
+			if m, err := net.ParseMAC(a.Addr); err != nil || len(m) != 6 {
+				return nil, fmt.Errorf("host: address[%d]: invalid mac address %q", i, a.Addr)
+			}
 			h.addMAC(a.Addr)
 			if a.Vendor != "" {
 				h.Vendor, ev.macVendor = a.Vendor, a.Vendor
@@ -174,7 +223,7 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 		}
 	}
 	if len(h.IPs) == 0 && len(h.MACs) == 0 {
-		return nil
+		return nil, nil
 	}
 	h.note("addresses", 0, "answered the scan")
 	for _, hn := range nh.Hostnames {
@@ -184,16 +233,13 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 		h.Name = h.Hostnames[0]
 		h.note("name", 0, "host name from DNS")
 	}
-	for _, p := range nh.Ports {
+	for i, p := range nh.Ports {
 		if p.State.State != "open" {
 			continue
 		}
 		s := p.Service
-		port := ward.Port{Port: p.PortID, Transport: ward.Transport(p.Protocol), Product: s.Product, Version: s.Version}
+		port := ward.Port{Port: ports[i], Transport: ward.Transport(p.Protocol), Product: s.Product, Version: s.Version}
 		if port.Transport != "tcp" && port.Transport != "udp" && port.Transport != "sctp" {
-			continue
-		}
-		if port.Port < 1 || port.Port > 65535 {
 			continue
 		}
 		// Nmap's service name (probed, or from its port table) first, then
@@ -235,7 +281,7 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 		h.note("ports", 0, "open ports found by the scan, with Nmap's service detection")
 	}
 	// The best OS guess, if Nmap is reasonably sure of it.
-	if len(nh.OSMatches) > 0 && nh.OSMatches[0].Accuracy >= 85 {
+	if len(nh.OSMatches) > 0 && accuracy[0] >= 85 {
 		om := nh.OSMatches[0]
 		ev.os = om.Name
 		if len(om.Classes) > 0 {
@@ -248,7 +294,7 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 				}
 			}
 		}
-		h.note("components", om.Accuracy, fmt.Sprintf("operating system %s (Nmap's guess, %d%% accurate)", om.Name, om.Accuracy))
+		h.note("components", int(accuracy[0]), fmt.Sprintf("operating system %s (Nmap's guess, %d%% accurate)", om.Name, accuracy[0]))
 	}
 	if len(h.Components) > 0 && h.Notes["components"].Reason == "" {
 		h.note("components", 0, "software named by Nmap's service detection")
@@ -258,7 +304,7 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) *Host {
 	h.Kind = k
 	h.note("kind", conf, why)
 	h.describe(ev.os)
-	return h
+	return h, nil
 }
 
 // fingerprintBanner reads the answers Nmap lists for a service it could not

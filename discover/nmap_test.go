@@ -195,3 +195,30 @@ func TestCPE23(t *testing.T) {
 		}
 	}
 }
+
+// A scan with an impossible value is refused at the host that holds it,
+// in words: a port past 65535 or an address that is none used to drop
+// the port or the host silently, changing the kind inferred.
+func TestNmapBadValuesRefused(t *testing.T) {
+	for _, tc := range []struct{ name, old, new, want string }{
+		{"port out of range", `portid="104"`, `portid="70000"`, `scan.xml:4:1: host: ports.port[0].portid: port 70000 out of range (ports run from 1 to 65535)`},
+		{"port not a number", `portid="104"`, `portid="dicom"`, `scan.xml:4:1: host: ports.port[0].portid: port "dicom" is not a number (ports run from 1 to 65535)`},
+		{"bad IPv4 address", `addr="10.20.30.11"`, `addr="10.20.30.300"`, `scan.xml:4:1: host: address[0]: invalid ipv4 address "10.20.30.300"`},
+		{"IPv6 given as IPv4", `addr="10.20.30.11" addrtype="ipv4"`, `addr="10.20.30.11" addrtype="ipv6"`, `scan.xml:4:1: host: address[0]: invalid ipv6 address "10.20.30.11"`},
+		{"bad MAC address", `addr="00:09:FB:11:22:33"`, `addr="00:09:FB:11:22"`, `scan.xml:4:1: host: address[1]: invalid mac address "00:09:FB:11:22"`},
+		{"accuracy not a number", `accuracy="96" line`, `accuracy="high" line`, `scan.xml:4:1: host: os.osmatch[0].accuracy: "high" is not a whole number`},
+		{"end time not a number", `endtime="1760434260"><status state="up" reason="arp-response" reason_ttl="0"/>
+<address addr="10.20.30.11"`, `endtime="soon"><status state="up" reason="arp-response" reason_ttl="0"/>
+<address addr="10.20.30.11"`, `scan.xml:4:1: host: endtime: "soon" is not a whole number`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(scanXML, tc.old) {
+				t.Fatalf("case does not apply: %q", tc.old)
+			}
+			_, err := ReadNmap("scan.xml", strings.NewReader(strings.Replace(scanXML, tc.old, tc.new, 1)), 0, nil)
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got  %v\nwant %s", err, tc.want)
+			}
+		})
+	}
+}

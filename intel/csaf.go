@@ -5,10 +5,12 @@
 package intel
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/wardhealth/ward/modelfile"
 )
 
 // Advisory is what Ward keeps of a CSAF 2.0 advisory.
@@ -56,6 +58,10 @@ type csafDoc struct {
 		Tracking    *struct {
 			ID                 string `json:"id"`
 			InitialReleaseDate string `json:"initial_release_date"`
+			CurrentReleaseDate string `json:"current_release_date"`
+			RevisionHistory    []struct {
+				Date string `json:"date"`
+			} `json:"revision_history"`
 		} `json:"tracking"`
 	} `json:"document"`
 	ProductTree *struct {
@@ -89,43 +95,54 @@ type csafBranch struct {
 }
 
 // ParseCSAF reads a CSAF 2.0 advisory. name is used in errors. Required
-// fields missing, an unknown CSAF version or product ids that the
-// vulnerabilities name but the tree lacks are errors.
+// fields missing, an unknown CSAF version, product ids that the
+// vulnerabilities name but the tree lacks, CVE ids, dates and scores that
+// are not what CSAF says are errors: modelfile.Errors, each at its place.
 func ParseCSAF(name string, data []byte) (*Advisory, error) {
 	var d csafDoc
-	if err := json.Unmarshal(data, &d); err != nil {
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			return nil, fmt.Errorf("%s: byte %d: not JSON: %v", name, se.Offset, err)
-		}
-		return nil, fmt.Errorf("%s: %v", name, err)
+	if err := modelfile.DecodeJSON(name, data, &d); err != nil {
+		return nil, err
 	}
+	c := checker{name: name, data: data}
 	switch {
 	case d.Document == nil:
-		return nil, fmt.Errorf("%s: document: missing; is this a CSAF advisory?", name)
+		c.add("document", "missing", "is this a CSAF advisory?")
 	case d.Document.CSAFVersion != "2.0":
-		return nil, fmt.Errorf("%s: document.csaf_version: %q, Ward reads CSAF 2.0", name, d.Document.CSAFVersion)
+		c.add("document.csaf_version", fmt.Sprintf("%q, Ward reads CSAF 2.0", d.Document.CSAFVersion), "")
 	case d.Document.Tracking == nil || d.Document.Tracking.ID == "":
-		return nil, fmt.Errorf("%s: document.tracking.id: missing", name)
+		c.add("document.tracking.id", "missing", "")
 	case d.ProductTree == nil:
-		return nil, fmt.Errorf("%s: product_tree: missing", name)
+		c.add("product_tree", "missing", "")
 	}
-	a := &Advisory{ID: d.Document.Tracking.ID, Title: d.Document.Title, Released: d.Document.Tracking.InitialReleaseDate}
-	var walk func(bs []csafBranch, vendor, product string, depth int) error
-	walk = func(bs []csafBranch, vendor, product string, depth int) error {
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	tr := d.Document.Tracking
+	c.line("document.tracking.id", tr.ID)
+	c.dateTime("document.tracking.initial_release_date", tr.InitialReleaseDate, false)
+	c.dateTime("document.tracking.current_release_date", tr.CurrentReleaseDate, false)
+	for i, r := range tr.RevisionHistory {
+		c.dateTime(fmt.Sprintf("document.tracking.revision_history[%d].date", i), r.Date, false)
+	}
+	a := &Advisory{ID: tr.ID, Title: d.Document.Title, Released: tr.InitialReleaseDate}
+	var walk func(bs []csafBranch, at, vendor, product string, depth int)
+	walk = func(bs []csafBranch, at, vendor, product string, depth int) {
 		if depth > 16 {
-			return fmt.Errorf("%s: product_tree: branches nested deeper than 16", name)
+			c.add(at, "branches nested deeper than 16", "")
+			return
 		}
-		for _, b := range bs {
-			v, p := vendor, product
+		for i, b := range bs {
+			p := fmt.Sprintf("%s[%d]", at, i)
+			c.line(p+".name", b.Name)
+			v, pn := vendor, product
 			switch b.Category {
 			case "vendor":
 				v = b.Name
 			case "product_name", "product_family":
-				p = strings.TrimSpace(strings.Join([]string{p, b.Name}, " "))
+				pn = strings.TrimSpace(strings.Join([]string{pn, b.Name}, " "))
 			}
 			if b.Product != nil {
-				pr := Product{ID: b.Product.ProductID, Vendor: v, Name: p}
+				pr := Product{ID: b.Product.ProductID, Vendor: v, Name: pn}
 				switch b.Category {
 				case "product_version":
 					pr.Version = b.Name
@@ -135,30 +152,31 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 				if h := b.Product.Helper; h != nil {
 					pr.CPE, pr.PURL, pr.ModelNumbers = h.CPE, h.PURL, h.ModelNumbers
 				}
+				c.line(p+".product.name", b.Product.Name)
 				if pr.ID == "" {
-					return fmt.Errorf("%s: product_tree: product %q has no product_id", name, b.Product.Name)
+					c.add(p+".product.product_id", fmt.Sprintf("product %q has no product_id", b.Product.Name), "")
 				}
 				a.Products = append(a.Products, pr)
 			}
-			if err := walk(b.Branches, v, p, depth+1); err != nil {
-				return err
-			}
+			walk(b.Branches, p+".branches", v, pn, depth+1)
 		}
-		return nil
 	}
-	if err := walk(d.ProductTree.Branches, "", "", 0); err != nil {
-		return nil, err
-	}
+	walk(d.ProductTree.Branches, "product_tree.branches", "", "", 0)
 	known := map[string]bool{}
 	for _, p := range a.Products {
 		known[p.ID] = true
 	}
 	for i, v := range d.Vulnerabilities {
+		at := fmt.Sprintf("vulnerabilities[%d]", i)
+		if v.CVE != "" {
+			c.cve(at+".cve", v.CVE)
+		}
 		out := Vulnerability{CVE: v.CVE}
-		for status, ids := range v.ProductStatus {
-			for _, id := range ids {
+		for _, status := range slices.Sorted(maps.Keys(v.ProductStatus)) {
+			ids := v.ProductStatus[status]
+			for j, id := range ids {
 				if !known[id] {
-					return nil, fmt.Errorf("%s: vulnerabilities[%d].product_status.%s: unknown product %q", name, i, status, id)
+					c.add(fmt.Sprintf("%s.product_status.%s[%d]", at, status, j), fmt.Sprintf("unknown product %q", id), "the product tree has no product of this id")
 				}
 			}
 			switch status {
@@ -170,11 +188,12 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 				out.NotAffected = append(out.NotAffected, ids...)
 			}
 		}
-		for _, s := range v.Scores {
+		for j, s := range v.Scores {
 			if s.CVSSv3 == nil {
 				continue
 			}
 			score := s.CVSSv3.BaseScore
+			c.score(fmt.Sprintf("%s.scores[%d].cvss_v3.baseScore", at, j), score)
 			if score == 0 && s.CVSSv3.VectorString != "" {
 				// Stated vector without a score: compute it.
 				if computed, err := BaseScore(s.CVSSv3.VectorString); err == nil {
@@ -186,6 +205,9 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 			}
 		}
 		a.Vulns = append(a.Vulns, out)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

@@ -1,9 +1,9 @@
 package intel
 
 import (
-	"encoding/json"
 	"fmt"
-	"regexp"
+
+	"github.com/wardhealth/ward/modelfile"
 )
 
 // KEV is CISA's catalog of Known Exploited Vulnerabilities.
@@ -24,21 +24,30 @@ type KEVEntry struct {
 	Ransomware string `json:"knownRansomwareCampaignUse"`
 }
 
-var cveRe = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
-
-// ParseKEV reads the KEV catalog JSON.
+// ParseKEV reads the KEV catalog JSON. Problems are modelfile.Errors,
+// each at its place in the file.
 func ParseKEV(name string, data []byte) (*KEV, error) {
 	var k KEV
-	if err := json.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	if err := modelfile.DecodeJSON(name, data, &k); err != nil {
+		return nil, err
 	}
+	c := checker{name: name, data: data}
 	if k.Version == "" || k.Entries == nil {
-		return nil, fmt.Errorf("%s: catalogVersion or vulnerabilities missing; is this CISA's KEV catalog?", name)
+		c.add("", "catalogVersion or vulnerabilities missing", "is this CISA's KEV catalog?")
+		return nil, c.err()
 	}
+	c.dateTime("dateReleased", k.Released, false)
 	for i, e := range k.Entries {
-		if !cveRe.MatchString(e.CVE) {
-			return nil, fmt.Errorf("%s: vulnerabilities[%d].cveID: %q is not a CVE id", name, i, e.CVE)
-		}
+		p := fmt.Sprintf("vulnerabilities[%d].", i)
+		c.cve(p+"cveID", e.CVE)
+		c.line(p+"vendorProject", e.Vendor)
+		c.line(p+"product", e.Product)
+		c.line(p+"vulnerabilityName", e.Name)
+		c.date(p+"dateAdded", e.Added, false)
+		c.date(p+"dueDate", e.DueDate, false)
+	}
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	return &k, nil
 }

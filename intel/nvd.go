@@ -1,9 +1,10 @@
 package intel
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/wardhealth/ward/modelfile"
 )
 
 // CVE is what Ward keeps of an NVD CVE record (CVE API 2.0).
@@ -63,19 +64,26 @@ type nvdPage struct {
 // ParseNVD reads a page saved from the NVD CVE API 2.0.
 func ParseNVD(name string, data []byte) ([]CVE, error) {
 	var p nvdPage
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s: %v", name, err)
+	if err := modelfile.DecodeJSON(name, data, &p); err != nil {
+		return nil, err
 	}
+	ck := checker{name: name, data: data}
 	if p.Format != "NVD_CVE" || !strings.HasPrefix(p.Version, "2.") {
-		return nil, fmt.Errorf("%s: format %q version %q, want an NVD CVE API 2.0 page", name, p.Format, p.Version)
+		ck.add("format", fmt.Sprintf("format %q version %q", p.Format, p.Version), "want an NVD CVE API 2.0 page")
+		return nil, ck.err()
 	}
 	out := make([]CVE, 0, len(p.Vulnerabilities))
 	for i, v := range p.Vulnerabilities {
 		c := CVE{ID: v.CVE.ID, Config: v.CVE.Configurations}
+		// Paths are written only for a problem: a page holds thousands.
+		at := func() string { return fmt.Sprintf("vulnerabilities[%d].cve.", i) }
 		if !cveRe.MatchString(c.ID) {
-			return nil, fmt.Errorf("%s: vulnerabilities[%d].cve.id: %q is not a CVE id", name, i, c.ID)
+			ck.cve(at()+"id", c.ID)
 		}
-		for _, m := range v.CVE.Metrics.V31 {
+		for j, m := range v.CVE.Metrics.V31 {
+			if s := m.CVSSData.BaseScore; s < 0 || s > 10 {
+				ck.score(fmt.Sprintf("%smetrics.cvssMetricV31[%d].cvssData.baseScore", at(), j), s)
+			}
 			if m.CVSSData.BaseScore > c.CVSS {
 				c.CVSS, c.Vector = m.CVSSData.BaseScore, m.CVSSData.VectorString
 			}
@@ -86,13 +94,17 @@ func ParseNVD(name string, data []byte) ([]CVE, error) {
 					m := &n.Matches[l]
 					parsed, err := parseCPE(m.Criteria)
 					if err != nil {
-						return nil, fmt.Errorf("%s: %s configurations[%d].nodes[%d].cpeMatch[%d].criteria: %v", name, c.ID, j, k, l, err)
+						ck.add(fmt.Sprintf("%sconfigurations[%d].nodes[%d].cpeMatch[%d].criteria", at(), j, k, l), err.Error(), "")
+						continue
 					}
 					m.parsed = &parsed
 				}
 			}
 		}
 		out = append(out, c)
+	}
+	if err := ck.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -62,7 +62,7 @@ func TestCPEAttributes(t *testing.T) {
 			t.Errorf("%q vs %q", c.crit, c.v)
 		}
 	}
-	if _, err := ParseNVD("bad.json", []byte(`{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2020-0001","configurations":[{"nodes":[{"cpeMatch":[{"criteria":"cpe:/a:x"}]}]}]}}]}`)); err == nil || !strings.Contains(err.Error(), "bad.json: CVE-2020-0001") {
+	if _, err := ParseNVD("bad.json", []byte(`{"format":"NVD_CVE","version":"2.0","vulnerabilities":[{"cve":{"id":"CVE-2020-0001","configurations":[{"nodes":[{"cpeMatch":[{"criteria":"cpe:/a:x"}]}]}]}}]}`)); err == nil || !strings.HasPrefix(err.Error(), "bad.json:1:138: vulnerabilities[0].cve.configurations[0].nodes[0].cpeMatch[0].criteria: ") {
 		t.Fatalf("bad criterion: %v", err)
 	}
 }

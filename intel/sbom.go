@@ -3,56 +3,81 @@ package intel
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/package-url/packageurl-go"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/modelfile"
 )
+
+// cdxBOM is the part of a CycloneDX JSON SBOM Ward reads; other fields are
+// allowed and ignored.
+type cdxBOM struct {
+	BOMFormat   string         `json:"bomFormat"`
+	SpecVersion string         `json:"specVersion"`
+	Components  []cdxComponent `json:"components"`
+}
+
+type cdxComponent struct {
+	Name       string         `json:"name"`
+	Version    string         `json:"version"`
+	PURL       string         `json:"purl"`
+	CPE        string         `json:"cpe"`
+	Components []cdxComponent `json:"components"`
+}
 
 // ParseSBOM reads a CycloneDX JSON SBOM (spec 1.4 to 1.6) and returns its
 // components, nested ones included, as an asset's software components.
+// A file over MaxFeedBytes is refused from its size when r is a file.
+// Problems are modelfile.Errors, each at its place in the file.
 func ParseSBOM(name string, r io.Reader) ([]ward.Component, error) {
-	var bom cdx.BOM
-	if err := cdx.NewBOMDecoder(io.LimitReader(r, MaxFeedBytes), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
-		return nil, fmt.Errorf("%s: not a CycloneDX JSON SBOM: %v", name, err)
+	data, err := modelfile.ReadLimited(name, r, MaxFeedBytes)
+	if err != nil {
+		return nil, err
 	}
-	if bom.BOMFormat != "CycloneDX" {
-		return nil, fmt.Errorf("%s: bomFormat %q, want CycloneDX", name, bom.BOMFormat)
+	var bom cdxBOM
+	if err := modelfile.DecodeJSON(name, data, &bom); err != nil {
+		return nil, err
 	}
-	if bom.SpecVersion < cdx.SpecVersion1_4 {
-		return nil, fmt.Errorf("%s: specVersion %s, Ward reads CycloneDX 1.4 to 1.6", name, bom.SpecVersion)
+	c := checker{name: name, data: data}
+	switch {
+	case bom.BOMFormat != "CycloneDX":
+		c.add("bomFormat", fmt.Sprintf("%q, want CycloneDX", bom.BOMFormat), "is this a CycloneDX JSON SBOM?")
+	case !slices.Contains([]string{"1.4", "1.5", "1.6"}, bom.SpecVersion):
+		c.add("specVersion", fmt.Sprintf("%q, Ward reads CycloneDX 1.4 to 1.6", bom.SpecVersion), "")
+	}
+	if err := c.err(); err != nil {
+		return nil, err
 	}
 	var out []ward.Component
-	var walk func(cs *[]cdx.Component, path string, depth int) error
-	walk = func(cs *[]cdx.Component, path string, depth int) error {
-		if cs == nil {
-			return nil
-		}
+	var walk func(cs []cdxComponent, path string, depth int)
+	walk = func(cs []cdxComponent, path string, depth int) {
 		if depth > 16 {
-			return fmt.Errorf("%s: %s: components nested deeper than 16", name, path)
+			c.add(path, "components nested deeper than 16", "")
+			return
 		}
-		for i, c := range *cs {
+		for i, comp := range cs {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			if strings.TrimSpace(c.Name) == "" {
-				return fmt.Errorf("%s: %s.name: missing", name, p)
+			if strings.TrimSpace(comp.Name) == "" {
+				c.add(p+".name", "missing", "")
 			}
-			if c.PackageURL != "" {
-				if err := ward.CheckPURL(c.PackageURL); err != nil {
-					return fmt.Errorf("%s: %s.purl: %q: %v", name, p, c.PackageURL, err)
+			c.line(p+".name", comp.Name)
+			c.line(p+".version", comp.Version)
+			if comp.PURL != "" {
+				if err := ward.CheckPURL(comp.PURL); err != nil {
+					c.add(p+".purl", fmt.Sprintf("%q: %v", comp.PURL, err), "")
 				}
 			}
-			if c.CPE != "" && !ward.ValidCPE(c.CPE) {
-				return fmt.Errorf("%s: %s.cpe: %q is not a CPE 2.3 name", name, p, c.CPE)
+			if comp.CPE != "" && !ward.ValidCPE(comp.CPE) {
+				c.add(p+".cpe", fmt.Sprintf("%q is not a CPE 2.3 name", comp.CPE), "")
 			}
-			out = append(out, ward.Component{Name: c.Name, Version: c.Version, PURL: c.PackageURL, CPE: c.CPE})
-			if err := walk(c.Components, p+".components", depth+1); err != nil {
-				return err
-			}
+			out = append(out, ward.Component{Name: comp.Name, Version: comp.Version, PURL: comp.PURL, CPE: comp.CPE})
+			walk(comp.Components, p+".components", depth+1)
 		}
-		return nil
 	}
-	if err := walk(bom.Components, "components", 0); err != nil {
+	walk(bom.Components, "components", 0)
+	if err := c.err(); err != nil {
 		return nil, err
 	}
 	return out, nil

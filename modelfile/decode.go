@@ -1,6 +1,7 @@
 package modelfile
 
 import (
+	"context"
 	"encoding"
 	"fmt"
 	"reflect"
@@ -15,11 +16,53 @@ import (
 // decoder fills domain values from a YAML node tree by reflection over their
 // json tags, collecting every type error instead of stopping at the first.
 type decoder struct {
+	ctx         context.Context
 	file        string
 	lim         Limits
 	errs        Errors
 	aliasBudget int
 	bombed      bool
+	// merged holds the resolved pairs of each mapping merged (<<) so far:
+	// a mapping merged many times is resolved once.
+	merged map[*yaml.Node][][2]*yaml.Node
+	// work counts the steps taken, and stopped is the context's error once
+	// it has ended: decoding checks it every checkEvery steps.
+	work, nextCheck int
+	stopped         error
+}
+
+// checkEvery is how many decoding steps pass between looks at the context.
+const checkEvery = 1 << 12
+
+// step counts n steps of work and tells whether to go on.
+func (d *decoder) step(n int) bool {
+	if d.stopped != nil {
+		return false
+	}
+	d.work += n
+	if d.work >= d.nextCheck {
+		d.nextCheck = d.work + checkEvery
+		if err := d.ctx.Err(); err != nil {
+			d.stopped = err
+			return false
+		}
+	}
+	return true
+}
+
+// charge takes the nodes an alias or a merge stands for from the budget;
+// false (and one error) once the budget is spent.
+func (d *decoder) charge(target, at *yaml.Node, path string) bool {
+	if d.bombed {
+		return false
+	}
+	d.aliasBudget -= d.countNodes(target, d.aliasBudget+1)
+	if d.aliasBudget < 0 {
+		d.bombed = true
+		d.fail(at, path, fmt.Sprintf("YAML aliases and merge keys (<<) expand to more than %d nodes", d.lim.MaxAliasNodes), "the file looks like an alias bomb; write the values out")
+		return false
+	}
+	return true
 }
 
 func (d *decoder) fail(n *yaml.Node, path, msg, hint string) {
@@ -52,17 +95,13 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, depth int) {
 		d.fail(n, path, fmt.Sprintf("nesting deeper than %d levels", d.lim.MaxDepth), "")
 		return
 	}
+	if !d.step(1) {
+		return
+	}
 	if n.Kind == yaml.AliasNode {
-		if d.bombed {
-			return
+		if d.charge(n.Alias, n, path) {
+			d.value(n.Alias, v, path, depth+1)
 		}
-		d.aliasBudget -= countNodes(n.Alias, d.aliasBudget+1)
-		if d.aliasBudget < 0 {
-			d.bombed = true
-			d.fail(n, path, fmt.Sprintf("YAML aliases expand to more than %d nodes", d.lim.MaxAliasNodes), "the file looks like an alias bomb; write the values out")
-			return
-		}
-		d.value(n.Alias, v, path, depth+1)
 		return
 	}
 	if isNull(n) {
@@ -148,18 +187,14 @@ func (d *decoder) fields(n *yaml.Node, v reflect.Value, path string, depth int) 
 }
 
 // pairs lists a mapping's key/value nodes with merges resolved and
-// duplicate keys reported.
+// duplicate keys reported. A merged mapping costs the alias budget what it
+// expands to, and is resolved once however often it is merged.
 func (d *decoder) pairs(n *yaml.Node, path string, depth int) [][2]*yaml.Node {
-	var merged, own [][2]*yaml.Node
-	own = make([][2]*yaml.Node, 0, len(n.Content)/2)
-	seen := func(key string, in [][2]*yaml.Node) bool {
-		for _, kv := range in {
-			if kv[0].Value == key {
-				return true
-			}
-		}
-		return false
+	if !d.step(len(n.Content) / 2) {
+		return nil
 	}
+	var merged [][2]*yaml.Node
+	own := newPairSet(len(n.Content) / 2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
 		if key.Kind != yaml.ScalarNode {
@@ -168,56 +203,114 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) [][2]*yaml.Node {
 		}
 		if key.Tag == "!!merge" {
 			for _, src := range mergeSources(val) {
-				if src.Kind != yaml.MappingNode || depth > d.lim.MaxDepth {
-					d.fail(val, path, "a merge key (<<) must refer to a mapping", "")
+				m := src.node
+				if m.Kind != yaml.MappingNode {
+					d.fail(src.at, path, "a merge key (<<) must refer to a mapping", "")
 					continue
 				}
-				merged = append(merged, d.pairs(src, path, depth+1)...)
+				if depth > d.lim.MaxDepth {
+					d.fail(src.at, path, fmt.Sprintf("merge keys (<<) nested deeper than %d levels", d.lim.MaxDepth), "")
+					continue
+				}
+				if src.alias && !d.charge(m, src.at, path) {
+					return own.list
+				}
+				resolved, done := d.merged[m]
+				if !done {
+					resolved = d.pairs(m, path, depth+1)
+					if d.merged == nil {
+						d.merged = map[*yaml.Node][][2]*yaml.Node{}
+					}
+					d.merged[m] = resolved
+				}
+				merged = append(merged, resolved...)
 			}
 			continue
 		}
-		if seen(key.Value, own) {
+		if !own.add(key, val) {
 			p := key.Value
 			if path != "" {
 				p = path + "." + key.Value
 			}
 			d.fail(key, p, fmt.Sprintf("duplicate field %q", key.Value), "the later value would silently win; keep one")
-			continue
 		}
-		own = append(own, [2]*yaml.Node{key, val})
 	}
 	if len(merged) == 0 {
-		return own
+		return own.list
 	}
-	out := own
+	// Explicit keys override merged ones, and an earlier merge a later one.
 	for _, kv := range merged {
-		if !seen(kv[0].Value, out) {
-			out = append(out, kv)
-		}
+		own.add(kv[0], kv[1])
 	}
-	return out
+	return own.list
 }
 
-func mergeSources(val *yaml.Node) []*yaml.Node {
+// pairSet is a mapping's pairs in order, each key once; keys are looked up
+// in a map once there are more than a few, so a mapping of many keys does
+// not cost their square.
+type pairSet struct {
+	list [][2]*yaml.Node
+	keys map[string]bool
+}
+
+func newPairSet(n int) *pairSet {
+	return &pairSet{list: make([][2]*yaml.Node, 0, n)}
+}
+
+// add adds a pair unless its key is there already.
+func (s *pairSet) add(key, val *yaml.Node) bool {
+	if s.keys == nil && len(s.list) >= 16 {
+		s.keys = make(map[string]bool, 2*len(s.list))
+		for _, kv := range s.list {
+			s.keys[kv[0].Value] = true
+		}
+	}
+	if s.keys != nil {
+		if s.keys[key.Value] {
+			return false
+		}
+		s.keys[key.Value] = true
+	} else {
+		for _, kv := range s.list {
+			if kv[0].Value == key.Value {
+				return false
+			}
+		}
+	}
+	s.list = append(s.list, [2]*yaml.Node{key, val})
+	return true
+}
+
+// mergeSource is one mapping a merge key names: the node, where it is
+// named, and whether through an alias.
+type mergeSource struct {
+	node, at *yaml.Node
+	alias    bool
+}
+
+func mergeSources(val *yaml.Node) []mergeSource {
+	one := func(n *yaml.Node) mergeSource {
+		if n.Kind == yaml.AliasNode {
+			return mergeSource{node: n.Alias, at: n, alias: true}
+		}
+		return mergeSource{node: n, at: n}
+	}
 	if val.Kind == yaml.AliasNode {
 		val = val.Alias
 	}
 	if val.Kind == yaml.SequenceNode {
-		out := make([]*yaml.Node, 0, len(val.Content))
+		out := make([]mergeSource, 0, len(val.Content))
 		for _, c := range val.Content {
-			if c.Kind == yaml.AliasNode {
-				c = c.Alias
-			}
-			out = append(out, c)
+			out = append(out, one(c))
 		}
 		return out
 	}
-	return []*yaml.Node{val}
+	return []mergeSource{one(val)}
 }
 
 // countNodes counts the nodes under n, following aliases, and stops once
 // past limit.
-func countNodes(n *yaml.Node, limit int) int {
+func (d *decoder) countNodes(n *yaml.Node, limit int) int {
 	count := 0
 	var walk func(n *yaml.Node, depth int)
 	walk = func(n *yaml.Node, depth int) {
@@ -235,6 +328,7 @@ func countNodes(n *yaml.Node, limit int) int {
 		}
 	}
 	walk(n, 0)
+	d.step(count)
 	return count
 }
 

@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"reflect"
 	"runtime"
@@ -155,7 +156,7 @@ const yamlChunk = 256 << 10
 // list cut between its items. The pieces' trees are joined into the tree
 // one parse would give. ok is false if the file is not plain block style, or
 // if any piece fails alone (say, an alias to an anchor in another piece).
-func parseYAMLSections(data []byte) (*yaml.Node, bool) {
+func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 	type piece struct {
 		start, end, line int
 		head             bool // starts a section ("key:"); else list items
@@ -213,7 +214,7 @@ func parseYAMLSections(data []byte) (*yaml.Node, bool) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			var doc yaml.Node
-			p.err = yaml.Unmarshal(data[p.start:p.end], &doc)
+			p.err = yaml.NewDecoder(ctxReader{ctx, bytes.NewReader(data[p.start:p.end])}).Decode(&doc)
 			p.node = &doc
 			if p.err == nil && len(doc.Content) == 1 {
 				shiftLines(doc.Content[0], p.line-1)

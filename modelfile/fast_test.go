@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -47,11 +48,11 @@ func TestStrictKeys(t *testing.T) {
 
 // generalParse reads JSON the slow way only.
 func generalParse(data []byte) (*ward.Model, error) {
-	root, perr := parseJSON(data, DefaultLimits.MaxDepth)
+	root, perr := parseJSON(context.Background(), data, DefaultLimits.MaxDepth)
 	if perr != nil {
 		return nil, perr
 	}
-	d := decoder{file: "f.json", lim: DefaultLimits, aliasBudget: DefaultLimits.MaxAliasNodes}
+	d := decoder{ctx: context.Background(), file: "f.json", lim: DefaultLimits, aliasBudget: DefaultLimits.MaxAliasNodes}
 	var m ward.Model
 	d.decodeRoot(root, reflect.ValueOf(&m).Elem())
 	if len(d.errs) > 0 {

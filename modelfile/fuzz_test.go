@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/modelfile"
@@ -53,6 +54,38 @@ func FuzzParse(f *testing.F) {
 			if !bytes.Equal(a, b) {
 				t.Fatalf("%s round trip changed the model:\n%s\n%s", format, a, b)
 			}
+		}
+	})
+}
+
+// FuzzDecodeJSON feeds the feed decoder arbitrary JSON: it must not panic,
+// every error must be positioned Errors, and what it accepts must be valid
+// UTF-8 without a repeated key. Run: go test ./modelfile -fuzz FuzzDecodeJSON
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add([]byte(`{"a": "x", "b": [1, 2, {"c": true}], "d": {"e": null}}`))
+	f.Add([]byte(`{"a": "x", "a": "y"}`))
+	f.Add([]byte("{\"a\": \"\xff\"}"))
+	f.Add([]byte(`{"b": "not a list", "d": []}`))
+	f.Add([]byte(`{"a": "\"\\\\", "\u0061": 1}`))
+	type doc struct {
+		A string `json:"a"`
+		B []any  `json:"b"`
+		D *struct {
+			E *int `json:"e"`
+		} `json:"d"`
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var v doc
+		err := modelfile.DecodeJSON("f.json", data, &v)
+		if err != nil {
+			es, ok := modelfile.AsErrors(err)
+			if !ok || len(es) == 0 || es[0].File != "f.json" {
+				t.Fatalf("error not positioned: %v", err)
+			}
+			return
+		}
+		if !utf8.Valid(data) || !json.Valid(data) {
+			t.Fatalf("accepted invalid JSON or UTF-8: %q", data)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package modelfile
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,9 +16,9 @@ import (
 // parseJSON builds the same node tree the YAML parser gives, with lines and
 // columns, from a JSON document. JSON is read by encoding/json rather than as
 // YAML, so that JSON's own rules hold (tabs, escapes, numbers).
-func parseJSON(data []byte, maxDepth int) (*yaml.Node, *Error) {
+func parseJSON(ctx context.Context, data []byte, maxDepth int) (*yaml.Node, *Error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	p := jsonParser{data: data, line: 1, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := jsonParser{ctx: ctx, lineCounter: lineCounter{data: data}, dec: json.NewDecoder(bytes.NewReader(data))}
 	p.dec.UseNumber()
 	root, err := p.value(0, maxDepth)
 	if err != nil {
@@ -31,10 +32,10 @@ func parseJSON(data []byte, maxDepth int) (*yaml.Node, *Error) {
 }
 
 type jsonParser struct {
-	data      []byte
-	dec       *json.Decoder
-	off       int // offset at which line and col were last computed
-	line, col int
+	lineCounter
+	ctx    context.Context
+	tokens int // read so far; ctx is looked at every checkEvery
+	dec    *json.Decoder
 }
 
 // start returns the offset where the next token begins.
@@ -51,26 +52,30 @@ func (p *jsonParser) start() int {
 	return i
 }
 
-// pos converts an offset to a line and column, counting on from the last
-// offset asked for, so a whole file costs one pass.
-func (p *jsonParser) pos(off int) (line, col int) {
-	if off > len(p.data) {
-		off = len(p.data)
+// lineCounter converts offsets in data to lines and columns (in
+// characters), counting on from the last offset asked for, so that a
+// whole file costs one pass.
+type lineCounter struct {
+	data           []byte
+	off, line, col int // offset at which line and col were last computed
+}
+
+func (c *lineCounter) pos(off int) (line, col int) {
+	off = min(off, len(c.data))
+	if off < c.off || c.line == 0 { // an error may point back; recount from the top
+		c.off, c.line, c.col = 0, 1, 0
 	}
-	if off < p.off { // an error may point back; recount from the top
-		p.off, p.line, p.col = 0, 1, 0
-	}
-	for i := p.off; i < off; i++ {
-		switch c := p.data[i]; {
-		case c == '\n':
-			p.line++
-			p.col = 0
-		case c < utf8.RuneSelf || utf8.RuneStart(c):
-			p.col++
+	for i := c.off; i < off; i++ {
+		switch b := c.data[i]; {
+		case b == '\n':
+			c.line++
+			c.col = 0
+		case b < utf8.RuneSelf || utf8.RuneStart(b):
+			c.col++
 		}
 	}
-	p.off = off
-	return p.line, p.col + 1
+	c.off = off
+	return c.line, c.col + 1
 }
 
 func (p *jsonParser) syntax(err error) *Error {
@@ -87,6 +92,9 @@ func (p *jsonParser) syntax(err error) *Error {
 }
 
 func (p *jsonParser) value(depth, maxDepth int) (*yaml.Node, *Error) {
+	if p.tokens++; p.tokens%checkEvery == 0 && p.ctx.Err() != nil {
+		return nil, &Error{Message: "reading stopped"} // decode reports ctx's error
+	}
 	at := p.start()
 	tok, err := p.dec.Token()
 	if err != nil {

@@ -38,23 +38,35 @@ func locate(root *yaml.Node, path string) (line, col int) {
 	return line, col
 }
 
+// lookupKey finds a key's value in a mapping, its own keys first, then
+// those it merges; each merged mapping is searched once, so that merges of
+// merges cost no more than the file's size.
 func lookupKey(n *yaml.Node, key string) *yaml.Node {
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if k.Value == key && k.Tag != "!!merge" {
-			return n.Content[i+1]
+	seen := map[*yaml.Node]bool{}
+	var find func(n *yaml.Node) *yaml.Node
+	find = func(n *yaml.Node) *yaml.Node {
+		if seen[n] {
+			return nil
 		}
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Tag == "!!merge" {
-			for _, src := range mergeSources(n.Content[i+1]) {
-				if v := lookupKey(src, key); v != nil {
-					return v
+		seen[n] = true
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Value == key && k.Tag != "!!merge" {
+				return n.Content[i+1]
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Tag == "!!merge" {
+				for _, src := range mergeSources(n.Content[i+1]) {
+					if v := find(src.node); v != nil {
+						return v
+					}
 				}
 			}
 		}
+		return nil
 	}
-	return nil
+	return find(n)
 }
 
 // splitPath turns "assets[12].zone" into ["assets", "12", "zone"].

@@ -8,6 +8,7 @@ package modelfile
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -110,33 +111,78 @@ func DetectFormat(name string, data []byte) Format {
 	return YAML
 }
 
-// Load reads and validates the model file at path.
+// Load reads and validates the model file at path. A file over the size
+// limit is refused before it is read.
 func Load(path string, lim Limits) (*ward.Model, error) {
+	return LoadContext(context.Background(), path, lim)
+}
+
+// LoadContext is Load that stops when ctx ends.
+func LoadContext(ctx context.Context, path string, lim Limits) (*ward.Model, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(path, f, lim)
+	return ReadContext(ctx, path, f, lim)
 }
 
 // Read reads and validates a model from r; name is used in errors and to
-// tell the format.
+// tell the format. When r is a file (standard input redirected from one,
+// say), one over the size limit is refused before anything is read.
 func Read(name string, r io.Reader, lim Limits) (*ward.Model, error) {
-	data, err := io.ReadAll(io.LimitReader(r, lim.MaxBytes+1))
+	return ReadContext(context.Background(), name, r, lim)
+}
+
+// ReadContext is Read that stops when ctx ends.
+func ReadContext(ctx context.Context, name string, r io.Reader, lim Limits) (*ward.Model, error) {
+	data, err := ReadLimited(name, r, lim.MaxBytes)
 	if err != nil {
+		return nil, err
+	}
+	return ParseContext(ctx, name, data, lim)
+}
+
+// ReadLimited reads all of r, refusing more than max bytes: at once from
+// its size when r is a regular file, else after reading max+1 bytes. The
+// error about size is an Errors naming the file; others are I/O errors.
+func ReadLimited(name string, r io.Reader, max int64) ([]byte, error) {
+	tooBig := Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(max)), Hint: "split the file, or raise the limit with --max-size"}}
+	var buf bytes.Buffer
+	if f, ok := r.(interface{ Stat() (os.FileInfo, error) }); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			if st.Size() > max {
+				return nil, tooBig
+			}
+			buf.Grow(int(st.Size()) + bytes.MinRead)
+		}
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, max+1)); err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes)), Hint: "split the model, or raise the limit with --max-size"}}
+	if int64(buf.Len()) > max {
+		return nil, tooBig
 	}
-	return Parse(name, data, lim)
+	return buf.Bytes(), nil
 }
 
 // Parse decodes and validates a model held in memory.
 func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
+	return ParseContext(context.Background(), name, data, lim)
+}
+
+// ParseContext is Parse that stops when ctx ends, with an error that
+// wraps ctx.Err(): a server parses an upload under its request's context,
+// so that a file that costs too much stops costing when its client goes or
+// its deadline passes. Parsing and decoding look at ctx every few thousand
+// steps; the fast JSON path and validation, linear in the file's size, look
+// before and after.
+func ParseContext(ctx context.Context, name string, data []byte, lim Limits) (*ward.Model, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes))}}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, stopped(name, err)
 	}
 	if DetectFormat(name, data) == JSON {
 		if m, ok := fastJSON(data); ok && m.Validate() == nil {
@@ -144,8 +190,11 @@ func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
 		}
 	}
 	var m ward.Model
-	doc, errs := decode(name, data, &m, lim)
-	if doc == nil {
+	doc, errs, err := decode(ctx, name, data, &m, lim)
+	if err != nil {
+		return nil, err
+	}
+	if doc == nil || doc.refused {
 		return nil, errs
 	}
 	if err := m.Validate(); err != nil {
@@ -157,16 +206,27 @@ func Parse(name string, data []byte, lim Limits) (*ward.Model, error) {
 			errs = append(errs, doc.Error(fe.Path, fe.Message, fe.Hint))
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, stopped(name, err)
+	}
 	if len(errs) > 0 {
 		return nil, dedupe(errs)
 	}
 	return &m, nil
 }
 
+func stopped(name string, err error) error {
+	return fmt.Errorf("%s: reading stopped: %w", name, err)
+}
+
 // Document is a decoded file, kept to say where a field stands in it.
 type Document struct {
 	name string
 	root *yaml.Node
+	// refused is set when decoding stopped at a budget: what was decoded
+	// is partial and not worth validating.
+	refused bool
+	work    int // decoding steps taken
 }
 
 // Name is the file name the document was read from.
@@ -185,10 +245,18 @@ func (d *Document) Error(field, msg, hint string) Error {
 // repeated fields, wrong types, aliases, nesting and size limits are all
 // reported with positions. Other file formats of Ward (the catalog) use it.
 func Decode(name string, data []byte, v any, lim Limits) (*Document, error) {
+	return DecodeContext(context.Background(), name, data, v, lim)
+}
+
+// DecodeContext is Decode that stops when ctx ends, as ParseContext does.
+func DecodeContext(ctx context.Context, name string, data []byte, v any, lim Limits) (*Document, error) {
 	if int64(len(data)) > lim.MaxBytes {
 		return nil, Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(lim.MaxBytes))}}
 	}
-	doc, errs := decode(name, data, v, lim)
+	doc, errs, err := decode(ctx, name, data, v, lim)
+	if err != nil {
+		return nil, err
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -196,31 +264,38 @@ func Decode(name string, data []byte, v any, lim Limits) (*Document, error) {
 }
 
 // decode parses and decodes; doc is nil when the file could not be parsed
-// at all, and errs holds the decoding problems otherwise.
-func decode(name string, data []byte, v any, lim Limits) (doc *Document, errs Errors) {
+// at all, and errs holds the decoding problems otherwise. err is set when
+// ctx ended first.
+func decode(ctx context.Context, name string, data []byte, v any, lim Limits) (doc *Document, errs Errors, err error) {
 	var root *yaml.Node
 	var perr *Error
 	switch {
 	case DetectFormat(name, data) == JSON:
-		root, perr = parseJSON(data, lim.MaxDepth)
+		root, perr = parseJSON(ctx, data, lim.MaxDepth)
 	case len(data) >= minParallelYAML:
 		var ok bool
-		if root, ok = parseYAMLSections(data); !ok {
-			root, perr = parseYAML(data)
+		if root, ok = parseYAMLSections(ctx, data); !ok {
+			root, perr = parseYAML(ctx, data)
 		}
 	default:
-		root, perr = parseYAML(data)
+		root, perr = parseYAML(ctx, data)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, stopped(name, err)
 	}
 	if perr == nil {
 		perr = checkDepth(root, lim.MaxDepth)
 	}
 	if perr != nil {
 		perr.File = name
-		return nil, Errors{*perr}
+		return nil, Errors{*perr}, nil
 	}
-	d := decoder{file: name, lim: lim, aliasBudget: lim.MaxAliasNodes}
+	d := decoder{ctx: ctx, file: name, lim: lim, aliasBudget: lim.MaxAliasNodes}
 	d.decodeRoot(root, reflect.ValueOf(v).Elem())
-	return &Document{name: name, root: root}, d.errs
+	if d.stopped != nil {
+		return nil, nil, stopped(name, d.stopped)
+	}
+	return &Document{name: name, root: root, refused: d.bombed, work: d.work}, d.errs, nil
 }
 
 // dedupe drops validation errors about a field the decoder already
@@ -242,8 +317,8 @@ func dedupe(errs Errors) Errors {
 	return out
 }
 
-func parseYAML(data []byte) (*yaml.Node, *Error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+func parseYAML(ctx context.Context, data []byte) (*yaml.Node, *Error) {
+	dec := yaml.NewDecoder(ctxReader{ctx, bytes.NewReader(data)})
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
@@ -272,6 +347,20 @@ func yamlSyntaxError(err error) *Error {
 		return &Error{Line: line, Column: 1, Message: "YAML syntax: " + msg}
 	}
 	return &Error{Message: "YAML syntax: " + msg}
+}
+
+// ctxReader reads from r until ctx ends, so that a parser reading from it
+// stops then.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 func sizeString(n int64) string {

@@ -109,6 +109,14 @@ func TestValidationErrors(t *testing.T) {
 			`h.yaml:1:1: ward: missing model format version (add ` + "`ward: 1`" + ` at the top)`},
 		{"trusted internet", "    trust: untrusted", "    trust: high",
 			`h.yaml:11:12: zones[1].trust: the internet zone cannot be trusted ("high") (set trust: untrusted)`},
+		{"control character in a name", "  name: Test Hospital", `  name: "Test\e[2J Hospital"`,
+			`h.yaml:4:9: organisation.name: control character U+001B (a name is one line of printable text; remove the character)`},
+		{"newline in a name", "    zone: clinical\n  - id: pump", "    zone: clinical\n    name: \"EHR\\nserver\"\n  - id: pump",
+			`h.yaml:16:11: assets[0].name: control character U+000A (a name is one line of printable text; remove the character)`},
+		{"bidirectional override in a vendor", "    zone: clinical\n  - id: pump", "    zone: clinical\n    vendor: \"Acme\\u202Egnp.exe\"\n  - id: pump",
+			`h.yaml:16:13: assets[0].vendor: control character U+202E (a name is one line of printable text; remove the character)`},
+		{"escape in a description", "    zone: clinical\n  - id: pump", "    zone: clinical\n    description: \"line one\\n\\tline two\\a\"\n  - id: pump",
+			`h.yaml:16:18: assets[0].description: control character U+0007 (text may hold tabs and line breaks, no other control characters)`},
 		{"service cycle", "    depends_on: [ehr]\n", "    depends_on: [ehr, care2]\n  - id: care2\n    max_outage: 1h\n    depends_on: [care]\n",
 			`h.yaml:30:17: services[1].depends_on: services depend on each other in a cycle: care -> care2 -> care`},
 	}
@@ -155,7 +163,7 @@ func TestRefusesHostileFiles(t *testing.T) {
 		name, file, text, want string
 		lim                    modelfile.Limits
 	}{
-		{"alias bomb", "bomb.yaml", bomb.String(), "YAML aliases expand to more than", modelfile.DefaultLimits},
+		{"alias bomb", "bomb.yaml", bomb.String(), "expand to more than 100000 nodes", modelfile.DefaultLimits},
 		{"deep nesting", "deep.yaml", deep, "nesting deeper than 32 levels", modelfile.DefaultLimits},
 		{"deep JSON", "deep.json", deepJSON, "nesting deeper than 32 levels", modelfile.DefaultLimits},
 		{"oversized", "big.yaml", base + strings.Repeat("# padding\n", 200), "larger than the 1 KiB limit", modelfile.Limits{MaxBytes: 1024, MaxDepth: 32, MaxAliasNodes: 1000}},

@@ -3,6 +3,7 @@ package modelfile
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -87,7 +88,7 @@ func writeYAML(w io.Writer, root *yaml.Node) error {
 // JSONToYAML turns a JSON document into a YAML node tree with the keys in
 // their JSON order.
 func JSONToYAML(data []byte) (*yaml.Node, error) {
-	n, perr := parseJSON(data, 1<<10)
+	n, perr := parseJSON(context.Background(), data, 1<<10)
 	if perr != nil {
 		return nil, fmt.Errorf("convert to YAML: %s", perr.Message)
 	}

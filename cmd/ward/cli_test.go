@@ -529,7 +529,7 @@ func TestAssessWithAdvisories(t *testing.T) {
 	}
 	bad := filepath.Join(t.TempDir(), "broken.json")
 	os.WriteFile(bad, []byte(`{"document":{"csaf_version":"2.0"}}`), 0o644)
-	expect(t, ward(t, data, "assess", "--advisories", bad), 1, "broken.json: document.tracking.id: missing")
+	expect(t, ward(t, data, "assess", "--advisories", bad), 1, "broken.json:1:13: document.tracking.id: missing")
 }
 
 func TestVulns(t *testing.T) {
