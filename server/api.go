@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"cmp"
+	"context"
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
@@ -273,10 +274,18 @@ func (s *Server) apiExport(w http.ResponseWriter, r *http.Request, c *call) erro
 
 // readModel parses an uploaded model file with the same checks and errors
 // as the command line; its organisation must be the one of the path.
-func (s *Server) readModel(name string, data []byte, org string) (*ward.Model, error) {
+// readModel parses an uploaded model. Parsing stops when the request ends
+// or after ParseTimeout, whichever comes first: a file made to be slow to
+// read does not keep a core after its sender has gone.
+func (s *Server) readModel(r *http.Request, name string, data []byte, org string) (*ward.Model, error) {
 	lim := modelfile.DefaultLimits
 	lim.MaxBytes = s.cfg.MaxModelBytes
-	m, err := modelfile.Parse(name, data, lim)
+	ctx, cancel := context.WithTimeout(r.Context(), ParseTimeout)
+	defer cancel()
+	m, err := modelfile.ParseContext(ctx, name, data, lim)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil, fail(http.StatusUnprocessableEntity, "%s: reading the model took longer than %s; it is refused", name, ParseTimeout)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +295,9 @@ func (s *Server) readModel(name string, data []byte, org string) (*ward.Model, e
 	}
 	return m, nil
 }
+
+// ParseTimeout bounds the parsing of an uploaded model.
+const ParseTimeout = 30 * time.Second
 
 // putModel stores a model at the revision read (-1: whatever it is) and
 // records it.
@@ -332,7 +344,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	m, err := s.readModel(name, data, c.org)
+	m, err := s.readModel(r, name, data, c.org)
 	if err != nil {
 		return err
 	}

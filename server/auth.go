@@ -139,9 +139,25 @@ func (s *Server) checkPassword(ctx context.Context, name, password, remote, devi
 	if device != "" {
 		limiter = "device:" + device
 	}
-	if wait := s.failures.wait(limiter, now); wait > 0 {
+	// The attempt takes its failure from the bucket before the password
+	// is checked, and gives it back if it succeeds: a burst of
+	// concurrent guesses cannot all be checked before the first fails.
+	settle, wait := s.failures.take(limiter, now)
+	if wait > 0 {
 		s.metrics.throttled.Inc()
 		return ward.User{}, tooMany(wait, "too many failed sign-ins from here")
+	}
+	failed := true
+	defer func() { settle(failed) }()
+	if device == "" {
+		// Two checks at a time per account from unrecognised clients;
+		// the others wait their turn and then see the failures of those
+		// before them, so a flood from many addresses cannot have
+		// hundreds of guesses checked before the backoff counts them.
+		if err := s.checking.enter(ctx, account); err != nil {
+			return ward.User{}, err
+		}
+		defer s.checking.leave(account)
 	}
 	u, err := s.cfg.Store.UserByName(ctx, name)
 	if err != nil && !errors.Is(err, ward.ErrNotFound) {
@@ -171,7 +187,6 @@ func (s *Server) checkPassword(ctx context.Context, name, password, remote, devi
 	<-s.hashing
 	if !known || !ok || u.Disabled {
 		s.metrics.failures.Inc()
-		s.failures.failed(limiter, now)
 		if device != "" {
 			return u, errSignIn
 		}
@@ -193,6 +208,7 @@ func (s *Server) checkPassword(ctx context.Context, name, password, remote, devi
 		}
 		return u, errSignIn
 	}
+	failed = false
 	if u.FailedLogins > 0 && device == "" {
 		if err := s.cfg.Store.LoginSucceeded(ctx, u.ID); err != nil {
 			return u, err
@@ -301,21 +317,76 @@ func (t *failureLimit) get(key string, now time.Time) *rate.Limiter {
 	return l
 }
 
-// wait is how long the key must wait before it may fail again.
-func (t *failureLimit) wait(key string, now time.Time) time.Duration {
+// take reserves a failure for an attempt: when the bucket is empty it
+// says how long to wait; else settle(false) gives the failure back (the
+// attempt succeeded) and settle(true) keeps it.
+func (t *failureLimit) take(key string, now time.Time) (settle func(failed bool), wait time.Duration) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	l := t.get(key, now)
-	if tokens := l.TokensAt(now); tokens < 1 {
-		return time.Duration((1 - tokens) / float64(l.Limit()) * float64(time.Second))
+	res := t.get(key, now).ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return func(bool) {}, d
 	}
-	return 0
+	return func(failed bool) {
+		if !failed {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			res.CancelAt(now)
+		}
+	}, 0
 }
 
-func (t *failureLimit) failed(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.get(key, now).ReserveN(now, 1)
+// inFlight lets a few password checks run at once per account; the
+// others wait their turn.
+type inFlight struct {
+	mu    sync.Mutex
+	limit int
+	slots map[string]*slots
+}
+
+type slots struct {
+	ch    chan struct{}
+	users int // holding or waiting
+}
+
+func (f *inFlight) enter(ctx context.Context, key string) error {
+	f.mu.Lock()
+	if f.slots == nil {
+		f.slots = map[string]*slots{}
+	}
+	sl := f.slots[key]
+	if sl == nil {
+		sl = &slots{ch: make(chan struct{}, f.limit)}
+		f.slots[key] = sl
+	}
+	sl.users++
+	f.mu.Unlock()
+	select {
+	case sl.ch <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		f.release(key, sl, false)
+		return ctx.Err()
+	}
+}
+
+func (f *inFlight) leave(key string) {
+	f.mu.Lock()
+	sl := f.slots[key]
+	f.mu.Unlock()
+	f.release(key, sl, true)
+}
+
+func (f *inFlight) release(key string, sl *slots, held bool) {
+	if held {
+		<-sl.ch
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if sl.users--; sl.users == 0 {
+		delete(f.slots, key)
+	}
 }
 
 // ghostBackoff is the backoff of names no user has, kept in memory so that

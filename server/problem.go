@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 
@@ -43,6 +44,7 @@ func invalid(errs modelfile.Errors) *problem {
 func asProblem(err error) (*problem, bool) {
 	var p *problem
 	var mb *http.MaxBytesError
+	var ne net.Error
 	switch {
 	case errors.As(err, &p):
 		return p, true
@@ -54,6 +56,8 @@ func asProblem(err error) (*problem, bool) {
 		return fail(http.StatusConflict, "%s", err.Error()), true
 	case errors.As(err, &mb):
 		return fail(http.StatusRequestEntityTooLarge, "the body is larger than %d bytes", mb.Limit), true
+	case errors.As(err, &ne) && ne.Timeout():
+		return fail(http.StatusRequestTimeout, "the body did not arrive in time"), true
 	}
 	if errs, ok := modelfile.AsErrors(err); ok {
 		return invalid(errs), true

@@ -1,11 +1,14 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -318,5 +321,47 @@ func TestConcurrentWritersWithoutIfMatch(t *testing.T) {
 	}
 	if res := alice.do("PUT", "/api/v1/orgs/st-example/assets/"+m.Assets[0].ID, m.Assets[0], "If-Match", `"r1"`); res.code != http.StatusPreconditionFailed {
 		t.Errorf("stale If-Match: %d", res.code)
+	}
+}
+
+// TestBodiesBoundedBeforeReading: a body declared larger than the limit is
+// refused at once, before any of it is sent; a body that trickles is cut
+// off at its deadline with 408.
+func TestBodiesBoundedBeforeReading(t *testing.T) {
+	ts := newTestServer(t, server.Config{BodyTimeout: time.Second})
+	alice := ts.session(t, "alice")
+	var cookie string
+	u, _ := url.Parse(ts.URL)
+	for _, c := range alice.http.Jar.Cookies(u) {
+		cookie = c.Name + "=" + c.Value
+	}
+	send := func(head string, body string) (string, time.Duration) {
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		fmt.Fprintf(conn, "%sHost: %s\r\nCookie: %s\r\nX-CSRF-Token: %s\r\nContent-Type: application/json\r\n\r\n%s", head, u.Host, cookie, alice.csrf, body)
+		conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+		status, err := bufio.NewReader(conn).ReadString('\n')
+		if err != nil {
+			t.Fatalf("%q: no answer: %v", head, err)
+		}
+		return status, time.Since(start)
+	}
+	status, took := send("PUT /api/v1/orgs/st-example/model HTTP/1.1\r\nContent-Length: 100000000000\r\n", "")
+	if !strings.Contains(status, "413") || took > 5*time.Second {
+		t.Errorf("a body of 100 GB declared: %q after %v", status, took)
+	}
+	for _, path := range []string{"/api/v1/orgs/st-example/assessments", "/taxii2/api/collections/x/objects/"} {
+		head := "POST " + path + " HTTP/1.1\r\nContent-Length: 100000000000\r\nAccept: application/taxii+json;version=2.1\r\n"
+		if status, _ := send(head, ""); !strings.Contains(status, "413") {
+			t.Errorf("%s with a body of 100 GB declared: %q", path, status)
+		}
+	}
+	status, took = send("PUT /api/v1/orgs/st-example/model HTTP/1.1\r\nContent-Length: 1000\r\n", `{"ward": "1",`)
+	if !strings.Contains(status, "408") || took > 10*time.Second {
+		t.Errorf("a body that stops: %q after %v", status, took)
 	}
 }

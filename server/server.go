@@ -35,6 +35,10 @@ type Config struct {
 	// MaxModelBytes bounds a model upload (default 64 MiB); other bodies
 	// are bounded by MaxBodyBytes (default 1 MiB).
 	MaxModelBytes, MaxBodyBytes int64
+	// BodyTimeout is the time a request body may take to arrive, plus one
+	// second per MiB it declares (default 30 s): a client that sends
+	// slowly is cut off rather than hold a connection.
+	BodyTimeout time.Duration
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 	// Backoff holds unrecognised clients back after failed sign-ins to an
@@ -70,6 +74,9 @@ type Server struct {
 	failures *failureLimit
 	ghosts   ghostBackoff
 	known    knownClients
+	// checking bounds the password checks running at once for one
+	// account from unrecognised clients.
+	checking inFlight
 	metrics  *metrics
 	// hashing bounds the argon2id computations running at once, so that a
 	// flood of sign-ins cannot take every core.
@@ -111,6 +118,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
@@ -126,7 +136,7 @@ func New(cfg Config) (*Server, error) {
 	if len(cfg.Key) == 0 {
 		cfg.Key = []byte(secret(32))
 	}
-	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst),
+	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst), checking: inFlight{limit: 2},
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
 		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) })}
 	s.register()
@@ -229,7 +239,9 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") {
 		limit = s.cfg.MaxModelBytes
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if err := s.bound(w, r, limit); err != nil {
+		return nil, err
+	}
 	if rt.Access == public {
 		return c, nil
 	}
@@ -271,6 +283,27 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 		}
 	}
 	return c, nil
+}
+
+// bound limits a request's body before anything of it is read: a
+// declared length over the limit is refused at once (413), a body is cut
+// at the limit, and it must arrive within BodyTimeout plus a second per
+// MiB declared.
+func (s *Server) bound(w http.ResponseWriter, r *http.Request, limit int64) error {
+	if r.ContentLength > limit {
+		return &http.MaxBytesError{Limit: limit}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	size := r.ContentLength
+	if size < 0 {
+		size = limit
+	}
+	deadline := time.Now().Add(s.cfg.BodyTimeout + time.Duration(size>>20)*time.Second)
+	// The http.Server sets the next request's deadline anew (it must
+	// have a ReadHeaderTimeout, as 'ward serve' does). Not every
+	// ResponseWriter has deadlines: the server's ReadTimeout holds then.
+	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	return nil
 }
 
 // remote is the client's address: the connection's or, from a trusted

@@ -156,7 +156,11 @@ func newTestServer(t testing.TB, cfg server.Config) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv.Handler())
+	// Timeouts as 'ward serve' sets them: each request's read deadline
+	// is set anew.
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config.ReadHeaderTimeout, ts.Config.IdleTimeout = 10*time.Second, 2*time.Minute
+	ts.Start()
 	t.Cleanup(ts.Close)
 	return &testServer{Server: ts, srv: srv, store: cfg.Store, clients: map[string]*client{}}
 }

@@ -63,7 +63,11 @@ func (s *Server) taxiiRoute(method, pattern string, write bool, h func(w http.Re
 			if !acceptsTAXII(r.Header.Get("Accept")) {
 				return taxiiFail(http.StatusNotAcceptable, "send Accept: %s", taxiiType)
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxModelBytes)
+			if err := s.bound(w, r, s.cfg.MaxModelBytes); err != nil {
+				var mb *http.MaxBytesError
+				errors.As(err, &mb)
+				return taxiiFail(http.StatusRequestEntityTooLarge, "the envelope is larger than %d bytes", mb.Limit)
+			}
 			c := &call{remote: s.remote(r)}
 			if err := s.taxiiAuth(r, c); err != nil {
 				return err

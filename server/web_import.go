@@ -100,7 +100,7 @@ func (s *Server) webImport(w http.ResponseWriter, r *http.Request, c *call) erro
 		}
 		rev = n
 	}
-	m, err := s.readModel(p.File, data, c.org)
+	m, err := s.readModel(r, p.File, data, c.org)
 	if err != nil {
 		if pr, ok := asProblem(err); ok && len(pr.Errors) > 0 {
 			return rejected(pr.Errors)
