@@ -365,3 +365,28 @@ func TestBodiesBoundedBeforeReading(t *testing.T) {
 		t.Errorf("a body that stops: %q after %v", status, took)
 	}
 }
+
+// TestMergeBombUpload: the YAML merge-key bomb of 30 anchors, each merging
+// the six before it, is refused with its place through the API, and the
+// model is left as it was.
+func TestMergeBombUpload(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("ward: 1\norganisation: {id: st-example, name: Bomb}\nzones:\n  - &z0 {id: z0, kind: clinical, trust: high}\n")
+	for i := 1; i < 30; i++ {
+		var refs []string
+		for j := max(0, i-6); j < i; j++ {
+			refs = append(refs, fmt.Sprintf("*z%d", j))
+		}
+		fmt.Fprintf(&b, "  - &z%d {<<: [%s], id: z%d}\n", i, strings.Join(refs, ", "), i)
+	}
+	ts := newTestServer(t, server.Config{})
+	alice := ts.session(t, "alice")
+	before, _ := ts.store.Revision(context.Background(), "st-example")
+	res := alice.do("PUT", "/api/v1/orgs/st-example/model", b.String(), "Content-Type", "application/yaml")
+	if res.code != http.StatusUnprocessableEntity || !strings.Contains(res.body, "merge keys") || !strings.Contains(res.body, `"line"`) {
+		t.Errorf("merge bomb: %d %.400s", res.code, res.body)
+	}
+	if after, _ := ts.store.Revision(context.Background(), "st-example"); after != before {
+		t.Errorf("revision %d -> %d", before, after)
+	}
+}
