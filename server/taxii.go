@@ -379,10 +379,13 @@ func (s *Server) objectPage(w http.ResponseWriter, r *http.Request, c *call, f w
 	last := f.After
 	if len(objs) > 0 {
 		last = objs[len(objs)-1].Seq
-		w.Header().Set("X-TAXII-Date-Added-First", objs[0].Added.Format("2006-01-02T15:04:05.000000Z"))
-		w.Header().Set("X-TAXII-Date-Added-Last", objs[len(objs)-1].Added.Format("2006-01-02T15:04:05.000000Z"))
 	}
+	// The headers speak of what the caller sees.
 	objs = visible(objs, c)
+	if len(objs) > 0 {
+		w.Header().Set("X-TAXII-Date-Added-First", objs[0].Added.UTC().Format("2006-01-02T15:04:05.000000Z"))
+		w.Header().Set("X-TAXII-Date-Added-Last", objs[len(objs)-1].Added.UTC().Format("2006-01-02T15:04:05.000000Z"))
+	}
 	env := map[string]any{"more": more}
 	if more {
 		env["next"] = base64.RawURLEncoding.EncodeToString([]byte("s:" + strconv.FormatInt(last, 10)))
@@ -507,7 +510,7 @@ func (s *Server) taxiiManifest(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	var out []record
 	for _, o := range objs {
-		out = append(out, record{o.ID, o.Added.Format("2006-01-02T15:04:05.000000Z"), o.Version.Format("2006-01-02T15:04:05.000Z"), "application/stix+json;version=2.1"})
+		out = append(out, record{o.ID, o.Added.Format("2006-01-02T15:04:05.000000Z"), share.FormatTime(o.Version), "application/stix+json;version=2.1"})
 	}
 	if len(out) > 0 {
 		env["objects"] = out
@@ -548,7 +551,7 @@ func (s *Server) taxiiVersions(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	var versions []string
 	for _, o := range objs {
-		versions = append(versions, o.Version.Format("2006-01-02T15:04:05.000Z"))
+		versions = append(versions, share.FormatTime(o.Version))
 	}
 	env["versions"] = versions
 	writeTAXII(w, http.StatusOK, env)
@@ -637,58 +640,64 @@ func (s *Server) taxiiAdd(w http.ResponseWriter, r *http.Request, c *call) error
 	// the status lists them in the envelope's order.
 	type verdict struct {
 		entry  statusEntry
+		header share.Header
 		object ward.SharedObject
 		ok     bool
 	}
 	verdicts := make([]verdict, len(env.Objects))
-	read := func(i int) {
-		raw, v := env.Objects[i], &verdicts[i]
-		o, err := share.ReadHeader(raw)
+	onCores := func(fn func(i int)) {
+		workers := min(runtime.GOMAXPROCS(0), (len(env.Objects)+99)/100)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < len(env.Objects); i += workers {
+					fn(i)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	onCores(func(i int) {
+		v := &verdicts[i]
+		h, err := share.ReadHeader(env.Objects[i])
 		if err != nil {
 			v.entry = statusEntry{ID: "unknown", Message: "not a STIX object: " + err.Error()}
 			return
 		}
-		version := o.Modified.Time()
-		if version.IsZero() {
-			version = o.Created.Time()
+		v.header, v.ok = h, true
+		v.entry = statusEntry{ID: h.ID, Version: share.FormatTime(h.Version(now))}
+	})
+	// One TLP decision per object, from all its markings (share.Admit);
+	// the envelope's statement markings restrict nothing.
+	var defs []share.Header
+	for _, v := range verdicts {
+		if v.ok && v.header.Type == "marking-definition" {
+			defs = append(defs, v.header)
 		}
-		if version.IsZero() {
-			version = now
-		}
-		v.entry = statusEntry{ID: o.ID, Version: version.Format("2006-01-02T15:04:05.000Z")}
-		if err := o.Check(); err != nil {
-			v.entry.Message = err.Error()
+	}
+	neutral := share.Neutral(defs)
+	onCores(func(i int) {
+		v := &verdicts[i]
+		if !v.ok {
 			return
 		}
-		tlp, marked := o.TLP()
-		if marked && (tlp == share.Red || tlp == share.AmberStrict) && shared {
-			v.entry.Message = fmt.Sprintf("TLP:%s does not leave its organisation: this collection is read by others", strings.ToUpper(string(tlp)))
-			return
+		var err error
+		if v.object, err = share.Admit(col.ID, env.Objects[i], v.header, neutral, adder, shared, now); err != nil {
+			v.ok, v.entry.Message = false, err.Error()
 		}
-		level := ""
-		if marked {
-			level = string(tlp)
-		}
-		v.object, v.ok = ward.SharedObject{Collection: col.ID, ID: o.ID, Version: version, Type: o.Type, SpecVersion: o.SpecVersion, TLP: level, Org: adder, Data: raw}, true
-	}
-	workers := min(runtime.GOMAXPROCS(0), (len(env.Objects)+99)/100)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(env.Objects); i += workers {
-				read(i)
-			}
-		})
-	}
-	wg.Wait()
+	})
 	var add []ward.SharedObject
+	var headers []share.Header
 	for _, v := range verdicts {
 		if !v.ok {
 			st.Failures = append(st.Failures, v.entry)
 			continue
 		}
-		add = append(add, v.object)
+		add, headers = append(add, v.object), append(headers, v.header)
 		st.Successes = append(st.Successes, v.entry)
+	}
+	if add, err = share.Unversioned(r.Context(), s.cfg.Store, add, func(i int) share.Header { return headers[i] }); err != nil {
+		return err
 	}
 	// The objects, the status and the audit entry are stored together:
 	// an addition cut short leaves none of them.

@@ -141,9 +141,10 @@ func (c *Client) Collections(ctx context.Context) ([]PeerCollection, error) {
 	return out.Collections, nil
 }
 
-// Page is one page pulled: the objects and the date the last was added.
+// Page is one page pulled: the objects as the peer sent them, byte for
+// byte, and the date the last was added.
 type Page struct {
-	Objects   []Object
+	Objects   []json.RawMessage
 	LastAdded time.Time
 }
 
@@ -168,19 +169,17 @@ func (c *Client) Pull(ctx context.Context, collection string, after time.Time, l
 			return n, err
 		}
 		var env struct {
-			More    bool            `json:"more"`
-			Next    string          `json:"next"`
-			Objects json.RawMessage `json:"objects"`
+			More    bool              `json:"more"`
+			Next    string            `json:"next"`
+			Objects []json.RawMessage `json:"objects"`
 		}
 		if err := json.Unmarshal(data, &env); err != nil {
-			return n, fmt.Errorf("envelope: %w", err)
+			return n, fmt.Errorf("envelope from the peer: %w", err)
 		}
-		p := Page{Objects: []Object{}}
-		if len(env.Objects) > 0 {
-			if p.Objects, err = ParseObjects(env.Objects); err != nil {
-				return n, fmt.Errorf("envelope from the peer: %w", err)
-			}
+		if len(env.Objects) > MaxObjects {
+			return n, fmt.Errorf("envelope from the peer: %d objects, more than %d", len(env.Objects), MaxObjects)
 		}
+		p := Page{Objects: env.Objects}
 		if v := resp.Header.Get("X-TAXII-Date-Added-Last"); v != "" {
 			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
 				p.LastAdded = t

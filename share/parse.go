@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wardhealth/ward/intel"
 )
@@ -16,15 +17,18 @@ const MaxObjects = 100_000
 // without decoding the rest: a server taking thousands of objects a second
 // reads only this.
 type Header struct {
-	Type              string    `json:"type"`
-	SpecVersion       string    `json:"spec_version"`
-	ID                string    `json:"id"`
-	Created           Timestamp `json:"created"`
-	Modified          Timestamp `json:"modified"`
-	Revoked           bool      `json:"revoked"`
-	ObjectMarkingRefs []string  `json:"object_marking_refs"`
-	Pattern           string    `json:"pattern"`
-	PatternType       string    `json:"pattern_type"`
+	Type              string            `json:"type"`
+	SpecVersion       string            `json:"spec_version"`
+	ID                string            `json:"id"`
+	Created           Timestamp         `json:"created"`
+	Modified          Timestamp         `json:"modified"`
+	Revoked           bool              `json:"revoked"`
+	ObjectMarkingRefs []string          `json:"object_marking_refs"`
+	GranularMarkings  []GranularMarking `json:"granular_markings"`
+	Pattern           string            `json:"pattern"`
+	PatternType       string            `json:"pattern_type"`
+	// DefinitionType is a marking definition's ("statement", "tlp").
+	DefinitionType string `json:"definition_type"`
 }
 
 // ReadHeader reads an object's header.
@@ -34,9 +38,22 @@ func ReadHeader(raw []byte) (Header, error) {
 	return h, err
 }
 
-// TLP is the header's TLP level, as TLPOf.
-func (h *Header) TLP() (TLP, bool) {
-	return TLPOf(&Object{ObjectMarkingRefs: h.ObjectMarkingRefs})
+// Version is an object's version: modified, else created, else (a cyber
+// observable, a marking definition) when it was added.
+func (h *Header) Version(added time.Time) time.Time {
+	if v := h.Modified.Time(); !v.IsZero() {
+		return v
+	}
+	if v := h.Created.Time(); !v.IsZero() {
+		return v
+	}
+	return added
+}
+
+// TLP is the header's TLP level (Level), statement markings named in
+// neutral aside.
+func (h *Header) TLP(neutral map[string]bool) (TLP, bool) {
+	return Level(h.ObjectMarkingRefs, h.GranularMarkings, neutral)
 }
 
 // Check tells whether an object is one Ward can keep and pass on: a valid
@@ -45,7 +62,7 @@ func (h *Header) TLP() (TLP, bool) {
 // for an indicator a pattern that parses. The error names the object.
 func Check(o *Object) error {
 	return (&Header{Type: o.Type, SpecVersion: o.SpecVersion, ID: o.ID, Created: o.Created, Modified: o.Modified,
-		ObjectMarkingRefs: o.ObjectMarkingRefs, Pattern: o.Str("pattern"), PatternType: o.Str("pattern_type")}).Check()
+		ObjectMarkingRefs: o.ObjectMarkingRefs, GranularMarkings: o.GranularMarkings, Pattern: o.Str("pattern"), PatternType: o.Str("pattern_type")}).Check()
 }
 
 // isType says whether t is a STIX type name: lower-case letters and
@@ -121,7 +138,7 @@ func (o *Header) Check() error {
 		return fmt.Errorf("object %s: type %q is not a STIX type", o.ID, o.Type)
 	case !isID(o.ID) || TypeOf(o.ID) != o.Type:
 		return fmt.Errorf("object of type %s: id %q is not %s--UUID", o.Type, o.ID, o.Type)
-	case o.SpecVersion != "2.1":
+	case o.SpecVersion != "2.1" && !(o.SpecVersion == "" && isObservable(o.Type)):
 		return fmt.Errorf("object %s: spec_version %q, Ward reads STIX 2.1", o.ID, o.SpecVersion)
 	}
 	if o.Type != "marking-definition" && !isObservable(o.Type) {
@@ -135,6 +152,16 @@ func (o *Header) Check() error {
 	for _, ref := range o.ObjectMarkingRefs {
 		if !strings.HasPrefix(ref, "marking-definition--") || !isID(ref) {
 			return fmt.Errorf("object %s: object_marking_refs: %q is not a marking-definition id", o.ID, ref)
+		}
+	}
+	for i, g := range o.GranularMarkings {
+		switch {
+		case len(g.Selectors) == 0:
+			return fmt.Errorf("object %s: granular_markings[%d]: selectors are required", o.ID, i)
+		case (g.MarkingRef == "") == (g.Lang == ""):
+			return fmt.Errorf("object %s: granular_markings[%d]: one of marking_ref and lang is required", o.ID, i)
+		case g.MarkingRef != "" && (!strings.HasPrefix(g.MarkingRef, "marking-definition--") || !isID(g.MarkingRef)):
+			return fmt.Errorf("object %s: granular_markings[%d]: marking_ref %q is not a marking-definition id", o.ID, i, g.MarkingRef)
 		}
 	}
 	if o.Type == "indicator" {

@@ -27,15 +27,17 @@ func ID(typ, name string) string {
 	return typ + "--" + uuid.NewSHA1(namespace, []byte(typ+"|"+name)).String()
 }
 
-// Timestamp is a STIX timestamp: UTC, RFC 3339, milliseconds.
+// Timestamp is a STIX timestamp: UTC, RFC 3339, written at the precision
+// it has (milliseconds at least, FormatTime).
 type Timestamp time.Time
-
-const stampLayout = "2006-01-02T15:04:05.000Z"
 
 // MarshalJSON writes the STIX form.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Time(t).UTC().Format(stampLayout))
+	return json.Marshal(FormatTime(time.Time(t)))
 }
+
+// IsZero tells an unset timestamp, which is left out of what Ward writes.
+func (t Timestamp) IsZero() bool { return time.Time(t).IsZero() }
 
 // UnmarshalJSON reads any RFC 3339 time, as other tools write them.
 func (t *Timestamp) UnmarshalJSON(b []byte) error {
@@ -49,6 +51,20 @@ func (t *Timestamp) UnmarshalJSON(b []byte) error {
 	}
 	*t = Timestamp(v.UTC())
 	return nil
+}
+
+// FormatTime writes a time as STIX and TAXII timestamps are written, at
+// the precision it has: milliseconds at least, else micro- or
+// nanoseconds, so that a version or a date added reads back the same.
+func FormatTime(t time.Time) string {
+	t = t.UTC()
+	switch {
+	case t.Nanosecond()%int(time.Millisecond) == 0:
+		return t.Format("2006-01-02T15:04:05.000Z")
+	case t.Nanosecond()%int(time.Microsecond) == 0:
+		return t.Format("2006-01-02T15:04:05.000000Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000000000Z")
 }
 
 // Time is the timestamp as a time.
@@ -73,14 +89,15 @@ type Object struct {
 	Type               string              `json:"type"`
 	SpecVersion        string              `json:"spec_version"`
 	ID                 string              `json:"id"`
-	Created            Timestamp           `json:"created"`
-	Modified           Timestamp           `json:"modified"`
+	Created            Timestamp           `json:"created,omitzero"`
+	Modified           Timestamp           `json:"modified,omitzero"`
 	CreatedByRef       string              `json:"created_by_ref,omitempty"`
 	Revoked            bool                `json:"revoked,omitempty"`
 	Labels             []string            `json:"labels,omitempty"`
 	Confidence         int                 `json:"confidence,omitempty"`
 	ExternalReferences []ExternalReference `json:"external_references,omitempty"`
 	ObjectMarkingRefs  []string            `json:"object_marking_refs,omitempty"`
+	GranularMarkings   []GranularMarking   `json:"granular_markings,omitempty"`
 	// Props are the type's own properties (name, description, pattern,
 	// source_ref, ...), by their STIX names.
 	Props map[string]any `json:"-"`
@@ -88,7 +105,7 @@ type Object struct {
 
 // common are the properties Object types itself.
 var common = map[string]bool{"type": true, "spec_version": true, "id": true, "created": true, "modified": true, "created_by_ref": true,
-	"revoked": true, "labels": true, "confidence": true, "external_references": true, "object_marking_refs": true}
+	"revoked": true, "labels": true, "confidence": true, "external_references": true, "object_marking_refs": true, "granular_markings": true}
 
 // MarshalJSON writes the common and the type's properties as one object.
 func (o Object) MarshalJSON() ([]byte, error) {

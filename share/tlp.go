@@ -65,45 +65,91 @@ func (t TLP) MarkingID() string { return markingIDs[t] }
 // Marking is the level's marking-definition object, as OASIS publishes it.
 func (t TLP) Marking() Object {
 	created := Stamp(time.Date(2022, 10, 1, 0, 0, 0, 0, time.UTC))
-	return Object{Type: "marking-definition", SpecVersion: SpecVersion, ID: t.MarkingID(), Created: created, Modified: created,
+	return Object{Type: "marking-definition", SpecVersion: SpecVersion, ID: t.MarkingID(), Created: created,
 		Props: map[string]any{
 			"name":       "TLP:" + strings.ToUpper(string(t)),
 			"extensions": map[string]any{tlpExtension: map[string]any{"extension_type": "property-extension", "tlp_2_0": string(t)}},
 		}}
 }
 
-// TLPOf reads an object's TLP level from its markings (2.0 or 1.0); the
-// most restrictive wins. ok is false for an object without a TLP marking.
-func TLPOf(o *Object) (TLP, bool) {
+// GranularMarking marks some of an object's properties (its selectors).
+type GranularMarking struct {
+	MarkingRef string   `json:"marking_ref,omitempty"`
+	Lang       string   `json:"lang,omitempty"`
+	Selectors  []string `json:"selectors"`
+}
+
+// Level is the one TLP decision for an object, from every marking it
+// carries: its object-level markings and the markings of any of its
+// properties (granular), whichever part they cover, since the object
+// travels whole. Ids are compared without regard to case, as UUIDs are.
+// A marking that is neither TLP 2.0 nor 1.0 nor named neutral (a
+// statement marking defined alongside, say) counts as RED: what Ward
+// cannot read the terms of does not travel. The most restrictive wins;
+// ok is false when nothing marks the object.
+func Level(refs []string, granular []GranularMarking, neutral map[string]bool) (TLP, bool) {
 	best, ok := Clear, false
-	for _, ref := range o.ObjectMarkingRefs {
-		t, known := tlp1IDs[ref]
-		for level, id := range markingIDs {
-			if id == ref {
-				t, known = level, true
-			}
+	take := func(ref string) {
+		if ref == "" {
+			return
 		}
-		if known && (!ok || t.Rank() > best.Rank()) {
+		ref = strings.ToLower(ref)
+		t, known := tlp1IDs[ref]
+		if level, v2 := TLPByMarking(ref); v2 {
+			t, known = level, true
+		}
+		if !known {
+			if neutral[ref] {
+				return
+			}
+			t = Red
+		}
+		if !ok || t.Rank() > best.Rank() {
 			best, ok = t, true
 		}
 	}
+	for _, ref := range refs {
+		take(ref)
+	}
+	for _, g := range granular {
+		take(g.MarkingRef)
+	}
 	return best, ok
+}
+
+// TLPOf is an object's TLP level (Level), with no neutral markings.
+func TLPOf(o *Object) (TLP, bool) {
+	return Level(o.ObjectMarkingRefs, o.GranularMarkings, nil)
+}
+
+// Neutral lists, of marking definitions, those whose terms are not a
+// traffic light: statement markings (copyright, terms of use), which do
+// not restrict where an object may go.
+func Neutral(defs []Header) map[string]bool {
+	out := map[string]bool{}
+	for _, d := range defs {
+		if d.Type == "marking-definition" && d.DefinitionType == "statement" {
+			out[strings.ToLower(d.ID)] = true
+		}
+	}
+	return out
 }
 
 // Mark sets an object's TLP level, replacing any other TLP marking.
 func Mark(o *Object, t TLP) {
 	o.ObjectMarkingRefs = slices.DeleteFunc(o.ObjectMarkingRefs, func(ref string) bool {
-		_, v1 := tlp1IDs[ref]
+		_, v1 := tlp1IDs[strings.ToLower(ref)]
 		_, v2 := TLPByMarking(ref)
 		return v1 || v2
 	})
 	o.ObjectMarkingRefs = append(o.ObjectMarkingRefs, t.MarkingID())
 }
 
-// TLPByMarking finds the TLP 2.0 level of a marking-definition id.
+// TLPByMarking finds the TLP 2.0 level of a marking-definition id, in
+// any case.
 func TLPByMarking(id string) (TLP, bool) {
 	for level, v := range markingIDs {
-		if v == id {
+		if strings.EqualFold(v, id) {
 			return level, true
 		}
 	}

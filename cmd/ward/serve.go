@@ -165,15 +165,20 @@ func syncLoop(ctx context.Context, log *slog.Logger, client *share.Client, s war
 	defer tick.Stop()
 	for {
 		for _, col := range collections {
-			received, added, err := share.PullInto(ctx, client, s, col, col, time.Now())
+			rep, err := share.PullInto(ctx, client, s, col, col, time.Now())
 			if err != nil {
 				log.Warn("sync failed", "peer", client.APIRoot, "collection", col, "err", err)
-				continue
 			}
-			if received > 0 {
-				log.Info("synced", "peer", client.APIRoot, "collection", col, "received", received, "new", added)
-				s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve (sync)", Action: "share.pull", Target: col,
-					Detail: fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)})
+			for _, r := range rep.Refused {
+				log.Warn("sync refused an object", "peer", client.APIRoot, "collection", col, "object", r.ID, "reason", r.Reason)
+			}
+			// A turn that brings nothing new writes nothing.
+			if rep.Added > 0 || len(rep.Refused) > 0 {
+				log.Info("synced", "peer", client.APIRoot, "collection", col, "received", rep.Received, "new", rep.Added, "refused", len(rep.Refused))
+				if _, err := s.AppendAudit(ctx, ward.AuditEntry{Time: time.Now(), Actor: "ward serve (sync)", Action: "share.pull", Target: col,
+					Detail: pullDetail(rep, client.APIRoot)}); err != nil {
+					log.Error("audit of a sync failed", "err", err)
+				}
 			}
 		}
 		select {
@@ -252,4 +257,13 @@ func parseProxies(values []string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
 	}
 	return out, nil
+}
+
+// pullDetail is the audit detail of a pull.
+func pullDetail(rep share.PullReport, from string) string {
+	d := fmt.Sprintf("%d received, %d new from %s", rep.Received, rep.Added, from)
+	if n := len(rep.Refused); n > 0 {
+		d += fmt.Sprintf("; %d refused (first: %s: %s)", n, rep.Refused[0].ID, rep.Refused[0].Reason)
+	}
+	return d
 }

@@ -162,17 +162,20 @@ CSAF files; 'ward serve' offers the local collection to its users.`,
 				into = collection
 			}
 			return o.withStore(c.Context(), func(s ward.Store) error {
-				received, added, err := share.PullInto(c.Context(), client, s, collection, into, time.Now())
+				rep, err := share.PullInto(c.Context(), client, s, collection, into, time.Now())
+				if aerr := cliAudit(c.Context(), s, "", "share.pull", into, pullDetail(rep, client.APIRoot)); aerr != nil {
+					return aerr
+				}
 				if err != nil {
 					return fmt.Errorf("pull: %w (what arrived before is kept; the next pull resumes)", err)
 				}
-				if err := cliAudit(c.Context(), s, "", "share.pull", into, fmt.Sprintf("%d received, %d new from %s", received, added, client.APIRoot)); err != nil {
-					return err
-				}
 				if o.format == "json" {
-					return writeJSON(o.stdout, map[string]any{"received": received, "new": added, "collection": into})
+					return writeJSON(o.stdout, map[string]any{"received": rep.Received, "new": rep.Added, "refused": rep.Refused, "collection": into})
 				}
-				fmt.Fprintf(o.stdout, "pulled %d object(s), %d new, into collection %s\n", received, added, into)
+				fmt.Fprintf(o.stdout, "pulled %d object(s), %d new, into collection %s\n", rep.Received, rep.Added, into)
+				for _, r := range rep.Refused {
+					fmt.Fprintf(o.stdout, "  refused %s: %s\n", r.ID, r.Reason)
+				}
 				return nil
 			})
 		},

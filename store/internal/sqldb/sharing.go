@@ -123,7 +123,7 @@ func (d *DB) AddObjects(ctx context.Context, objects []ward.SharedObject, added 
 		if err != nil || status == nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, d.q(`INSERT INTO taxii_status (id, collection, created, data) VALUES (?, ?, ?, ?)`), status.ID, status.Collection, added.UnixNano(), status.Data)
+		_, err = tx.ExecContext(ctx, d.q(`INSERT INTO taxii_status (id, collection, created, data) VALUES (?, ?, ?, ?)`), status.ID, status.Collection, added.Truncate(time.Microsecond).UnixNano(), status.Data)
 		return err
 	})
 	return n, err
@@ -143,7 +143,9 @@ func (d *DB) addObjects(ctx context.Context, tx *sql.Tx, objects []ward.SharedOb
 		rowsPer = 250
 	}
 	n := 0
-	at := added.UnixNano()
+	// Dates added are kept to the microsecond, the precision TAXII
+	// reports them at: added_after a reported date is then exactly after.
+	at := added.Truncate(time.Microsecond).UnixNano()
 	touched := map[string][]string{}
 	for begin := 0; begin < len(objects); begin += rowsPer {
 		part := objects[begin:min(begin+rowsPer, len(objects))]
