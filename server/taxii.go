@@ -192,17 +192,36 @@ func canAccess(u *ward.User, list []string, write bool) bool {
 }
 
 func (s *Server) registerTAXII() {
-	s.taxiiRoute("GET", "/taxii2/", false, s.taxiiDiscovery)
-	s.taxiiRoute("GET", "/taxii2/api/", false, s.taxiiAPIRoot)
-	s.taxiiRoute("GET", "/taxii2/api/collections/", false, s.taxiiCollections)
-	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/", false, s.taxiiCollection)
-	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/manifest/", false, s.taxiiManifest)
-	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/", false, s.taxiiObjects)
-	s.taxiiRoute("POST", "/taxii2/api/collections/{id}/objects/", true, s.taxiiAdd)
-	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/", false, s.taxiiObject)
-	s.taxiiRoute("DELETE", "/taxii2/api/collections/{id}/objects/{object}/", true, s.taxiiDelete)
-	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/versions/", false, s.taxiiVersions)
-	s.taxiiRoute("GET", "/taxii2/api/status/{status}/", false, s.taxiiStatus)
+	s.taxiiRoute("GET", "/taxii2/{$}", false, s.taxiiDiscovery)
+	s.taxiiRoute("GET", "/taxii2/api/{$}", false, s.taxiiAPIRoot)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{$}", false, s.taxiiCollections)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/{$}", false, s.taxiiCollection)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/manifest/{$}", false, s.taxiiManifest)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{$}", false, s.taxiiObjects)
+	s.taxiiRoute("POST", "/taxii2/api/collections/{id}/objects/{$}", true, s.taxiiAdd)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/{$}", false, s.taxiiObject)
+	s.taxiiRoute("DELETE", "/taxii2/api/collections/{id}/objects/{object}/{$}", true, s.taxiiDelete)
+	s.taxiiRoute("GET", "/taxii2/api/collections/{id}/objects/{object}/versions/{$}", false, s.taxiiVersions)
+	s.taxiiRoute("GET", "/taxii2/api/status/{status}/{$}", false, s.taxiiStatus)
+	// Any other path under /taxii2/ is a TAXII error: 405 (with Allow)
+	// for a known path and another method, else 404.
+	paths := http.NewServeMux()
+	allow := map[string][]string{}
+	for _, rt := range s.taxiiRoutes {
+		method, pattern, _ := strings.Cut(rt, " ")
+		if allow[pattern] == nil {
+			paths.Handle(pattern, http.NotFoundHandler())
+		}
+		allow[pattern] = append(allow[pattern], method)
+	}
+	s.mux.Handle("/taxii2/", s.metrics.instrument("/taxii2/ (unknown)", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := paths.Handler(r); pattern != "" {
+			w.Header().Set("Allow", strings.Join(allow[pattern], ", "))
+			s.taxiiError(w, r, taxiiFail(http.StatusMethodNotAllowed, "%s is not allowed here; allowed: %s", r.Method, strings.Join(allow[pattern], ", ")))
+			return
+		}
+		s.taxiiError(w, r, taxiiFail(http.StatusNotFound, "%s: no such TAXII resource (discovery is /taxii2/, the API root /taxii2/api/)", r.URL.Path))
+	})))
 }
 
 func (s *Server) taxiiDiscovery(w http.ResponseWriter, r *http.Request, c *call) error {

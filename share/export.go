@@ -104,10 +104,16 @@ func relationship(typ, from, to, creator string, tlp TLP, now time.Time) Object 
 	return o
 }
 
-// Vulnerability is a CVE as a STIX vulnerability: its id depends on the
-// CVE only, so a hub's object and a hospital's sighting of it meet.
+// Vulnerability is a CVE as a STIX vulnerability. Its id depends on the
+// CVE and its author: a hospital's sightings point to a vulnerability of
+// its own, and never write a version of the hub's (with the hub's CVSS and
+// indicators). Objects for one CVE meet on its cve external reference.
 func Vulnerability(cve, description, creator string, tlp TLP, now time.Time) Object {
-	o := newObject("vulnerability", "cve|"+strings.ToUpper(cve), now)
+	name := "cve|" + strings.ToUpper(cve)
+	if creator != "" {
+		name = creator + "|" + name
+	}
+	o := newObject("vulnerability", name, now)
 	o.CreatedByRef = creator
 	o.Props["name"] = strings.ToUpper(cve)
 	if description != "" {
@@ -116,6 +122,39 @@ func Vulnerability(cve, description, creator string, tlp TLP, now time.Time) Obj
 	o.ExternalReferences = []ExternalReference{{SourceName: "cve", ExternalID: strings.ToUpper(cve)}}
 	Mark(&o, tlp)
 	return o
+}
+
+// ScoreExtensionID is the id of the STIX extension in which Ward writes
+// a vulnerability's CVSS base score (STIX 2.1 asks custom properties to
+// be declared by an extension definition).
+var ScoreExtensionID = ID("extension-definition", "ward|vulnerability-score")
+
+// wardIdentity is the author of Ward's own definitions.
+var wardIdentity = ID("identity", "ward|software")
+
+// ScoreExtension is the extension definition of the CVSS score.
+func ScoreExtension() Object {
+	at := Stamp(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	return Object{Type: "extension-definition", SpecVersion: SpecVersion, ID: ScoreExtensionID, Created: at, Modified: at, CreatedByRef: wardIdentity,
+		ObjectMarkingRefs: []string{Clear.MarkingID()},
+		Props: map[string]any{
+			"name":            "Ward vulnerability score",
+			"description":     "The CVSS base score of a vulnerability, as its advisory gives it: cvss_base_score, a number from 0 to 10.",
+			"schema":          "https://github.com/wardhealth/ward/blob/main/docs/sharing.md#vulnerability-score",
+			"version":         "1.0",
+			"extension_types": []string{"property-extension"},
+		}}
+}
+
+// Score reads a vulnerability's CVSS base score: Ward's extension, else
+// the custom property earlier versions wrote.
+func Score(o *Object) float64 {
+	if ext, ok := o.Props["extensions"].(map[string]any); ok {
+		if e, ok := ext[ScoreExtensionID].(map[string]any); ok {
+			return number(e["cvss_base_score"])
+		}
+	}
+	return number(o.Props["x_ward_cvss"])
 }
 
 // quote writes a STIX pattern string literal.
@@ -142,7 +181,11 @@ func Advisories(advs []*intel.Advisory, creator string, tlp TLP, now time.Time) 
 			}
 			vuln := Vulnerability(v.CVE, fmt.Sprintf("%s: %s", a.ID, a.Title), creator, tlp, now)
 			if v.CVSS > 0 {
-				vuln.Props["x_ward_cvss"] = v.CVSS
+				vuln.Props["extensions"] = map[string]any{ScoreExtensionID: map[string]any{"extension_type": "property-extension", "cvss_base_score": v.CVSS}}
+				if !seen[ScoreExtensionID] {
+					seen[ScoreExtensionID] = true
+					out = append(out, ScoreExtension())
+				}
 			}
 			if !seen[vuln.ID] {
 				seen[vuln.ID] = true

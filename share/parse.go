@@ -284,7 +284,7 @@ func ToAdvisories(objects []Object) []*intel.Advisory {
 		a, ok := advs[vuln.ID]
 		if !ok {
 			a = &intel.Advisory{ID: "STIX " + cve, Title: vuln.Str("description"), Released: vuln.Created.Time().Format("2006-01-02")}
-			a.Vulns = []intel.Vulnerability{{CVE: cve, CVSS: number(vuln.Props["x_ward_cvss"])}}
+			a.Vulns = []intel.Vulnerability{{CVE: cve, CVSS: Score(vuln)}}
 			advs[vuln.ID] = a
 			order = append(order, vuln.ID)
 		}
@@ -314,6 +314,8 @@ func number(v any) float64 {
 
 // SectorCount is how many organisations have sighted a vulnerability.
 type SectorCount struct {
+	// Vulnerability is the CVE (or, for a vulnerability without one, its
+	// STIX id).
 	Vulnerability string `json:"vulnerability"`
 	Organisations int    `json:"organisations"`
 	Assets        int    `json:"assets"`
@@ -322,16 +324,41 @@ type SectorCount struct {
 // Aggregate counts, per vulnerability, the distinct organisations that
 // sighted it and their assets in all: what a hub says of the sector
 // ("7 hospitals run the affected pump firmware") without saying which.
+// Each organisation's sightings point to a vulnerability of its own: they
+// meet on the CVE. Each sighting counts once, at its latest version.
 func Aggregate(objects []Object) []SectorCount {
+	cve := map[string]string{}
+	for i := range objects {
+		if o := &objects[i]; o.Type == "vulnerability" {
+			for _, ref := range o.ExternalReferences {
+				if ref.SourceName == "cve" && ref.ExternalID != "" {
+					cve[o.ID] = ref.ExternalID
+				}
+			}
+		}
+	}
+	latest := map[string]*Object{}
+	for i := range objects {
+		s := &objects[i]
+		if s.Type != "sighting" {
+			continue
+		}
+		if prev, ok := latest[s.ID]; !ok || s.Modified.Time().After(prev.Modified.Time()) {
+			latest[s.ID] = s
+		}
+	}
 	orgs := map[string]map[string]bool{}
 	assets := map[string]int{}
 	var order []string
 	for i := range objects {
 		s := &objects[i]
-		if s.Type != "sighting" || s.Revoked {
+		if s.Type != "sighting" || latest[s.ID] != s || s.Revoked {
 			continue
 		}
 		v := s.Str("sighting_of_ref")
+		if c, ok := cve[v]; ok {
+			v = c
+		}
 		if orgs[v] == nil {
 			orgs[v] = map[string]bool{}
 			order = append(order, v)

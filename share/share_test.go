@@ -241,7 +241,7 @@ func TestAnonymisation(t *testing.T) {
 	agg := share.Aggregate(both)
 	found := false
 	for _, s := range agg {
-		if s.Vulnerability == share.ID("vulnerability", "cve|"+matches[0].CVE) {
+		if s.Vulnerability == matches[0].CVE {
 			found = true
 			if s.Organisations != 2 || s.Assets < 2 {
 				t.Errorf("aggregate %+v", s)

@@ -91,6 +91,63 @@ func Unversioned(ctx context.Context, s ward.SharingStore, objs []ward.SharedObj
 	return out, nil
 }
 
+// Restamp keeps the objects an organisation sends as they were the last
+// time it sent them, when their content is the same: created never moves,
+// and modified moves only when something else did. So pushing twice adds
+// no new version at the peer. The last form of each is kept in the store.
+func Restamp(ctx context.Context, s ward.SharingStore, objs []Object, now time.Time) ([]Object, error) {
+	out := make([]Object, len(objs))
+	for i, o := range objs {
+		key := "sent|" + o.ID
+		last, err := s.SyncState(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		var prev Object
+		if last != "" && json.Unmarshal([]byte(last), &prev) == nil {
+			if sameContent(&prev, &o) {
+				out[i] = prev
+				continue
+			}
+			o.Created = prev.Created
+			if first, ok := prev.Props["first_seen"]; ok && o.Type == "sighting" {
+				o.Props["first_seen"] = first
+			}
+			if !o.Modified.Time().After(prev.Modified.Time()) {
+				o.Modified = Stamp(prev.Modified.Time().Add(time.Millisecond))
+			}
+		}
+		data, err := json.Marshal(o)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.PutSyncState(ctx, key, string(data)); err != nil {
+			return nil, err
+		}
+		out[i] = o
+	}
+	return out, nil
+}
+
+// stamps are the properties Ward sets to the time of making an object.
+var stamps = []string{"created", "modified", "valid_from", "first_seen", "last_seen", "published"}
+
+// sameContent tells whether two forms of an object differ only in when
+// they were made.
+func sameContent(a, b *Object) bool {
+	strip := func(o *Object) string {
+		data, _ := json.Marshal(o)
+		var m map[string]any
+		json.Unmarshal(data, &m)
+		for _, k := range stamps {
+			delete(m, k)
+		}
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	return strip(a) == strip(b)
+}
+
 // Refusal is an object a pull did not keep, and why.
 type Refusal struct {
 	ID     string `json:"id"`

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/share"
 )
 
 // feedFiles are the offline feed files a command reads, and whether it
@@ -48,6 +49,12 @@ func (o *options) loadMatches(c *cobra.Command, m *ward.Model, files []string, f
 			return nil, err
 		}
 		feeds, err = intel.LoadStored(c.Context(), s)
+		if err == nil {
+			// Advisories shared over TAXII count as the server counts them.
+			var shared []*intel.Advisory
+			shared, err = share.StoredAdvisories(c.Context(), s, m.Organisation.ID)
+			feeds.Advisories = append(feeds.Advisories, shared...)
+		}
 		s.Close()
 		if err != nil {
 			return nil, err

@@ -194,6 +194,7 @@ CSAF files; 'ward serve' offers the local collection to its users.`,
 func (o *options) outgoing(ctx context.Context, org string, level share.TLP, named bool) (*ward.Model, []share.Object, int, error) {
 	var m *ward.Model
 	var objs []share.Object
+	var held int
 	err := o.withOrg(ctx, org, func(s ward.Store, id string) error {
 		var err error
 		if m, err = s.Model(ctx, id); err != nil {
@@ -216,16 +217,17 @@ func (o *options) outgoing(ctx context.Context, org string, level share.TLP, nam
 		identity := share.Identity(m.Organisation, key, named, now)
 		share.Mark(&identity, share.Green)
 		objs = append([]share.Object{identity}, share.Sightings(feeds.Matcher().Match(m.Assets), identity, level, now)...)
-		return nil
+		if objs, held, err = share.Outgoing(objs, m, share.DefaultPolicy); err != nil {
+			return invalidError{err}
+		}
+		// As sent before when nothing changed: no new versions at the peer.
+		objs, err = share.Restamp(ctx, s, objs, now)
+		return err
 	})
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	out, held, err := share.Outgoing(objs, m, share.DefaultPolicy)
-	if err != nil {
-		return nil, nil, 0, invalidError{err}
-	}
-	return m, out, held, nil
+	return m, objs, held, nil
 }
 
 func sharePushCmd(o *options) *cobra.Command {
