@@ -80,7 +80,9 @@ func TestTAXIIMarkings(t *testing.T) {
 	// Its own collection keeps them all, and serves the RED ones to it
 	// alone.
 	res = ts.taxii(t, "alice", "POST", "/taxii2/api/collections/"+private+"/objects/", env)
-	var own struct{ Failures []struct{ ID, Message string } }
+	var own struct {
+		Failures []struct{ ID, Message string }
+	}
 	if json.Unmarshal([]byte(res.body), &own); len(own.Failures) != 0 {
 		t.Errorf("own collection refused %+v", own.Failures)
 	}
