@@ -85,3 +85,48 @@ func TestFederationKeepsObjectsWhole(t *testing.T) {
 		t.Errorf("no sighting reached the hub: %.300s", sightings)
 	}
 }
+
+// TestShareExportKinds: the bundle carries what --what names — advisories
+// as vulnerabilities with their score and indicators, a note, a report —
+// every object authored by the organisation's identity.
+func TestShareExportKinds(t *testing.T) {
+	data := t.TempDir()
+	expect(t, ward(t, data, "demo"), 0)
+	out := t.TempDir() + "/bundle.json"
+	expect(t, ward(t, data, "share", "export", "--what", "sightings,advisories", "-o", out), 1, "no CSAF advisory")
+	expect(t, ward(t, data, "feeds", "import", "../../intel/testdata/component-advisory.json"), 0)
+	expect(t, ward(t, data, "share", "export", "--what", "sightings,advisories,practices,report", "--note", "Patch the monitoring station first", "--title", "November", "-o", out), 0)
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := share.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]int{}
+	var identity string
+	for _, o := range objs {
+		types[o.Type]++
+		if o.Type == "identity" {
+			identity = o.ID
+		}
+	}
+	for _, typ := range []string{"identity", "vulnerability", "indicator", "note", "report", "extension-definition", "attack-pattern", "course-of-action"} {
+		if types[typ] == 0 {
+			t.Errorf("no %s in the bundle (%v)", typ, types)
+		}
+	}
+	for _, o := range objs {
+		switch o.Type {
+		case "identity", "marking-definition", "extension-definition":
+		default:
+			if o.CreatedByRef != identity {
+				t.Errorf("%s: created by %q, not the organisation's identity", o.ID, o.CreatedByRef)
+			}
+		}
+		if o.Type == "report" && (o.Str("name") != "November" || len(o.Strs("object_refs")) < 5) {
+			t.Errorf("report %v", o.Props)
+		}
+	}
+}

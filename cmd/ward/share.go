@@ -302,42 +302,83 @@ func shareExportCmd(o *options) *cobra.Command {
 	var org, tlp, output string
 	var named bool
 	var what []string
+	var note, title string
 	c := &cobra.Command{
-		Use:   "export [--what sightings,practices] [-o FILE]",
+		Use:   "export [--what sightings,practices,advisories,report] [--note TEXT] [-o FILE]",
 		Short: "Write what would be shared as a STIX 2.1 bundle",
 		Long: `Write a STIX 2.1 bundle: the organisation's anonymised sightings
-(what 'ward share push' sends) and, with --what practices, the catalog's
+(what 'ward share push' sends); with --what practices, the catalog's
 threats as attack patterns (with ATT&CK ids) and controls as courses of
-action that mitigate them. To read, to carry to an air-gapped hub, or to
-import into another tool.`,
+action that mitigate them; with --what advisories, the stored CSAF
+advisories as vulnerabilities (with their CVSS score) and indicators of
+the affected software, as a hub publishes them; with --what report, a
+report (--title) that groups the rest; --note TEXT attaches a note to
+them. To read, to carry to an air-gapped hub, or to import into another
+tool.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			level, err := share.ParseTLP(tlp)
 			if err != nil {
 				return usageError{err}
 			}
+			kinds := []string{"sightings", "practices", "advisories", "report"}
 			for _, w := range what {
-				if !slices.Contains([]string{"sightings", "practices"}, w) {
-					return usageError{fmt.Errorf("--what %q: sightings or practices", w)}
+				if !slices.Contains(kinds, w) {
+					return usageError{fmt.Errorf("--what %q: %s", w, strings.Join(kinds, ", "))}
 				}
 			}
+			if level == share.Red || level == share.AmberStrict {
+				return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+			}
 			var objs []share.Object
+			var creator string
 			if slices.Contains(what, "sightings") {
-				if level == share.Red || level == share.AmberStrict {
-					return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
-				}
 				_, out, _, err := o.outgoing(c.Context(), org, level, named)
 				if err != nil {
 					return err
 				}
 				objs = append(objs, out...)
+				creator = out[0].ID // the identity comes first
 			}
+			now := time.Now()
 			if slices.Contains(what, "practices") {
 				cat, err := loadCatalog(nil)
 				if err != nil {
 					return err
 				}
-				objs = append(objs, share.Practices(cat, "", share.Clear, time.Now())...)
+				objs = append(objs, share.Practices(cat, creator, share.Clear, now)...)
+			}
+			if slices.Contains(what, "advisories") {
+				err := o.withStore(c.Context(), func(s ward.Store) error {
+					feeds, err := intel.LoadStored(c.Context(), s)
+					if err != nil {
+						return err
+					}
+					if len(feeds.Advisories) == 0 {
+						return invalidError{errors.New("--what advisories: the store holds no CSAF advisory ('ward feeds import DIR')")}
+					}
+					objs = append(objs, share.Advisories(feeds.Advisories, creator, level, now)...)
+					return nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			if note != "" {
+				refs := make([]string, 0, len(objs))
+				for _, x := range objs {
+					refs = append(refs, x.ID)
+				}
+				if len(refs) == 0 {
+					return usageError{errors.New("--note: there is nothing to attach it to; choose --what")}
+				}
+				objs = append(objs, share.Note(note, refs, creator, level, now))
+			}
+			if slices.Contains(what, "report") {
+				if len(objs) == 0 {
+					return usageError{errors.New("--what report: a report groups other objects; add sightings, practices or advisories")}
+				}
+				objs = append(objs, share.Report(title, objs, creator, level, now))
 			}
 			for _, l := range share.Levels {
 				objs = append(objs, l.Marking())
@@ -356,7 +397,9 @@ import into another tool.`,
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
 	c.Flags().StringVar(&tlp, "tlp", "amber", "TLP of the sightings")
 	c.Flags().BoolVar(&named, "named", false, "appear under the organisation's name instead of a pseudonym")
-	c.Flags().StringSliceVar(&what, "what", []string{"sightings"}, "sightings, practices")
+	c.Flags().StringSliceVar(&what, "what", []string{"sightings"}, "sightings, practices, advisories, report")
+	c.Flags().StringVar(&note, "note", "", "a note to attach to what is exported")
+	c.Flags().StringVar(&title, "title", "Shared by Ward", "the report's name (--what report)")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
 	return c
 }
