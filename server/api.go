@@ -59,6 +59,7 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/collections", administrator, s.apiCollections)
 	s.handle("POST", "/api/v1/collections", administrator, s.apiCreateCollection)
 	s.handle("DELETE", "/api/v1/orgs/{org}", administrator, s.apiDeleteOrg)
+	s.handle("GET", "/api/v1/sector", sectorReader, s.apiSector)
 
 	s.handle("GET", "/api/v1/orgs/{org}", orgViewer, s.apiOrg)
 	s.handle("GET", "/api/v1/orgs/{org}/model", orgViewer, s.apiExport)

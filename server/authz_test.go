@@ -99,6 +99,8 @@ func allowed(access, method, pattern, caller string) bool {
 		return true
 	case "administrator":
 		return user == "root"
+	case "hub":
+		return user == "root" || user == "csirt"
 	case "viewer":
 		return slices.Contains([]string{"victor", "alice", "adele", "csirt", "root"}, user)
 	case "analyst":

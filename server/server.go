@@ -41,6 +41,10 @@ type Config struct {
 	BodyTimeout time.Duration
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
+	// MinGroup is the fewest organisations a sector count is shown for
+	// (default 3): fewer, and it is withheld, so that no hospital can be
+	// singled out.
+	MinGroup int
 	// Backoff holds unrecognised clients back after failed sign-ins to an
 	// account (default ward.DefaultLoginBackoff); browsers that signed in
 	// before and API tokens are not held back by it.
@@ -118,6 +122,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	if cfg.MinGroup <= 0 {
+		cfg.MinGroup = 3
+	}
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = 30 * time.Second
 	}
@@ -159,10 +166,11 @@ const (
 	orgAnalyst                  // analyst or admin there
 	orgAdmin                    // admin there
 	administrator               // a Ward administrator
+	sectorReader                // the hub role (a national CSIRT) or a Ward administrator
 )
 
 func (a access) String() string {
-	return [...]string{"public", "signed-in", "viewer", "analyst", "admin", "administrator"}[a]
+	return [...]string{"public", "signed-in", "viewer", "analyst", "admin", "administrator", "hub"}[a]
 }
 
 // route is one API or page route; the table is what the OpenAPI document
@@ -270,6 +278,10 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 	case administrator:
 		if !c.user.Admin {
 			return nil, fail(http.StatusForbidden, "only a Ward administrator may do this")
+		}
+	case sectorReader:
+		if !c.user.Admin && c.user.RoleIn(ward.AllOrganisations) != ward.RoleHub {
+			return nil, fail(http.StatusForbidden, "the sector's view is for the hub role (a national CSIRT) and Ward administrators")
 		}
 	case orgViewer, orgAnalyst, orgAdmin:
 		c.org = r.PathValue("org")

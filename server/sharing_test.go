@@ -1,13 +1,17 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/server"
+	"github.com/wardhealth/ward/share"
 )
 
 // note is a GREEN note, as another tool would write it.
@@ -149,5 +153,48 @@ func TestTAXIIUnknownPaths(t *testing.T) {
 	}
 	if res := ts.taxii(t, "alice", "PUT", "/taxii2/api/collections/"+col+"/objects/", ""); res.header.Get("Allow") != "GET, POST" {
 		t.Errorf("Allow: %q", res.header.Get("Allow"))
+	}
+}
+
+// TestSectorView: the hub reads, in the API and the dashboard, how many
+// hospitals sight each vulnerability, small groups withheld; a hospital's
+// user may not.
+func TestSectorView(t *testing.T) {
+	ts := newTestServer(t, server.Config{MinGroup: 2})
+	col := newCollection(t, ts, []string{"*"}, []string{"*"})
+	now := time.Now().UTC()
+	var add []ward.SharedObject
+	for i, h := range []string{"h1", "h2", "h3"} {
+		id := share.Identity(ward.Organisation{ID: h, Name: h}, "key", false, now)
+		matches := []intel.Match{{Asset: "pump", CVE: "CVE-2020-25168"}}
+		if i == 0 {
+			matches = append(matches, intel.Match{Asset: "pacs", CVE: "CVE-2019-11687"})
+		}
+		for _, o := range share.Sightings(matches, id, share.Amber, now) {
+			so, err := share.Shared(col, &o, h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			add = append(add, so)
+		}
+	}
+	if _, err := ts.store.AddObjects(context.Background(), add, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		MinGroup int `json:"min_group"`
+		Items    []share.SectorEntry
+	}
+	res := ts.session(t, "csirt").do("GET", "/api/v1/sector", nil)
+	res.json(t, &got)
+	if len(got.Items) != 2 || got.Items[0].Vulnerability != "CVE-2020-25168" || got.Items[0].Organisations != 3 || !got.Items[1].Withheld {
+		t.Errorf("sector: %s", res.body)
+	}
+	if res := ts.session(t, "nora").do("GET", "/api/v1/sector", nil); res.code != http.StatusForbidden {
+		t.Errorf("a hospital's admin reads the sector: %d", res.code)
+	}
+	page := ts.session(t, "csirt").do("GET", "/sector", nil)
+	if page.code != http.StatusOK || !strings.Contains(page.body, "CVE-2020-25168") || !strings.Contains(page.body, "fewer than 2") {
+		t.Errorf("sector page: %d %.500s", page.code, page.body)
 	}
 }

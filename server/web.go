@@ -85,7 +85,9 @@ type pageData struct {
 	Orgs    []ward.Organisation
 	Version string
 	Nav     string
-	Data    any
+	// Sector: the user reads the sector's view (hub role, administrator).
+	Sector bool
+	Data   any
 }
 
 // render writes a page.
@@ -102,6 +104,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	if c != nil && c.user.ID != "" {
 		pd.User = &c.user
 		pd.Org, pd.Role = c.org, c.role
+		pd.Sector = c.user.Admin || c.user.RoleIn(ward.AllOrganisations) == ward.RoleHub
 		if c.session != nil {
 			pd.CSRF = c.session.CSRF
 		}
@@ -150,6 +153,7 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/tokens", signedIn, s.webTokens)
 	s.page("POST", "/tokens", signedIn, s.webCreateToken)
 	s.page("POST", "/tokens/{id}/revoke", signedIn, s.webRevokeToken)
+	s.page("GET", "/sector", sectorReader, s.webSector)
 	s.page("GET", "/users", administrator, s.webUsers)
 	s.page("POST", "/users", administrator, s.webCreateUser)
 	s.page("POST", "/users/{id}/unlock", administrator, s.webUnlockUser)

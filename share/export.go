@@ -257,6 +257,26 @@ func Sightings(matches []intel.Match, identity Object, tlp TLP, now time.Time) [
 	return out
 }
 
+// Cleared tells the community that the organisation no longer sees
+// vulnerabilities it sighted before (they were patched or the devices
+// retired): a sighting of each with count 0, so the hub sees patch
+// progress.
+func Cleared(cves []string, identity Object, tlp TLP, now time.Time) []Object {
+	var out []Object
+	for _, c := range cves {
+		vuln := Vulnerability(c, "", identity.ID, tlp, now)
+		s := newObject("sighting", "sighting|"+identity.ID+"|"+c, now)
+		s.CreatedByRef = identity.ID
+		s.Props["sighting_of_ref"] = vuln.ID
+		s.Props["where_sighted_refs"] = []string{identity.ID}
+		s.Props["count"] = 0
+		s.Props["last_seen"] = Stamp(now)
+		Mark(&s, tlp)
+		out = append(out, vuln, s)
+	}
+	return out
+}
+
 // Note attaches a text to objects.
 func Note(content string, refs []string, creator string, tlp TLP, now time.Time) Object {
 	o := newObject("note", "note|"+creator+"|"+content, now)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/share"
 	"github.com/wardhealth/ward/store/sqlite"
 )
@@ -177,5 +178,49 @@ func TestRestamp(t *testing.T) {
 	// A hospital's vulnerability is not the hub's.
 	if hub := share.Vulnerability("CVE-2020-25168", "", "", share.Green, day1); hub.ID == first[1].ID {
 		t.Error("the hospital's vulnerability has the hub's id")
+	}
+}
+
+// TestSector: four hospitals sight one pump CVE on day 1, one of them
+// patches on day 2; one hospital alone sights another CVE. With groups of
+// at least 3: the pump CVE is shown with 3 organisations and 5 assets now,
+// 4 then 3 over time; the lone one is withheld throughout.
+func TestSector(t *testing.T) {
+	day1 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	day2 := day1.Add(24 * time.Hour)
+	var objs []share.Object
+	counts := map[string]int{"a": 2, "b": 1, "c": 3, "d": 1}
+	for _, h := range []string{"a", "b", "c", "d"} {
+		id := share.Identity(demoOrg(h), "key", false, day1)
+		var matches []intel.Match
+		for i := range counts[h] {
+			matches = append(matches, intel.Match{Asset: fmt.Sprint("pump-", i), CVE: "CVE-2020-25168"})
+		}
+		if h == "d" {
+			matches = append(matches, intel.Match{Asset: "pacs", CVE: "CVE-2019-11687"})
+		}
+		objs = append(objs, share.Sightings(matches, id, share.Amber, day1)...)
+		if h == "a" {
+			objs = append(objs, share.Cleared([]string{"CVE-2020-25168"}, id, share.Amber, day2)...)
+		}
+	}
+	got := share.Sector(objs, 3)
+	if len(got) != 2 {
+		t.Fatalf("%d entries: %+v", len(got), got)
+	}
+	pump, lone := got[0], got[1]
+	if pump.Vulnerability != "CVE-2020-25168" || pump.Organisations != 3 || pump.Assets != 5 || pump.Withheld {
+		t.Errorf("pump CVE: %+v", pump)
+	}
+	if len(pump.History) != 2 || pump.History[0] != (share.SectorPoint{Date: "2026-11-02", Organisations: 4}) || pump.History[1] != (share.SectorPoint{Date: "2026-11-03", Organisations: 3}) {
+		t.Errorf("pump CVE over time: %+v", pump.History)
+	}
+	if lone.Vulnerability != "CVE-2019-11687" || !lone.Withheld || lone.Organisations != 0 || lone.Assets != 0 {
+		t.Errorf("lone CVE: %+v", lone)
+	}
+	for _, p := range lone.History {
+		if !p.Withheld || p.Organisations != 0 {
+			t.Errorf("lone CVE over time: %+v", lone.History)
+		}
 	}
 }

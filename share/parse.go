@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -322,11 +323,17 @@ type SectorCount struct {
 }
 
 // Aggregate counts, per vulnerability, the distinct organisations that
-// sighted it and their assets in all: what a hub says of the sector
+// sight it now and their assets in all: what a hub says of the sector
 // ("7 hospitals run the affected pump firmware") without saying which.
 // Each organisation's sightings point to a vulnerability of its own: they
-// meet on the CVE. Each sighting counts once, at its latest version.
+// meet on the CVE. Each sighting counts at its latest version; one whose
+// count fell to 0 (patched) counts no more.
 func Aggregate(objects []Object) []SectorCount {
+	return sighted(objects, time.Time{})
+}
+
+// sighted is Aggregate as of a time (zero: the latest versions).
+func sighted(objects []Object, asOf time.Time) []SectorCount {
 	cve := map[string]string{}
 	for i := range objects {
 		if o := &objects[i]; o.Type == "vulnerability" {
@@ -340,7 +347,7 @@ func Aggregate(objects []Object) []SectorCount {
 	latest := map[string]*Object{}
 	for i := range objects {
 		s := &objects[i]
-		if s.Type != "sighting" {
+		if s.Type != "sighting" || !asOf.IsZero() && s.Modified.Time().After(asOf) {
 			continue
 		}
 		if prev, ok := latest[s.ID]; !ok || s.Modified.Time().After(prev.Modified.Time()) {
@@ -352,7 +359,7 @@ func Aggregate(objects []Object) []SectorCount {
 	var order []string
 	for i := range objects {
 		s := &objects[i]
-		if s.Type != "sighting" || latest[s.ID] != s || s.Revoked {
+		if s.Type != "sighting" || latest[s.ID] != s {
 			continue
 		}
 		v := s.Str("sighting_of_ref")
@@ -363,14 +370,79 @@ func Aggregate(objects []Object) []SectorCount {
 			orgs[v] = map[string]bool{}
 			order = append(order, v)
 		}
+		n := int(number(s.Props["count"]))
+		if s.Revoked || n <= 0 {
+			continue
+		}
 		for _, w := range s.Strs("where_sighted_refs") {
 			orgs[v][w] = true
 		}
-		assets[v] += int(number(s.Props["count"]))
+		assets[v] += n
 	}
 	out := make([]SectorCount, 0, len(order))
 	for _, v := range order {
 		out = append(out, SectorCount{v, len(orgs[v]), assets[v]})
 	}
+	return out
+}
+
+// SectorEntry is what a hub shows of one vulnerability across the sector:
+// how many organisations sight it now, and on how many assets, and how
+// that went over time (patch progress). Counts of fewer organisations than
+// the minimum group are withheld, so that no hospital can be singled out.
+type SectorEntry struct {
+	Vulnerability string        `json:"vulnerability"`
+	Organisations int           `json:"organisations"`
+	Assets        int           `json:"assets"`
+	Withheld      bool          `json:"withheld,omitempty"`
+	History       []SectorPoint `json:"history"`
+}
+
+// SectorPoint is the count at the end of a day on which sightings changed.
+type SectorPoint struct {
+	Date          string `json:"date"`
+	Organisations int    `json:"organisations"`
+	Withheld      bool   `json:"withheld,omitempty"`
+}
+
+// Sector is the hub's view of the sightings it holds, most sighted first,
+// with counts below minGroup organisations withheld (shown as 0).
+func Sector(objects []Object, minGroup int) []SectorEntry {
+	days := map[string]time.Time{}
+	for i := range objects {
+		if s := &objects[i]; s.Type == "sighting" {
+			d := s.Modified.Time().UTC().Truncate(24 * time.Hour)
+			days[d.Format(time.DateOnly)] = d.Add(24*time.Hour - time.Nanosecond)
+		}
+	}
+	dates := make([]string, 0, len(days))
+	for d := range days {
+		dates = append(dates, d)
+	}
+	sort.Strings(dates)
+	history := map[string][]SectorPoint{}
+	for _, d := range dates {
+		for _, c := range sighted(objects, days[d]) {
+			p := SectorPoint{Date: d, Organisations: c.Organisations}
+			if c.Organisations > 0 && c.Organisations < minGroup {
+				p.Organisations, p.Withheld = 0, true
+			}
+			history[c.Vulnerability] = append(history[c.Vulnerability], p)
+		}
+	}
+	out := []SectorEntry{}
+	for _, c := range sighted(objects, time.Time{}) {
+		e := SectorEntry{Vulnerability: c.Vulnerability, Organisations: c.Organisations, Assets: c.Assets, History: history[c.Vulnerability]}
+		if c.Organisations > 0 && c.Organisations < minGroup {
+			e.Organisations, e.Assets, e.Withheld = 0, 0, true
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Withheld != out[j].Withheld {
+			return !out[i].Withheld
+		}
+		return out[i].Organisations > out[j].Organisations
+	})
 	return out
 }

@@ -216,7 +216,33 @@ func (o *options) outgoing(ctx context.Context, org string, level share.TLP, nam
 		now := time.Now()
 		identity := share.Identity(m.Organisation, key, named, now)
 		share.Mark(&identity, share.Green)
-		objs = append([]share.Object{identity}, share.Sightings(feeds.Matcher().Match(m.Assets), identity, level, now)...)
+		matches := feeds.Matcher().Match(m.Assets)
+		objs = append([]share.Object{identity}, share.Sightings(matches, identity, level, now)...)
+		// What it sighted before and sees no more, it says it cleared, so
+		// the hub sees patch progress.
+		seenKey := "sighted|" + id
+		var before, current []string
+		if v, err := s.SyncState(ctx, seenKey); err != nil {
+			return err
+		} else if v != "" {
+			json.Unmarshal([]byte(v), &before)
+		}
+		for _, mt := range matches {
+			if mt.CVE != "" && !slices.Contains(current, mt.CVE) {
+				current = append(current, mt.CVE)
+			}
+		}
+		var cleared []string
+		for _, c := range before {
+			if !slices.Contains(current, c) {
+				cleared = append(cleared, c)
+			}
+		}
+		objs = append(objs, share.Cleared(cleared, identity, level, now)...)
+		list, _ := json.Marshal(current)
+		if err := s.PutSyncState(ctx, seenKey, string(list)); err != nil {
+			return err
+		}
 		if objs, held, err = share.Outgoing(objs, m, share.DefaultPolicy); err != nil {
 			return invalidError{err}
 		}
