@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/server"
 	"github.com/wardhealth/ward/share"
+	"github.com/wardhealth/ward/store/sqlite"
 )
 
 // note is a GREEN note, as another tool would write it.
@@ -196,5 +200,75 @@ func TestSectorView(t *testing.T) {
 	page := ts.session(t, "csirt").do("GET", "/sector", nil)
 	if page.code != http.StatusOK || !strings.Contains(page.body, "CVE-2020-25168") || !strings.Contains(page.body, "fewer than 2") {
 		t.Errorf("sector page: %d %.500s", page.code, page.body)
+	}
+}
+
+// TestOASISExamplesRoundTrip: the OASIS STIX 2.1 example bundles
+// (testdata/stix-examples, BSD-3-Clause) are added over TAXII, pulled by
+// another Ward's client into its store, and come out byte for byte as
+// they went in.
+func TestOASISExamplesRoundTrip(t *testing.T) {
+	files, _ := filepath.Glob("testdata/stix-examples/*.json")
+	if len(files) < 5 {
+		t.Fatalf("only %d example bundles", len(files))
+	}
+	ts := newTestServer(t, server.Config{})
+	col := newCollection(t, ts, []string{"st-example"}, []string{"st-example"})
+	sent := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b struct {
+			Type    string
+			Objects []json.RawMessage
+		}
+		if err := json.Unmarshal(data, &b); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if b.Type != "bundle" {
+			b.Objects = []json.RawMessage{data} // an object on its own
+		}
+		env, _ := json.Marshal(map[string]any{"objects": b.Objects})
+		res := ts.taxii(t, "alice", "POST", "/taxii2/api/collections/"+col+"/objects/", string(env))
+		var st struct {
+			Failures []struct{ ID, Message string }
+		}
+		json.Unmarshal([]byte(res.body), &st)
+		if res.code != http.StatusAccepted || len(st.Failures) > 0 {
+			t.Errorf("%s: %d %+v", filepath.Base(f), res.code, st.Failures)
+		}
+		for _, o := range b.Objects {
+			var h struct{ ID string }
+			json.Unmarshal(o, &h)
+			var wire bytes.Buffer // as the envelope carried it
+			json.Compact(&wire, o)
+			sent[h.ID] = wire.String()
+		}
+	}
+	local, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer local.Close()
+	c := &share.Client{APIRoot: ts.URL + "/taxii2/api/", User: "alice", Password: testPassword}
+	// Into a collection only the puller's organisation reads, so that
+	// every marking may be kept.
+	if err := local.PutCollection(context.Background(), ward.Collection{ID: "mine", Title: "mine", Readers: []string{}, Writers: []string{}, Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := share.PullInto(context.Background(), c, local, col, "mine", time.Now())
+	if err != nil || len(rep.Refused) > 0 {
+		t.Fatalf("pull: %+v %v", rep, err)
+	}
+	page, _, _ := local.Objects(context.Background(), ward.ObjectFilter{Collection: "mine", Versions: []string{"all"}, Limit: 1000})
+	if len(page) != len(sent) {
+		t.Errorf("pulled %d objects, sent %d distinct", len(page), len(sent))
+	}
+	for _, o := range page {
+		if string(o.Data) != sent[o.ID] {
+			t.Errorf("%s changed on the way:\n%s\n%s", o.ID, sent[o.ID], o.Data)
+		}
 	}
 }
