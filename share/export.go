@@ -132,6 +132,14 @@ var ScoreExtensionID = ID("extension-definition", "ward|vulnerability-score")
 // wardIdentity is the author of Ward's own definitions.
 var wardIdentity = ID("identity", "ward|software")
 
+// WardIdentity is the identity of Ward itself, the author of its catalog
+// (practices) and extension definitions when no organisation signs them.
+func WardIdentity() Object {
+	at := Stamp(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	return Object{Type: "identity", SpecVersion: SpecVersion, ID: wardIdentity, Created: at, Modified: at, ObjectMarkingRefs: []string{Clear.MarkingID()},
+		Props: map[string]any{"name": "Ward", "identity_class": "system", "description": "Ward, cyber-risk and resilience software for hospitals: the author of its catalog of threats and good practices."}}
+}
+
 // ScoreExtension is the extension definition of the CVSS score.
 func ScoreExtension() Object {
 	at := Stamp(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))

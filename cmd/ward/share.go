@@ -372,7 +372,12 @@ tool.`,
 				if err != nil {
 					return err
 				}
-				objs = append(objs, share.Practices(cat, creator, share.Clear, now)...)
+				by := creator
+				if by == "" {
+					ward := share.WardIdentity()
+					objs, by = append(objs, ward), ward.ID
+				}
+				objs = append(objs, share.Practices(cat, by, share.Clear, now)...)
 			}
 			if slices.Contains(what, "advisories") {
 				err := o.withStore(c.Context(), func(s ward.Store) error {
