@@ -506,9 +506,8 @@ func TestPlan(t *testing.T) {
 func TestAssessWithAdvisories(t *testing.T) {
 	data := t.TempDir()
 	expect(t, ward(t, data, "demo"), 0)
-	shared := filepath.Join("..", "..", "..", "shared", "data")
 	r := ward(t, data, "assess", "--top", "1", "--format", "json",
-		"--advisories", filepath.Join(shared, "csaf-icsma"), "--kev", filepath.Join(shared, "kev", "known_exploited_vulnerabilities.json"))
+		"--advisories", filepath.Join(feedData, "csaf-icsma"), "--kev", filepath.Join(feedData, "kev", "known_exploited_vulnerabilities.json"))
 	expect(t, r, 0)
 	var res struct {
 		Vulnerabilities []struct{ Asset, Advisory, CVE, Confidence string }
@@ -535,7 +534,7 @@ func TestAssessWithAdvisories(t *testing.T) {
 func TestVulns(t *testing.T) {
 	data := t.TempDir()
 	expect(t, ward(t, data, "demo"), 0)
-	icsma := filepath.Join("..", "..", "..", "shared", "data", "csaf-icsma")
+	icsma := filepath.Join(feedData, "csaf-icsma")
 	r := ward(t, data, "vulns", "--advisories", filepath.Join(icsma, "icsma-20-296-02.json"), "--asset", "pump-01")
 	expect(t, r, 0, "pump-01", "ICSMA-20-296-02", "high", "B. Braun Medical SpaceCom U61", "match(es) on 1 asset(s)")
 	r = ward(t, data, "vulns", "--advisories", icsma, "--format", "csv", "--cve", "CVE-2020-25158")

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,7 +98,7 @@ func TestHubAndHospital(t *testing.T) {
 	hub := serveIn(t, hubData, nil)
 
 	// The hub publishes ICSMA-20-296-02 as STIX, GREEN.
-	advs, err := intel.LoadAdvisories("../../../shared/data/csaf-icsma/icsma-20-296-02.json")
+	advs, err := intel.LoadAdvisories(filepath.Join(feedData, "csaf-icsma", "icsma-20-296-02.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
