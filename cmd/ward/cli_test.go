@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/wardhealth/ward/store/postgres/pgtest"
 )
 
 // These tests drive the built binary as a user would: real files, a real
@@ -292,21 +292,7 @@ func TestSchemaChecksTheDemo(t *testing.T) {
 
 // The same commands on PostgreSQL, with --db.
 func TestPostgresBackend(t *testing.T) {
-	url := os.Getenv("WARD_TEST_POSTGRES")
-	if url == "" {
-		url = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatalf("PostgreSQL is needed for this test (set WARD_TEST_POSTGRES): %v", err)
-	}
-	schema := fmt.Sprintf("ward_cli_%d", time.Now().UnixNano())
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); conn.Close(ctx) })
-	db := url + "&search_path=" + schema
+	db := pgtest.Schema(t)
 	data := t.TempDir()
 	expect(t, ward(t, data, "--db", db, "demo"), 0, "132 assets")
 	expect(t, ward(t, data, "--db", db, "assets", "--exposed"), 0, "vpn-vendor", "3 asset(s)")
