@@ -32,6 +32,7 @@ const discoverScan = `<?xml version="1.0"?>
 // ward discover through the binary: dry run, refusal without a zone,
 // conflicts kept, the audit entry, CSV errors by row and column.
 func TestDiscoverCommands(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
 	dir := t.TempDir()
 	model := filepath.Join(dir, "h.yaml")

@@ -63,8 +63,8 @@ func matchCount(t *testing.T, r result) int {
 // TestFeedsImportStatusAndUse: feeds imported once serve every later
 // command on the stored model; a broken file imports nothing.
 func TestFeedsImportStatusAndUse(t *testing.T) {
-	data := t.TempDir()
-	expect(t, ward(t, data, "demo"), 0)
+	t.Parallel()
+	data := demoData(t)
 	expect(t, ward(t, data, "vulns"), 2, "no feeds")
 	expect(t, ward(t, data, "feeds", "status"), 0, "No feeds stored")
 
@@ -130,6 +130,7 @@ func TestFeedsImportStatusAndUse(t *testing.T) {
 // TestFeedsImportReferenceData imports all of CISA's medical-device
 // advisories and the whole KEV catalog of the reference data.
 func TestFeedsImportReferenceData(t *testing.T) {
+	t.Parallel()
 	csaf, kev := refdata.Dir(t, "csaf-icsma"), refdata.Dir(t, "kev")
 	data := t.TempDir()
 	r := ward(t, data, "feeds", "import", csaf, kev)
@@ -202,6 +203,7 @@ func (m *mirror) hit(path string) int {
 // failing server, fetches only what changed the second time, and stores
 // nothing when a download is broken.
 func TestFeedsFetch(t *testing.T) {
+	t.Parallel()
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(feedData, name))
 		if err != nil {
