@@ -88,9 +88,16 @@ type result struct {
 // ward runs the binary with a data directory of the test's own.
 func ward(t *testing.T, data string, args ...string) result {
 	t.Helper()
+	return wardIn(t, "", data, args...)
+}
+
+// wardIn runs the binary in the working directory dir.
+func wardIn(t *testing.T, dir, data string, args ...string) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
