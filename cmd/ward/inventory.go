@@ -76,6 +76,27 @@ func checkKind(k ward.AssetKind) error {
 	return usageError{fmt.Errorf("--kind: unknown asset kind %q%s; 'ward kinds' lists them", k, hint)}
 }
 
+// checkAssets refuses asset ids the model lacks, naming where they were
+// given and suggesting the closest id.
+func checkAssets(m *ward.Model, where string, ids ...string) error {
+	known := make([]string, len(m.Assets))
+	have := make(map[string]bool, len(m.Assets))
+	for i, a := range m.Assets {
+		known[i], have[a.ID] = a.ID, true
+	}
+	for _, id := range ids {
+		if id == "" || have[id] {
+			continue
+		}
+		hint := ""
+		if s := ward.Closest(id, known); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return lookupError{fmt.Errorf("%s: %s has no asset %q%s; 'ward assets' lists them", where, m.Organisation.ID, id, hint)}
+	}
+	return nil
+}
+
 func linksCmd(o *options) *cobra.Command {
 	var org, kind, proto string
 	var f ward.LinkFilter
