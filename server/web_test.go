@@ -450,6 +450,10 @@ func TestWebAssetDetail(t *testing.T) {
 		`<section id="links">`, `<a href="/orgs/st-example/assets/pump-server">`, "proprietary", "8443",
 		`<section id="risks">`, "factors</summary>", `<section id="findings">`,
 		`<section id="vulnerabilities">`, "CVE-2020-25158", "KEV, ransomware", "ICSMA-20-296-02")
+	// No EPSS data is loaded: the score shows "-", as in the CLI.
+	if i := strings.Index(body, `<td class="mono">CVE-2020-25158</td>`); i < 0 || !strings.Contains(body[i:i+strings.Index(body[i:], "</tr>")], "</td><td>-</td><td>ICSMA-20-296-02") {
+		t.Errorf("EPSS of CVE-2020-25158 without EPSS data is not shown as -")
+	}
 	v, err := e.srv.assessed(context.Background(), webOrg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package main_test
 
 import (
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,4 +58,65 @@ func TestFormatMarkdown(t *testing.T) {
 	}
 	expect(t, ward(t, data, "export", "--format", "yml"), 0, "organisation:")
 	expect(t, ward(t, data, "assets", "--format", "markdown"), 2, `--format "markdown": use text or json`)
+}
+
+// ward vulns with no feeds says there is nothing to match, and succeeds;
+// JSON stays JSON.
+func TestVulnsWithoutFeeds(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	r := ward(t, data, "vulns")
+	expect(t, r, 0, "No vulnerability feeds are stored or named, so there is nothing to match", "ward feeds import PATH")
+	if strings.Contains(r.stdout, "ASSET") {
+		t.Errorf("an empty table under the message:\n%s", r.stdout)
+	}
+	r = ward(t, data, "vulns", "--format", "json")
+	expect(t, r, 0)
+	var out struct {
+		Matches []any `json:"matches"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.Matches == nil || len(out.Matches) != 0 {
+		t.Fatalf("json without feeds: %v %q", err, r.stdout)
+	}
+	if !strings.Contains(r.stderr, "nothing to match") {
+		t.Errorf("json without feeds says nothing on stderr: %q", r.stderr)
+	}
+}
+
+// Without EPSS data the score shows "-", in the assessment and the CSV of
+// vulns (empty), as in the dashboard; with it, the score.
+func TestEPSSWithoutScores(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	pumps := filepath.Join(feedData, "csaf-icsma", "icsma-20-296-02.json")
+	r := ward(t, data, "assess", "--advisories", pumps, "--top", "1")
+	expect(t, r, 0, "Known vulnerabilities")
+	row := lineWith(t, r.stdout, "CVE-2020-25158")
+	if f := strings.Fields(row); len(f) < 4 || f[3] != "-" {
+		t.Errorf("EPSS without scores: %q", row)
+	}
+	epss := filepath.Join(t.TempDir(), "epss.csv")
+	os.WriteFile(epss, []byte("cve,epss,percentile\nCVE-2020-25158,0.00312,0.71234\n"), 0o644)
+	r = ward(t, data, "assess", "--advisories", pumps, "--epss", epss, "--top", "1")
+	expect(t, r, 0)
+	if f := strings.Fields(lineWith(t, r.stdout, "CVE-2020-25158")); len(f) < 4 || f[3] != "0.003" {
+		t.Errorf("EPSS with scores: %v", f)
+	}
+	r = ward(t, data, "vulns", "--advisories", pumps, "--format", "csv", "--asset", "pump-01", "--cve", "CVE-2020-25158")
+	expect(t, r, 0)
+	if cells := strings.Split(lineWith(t, r.stdout, "CVE-2020-25158"), ","); len(cells) < 6 || cells[5] != "" {
+		t.Errorf("CSV EPSS without scores: %v", cells)
+	}
+}
+
+// lineWith is the first line of text containing s.
+func lineWith(t *testing.T, text, s string) string {
+	t.Helper()
+	for l := range strings.SplitSeq(text, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	t.Fatalf("no line with %q in\n%s", s, text)
+	return ""
 }
