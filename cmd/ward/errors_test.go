@@ -2,7 +2,9 @@ package main_test
 
 import (
 	"encoding/json"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -119,4 +121,60 @@ func lineWith(t *testing.T, text, s string) string {
 	}
 	t.Fatalf("no line with %q in\n%s", s, text)
 	return ""
+}
+
+// ward share pull against a closed port says each failed try and the
+// wait before the next, then fails with what happened.
+func TestSharePullOutOfReach(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(bin, "share", "pull", "--from", "http://"+addr+"/taxii2/api/", "--collection", "91a7b528-80eb-42ed-a74d-c6fbd5a26116",
+		"--retries", "2", "--retry-wait", "10ms")
+	cmd.Env = append(os.Environ(), "WARD_DATA="+t.TempDir(), "WARD_DB=", "WARD_SHARE_TOKEN=ward_test")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 3 {
+		t.Fatalf("exit %v, want 3\n%s", err, stderr.String())
+	}
+	for _, want := range []string{"try 1 of 3 failed: GET http://" + addr + "/taxii2/api/collections/", "connection refused; trying again in 10ms",
+		"try 2 of 3 failed", "trying again in 20ms", "ward: pull: GET http://" + addr} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "try 3 of 3 failed") {
+		t.Errorf("the last try is announced as retried:\n%s", stderr.String())
+	}
+}
+
+// ward gen -o and ward export -o say what they wrote.
+func TestWritingAFileSaysWhat(t *testing.T) {
+	t.Parallel()
+	data, dir := demoData(t), t.TempDir()
+	big := filepath.Join(dir, "big.yaml")
+	r := ward(t, data, "gen", "--assets", "200", "-o", big)
+	expect(t, r, 0, "wrote "+big+": synthetic-1, 200 assets, ")
+	if st, err := os.Stat(big); err != nil || st.Size() < 1<<10 || st.Size() >= 1<<20 || !strings.HasSuffix(r.stdout, " KiB)\n") {
+		t.Errorf("gen -o: %v, says %q", err, r.stdout)
+	}
+	out := filepath.Join(dir, "demo.json")
+	expect(t, ward(t, data, "export", "--format", "json", "-o", out), 0, "wrote "+out+": st-example, 132 assets, ")
+	// To standard output nothing is added to the model.
+	if r := ward(t, data, "gen", "--assets", "60"); strings.Contains(r.stdout, "wrote ") {
+		t.Errorf("gen to stdout says it wrote a file")
+	}
+}
+
+// The collections commands have help of their own.
+func TestShareCollectionsHelp(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	expect(t, ward(t, data, "share", "collections", "--help"), 0, "list        List the TAXII collections 'ward serve' offers", "add         Add a collection")
+	expect(t, ward(t, data, "share", "collections", "list", "--help"), 0, "/taxii2/api/collections/", "ward share collections list --format json")
 }
