@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,10 +142,18 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 		if err != nil {
 			return err
 		}
+		before, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
 		diff := discover.Merge(m, res, discover.Options{Zone: d.zone, PreferDiscovered: d.preferDiscovered})
-		if len(diff.Unplaced) > 0 && !d.dryRun {
+		unplaced := ""
+		if len(diff.Unplaced) > 0 {
+			unplaced = fmt.Sprintf("%d device(s) have no zone (%s): give one with --zone", len(diff.Unplaced), strings.Join(head(diff.Unplaced, 5), ", "))
+		}
+		if unplaced != "" && !d.dryRun {
 			o.printDiff(res, diff, "")
-			return invalidError{fmt.Errorf("%d device(s) have no zone (%s): give one with --zone; nothing stored", len(diff.Unplaced), strings.Join(head(diff.Unplaced, 5), ", "))}
+			return invalidError{fmt.Errorf("%s; nothing stored", unplaced)}
 		}
 		if err := m.Validate(); err != nil {
 			var ve *ward.ValidationError
@@ -153,7 +163,18 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 			return err
 		}
 		if d.dryRun {
-			return o.printDiff(res, diff, "dry run: nothing stored")
+			outcome := "dry run: nothing stored"
+			if unplaced != "" {
+				outcome = fmt.Sprintf("dry run: nothing stored; %s, or storing refuses them", unplaced)
+			}
+			return o.printDiff(res, diff, outcome)
+		}
+		after, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(before, after) {
+			return o.printDiff(res, diff, fmt.Sprintf("nothing new: the model is unchanged, still revision %d of %s", rev, id))
 		}
 		if err := s.PutModelAt(ctx, m, rev); err != nil {
 			if errors.Is(err, ward.ErrConflict) {

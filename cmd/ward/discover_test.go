@@ -77,3 +77,35 @@ func TestDiscoverCommands(t *testing.T) {
 	expect(t, ward(t, data, "discover", "nmap", cut), 1, "cut.xml:", "the file ends early")
 	expect(t, ward(t, data, "discover", "pcap", scan), 1, "scan.xml: not a pcap or pcapng file")
 }
+
+// New devices of an inventory whose zone cannot be inferred are refused
+// without --zone, saying so; the dry run says the same.
+func TestDiscoverCSVWithoutZone(t *testing.T) {
+	t.Parallel()
+	data, dir := demoData(t), t.TempDir()
+	inv := filepath.Join(dir, "inv.csv")
+	os.WriteFile(inv, []byte("Asset Tag,Device Type,IP Address\nBME-1001,Infusion Pump,10.30.5.21\nBME-1002,Patient Monitor,10.30.5.22\n"), 0o644)
+	expect(t, ward(t, data, "discover", "csv", inv, "--dry-run"), 0, "- no zone for BME-1001",
+		"dry run: nothing stored; 2 device(s) have no zone (BME-1001, BME-1002): give one with --zone, or storing refuses them")
+	expect(t, ward(t, data, "discover", "csv", inv), 1, "2 device(s) have no zone (BME-1001, BME-1002): give one with --zone; nothing stored")
+	expect(t, ward(t, data, "assets", "--kind", "infusion-pump"), 0, "12 asset(s)")
+	expect(t, ward(t, data, "discover", "csv", inv, "--zone", "medical-devices"), 0, "+ asset BME-1001 (infusion-pump) in medical-devices [--zone]", "stored: revision 2")
+	expect(t, ward(t, data, "assets", "--kind", "infusion-pump"), 0, "13 asset(s)")
+}
+
+// A discovery that brings nothing new stores no revision and writes no
+// audit entry.
+func TestDiscoverNothingNewStoresNothing(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	scan := filepath.Join("..", "..", "examples", "datacentre-scan.xml")
+	expect(t, ward(t, data, "discover", "nmap", scan), 0, "2 new", "stored: revision 2 of st-example")
+	r := ward(t, data, "discover", "nmap", scan)
+	expect(t, r, 0, "0 new, 0 changes", "nothing new: the model is unchanged, still revision 2 of st-example")
+	empty := filepath.Join(t.TempDir(), "empty.csv")
+	os.WriteFile(empty, []byte("Asset Tag,Device Type\n"), 0o644)
+	expect(t, ward(t, data, "discover", "csv", empty), 0, "0 hosts", "nothing new: the model is unchanged, still revision 2")
+	if n := strings.Count(ward(t, data, "audit", "list").stdout, "model.discover"); n != 1 {
+		t.Errorf("%d discovery entries in the audit log, want 1", n)
+	}
+}
