@@ -49,7 +49,20 @@ func main() {
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRoot(stdin, stdout, stderr)
+	// On a terminal, control characters in what is printed are escaped.
+	tty := terminals{out: isTerminal(stdout)}
+	if tty.out {
+		safe := &termSafe{w: stdout}
+		defer safe.Flush()
+		stdout = safe
+	}
+	if isTerminal(stderr) {
+		tty.err = stderr
+		safe := &termSafe{w: stderr}
+		defer safe.Flush()
+		stderr = safe
+	}
+	root := newRoot(stdin, stdout, stderr, tty)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
@@ -90,10 +103,18 @@ type options struct {
 	db             string
 	format         string
 	maxSize        int64
+	tty            terminals
 }
 
-func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	o := &options{stdin: stdin, stdout: stdout, stderr: stderr}
+// terminals are which of the standard outputs are terminals: out, and err
+// unwrapped for the progress line (what else goes to stderr is escaped).
+type terminals struct {
+	out bool
+	err io.Writer
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer, tty terminals) *cobra.Command {
+	o := &options{stdin: stdin, stdout: stdout, stderr: stderr, tty: tty}
 	root := &cobra.Command{
 		Use:   "ward",
 		Short: "Cyber-risk and resilience for smart hospitals and eHealth services",

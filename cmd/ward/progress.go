@@ -24,7 +24,7 @@ type progress struct {
 }
 
 func (o *options) progress() *progress {
-	return &progress{w: o.stderr, on: isTerminal(o.stderr), start: time.Now()}
+	return &progress{w: o.tty.err, on: o.tty.err != nil, start: time.Now()}
 }
 
 // isTerminal tells whether w is a terminal (not a file, a pipe or

@@ -347,7 +347,7 @@ import into another tool.`,
 				return err
 			}
 			data = append(data, '\n')
-			if output == "-" || output == "" && !isTerminal(o.stdout) {
+			if output == "-" || output == "" && !o.tty.out {
 				_, err := o.stdout.Write(data)
 				return err
 			}

@@ -102,3 +102,40 @@ func TestShareExportOnATerminal(t *testing.T) {
 		t.Errorf("files after a piped export: %v", files)
 	}
 }
+
+// Names holding control characters (a scan or an inventory can bring any)
+// are escaped on a terminal, so they cannot clear it, retitle it or
+// reorder its text; piped, the output is the data as it is.
+func TestControlCharactersOnATerminal(t *testing.T) {
+	t.Parallel()
+	data, dir := t.TempDir(), t.TempDir()
+	model := filepath.Join(dir, "h.yaml")
+	os.WriteFile(model, []byte(`ward: 1
+organisation: {id: h, name: "Clinic \e[2J"}
+zones:
+  - {id: clinical, kind: clinical, trust: medium}
+assets:
+  - {id: pump-1, kind: infusion-pump, zone: clinical}
+services:
+  - {id: infusion, name: "Pump \e]0;owned\a one \u202Eevil\u202C", max_outage: 1h, depends_on: [pump-1]}
+`), 0o644)
+	expect(t, ward(t, data, "import", model), 0)
+	shown, code := wardOnTerminal(t, dir, data, "whatif", "--fail", "pump-1")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, shown)
+	}
+	for _, want := range []string{`Pump \x1b]0;owned\x07 one \u202eevil\u202c`} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the terminal does not show %q:\n%q", want, shown)
+		}
+	}
+	if strings.ContainsAny(shown, "\x1b\x07\u202e") {
+		t.Errorf("control characters reach the terminal: %q", shown)
+	}
+	if shown, _ = wardOnTerminal(t, dir, data, "summary"); !strings.Contains(shown, `Clinic \x1b[2J`) {
+		t.Errorf("summary on a terminal: %q", shown)
+	}
+	if r := ward(t, data, "whatif", "--fail", "pump-1"); !strings.Contains(r.stdout, "Pump \x1b]0;owned\a one") {
+		t.Errorf("piped output is not the data: %q", r.stdout)
+	}
+}
