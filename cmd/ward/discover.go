@@ -203,6 +203,12 @@ func (o *options) printDiff(res *discover.Result, d *discover.Diff, outcome stri
 		res.File, res.Source, len(res.Hosts), len(res.Flows), d.Matched, len(d.Added), len(d.Changed)+len(d.LinksChanged), len(d.Conflicts), len(d.Review), len(d.LinksAdded))
 	for _, a := range d.Added {
 		fmt.Fprintf(w, "+ asset %s (%s) in %s [%s] %s\n", a.ID, a.Kind, a.Zone, a.ZoneWhy, strings.Join(a.Addresses, " "))
+		if a.KindConfidence > 0 {
+			fmt.Fprintf(w, "    kind %s, %d%% sure: %s\n", a.Kind, a.KindConfidence, a.KindWhy)
+		}
+		for _, id := range a.Identities {
+			fmt.Fprintf(w, "    seen as %s %q\n", id.Seen, id.Name)
+		}
 	}
 	for _, c := range append(d.Changed, d.LinksChanged...) {
 		if c.Old == "" {
@@ -231,6 +237,9 @@ func (o *options) printDiff(res *discover.Result, d *discover.Diff, outcome stri
 			fmt.Fprintf(w, " (weak: %s)", strings.Join(l.Weak, "; "))
 		}
 		fmt.Fprintln(w)
+		if len(l.Details) > 0 {
+			fmt.Fprintf(w, "    seen: %s\n", strings.Join(l.Details, "; "))
+		}
 	}
 	for _, r := range d.Review {
 		fmt.Fprintf(w, "? review %s (%s", r.Asset, r.Kind)

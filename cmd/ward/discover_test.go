@@ -109,3 +109,48 @@ func TestDiscoverNothingNewStoresNothing(t *testing.T) {
 		t.Errorf("%d discovery entries in the audit log, want 1", n)
 	}
 }
+
+// A dry run shows what identifies each new device (DICOM AE titles, HL7
+// applications, MQTT client ids) and how sure its kind is, a device's own
+// name among the reasons; and what was read of each new link (FHIR
+// resources, HL7 messages, MQTT topics).
+func TestDiscoverDryRunShowsIdentities(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	capture := filepath.Join("..", "..", "examples", "bedside-capture.pcapng")
+	r := ward(t, data, "discover", "pcap", capture, "--dry-run", "--zone", "medical-devices")
+	expect(t, r, 0,
+		"+ asset dev-10-20-50-17 (infusion-pump) in medical-devices",
+		`    kind infusion-pump, 50% sure: its own name "infusion-pump-17" (MQTT client id) says "infusion"`,
+		`    seen as MQTT client id "infusion-pump-17"`,
+		`    seen as DICOM calling AE title "CT_ED_01"`,
+		`    kind lab-analyser, 50% sure: its own name "BLOOD_GAS_ICU" (HL7 sending application (MSH-3)) says "blood gas"`,
+		"+ link dev-10-20-40-11 -> pacs-01 dicom/104 unencrypted",
+		"    seen: DICOM association CT_ED_01 -> PACS_MAIN (CT Image Storage)",
+		"    seen: HL7 ORU^R01 from BLOOD_GAS_ICU/ICU_LAB to HL7ENGINE/STEXAMPLE",
+		`MQTT publishes icu/bed7/pump/rate`,
+		"FHIR GET Patient",
+		"dry run: nothing stored")
+	r = ward(t, data, "discover", "pcap", capture, "--dry-run", "--zone", "medical-devices", "--format", "json")
+	var out struct {
+		Diff struct {
+			Added []struct {
+				ID             string
+				KindConfidence int `json:"kind_confidence"`
+				Identities     []struct{ Name, Seen string }
+			} `json:"added"`
+		} `json:"diff"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range out.Diff.Added {
+		if a.ID == "dev-10-20-50-17" {
+			found = a.KindConfidence == 50 && len(a.Identities) == 1 && a.Identities[0].Name == "infusion-pump-17"
+		}
+	}
+	if !found {
+		t.Errorf("the pump's identity is not in the JSON: %+v", out.Diff.Added)
+	}
+}
