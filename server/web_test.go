@@ -375,9 +375,26 @@ func TestWebAssets(t *testing.T) {
 		}
 	}
 	_, body = c.get(base + "?exposed=true&limit=1000")
-	for _, r := range rows(body) {
+	exposedRows := rows(body)
+	for _, r := range exposedRows {
 		if !strings.Contains(r, "exposed</span>") {
 			t.Errorf("exposed=true lists %s", r)
+		}
+	}
+	// One definition: the overview's count, the filter, the API and the
+	// assessment's finding name the same assets.
+	_, overview := c.get("/orgs/" + webOrg)
+	wantAll(t, "overview", overview, fmt.Sprintf("<b>%d</b>reachable from the Internet", len(exposedRows)))
+	if !strings.Contains(body, `assets/guest-ap"`) || strings.Contains(body, `assets/national-erx"`) {
+		t.Errorf("exposed=true: the open guest network's access points belong, the national service does not")
+	}
+	v, err := e.srv.assessed(context.Background(), webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range v.Result.Findings {
+		if f.Weakness == "internet-exposed" && len(f.Assets) != len(exposedRows) {
+			t.Errorf("the finding names %d assets, the filter %d", len(f.Assets), len(exposedRows))
 		}
 	}
 

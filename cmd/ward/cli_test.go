@@ -127,7 +127,7 @@ func TestDemoLoadsAndSummarises(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	r := ward(t, data, "demo")
-	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "3 assets reachable from the Internet", "Top risks (of", "1  critical")
+	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "4 assets reachable from the Internet", "Top risks (of", "1  critical")
 	r = ward(t, data, "summary", "--format", "json")
 	expect(t, r, 0)
 	var s struct {
@@ -242,7 +242,7 @@ func TestAssetAndLinkFilters(t *testing.T) {
 	if len(as.Assets) != 12 || as.Assets[0].Product != "SpaceCom" {
 		t.Fatalf("pumps: %+v", as.Assets)
 	}
-	expect(t, ward(t, data, "assets", "--exposed"), 0, "vpn-vendor", "3 asset(s)")
+	expect(t, ward(t, data, "assets", "--exposed"), 0, "vpn-vendor", "guest-ap: a wifi link from the Internet reaches it", "4 asset(s)")
 	r = ward(t, data, "links", "--protocol", "hl7v2", "--unencrypted")
 	expect(t, r, 0, "lis-01", "hl7-engine", "9 link(s)")
 	// An exposed link has an end on the Internet: the internet zone, an
@@ -348,7 +348,7 @@ func TestPostgresBackend(t *testing.T) {
 	db := pgtest.Schema(t)
 	data := t.TempDir()
 	expect(t, ward(t, data, "--db", db, "demo"), 0, "132 assets")
-	expect(t, ward(t, data, "--db", db, "assets", "--exposed"), 0, "vpn-vendor", "3 asset(s)")
+	expect(t, ward(t, data, "--db", db, "assets", "--exposed"), 0, "vpn-vendor", "4 asset(s)")
 	if _, err := os.Stat(filepath.Join(data, "ward.db")); err == nil {
 		t.Fatal("--db postgres also wrote the embedded store")
 	}
