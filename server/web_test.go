@@ -899,3 +899,38 @@ func TestWebLargeModel(t *testing.T) {
 		t.Errorf("the page of asset rack/3:pdu-1: %d", status)
 	}
 }
+
+// An asset with a critical finding that raises its risks shows a critical
+// worst open risk in its header and in the asset list: the pumps, whose
+// CVE the test KEV catalog marks as used by ransomware.
+func TestWebWorstRiskMatchesFindings(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	c := e.signIn(t, "viewer", webPassword)
+	v, err := e.srv.assessed(context.Background(), webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	critical := map[string]bool{}
+	for _, f := range v.Result.Findings {
+		if f.Severity == "critical" {
+			for _, a := range f.Assets {
+				critical[a] = true
+			}
+		}
+	}
+	if !critical["pump-01"] {
+		t.Fatal("the test feeds give pump-01 no critical finding")
+	}
+	for id := range critical {
+		_, body := c.get("/orgs/" + webOrg + "/assets/" + id)
+		if !strings.Contains(body, `worst open risk: critical`) {
+			i := strings.Index(body, "worst open risk")
+			t.Errorf("%s has a critical finding; its header says %.60s", id, body[max(i, 0):])
+		}
+	}
+	_, body := c.get("/orgs/" + webOrg + "/assets?q=pump-01")
+	if r := rows(body); len(r) == 0 || !strings.Contains(r[0], `class="chip sev-critical">critical`) {
+		t.Errorf("pump-01 in the asset list: %v", r)
+	}
+}

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,5 +72,50 @@ func TestReachableFromTheInternetIsOneDefinition(t *testing.T) {
 	expect(t, r, 0)
 	if strings.Contains(r.stdout, "national-erx off the Internet") {
 		t.Errorf("the plan takes the national service off the Internet:\n%s", r.stdout)
+	}
+}
+
+// The PACS, hit by a CVE in the KEV catalog, has a critical finding; its
+// worst open risk is critical too, and says why. Without EPSS data the
+// finding says EPSS "-", as everywhere else.
+func TestCriticalFindingMakesACriticalRisk(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	r := ward(t, data, "assess", "--format", "json", "--advisories", filepath.Join(feedData, "csaf-icsma"),
+		"--kev", filepath.Join(feedData, "kev", "known_exploited_vulnerabilities.json"))
+	expect(t, r, 0)
+	var res struct {
+		Findings []struct {
+			Weakness, Severity string
+			Assets, Evidence   []string
+		}
+		Risks []struct {
+			Severity, Status string
+			Assets           []string
+			Factors          []struct{ Term, Reason string }
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatal(err)
+	}
+	evidence := ""
+	for _, f := range res.Findings {
+		if i := slices.Index(f.Assets, "pacs-01"); i >= 0 && f.Weakness == "exploited-vulnerabilities" && f.Severity == "critical" {
+			evidence = f.Evidence[i]
+		}
+	}
+	if !strings.HasSuffix(evidence, "highest EPSS -") {
+		t.Fatalf("pacs-01's KEV finding: %q", evidence)
+	}
+	raised := false
+	for _, rk := range res.Risks {
+		if slices.Contains(rk.Assets, "pacs-01") && rk.Severity == "critical" && rk.Status == "open" {
+			for _, f := range rk.Factors {
+				raised = raised || f.Term == "severity" && strings.Contains(f.Reason, "Vulnerabilities exploited in the wild")
+			}
+		}
+	}
+	if !raised {
+		t.Error("pacs-01 has a critical finding and no open critical risk that says so")
 	}
 }
