@@ -28,13 +28,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	bin = filepath.Join(dir, "ward")
-	out, err := exec.Command("go", "build", "-race", "-o", bin, ".").CombinedOutput()
+	// The binary is built once for the package, with -race when the tests
+	// run with it.
+	out, err := exec.Command("go", append(append([]string{"build"}, raceFlags...), "-o", bin, ".")...).CombinedOutput()
 	if err != nil {
-		// Without the race detector when the toolchain cannot provide it.
-		if out2, err2 := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err2 != nil {
-			fmt.Fprintf(os.Stderr, "build ward: %v\n%s\n%s", err2, out, out2)
-			os.Exit(1)
-		}
+		fmt.Fprintf(os.Stderr, "build ward: %v\n%s", err, out)
+		os.Exit(1)
 	}
 	// A -race binary sleeps a second on exit to let reports of other
 	// goroutines in; a race still fails the run (exit 66, reported on
