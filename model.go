@@ -201,15 +201,17 @@ type Control struct {
 
 // Summary counts what a model holds.
 type Summary struct {
-	Organisation    string `json:"organisation"`
-	Name            string `json:"name"`
-	Zones           int    `json:"zones"`
-	Assets          int    `json:"assets"`
-	Links           int    `json:"links"`
-	Services        int    `json:"services"`
-	InternetExposed int    `json:"internet_exposed"`
-	MedicalDevices  int    `json:"medical_devices"`
-	EndOfSupport    int    `json:"end_of_support"`
+	Organisation string `json:"organisation"`
+	Name         string `json:"name"`
+	Zones        int    `json:"zones"`
+	Assets       int    `json:"assets"`
+	Links        int    `json:"links"`
+	Services     int    `json:"services"`
+	// InternetExposed counts the assets reachable from the Internet, as
+	// Exposure defines it.
+	InternetExposed int `json:"internet_exposed"`
+	MedicalDevices  int `json:"medical_devices"`
+	EndOfSupport    int `json:"end_of_support"`
 	// Unencrypted counts links without encryption, cabling aside.
 	Unencrypted int `json:"unencrypted_links"`
 }
@@ -225,9 +227,10 @@ func (m *Model) Summarise(today string) Summary {
 		Links:        len(m.Links),
 		Services:     len(m.Services),
 	}
+	exposure := m.Exposure()
 	for i := range m.Assets {
 		a := &m.Assets[i]
-		if a.InternetExposed {
+		if exposure[i] != "" {
 			s.InternetExposed++
 		}
 		if k, ok := LookupKind(a.Kind); ok && k.Category == CategoryMedicalDevice {

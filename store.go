@@ -48,7 +48,9 @@ type Store interface {
 type AssetFilter struct {
 	Zone string
 	Kind AssetKind
-	// Exposed selects only assets reachable from the Internet.
+	// Exposed selects only assets declared reachable from the Internet
+	// (internet_exposed), as the stores index them; Model.Exposure is the
+	// whole definition, which also counts links from the Internet.
 	Exposed bool
 }
 
@@ -89,8 +91,8 @@ func (f LinkFilter) Match(l *Link, e LinkEnds) bool {
 }
 
 // LinkEnds resolves the ends of every link of a valid model, in link order.
-// An end in a zone of kind internet, or an Internet-exposed asset, makes the
-// link exposed.
+// An end in a zone of kind internet, or an asset reachable from the Internet
+// (Exposure), makes the link exposed.
 func (m *Model) LinkEnds() []LinkEnds {
 	zoneKind := make(map[string]ZoneKind, len(m.Zones))
 	for _, z := range m.Zones {
@@ -100,9 +102,14 @@ func (m *Model) LinkEnds() []LinkEnds {
 	for i := range m.Assets {
 		assets[m.Assets[i].ID] = &m.Assets[i]
 	}
+	exposure := m.Exposure()
+	reachable := make(map[string]bool, len(m.Assets))
+	for i, why := range exposure {
+		reachable[m.Assets[i].ID] = why != ""
+	}
 	end := func(id string) (zone string, kind AssetKind, exposed bool) {
 		if a, ok := assets[id]; ok {
-			return a.Zone, a.Kind, a.InternetExposed || zoneKind[a.Zone] == "internet"
+			return a.Zone, a.Kind, reachable[id] || zoneKind[a.Zone] == "internet"
 		}
 		return id, "", zoneKind[id] == "internet"
 	}

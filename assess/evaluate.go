@@ -256,6 +256,15 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 	i = clamp(i, &r, "impact")
 	r.Likelihood, r.Impact, r.Score = l, i, l*i
 	r.Severity = SeverityOf(r.Score)
+	// A risk is at least as severe as the worst finding that raises it: an
+	// asset with a critical finding (a vulnerability exploited in the
+	// wild) has a critical risk, whatever its controls take off the score.
+	for _, id := range t.Weaknesses {
+		if hit, ok := present[id]; ok && hit.weakness.Raises > 0 && SeverityRank(hit.weakness.Severity) > SeverityRank(r.Severity) {
+			r.Severity = hit.weakness.Severity
+			add("severity", 0, fmt.Sprintf("at least %s, as the finding %q that raises it", r.Severity, hit.weakness.Title))
+		}
+	}
 	return r
 }
 

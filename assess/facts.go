@@ -51,6 +51,7 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 		}
 		return id
 	}
+	exposure := m.Exposure()
 	facts := make([]catalog.AssetFacts, n)
 	protocols := make([]map[ward.Protocol]bool, n)
 	for i := range m.Assets {
@@ -64,7 +65,8 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 			Vendor: a.Vendor, Product: a.Product, Version: a.Version,
 			HasCPE: a.CPE != "", HasPURL: a.PURL != "", Components: len(a.Components),
 			EndOfSupport: string(a.EndOfSupport), EOS: a.EndOfSupport != "" && string(a.EndOfSupport) <= today,
-			Exposed:             a.InternetExposed || z.kind == "internet",
+			Exposed:             exposure[i] != "",
+			External:            m.External(a),
 			OwnControls:         nonNil(a.Controls),
 			Controls:            union(a.Controls, z.controls, m.Organisation.Controls),
 			Safety:              rank(a.Criticality.Safety, k.Default.Safety),
@@ -97,9 +99,6 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 		}
 		f := &facts[to]
 		fz := zoneOf(from)
-		if zones[fz].kind == "internet" {
-			f.Exposed = true
-		}
 		if fz != f.Zone {
 			if zones[fz].trust <= 1 {
 				f.UntrustedInbound = true

@@ -46,9 +46,12 @@ type AssetFacts struct {
 	Availability    int `json:"availability"`
 	Confidentiality int `json:"confidentiality"`
 	Integrity       int `json:"integrity"`
-	// Exposed: reachable from the Internet (declared, in the internet
-	// zone, or with a link from it).
+	// Exposed: reachable from the Internet, as ward.Model.Exposure defines
+	// it (declared, or a link from the Internet reaches it).
 	Exposed bool `json:"exposed"`
+	// External: a service run by others (an external-service kind, or out
+	// in the internet zone), which the hospital cannot change.
+	External bool `json:"external"`
 	// UntrustedInbound: a link from an untrusted or low-trust zone reaches it.
 	UntrustedInbound bool `json:"untrusted_inbound"`
 	// RemoteAccess lists remote-administration protocols (rdp, vnc, ssh,

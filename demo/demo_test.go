@@ -94,7 +94,7 @@ func TestDemoWeaknesses(t *testing.T) {
 func TestDemoPumpInAdvisory(t *testing.T) {
 	m := load(t)
 	p := asset(t, m, "pump-01")
-	data, err := os.ReadFile("../../shared/data/csaf-icsma/icsma-20-296-02.json")
+	data, err := os.ReadFile("../intel/testdata/csaf-icsma/icsma-20-296-02.json")
 	if err != nil {
 		t.Fatalf("reference advisory: %v", err)
 	}

@@ -101,20 +101,31 @@ func csvKind(s string) (ward.AssetKind, int, bool) {
 	if _, ok := ward.LookupKind(ward.AssetKind(l)); ok {
 		return ward.AssetKind(l), 0, true
 	}
+	if k, _, ok := kindInText(l, true); ok {
+		return k, 80, true
+	}
+	return "", 0, false
+}
+
+// kindInText finds the asset kind words of text name, and the word: a
+// device type ("Infusion Pump"), or a device's own name
+// ("infusion-pump-17", "ICU_MONITOR_3"), whose hyphens and underscores
+// separate words unless keepHyphens.
+func kindInText(text string, keepHyphens bool) (ward.AssetKind, string, bool) {
 	words := " " + strings.Map(func(r rune) rune {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' && keepHyphens {
 			return r
 		}
 		return ' '
-	}, l) + " "
+	}, strings.ToLower(text)) + " "
 	for _, kw := range kindWords {
 		for _, w := range kw.words {
 			if strings.Contains(words, " "+w+" ") || (len(w) > 4 && strings.Contains(words, w)) {
-				return kw.kind, 80, true
+				return kw.kind, w, true
 			}
 		}
 	}
-	return "", 0, false
+	return "", "", false
 }
 
 // ParseMapping reads a --map value: "Header=field,Other Header=field".

@@ -78,10 +78,21 @@ type Host struct {
 	Data         []ward.DataClass `json:"data,omitempty"`
 
 	Notes map[string]Note `json:"notes,omitempty"`
+	// Identities are the names the host gave itself on the wire or in the
+	// scan (DICOM AE titles, HL7 applications, MQTT client ids, host
+	// names), each with where it was seen.
+	Identities []Identity `json:"identities,omitempty"`
 	// Where locates the host in its source: "scan.xml:120", "row 12".
 	Where string `json:"where,omitempty"`
 	// Seen is when the source last saw the host (zero: the result's Seen).
 	Seen time.Time `json:"seen,omitzero"`
+}
+
+// Identity is a name a host gave itself, and where it was seen: "DICOM
+// calling AE title", "MQTT client id", ...
+type Identity struct {
+	Name string `json:"name"`
+	Seen string `json:"seen"`
 }
 
 // note records why the host holds an attribute, keeping the surer note.

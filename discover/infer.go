@@ -17,6 +17,9 @@ type evidence struct {
 	macVendor              string
 	// roles are what the wire showed it doing, e.g. "dicom-storage-scu".
 	roles []string
+	// names are the names it gave itself: an MQTT client id such as
+	// "infusion-pump-17", an AE title, a host name.
+	names []Identity
 }
 
 // guess is one rule's answer.
@@ -189,6 +192,12 @@ func inferKind(e evidence) (ward.AssetKind, int, string) {
 	_, https := listens("https")
 	if http || https || has("http-server") {
 		add("server", 30, "serves web pages")
+	}
+	for _, n := range e.names {
+		if k, word, ok := kindInText(n.Name, false); ok {
+			add(k, 50, "its own name %q (%s) says %q", n.Name, n.Seen, word)
+			break
+		}
 	}
 	if len(guesses) == 0 {
 		return "unknown", 0, "nothing seen identifies it"

@@ -45,11 +45,15 @@ type Diff struct {
 
 // Added is a new asset.
 type Added struct {
-	ID        string         `json:"id"`
-	Kind      ward.AssetKind `json:"kind"`
-	Zone      string         `json:"zone"`
-	ZoneWhy   string         `json:"zone_reason"`
-	Addresses []string       `json:"addresses,omitempty"`
+	ID   string         `json:"id"`
+	Kind ward.AssetKind `json:"kind"`
+	// KindConfidence and KindWhy are how sure the kind is, and why.
+	KindConfidence int        `json:"kind_confidence"`
+	KindWhy        string     `json:"kind_reason,omitempty"`
+	Zone           string     `json:"zone"`
+	ZoneWhy        string     `json:"zone_reason"`
+	Addresses      []string   `json:"addresses,omitempty"`
+	Identities     []Identity `json:"identities,omitempty"`
 }
 
 // Change is one attribute set on an existing asset or link.
@@ -90,6 +94,9 @@ type LinkSummary struct {
 	Encrypted bool             `json:"encrypted"`
 	Data      []ward.DataClass `json:"data,omitempty"`
 	Weak      []string         `json:"weak,omitempty"`
+	// Details are what was read of the conversation: FHIR resources, HL7
+	// message types, MQTT topics, DICOM services.
+	Details []string `json:"details,omitempty"`
 }
 
 // reviewBelow is the confidence under which a kind is listed for review.
@@ -619,7 +626,8 @@ func (mg *merger) add(h *Host, seen ward.Timestamp) {
 	}
 	mg.m.Assets = append(mg.m.Assets, a)
 	mg.index(len(mg.m.Assets) - 1)
-	mg.diff.Added = append(mg.diff.Added, Added{ID: a.ID, Kind: a.Kind, Zone: zone, ZoneWhy: why, Addresses: a.Addresses})
+	mg.diff.Added = append(mg.diff.Added, Added{ID: a.ID, Kind: a.Kind, KindConfidence: h.Notes["kind"].Confidence, KindWhy: h.Notes["kind"].Reason,
+		Zone: zone, ZoneWhy: why, Addresses: a.Addresses, Identities: h.Identities})
 }
 
 // endpoint finds the asset (or the internet zone) behind a flow's address.
@@ -677,7 +685,7 @@ func (mg *merger) flow(f *Flow) {
 		}
 		mg.source(&l.Sources, "traffic", "", Note{Reason: traffic}, seen)
 		mg.m.Links = append(mg.m.Links, l)
-		mg.diff.LinksAdded = append(mg.diff.LinksAdded, LinkSummary{From: from, To: to, Protocol: f.Protocol, Port: f.Port, Encrypted: f.Encrypted, Data: f.Data, Weak: f.Weak})
+		mg.diff.LinksAdded = append(mg.diff.LinksAdded, LinkSummary{From: from, To: to, Protocol: f.Protocol, Port: f.Port, Encrypted: f.Encrypted, Data: f.Data, Weak: f.Weak, Details: f.Details})
 		return
 	}
 	l := &mg.m.Links[j]

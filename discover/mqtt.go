@@ -240,6 +240,7 @@ func dissectMQTT(c *conv, fromClient bool, b []byte) (int, int, error) {
 	switch p.Type {
 	case 1:
 		c.flow.detail(fmt.Sprintf("MQTT client id %q (protocol level %d)", p.ClientID, p.Level))
+		c.client.name(p.ClientID, "MQTT client id")
 		if p.Username {
 			c.flow.Authenticated = true
 		} else {

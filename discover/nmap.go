@@ -300,6 +300,10 @@ func nmapToHost(nh *nmapHost, scanStart time.Time) (*Host, error) {
 		h.note("components", 0, "software named by Nmap's service detection")
 	}
 	ev.ports = h.Ports
+	for _, n := range h.Hostnames {
+		h.Identities = append(h.Identities, Identity{Name: n, Seen: "host name from DNS"})
+	}
+	ev.names = h.Identities
 	k, conf, why := inferKind(ev)
 	h.Kind = k
 	h.note("kind", conf, why)

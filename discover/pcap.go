@@ -918,6 +918,10 @@ func (p *passive) result() *Result {
 				h.addHostname(n)
 			}
 		}
+		for _, n := range names {
+			h.Identities = append(h.Identities, Identity{Name: n, Seen: hs.names[n]})
+		}
+		ev.names = h.Identities
 		if len(names) > 0 {
 			h.Name = names[0]
 			h.note("name", 40, hs.names[names[0]])

@@ -8,15 +8,32 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/internal/refdata"
 )
 
-const data = "../../shared/data"
-
+// loadAll reads every CISA medical-device advisory of the reference data,
+// skipping the test when it is absent.
 func loadAll(t testing.TB) []*Advisory {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(data, "csaf-icsma", "*.json"))
-	if err != nil || len(files) < 100 {
-		t.Fatalf("reference advisories: %d files, %v", len(files), err)
+	advs := loadDir(t, refdata.Dir(t, "csaf-icsma"))
+	if len(advs) < 100 {
+		t.Fatalf("reference advisories: only %d", len(advs))
+	}
+	return advs
+}
+
+// loadSome reads the advisories copied into testdata: those the demo
+// hospital's devices are named in, and a few more.
+func loadSome(t testing.TB) []*Advisory {
+	t.Helper()
+	return loadDir(t, filepath.Join("testdata", "csaf-icsma"))
+}
+
+func loadDir(t testing.TB, dir string) []*Advisory {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("%s: %d advisories, %v", dir, len(files), err)
 	}
 	var out []*Advisory
 	for _, f := range files {
@@ -34,9 +51,14 @@ func loadAll(t testing.TB) []*Advisory {
 	return out
 }
 
-// Every CISA medical-device advisory of the reference data imports.
+// Every CISA medical-device advisory imports: those in testdata, and all
+// of the reference data when it is there.
 func TestAllICSMAAdvisoriesImport(t *testing.T) {
-	advs := loadAll(t)
+	t.Run("testdata", func(t *testing.T) { checkICSMA(t, loadSome(t)) })
+	t.Run("reference", func(t *testing.T) { checkICSMA(t, loadAll(t)) })
+}
+
+func checkICSMA(t *testing.T, advs []*Advisory) {
 	products, vulns := 0, 0
 	for _, a := range advs {
 		if !strings.HasPrefix(strings.ToUpper(a.ID), "ICSMA-") || len(a.Products) == 0 {
@@ -48,17 +70,31 @@ func TestAllICSMAAdvisoriesImport(t *testing.T) {
 	t.Logf("%d advisories, %d products, %d vulnerabilities", len(advs), products, vulns)
 }
 
+// The KEV catalog imports: the excerpt in testdata (three entries of the
+// real catalog), and the whole catalog of the reference data when it is
+// there.
 func TestKEVImports(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(data, "kev", "known_exploited_vulnerabilities.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParseKEV("kev.json", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if k.Version != "2025.08.25" || len(k.Entries) != 1404 {
-		t.Fatalf("KEV %s with %d entries", k.Version, len(k.Entries))
+	for _, c := range []struct {
+		name, dir string
+		entries   int
+	}{{"testdata", filepath.Join("testdata", "kev"), 3}, {"reference", "", 1404}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := c.dir
+			if dir == "" {
+				dir = refdata.Dir(t, "kev")
+			}
+			b, err := os.ReadFile(filepath.Join(dir, "known_exploited_vulnerabilities.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := ParseKEV("kev.json", b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k.Version != "2025.08.25" || len(k.Entries) != c.entries {
+				t.Fatalf("KEV %s with %d entries, want 2025.08.25 with %d", k.Version, len(k.Entries), c.entries)
+			}
+		})
 	}
 	if _, err := ParseKEV("x.json", []byte(`{"catalogVersion":"1","vulnerabilities":[{"cveID":"CVE-20-1"}]}`)); err == nil {
 		t.Fatal("a bad CVE id was accepted")
@@ -67,7 +103,7 @@ func TestKEVImports(t *testing.T) {
 
 // Assets at an affected version match, at a fixed one they do not.
 func TestAffectedAndFixedVersions(t *testing.T) {
-	m := NewMatcher(loadAll(t), nil)
+	m := NewMatcher(loadSome(t), nil)
 	cases := []struct {
 		vendor, product, version string
 		advisory                 string
@@ -103,7 +139,7 @@ func TestDemoMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := NewMatcher(loadAll(t), nil).Match(dm.Assets)
+	ms := NewMatcher(loadSome(t), nil).Match(dm.Assets)
 	exp := Exposures(ms)
 	if exp["pump-01"].Count == 0 || exp["pacs-01"].Count == 0 {
 		t.Fatalf("pumps %+v, PACS %+v", exp["pump-01"], exp["pacs-01"])
@@ -167,7 +203,7 @@ func TestMalformedAdvisories(t *testing.T) {
 
 // FuzzParseCSAF: any input is parsed or refused, never a panic.
 func FuzzParseCSAF(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join(data, "csaf-icsma", "icsma-20-296-02.json"))
+	b, err := os.ReadFile(filepath.Join("testdata", "csaf-icsma", "icsma-20-296-02.json"))
 	if err != nil {
 		f.Fatal(err)
 	}

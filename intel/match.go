@@ -30,6 +30,16 @@ type Match struct {
 	Confidence string `json:"confidence"`
 }
 
+// EPSSText is the match's EPSS score as shown to people, with three
+// decimals, or "-" when no EPSS data scored it: the same in the CLI, the
+// reports and the dashboard.
+func (m Match) EPSSText() string {
+	if m.EPSS == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", m.EPSS)
+}
+
 // vendorNoise are words dropped when comparing vendor names.
 var vendorNoise = map[string]bool{"inc": true, "incorporated": true, "corp": true, "corporation": true, "gmbh": true, "ag": true,
 	"ltd": true, "limited": true, "llc": true, "co": true, "company": true, "medical": true, "healthcare": true, "health": true,

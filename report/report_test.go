@@ -153,7 +153,7 @@ func TestReportVulnerabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	advs, err := intel.LoadAdvisories("../../shared/data/csaf-icsma")
+	advs, err := intel.LoadAdvisories("../intel/testdata/csaf-icsma")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -449,7 +449,8 @@ var assetSorts = map[string]func(a, b *ward.Asset) int{
 // must not copy and sort 10,000 structs.
 func filterAssets(r *http.Request, v *view) ([]*ward.Asset, error) {
 	q := r.URL.Query()
-	f := ward.AssetFilter{Zone: q.Get("zone"), Kind: ward.AssetKind(q.Get("kind")), Exposed: q.Get("exposed") == "true"}
+	f := ward.AssetFilter{Zone: q.Get("zone"), Kind: ward.AssetKind(q.Get("kind"))}
+	exposed := q.Get("exposed") == "true"
 	if v := q.Get("exposed"); v != "" && v != "true" && v != "false" {
 		return nil, fail(http.StatusBadRequest, "exposed %q: true or false", v)
 	}
@@ -469,12 +470,12 @@ func filterAssets(r *http.Request, v *view) ([]*ward.Asset, error) {
 		}
 		return cmp.Or(less(a, b), strings.Compare(a.ID, b.ID))
 	})
-	if f == (ward.AssetFilter{}) && text == "" {
+	if f == (ward.AssetFilter{}) && !exposed && text == "" {
 		return sorted, nil
 	}
 	out := make([]*ward.Asset, 0, len(sorted))
 	for _, a := range sorted {
-		if !f.Match(a) {
+		if !f.Match(a) || exposed && v.reachableFromInternet(a.ID) == "" {
 			continue
 		}
 		if text != "" && !strings.Contains(strings.ToLower(a.ID+" "+a.Name+" "+a.Vendor+" "+a.Product), text) {

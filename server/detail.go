@@ -12,7 +12,10 @@ import (
 // AssetDetail is one asset with what surrounds it: its links, the risks
 // and findings on it, and its known vulnerabilities.
 type AssetDetail struct {
-	Asset           ward.Asset     `json:"asset"`
+	Asset ward.Asset `json:"asset"`
+	// Reachable says why the asset is reachable from the Internet ("" when
+	// it is not), as ward.Model.Exposure defines it.
+	Reachable       string         `json:"reachable_from_internet,omitempty"`
 	Links           []ward.Link    `json:"links"`
 	Risks           []assess.Risk  `json:"risks"`
 	Findings        []AssetFinding `json:"findings"`
@@ -35,7 +38,7 @@ func assetDetail(v *view, id string) (*AssetDetail, error) {
 	if i < 0 {
 		return nil, fail(http.StatusNotFound, "asset %q: not found", id)
 	}
-	d := &AssetDetail{Asset: m.Assets[i], Links: []ward.Link{}, Risks: []assess.Risk{}, Findings: []AssetFinding{},
+	d := &AssetDetail{Asset: m.Assets[i], Reachable: v.reachableFromInternet(id), Links: []ward.Link{}, Risks: []assess.Risk{}, Findings: []AssetFinding{},
 		Vulnerabilities: []intel.Match{}, Services: []ward.Service{}}
 	for _, l := range m.Links {
 		if l.From == id || l.To == id {

@@ -25,6 +25,26 @@ type view struct {
 	// revision never changes, so each order is sorted once.
 	mu     sync.Mutex
 	sorted map[string][]*ward.Asset
+	// reachable is why each asset is reachable from the Internet (by id;
+	// "" when not), as ward.Model.Exposure says, worked out once.
+	reachable map[string]string
+}
+
+// reachableFromInternet says why an asset is reachable from the Internet,
+// or "": the one definition of the summary, the CLI and the assessment.
+func (v *view) reachableFromInternet(id string) string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.reachable == nil {
+		exposure := v.Model.Exposure()
+		v.reachable = make(map[string]string, len(exposure))
+		for i, why := range exposure {
+			if why != "" {
+				v.reachable[v.Model.Assets[i].ID] = why
+			}
+		}
+	}
+	return v.reachable[id]
 }
 
 // sortedAssets returns the model's assets in an order, sorting once.

@@ -204,11 +204,11 @@ func TestSectorView(t *testing.T) {
 }
 
 // TestOASISExamplesRoundTrip: the OASIS STIX 2.1 example bundles
-// (testdata/stix-examples, BSD-3-Clause) are added over TAXII, pulled by
+// (share/testdata, BSD-3-Clause) are added over TAXII, pulled by
 // another Ward's client into its store, and come out byte for byte as
 // they went in.
 func TestOASISExamplesRoundTrip(t *testing.T) {
-	files, _ := filepath.Glob("testdata/stix-examples/*.json")
+	files, _ := filepath.Glob("../share/testdata/stix2-json-schemas/examples/*.json")
 	if len(files) < 5 {
 		t.Fatalf("only %d example bundles", len(files))
 	}

@@ -49,7 +49,7 @@ func (ts *testServer) taxii(t *testing.T, user, method, path string, body string
 // envelope of the real ICSMA advisory as the hub shares it (GREEN), plus
 // extra objects.
 func envelope(t *testing.T, extra ...share.Object) (string, []share.Object) {
-	advs, err := intel.LoadAdvisories("../../shared/data/csaf-icsma/icsma-20-296-02.json")
+	advs, err := intel.LoadAdvisories("testdata/icsma-20-296-02.json")
 	if err != nil {
 		t.Fatal(err)
 	}

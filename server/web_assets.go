@@ -48,6 +48,8 @@ type assetRow struct {
 	Worst    string
 	Open     int
 	Exposure intel.Exposure
+	// Reachable says why it is reachable from the Internet, or "".
+	Reachable string
 }
 
 // sortColumn is a column header that sorts: its link gives the other
@@ -118,7 +120,7 @@ func (s *Server) webAssets(w http.ResponseWriter, r *http.Request, c *call) erro
 	exp := intel.Exposures(v.Result.Vulnerabilities)
 	out := assetsPage{Total: p.Total, All: len(m.Assets), Zones: m.Zones}
 	for _, a := range p.Items {
-		out.Rows = append(out.Rows, assetRow{Asset: *a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID]})
+		out.Rows = append(out.Rows, assetRow{Asset: *a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID], Reachable: v.reachableFromInternet(a.ID)})
 	}
 	kinds := map[string]bool{}
 	for _, a := range m.Assets {

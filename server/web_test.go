@@ -375,9 +375,26 @@ func TestWebAssets(t *testing.T) {
 		}
 	}
 	_, body = c.get(base + "?exposed=true&limit=1000")
-	for _, r := range rows(body) {
+	exposedRows := rows(body)
+	for _, r := range exposedRows {
 		if !strings.Contains(r, "exposed</span>") {
 			t.Errorf("exposed=true lists %s", r)
+		}
+	}
+	// One definition: the overview's count, the filter, the API and the
+	// assessment's finding name the same assets.
+	_, overview := c.get("/orgs/" + webOrg)
+	wantAll(t, "overview", overview, fmt.Sprintf("<b>%d</b>reachable from the Internet", len(exposedRows)))
+	if !strings.Contains(body, `assets/guest-ap"`) || strings.Contains(body, `assets/national-erx"`) {
+		t.Errorf("exposed=true: the open guest network's access points belong, the national service does not")
+	}
+	v, err := e.srv.assessed(context.Background(), webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range v.Result.Findings {
+		if f.Weakness == "internet-exposed" && len(f.Assets) != len(exposedRows) {
+			t.Errorf("the finding names %d assets, the filter %d", len(f.Assets), len(exposedRows))
 		}
 	}
 
@@ -450,6 +467,10 @@ func TestWebAssetDetail(t *testing.T) {
 		`<section id="links">`, `<a href="/orgs/st-example/assets/pump-server">`, "proprietary", "8443",
 		`<section id="risks">`, "factors</summary>", `<section id="findings">`,
 		`<section id="vulnerabilities">`, "CVE-2020-25158", "KEV, ransomware", "ICSMA-20-296-02")
+	// No EPSS data is loaded: the score shows "-", as in the CLI.
+	if i := strings.Index(body, `<td class="mono">CVE-2020-25158</td>`); i < 0 || !strings.Contains(body[i:i+strings.Index(body[i:], "</tr>")], "</td><td>-</td><td>ICSMA-20-296-02") {
+		t.Errorf("EPSS of CVE-2020-25158 without EPSS data is not shown as -")
+	}
 	v, err := e.srv.assessed(context.Background(), webOrg)
 	if err != nil {
 		t.Fatal(err)
@@ -876,5 +897,40 @@ func TestWebLargeModel(t *testing.T) {
 	status, body = c.get("/orgs/" + org + "/assets/rack%2F3:pdu-1")
 	if status != http.StatusOK || !strings.Contains(body, "Rack 3 power distribution") {
 		t.Errorf("the page of asset rack/3:pdu-1: %d", status)
+	}
+}
+
+// An asset with a critical finding that raises its risks shows a critical
+// worst open risk in its header and in the asset list: the pumps, whose
+// CVE the test KEV catalog marks as used by ransomware.
+func TestWebWorstRiskMatchesFindings(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	c := e.signIn(t, "viewer", webPassword)
+	v, err := e.srv.assessed(context.Background(), webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	critical := map[string]bool{}
+	for _, f := range v.Result.Findings {
+		if f.Severity == "critical" {
+			for _, a := range f.Assets {
+				critical[a] = true
+			}
+		}
+	}
+	if !critical["pump-01"] {
+		t.Fatal("the test feeds give pump-01 no critical finding")
+	}
+	for id := range critical {
+		_, body := c.get("/orgs/" + webOrg + "/assets/" + id)
+		if !strings.Contains(body, `worst open risk: critical`) {
+			i := strings.Index(body, "worst open risk")
+			t.Errorf("%s has a critical finding; its header says %.60s", id, body[max(i, 0):])
+		}
+	}
+	_, body := c.get("/orgs/" + webOrg + "/assets?q=pump-01")
+	if r := rows(body); len(r) == 0 || !strings.Contains(r[0], `class="chip sev-critical">critical`) {
+		t.Errorf("pump-01 in the asset list: %v", r)
 	}
 }

@@ -32,6 +32,9 @@ type Client struct {
 	// Retries times, waiting Backoff, then twice as long, ...
 	Retries int
 	Backoff time.Duration
+	// OnRetry, when set, is told of each failure that will be tried again:
+	// which try failed (1 is the first), of how many, why, and the wait.
+	OnRetry func(try, tries int, why error, wait time.Duration)
 }
 
 // PeerError is a TAXII error answer of the peer.
@@ -90,6 +93,10 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 			data, err = io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 			resp.Body.Close()
 		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the method and URL are said once, below
+		}
 		retry := err != nil || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
 		if !retry || attempt >= c.Retries {
 			if err != nil {
@@ -110,6 +117,13 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte) (*htt
 			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil {
 				d = max(d, time.Duration(s)*time.Second)
 			}
+		}
+		if c.OnRetry != nil {
+			why := err
+			if why == nil {
+				why = fmt.Errorf("peer answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
+			}
+			c.OnRetry(attempt+1, c.Retries+1, fmt.Errorf("%s %s: %w", method, u.Redacted(), why), d)
 		}
 		select {
 		case <-ctx.Done():

@@ -6,12 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wardhealth/ward/internal/refdata"
 )
 
-// examplePatterns are the indicator patterns of the OASIS example bundles.
-func examplePatterns(t testing.TB) []string {
-	files, _ := filepath.Glob("../../shared/data/stix2-json-schemas/examples/*.json")
-	more, _ := filepath.Glob("../../shared/data/stix2-json-schemas/examples/*/*.json")
+// examplePatterns are the indicator patterns of the OASIS example bundles
+// in dir and its subfolders.
+func examplePatterns(t testing.TB, dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 	var out []string
 	for _, f := range append(files, more...) {
 		data, err := os.ReadFile(f)
@@ -31,10 +34,18 @@ func examplePatterns(t testing.TB) []string {
 	return out
 }
 
+// The patterns of the OASIS examples are valid: those in testdata, and all
+// of the reference data's when it is there.
 func TestPatternsOfTheOASISExamples(t *testing.T) {
-	ps := examplePatterns(t)
-	if len(ps) < 20 {
-		t.Fatalf("only %d example patterns", len(ps))
+	t.Run("testdata", func(t *testing.T) { checkPatterns(t, examplePatterns(t, "testdata/stix2-json-schemas/examples"), 6) })
+	t.Run("reference", func(t *testing.T) {
+		checkPatterns(t, examplePatterns(t, refdata.Dir(t, "stix2-json-schemas", "examples")), 20)
+	})
+}
+
+func checkPatterns(t *testing.T, ps []string, least int) {
+	if len(ps) < least {
+		t.Fatalf("only %d example patterns, want at least %d", len(ps), least)
 	}
 	for _, p := range ps {
 		if err := ValidatePattern(p); err != nil {
@@ -91,7 +102,7 @@ func TestPatterns(t *testing.T) {
 }
 
 func FuzzValidatePattern(f *testing.F) {
-	for _, p := range examplePatterns(f) {
+	for _, p := range examplePatterns(f, "testdata/stix2-json-schemas/examples") {
 		f.Add(p)
 	}
 	f.Add("[a-b:c[*].'d' NOT IN (1, 2.5, 'x', true, t'2026-01-01T00:00:00Z')] FOLLOWEDBY ([x:y = b'QQ=='] OR [x:z != h'00']) WITHIN 1 SECONDS REPEATS 2 TIMES")

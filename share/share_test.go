@@ -14,10 +14,17 @@ import (
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/refdata"
 	"github.com/wardhealth/ward/share"
 )
 
-const schemaDir = "../../shared/data/stix2-json-schemas/schemas"
+// The OASIS schemas and the CISA advisories the tests read, copied into
+// the repository (see testdata/README.md and ../intel/testdata/README.md).
+const (
+	schemaDir  = "testdata/stix2-json-schemas/schemas"
+	advisories = "../intel/testdata/csaf-icsma"
+	pumps      = advisories + "/icsma-20-296-02.json"
+)
 
 // schemaBase is the $id prefix of the OASIS schemas, mapped to the local
 // copies: the tests fetch nothing.
@@ -69,16 +76,16 @@ func validator(t *testing.T) func(typ string) *jsonschema.Schema {
 }
 
 // emitted is everything Ward emits for the demo hospital: identity,
-// practices, the real medical-device advisories, sightings, a note, a
-// report and the TLP markings.
-func emitted(t *testing.T) []share.Object {
+// practices, the real medical-device advisories of dir, sightings, a note,
+// a report and the TLP markings.
+func emitted(t *testing.T, dir string) []share.Object {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	m, _ := demo.Model()
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	advs, err := intel.LoadAdvisories("../../shared/data/csaf-icsma")
+	advs, err := intel.LoadAdvisories(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +103,16 @@ func emitted(t *testing.T) []share.Object {
 }
 
 // TestEmittedObjectsPassTheOASISSchemas validates every object Ward emits
-// against the OASIS STIX 2.1 JSON schemas.
+// against the OASIS STIX 2.1 JSON schemas, with the advisories of testdata
+// and with all of the reference data's when it is there.
 func TestEmittedObjectsPassTheOASISSchemas(t *testing.T) {
+	t.Run("testdata", func(t *testing.T) { checkEmitted(t, advisories) })
+	t.Run("reference", func(t *testing.T) { checkEmitted(t, refdata.Dir(t, "csaf-icsma")) })
+}
+
+func checkEmitted(t *testing.T, dir string) {
 	schema := validator(t)
-	objs := emitted(t)
+	objs := emitted(t, dir)
 	types := map[string]int{}
 	for _, o := range objs {
 		data, err := json.Marshal(o)
@@ -126,7 +139,7 @@ func TestEmittedObjectsPassTheOASISSchemas(t *testing.T) {
 // TestStableIDsAndRoundTrip: exporting twice gives the same ids; what is
 // emitted parses back unchanged.
 func TestStableIDsAndRoundTrip(t *testing.T) {
-	a, b := emitted(t), emitted(t)
+	a, b := emitted(t, advisories), emitted(t, advisories)
 	for i := range a {
 		if a[i].ID != b[i].ID {
 			t.Fatalf("object %d: %s then %s", i, a[i].ID, b[i].ID)
@@ -161,7 +174,7 @@ func TestStableIDsAndRoundTrip(t *testing.T) {
 // pumps are hit, and their risk rises.
 func TestSharedVulnerabilityReachesTheAssessment(t *testing.T) {
 	now := time.Now()
-	advs, err := intel.LoadAdvisories("../../shared/data/csaf-icsma/icsma-20-296-02.json")
+	advs, err := intel.LoadAdvisories(pumps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,8 +225,14 @@ func score(res *assess.Result, asset string) int {
 func TestAnonymisation(t *testing.T) {
 	m, _ := demo.Model()
 	now := time.Now()
-	advs, _ := intel.LoadAdvisories("../../shared/data/csaf-icsma")
+	advs, err := intel.LoadAdvisories(advisories)
+	if err != nil {
+		t.Fatal(err)
+	}
 	matches := intel.NewMatcher(advs, nil).Match(m.Assets)
+	if len(matches) == 0 {
+		t.Fatalf("no advisory of %s matches the demo: nothing to share", advisories)
+	}
 	id := share.Identity(m.Organisation, "key", false, now)
 	objs := append([]share.Object{id}, share.Sightings(matches, id, share.Green, now)...)
 	// A careless note that names an asset, an address and a person.
@@ -330,7 +349,7 @@ func TestParseRefusesBadObjects(t *testing.T) {
 }
 
 func FuzzParseBundle(f *testing.F) {
-	files, _ := filepath.Glob("../../shared/data/stix2-json-schemas/examples/*.json")
+	files, _ := filepath.Glob("testdata/stix2-json-schemas/examples/*.json")
 	for _, name := range files {
 		data, _ := os.ReadFile(name)
 		f.Add(data)

@@ -212,7 +212,7 @@ func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 					ex += ", ransomware"
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.3f\t%s\t%s\t%s\n", v.Asset, v.CVE, v.CVSS, v.EPSS, ex, v.Confidence, v.Why)
+			fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%s\t%s\n", v.Asset, v.CVE, v.CVSS, v.EPSSText(), ex, v.Confidence, v.Why)
 		}
 		tw.Flush()
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -140,10 +142,18 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 		if err != nil {
 			return err
 		}
+		before, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
 		diff := discover.Merge(m, res, discover.Options{Zone: d.zone, PreferDiscovered: d.preferDiscovered})
-		if len(diff.Unplaced) > 0 && !d.dryRun {
+		unplaced := ""
+		if len(diff.Unplaced) > 0 {
+			unplaced = fmt.Sprintf("%d device(s) have no zone (%s): give one with --zone", len(diff.Unplaced), strings.Join(head(diff.Unplaced, 5), ", "))
+		}
+		if unplaced != "" && !d.dryRun {
 			o.printDiff(res, diff, "")
-			return invalidError{fmt.Errorf("%d device(s) have no zone (%s): give one with --zone; nothing stored", len(diff.Unplaced), strings.Join(head(diff.Unplaced, 5), ", "))}
+			return invalidError{fmt.Errorf("%s; nothing stored", unplaced)}
 		}
 		if err := m.Validate(); err != nil {
 			var ve *ward.ValidationError
@@ -153,7 +163,18 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 			return err
 		}
 		if d.dryRun {
-			return o.printDiff(res, diff, "dry run: nothing stored")
+			outcome := "dry run: nothing stored"
+			if unplaced != "" {
+				outcome = fmt.Sprintf("dry run: nothing stored; %s, or storing refuses them", unplaced)
+			}
+			return o.printDiff(res, diff, outcome)
+		}
+		after, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if bytes.Equal(before, after) {
+			return o.printDiff(res, diff, fmt.Sprintf("nothing new: the model is unchanged, still revision %d of %s", rev, id))
 		}
 		detail := fmt.Sprintf("%s %s: %d new, %d updated, %d conflicts, %d new links", res.Source, res.File, len(diff.Added), len(diff.Changed), len(diff.Conflicts), len(diff.LinksAdded))
 		if err := s.PutModelAt(cliAudited(ctx, id, "model.discover", id, detail), m, rev); err != nil {
@@ -179,6 +200,12 @@ func (o *options) printDiff(res *discover.Result, d *discover.Diff, outcome stri
 		res.File, res.Source, len(res.Hosts), len(res.Flows), d.Matched, len(d.Added), len(d.Changed)+len(d.LinksChanged), len(d.Conflicts), len(d.Review), len(d.LinksAdded))
 	for _, a := range d.Added {
 		fmt.Fprintf(w, "+ asset %s (%s) in %s [%s] %s\n", a.ID, a.Kind, a.Zone, a.ZoneWhy, strings.Join(a.Addresses, " "))
+		if a.KindConfidence > 0 {
+			fmt.Fprintf(w, "    kind %s, %d%% sure: %s\n", a.Kind, a.KindConfidence, a.KindWhy)
+		}
+		for _, id := range a.Identities {
+			fmt.Fprintf(w, "    seen as %s %q\n", id.Seen, id.Name)
+		}
 	}
 	for _, c := range append(d.Changed, d.LinksChanged...) {
 		if c.Old == "" {
@@ -207,6 +234,9 @@ func (o *options) printDiff(res *discover.Result, d *discover.Diff, outcome stri
 			fmt.Fprintf(w, " (weak: %s)", strings.Join(l.Weak, "; "))
 		}
 		fmt.Fprintln(w)
+		if len(l.Details) > 0 {
+			fmt.Fprintf(w, "    seen: %s\n", strings.Join(l.Details, "; "))
+		}
 	}
 	for _, r := range d.Review {
 		fmt.Fprintf(w, "? review %s (%s", r.Asset, r.Kind)

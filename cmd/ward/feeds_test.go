@@ -13,9 +13,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wardhealth/ward/internal/refdata"
 )
 
-const sharedData = "../../../shared/data"
+// feedData holds the few real feed files the tests import: CISA
+// advisories and a KEV excerpt (see its README.md).
+var feedData = filepath.Join("..", "..", "intel", "testdata")
 
 type feedStatus struct {
 	Kinds []struct {
@@ -59,14 +63,17 @@ func matchCount(t *testing.T, r result) int {
 // TestFeedsImportStatusAndUse: feeds imported once serve every later
 // command on the stored model; a broken file imports nothing.
 func TestFeedsImportStatusAndUse(t *testing.T) {
-	data := t.TempDir()
-	expect(t, ward(t, data, "demo"), 0)
-	expect(t, ward(t, data, "vulns"), 2, "no feeds")
+	t.Parallel()
+	data := demoData(t)
+	expect(t, ward(t, data, "vulns"), 0, "No vulnerability feeds are stored or named")
 	expect(t, ward(t, data, "feeds", "status"), 0, "No feeds stored")
 
-	r := ward(t, data, "feeds", "import", filepath.Join(sharedData, "csaf-icsma"), filepath.Join(sharedData, "kev"))
-	expect(t, r, 0, "csaf    108 file(s)", "kev       1 file(s),    1404", "skipped 1 file(s)")
-	if got := status(t, data); got["csaf"] != [2]int{108, 337} || got["kev"] != [2]int{1, 1404} {
+	// A folder with a JSON file that is no feed: it is skipped, and said so.
+	other := t.TempDir()
+	os.WriteFile(filepath.Join(other, "schema.json"), []byte(`{"title": "not a feed"}`), 0o600)
+	r := ward(t, data, "feeds", "import", filepath.Join(feedData, "csaf-icsma"), filepath.Join(feedData, "kev"), other)
+	expect(t, r, 0, "csaf      8 file(s),      58 vulnerabilities", "kev       1 file(s),       3 exploited", "skipped 1 file(s) that are not feeds, such as "+filepath.Join(other, "schema.json"))
+	if got := status(t, data); got["csaf"] != [2]int{8, 58} || got["kev"] != [2]int{1, 3} {
 		t.Fatalf("status %v", got)
 	}
 	// The stored feeds serve vulns and assess on the stored model.
@@ -90,14 +97,14 @@ func TestFeedsImportStatusAndUse(t *testing.T) {
 
 	// One broken file among good ones: nothing is imported.
 	dir := t.TempDir()
-	good, _ := os.ReadFile(filepath.Join(sharedData, "csaf-icsma", "icsma-20-296-02.json"))
+	good, _ := os.ReadFile(filepath.Join(feedData, "csaf-icsma", "icsma-20-296-02.json"))
 	os.WriteFile(filepath.Join(dir, "a-good.json"), good, 0o600)
 	os.WriteFile(filepath.Join(dir, "b-broken.json"), good[:len(good)/2], 0o600)
 	epss := gzipped(t, "#model_version:v2025.03.14,score_date:2026-11-22T00:00:00+0000\ncve,epss,percentile\nCVE-2020-25168,0.61,0.98\n")
 	os.WriteFile(filepath.Join(dir, "epss.csv.gz"), epss, 0o600)
 	r = ward(t, data, "feeds", "import", dir)
 	expect(t, r, 1, "b-broken.json", "nothing imported")
-	if got := status(t, data); len(got) != 2 || got["csaf"] != [2]int{108, 337} {
+	if got := status(t, data); len(got) != 2 || got["csaf"] != [2]int{8, 58} {
 		t.Fatalf("status after a refused import %v", got)
 	}
 	// A file named on the command line must be a feed.
@@ -113,10 +120,23 @@ func TestFeedsImportStatusAndUse(t *testing.T) {
 	r = ward(t, data, "vulns", "--cve", "CVE-2020-25168", "--format", "json")
 	expect(t, r, 0, `"epss": 0.61`)
 
-	expect(t, ward(t, data, "feeds", "remove", "csaf"), 0, "removed 108 feed file(s)")
+	expect(t, ward(t, data, "feeds", "remove", "csaf"), 0, "removed 8 feed file(s)")
 	expect(t, ward(t, data, "feeds", "remove", "advisories"), 2, "use csaf, kev, nvd, epss or all")
-	if got := status(t, data); got["csaf"] != [2]int{} || got["kev"] != [2]int{1, 1404} {
+	if got := status(t, data); got["csaf"] != [2]int{} || got["kev"] != [2]int{1, 3} {
 		t.Fatalf("status after remove %v", got)
+	}
+}
+
+// TestFeedsImportReferenceData imports all of CISA's medical-device
+// advisories and the whole KEV catalog of the reference data.
+func TestFeedsImportReferenceData(t *testing.T) {
+	t.Parallel()
+	csaf, kev := refdata.Dir(t, "csaf-icsma"), refdata.Dir(t, "kev")
+	data := t.TempDir()
+	r := ward(t, data, "feeds", "import", csaf, kev)
+	expect(t, r, 0, "csaf    108 file(s)", "kev       1 file(s),    1404", "skipped 1 file(s)")
+	if got := status(t, data); got["csaf"] != [2]int{108, 337} || got["kev"] != [2]int{1, 1404} {
+		t.Fatalf("status %v", got)
 	}
 }
 
@@ -183,8 +203,9 @@ func (m *mirror) hit(path string) int {
 // failing server, fetches only what changed the second time, and stores
 // nothing when a download is broken.
 func TestFeedsFetch(t *testing.T) {
+	t.Parallel()
 	read := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join(sharedData, name))
+		b, err := os.ReadFile(filepath.Join(feedData, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -209,7 +230,7 @@ func TestFeedsFetch(t *testing.T) {
 			"--nvd-delay", "0", "--retry-wait", "10ms"}, extra...)...)
 	}
 	r := fetch("--only", "kev,epss,csaf,nvd")
-	expect(t, r, 0, "csaf      2 file(s)", "kev       1 file(s),    1404", "nvd       3 file(s),       7 CVE records", "epss      1 file(s),       2 scores")
+	expect(t, r, 0, "csaf      2 file(s)", "kev       1 file(s),       3", "nvd       3 file(s),       7 CVE records", "epss      1 file(s),       2 scores")
 	if n := m.hit("/known_exploited_vulnerabilities.json"); n != 2 {
 		t.Errorf("KEV requested %d times, want 2 (one 503, one retry)", n)
 	}
@@ -234,7 +255,7 @@ func TestFeedsFetch(t *testing.T) {
 	// A broken download stores nothing; an index leaving its directory is refused.
 	r = fetch("--only", "kev", "--kev-url", srv.URL+"/broken/kev.json")
 	expect(t, r, 1, "not a CVE id", "nothing stored")
-	if got := status(t, data); got["kev"] != [2]int{1, 1404} {
+	if got := status(t, data); got["kev"] != [2]int{1, 3} {
 		t.Fatalf("status after a broken fetch %v", got)
 	}
 	expect(t, fetch("--only", "csaf", "--csaf-url", srv.URL+"/evil/"), 3, "leaves the directory")

@@ -26,21 +26,37 @@ func assetsCmd(o *options) *cobra.Command {
 				return err
 			}
 			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
-				as, err := s.Assets(c.Context(), id, f)
+				// Reachability needs the links: the whole model, filtered here.
+				m, err := s.Model(c.Context(), id)
 				if err != nil {
 					return err
 				}
-				if o.format == "json" {
-					if as == nil {
-						as = []ward.Asset{}
+				exposure := m.Exposure()
+				as := []ward.Asset{}
+				why := map[string]string{}
+				for i := range m.Assets {
+					a := &m.Assets[i]
+					if (f.Zone == "" || a.Zone == f.Zone) && (f.Kind == "" || a.Kind == f.Kind) && (!f.Exposed || exposure[i] != "") {
+						as = append(as, *a)
+						why[a.ID] = exposure[i]
 					}
-					return writeJSON(o.stdout, map[string]any{"organisation": id, "assets": as})
+				}
+				if o.format == "json" {
+					type listed struct {
+						ward.Asset
+						Reachable string `json:"reachable_from_internet,omitempty"`
+					}
+					out := make([]listed, len(as))
+					for i, a := range as {
+						out[i] = listed{a, why[a.ID]}
+					}
+					return writeJSON(o.stdout, map[string]any{"organisation": id, "assets": out})
 				}
 				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tKIND\tZONE\tEXPOSED\tPRODUCT\tEND OF SUPPORT")
 				for _, a := range as {
 					exposed := ""
-					if a.InternetExposed {
+					if why[a.ID] != "" {
 						exposed = "yes"
 					}
 					product := strings.TrimSpace(strings.Join([]string{a.Vendor, a.Product, a.Version}, " "))
@@ -50,6 +66,11 @@ func assetsCmd(o *options) *cobra.Command {
 					return err
 				}
 				fmt.Fprintf(o.stdout, "%d asset(s)\n", len(as))
+				if f.Exposed {
+					for _, a := range as {
+						fmt.Fprintf(o.stdout, "  %s: %s\n", a.ID, why[a.ID])
+					}
+				}
 				return nil
 			})
 		},
@@ -57,7 +78,7 @@ func assetsCmd(o *options) *cobra.Command {
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
 	c.Flags().StringVar(&f.Zone, "zone", "", "only assets in this zone")
 	c.Flags().StringVar(&kind, "kind", "", "only assets of this kind (see 'ward kinds')")
-	c.Flags().BoolVar(&f.Exposed, "exposed", false, "only assets reachable from the Internet")
+	c.Flags().BoolVar(&f.Exposed, "exposed", false, "only assets reachable from the Internet: declared, or a link from the Internet reaches them")
 	addFormat(c, o, "text", "json")
 	return c
 }
@@ -74,6 +95,27 @@ func checkKind(k ward.AssetKind) error {
 		hint = fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return usageError{fmt.Errorf("--kind: unknown asset kind %q%s; 'ward kinds' lists them", k, hint)}
+}
+
+// checkAssets refuses asset ids the model lacks, naming where they were
+// given and suggesting the closest id.
+func checkAssets(m *ward.Model, where string, ids ...string) error {
+	known := make([]string, len(m.Assets))
+	have := make(map[string]bool, len(m.Assets))
+	for i, a := range m.Assets {
+		known[i], have[a.ID] = a.ID, true
+	}
+	for _, id := range ids {
+		if id == "" || have[id] {
+			continue
+		}
+		hint := ""
+		if s := ward.Closest(id, known); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return lookupError{fmt.Errorf("%s: %s has no asset %q%s; 'ward assets' lists them", where, m.Organisation.ID, id, hint)}
+	}
+	return nil
 }
 
 func linksCmd(o *options) *cobra.Command {

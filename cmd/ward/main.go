@@ -40,6 +40,10 @@ var version = "dev"
 type usageError struct{ error }
 type invalidError struct{ error }
 
+// lookupError is invalid input named on the command line, such as an asset
+// the model lacks: exit 1, with the command's help hint.
+type lookupError struct{ error }
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -48,15 +52,37 @@ func main() {
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	root := newRoot(stdin, stdout, stderr)
+	// On a terminal, control characters in what is printed are escaped.
+	tty := terminals{out: isTerminal(stdout)}
+	if tty.out {
+		safe := &termSafe{w: stdout}
+		defer safe.Flush()
+		stdout = safe
+	}
+	if isTerminal(stderr) {
+		tty.err = stderr
+		safe := &termSafe{w: stderr}
+		defer safe.Flush()
+		stderr = safe
+	}
+	root := newRoot(stdin, stdout, stderr, tty)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
+	if cmd == nil {
+		cmd = root
+	}
+	hint := fmt.Sprintf("Run '%s --help' for usage.", cmd.CommandPath())
 	var ue usageError
 	var ie invalidError
+	var le lookupError
 	switch {
+	case errors.As(err, &le):
+		fmt.Fprintln(stderr, "ward:", le.error)
+		fmt.Fprintln(stderr, hint)
+		return exitInvalid
 	case errors.As(err, &ie):
 		if ie.error != nil {
 			fmt.Fprintln(stderr, "ward:", ie.error)
@@ -64,7 +90,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitInvalid
 	case errors.As(err, &ue), strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown shorthand flag"):
 		fmt.Fprintln(stderr, "ward:", err)
-		fmt.Fprintln(stderr, "Run 'ward --help' for usage.")
+		fmt.Fprintln(stderr, hint)
 		return exitUsage
 	default:
 		fmt.Fprintln(stderr, "ward:", err)
@@ -80,14 +106,22 @@ type options struct {
 	db             string
 	format         string
 	maxSize        int64
+	tty            terminals
 	// keyFile holds the key of the audit chain and of device cookies;
 	// headFile the head of the audit chain. Both live outside the
 	// database (default: in the data directory).
 	keyFile, headFile string
 }
 
-func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	o := &options{stdin: stdin, stdout: stdout, stderr: stderr}
+// terminals are which of the standard outputs are terminals: out, and err
+// unwrapped for the progress line (what else goes to stderr is escaped).
+type terminals struct {
+	out bool
+	err io.Writer
+}
+
+func newRoot(stdin io.Reader, stdout, stderr io.Writer, tty terminals) *cobra.Command {
+	o := &options{stdin: stdin, stdout: stdout, stderr: stderr, tty: tty}
 	root := &cobra.Command{
 		Use:   "ward",
 		Short: "Cyber-risk and resilience for smart hospitals and eHealth services",
@@ -122,18 +156,55 @@ PostgreSQL instead (default: $WARD_DB).`,
 		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), feedsCmd(o), serveCmd(o), usersCmd(o), auditCmd(o), shareCmd(o),
 		discoverCmd(o), benchCmd(o), benchRunCmd(o),
 	)
+	refuseUnknownSubcommands(root)
 	return root
 }
+
+// refuseUnknownSubcommands makes a command that only groups others (ward
+// share, ward feeds, ...) refuse an unknown subcommand as the root does,
+// rather than print its help and succeed.
+func refuseUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		refuseUnknownSubcommands(sub)
+	}
+	if c.Parent() == nil || !c.HasSubCommands() || c.Run != nil || c.RunE != nil {
+		return
+	}
+	c.Args = func(c *cobra.Command, a []string) error {
+		if len(a) == 0 {
+			return nil
+		}
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		hint := ""
+		if s := ward.Closest(a[0], names); s != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		return usageError{fmt.Errorf("unknown command %q for %q%s", a[0], c.CommandPath(), hint)}
+	}
+	c.RunE = func(c *cobra.Command, a []string) error { return c.Help() }
+}
+
+// formatAliases are other names of --format values: --format markdown is md.
+var formatAliases = map[string]string{"markdown": "md", "yml": "yaml", "htm": "html"}
 
 // addFormat adds --format with the allowed values, the first the default.
 func addFormat(c *cobra.Command, o *options, values ...string) {
 	format := c.Flags().String("format", values[0], "output format: "+strings.Join(values, "|"))
 	prev := c.PreRunE
 	c.PreRunE = func(c *cobra.Command, args []string) error {
-		if !slices.Contains(values, *format) {
+		f := strings.ToLower(*format)
+		if a, ok := formatAliases[f]; ok && slices.Contains(values, a) {
+			f = a
+		}
+		if !slices.Contains(values, f) {
 			return usageError{fmt.Errorf("--format %q: use %s", *format, strings.Join(values, " or "))}
 		}
-		o.format = *format
+		o.format = f
 		if prev != nil {
 			return prev(c, args)
 		}

@@ -211,7 +211,23 @@ func (o *options) writeModel(m *ward.Model, path string) error {
 		_, err := o.stdout.Write(buf.Bytes())
 		return err
 	}
-	return writeFileAtomic(path, buf.Bytes())
+	if err := writeFileAtomic(path, buf.Bytes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "wrote %s: %s, %d assets, %d links, %d services (%s)\n", path, m.Organisation.ID,
+		len(m.Assets), len(m.Links), len(m.Services), sizeText(int64(buf.Len())))
+	return nil
+}
+
+// sizeText is a file size for people: 812 B, 14.2 KiB, 3.1 MiB.
+func sizeText(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
 func writeFileAtomic(path string, data []byte) error {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mattn/go-isatty"
 )
 
 // progress draws one line on stderr for long work, when stderr is a
@@ -22,13 +24,14 @@ type progress struct {
 }
 
 func (o *options) progress() *progress {
-	on := false
-	if f, ok := o.stderr.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			on = true
-		}
-	}
-	return &progress{w: o.stderr, on: on, start: time.Now()}
+	return &progress{w: o.tty.err, on: o.tty.err != nil, start: time.Now()}
+}
+
+// isTerminal tells whether w is a terminal (not a file, a pipe or
+// /dev/null).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 // step reports a step of long work, on its own line.

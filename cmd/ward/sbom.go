@@ -39,14 +39,13 @@ Vulnerability matching then looks at them too ('ward vulns').`,
 				if err != nil {
 					return err
 				}
-				found := false
+				if err := checkAssets(m, "sbom attach", assetID); err != nil {
+					return err
+				}
 				for i := range m.Assets {
 					if m.Assets[i].ID == assetID {
-						m.Assets[i].Components, found = comps, true
+						m.Assets[i].Components = comps
 					}
-				}
-				if !found {
-					return invalidError{fmt.Errorf("organisation %s has no asset %q", id, assetID)}
 				}
 				if err := m.Validate(); err != nil {
 					var ve *ward.ValidationError

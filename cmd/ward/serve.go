@@ -121,7 +121,7 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 				fmt.Fprintln(o.stdout, "The demo store is temporary: it is removed when Ward stops (Ctrl-C).")
 			}
 			if len(syncCollections) > 0 {
-				client, err := sync.client("sync-from")
+				client, err := sync.client("sync-from", o.stderr)
 				if err != nil {
 					return err
 				}

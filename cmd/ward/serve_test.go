@@ -36,6 +36,7 @@ import (
 // dashboard of the demo hospital; SIGTERM (as from a service manager, or
 // Ctrl-C) stops it and its store is gone.
 func TestServeDemo(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -110,8 +111,8 @@ func TestServeDemo(t *testing.T) {
 // TestUsersAndAuditVerify: users are added with a generated password;
 // every write is in the audit log, and a changed entry is detected.
 func TestUsersAndAuditVerify(t *testing.T) {
-	data := t.TempDir()
-	expect(t, ward(t, data, "demo"), 0)
+	t.Parallel()
+	data := demoData(t)
 	r := ward(t, data, "users", "add", "alice", "--org", "st-example", "--role", "analyst", "--format", "json")
 	expect(t, r, 0, `"password"`)
 	var added struct{ Password string }
@@ -164,8 +165,8 @@ func selfSigned(t *testing.T, dir string) (cert, key string, pool *x509.CertPool
 // TestServeTLS: with a certificate the server speaks HTTPS only; the
 // session cookie is Secure and host-locked, and HSTS is sent.
 func TestServeTLS(t *testing.T) {
-	data := t.TempDir()
-	expect(t, ward(t, data, "demo"), 0)
+	t.Parallel()
+	data := demoData(t)
 	add := exec.Command(bin, "users", "add", "admin", "--admin", "--password-stdin")
 	add.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
 	add.Stdin = strings.NewReader("a long enough password\n")

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -38,11 +40,16 @@ func (p *peerFlags) flags(c *cobra.Command, name, prefix string) {
 	c.Flags().DurationVar(&p.timeout, prefix+"timeout", 2*time.Minute, "time limit of each request")
 }
 
-func (p *peerFlags) client(flag string) (*share.Client, error) {
+// client is the peer's client; each failed request that is tried again is
+// said on log, so that a peer out of reach is not silence.
+func (p *peerFlags) client(flag string, log io.Writer) (*share.Client, error) {
 	if p.url == "" {
 		return nil, usageError{fmt.Errorf("--%s: name the peer's TAXII API root", flag)}
 	}
 	c := &share.Client{APIRoot: p.url, HTTP: &http.Client{Timeout: p.timeout}, UserAgent: "ward/" + version, Retries: p.retries, Backoff: p.backoff}
+	c.OnRetry = func(try, tries int, why error, wait time.Duration) {
+		fmt.Fprintf(log, "ward: try %d of %d failed: %v; trying again in %s\n", try, tries, why, wait)
+	}
 	switch {
 	case p.user != "":
 		c.User, c.Password = p.user, os.Getenv("WARD_SHARE_PASSWORD")
@@ -80,7 +87,15 @@ addresses or people.`,
 func shareCollectionsCmd(o *options) *cobra.Command {
 	c := &cobra.Command{Use: "collections", Short: "List or add the TAXII collections 'ward serve' offers"}
 	list := &cobra.Command{
-		Use:  "list",
+		Use:   "list",
+		Short: "List the TAXII collections 'ward serve' offers, with who may read and write them",
+		Long: `List the TAXII collections of the store: 'ward serve' offers them under
+/taxii2/api/collections/. Each has an id (a UUID, what 'ward share pull
+--collection' and TAXII clients name), a title, the organisations that may
+read it ('*' for every one; a hub account reads them all) and those whose
+analysts may add objects to it (- for none: only administrators may).`,
+		Example: `  ward share collections list
+  ward share collections list --format json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			return o.withStore(c.Context(), func(s ward.Store) error {
@@ -154,7 +169,7 @@ CSAF files; 'ward serve' offers the local collection to its users.`,
 			if collection == "" {
 				return usageError{errors.New("--collection: name the peer's collection")}
 			}
-			client, err := peer.client("from")
+			client, err := peer.client("from", o.stderr)
 			if err != nil {
 				return err
 			}
@@ -280,7 +295,7 @@ not leave the organisation.`,
 			if collection == "" {
 				return usageError{errors.New("--collection: name the peer's collection")}
 			}
-			client, err := peer.client("to")
+			client, err := peer.client("to", o.stderr)
 			if err != nil {
 				return err
 			}
@@ -418,11 +433,26 @@ tool.`,
 			if err != nil {
 				return err
 			}
-			if output == "" || output == "-" {
-				_, err := o.stdout.Write(append(data, '\n'))
+			data = append(data, '\n')
+			if output == "-" || output == "" && !o.tty.out {
+				_, err := o.stdout.Write(data)
 				return err
 			}
-			return writeFileAtomic(output, append(data, '\n'))
+			onTerminal := output == ""
+			if onTerminal {
+				// A bundle is for files and programs, not to read scrolling past.
+				if output, err = freeName("ward-share-" + time.Now().Format("2006-01-02") + ".json"); err != nil {
+					return err
+				}
+			}
+			if err := writeFileAtomic(output, data); err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "wrote %s: a STIX 2.1 bundle of %d object(s), %s\n", output, len(objs), sizeText(int64(len(data))))
+			if onTerminal {
+				fmt.Fprintln(o.stdout, "(standard output is a terminal; -o FILE names the file, -o - prints the bundle)")
+			}
+			return nil
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
@@ -431,6 +461,24 @@ tool.`,
 	c.Flags().StringSliceVar(&what, "what", []string{"sightings"}, "sightings, practices, advisories, report")
 	c.Flags().StringVar(&note, "note", "", "a note to attach to what is exported")
 	c.Flags().StringVar(&title, "title", "Shared by Ward", "the report's name (--what report)")
-	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write, - for standard output (default: standard output, or a new ward-share-DATE.json when it is a terminal)")
 	return c
+}
+
+// freeName is name, or name with -2, -3, ... before its extension when a
+// file of that name exists: a default name never overwrites a file.
+func freeName(name string) (string, error) {
+	ext := filepath.Ext(name)
+	for i := 1; i < 1000; i++ {
+		n := name
+		if i > 1 {
+			n = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(name, ext), i, ext)
+		}
+		if _, err := os.Lstat(n); errors.Is(err, os.ErrNotExist) {
+			return n, nil
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%s and 998 more like it exist: name a file with -o", name)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -88,7 +89,8 @@ func taxiiGet(t *testing.T, url, user, password string) string {
 // on schedule and its pumps are hit; the hospital pushes back anonymised
 // sightings; TLP holds throughout.
 func TestHubAndHospital(t *testing.T) {
-	hubData, hospData := t.TempDir(), t.TempDir()
+	t.Parallel()
+	hubData := t.TempDir()
 	// The hub: an administrator, the hospital's account, one collection.
 	addUser(t, hubData, "csirt", hubPassword, "--admin")
 	addUser(t, hubData, "st-example-sync", hubPassword, "--org", "st-example", "--role", "analyst")
@@ -97,7 +99,7 @@ func TestHubAndHospital(t *testing.T) {
 	hub := serveIn(t, hubData, nil)
 
 	// The hub publishes ICSMA-20-296-02 as STIX, GREEN.
-	advs, err := intel.LoadAdvisories("../../../shared/data/csaf-icsma/icsma-20-296-02.json")
+	advs, err := intel.LoadAdvisories(filepath.Join(feedData, "csaf-icsma", "icsma-20-296-02.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +110,7 @@ func TestHubAndHospital(t *testing.T) {
 	}
 
 	// The hospital: the demo, an administrator, a server that syncs.
-	expect(t, ward(t, hospData, "demo"), 0)
+	hospData := demoData(t)
 	addUser(t, hospData, "admin", hubPassword, "--admin")
 	hosp := serveIn(t, hospData, []string{"WARD_SHARE_PASSWORD=" + hubPassword},
 		"--sync-from", hub+"/taxii2/api/", "--sync-collection", col, "--sync-every", "1s", "--sync-user", "st-example-sync")

@@ -34,12 +34,21 @@ ransomware, exploited in the wild (KEV), then by EPSS and CVSS.`,
 			if err != nil {
 				return err
 			}
+			if err := checkAssets(m, "--asset", asset); err != nil {
+				return err
+			}
 			all, err := o.loadMatches(c, m, files, feeds)
 			if err != nil {
 				return err
 			}
 			if all == nil {
-				return usageError{fmt.Errorf("no feeds: import or fetch them ('ward feeds import PATH', 'ward feeds fetch') or name files with --advisories or --nvd")}
+				const none = "No vulnerability feeds are stored or named, so there is nothing to match the assets against.\n" +
+					"Import or fetch them ('ward feeds import PATH', 'ward feeds fetch'), or name files with --advisories or --nvd."
+				if o.format == "text" {
+					fmt.Fprintln(o.stdout, none)
+					return nil
+				}
+				fmt.Fprintln(o.stderr, none)
 			}
 			matches := []intel.Match{}
 			for _, v := range intel.Prioritise(all) {
@@ -54,7 +63,7 @@ ransomware, exploited in the wild (KEV), then by EPSS and CVSS.`,
 				w := csv.NewWriter(o.stdout)
 				w.Write([]string{"asset", "cve", "advisory", "product", "cvss", "epss", "exploited", "ransomware", "confidence", "why"})
 				for _, v := range matches {
-					w.Write([]string{v.Asset, v.CVE, v.Advisory, v.Product, fmt.Sprintf("%.1f", v.CVSS), fmt.Sprintf("%.5f", v.EPSS), fmt.Sprint(v.Exploited), fmt.Sprint(v.Ransomware), v.Confidence, v.Why})
+					w.Write([]string{v.Asset, v.CVE, v.Advisory, v.Product, fmt.Sprintf("%.1f", v.CVSS), epssCSV(v.EPSS), fmt.Sprint(v.Exploited), fmt.Sprint(v.Ransomware), v.Confidence, v.Why})
 				}
 				w.Flush()
 				return w.Error()
@@ -82,4 +91,12 @@ ransomware, exploited in the wild (KEV), then by EPSS and CVSS.`,
 	c.Flags().BoolVar(&kevOnly, "kev-only", false, "only vulnerabilities known to be exploited")
 	addFormat(c, o, "text", "json", "csv")
 	return c
+}
+
+// epssCSV is an EPSS score in a CSV cell: empty when no EPSS data scored it.
+func epssCSV(p float64) string {
+	if p == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.5f", p)
 }

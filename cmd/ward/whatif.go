@@ -41,6 +41,9 @@ standby. Each stopped service says what would have kept it running.`,
 			if err != nil {
 				return err
 			}
+			if err := checkAssets(m, "--fail", fail...); err != nil {
+				return err
+			}
 			w, err := assess.Fail(m, fail, d)
 			if err != nil {
 				return invalidError{err}

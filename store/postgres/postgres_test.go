@@ -13,7 +13,10 @@ import (
 
 func open(t *testing.T) ward.Store { return pgtest.Open(t) }
 
-func TestContract(t *testing.T) { storetest.Run(t, open) }
+func TestContract(t *testing.T) {
+	pgtest.Need(t)
+	storetest.Run(t, open)
+}
 
 func TestBadURL(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
