@@ -48,17 +48,18 @@ type Store interface {
 type AssetFilter struct {
 	Zone string
 	Kind AssetKind
-	// Exposed selects only assets declared reachable from the Internet
-	// (internet_exposed), as the stores index them; Model.Exposure is the
-	// whole definition, which also counts links from the Internet.
+	// Exposed selects only assets reachable from the Internet, as
+	// Model.Exposure defines it (declared, or reached by a link from an
+	// internet zone); the stores index it when a model is put.
 	Exposed bool
 }
 
-// Match reports whether the asset passes the filter.
-func (f AssetFilter) Match(a *Asset) bool {
+// Match reports whether the asset passes the filter; exposure is why it
+// is reachable from the Internet ("" when it is not: Model.Exposure).
+func (f AssetFilter) Match(a *Asset, exposure string) bool {
 	return (f.Zone == "" || a.Zone == f.Zone) &&
 		(f.Kind == "" || a.Kind == f.Kind) &&
-		(!f.Exposed || a.InternetExposed)
+		(!f.Exposed || exposure != "")
 }
 
 // LinkFilter selects links; zero fields select everything. Zone, Kind and

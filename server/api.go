@@ -475,7 +475,7 @@ func filterAssets(r *http.Request, v *view) ([]*ward.Asset, error) {
 	}
 	out := make([]*ward.Asset, 0, len(sorted))
 	for _, a := range sorted {
-		if !f.Match(a) || exposed && v.reachableFromInternet(a.ID) == "" {
+		if !f.Match(a, v.reachableFromInternet(a.ID)) || exposed && v.reachableFromInternet(a.ID) == "" {
 			continue
 		}
 		if text != "" && !strings.Contains(strings.ToLower(a.ID+" "+a.Name+" "+a.Vendor+" "+a.Product), text) {

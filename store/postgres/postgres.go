@@ -292,10 +292,11 @@ func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
 	}); err != nil {
 		return err
 	}
+	exposure := m.Exposure()
 	if err := copyRows("assets", []string{"org", "seq", "id", "kind", "zone", "exposed", "doc"}, len(m.Assets), func(i int) ([]any, error) {
 		a := &m.Assets[i]
 		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, a.InternetExposed, string(doc)}, err
+		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", string(doc)}, err
 	}); err != nil {
 		return err
 	}

@@ -313,10 +313,11 @@ func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 	}); err != nil {
 		return fmt.Errorf("zones: %w", err)
 	}
+	exposure := m.Exposure()
 	if err := insert(`INSERT INTO assets (org, seq, id, kind, zone, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`, len(m.Assets), func(i int) ([]any, error) {
 		a := &m.Assets[i]
 		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, a.InternetExposed, doc}, err
+		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", doc}, err
 	}); err != nil {
 		return fmt.Errorf("assets: %w", err)
 	}

@@ -177,8 +177,9 @@ func testAssetFilters(t *testing.T, s ward.Store) {
 			t.Fatal(err)
 		}
 		var want []string
+		exposure := m.Exposure()
 		for i := range m.Assets {
-			if f.Match(&m.Assets[i]) {
+			if f.Match(&m.Assets[i], exposure[i]) {
 				want = append(want, m.Assets[i].ID)
 			}
 		}
