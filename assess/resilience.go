@@ -1,7 +1,9 @@
 package assess
 
 import (
+	"cmp"
 	"fmt"
+	"strings"
 	"slices"
 	"sort"
 	"time"
@@ -38,17 +40,39 @@ type SinglePoint struct {
 // node. Cabling and radio links (ethernet, wifi, ble) are edges; an
 // application link is an edge only when one of its ends has no cabling or
 // radio link in the model, since otherwise its traffic rides on that
-// cabling and gives no second path.
+// cabling and gives no second path. A flow from or to a zone is a rule of
+// what may talk, not a cable: it is no edge. An end host without cabling
+// in the model (a workstation whose flows alone are modelled) is reached
+// through its flows but carries no one else's traffic: each of its flows
+// beyond the first attaches to a copy of it, so it never joins two others.
 type network struct {
 	g     *graph.Undirected
-	index map[string]int
-	names []string
+	index map[string]int // an asset's or zone's first node
+	names []string       // per node: the asset or zone it stands for
 	kinds []string
 	spare []bool // the asset has a standby (the redundancy control)
+	// copies lists, per first node, the further nodes of an end host
+	// without cabling.
+	copies map[int][]int
+}
+
+// nodes are all the nodes that stand for an asset.
+func (nw *network) nodes(id string) []int {
+	v, ok := nw.index[id]
+	if !ok {
+		return nil
+	}
+	return append([]int{v}, nw.copies[v]...)
+}
+
+// relays tells the kinds that carry others' traffic.
+func relays(kind ward.AssetKind) bool {
+	k, ok := ward.LookupKind(kind)
+	return ok && k.Category == ward.CategoryNetwork
 }
 
 func newNetwork(m *ward.Model) *network {
-	nw := &network{index: map[string]int{}}
+	nw := &network{index: map[string]int{}, copies: map[int][]int{}}
 	add := func(id, kind string, spare bool) {
 		nw.index[id] = len(nw.names)
 		nw.names = append(nw.names, id)
@@ -61,8 +85,15 @@ func newNetwork(m *ward.Model) *network {
 	for _, z := range m.Zones {
 		add(z.ID, "zone", true)
 	}
-	nw.g = graph.NewUndirected(len(nw.names))
 	physical := func(p ward.Protocol) bool { return p == "ethernet" || p == "wifi" || p == "ble" }
+	zone := make(map[string]bool, len(m.Zones))
+	for _, z := range m.Zones {
+		zone[z.ID] = true
+	}
+	relay := make([]bool, len(nw.names))
+	for i, a := range m.Assets {
+		relay[i] = relays(a.Kind)
+	}
 	attached := make([]bool, len(nw.names))
 	for _, l := range m.Links {
 		if physical(l.Protocol) {
@@ -74,12 +105,42 @@ func newNetwork(m *ward.Model) *network {
 			}
 		}
 	}
+	type edge struct{ a, b int }
+	var edges []edge
+	flows := make([]int, len(nw.names))
+	// end is the node a flow attaches to: an uncabled end host's own node
+	// for its first flow, a copy of it for each further one.
+	end := func(v int) int {
+		if attached[v] || relay[v] || nw.kinds[v] == "zone" {
+			return v
+		}
+		flows[v]++
+		if flows[v] == 1 {
+			return v
+		}
+		c := len(nw.names)
+		nw.names = append(nw.names, nw.names[v])
+		nw.kinds = append(nw.kinds, nw.kinds[v])
+		nw.spare = append(nw.spare, nw.spare[v])
+		nw.copies[v] = append(nw.copies[v], c)
+		return c
+	}
 	for _, l := range m.Links {
 		a, okA := nw.index[l.From]
 		b, okB := nw.index[l.To]
-		if okA && okB && (physical(l.Protocol) || !attached[a] || !attached[b]) {
-			nw.g.Add(a, b)
+		switch {
+		case !okA || !okB:
+		case physical(l.Protocol):
+			edges = append(edges, edge{a, b})
+		case zone[l.From] || zone[l.To]:
+			// a rule, not a cable
+		case !attached[a] || !attached[b]:
+			edges = append(edges, edge{end(a), end(b)})
 		}
+	}
+	nw.g = graph.NewUndirected(len(nw.names))
+	for _, e := range edges {
+		nw.g.Add(e.a, e.b)
 	}
 	return nw
 }
@@ -131,7 +192,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	out := []Resilience{}
 	for i := range m.Services {
 		s := &m.Services[i]
-		r := Resilience{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String(), Needs: needs[i], SinglePoints: []SinglePoint{}}
+		r := Resilience{Service: s.ID, Name: cmp.Or(s.Name, s.ID), MaxOutage: s.MaxOutage.String(), Needs: needs[i], SinglePoints: []SinglePoint{}}
 		need := map[int]bool{}
 		for _, id := range r.Needs {
 			need[nw.index[id]] = true
@@ -161,22 +222,37 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	return out
 }
 
-// apart reports two needed assets that labels put in different components.
-func apart(needed []string, nw *network, labels []int) (string, string, bool) {
-	first := -2
-	firstID := ""
-	for _, id := range needed {
-		l := labels[nw.index[id]]
-		if l < 0 {
-			continue
-		}
-		if first == -2 {
-			first, firstID = l, id
-		} else if l != first {
-			return firstID, id, true
+// together tells whether labels put two assets in one component (any of
+// their nodes; a removed node is labelled -1).
+func (nw *network) together(a, b string, labels []int) bool {
+	for _, x := range nw.nodes(a) {
+		for _, y := range nw.nodes(b) {
+			if labels[x] >= 0 && labels[x] == labels[y] {
+				return true
+			}
 		}
 	}
-	return "", "", false
+	return false
+}
+
+// cutOff finds two needed assets that were connected before the failure
+// (labels before) and are not after, and the failed assets that stood in
+// their component: what the failure itself disconnected.
+func (nw *network) cutOff(needed []string, before, after []int, failed []string) (a, b string, through []string, ok bool) {
+	for i := 0; i < len(needed); i++ {
+		for j := i + 1; j < len(needed); j++ {
+			if !nw.together(needed[i], needed[j], before) || nw.together(needed[i], needed[j], after) {
+				continue
+			}
+			for _, f := range failed {
+				if nw.together(f, needed[i], before) {
+					through = append(through, f)
+				}
+			}
+			return needed[i], needed[j], through, true
+		}
+	}
+	return "", "", nil, false
 }
 
 // Impact is what a failure does to one clinical service.
@@ -225,14 +301,17 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 			continue
 		}
 		res.Failed = append(res.Failed, id)
-		removed[v] = true
+		for _, n := range nw.nodes(id) {
+			removed[n] = true
+		}
 		down[id] = true
 	}
+	before := nw.g.Components(make([]bool, nw.g.Len()))
 	labels := nw.g.Components(removed)
 	needs := Needs(m)
 	for i := range m.Services {
 		s := &m.Services[i]
-		im := Impact{Service: s.ID, Name: s.Name, MaxOutage: s.MaxOutage.String()}
+		im := Impact{Service: s.ID, Name: cmp.Or(s.Name, s.ID), MaxOutage: s.MaxOutage.String()}
 		need := needs[i]
 		var alive []string
 		for _, id := range need {
@@ -243,8 +322,8 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 				alive = append(alive, id)
 			}
 		}
-		if a, b, split := apart(alive, nw, labels); split {
-			im.Causes = append(im.Causes, fmt.Sprintf("%s can no longer reach %s", a, b))
+		if a, b, through, split := nw.cutOff(alive, before, labels, res.Failed); split {
+			im.Causes = append(im.Causes, fmt.Sprintf("%s can no longer reach %s: the path ran through %s", a, b, strings.Join(through, ", ")))
 			im.Fixes = append(im.Fixes, fmt.Sprintf("a second network path between %s and %s", a, b))
 		}
 		im.Stops = len(im.Causes) > 0
