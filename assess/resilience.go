@@ -3,9 +3,9 @@ package assess
 import (
 	"cmp"
 	"fmt"
-	"strings"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wardhealth/ward"
