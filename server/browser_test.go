@@ -339,8 +339,17 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/orgs/" + webOrg + "/plan", "#plan-steps", "plan"},
 		{"/tokens", "#token-create", "tokens"},
 		{"/users", "#user-create", "users"},
+		{"/orgs/" + webOrg + "/findings", "#finding-list", "findings"},
+		{"/orgs/" + webOrg + "/vulnerabilities", "#vulnerability-list", "vulnerabilities"},
+		{"/orgs/" + webOrg + "/reports", "#report-downloads", "reports"},
+		{"/sector", "#sector", "sector"},
 	} {
 		do(t, ctx, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), shot(t, dir, p.name))
+	}
+	// The overview's cards lead to the pages behind them.
+	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`a.card[href$="/findings"]`)), chromedp.WaitVisible(chromedp.CSS(`#finding-list`)))
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#finding-list article.finding').length`)); n == 0 {
+		t.Error("the findings page lists no finding")
 	}
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/assets?sort=risk"))
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#asset-list tbody tr').length`)); n != min(100, len(e.model.Assets)) {

@@ -1,0 +1,53 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward/server"
+)
+
+// TestResultPages: the findings, vulnerabilities and reports pages show
+// what the assessment computes, each overview card leads to the page
+// behind it, and the reports download.
+func TestResultPages(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	v := ts.session(t, "victor")
+	base := "/orgs/st-example/"
+	page := v.do("GET", base+"findings", nil)
+	if page.code != http.StatusOK || !strings.Contains(page.body, "Internet-facing logon without MFA") || !strings.Contains(page.body, "Remedy:") {
+		t.Errorf("findings: %d %.600s", page.code, page.body)
+	}
+	crit := v.do("GET", base+"findings?severity=critical", nil)
+	if strings.Contains(crit.body, `chip sev-low`) || !strings.Contains(crit.body, "sev-critical") {
+		t.Errorf("critical findings only: %.600s", crit.body)
+	}
+	if res := v.do("GET", base+"findings?severity=purple", nil); res.code != http.StatusBadRequest {
+		t.Errorf("a bad severity: %d", res.code)
+	}
+	vulns := v.do("GET", base+"vulnerabilities", nil)
+	if vulns.code != http.StatusOK || !strings.Contains(vulns.body, "patch them") {
+		t.Errorf("vulnerabilities: %d %.300s", vulns.code, vulns.body)
+	}
+	over := v.do("GET", base, nil)
+	for _, link := range []string{base + "findings", base + "vulnerabilities", base + "assets?exposed=true"} {
+		if !strings.Contains(over.body, `href="`+link+`"`) {
+			t.Errorf("the overview does not link to %s", link)
+		}
+	}
+	html := v.do("GET", base+"reports/html", nil)
+	if html.code != http.StatusOK || !strings.Contains(html.header.Get("Content-Disposition"), "attachment") || !strings.Contains(html.body, "St. Example General") {
+		t.Errorf("HTML report: %d %v %.200s", html.code, html.header, html.body)
+	}
+	js := v.do("GET", base+"reports/json", nil)
+	if js.code != http.StatusOK || !strings.Contains(js.body, `"risks"`) {
+		t.Errorf("JSON report: %d %.200s", js.code, js.body)
+	}
+	if res := v.do("GET", base+"reports/pdf", nil); res.code != http.StatusNotFound {
+		t.Errorf("an unknown report: %d", res.code)
+	}
+	if res := ts.session(t, "nora").do("GET", base+"findings", nil); res.code != http.StatusNotFound {
+		t.Errorf("another hospital's findings: %d", res.code)
+	}
+}

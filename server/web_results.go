@@ -1,0 +1,152 @@
+package server
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/report"
+)
+
+// findingsPage lists the assessment's findings, filtered.
+type findingsPage struct {
+	Findings   []assess.Finding
+	All        int
+	Severity   string
+	Zone       string
+	Severities []string
+	Zones      []string
+}
+
+// webFindings: every finding with its evidence and remedy, worst first,
+// filtered by severity and zone.
+func (s *Server) webFindings(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	p := findingsPage{All: len(v.Result.Findings), Severity: q.Get("severity"), Zone: q.Get("zone"), Severities: []string{"critical", "high", "medium", "low"}}
+	if p.Severity != "" && !slices.Contains(p.Severities, p.Severity) {
+		return fail(http.StatusBadRequest, "severity %q: critical, high, medium or low", p.Severity)
+	}
+	zoneOf := map[string]string{}
+	for _, a := range v.Model.Assets {
+		zoneOf[a.ID] = a.Zone
+	}
+	for _, z := range v.Model.Zones {
+		p.Zones = append(p.Zones, z.ID)
+	}
+	if p.Zone != "" && !slices.Contains(p.Zones, p.Zone) {
+		return fail(http.StatusBadRequest, "zone %q: not a zone of %s", p.Zone, c.org)
+	}
+	for _, f := range v.Result.Findings {
+		if p.Severity != "" && f.Severity != p.Severity {
+			continue
+		}
+		if p.Zone != "" {
+			var in []string
+			for _, a := range f.Assets {
+				if zoneOf[a] == p.Zone {
+					in = append(in, a)
+				}
+			}
+			if len(in) == 0 {
+				continue
+			}
+			f.Assets = in
+		}
+		p.Findings = append(p.Findings, f)
+	}
+	slices.SortStableFunc(p.Findings, func(a, b assess.Finding) int {
+		return cmp.Or(assess.SeverityRank(b.Severity)-assess.SeverityRank(a.Severity), len(b.Assets)-len(a.Assets))
+	})
+	return s.render(w, r, c, http.StatusOK, "findings.html", "Findings", p)
+}
+
+// vulnRow is one asset's known vulnerabilities, in patch order.
+type vulnRow struct {
+	Asset   string
+	Matches []intel.Match
+	intel.Exposure
+}
+
+// webVulnerabilities: the matched vulnerabilities by asset, the asset to
+// patch first first: exploited in ransomware, exploited, then by the
+// likelihood of exploitation (EPSS) and severity (CVSS).
+func (s *Server) webVulnerabilities(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	by := map[string][]intel.Match{}
+	for _, m := range v.Result.Vulnerabilities {
+		by[m.Asset] = append(by[m.Asset], m)
+	}
+	exp := intel.Exposures(v.Result.Vulnerabilities)
+	rows := make([]vulnRow, 0, len(by))
+	for id, ms := range by {
+		slices.SortFunc(ms, patchOrder)
+		rows = append(rows, vulnRow{Asset: id, Matches: ms, Exposure: exp[id]})
+	}
+	slices.SortFunc(rows, func(a, b vulnRow) int {
+		return cmp.Or(patchOrder(a.Matches[0], b.Matches[0]), cmp.Compare(a.Asset, b.Asset))
+	})
+	return s.render(w, r, c, http.StatusOK, "vulnerabilities.html", "Vulnerabilities", rows)
+}
+
+// patchOrder puts first what to patch first.
+func patchOrder(a, b intel.Match) int {
+	rank := func(m intel.Match) int {
+		switch {
+		case m.Ransomware:
+			return 2
+		case m.Exploited:
+			return 1
+		}
+		return 0
+	}
+	return cmp.Or(rank(b)-rank(a), cmp.Compare(b.EPSS, a.EPSS), cmp.Compare(b.CVSS, a.CVSS), cmp.Compare(a.CVE, b.CVE))
+}
+
+// webReports offers the current assessment to download.
+func (s *Server) webReports(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "reports.html", "Reports", v.Result)
+}
+
+// webReport sends the current assessment as a file: the HTML report or
+// the whole result as JSON.
+func (s *Server) webReport(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("ward-%s-r%d-%s", c.org, v.Revision, v.Result.Date)
+	switch r.PathValue("format") {
+	case "html":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.html"`)
+		// The report is a document of its own, with its own inline style:
+		// it is downloaded, not shown under the dashboard's policy.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
+		return report.HTML(w, v.Result, v.Model, s.cfg.Version)
+	case "json":
+		data, err := json.MarshalIndent(v.Result, "", " ")
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		_, err = w.Write(append(data, '\n'))
+		return err
+	}
+	return fail(http.StatusNotFound, "report %q: html or json", r.PathValue("format"))
+}
