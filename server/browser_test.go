@@ -343,6 +343,10 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/orgs/" + webOrg + "/vulnerabilities", "#vulnerability-list", "vulnerabilities"},
 		{"/orgs/" + webOrg + "/reports", "#report-downloads", "reports"},
 		{"/sector", "#sector", "sector"},
+		{"/orgs/" + webOrg + "/scenarios", "#scenario-list", "scenarios"},
+		{"/orgs/" + webOrg + "/baselines", "#baseline-list", "baselines"},
+		{"/orgs/" + webOrg + "/audit", "#audit-list", "audit"},
+		{"/audit?verify=1", "#audit-verify", "audit-verified"},
 	} {
 		do(t, ctx, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), shot(t, dir, p.name))
 	}

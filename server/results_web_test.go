@@ -47,6 +47,21 @@ func TestResultPages(t *testing.T) {
 	if res := v.do("GET", base+"reports/pdf", nil); res.code != http.StatusNotFound {
 		t.Errorf("an unknown report: %d", res.code)
 	}
+	if sc := v.do("GET", base+"scenarios", nil); sc.code != http.StatusOK || !strings.Contains(sc.body, "Path 1: from") {
+		t.Errorf("scenarios: %d %.300s", sc.code, sc.body)
+	}
+	if bl := v.do("GET", base+"baselines", nil); bl.code != http.StatusOK || !strings.Contains(bl.body, "NIS2") || !strings.Contains(bl.body, "failing:") {
+		t.Errorf("baselines: %d %.300s", bl.code, bl.body)
+	}
+	if res := v.do("GET", base+"audit", nil); res.code != http.StatusForbidden {
+		t.Errorf("a viewer reads the audit log: %d", res.code)
+	}
+	if au := ts.session(t, "adele").do("GET", base+"audit", nil); au.code != http.StatusOK || !strings.Contains(au.body, "audit-list") {
+		t.Errorf("the organisation's admin reads its audit log: %d", au.code)
+	}
+	if au := ts.session(t, "root").do("GET", "/audit?verify=1", nil); !strings.Contains(au.body, "The chain is intact") {
+		t.Errorf("verify the chain: %.600s", au.body)
+	}
 	if res := ts.session(t, "nora").do("GET", base+"findings", nil); res.code != http.StatusNotFound {
 		t.Errorf("another hospital's findings: %d", res.code)
 	}

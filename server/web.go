@@ -38,6 +38,7 @@ var funcs = template.FuncMap{
 	// assetURL is an asset's page; ids may hold "/" and ":", so each
 	// segment is escaped.
 	"assetURL": assetURL,
+	"inc":      func(i int) int { return i + 1 },
 	// writer tells whether a role may change an organisation's model, so
 	// that pages show write forms only to those who may use them.
 	"writer": func(r ward.Role) bool { return r.Rank() >= ward.RoleAnalyst.Rank() && r != ward.RoleHub },
@@ -149,6 +150,10 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/orgs/{org}/findings", orgViewer, s.webFindings)
 	s.page("GET", "/orgs/{org}/vulnerabilities", orgViewer, s.webVulnerabilities)
 	s.page("GET", "/orgs/{org}/reports", orgViewer, s.webReports)
+	s.page("GET", "/orgs/{org}/scenarios", orgViewer, s.webScenarios)
+	s.page("GET", "/orgs/{org}/baselines", orgViewer, s.webBaselines)
+	s.page("GET", "/orgs/{org}/audit", orgAdmin, s.webAudit)
+	s.page("GET", "/audit", administrator, s.webAuditAll)
 	s.page("GET", "/orgs/{org}/reports/{format}", orgViewer, s.webReport)
 	// Viewers see the import page without its form; posting needs an
 	// analyst. The body limit of /import is the model limit (authorise).

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/report"
@@ -149,4 +150,66 @@ func (s *Server) webReport(w http.ResponseWriter, r *http.Request, c *call) erro
 		return err
 	}
 	return fail(http.StatusNotFound, "report %q: html or json", r.PathValue("format"))
+}
+
+// webScenarios: each of the catalog's attack scenarios on the model, with
+// its most likely paths, step by step in words.
+func (s *Server) webScenarios(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "scenarios.html", "Attack scenarios", v.Result.Scenarios)
+}
+
+// webBaselines: every baseline measure with its checks and the assets that
+// fail them.
+func (s *Server) webBaselines(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "baselines.html", "Baselines", v.Result.Baselines)
+}
+
+// auditView is a page of the audit log, newest first, and what verifying
+// the chain found when asked.
+type auditView struct {
+	Entries  []ward.AuditEntry
+	Action   string
+	Verified bool
+	Check    ward.AuditCheck
+	Problem  string
+}
+
+// webAudit: the organisation's audit log for its administrators, newest
+// first, filtered by action.
+func (s *Server) webAudit(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.auditView(w, r, c, c.org, false)
+}
+
+// webAuditAll: the whole audit log for Ward administrators, who may also
+// verify its chain.
+func (s *Server) webAuditAll(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.auditView(w, r, c, "", r.URL.Query().Get("verify") != "")
+}
+
+func (s *Server) auditView(w http.ResponseWriter, r *http.Request, c *call, org string, verify bool) error {
+	all, err := s.cfg.Store.Audit(r.Context(), org, 0, 0)
+	if err != nil {
+		return err
+	}
+	p := auditView{Action: r.URL.Query().Get("action"), Verified: verify}
+	if verify {
+		p.Check, err = ward.VerifyAudit(all, s.cfg.Key, nil)
+		if err != nil {
+			p.Problem = err.Error()
+		}
+	}
+	for i := len(all) - 1; i >= 0 && len(p.Entries) < 500; i-- {
+		if p.Action == "" || all[i].Action == p.Action {
+			p.Entries = append(p.Entries, all[i])
+		}
+	}
+	return s.render(w, r, c, http.StatusOK, "audit.html", "Audit log", p)
 }
