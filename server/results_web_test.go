@@ -62,6 +62,14 @@ func TestResultPages(t *testing.T) {
 	if au := ts.session(t, "root").do("GET", "/audit?verify=1", nil); !strings.Contains(au.body, "The chain is intact") {
 		t.Errorf("verify the chain: %.600s", au.body)
 	}
+	// Refusals and errors keep the navigation; the add-user form offers an
+	// organisation.
+	if res := v.do("GET", "/orgs/north/findings", nil); res.code != http.StatusNotFound || !strings.Contains(res.body, `href="/tokens"`) || strings.Contains(res.body, "North Hospital") {
+		t.Errorf("another hospital's page: %d, navigation kept=%v", res.code, strings.Contains(res.body, `href="/tokens"`))
+	}
+	if res := ts.session(t, "root").do("GET", "/users", nil); !strings.Contains(res.body, `<option value="north" selected>`) {
+		t.Errorf("the add-user form offers no organisation")
+	}
 	if res := ts.session(t, "nora").do("GET", base+"findings", nil); res.code != http.StatusNotFound {
 		t.Errorf("another hospital's findings: %d", res.code)
 	}

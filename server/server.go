@@ -214,14 +214,14 @@ func (s *Server) add(rt route) {
 			err = rt.handler(w, r, c)
 		}
 		if err != nil {
-			s.fail(w, r, rt, err)
+			s.fail(w, r, rt, c, err)
 		}
 	})))
 }
 
 // fail answers a request that failed: a problem for the API, a page for
 // the dashboard (the sign-in page when not signed in).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err error) {
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, c *call, err error) {
 	p, known := asProblem(err)
 	if !known {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
@@ -231,7 +231,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err erro
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
 		}
-		s.errorPage(w, r, p)
+		if c == nil {
+			// Refused before the handler: the page still carries the
+			// caller's navigation, though not the organisation asked for.
+			c = &call{remote: s.remote(r)}
+			if s.authenticate(r, c) != nil {
+				c = nil
+			}
+		}
+		s.errorPage(w, r, c, p)
 		return
 	}
 	writeProblem(w, p)

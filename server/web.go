@@ -124,11 +124,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	return nil
 }
 
-func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, p *problem) {
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, c *call, p *problem) {
 	for k, v := range p.header {
 		w.Header()[k] = v
 	}
-	if err := s.render(w, r, nil, p.Status, "error.html", p.Title, p); err != nil {
+	if err := s.render(w, r, c, p.Status, "error.html", p.Title, p); err != nil {
 		s.log.Error("render error page", "err", err)
 		http.Error(w, p.Detail, p.Status)
 	}

@@ -134,6 +134,11 @@ func (s *Server) usersPage(r *http.Request) (usersPage, error) {
 	if p.Orgs, err = s.cfg.Store.Organisations(r.Context()); err != nil {
 		return p, err
 	}
+	if len(p.Orgs) > 0 {
+		// A new user is most often someone of the hospital: its first
+		// organisation is offered, "no organisation" stays a choice.
+		p.Form.Org = p.Orgs[0].ID
+	}
 	return p, nil
 }
 
