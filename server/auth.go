@@ -125,8 +125,8 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request, name, password s
 // checkPassword checks a name and password, holding back guessing without
 // letting it lock the owner out. A recognised client (device names what
 // proved the client signed in as this name before: a browser's device
-// cookie, an address that used HTTP Basic as this name) is limited by its own failures
-// only. Any other client is limited by its address's failures and by the
+// cookie, an address that used HTTP Basic as this name) is limited by its
+// own failures only. Any other client is limited by its address's failures and by the
 // account's backoff (ward.LoginBackoff, shared through the store by every
 // server); while it lasts such clients are answered 429 without a
 // password check, and nothing is counted, so waiting clients do not
