@@ -1,0 +1,357 @@
+package detect
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Detection is what a rule found: on which asset, how many events, from
+// when to when, and a few of the lines as evidence.
+type Detection struct {
+	Rule       string   `json:"rule"`
+	Title      string   `json:"title"`
+	Level      string   `json:"level,omitempty"`
+	Techniques []string `json:"techniques,omitempty"`
+	Asset      string   `json:"asset,omitempty"`
+	// Group are the values of the correlation's group-by fields.
+	Group     []string  `json:"group,omitempty"`
+	Count     int       `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// Why says what the count is measured against.
+	Why     string   `json:"why"`
+	Samples []Sample `json:"samples"`
+}
+
+// Sample is a line of evidence.
+type Sample struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Text string `json:"text"`
+}
+
+// maxSamples is how many lines a detection keeps: the first ones, and the
+// last seen in place of the last of them.
+const maxSamples = 5
+
+func (d *Detection) addSample(s Sample) {
+	if len(d.Samples) < maxSamples {
+		d.Samples = append(d.Samples, s)
+		return
+	}
+	d.Samples[maxSamples-1] = s
+}
+
+// hit is a rule matching: the event that made it (its fields give the
+// group), when, and its evidence.
+type hit struct {
+	e       *Event
+	t       time.Time
+	samples []Sample
+	count   int
+}
+
+// Engine evaluates rules over events, one after the other. The memory it
+// holds is bounded by the windows open: per correlation and group, at
+// most the threshold's number of time stamps (event_count) or the
+// distinct values of a time span (value_count).
+type Engine struct {
+	rules   []*Rule // detections over single events
+	windows map[windowKey]*window
+	dets    map[windowKey]*Detection
+	order   []*Detection
+	seen    int
+	latest  time.Time
+}
+
+type windowKey struct {
+	rule  *Rule
+	group string
+}
+
+type stamp struct {
+	t int64
+	s Sample
+}
+
+type window struct {
+	// ring of the last min events (event_count).
+	ring []stamp
+	next int
+	full bool
+	// distinct values and when each was last seen (value_count).
+	values map[string]int64
+	first  []Sample
+	// last hit of each rule (temporal).
+	lastOf []hit
+	seen   int64
+}
+
+// NewEngine links rules (see Link) and makes an engine of them.
+func NewEngine(rules []*Rule) (*Engine, error) {
+	if err := Link(rules); err != nil {
+		return nil, err
+	}
+	en := &Engine{windows: map[windowKey]*window{}, dets: map[windowKey]*Detection{}}
+	for _, r := range rules {
+		if r.correlation == nil {
+			en.rules = append(en.rules, r)
+		}
+	}
+	return en, nil
+}
+
+// Process evaluates one event. e may be reused after the call.
+func (en *Engine) Process(e *Event) {
+	en.seen++
+	if e.Time.After(en.latest) {
+		en.latest = e.Time
+	}
+	if en.seen&0xffff == 0 {
+		en.prune()
+	}
+	var h *hit
+	for _, r := range en.rules {
+		if !r.logsource.match(e) || !r.cond.eval(e) {
+			continue
+		}
+		if h == nil {
+			h = &hit{e: e, t: e.Time, samples: []Sample{{File: e.File, Line: e.Line, Text: e.Raw}}, count: 1}
+		}
+		en.hit(r, h)
+	}
+}
+
+func (en *Engine) hit(r *Rule, h *hit) {
+	if !r.silent {
+		en.record(r, groupKey(r, h.e), h, fmt.Sprintf("%s matched", ruleRef(r)))
+	}
+	for _, c := range r.listeners {
+		en.observe(c, r, h)
+	}
+}
+
+func ruleRef(r *Rule) string {
+	if r.Name != "" {
+		return r.Name
+	}
+	return r.Title
+}
+
+// groupKey is the asset and the values of a correlation's group-by fields.
+func groupKey(r *Rule, e *Event) string {
+	if r.correlation == nil || len(r.correlation.groupBy) == 0 {
+		return e.Asset
+	}
+	var b strings.Builder
+	b.WriteString(e.Asset)
+	for i := range r.correlation.groupBy {
+		b.WriteByte(0)
+		b.WriteString(r.correlation.groupBy[i].get(e))
+	}
+	return b.String()
+}
+
+// record adds a hit to the detection open for the rule and group, or opens
+// one. A correlation's detection stays open while it fires again within
+// its time span.
+func (en *Engine) record(r *Rule, key string, h *hit, why string) {
+	k := windowKey{r, key}
+	d := en.dets[k]
+	span := time.Duration(0)
+	if r.correlation != nil {
+		span = r.correlation.span
+	}
+	if d != nil && (r.correlation == nil || !h.t.After(d.LastSeen.Add(span))) {
+		d.Count++
+		if h.t.After(d.LastSeen) {
+			d.LastSeen = h.t
+		}
+		if h.t.Before(d.FirstSeen) {
+			d.FirstSeen = h.t
+		}
+		d.Why = why
+		d.addSample(h.samples[len(h.samples)-1])
+		return
+	}
+	d = &Detection{Rule: r.ID, Title: r.Title, Level: r.Level, Techniques: r.Techniques, Asset: h.e.Asset,
+		Count: h.count, FirstSeen: h.t, LastSeen: h.t, Why: why}
+	if d.Rule == "" {
+		d.Rule = r.Name
+	}
+	if r.correlation != nil {
+		for i := range r.correlation.groupBy {
+			f := &r.correlation.groupBy[i]
+			d.Group = append(d.Group, f.name+"="+f.get(h.e))
+		}
+	}
+	for _, s := range h.samples {
+		d.addSample(s)
+	}
+	en.dets[k] = d
+	en.order = append(en.order, d)
+}
+
+// observe feeds a correlation a hit of one of its rules.
+func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
+	co := c.correlation
+	key := groupKey(c, h.e)
+	k := windowKey{c, key}
+	w := en.windows[k]
+	if w == nil {
+		w = &window{}
+		en.windows[k] = w
+	}
+	t := h.t.UnixNano()
+	w.seen = t
+	span := co.span.Nanoseconds()
+	s := h.samples[len(h.samples)-1]
+	switch co.kind {
+	case "event_count":
+		if w.ring == nil {
+			w.ring = make([]stamp, co.min)
+		}
+		w.ring[w.next] = stamp{t, s}
+		w.next = (w.next + 1) % co.min
+		if w.next == 0 {
+			w.full = true
+		}
+		if !w.full {
+			return
+		}
+		oldest := w.ring[w.next] // the next to be overwritten
+		if t-oldest.t > span {
+			return
+		}
+		why := fmt.Sprintf("%d or more hits of %s within %s", co.min, ruleRef(from), co.span)
+		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
+			en.record(c, key, h, why)
+		} else {
+			var samples []Sample
+			for i := 0; i < co.min && i < maxSamples-1; i++ {
+				samples = append(samples, w.ring[(w.next+i)%co.min].s)
+			}
+			samples = append(samples, s)
+			en.record(c, key, &hit{e: h.e, t: time.Unix(0, oldest.t), samples: samples, count: co.min}, why)
+			d := en.dets[k]
+			d.LastSeen = h.t
+		}
+		en.emit(c, h)
+	case "value_count":
+		v := co.field.get(h.e)
+		if v == "" {
+			return
+		}
+		if w.values == nil {
+			w.values = map[string]int64{}
+		}
+		if _, ok := w.values[v]; !ok && len(w.first) < maxSamples-1 {
+			w.first = append(w.first, s)
+		}
+		w.values[v] = t
+		if len(w.values) < co.min {
+			return
+		}
+		for x, at := range w.values {
+			if t-at > span {
+				delete(w.values, x)
+			}
+		}
+		if len(w.values) < co.min {
+			return
+		}
+		why := fmt.Sprintf("%d distinct %s or more within %s", co.min, co.field.name, co.span)
+		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
+			en.record(c, key, h, why)
+		} else {
+			samples := append(slices.Clip(w.first), s)
+			earliest := t
+			for _, at := range w.values {
+				earliest = min(earliest, at)
+			}
+			first := time.Unix(0, earliest).UTC()
+			en.record(c, key, &hit{e: h.e, t: first, samples: samples, count: len(w.values)}, why)
+			en.dets[k].LastSeen = h.t
+		}
+		en.emit(c, h)
+	case "temporal", "temporal_ordered":
+		if w.lastOf == nil {
+			w.lastOf = make([]hit, len(co.rules))
+		}
+		for i, r := range co.rules {
+			if r == from {
+				w.lastOf[i] = hit{e: nil, t: h.t, samples: []Sample{s}}
+			}
+		}
+		for i := range w.lastOf {
+			l := w.lastOf[i]
+			if l.t.IsZero() || h.t.Sub(l.t) > co.span {
+				return
+			}
+			if co.kind == "temporal_ordered" && i > 0 && l.t.Before(w.lastOf[i-1].t) {
+				return
+			}
+		}
+		var samples []Sample
+		for _, l := range w.lastOf {
+			samples = append(samples, l.samples...)
+		}
+		why := fmt.Sprintf("%s within %s", strings.Join(refNames(co.rules), " then "), co.span)
+		if co.kind == "temporal" {
+			why = fmt.Sprintf("all of %s within %s", strings.Join(refNames(co.rules), ", "), co.span)
+		}
+		first := w.lastOf[0].t
+		for _, l := range w.lastOf {
+			if l.t.Before(first) {
+				first = l.t
+			}
+		}
+		en.record(c, key, &hit{e: h.e, t: first, samples: samples, count: 1}, why)
+		if d := en.dets[k]; d.LastSeen.Before(h.t) {
+			d.LastSeen = h.t
+		}
+		// One firing per sequence: it starts again.
+		clear(w.lastOf)
+		en.emit(c, h)
+	}
+}
+
+// emit passes a correlation's firing on to the correlations that use it.
+func (en *Engine) emit(c *Rule, h *hit) {
+	for _, l := range c.listeners {
+		en.observe(l, c, h)
+	}
+}
+
+func refNames(rs []*Rule) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, ruleRef(r))
+	}
+	return out
+}
+
+// prune closes the windows no event has touched for their time span.
+func (en *Engine) prune() {
+	now := en.latest.UnixNano()
+	for k, w := range en.windows {
+		if now-w.seen > k.rule.correlation.span.Nanoseconds() {
+			delete(en.windows, k)
+		}
+	}
+}
+
+// Windows is how many correlation windows are open.
+func (en *Engine) Windows() int { return len(en.windows) }
+
+// Detections returns what was found, by first seen.
+func (en *Engine) Detections() []Detection {
+	out := make([]Detection, 0, len(en.order))
+	for _, d := range en.order {
+		out = append(out, *d)
+	}
+	slices.SortStableFunc(out, func(a, b Detection) int { return a.FirstSeen.Compare(b.FirstSeen) })
+	return out
+}
