@@ -15,6 +15,9 @@ type Detection struct {
 	Level      string   `json:"level,omitempty"`
 	Techniques []string `json:"techniques,omitempty"`
 	Asset      string   `json:"asset,omitempty"`
+	// Host is the host name the lines carry, when no asset of the model
+	// is known by it.
+	Host string `json:"host,omitempty"`
 	// Group are the values of the correlation's group-by fields.
 	Group     []string  `json:"group,omitempty"`
 	Count     int       `json:"count"`
@@ -25,11 +28,43 @@ type Detection struct {
 	Samples []Sample `json:"samples"`
 }
 
-// Sample is a line of evidence.
+// Sample is a line of evidence. Summary says in a few words what a long
+// structured line (a Windows event) holds.
 type Sample struct {
-	File string `json:"file"`
-	Line int    `json:"line"`
-	Text string `json:"text"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Text    string `json:"text"`
+	Summary string `json:"summary,omitempty"`
+}
+
+func sampleOf(e *Event) Sample {
+	s := Sample{File: e.File, Line: e.Line, Text: e.Raw}
+	if e.Product == ProductWindows {
+		var b strings.Builder
+		fmt.Fprintf(&b, "event %s on %s", e.fields[FieldEventID], e.fields[FieldHost])
+		for _, f := range []struct {
+			name string
+			v    string
+		}{{"user", e.fields[FieldUser]}, {"from", e.fields[FieldSource]}, {"image", e.fields[FieldImage]}, {"command line", e.fields[FieldCommandLine]}} {
+			if f.v != "" {
+				fmt.Fprintf(&b, ", %s %s", f.name, f.v)
+			}
+		}
+		s.Summary = b.String()
+	}
+	return s
+}
+
+// span writes a time span as Sigma does: 10m, 1h, 90s.
+func spanText(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 // maxSamples is how many lines a detection keeps: the first ones, and the
@@ -118,7 +153,7 @@ func (en *Engine) Process(e *Event) {
 			continue
 		}
 		if h == nil {
-			h = &hit{e: e, t: e.Time, samples: []Sample{{File: e.File, Line: e.Line, Text: e.Raw}}, count: 1}
+			h = &hit{e: e, t: e.Time, samples: []Sample{sampleOf(e)}, count: 1}
 		}
 		en.hit(r, h)
 	}
@@ -142,11 +177,15 @@ func ruleRef(r *Rule) string {
 
 // groupKey is the asset and the values of a correlation's group-by fields.
 func groupKey(r *Rule, e *Event) string {
+	where := e.Asset
+	if where == "" {
+		where = "\x01" + e.fields[FieldHost]
+	}
 	if r.correlation == nil || len(r.correlation.groupBy) == 0 {
-		return e.Asset
+		return where
 	}
 	var b strings.Builder
-	b.WriteString(e.Asset)
+	b.WriteString(where)
 	for i := range r.correlation.groupBy {
 		b.WriteByte(0)
 		b.WriteString(r.correlation.groupBy[i].get(e))
@@ -180,6 +219,9 @@ func (en *Engine) record(r *Rule, key string, h *hit, why string) {
 		Count: h.count, FirstSeen: h.t, LastSeen: h.t, Why: why}
 	if d.Rule == "" {
 		d.Rule = r.Name
+	}
+	if d.Asset == "" {
+		d.Host = h.e.fields[FieldHost]
 	}
 	if r.correlation != nil {
 		for i := range r.correlation.groupBy {
@@ -225,7 +267,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		if t-oldest.t > span {
 			return
 		}
-		why := fmt.Sprintf("%d or more hits of %s within %s", co.min, ruleRef(from), co.span)
+		why := fmt.Sprintf("%d or more hits of %s within %s", co.min, ruleRef(from), spanText(co.span))
 		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
 			en.record(c, key, h, why)
 		} else {
@@ -262,7 +304,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		if len(w.values) < co.min {
 			return
 		}
-		why := fmt.Sprintf("%d distinct %s or more within %s", co.min, co.field.name, co.span)
+		why := fmt.Sprintf("%d or more distinct values of %s within %s", co.min, co.field.name, spanText(co.span))
 		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
 			en.record(c, key, h, why)
 		} else {
@@ -298,9 +340,9 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		for _, l := range w.lastOf {
 			samples = append(samples, l.samples...)
 		}
-		why := fmt.Sprintf("%s within %s", strings.Join(refNames(co.rules), " then "), co.span)
+		why := fmt.Sprintf("%s within %s", strings.Join(refNames(co.rules), " then "), spanText(co.span))
 		if co.kind == "temporal" {
-			why = fmt.Sprintf("all of %s within %s", strings.Join(refNames(co.rules), ", "), co.span)
+			why = fmt.Sprintf("all of %s within %s", strings.Join(refNames(co.rules), ", "), spanText(co.span))
 		}
 		first := w.lastOf[0].t
 		for _, l := range w.lastOf {

@@ -167,3 +167,11 @@ func detectText(t *testing.T, text string) []Detection {
 	}
 	return en.Detections()
 }
+
+func TestSpanText(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Minute: "10m", time.Hour: "1h", 90 * time.Minute: "1h30m", 30 * time.Second: "30s", 48 * time.Hour: "48h"} {
+		if got := spanText(d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
+	}
+}

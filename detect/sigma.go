@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -524,8 +525,21 @@ func Link(rules []*Rule) error {
 	return nil
 }
 
+// LoadDir reads every .yml and .yaml file under a directory of the file
+// system, named in errors by their paths there.
+func LoadDir(dir string) ([]*Rule, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, err
+	}
+	return loadRules(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, p) })
+}
+
 // LoadRules reads every .yml and .yaml file under dir in fsys.
 func LoadRules(fsys fs.FS, dir string) ([]*Rule, error) {
+	return loadRules(fsys, dir, func(p string) string { return p })
+}
+
+func loadRules(fsys fs.FS, dir string, name func(string) string) ([]*Rule, error) {
 	var rules []*Rule
 	var errs []error
 	err := fs.WalkDir(fsys, dir, func(path string, d fs.DirEntry, err error) error {
@@ -539,7 +553,7 @@ func LoadRules(fsys fs.FS, dir string) ([]*Rule, error) {
 		if err != nil {
 			return err
 		}
-		rs, err := ParseRules(path, data)
+		rs, err := ParseRules(name(path), data)
 		if err != nil {
 			errs = append(errs, err)
 		}
