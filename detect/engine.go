@@ -80,30 +80,35 @@ func (d *Detection) addSample(s Sample) {
 }
 
 // hit is a rule matching: the event that made it (its fields give the
-// group), when, and its evidence.
+// group), when, and its evidence: the event's own line, or (for a
+// correlation firing) the lines of its window.
 type hit struct {
 	e       *Event
 	t       time.Time
+	sample  Sample
 	samples []Sample
 	count   int
 }
 
+func (h *hit) evidence() []Sample {
+	if h.samples != nil {
+		return h.samples
+	}
+	return []Sample{h.sample}
+}
+
 // Engine evaluates rules over events, one after the other. The memory it
 // holds is bounded by the windows open: per correlation and group, at
-// most the threshold's number of time stamps (event_count) or the
-// distinct values of a time span (value_count).
+// most the threshold's number of lines (event_count), or the distinct
+// values of a time span (value_count).
 type Engine struct {
 	rules   []*Rule // detections over single events
-	windows map[windowKey]*window
-	dets    map[windowKey]*Detection
+	windows map[*Rule]map[string]*window
+	dets    map[*Rule]map[string]*Detection
 	order   []*Detection
 	seen    int
 	latest  time.Time
-}
-
-type windowKey struct {
-	rule  *Rule
-	group string
+	key     []byte
 }
 
 type stamp struct {
@@ -116,26 +121,48 @@ type window struct {
 	ring []stamp
 	next int
 	full bool
-	// distinct values and when each was last seen (value_count).
+	// distinct values and when each was last seen (value_count); oldest
+	// is at most the earliest of them.
 	values map[string]int64
+	oldest int64
 	first  []Sample
 	// last hit of each rule (temporal).
 	lastOf []hit
 	seen   int64
 }
 
-// NewEngine links rules (see Link) and makes an engine of them.
+// NewEngine links rules (see Link) and makes an engine of them. The
+// rules are the engine's from then on: load them afresh for another.
 func NewEngine(rules []*Rule) (*Engine, error) {
 	if err := Link(rules); err != nil {
 		return nil, err
 	}
-	en := &Engine{windows: map[windowKey]*window{}, dets: map[windowKey]*Detection{}}
+	en := &Engine{windows: map[*Rule]map[string]*window{}, dets: map[*Rule]map[string]*Detection{}}
 	for _, r := range rules {
 		if r.correlation == nil {
 			en.rules = append(en.rules, r)
+			r.why = ruleRef(r) + " matched"
+		} else {
+			en.windows[r] = map[string]*window{}
+			r.why = r.correlation.describe()
 		}
+		en.dets[r] = map[string]*Detection{}
 	}
 	return en, nil
+}
+
+// describe says what a correlation counts.
+func (c *correlation) describe() string {
+	names := strings.Join(refNames(c.rules), " or ")
+	switch c.kind {
+	case "event_count":
+		return fmt.Sprintf("%d or more hits of %s within %s", c.min, names, spanText(c.span))
+	case "value_count":
+		return fmt.Sprintf("%d or more distinct values of %s within %s", c.min, c.field.name, spanText(c.span))
+	case "temporal_ordered":
+		return fmt.Sprintf("%s within %s", strings.Join(refNames(c.rules), " then "), spanText(c.span))
+	}
+	return fmt.Sprintf("all of %s within %s", strings.Join(refNames(c.rules), ", "), spanText(c.span))
 }
 
 // Process evaluates one event. e may be reused after the call.
@@ -147,21 +174,21 @@ func (en *Engine) Process(e *Event) {
 	if en.seen&0xffff == 0 {
 		en.prune()
 	}
-	var h *hit
+	var h hit
 	for _, r := range en.rules {
 		if !r.logsource.match(e) || !r.cond.eval(e) {
 			continue
 		}
-		if h == nil {
-			h = &hit{e: e, t: e.Time, samples: []Sample{sampleOf(e)}, count: 1}
+		if h.e == nil {
+			h = hit{e: e, t: e.Time, sample: sampleOf(e), count: 1}
 		}
-		en.hit(r, h)
+		en.hit(r, &h)
 	}
 }
 
 func (en *Engine) hit(r *Rule, h *hit) {
 	if !r.silent {
-		en.record(r, groupKey(r, h.e), h, fmt.Sprintf("%s matched", ruleRef(r)))
+		en.record(r, h)
 	}
 	for _, c := range r.listeners {
 		en.observe(c, r, h)
@@ -175,30 +202,33 @@ func ruleRef(r *Rule) string {
 	return r.Title
 }
 
-// groupKey is the asset and the values of a correlation's group-by fields.
-func groupKey(r *Rule, e *Event) string {
-	where := e.Asset
-	if where == "" {
-		where = "\x01" + e.fields[FieldHost]
+// groupKey sets en.key to the asset and the values of a correlation's
+// group-by fields.
+func (en *Engine) groupKey(r *Rule, e *Event) []byte {
+	b := en.key[:0]
+	if e.Asset != "" {
+		b = append(b, e.Asset...)
+	} else {
+		b = append(b, 1)
+		b = append(b, e.fields[FieldHost]...)
 	}
-	if r.correlation == nil || len(r.correlation.groupBy) == 0 {
-		return where
+	if r.correlation != nil {
+		for i := range r.correlation.groupBy {
+			b = append(b, 0)
+			b = append(b, r.correlation.groupBy[i].get(e)...)
+		}
 	}
-	var b strings.Builder
-	b.WriteString(where)
-	for i := range r.correlation.groupBy {
-		b.WriteByte(0)
-		b.WriteString(r.correlation.groupBy[i].get(e))
-	}
-	return b.String()
+	en.key = b
+	return b
 }
 
 // record adds a hit to the detection open for the rule and group, or opens
 // one. A correlation's detection stays open while it fires again within
 // its time span.
-func (en *Engine) record(r *Rule, key string, h *hit, why string) {
-	k := windowKey{r, key}
-	d := en.dets[k]
+func (en *Engine) record(r *Rule, h *hit) *Detection {
+	key := en.groupKey(r, h.e)
+	dets := en.dets[r]
+	d := dets[string(key)]
 	span := time.Duration(0)
 	if r.correlation != nil {
 		span = r.correlation.span
@@ -211,12 +241,12 @@ func (en *Engine) record(r *Rule, key string, h *hit, why string) {
 		if h.t.Before(d.FirstSeen) {
 			d.FirstSeen = h.t
 		}
-		d.Why = why
-		d.addSample(h.samples[len(h.samples)-1])
-		return
+		ev := h.evidence()
+		d.addSample(ev[len(ev)-1])
+		return d
 	}
 	d = &Detection{Rule: r.ID, Title: r.Title, Level: r.Level, Techniques: r.Techniques, Asset: h.e.Asset,
-		Count: h.count, FirstSeen: h.t, LastSeen: h.t, Why: why}
+		Count: h.count, FirstSeen: h.t, LastSeen: h.t, Why: r.why}
 	if d.Rule == "" {
 		d.Rule = r.Name
 	}
@@ -229,27 +259,38 @@ func (en *Engine) record(r *Rule, key string, h *hit, why string) {
 			d.Group = append(d.Group, f.name+"="+f.get(h.e))
 		}
 	}
-	for _, s := range h.samples {
+	for _, s := range h.evidence() {
 		d.addSample(s)
 	}
-	en.dets[k] = d
+	dets[string(key)] = d
 	en.order = append(en.order, d)
+	return d
+}
+
+// open returns the detection of a correlation and group that is still
+// open at t, if any.
+func (en *Engine) open(c *Rule, key []byte, t time.Time) bool {
+	d := en.dets[c][string(key)]
+	return d != nil && !t.After(d.LastSeen.Add(c.correlation.span))
 }
 
 // observe feeds a correlation a hit of one of its rules.
 func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 	co := c.correlation
-	key := groupKey(c, h.e)
-	k := windowKey{c, key}
-	w := en.windows[k]
+	key := en.groupKey(c, h.e)
+	ws := en.windows[c]
+	w := ws[string(key)]
 	if w == nil {
 		w = &window{}
-		en.windows[k] = w
+		ws[string(key)] = w
 	}
 	t := h.t.UnixNano()
 	w.seen = t
 	span := co.span.Nanoseconds()
-	s := h.samples[len(h.samples)-1]
+	s := h.sample
+	if h.samples != nil {
+		s = h.samples[len(h.samples)-1]
+	}
 	switch co.kind {
 	case "event_count":
 		if w.ring == nil {
@@ -267,17 +308,15 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		if t-oldest.t > span {
 			return
 		}
-		why := fmt.Sprintf("%d or more hits of %s within %s", co.min, ruleRef(from), spanText(co.span))
-		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
-			en.record(c, key, h, why)
+		if en.open(c, key, h.t) {
+			en.record(c, h)
 		} else {
 			var samples []Sample
 			for i := 0; i < co.min && i < maxSamples-1; i++ {
 				samples = append(samples, w.ring[(w.next+i)%co.min].s)
 			}
 			samples = append(samples, s)
-			en.record(c, key, &hit{e: h.e, t: time.Unix(0, oldest.t), samples: samples, count: co.min}, why)
-			d := en.dets[k]
+			d := en.record(c, &hit{e: h.e, t: time.Unix(0, oldest.t), samples: samples, count: co.min})
 			d.LastSeen = h.t
 		}
 		en.emit(c, h)
@@ -288,6 +327,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		}
 		if w.values == nil {
 			w.values = map[string]int64{}
+			w.oldest = t
 		}
 		if _, ok := w.values[v]; !ok && len(w.first) < maxSamples-1 {
 			w.first = append(w.first, s)
@@ -296,26 +336,26 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		if len(w.values) < co.min {
 			return
 		}
-		for x, at := range w.values {
-			if t-at > span {
-				delete(w.values, x)
+		if t-w.oldest > span {
+			// Some value may have left the window.
+			w.oldest = t
+			for x, at := range w.values {
+				if t-at > span {
+					delete(w.values, x)
+				} else {
+					w.oldest = min(w.oldest, at)
+				}
+			}
+			if len(w.values) < co.min {
+				return
 			}
 		}
-		if len(w.values) < co.min {
-			return
-		}
-		why := fmt.Sprintf("%d or more distinct values of %s within %s", co.min, co.field.name, spanText(co.span))
-		if d := en.dets[k]; d != nil && !h.t.After(d.LastSeen.Add(co.span)) {
-			en.record(c, key, h, why)
+		if en.open(c, key, h.t) {
+			en.record(c, h)
 		} else {
 			samples := append(slices.Clip(w.first), s)
-			earliest := t
-			for _, at := range w.values {
-				earliest = min(earliest, at)
-			}
-			first := time.Unix(0, earliest).UTC()
-			en.record(c, key, &hit{e: h.e, t: first, samples: samples, count: len(w.values)}, why)
-			en.dets[k].LastSeen = h.t
+			d := en.record(c, &hit{e: h.e, t: time.Unix(0, w.oldest).UTC(), samples: samples, count: len(w.values)})
+			d.LastSeen = h.t
 		}
 		en.emit(c, h)
 	case "temporal", "temporal_ordered":
@@ -324,7 +364,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		}
 		for i, r := range co.rules {
 			if r == from {
-				w.lastOf[i] = hit{e: nil, t: h.t, samples: []Sample{s}}
+				w.lastOf[i] = hit{t: h.t, samples: []Sample{s}}
 			}
 		}
 		for i := range w.lastOf {
@@ -337,21 +377,15 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 			}
 		}
 		var samples []Sample
-		for _, l := range w.lastOf {
-			samples = append(samples, l.samples...)
-		}
-		why := fmt.Sprintf("%s within %s", strings.Join(refNames(co.rules), " then "), spanText(co.span))
-		if co.kind == "temporal" {
-			why = fmt.Sprintf("all of %s within %s", strings.Join(refNames(co.rules), ", "), spanText(co.span))
-		}
 		first := w.lastOf[0].t
 		for _, l := range w.lastOf {
+			samples = append(samples, l.samples...)
 			if l.t.Before(first) {
 				first = l.t
 			}
 		}
-		en.record(c, key, &hit{e: h.e, t: first, samples: samples, count: 1}, why)
-		if d := en.dets[k]; d.LastSeen.Before(h.t) {
+		d := en.record(c, &hit{e: h.e, t: first, samples: samples, count: 1})
+		if d.LastSeen.Before(h.t) {
 			d.LastSeen = h.t
 		}
 		// One firing per sequence: it starts again.
@@ -378,15 +412,23 @@ func refNames(rs []*Rule) []string {
 // prune closes the windows no event has touched for their time span.
 func (en *Engine) prune() {
 	now := en.latest.UnixNano()
-	for k, w := range en.windows {
-		if now-w.seen > k.rule.correlation.span.Nanoseconds() {
-			delete(en.windows, k)
+	for r, ws := range en.windows {
+		for k, w := range ws {
+			if now-w.seen > r.correlation.span.Nanoseconds() {
+				delete(ws, k)
+			}
 		}
 	}
 }
 
 // Windows is how many correlation windows are open.
-func (en *Engine) Windows() int { return len(en.windows) }
+func (en *Engine) Windows() int {
+	n := 0
+	for _, ws := range en.windows {
+		n += len(ws)
+	}
+	return n
+}
 
 // Detections returns what was found, by first seen.
 func (en *Engine) Detections() []Detection {

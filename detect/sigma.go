@@ -41,6 +41,8 @@ type Rule struct {
 	silent bool
 	// listeners are the correlations that use this rule.
 	listeners []*Rule
+	// why is what a detection of the rule says it measured.
+	why string
 }
 
 // IsCorrelation says the rule counts hits of other rules.
