@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/detect"
 	"github.com/wardhealth/ward/modelfile"
 )
@@ -21,6 +22,7 @@ func detectCmd(o *options) *cobra.Command {
 	var org, asset, model string
 	var ruleDirs []string
 	var year int
+	var withAssess bool
 	c := &cobra.Command{
 		Use:   "detect FILE... [--asset ID] [--rules DIR] [--format text|json]",
 		Short: "Find brute force, floods and ransomware signs in logs",
@@ -45,10 +47,16 @@ name too), else to --asset, the asset the files come from.
 
 --rules DIR adds Sigma rules and correlation rules (event_count,
 value_count, temporal, temporal_ordered) from .yml files; a mistake in one
-is reported at its line and column. See docs/detection.md.`,
+is reported at its line and column.
+
+--assess runs the assessment with what was seen: a detection on an asset
+raises the likelihood of the threats with its ATT&CK technique there (by
+2; docs/risk-method.md), and the risks it raised are listed with their
+score before and after. See docs/detection.md.`,
 		Example: `  ward detect /var/log/auth.log --asset vpn-vendor
   ward detect access.log --asset erx-gw --format json
-  ward detect security.jsonl firewall.log --rules ./sigma`,
+  ward detect security.jsonl firewall.log --rules ./sigma
+  ward detect /var/log/auth.log --asset vpn-vendor --assess`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
 			m, err := o.detectModel(c, model, org)
@@ -93,10 +101,28 @@ is reported at its line and column. See docs/detection.md.`,
 			if m != nil {
 				orgID = m.Organisation.ID
 			}
+			var raised []raisedRisk
+			var observed []assess.Observation
+			if withAssess {
+				if m == nil {
+					return invalidError{errors.New("--assess needs a model: store one ('ward import FILE') or name it with --model")}
+				}
+				observed = observations(dets)
+				if raised, err = raisedRisks(m, observed); err != nil {
+					return err
+				}
+			}
 			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"organisation": orgID, "files": read, "detections": dets})
+				out := map[string]any{"organisation": orgID, "files": read, "detections": dets}
+				if withAssess {
+					out["observed"], out["raised_risks"] = observed, raised
+				}
+				return writeJSON(o.stdout, out)
 			}
 			writeDetections(o.stdout, read, dets)
+			if withAssess {
+				writeRaised(o.stdout, raised)
+			}
 			return nil
 		},
 	}
@@ -105,6 +131,7 @@ is reported at its line and column. See docs/detection.md.`,
 	f.StringArrayVar(&ruleDirs, "rules", nil, "a directory of Sigma rules to use beside the built-in ones (repeatable)")
 	f.StringVar(&model, "model", "", "a model file to tie events to, instead of the stored model")
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
+	f.BoolVar(&withAssess, "assess", false, "assess the model with what was seen, and list the risks it raised")
 	f.IntVar(&year, "year", 0, "the year of RFC 3164 time stamps, which carry none (default: this year, or last year for a date ahead)")
 	addFormat(c, o, "text", "json")
 	return c
@@ -234,4 +261,122 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// observations sum up the detections per asset and rule, for the
+// assessment: "observed: 14 events of Brute force from one source from 1
+// source in 2m10s on vpn-vendor (ward-bruteforce-source)".
+func observations(dets []detect.Detection) []assess.Observation {
+	type key struct{ asset, rule string }
+	type sum struct {
+		d           detect.Detection
+		count       int
+		first, last time.Time
+		groups      map[string]bool
+		field       string
+	}
+	sums := map[key]*sum{}
+	var order []key
+	for _, d := range dets {
+		if d.Asset == "" || len(d.Techniques) == 0 {
+			continue
+		}
+		k := key{d.Asset, d.Rule}
+		s := sums[k]
+		if s == nil {
+			s = &sum{d: d, first: d.FirstSeen, last: d.LastSeen, groups: map[string]bool{}}
+			sums[k] = s
+			order = append(order, k)
+		}
+		s.count += d.Count
+		if d.FirstSeen.Before(s.first) {
+			s.first = d.FirstSeen
+		}
+		if d.LastSeen.After(s.last) {
+			s.last = d.LastSeen
+		}
+		if len(d.Group) > 0 {
+			s.groups[strings.Join(d.Group, ",")] = true
+			s.field, _, _ = strings.Cut(d.Group[0], "=")
+		}
+	}
+	out := []assess.Observation{}
+	for _, k := range order {
+		s := sums[k]
+		from := ""
+		if len(s.groups) > 0 {
+			noun := map[string]string{"src_ip": "source", "user": "account"}[s.field]
+			if noun == "" {
+				noun = "value of " + s.field
+			}
+			from = " from " + plural(len(s.groups), noun)
+		}
+		in := ""
+		if d := s.last.Sub(s.first).Round(time.Second); d > 0 {
+			in = " in " + d.String()
+		}
+		text := fmt.Sprintf("observed: %s of %s%s%s on %s (%s, %s UTC)", plural(s.count, "event"), s.d.Title, from,
+			in, k.asset, k.rule, s.first.UTC().Format("2006-01-02 15:04"))
+		out = append(out, assess.Observation{Asset: k.asset, Techniques: s.d.Techniques, Text: text})
+	}
+	return out
+}
+
+// raisedRisk is a risk of the register that what was seen raised.
+type raisedRisk struct {
+	Threat        string   `json:"threat"`
+	ThreatName    string   `json:"threat_name"`
+	Assets        []string `json:"assets"`
+	Before        int      `json:"score_before"`
+	After         int      `json:"score_after"`
+	SeverityAfter string   `json:"severity"`
+	Observed      string   `json:"observed"`
+}
+
+// raisedRisks assesses the model without and with the observations and
+// returns the risks whose score an observation raised.
+func raisedRisks(m *ward.Model, obs []assess.Observation) ([]raisedRisk, error) {
+	out := []raisedRisk{}
+	if len(obs) == 0 {
+		return out, nil
+	}
+	cat, err := loadCatalog(nil)
+	if err != nil {
+		return nil, err
+	}
+	before, err := assess.Assess(m, cat, assess.Options{Today: today()})
+	if err != nil {
+		return nil, err
+	}
+	after, err := assess.Assess(m, cat, assess.Options{Today: today(), Observed: obs})
+	if err != nil {
+		return nil, err
+	}
+	was := map[[2]string]int{}
+	for _, r := range before.Risks {
+		for _, a := range r.Assets {
+			was[[2]string{r.Threat, a}] = r.Score
+		}
+	}
+	for _, r := range after.Risks {
+		for _, f := range r.Factors {
+			if f.Term != "likelihood" || !strings.HasPrefix(f.Reason, "observed: ") {
+				continue
+			}
+			out = append(out, raisedRisk{Threat: r.Threat, ThreatName: r.ThreatName, Assets: r.Assets,
+				Before: was[[2]string{r.Threat, r.Assets[0]}], After: r.Score, SeverityAfter: r.Severity, Observed: f.Reason})
+		}
+	}
+	return out, nil
+}
+
+func writeRaised(w io.Writer, raised []raisedRisk) {
+	fmt.Fprintf(w, "\n%s of the register raised by what was seen:\n", plural(len(raised), "risk"))
+	for _, r := range raised {
+		change := fmt.Sprintf("score %d, was %d", r.After, r.Before)
+		if r.After == r.Before {
+			change = fmt.Sprintf("score %d already, the likelihood at the top of its scale", r.After)
+		}
+		fmt.Fprintf(w, "  %-8s %s on %s: %s\n    %s\n", strings.ToUpper(r.SeverityAfter), r.ThreatName, strings.Join(r.Assets, ", "), change, r.Observed)
+	}
 }

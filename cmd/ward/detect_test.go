@@ -203,3 +203,37 @@ func TestDetectUnknownAsset(t *testing.T) {
 	r = ward(t, t.TempDir(), "detect", "no-such.log")
 	expect(t, r, 3, "no-such.log")
 }
+
+// With --assess, what was seen raises the risks of its ATT&CK technique on
+// its asset: the lockout on the domain controller raises the brute-force
+// threat there from 12 to 20.
+func TestDetectAssess(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	r := ward(t, data, "detect", detectData+"windows-security.jsonl", "--assess")
+	expect(t, r, 0, "1 risk of the register raised by what was seen:\n  CRITICAL Brute force and credential attacks on dc-01: score 20, was 12\n    observed: 1 event of Account locked out on dc-01 (ward-windows-lockout, 2026-12-01 11:08 UTC)")
+	r = ward(t, data, "detect", detectData+"auth.log", "--asset", "vpn-vendor", "--assess", "--format", "json")
+	expect(t, r, 0)
+	var out struct {
+		Observed []struct{ Asset, Text string }
+		Raised   []struct {
+			Threat   string   `json:"threat"`
+			Assets   []string `json:"assets"`
+			Before   int      `json:"score_before"`
+			After    int      `json:"score_after"`
+			Observed string   `json:"observed"`
+		} `json:"raised_risks"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Observed) != 4 || out.Observed[0].Text != "observed: 14 events of Brute force from one source from 1 source in 2m10s on vpn-vendor (ward-bruteforce-source, 2026-12-01 09:14 UTC)" {
+		t.Errorf("observed %+v", out.Observed)
+	}
+	if len(out.Raised) == 0 || out.Raised[0].Assets[0] != "vpn-vendor" || !strings.Contains(out.Raised[0].Observed, "Password spraying") || out.Raised[0].After < out.Raised[0].Before {
+		t.Errorf("raised %+v", out.Raised)
+	}
+	// Without a model there is nothing to raise.
+	r = ward(t, t.TempDir(), "detect", detectData+"auth.log", "--assess")
+	expect(t, r, 1, "--assess needs a model")
+}
