@@ -120,7 +120,6 @@ type window struct {
 	// ring of the last min events (event_count).
 	ring []stamp
 	next int
-	full bool
 	// distinct values and when each was last seen (value_count); oldest
 	// is at most the earliest of them.
 	values map[string]int64
@@ -293,16 +292,15 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 	}
 	switch co.kind {
 	case "event_count":
-		if w.ring == nil {
-			w.ring = make([]stamp, co.min)
-		}
-		w.ring[w.next] = stamp{t, s}
-		w.next = (w.next + 1) % co.min
-		if w.next == 0 {
-			w.full = true
-		}
-		if !w.full {
-			return
+		// The ring grows to the threshold, then turns.
+		if len(w.ring) < co.min {
+			w.ring = append(w.ring, stamp{t, s})
+			if len(w.ring) < co.min {
+				return
+			}
+		} else {
+			w.ring[w.next] = stamp{t, s}
+			w.next = (w.next + 1) % co.min
 		}
 		oldest := w.ring[w.next] // the next to be overwritten
 		if t-oldest.t > span {

@@ -175,3 +175,37 @@ func TestSpanText(t *testing.T) {
 		}
 	}
 }
+
+// Windows are dropped once their time span has passed: a day of web
+// traffic from 100,000 addresses, each seen once, leaves only the last
+// minute's windows open.
+func TestWindowsAreBounded(t *testing.T) {
+	rules, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := NewEngine(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	peak := 0
+	for i := range 200_000 {
+		e := &Event{Time: at.Add(time.Duration(i) * 432 * time.Millisecond), Categories: webCategories, Asset: "erx-gw"}
+		e.fields[FieldAction] = "request"
+		e.fields[FieldSource] = fmt.Sprintf("198.51.%d.%d", i/256%256, i%256)
+		en.Process(e)
+		peak = max(peak, en.Windows())
+	}
+	// 65,536 events between prunings, one window each (per source) plus
+	// the service's own; after a pruning only the last minute's remain.
+	if peak > 65536+2*140+1 {
+		t.Errorf("%d windows open at the peak", peak)
+	}
+	if n := en.Windows(); n > 65536 {
+		t.Errorf("%d windows open at the end", n)
+	}
+	if len(en.Detections()) != 0 {
+		t.Errorf("detections in quiet traffic: %v", en.Detections())
+	}
+}
