@@ -12,14 +12,7 @@ import (
 // its host name (or asset when the line names none).
 func runFiles(t *testing.T, asset string, files ...string) ([]Detection, []Stats) {
 	t.Helper()
-	rules, err := Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	en, err := NewEngine(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	en := builtinEngine(t)
 	var stats []Stats
 	for _, name := range files {
 		f, err := os.Open(name)
@@ -153,14 +146,7 @@ func TestSlowFailuresAreNoBruteForce(t *testing.T) {
 // detectText runs the built-in rules over lines given as text.
 func detectText(t *testing.T, text string) []Detection {
 	t.Helper()
-	rules, err := Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	en, err := NewEngine(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	en := builtinEngine(t)
 	r := NewReader(strings.NewReader(text), "x", 0)
 	for e := r.Next(); e != nil; e = r.Next() {
 		en.Process(e)
@@ -180,14 +166,7 @@ func TestSpanText(t *testing.T) {
 // traffic from 100,000 addresses, each seen once, leaves only the last
 // minute's windows open.
 func TestWindowsAreBounded(t *testing.T) {
-	rules, err := Builtin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	en, err := NewEngine(rules)
-	if err != nil {
-		t.Fatal(err)
-	}
+	en := builtinEngine(t)
 	at := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	peak := 0
 	for i := range 200_000 {
@@ -208,4 +187,18 @@ func TestWindowsAreBounded(t *testing.T) {
 	if len(en.Detections()) != 0 {
 		t.Errorf("detections in quiet traffic: %v", en.Detections())
 	}
+}
+
+// builtinEngine is an engine of the built-in rules.
+func builtinEngine(t *testing.T) *Engine {
+	t.Helper()
+	rules, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, err := NewEngine(rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return en
 }
