@@ -65,6 +65,8 @@ func TestReadLines(t *testing.T) {
 			utc("2026-12-01T10:06:00Z"), "windows", "security", "process_creation", map[Field]string{FieldEventID: "4688", FieldHost: "FS-01", FieldImage: `C:\Windows\System32\vssadmin.exe`, FieldCommandLine: "vssadmin.exe delete shadows /all /quiet"}, map[string]string{"SubjectUserName": "svc-backup"}},
 		{"Windows 1102, flat NXLog", `{"EventTime":"2026-12-01 10:07:00","Hostname":"DC-01","EventID":1102,"Channel":"Security","SubjectUserName":"attacker"}`,
 			utc("2026-12-01T10:07:00Z"), "windows", "security", "", map[Field]string{FieldEventID: "1102", FieldHost: "DC-01", FieldUser: "attacker", FieldAction: "log_cleared"}, nil},
+		{"Windows 4625, Wazuh alert", `{"timestamp":"2026-12-01T10:05:01.000+0000","agent":{"name":"WS-ICU-07"},"data":{"win":{"system":{"eventID":"4625","channel":"Security","computer":"WS-ICU-07.hospital.local","systemTime":"2026-12-01T10:05:00.5Z"},"eventdata":{"targetUserName":"nurse.b","ipAddress":"10.30.4.17","logonType":"3"}}}}`,
+			utc("2026-12-01T10:05:00.5Z"), "windows", "security", "", map[Field]string{FieldEventID: "4625", FieldHost: "WS-ICU-07.hospital.local", FieldUser: "nurse.b", FieldSource: "10.30.4.17", FieldAction: "failed"}, map[string]string{"LogonType": "3"}},
 		{"Windows 4740, Get-WinEvent", `{"Id":4740,"MachineName":"DC-01","LogName":"Security","TimeCreated":"/Date(1796119680000)/","TargetUserName":"dr.house"}`,
 			time.UnixMilli(1796119680000).UTC(), "windows", "security", "", map[Field]string{FieldEventID: "4740", FieldUser: "dr.house", FieldAction: "lockout"}, nil},
 	}

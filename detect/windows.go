@@ -15,6 +15,8 @@ import (
 //   - Winlogbeat / Elastic: {"@timestamp":..., "winlog":{"event_id":..., "computer_name":..., "channel":..., "event_data":{...}}}
 //   - NXLog and other flat exports: {"EventTime":..., "Hostname":..., "EventID":..., "Channel":..., "TargetUserName":..., ...}
 //   - PowerShell Get-WinEvent | ConvertTo-Json -Compress: {"Id":..., "MachineName":..., "LogName":..., "TimeCreated":"/Date(ms)/"}
+//   - Wazuh alerts: {"data":{"win":{"system":{"eventID":..., "computer":..., "channel":..., "systemTime":...},"eventdata":{"targetUserName":...}}}}
+//     (its lowerCamel field names read as Windows writes them: targetUserName is TargetUserName)
 func parseWindowsJSON(e *Event) string {
 	var doc map[string]any
 	if err := json.Unmarshal([]byte(e.Raw), &doc); err != nil {
@@ -35,6 +37,22 @@ func parseWindowsJSON(e *Event) string {
 			if a := obj(tc["#attributes"]); a != nil {
 				ts = scalar(a["SystemTime"])
 			}
+		}
+	case obj(obj(doc["data"])["win"]) != nil:
+		win := obj(obj(doc["data"])["win"])
+		sys = obj(win["system"])
+		if sys == nil {
+			return "windows event: data.win has no system"
+		}
+		data = map[string]any{}
+		for k, v := range obj(win["eventdata"]) {
+			if k != "" {
+				data[strings.ToUpper(k[:1])+k[1:]] = v
+			}
+		}
+		id, host, channel, ts = scalar(sys["eventID"]), scalar(sys["computer"]), scalar(sys["channel"]), scalar(sys["systemTime"])
+		if ts == "" {
+			ts = scalar(doc["timestamp"])
 		}
 	case obj(doc["winlog"]) != nil:
 		wl := obj(doc["winlog"])
