@@ -88,6 +88,7 @@ type hit struct {
 	sample  Sample
 	samples []Sample
 	count   int
+	late    bool // counted in Engine.Late
 }
 
 func (h *hit) evidence() []Sample {
@@ -109,7 +110,13 @@ type Engine struct {
 	seen    int
 	latest  time.Time
 	key     []byte
+	late    int
 }
+
+// Late is how many events came later than a correlation window could
+// take them: more than its time span before the newest event of their
+// group (logs read out of time order).
+func (en *Engine) Late() int { return en.late }
 
 type stamp struct {
 	t int64
@@ -127,7 +134,10 @@ type window struct {
 	first  []Sample
 	// last hit of each rule (temporal).
 	lastOf []hit
-	seen   int64
+	// seen is the time of the last event, newest the latest time; an
+	// event earlier than newest makes the window disordered.
+	seen, newest int64
+	disordered   bool
 }
 
 // NewEngine links rules (see Link) and makes an engine of them. The
@@ -284,8 +294,20 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		ws[string(key)] = w
 	}
 	t := h.t.UnixNano()
-	w.seen = t
 	span := co.span.Nanoseconds()
+	if w.seen != 0 && t < w.newest-span {
+		// Later than its window can take: the window has moved on.
+		if !h.late {
+			h.late = true
+			en.late++
+		}
+		return
+	}
+	w.seen = t
+	if t < w.newest {
+		w.disordered = true
+	}
+	w.newest = max(w.newest, t)
 	s := h.sample
 	if h.samples != nil {
 		s = h.samples[len(h.samples)-1]
@@ -303,7 +325,17 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 			w.next = (w.next + 1) % co.min
 		}
 		oldest := w.ring[w.next] // the next to be overwritten
-		if t-oldest.t > span {
+		if w.disordered {
+			// Arrival is not time: measure the ring itself.
+			lo, hi := oldest.t, oldest.t
+			for _, st := range w.ring {
+				lo, hi = min(lo, st.t), max(hi, st.t)
+			}
+			if hi-lo > span {
+				return
+			}
+			oldest.t = lo
+		} else if t-oldest.t > span {
 			return
 		}
 		if en.open(c, key, h.t) {
@@ -315,7 +347,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 			}
 			samples = append(samples, s)
 			d := en.record(c, &hit{e: h.e, t: time.Unix(0, oldest.t), samples: samples, count: co.min})
-			d.LastSeen = h.t
+			d.LastSeen = time.Unix(0, w.newest)
 		}
 		en.emit(c, h)
 	case "value_count":
@@ -334,11 +366,11 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		if len(w.values) < co.min {
 			return
 		}
-		if t-w.oldest > span {
+		if w.newest-w.oldest > span {
 			// Some value may have left the window.
-			w.oldest = t
+			w.oldest = w.newest
 			for x, at := range w.values {
-				if t-at > span {
+				if w.newest-at > span {
 					delete(w.values, x)
 				} else {
 					w.oldest = min(w.oldest, at)
@@ -352,8 +384,8 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 			en.record(c, h)
 		} else {
 			samples := append(slices.Clip(w.first), s)
-			d := en.record(c, &hit{e: h.e, t: time.Unix(0, w.oldest).UTC(), samples: samples, count: len(w.values)})
-			d.LastSeen = h.t
+			d := en.record(c, &hit{e: h.e, t: time.Unix(0, w.oldest), samples: samples, count: len(w.values)})
+			d.LastSeen = time.Unix(0, w.newest)
 		}
 		en.emit(c, h)
 	case "temporal", "temporal_ordered":
@@ -367,7 +399,7 @@ func (en *Engine) observe(c *Rule, from *Rule, h *hit) {
 		}
 		for i := range w.lastOf {
 			l := w.lastOf[i]
-			if l.t.IsZero() || h.t.Sub(l.t) > co.span {
+			if l.t.IsZero() || h.t.Sub(l.t).Abs() > co.span {
 				return
 			}
 			if co.kind == "temporal_ordered" && i > 0 && l.t.Before(w.lastOf[i-1].t) {
@@ -432,7 +464,9 @@ func (en *Engine) Windows() int {
 func (en *Engine) Detections() []Detection {
 	out := make([]Detection, 0, len(en.order))
 	for _, d := range en.order {
-		out = append(out, *d)
+		x := *d
+		x.FirstSeen, x.LastSeen = x.FirstSeen.UTC(), x.LastSeen.UTC()
+		out = append(out, x)
 	}
 	slices.SortStableFunc(out, func(a, b Detection) int { return a.FirstSeen.Compare(b.FirstSeen) })
 	return out

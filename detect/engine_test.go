@@ -202,3 +202,25 @@ func builtinEngine(t *testing.T) *Engine {
 	}
 	return en
 }
+
+// Logs read out of time order: a failure an hour before nine others is
+// too late for their window (counted, no brute force); one nine minutes
+// before them joins it, and the brute force starts with it.
+func TestOutOfOrderFailures(t *testing.T) {
+	var nine []time.Duration
+	for i := range 9 {
+		nine = append(nine, 59*time.Minute+time.Duration(i)*time.Second)
+	}
+	en := builtinEngine(t)
+	r := NewReader(strings.NewReader(failures(append(nine, 0))), "x", 0)
+	for e := r.Next(); e != nil; e = r.Next() {
+		en.Process(e)
+	}
+	checkDetections(t, en.Detections(), nil)
+	if en.Late() != 1 {
+		t.Errorf("%d late, want 1", en.Late())
+	}
+	checkDetections(t, detectText(t, failures(append(nine, 50*time.Minute+30*time.Second))), []string{
+		"ward-bruteforce-source  [src_ip=192.0.2.9] 10 08:50:30-08:59:08",
+	})
+}

@@ -172,10 +172,19 @@ func FuzzRead(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	rules, err := Builtin()
+	if err != nil {
+		f.Fatal(err)
+	}
+	en, err := NewEngine(rules)
+	if err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
 		r := NewReader(strings.NewReader(in), "fuzz", 2026)
 		n := 0
 		for e := r.Next(); e != nil; e = r.Next() {
+			en.Process(e) // the rules and correlations take any event
 			n++
 			if e.Line < 1 || e.Line > r.Stats().Lines || len(e.Raw) > MaxLine {
 				t.Fatalf("event line %d raw %d of %+v", e.Line, len(e.Raw), r.Stats())

@@ -97,6 +97,9 @@ score before and after. See docs/detection.md.`,
 				read = append(read, fileRead{File: f, Stats: st})
 			}
 			dets := en.Detections()
+			if n := en.Late(); n > 0 {
+				fmt.Fprintf(o.stderr, "ward: %s came after their correlation windows had moved on (files out of time order? give them oldest first)\n", plural(n, "event"))
+			}
 			orgID := ""
 			if m != nil {
 				orgID = m.Organisation.ID
@@ -113,7 +116,7 @@ score before and after. See docs/detection.md.`,
 				}
 			}
 			if o.format == "json" {
-				out := map[string]any{"organisation": orgID, "files": read, "detections": dets}
+				out := map[string]any{"organisation": orgID, "files": read, "detections": dets, "late_events": en.Late()}
 				if withAssess {
 					out["observed"], out["raised_risks"] = observed, raised
 				}
