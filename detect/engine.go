@@ -191,7 +191,9 @@ func (en *Engine) Process(e *Event) {
 		if h.e == nil {
 			h = hit{e: e, t: e.Time, sample: sampleOf(e), count: 1}
 		}
-		en.hit(r, &h)
+		for range max(e.Repeat, 1) {
+			en.hit(r, &h)
+		}
 	}
 }
 

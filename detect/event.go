@@ -85,7 +85,10 @@ type Event struct {
 	Service    string
 	Categories []string
 	// Asset is the model's asset the event happened on, when known.
-	Asset  string
+	Asset string
+	// Repeat is how many times the line stands for its message (rsyslog's
+	// "message repeated N times"); 0 is once.
+	Repeat int
 	fields [numFields]string
 	// Extra holds fields without a place of their own (a Windows event's
 	// EventData).

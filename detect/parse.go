@@ -214,11 +214,17 @@ func dispatch(e *Event, prog, msg string) {
 
 var firewallCategories = []string{"firewall"}
 
+// maxRepeat is the most times one "message repeated" line counts.
+const maxRepeat = 1000
+
 // parseSSH reads the OpenSSH messages of logons.
 func parseSSH(e *Event, msg string) {
 	if strings.HasPrefix(msg, "message repeated ") {
 		// rsyslog's "message repeated N times: [ msg]".
 		if i := strings.Index(msg, ": [ "); i > 0 {
+			if n, err := strconv.Atoi(strings.TrimSuffix(msg[len("message repeated "):i], " times")); err == nil && n > 1 {
+				e.Repeat = min(n, maxRepeat)
+			}
 			msg = strings.TrimSuffix(msg[i+4:], "]")
 		}
 	}

@@ -96,6 +96,19 @@ func TestReadLines(t *testing.T) {
 	}
 }
 
+// rsyslog's "message repeated N times" is N failures.
+func TestRepeatedMessageCountsItsTimes(t *testing.T) {
+	e := readOne(t, "Dec  1 09:14:09 vpn-gw01 sshd[20411]: message repeated 12 times: [ Failed password for root from 203.0.113.7 port 51240 ssh2]")
+	if e.Repeat != 12 || e.Get(FieldAction) != "failed" {
+		t.Fatalf("repeat %d action %q", e.Repeat, e.Get(FieldAction))
+	}
+	got := detectText(t, "Dec  1 09:14:08 gw sshd[1]: Failed password for root from 203.0.113.7 port 51240 ssh2\n"+
+		"Dec  1 09:14:09 gw sshd[1]: message repeated 12 times: [ Failed password for root from 203.0.113.7 port 51240 ssh2]\n")
+	if len(got) != 1 || got[0].Rule != "ward-bruteforce-source" || got[0].Count != 13 {
+		t.Errorf("%+v", got)
+	}
+}
+
 func TestCorruptLinesAreCountedAndSkipped(t *testing.T) {
 	in := strings.Join([]string{
 		"Dec  1 09:14:02 vpn-gw01 sshd[1]: Failed password for root from 203.0.113.7 port 1 ssh2",
