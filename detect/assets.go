@@ -15,8 +15,13 @@ type Assets struct {
 	byName   map[string]string
 	byAddr   map[netip.Addr]string
 	prefixes []assetPrefix
+	info     map[string]assetInfo
 	Default  string
 }
+
+// assetInfo is what rules may ask of an asset: its kind, category and
+// the kind of its zone.
+type assetInfo struct{ kind, category, zoneKind string }
 
 type assetPrefix struct {
 	p  netip.Prefix
@@ -25,11 +30,17 @@ type assetPrefix struct {
 
 // NewAssets indexes a model's assets (m may be nil: only Default is used).
 func NewAssets(m *ward.Model, def string) *Assets {
-	a := &Assets{byName: map[string]string{}, byAddr: map[netip.Addr]string{}, Default: def}
+	a := &Assets{byName: map[string]string{}, byAddr: map[netip.Addr]string{}, info: map[string]assetInfo{}, Default: def}
 	if m == nil {
 		return a
 	}
+	zones := map[string]string{}
+	for _, z := range m.Zones {
+		zones[z.ID] = string(z.Kind)
+	}
 	for _, as := range m.Assets {
+		k, _ := ward.LookupKind(as.Kind)
+		a.info[as.ID] = assetInfo{kind: string(as.Kind), category: string(k.Category), zoneKind: zones[as.Zone]}
 		a.name(as.ID, as.ID)
 		if as.Name != "" {
 			a.name(as.Name, as.ID)
@@ -74,6 +85,28 @@ func (a *Assets) Of(e *Event) string {
 		}
 	}
 	return a.Default
+}
+
+// Tie sets the event's asset (see Of) and the model's fields of it and of
+// its source address: asset_kind, asset_category, asset_zone_kind,
+// src_asset, src_zone_kind.
+func (a *Assets) Tie(e *Event) {
+	e.Asset = a.Of(e)
+	if in, ok := a.info[e.Asset]; ok {
+		e.fields[FieldAssetKind], e.fields[FieldAssetCategory], e.fields[FieldAssetZoneKind] = in.kind, in.category, in.zoneKind
+	}
+	src := e.fields[FieldSource]
+	if src == "" {
+		return
+	}
+	if id := a.lookup(src, false); id != "" {
+		e.fields[FieldSourceAsset] = id
+		e.fields[FieldSourceZoneKind] = a.info[id].zoneKind
+		return
+	}
+	if ip, err := netip.ParseAddr(src); err == nil && ip.IsGlobalUnicast() && !ip.IsPrivate() {
+		e.fields[FieldSourceZoneKind] = "internet"
+	}
 }
 
 func (a *Assets) lookup(s string, host bool) string {

@@ -73,7 +73,7 @@ func BenchmarkDetect(b *testing.B) {
 		}
 		r := NewReader(bytes.NewReader(data), "mixed.log", 2026)
 		for e := r.Next(); e != nil; e = r.Next() {
-			e.Asset = assets.Of(e)
+			assets.Tie(e)
 			en.Process(e)
 		}
 		lines += r.Stats().Lines

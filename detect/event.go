@@ -33,6 +33,12 @@ const (
 	FieldEventID                  // the Windows event id
 	FieldImage                    // the Windows new process's image
 	FieldCommandLine              // the Windows new process's command line
+	// From the model, when the event is tied to an asset (Assets.Tie):
+	FieldAssetKind      // the asset's kind: infusion-pump, ehr, vpn-gateway
+	FieldAssetCategory  // its kind's category: medical-device, ...
+	FieldAssetZoneKind  // the kind of its zone: medical-devices, clinical, dmz
+	FieldSourceAsset    // the asset the source address belongs to
+	FieldSourceZoneKind // the kind of that asset's zone; internet for a public address outside the model
 	numFields
 )
 
@@ -56,6 +62,8 @@ var fieldNames = map[string]Field{
 	"eventid": FieldEventID, "event.code": FieldEventID, "event_id": FieldEventID,
 	"image": FieldImage, "newprocessname": FieldImage, "process.executable": FieldImage,
 	"commandline": FieldCommandLine, "process.command_line": FieldCommandLine,
+	"asset_kind": FieldAssetKind, "asset_category": FieldAssetCategory, "asset_zone_kind": FieldAssetZoneKind,
+	"src_asset": FieldSourceAsset, "src_zone_kind": FieldSourceZoneKind,
 }
 
 // lookupField names a field; ok is false for a name only Extra can hold.

@@ -191,7 +191,7 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 	}
 	r := detect.NewReader(in, name, year)
 	for e := r.Next(); e != nil; e = r.Next() {
-		e.Asset = assets.Of(e)
+		assets.Tie(e)
 		en.Process(e)
 	}
 	st := r.Stats()

@@ -237,3 +237,15 @@ func TestDetectAssess(t *testing.T) {
 	r = ward(t, t.TempDir(), "detect", detectData+"auth.log", "--assess")
 	expect(t, r, 1, "--assess needs a model")
 }
+
+// A logon to the demo's infusion pump server (zone medical-devices) from
+// the PACS in the data centre is a logon to a medical device from outside
+// its network; the model says where each end is.
+func TestDetectMedicalDeviceLogonFromOutside(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	log := filepath.Join(t.TempDir(), "auth.log")
+	os.WriteFile(log, []byte("Dec  1 09:01:00 pump-server sshd[311]: Accepted password for biomed from 10.10.2.10 port 50022 ssh2\n"), 0o644)
+	r := ward(t, data, "detect", log)
+	expect(t, r, 0, "MEDIUM   Logon to a medical device from outside its network  (ward-medical-device-logon-from-outside; ATT&CK T1021.004, T0886)\n  asset pump-server\n")
+}
