@@ -17,7 +17,17 @@ type Assets struct {
 	prefixes []assetPrefix
 	info     map[string]assetInfo
 	Default  string
+	// Memos of look-ups: the last host name (a file is mostly one
+	// host's), and source addresses (bounded).
+	lastHost, lastHostID string
+	sources              map[string]source
 }
+
+// source is what a source address is in the model.
+type source struct{ asset, zoneKind string }
+
+// maxSources bounds the memo of source addresses.
+const maxSources = 1 << 14
 
 // assetInfo is what rules may ask of an asset: its kind, category and
 // the kind of its zone.
@@ -29,6 +39,7 @@ type assetPrefix struct {
 }
 
 // NewAssets indexes a model's assets (m may be nil: only Default is used).
+// An Assets is for one goroutine.
 func NewAssets(m *ward.Model, def string) *Assets {
 	a := &Assets{byName: map[string]string{}, byAddr: map[netip.Addr]string{}, info: map[string]assetInfo{}, Default: def}
 	if m == nil {
@@ -80,8 +91,11 @@ func (a *Assets) Of(e *Event) string {
 		}
 	}
 	if h := e.fields[FieldHost]; h != "" {
-		if id := a.lookup(h, true); id != "" {
-			return id
+		if h != a.lastHost {
+			a.lastHost, a.lastHostID = h, a.lookup(h, true)
+		}
+		if a.lastHostID != "" {
+			return a.lastHostID
 		}
 	}
 	return a.Default
@@ -99,14 +113,25 @@ func (a *Assets) Tie(e *Event) {
 	if src == "" {
 		return
 	}
+	so, ok := a.sources[src]
+	if !ok {
+		so = a.source(src)
+		if a.sources == nil || len(a.sources) >= maxSources {
+			a.sources = make(map[string]source, 256)
+		}
+		a.sources[strings.Clone(src)] = so
+	}
+	e.fields[FieldSourceAsset], e.fields[FieldSourceZoneKind] = so.asset, so.zoneKind
+}
+
+func (a *Assets) source(src string) source {
 	if id := a.lookup(src, false); id != "" {
-		e.fields[FieldSourceAsset] = id
-		e.fields[FieldSourceZoneKind] = a.info[id].zoneKind
-		return
+		return source{id, a.info[id].zoneKind}
 	}
 	if ip, err := netip.ParseAddr(src); err == nil && ip.IsGlobalUnicast() && !ip.IsPrivate() {
-		e.fields[FieldSourceZoneKind] = "internet"
+		return source{zoneKind: "internet"}
 	}
+	return source{}
 }
 
 func (a *Assets) lookup(s string, host bool) string {
