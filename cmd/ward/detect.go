@@ -30,13 +30,15 @@ func detectCmd(o *options) *cobra.Command {
 against one account or from one source, password spraying, a logon after a
 brute force, account lockouts, request floods on web services, password
 guessing on web logons, shadow copies deleted and logs cleared (ransomware's
-first steps), port scans.
+first steps), logons to medical devices from outside their network, port
+scans.
 
 Ward reads, line by line and whichever each line is: syslog (RFC 3164,
 RFC 5424, or files with RFC 3339 time stamps as rsyslog writes them) with
 OpenSSH, PAM and iptables/nftables LOG messages inside; web access logs
 (common and combined, as nginx and Apache write them); Windows events as
-JSON, one object a line (evtx_dump, Winlogbeat, NXLog, Get-WinEvent). '-'
+JSON, one object a line (evtx_dump, Winlogbeat, NXLog, Get-WinEvent,
+Wazuh). '-'
 reads standard input. A line Ward cannot read is counted and named
 (FILE:LINE) and the rest goes on; a line over 64 KiB is cut there.
 
