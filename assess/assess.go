@@ -25,6 +25,9 @@ type Options struct {
 	// DefaultPaths); Targets how many targets get that many (default
 	// DefaultTargets).
 	Paths, Targets int
+	// Observed are attacks seen in the assets' logs; each raises the
+	// likelihood of the threats with its ATT&CK techniques on its asset.
+	Observed []Observation
 }
 
 // Result is a whole assessment.
@@ -172,6 +175,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	}
 	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
 	e := newEvaluator(cat, &orgFacts)
+	e.observed = indexObserved(opt.Observed)
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
 	if res.Vulnerabilities == nil {

@@ -49,6 +49,8 @@ type evaluator struct {
 	mitigations map[string][]mitigation
 	checks      []assetCheck
 	cache       bool // assets with equal facts share an evaluation
+	// observed are the attacks seen, by asset id.
+	observed map[string][]Observation
 }
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
@@ -81,6 +83,12 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 	if e.cache {
 		seen := make(map[string]int, 1024)
 		for i := range facts {
+			if len(e.observed[facts[i].ID]) > 0 {
+				// What was seen on it is its own.
+				rep[i] = i
+				unique = append(unique, i)
+				continue
+			}
 			anon := facts[i]
 			anon.ID, anon.Name = "", ""
 			b, err := json.Marshal(&anon)
@@ -215,6 +223,10 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 		raised = maxWeaknessRaise
 	}
 	l += raised
+	if why := observedFor(e.observed, f.ID, t.Attack); why != "" {
+		add("likelihood", ObservedRaise, why)
+		l += ObservedRaise
+	}
 	lowered := 0
 	var impactControl string
 	for _, mt := range e.mitigations[t.ID] {
