@@ -85,6 +85,30 @@ type productRef struct {
 	models, skus []string
 }
 
+// modelsOnly tells whether every alternative of a product version is a
+// plain model number of four digits or more ("24950 | 24952").
+func modelsOnly(vs []variant, version string) bool {
+	if len(vs) != len(strings.Split(version, "|")) {
+		return false
+	}
+	for _, v := range vs {
+		if !isDigitsOnly(strings.TrimSpace(v.raw)) || len(strings.TrimSpace(v.raw)) < 4 {
+			return false
+		}
+	}
+	return true
+}
+
+// hasNumber tells whether a model list has a plain model number ("25000").
+func hasNumber(models []string) bool {
+	for _, m := range models {
+		if isDigitsOnly(m) {
+			return true
+		}
+	}
+	return false
+}
+
 // variant is a product version that may name a model.
 type variant struct {
 	raw  string
@@ -442,7 +466,7 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 		} else {
 			c.level = meets(af, ref.form, ref.context)
 		}
-		if c.level == noName {
+		if c.level == noName && len(ref.variants) == 0 {
 			continue
 		}
 		if c.ident == "" {
@@ -474,9 +498,12 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 				c.level, c.fixed = modelName, true
 				c.why = "model " + matched + " of " + ref.p.Name
 				c.cov = Coverage{In: true, Sure: true, Rule: "every version of the model"}
+			case ref.versions != "" && hasNumber(af.models) && modelsOnly(ref.variants, ref.p.Version):
+				// "24950 | 24952": models, and the asset's is another
+				continue
 			case ref.versions != "":
 				c.versions = ref.versions
-			case len(extra) == 0:
+			case len(extra) == 0 && c.level >= familyName:
 				// models listed, the asset names none of them
 				c.level, c.fixed = familyName, true
 				c.why = "the advisory lists models of it (" + ref.p.Version + "), the asset names none"
@@ -484,6 +511,9 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 			default:
 				continue
 			}
+		}
+		if c.level == noName {
+			continue
 		}
 		out = append(out, c)
 	}

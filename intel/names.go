@@ -113,7 +113,8 @@ func joinModels(ws []string) []string {
 				w += ".5t"
 			}
 			i++
-		case i+1 < len(ws) && len(w) <= 3 && isLetters(w) && isDigitsOnly(ws[i+1]) && w != "and" && w != "the" && w != "for" && w != "rev":
+		case i+1 < len(ws) && len(w) <= 3 && isLetters(w) && isDigitsOnly(ws[i+1]) && w != "and" && w != "the" && w != "for" && w != "rev" &&
+			(i+2 >= len(ws) || ws[i+2] != "0t" && ws[i+2] != "5t"):
 			w += ws[i+1]
 			i++
 		case w == "wi" && i+1 < len(ws) && ws[i+1] == "fi":

@@ -256,8 +256,12 @@ func titleWords(title string, drop func([]string) bool) []string {
 	}
 	ws, _ := words(title)
 	var out []string
-	for _, w := range stemAll(ws) {
-		if genericWords[w] || drop([]string{w}) || w == "vulnerabilitie" || len(w) < 2 {
+	for _, w := range ws {
+		if drop([]string{w}) {
+			continue
+		}
+		w = stem(w)
+		if genericWords[w] || w == "vulnerabilitie" || w == "" {
 			continue
 		}
 		out = append(out, w)
@@ -272,7 +276,9 @@ func titleWords(title string, drop func([]string) bool) []string {
 // the product's.
 func variantMatch(a form, extra []string, alt form) (partial, full bool) {
 	if len(alt.groups) > 0 && groupsIn(alt.groups, a.all) {
-		return true, true
+		// a bare number ("100" of "7100 | 7900 | 100") names a model of
+		// the product only, not the product itself
+		return true, len(alt.words) > 0 || len(alt.groups) > 1
 	}
 	for _, m := range a.models {
 		if modelIn(alt.all, m) {

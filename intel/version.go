@@ -263,6 +263,9 @@ func versionTerms(s string) []string {
 			out = append(out, f)
 		}
 	}
+	for i := range out {
+		out[i] = cleanVersion(out[i])
+	}
 	return out
 }
 
@@ -420,11 +423,7 @@ func parseConds(expr string) []cond {
 		before := strings.TrimSpace(p[:at])
 		after := strings.TrimSpace(p[at+len(op):])
 		if terms := versionTerms(before); len(terms) == 1 && before == terms[0] {
-			lop := ">="
-			if op == "<" {
-				lop = ">="
-			}
-			conds = append(conds, cond{op: lop, v: terms[0]})
+			conds = append(conds, cond{op: ">=", v: terms[0]})
 		}
 		lowerAfter := strings.ToLower(after)
 		isDate := strings.Count(after, "/") == 2
