@@ -22,8 +22,13 @@ func compareVersions(a, b string) (int, bool) {
 	if len(ra) == 0 || len(rb) == 0 {
 		return 0, false
 	}
-	if la, lb, ok := lineBuild(ra), lineBuild(rb), true; la.line != "" && lb.line != "" && ok && (len(ra) <= 3 || len(rb) <= 3) {
-		// "012U000061" against "U61": the line letter and the number
+	if la, lb := lineBuild(ra), lineBuild(rb); la.line != "" || lb.line != "" {
+		if la.line == "" || lb.line == "" {
+			return 0, false // a line's software number against another kind
+		}
+		// "012U000061" against "U61": the line letter and the software
+		// release; the digits before the letter name the hardware
+		// ("028U00093" and "054U00093" are release 93 of two packs)
 		if la.line != lb.line {
 			return 0, false
 		}
@@ -134,7 +139,7 @@ type lineNumber struct {
 
 func lineBuild(rs []run) lineNumber {
 	switch {
-	case len(rs) == 2 && !isDigits(rs[0].s) && len(rs[0].s) == 1 && isDigits(rs[1].s):
+	case len(rs) == 2 && !isDigits(rs[0].s) && len(rs[0].s) == 1 && !rs[0].revision && isDigits(rs[1].s):
 		return lineNumber{strings.ToUpper(rs[0].s), number(rs[1].s)}
 	case len(rs) == 3 && isDigits(rs[0].s) && !isDigits(rs[1].s) && len(rs[1].s) == 1 && isDigits(rs[2].s) && len(rs[2].s) >= 4:
 		return lineNumber{strings.ToUpper(rs[1].s), number(rs[2].s)}
@@ -526,7 +531,10 @@ func (c cond) test(version string) (bool, certainty) {
 			return true, how
 		}
 		if extends(version, b) {
-			return true, unsure // "K.00.02" of revision K
+			if len(b) == 1 {
+				return true, how // "K.00.02" of revision K
+			}
+			return true, unsure // "2.3.6.1" of "2.3.6 and below"
 		}
 		return false, how
 	case "<":
