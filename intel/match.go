@@ -136,7 +136,8 @@ func NewMatcherWith(advisories []*Advisory, kev *KEV, lineage *Lineage) *Matcher
 		for i := range a.Products {
 			p := &a.Products[i]
 			keys := lineage.keys(p.Vendor)
-			drop := func(ws []string) bool { return dropsVendor(lineage, keys, ws) }
+			own := ownKeys(p.Vendor)
+			drop := func(ws []string) bool { return dropsVendor(lineage, own, ws) }
 			if !titleDone {
 				context, titleDone = titleWords(a.Title, drop), true
 			}
@@ -178,6 +179,17 @@ func NewMatcherWith(advisories []*Advisory, kev *KEV, lineage *Lineage) *Matcher
 		}
 	}
 	return m
+}
+
+// ownKeys are the keys of the names a vendor field writes.
+func ownKeys(vendor string) []string {
+	var out []string
+	for _, p := range vendorParts(vendor) {
+		if k := vendorKey(p); k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // dropsVendor tells whether a run of words of a product name names the
@@ -440,7 +452,8 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 	if len(refs) == 0 {
 		return nil
 	}
-	drop := func(ws []string) bool { return dropsVendor(m.lineage, keys, ws) }
+	own := ownKeys(a.Vendor)
+	drop := func(ws []string) bool { return dropsVendor(m.lineage, own, ws) }
 	product := a.Product
 	if a.Model != "" {
 		product += " " + a.Model

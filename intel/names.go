@@ -223,12 +223,15 @@ type Lineage struct {
 	// via says, by vendor key and id, how the name relates ("acquired
 	// 2015"), for explanations.
 	via map[string]string
+	// brands are keys that name product lines too ("Alaris", "Pyxis"):
+	// left in product names.
+	brands map[string]bool
 }
 
 // NewLineage indexes a vendor lineage (catalog.BuiltinVendors, or the
 // vendors of a catalog loaded with the user's files).
 func NewLineage(vendors []catalog.Vendor) *Lineage {
-	l := &Lineage{groups: map[string][]string{}, names: map[string]string{}, via: map[string]string{}}
+	l := &Lineage{groups: map[string][]string{}, names: map[string]string{}, via: map[string]string{}, brands: map[string]bool{}}
 	add := func(name, id, via string) {
 		k := vendorKey(name)
 		if k == "" {
@@ -249,6 +252,9 @@ func NewLineage(vendors []catalog.Vendor) *Lineage {
 		add(v.Name, v.ID, "")
 		for _, n := range v.Names {
 			add(n.Name, v.ID, fmt.Sprintf("%s %d", n.Relation, n.Year))
+			if n.Relation == "brand" {
+				l.brands[vendorKey(n.Name)] = true
+			}
 		}
 	}
 	return l
@@ -293,10 +299,12 @@ func (l *Lineage) keys(vendor string) []string {
 	return out
 }
 
-// known tells whether a run of words names a vendor of the lineage.
+// known tells whether a run of words names a vendor of the lineage, not
+// a brand that names products too.
 func (l *Lineage) known(ws []string) bool {
-	_, ok := l.groups[strings.Join(ws, "")]
-	return ok
+	k := strings.Join(ws, "")
+	_, ok := l.groups[k]
+	return ok && !l.brands[k]
 }
 
 // explain says how an asset's vendor name led to an advisory's, when the

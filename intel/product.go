@@ -70,6 +70,10 @@ func productForm(name string, drop func([]string) bool) form {
 			kept = append(kept, w)
 		}
 	}
+	if len(kept) == 0 {
+		// the name is the vendor's ("Capsule"): it names the product
+		kept, vendorWords = main, map[string]bool{}
+	}
 	main = stemAll(kept)
 	paren = stemAll(paren)
 	f.all = append(append(f.all, main...), paren...)
