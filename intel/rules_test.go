@@ -138,3 +138,18 @@ func TestConfidenceCalibrated(t *testing.T) {
 		t.Fatalf("the PC unit of unknown version: %+v", got)
 	}
 }
+
+// Matches group by asset in patching order, family-only matches apart.
+func TestByAsset(t *testing.T) {
+	ms := []Match{
+		{Asset: "pacs", CVE: "CVE-1", CVSS: 5, Rule: "product"},
+		{Asset: "pump", CVE: "CVE-2", CVSS: 4, Exploited: true, Rule: "model"},
+		{Asset: "pacs", CVE: "CVE-3", CVSS: 9.8, Rule: "product"},
+		{Asset: "pump", CVE: "CVE-4", CVSS: 9.9, Rule: "family", Confidence: "low"},
+	}
+	groups, family := ByAsset(ms)
+	if len(groups) != 2 || groups[0].Asset != "pump" || groups[0].Exploited != 1 || groups[1].Asset != "pacs" ||
+		groups[1].Matches[0].CVE != "CVE-3" || groups[1].MaxCVSS != 9.8 || len(family) != 1 || family[0].CVE != "CVE-4" {
+		t.Fatalf("%+v %+v", groups, family)
+	}
+}
