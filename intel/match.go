@@ -300,7 +300,7 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 		found    []Match
 		order    []int
 		total    int
-		cache    = map[string][]candidate{}
+		cache    = map[candidateKey][]candidate{}
 	)
 	for i := range assets {
 		a := &assets[i]
@@ -434,6 +434,50 @@ type candidate struct {
 	// versions is the range to compare the asset's version with.
 	versions string
 	why      string
+	// byVersion keeps what a version of the asset gives, as assets of a
+	// model share their versions too.
+	byVersion map[string]*resolved
+}
+
+// resolved is a candidate's match at one version of the asset.
+type resolved struct {
+	in                    bool
+	why, confidence, rule string
+}
+
+// candidateKey names the assets that share their candidates.
+type candidateKey struct{ vendor, product, model string }
+
+// resolve compares the asset's version with a candidate's range and
+// explains the match.
+func (m *Matcher) resolve(c *candidate, a *ward.Asset) *resolved {
+	version, _ := splitModel(a.Version)
+	cov := c.cov
+	if !c.fixed {
+		if c.versions == "" {
+			cov = Coverage{In: true, Sure: false, Rule: "the advisory names no version"}
+		} else {
+			cov = inRange(version, c.versions)
+		}
+	}
+	if !cov.In || c.level == familyName && cov.Unknown && version != "" {
+		// out of range, or a family with a version the advisory's cannot tell
+		return &resolved{}
+	}
+	rule := c.ident
+	if rule == "" {
+		rule = [...]string{"", "family", "product", "model"}[c.level]
+	}
+	confidence := "high"
+	switch {
+	case c.level == familyName:
+		confidence = "low"
+	case !cov.Sure:
+		confidence = "medium"
+	}
+	p := c.ref.p
+	why := fmt.Sprintf("%s %s %s: %s %s %s (%s%s), %s", a.Vendor, a.Product, orUnknown(a.Version), c.ref.adv.ID, p.Vendor, p.Name, c.why, m.lineage.explain(a.Vendor, p.Vendor), coverageRule(cov, c.versions))
+	return &resolved{in: true, why: why, confidence: confidence, rule: rule}
 }
 
 // candidates finds the advisory products an asset's name meets.
@@ -551,43 +595,28 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 // advisories: by vendor, product name and model (the candidates, found
 // once per vendor, product and model and kept in cache), by identifier,
 // and its components by package URL or name.
-func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset, cache map[string][]candidate) []Match {
+func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset, cache map[candidateKey][]candidate) []Match {
 	if a.Vendor != "" && a.Product+a.Model != "" {
-		key := a.Vendor + "\x00" + a.Product + "\x00" + a.Model
+		key := candidateKey{a.Vendor, a.Product, a.Model}
 		cands, ok := cache[key]
 		if !ok {
 			cands = m.candidates(a)
 			cache[key] = cands
 		}
-		version, _ := splitModel(a.Version)
 		for i := range cands {
 			c := &cands[i]
-			cov := c.cov
-			if !c.fixed {
-				if c.versions == "" {
-					cov = Coverage{In: true, Sure: false, Rule: "the advisory names no version"}
-				} else {
-					cov = inRange(version, c.versions)
+			r := c.byVersion[a.Version]
+			if r == nil {
+				r = m.resolve(c, a)
+				if c.byVersion == nil {
+					c.byVersion = map[string]*resolved{}
 				}
+				c.byVersion[a.Version] = r
 			}
-			if !cov.In || c.level == familyName && cov.Unknown && version != "" {
-				// a family with a version the advisory's cannot tell
-				continue
+			if r.in {
+				version, _ := splitModel(a.Version)
+				found = m.appendMatches(found, a, c.ref, version, r.why, r.confidence, r.rule)
 			}
-			rule := c.ident
-			if rule == "" {
-				rule = [...]string{"", "family", "product", "model"}[c.level]
-			}
-			confidence := "high"
-			switch {
-			case c.level == familyName:
-				confidence = "low"
-			case !cov.Sure:
-				confidence = "medium"
-			}
-			p := c.ref.p
-			why := fmt.Sprintf("%s %s %s: %s %s %s (%s%s), %s", a.Vendor, a.Product, orUnknown(a.Version), c.ref.adv.ID, p.Vendor, p.Name, c.why, m.lineage.explain(a.Vendor, p.Vendor), coverageRule(cov, c.versions))
-			found = m.appendMatches(found, a, c.ref, version, why, confidence, rule)
 		}
 	}
 	found = m.identifierMatches(found, a)
