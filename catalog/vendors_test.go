@@ -81,21 +81,5 @@ func TestVendorsExtendedByCatalogFiles(t *testing.T) {
 
 // The vendor example of docs/vulnerabilities.md loads as a catalog file.
 func TestVulnerabilityDocsVendorExampleLoads(t *testing.T) {
-	doc, err := os.ReadFile("../docs/vulnerabilities.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(doc)
-	start := strings.Index(text, "```yaml\nvendors:")
-	if start < 0 {
-		t.Fatal("docs/vulnerabilities.md has no vendors example")
-	}
-	end := strings.Index(text[start+8:], "```")
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "example.yaml"), []byte(text[start+8:start+8+end]), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := catalog.Load(dir); err != nil {
-		t.Fatalf("the documented example does not load: %v", err)
-	}
+	docExampleLoads(t, "../docs/vulnerabilities.md", "```yaml\nvendors:")
 }
