@@ -133,6 +133,8 @@ func TestDemoMatches(t *testing.T) {
 	}
 }
 
+// Versions as advisories and devices print them, in order, and the
+// ranges advisories write.
 func TestVersions(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
@@ -141,6 +143,23 @@ func TestVersions(t *testing.T) {
 	}{
 		{"1.9", "1.10", -1, true}, {"U61", "U62", -1, true}, {"U61", "L81", 0, false}, {"12.2.8.410", "12.2.8.410", 0, true},
 		{"2.0", "2.0.1", -1, true}, {"D25", "d25", 0, true}, {"", "1", 0, false},
+		{"4.20", "4.20 SR1", -1, true},
+		{"4.20 SR1", "4.20 SR2", -1, true},
+		{"4.20 SP2", "4.21", -1, true},
+		{"1.3.1 Build 9", "1.3.1 Build 13", -1, true},
+		{"M.04", "N", -1, true},
+		{"B.12", "B.06.18", 1, true},
+		{"B.06.12", "B.06.18", -1, true},
+		{"2.01", "2.0.3", -1, true},
+		{"1.7.15", "1.7.15b", -1, true},
+		{"3.0 D15", "3.0 D16", -1, true},
+		{"012U000061", "U61", 0, true},
+		{"012U000093", "U61", 1, true},
+		{"054U000093", "L81", 0, false},
+		{"HD23", "BT03", 0, false},
+		{"VM5.0", "VM6.0", -1, true},
+		{"2023.3", "2024.1", -1, true},
+		{"R4.1L1", "R4.1L2", -1, true},
 	} {
 		cmp, ok := compareVersions(c.a, c.b)
 		if cmp != c.cmp || ok != c.ok {
@@ -160,6 +179,31 @@ func TestVersions(t *testing.T) {
 		{"14.1.7", "14.1.x", true, true},
 		{"650c", "620 | 650 | 650c", true, true},
 		{"1.5", "vers:generic/>=1.0|<2.0", true, true},
+		{"8.2.1", "< 8.2.2", true, true},
+		{"8.2.2", "< 8.2.2", false, true},
+		{"8.2.2.1", "< 8.2.2", false, true},
+		{"3.0", "< 3.x", false, true},
+		{"2.9", "< 3.x", true, true},
+		{"12.2.6.0", "<= 12.2.x.x", true, true},
+		{"12.3", "<= 12.2.x.x", false, true},
+		{"5.4.1", "5.x.x", true, true},
+		{"C.02", "A.01 <= C.0x | 4.0", true, true},
+		{"M.00.03", "Rev B-M", true, true},
+		{"N.00.01", "Rev B-M", false, true},
+		{"K.00.02", "<= K", true, true},
+		{"2.3.6.1", "<= 2.3.6", true, false},
+		{"B.02.01", "B.02 | C.02 | C.03", true, false},
+		{"1.4.3", "(Release 1.3.2 1.4.0 1.4.1 1.4.3 1.4.5)", true, true},
+		{"1.3.1 Build 13", "1.3.1 Build 13", true, true},
+		{"2.3.6", "2.3.6 and  below", true, true},
+		{"A.07.107", "<= S4 A.07.107", true, true},
+		{"3.0 D16", "<= 3.0 D15", false, true},
+		{"3.5.12.P30", "LPI 3.5.12.P30", true, true},
+		{"1.4.2.0", "1.4.2.0-9d9eff4", true, true},
+		{"054U000092", "053L000091 (global) / 054U000091 (U.S.) and 053L000092 (global) / 054U000092 (U.S.)", true, true},
+		{"1.2", "< august 28", true, false},
+		{"", "<= 2.3.6", true, false},
+		{"2.0.3", "<= GEH-1.1 (integrated into GE MobileLink)", false, true},
 	} {
 		got := inRange(c.v, c.expr)
 		if got.In != c.in || got.Sure != c.sure {
