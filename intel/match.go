@@ -481,7 +481,7 @@ func (m *Matcher) resolve(c *candidate, a *ward.Asset) *resolved {
 }
 
 // candidates finds the advisory products an asset's name meets.
-func (m *Matcher) candidates(a *ward.Asset) []candidate {
+func (m *Matcher) candidates(a *ward.Asset, model string) []candidate {
 	keys := m.lineage.keys(a.Vendor)
 	var refs []*productRef
 	seen := map[*productRef]bool{}
@@ -499,18 +499,18 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 	own := ownKeys(a.Vendor)
 	drop := func(ws []string) bool { return dropsVendor(m.lineage, own, ws) }
 	product := a.Product
-	if a.Model != "" {
-		product += " " + a.Model
+	if model != "" {
+		product += " " + model
 	}
 	af := productForm(product, drop)
 	var out []candidate
 	for _, ref := range refs {
 		c := candidate{ref: ref, versions: ref.version}
 		switch {
-		case a.Model != "" && contains(ref.models, identKey(a.Model)):
-			c.ident, c.why = "model-number", "model number "+a.Model
-		case a.Model != "" && contains(ref.skus, identKey(a.Model)):
-			c.ident, c.why = "sku", "SKU "+a.Model
+		case model != "" && contains(ref.models, identKey(model)):
+			c.ident, c.why = "model-number", "model number "+model
+		case model != "" && contains(ref.skus, identKey(model)):
+			c.ident, c.why = "sku", "SKU "+model
 		default:
 			for _, w := range af.models {
 				if contains(ref.models, identKey(w)) {
@@ -596,11 +596,16 @@ func (m *Matcher) candidates(a *ward.Asset) []candidate {
 // once per vendor, product and model and kept in cache), by identifier,
 // and its components by package URL or name.
 func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset, cache map[candidateKey][]candidate) []Match {
-	if a.Vendor != "" && a.Product+a.Model != "" {
-		key := candidateKey{a.Vendor, a.Product, a.Model}
+	model := a.Model
+	if model == "" {
+		// "8.2 model 8015": a model number written into the version
+		_, model = splitModel(a.Version)
+	}
+	if a.Vendor != "" && a.Product+model != "" {
+		key := candidateKey{a.Vendor, a.Product, model}
 		cands, ok := cache[key]
 		if !ok {
-			cands = m.candidates(a)
+			cands = m.candidates(a, model)
 			cache[key] = cands
 		}
 		for i := range cands {

@@ -137,6 +137,15 @@ func TestConfidenceCalibrated(t *testing.T) {
 	if len(got) != 1 || got[0].Confidence != "medium" {
 		t.Fatalf("the PC unit of unknown version: %+v", got)
 	}
+	// the model written into the version, as inventories do
+	got = m.Match([]ward.Asset{{ID: "a", Vendor: "BD", Product: "Alaris PC Unit", Version: "9.19 model 8015"}})
+	if len(got) != 1 || got[0].CVE != "CVE-2020-0001" || got[0].Confidence != "high" {
+		t.Fatalf("the PC unit with its model in the version: %+v", got)
+	}
+	got = m.Match([]ward.Asset{{ID: "a", Vendor: "BD", Product: "Alaris PC Unit", Version: "9.19 model 8110"}})
+	if len(got) != 1 || got[0].CVE != "CVE-2020-0002" {
+		t.Fatalf("the syringe module's model in the version: %+v", got)
+	}
 }
 
 // Matches group by asset in patching order, family-only matches apart.
