@@ -162,3 +162,31 @@ func TestByAsset(t *testing.T) {
 		t.Fatalf("%+v %+v", groups, family)
 	}
 }
+
+// The cases that matched wrongly before: a pump's version read against its
+// Wi-Fi battery pack's range, a product family at high confidence.
+func TestModulesAndFamiliesScoped(t *testing.T) {
+	m := NewMatcher(loadAll(t), nil)
+	for _, c := range []struct {
+		asset ward.Asset
+		// most is the highest confidence allowed; "" for no match
+		most string
+	}{
+		{ward.Asset{Vendor: "B. Braun", Product: "Infusomat Space", Version: "686E"}, ""},
+		{ward.Asset{Vendor: "B. Braun", Product: "Infusomat Space", Version: "U61"}, ""},
+		{ward.Asset{Vendor: "Philips", Product: "PACS", Version: "12.2.1"}, "low"},
+		{ward.Asset{Vendor: "BD", Product: "Alaris", Version: "9.19"}, "low"},
+		{ward.Asset{Vendor: "BD", Product: "Alaris PC Unit 8015", Version: "9.19"}, "high"},
+	} {
+		c.asset.ID = "a"
+		best := ""
+		for _, g := range m.Match([]ward.Asset{c.asset}) {
+			if confidenceRank[g.Confidence] > confidenceRank[best] {
+				best = g.Confidence
+			}
+		}
+		if best != c.most {
+			t.Errorf("%s %s %s: best confidence %q, want %q", c.asset.Vendor, c.asset.Product, c.asset.Version, best, c.most)
+		}
+	}
+}
