@@ -477,6 +477,12 @@ func (m *Matcher) resolve(c *candidate, a *ward.Asset) *resolved {
 	}
 	p := c.ref.p
 	why := fmt.Sprintf("%s %s %s: %s %s %s (%s%s), %s", a.Vendor, a.Product, orUnknown(a.Version), c.ref.adv.ID, p.Vendor, p.Name, c.why, m.lineage.explain(a.Vendor, p.Vendor), coverageRule(cov, c.versions))
+	for _, v := range c.ref.adv.Vulns {
+		if fix, ok := v.FixedIn[p.ID]; ok {
+			why += ", before " + fix + ", the version the vendor's fix names"
+			break
+		}
+	}
 	return &resolved{in: true, why: why, confidence: confidence, rule: rule}
 }
 

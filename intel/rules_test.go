@@ -190,3 +190,16 @@ func TestModulesAndFamiliesScoped(t *testing.T) {
 		}
 	}
 }
+
+// A vendor fix naming a version for a product listed for all versions:
+// versions from it on are fixed, earlier ones say so.
+func TestVendorFixFromRemediation(t *testing.T) {
+	m := NewMatcher(loadAll(t), nil)
+	got := m.Match([]ward.Asset{{ID: "a", Vendor: "Draeger", Product: "Infinity Delta XL", Version: "VF9.1"}})
+	if len(got) == 0 || !strings.Contains(got[0].Why, "before VF10.1, the version the vendor's fix names") {
+		t.Fatalf("%+v", got)
+	}
+	if got := m.Match([]ward.Asset{{ID: "a", Vendor: "Dräger", Product: "Infinity Delta", Version: "VF10.1"}}); len(got) != 0 {
+		t.Fatalf("the fixed version matched: %+v", got)
+	}
+}
