@@ -82,6 +82,10 @@ type Asset struct {
 	Vendor    string   `json:"vendor,omitempty"`
 	Product   string   `json:"product,omitempty"`
 	Version   string   `json:"version,omitempty"`
+	// Model is the manufacturer's model or catalogue number ("8015",
+	// "MMT-1715"), when the product name does not carry it; advisories
+	// name devices by it (CSAF model numbers and SKUs).
+	Model string `json:"model,omitempty"`
 	// CPE is a CPE 2.3 formatted string naming the product.
 	CPE string `json:"cpe,omitempty"`
 	// PURL is a package URL naming the product's software.

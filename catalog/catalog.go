@@ -33,6 +33,7 @@ type File struct {
 	Controls   []Control  `json:"controls,omitempty"`
 	Baselines  []Baseline `json:"baselines,omitempty"`
 	Scenarios  []Scenario `json:"scenarios,omitempty"`
+	Vendors    []Vendor   `json:"vendors,omitempty"`
 }
 
 // Scenario is a named attack scenario (after ENISA's smart-hospital
@@ -141,6 +142,8 @@ type Catalog struct {
 	Controls   []Control
 	Baselines  []Baseline
 	Scenarios  []Scenario
+	// Vendors is the vendor lineage used to match advisories to assets.
+	Vendors []Vendor
 	// Sources lists the files it was read from, built-in ones first.
 	Sources []string
 }
@@ -303,6 +306,7 @@ func (l *loader) file(name string, data []byte) {
 		}
 		oneOf(bad, p+".reduces", c.Reduces, Reductions)
 	}
+	l.checkVendors(&f, bad)
 	for i := range f.Baselines {
 		b := &f.Baselines[i]
 		p := fmt.Sprintf("baselines[%d]", i)

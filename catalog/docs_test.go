@@ -27,18 +27,29 @@ func TestCatalogDocsListEveryFact(t *testing.T) {
 
 // The example of docs/catalog.md loads.
 func TestCatalogDocsExampleLoads(t *testing.T) {
-	doc, err := os.ReadFile("../docs/catalog.md")
+	docExampleLoads(t, "../docs/catalog.md", "```yaml\n")
+}
+
+// docExampleLoads loads, as a catalog file, the first YAML block of a
+// document that starts with start.
+func docExampleLoads(t *testing.T, file, start string) {
+	t.Helper()
+	doc, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	text := string(doc)
-	start := strings.Index(text, "```yaml\n")
-	end := strings.Index(text[start+8:], "```")
+	i := strings.Index(text, start)
+	if i < 0 {
+		t.Fatalf("%s has no example starting %q", file, start)
+	}
+	i += len("```yaml\n")
+	end := strings.Index(text[i:], "```")
 	dir := t.TempDir()
-	if err := os.WriteFile(dir+"/example.yaml", []byte(text[start+8:start+8+end]), 0o644); err != nil {
+	if err := os.WriteFile(dir+"/example.yaml", []byte(text[i:i+end]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := catalog.Load(dir); err != nil {
-		t.Fatalf("the documented example does not load: %v", err)
+		t.Fatalf("the example of %s does not load: %v", file, err)
 	}
 }

@@ -9,14 +9,22 @@ import (
 )
 
 // naive compares every asset with every advisory product, the way the
-// index avoids.
+// vendor index and the cache of names avoid.
 func naive(advs []*Advisory, assets []ward.Asset) int {
 	n := 0
+	l := builtinLineage()
 	for i := range assets {
 		a := &assets[i]
+		ak := l.keys(a.Vendor)
+		af := productForm(a.Product, func([]string) bool { return false })
 		for _, adv := range advs {
 			for _, p := range adv.Products {
-				if normVendor(a.Vendor) == normVendor(p.Vendor) && productMatches(a.Product, p.Name) {
+				pk := l.keys(p.Vendor)
+				same := false
+				for _, k := range ak {
+					same = same || contains(pk, k)
+				}
+				if same && meets(af, productForm(p.Name, func([]string) bool { return false }), nil) != noName {
 					n++
 				}
 			}

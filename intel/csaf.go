@@ -35,6 +35,12 @@ type Product struct {
 	CPE          string   `json:"cpe,omitempty"`
 	PURL         string   `json:"purl,omitempty"`
 	ModelNumbers []string `json:"model_numbers,omitempty"`
+	// SKUs, SerialNumbers, Hashes (algorithm:value) and GenericURIs are
+	// the rest of CSAF's product_identification_helper.
+	SKUs          []string `json:"skus,omitempty"`
+	SerialNumbers []string `json:"serial_numbers,omitempty"`
+	Hashes        []string `json:"hashes,omitempty"`
+	GenericURIs   []string `json:"x_generic_uris,omitempty"`
 }
 
 // Vulnerability is one CVE of an advisory and the products' status for it.
@@ -44,8 +50,13 @@ type Vulnerability struct {
 	Affected    []string `json:"affected,omitempty"`
 	Fixed       []string `json:"fixed,omitempty"`
 	NotAffected []string `json:"not_affected,omitempty"`
-	CVSS        float64  `json:"cvss,omitempty"`
-	Vector      string   `json:"cvss_vector,omitempty"`
+	// FixedIn gives, by product id, the version a vendor fix names for a
+	// product the tree lists without versions ("Delta/Infinity Explorer
+	// VF10.1 software releases" for "all versions"): from it on, the
+	// product is fixed. See fixedVersion.
+	FixedIn map[string]string `json:"fixed_in,omitempty"`
+	CVSS    float64           `json:"cvss,omitempty"`
+	Vector  string            `json:"cvss_vector,omitempty"`
 }
 
 // csafDoc is the part of the CSAF 2.0 JSON format Ward reads; other fields
@@ -76,6 +87,11 @@ type csafDoc struct {
 				VectorString string  `json:"vectorString"`
 			} `json:"cvss_v3"`
 		} `json:"scores"`
+		Remediations []struct {
+			Category   string   `json:"category"`
+			Details    string   `json:"details"`
+			ProductIDs []string `json:"product_ids"`
+		} `json:"remediations"`
 	} `json:"vulnerabilities"`
 }
 
@@ -87,9 +103,22 @@ type csafBranch struct {
 		ProductID string `json:"product_id"`
 		Name      string `json:"name"`
 		Helper    *struct {
-			CPE          string   `json:"cpe"`
-			PURL         string   `json:"purl"`
-			ModelNumbers []string `json:"model_numbers"`
+			CPE           string   `json:"cpe"`
+			PURL          string   `json:"purl"`
+			ModelNumbers  []string `json:"model_numbers"`
+			SKUs          []string `json:"skus"`
+			SerialNumbers []string `json:"serial_numbers"`
+			Hashes        []struct {
+				FileHashes []struct {
+					Algorithm string `json:"algorithm"`
+					Value     string `json:"value"`
+				} `json:"file_hashes"`
+				Filename string `json:"filename"`
+			} `json:"hashes"`
+			GenericURIs []struct {
+				Namespace string `json:"namespace"`
+				URI       string `json:"uri"`
+			} `json:"x_generic_uris"`
 		} `json:"product_identification_helper"`
 	} `json:"product"`
 }
@@ -151,6 +180,15 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 				}
 				if h := b.Product.Helper; h != nil {
 					pr.CPE, pr.PURL, pr.ModelNumbers = h.CPE, h.PURL, h.ModelNumbers
+					pr.SKUs, pr.SerialNumbers = h.SKUs, h.SerialNumbers
+					for _, fh := range h.Hashes {
+						for _, x := range fh.FileHashes {
+							pr.Hashes = append(pr.Hashes, strings.ToLower(x.Algorithm)+":"+strings.ToLower(x.Value))
+						}
+					}
+					for _, u := range h.GenericURIs {
+						pr.GenericURIs = append(pr.GenericURIs, u.URI)
+					}
 				}
 				c.line(p+".product.name", b.Product.Name)
 				if pr.ID == "" {
@@ -188,6 +226,23 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 				out.NotAffected = append(out.NotAffected, ids...)
 			}
 		}
+		for _, r := range v.Remediations {
+			if r.Category != "vendor_fix" {
+				continue
+			}
+			fix, ok := fixedVersion(r.Details)
+			if !ok {
+				continue
+			}
+			for _, id := range r.ProductIDs {
+				if p := productByID(a.Products, id); p != nil && unversioned(p) {
+					if out.FixedIn == nil {
+						out.FixedIn = map[string]string{}
+					}
+					out.FixedIn[id] = fix
+				}
+			}
+		}
 		for j, s := range v.Scores {
 			if s.CVSSv3 == nil {
 				continue
@@ -210,4 +265,43 @@ func ParseCSAF(name string, data []byte) (*Advisory, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+func productByID(ps []Product, id string) *Product {
+	for i := range ps {
+		if ps[i].ID == id {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// unversioned tells whether the product tree gives a product no version
+// (all versions, or none written).
+func unversioned(p *Product) bool {
+	all := func(v string) bool { return v == "" || v == "vers:all/*" || v == "*" }
+	return all(p.Version) && all(p.Range)
+}
+
+// fixedVersion reads the version a vendor fix names: a text that says it
+// fixes, remediates or resolves, and names one dotted version ("VF10.1",
+// "Version 8.2.2", "v1.12"). Texts naming several versions, or none, give
+// nothing: Ward does not guess which one fixes which product.
+func fixedVersion(details string) (string, bool) {
+	lower := strings.ToLower(details)
+	if !strings.Contains(lower, "fix") && !strings.Contains(lower, "remediat") && !strings.Contains(lower, "resolve") {
+		return "", false
+	}
+	found := ""
+	for _, w := range strings.Fields(details) {
+		w = strings.Trim(w, ".,;:()")
+		if !strings.Contains(w, ".") || strings.Contains(w, "/") || strings.Contains(w, "@") || !versionLike(w) {
+			continue
+		}
+		if found != "" && found != w {
+			return "", false
+		}
+		found = w
+	}
+	return found, found != ""
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
 )
 
 // Feeds is loaded intelligence, ready to match: what the feed files of a
@@ -29,6 +30,9 @@ type Feeds struct {
 	nvdOrder []string
 	EPSS     map[string]EPSS
 	EPSSDate string
+	// Vendors is the vendor lineage to match with (a catalog's, the
+	// user's files included); nil for the built-in one.
+	Vendors []catalog.Vendor
 }
 
 // Empty tells whether nothing is loaded.
@@ -39,6 +43,9 @@ func (f *Feeds) Empty() bool {
 // Matcher indexes the loaded feeds for matching.
 func (f *Feeds) Matcher() *Matcher {
 	m := NewMatcher(f.Advisories, f.KEV)
+	if f.Vendors != nil {
+		m = NewMatcherWith(f.Advisories, f.KEV, NewLineage(f.Vendors))
+	}
 	if len(f.NVD) > 0 {
 		cves := make([]CVE, 0, len(f.nvdOrder))
 		for _, id := range f.nvdOrder {

@@ -11,29 +11,35 @@ import (
 	"github.com/wardhealth/ward/internal/refdata"
 )
 
-// loadAll reads every CISA medical-device advisory of the reference data,
-// skipping the test when it is absent.
+
+// loadAll reads every CISA medical-device advisory, as copied into
+// testdata/corpus beside the matching corpus.
 func loadAll(t testing.TB) []*Advisory {
 	t.Helper()
-	advs := loadDir(t, refdata.Dir(t, "csaf-icsma"))
-	if len(advs) < 100 {
-		t.Fatalf("reference advisories: only %d", len(advs))
+	return loadDir(t, filepath.Join("testdata", "corpus"))
+}
+
+// loadSome reads the advisories copied into testdata/csaf-icsma: those
+// the demo hospital's devices are named in, and a few more.
+func loadSome(t testing.TB) []*Advisory {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", "csaf-icsma", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("testdata/csaf-icsma: %d advisories, %v", len(files), err)
+	}
+	advs, err := LoadAdvisories(files...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return advs
 }
 
-// loadSome reads the advisories copied into testdata: those the demo
-// hospital's devices are named in, and a few more.
-func loadSome(t testing.TB) []*Advisory {
-	t.Helper()
-	return loadDir(t, filepath.Join("testdata", "csaf-icsma"))
-}
-
+// loadDir reads the CSAF advisories (icsma-*.json) of a folder.
 func loadDir(t testing.TB, dir string) []*Advisory {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("%s: %d advisories, %v", dir, len(files), err)
+	files, err := filepath.Glob(filepath.Join(dir, "icsma-*.json"))
+	if err != nil || len(files) < 100 {
+		t.Fatalf("advisories of %s: %d files, %v", dir, len(files), err)
 	}
 	var out []*Advisory
 	for _, f := range files {
@@ -139,18 +145,30 @@ func TestDemoMatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := NewMatcher(loadSome(t), nil).Match(dm.Assets)
+	ms := NewMatcher(loadAll(t), nil).Match(dm.Assets)
 	exp := Exposures(ms)
 	if exp["pump-01"].Count == 0 || exp["pacs-01"].Count == 0 {
 		t.Fatalf("pumps %+v, PACS %+v", exp["pump-01"], exp["pacs-01"])
 	}
+	// the SpaceCom U61 by ICSMA-20-296-02, its Wi-Fi battery pack L81 by
+	// ICSMA-21-294-01 too (Battery Pack SP with Wi-Fi <= L81)
+	seen := map[string]bool{}
 	for _, m := range ms {
-		if m.Asset == "pump-01" && (m.Confidence != "high" || !strings.Contains(m.Why, "ICSMA-20-296-02")) {
+		if m.Asset != "pump-01" {
+			continue
+		}
+		seen[m.Advisory] = true
+		if m.Confidence != "high" || m.Advisory != "ICSMA-20-296-02" && m.Advisory != "ICSMA-21-294-01" {
 			t.Errorf("pump match: %+v", m)
 		}
 	}
+	if !seen["ICSMA-20-296-02"] || !seen["ICSMA-21-294-01"] {
+		t.Errorf("pump-01 matched by %v, want ICSMA-20-296-02 and ICSMA-21-294-01", seen)
+	}
 }
 
+// Versions as advisories and devices print them, in order, and the
+// ranges advisories write.
 func TestVersions(t *testing.T) {
 	for _, c := range []struct {
 		a, b string
@@ -159,6 +177,23 @@ func TestVersions(t *testing.T) {
 	}{
 		{"1.9", "1.10", -1, true}, {"U61", "U62", -1, true}, {"U61", "L81", 0, false}, {"12.2.8.410", "12.2.8.410", 0, true},
 		{"2.0", "2.0.1", -1, true}, {"D25", "d25", 0, true}, {"", "1", 0, false},
+		{"4.20", "4.20 SR1", -1, true},
+		{"4.20 SR1", "4.20 SR2", -1, true},
+		{"4.20 SP2", "4.21", -1, true},
+		{"1.3.1 Build 9", "1.3.1 Build 13", -1, true},
+		{"M.04", "N", -1, true},
+		{"B.12", "B.06.18", 1, true},
+		{"B.06.12", "B.06.18", -1, true},
+		{"2.01", "2.0.3", -1, true},
+		{"1.7.15", "1.7.15b", -1, true},
+		{"3.0 D15", "3.0 D16", -1, true},
+		{"012U000061", "U61", 0, true},
+		{"012U000093", "U61", 1, true},
+		{"054U000093", "L81", 0, false},
+		{"HD23", "BT03", 0, false},
+		{"VM5.0", "VM6.0", -1, true},
+		{"2023.3", "2024.1", -1, true},
+		{"R4.1L1", "R4.1L2", -1, true},
 	} {
 		cmp, ok := compareVersions(c.a, c.b)
 		if cmp != c.cmp || ok != c.ok {
@@ -171,13 +206,38 @@ func TestVersions(t *testing.T) {
 	}{
 		{"anything", "vers:all/*", true, true},
 		{"U50", "<= U61 |<= L81", true, true},
-		{"L90", "<= U61 |<= L81", false, false},
+		{"L90", "<= U61 |<= L81", false, true},
 		{"4.8", ">= 4.4 | <= 4.12", true, true},
 		{"4.13", ">= 4.4 | <= 4.12", false, true},
 		{"11.0", "<=11.2 on Windows 8.1 with IIS 7.5", true, false},
 		{"14.1.7", "14.1.x", true, true},
 		{"650c", "620 | 650 | 650c", true, true},
 		{"1.5", "vers:generic/>=1.0|<2.0", true, true},
+		{"8.2.1", "< 8.2.2", true, true},
+		{"8.2.2", "< 8.2.2", false, true},
+		{"8.2.2.1", "< 8.2.2", false, true},
+		{"3.0", "< 3.x", false, true},
+		{"2.9", "< 3.x", true, true},
+		{"12.2.6.0", "<= 12.2.x.x", true, true},
+		{"12.3", "<= 12.2.x.x", false, true},
+		{"5.4.1", "5.x.x", true, true},
+		{"C.02", "A.01 <= C.0x | 4.0", true, true},
+		{"M.00.03", "Rev B-M", true, true},
+		{"N.00.01", "Rev B-M", false, true},
+		{"K.00.02", "<= K", true, true},
+		{"2.3.6.1", "<= 2.3.6", true, false},
+		{"B.02.01", "B.02 | C.02 | C.03", true, false},
+		{"1.4.3", "(Release 1.3.2 1.4.0 1.4.1 1.4.3 1.4.5)", true, true},
+		{"1.3.1 Build 13", "1.3.1 Build 13", true, true},
+		{"2.3.6", "2.3.6 and  below", true, true},
+		{"A.07.107", "<= S4 A.07.107", true, true},
+		{"3.0 D16", "<= 3.0 D15", false, true},
+		{"3.5.12.P30", "LPI 3.5.12.P30", true, true},
+		{"1.4.2.0", "1.4.2.0-9d9eff4", true, true},
+		{"054U000092", "053L000091 (global) / 054U000091 (U.S.) and 053L000092 (global) / 054U000092 (U.S.)", true, true},
+		{"1.2", "< august 28", true, false},
+		{"", "<= 2.3.6", true, false},
+		{"2.0.3", "<= GEH-1.1 (integrated into GE MobileLink)", false, true},
 	} {
 		got := inRange(c.v, c.expr)
 		if got.In != c.in || got.Sure != c.sure {
@@ -203,7 +263,7 @@ func TestMalformedAdvisories(t *testing.T) {
 
 // FuzzParseCSAF: any input is parsed or refused, never a panic.
 func FuzzParseCSAF(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", "csaf-icsma", "icsma-20-296-02.json"))
+	b, err := os.ReadFile(filepath.Join("testdata", "corpus", "icsma-20-296-02.json"))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode"
+	"sync"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
 )
 
 // Match is an advisory's vulnerability found on an asset, and why.
@@ -24,10 +25,18 @@ type Match struct {
 	Exploited  bool   `json:"exploited,omitempty"`
 	Ransomware bool   `json:"ransomware,omitempty"`
 	Why        string `json:"why"`
-	// Confidence is high when vendor, product and version all match
-	// exactly, medium when the version was read from a range in part, low
-	// when the advisory names no version the asset could be compared with.
+	// Confidence is high when the asset is the advisory's product by an
+	// identifier (model number, SKU, serial number, CPE, package URL) or
+	// by name, and its version is surely in the advisory's range; medium
+	// when the version could be read only in part, was not known, or
+	// could not be compared; low when the asset names only the product's
+	// family (or a sibling the advisory may not mean). See
+	// docs/vulnerabilities.md.
 	Confidence string `json:"confidence"`
+	// Rule names the rule that made the match: model-number, sku,
+	// serial-number, cpe, purl, generic-uri, model, product, family,
+	// component, or nvd-cpe.
+	Rule string `json:"rule"`
 }
 
 // EPSSText is the match's EPSS score as shown to people, with three
@@ -38,87 +47,6 @@ func (m Match) EPSSText() string {
 		return "-"
 	}
 	return fmt.Sprintf("%.3f", m.EPSS)
-}
-
-// vendorNoise are words dropped when comparing vendor names.
-var vendorNoise = map[string]bool{"inc": true, "incorporated": true, "corp": true, "corporation": true, "gmbh": true, "ag": true,
-	"ltd": true, "limited": true, "llc": true, "co": true, "company": true, "medical": true, "healthcare": true, "health": true,
-	"systems": true, "the": true, "se": true, "sa": true, "plc": true, "group": true}
-
-// vendorAliases maps normalised names that differ for the same maker.
-var vendorAliases = map[string]string{"bbraun": "braun", "philipshealthcare": "philips", "siemenshealthineers": "siemens", "gehealthcare": "ge", "ge": "ge"}
-
-// normVendor reduces a vendor name to compare: lower case, letters and
-// digits, noise words dropped.
-func normVendor(s string) string {
-	var words []string
-	for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		if !vendorNoise[w] {
-			words = append(words, w)
-		}
-	}
-	n := strings.Join(words, "")
-	if a, ok := vendorAliases[n]; ok {
-		return a
-	}
-	return n
-}
-
-func normProduct(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
-}
-
-// productMatches tells whether an asset's product names an advisory's:
-// equal once normalised, or one's words all in the other's.
-func productMatches(asset, advisory string) bool {
-	return normProductMatches(normProduct(asset), normProduct(advisory))
-}
-
-// normProductMatches is productMatches on names already normalised, so
-// that Match normalises each advisory product once, when indexed, and each
-// asset's product once, rather than both for every pair compared.
-func normProductMatches(a, p string) bool {
-	if a == "" || p == "" {
-		return false
-	}
-	if a == p {
-		return true
-	}
-	return containsWords(p, a) || containsWords(a, p)
-}
-
-// containsWords tells whether every word of needle is a word of haystack,
-// both normalised (words separated by one space). It scans in place,
-// without building padded copies, as it runs for every product compared.
-func containsWords(haystack, needle string) bool {
-	for needle != "" {
-		w := needle
-		if i := strings.IndexByte(needle, ' '); i >= 0 {
-			w, needle = needle[:i], needle[i+1:]
-		} else {
-			needle = ""
-		}
-		if w != "" && !hasWord(haystack, w) {
-			return false
-		}
-	}
-	return true
-}
-
-// hasWord tells whether w occurs in s bounded by spaces or its ends.
-func hasWord(s, w string) bool {
-	for off := 0; ; {
-		i := strings.Index(s[off:], w)
-		if i < 0 {
-			return false
-		}
-		i += off
-		end := i + len(w)
-		if (i == 0 || s[i-1] == ' ') && (end == len(s) || s[end] == ' ') {
-			return true
-		}
-		off = i + 1
-	}
 }
 
 // Matcher matches assets against loaded intelligence.
@@ -136,49 +64,223 @@ type Matcher struct {
 	// nvdSeen keeps the CVEs found for a set of CPEs, which many assets
 	// share.
 	nvdSeen map[string]*nvdSet
-	// byVendor indexes advisory products by normalised vendor, so an asset
-	// is compared with its maker's products only.
-	byVendor map[string][]productRef
+	// byVendor indexes advisory products by vendor key (a lineage id as
+	// "=id", or the key of a vendor the lineage does not know), so an
+	// asset is compared with its maker's products only.
+	byVendor map[string][]*productRef
+	// byName indexes advisory products by their normalised name, for
+	// components named without a package URL ("VxWorks", "DCMTK").
+	byName  map[string][]*productRef
+	lineage *Lineage
+	// ident lists the products with identifiers (see withIdent).
+	identOnce sync.Once
+	ident     []*productRef
 }
 
 type productRef struct {
 	adv *Advisory
 	p   *Product
-	// name is p.Name normalised, for the vendor index.
-	name string
+	// form is p.Name as compared; context the advisory's title words.
+	form    form
+	context []string
+	// variants are the product's version alternatives that name models
+	// rather than versions ("7100 | 7900", "Accu-Chek Inform II");
+	// versions the others, as a range expression.
+	variants []variant
+	versions string
+	// version is p.Version or p.Range, or a version read from the end of
+	// the name ("IntelliSpace Portal 8.0.x").
+	version string
+	// models are the helper's model numbers and SKUs, normalised.
+	models, skus []string
 }
 
-// NewMatcher indexes advisories and the KEV catalog (which may be nil).
+// modelsOnly tells whether every alternative of a product version is a
+// plain model number of four digits or more ("24950 | 24952").
+func modelsOnly(vs []variant, version string) bool {
+	if len(vs) != len(strings.Split(version, "|")) {
+		return false
+	}
+	for _, v := range vs {
+		if !isDigitsOnly(strings.TrimSpace(v.raw)) || len(strings.TrimSpace(v.raw)) < 4 {
+			return false
+		}
+	}
+	return true
+}
+
+// hasNumber tells whether a model list has a plain model number ("25000").
+func hasNumber(models []string) bool {
+	for _, m := range models {
+		if isDigitsOnly(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// variant is a product version that may name a model.
+type variant struct {
+	raw  string
+	form form
+}
+
+// NewMatcher indexes advisories and the KEV catalog (which may be nil),
+// with the built-in vendor lineage.
 func NewMatcher(advisories []*Advisory, kev *KEV) *Matcher {
-	m := &Matcher{advisories: advisories, exploited: map[string]KEVEntry{}, byVendor: map[string][]productRef{}}
+	return NewMatcherWith(advisories, kev, builtinLineage())
+}
+
+var builtinLineage = sync.OnceValue(func() *Lineage { return NewLineage(catalog.BuiltinVendors()) })
+
+// NewMatcherWith indexes advisories and the KEV catalog with a vendor
+// lineage (NewLineage of a catalog's vendors, the user's files included).
+func NewMatcherWith(advisories []*Advisory, kev *KEV, lineage *Lineage) *Matcher {
+	m := &Matcher{advisories: advisories, exploited: map[string]KEVEntry{}, byVendor: map[string][]*productRef{}, byName: map[string][]*productRef{}, lineage: lineage}
 	if kev != nil {
 		m.exploited = kev.Exploited()
 	}
 	for _, a := range advisories {
+		var context []string
+		titleDone := false
 		for i := range a.Products {
 			p := &a.Products[i]
-			if p.PURL != "" {
-				m.withPURL = append(m.withPURL, productRef{adv: a, p: p})
+			keys := lineage.keys(p.Vendor)
+			own := ownKeys(p.Vendor)
+			drop := func(ws []string) bool { return dropsVendor(lineage, own, ws) }
+			if !titleDone {
+				context, titleDone = titleWords(a.Title, drop), true
 			}
-			// Some advisories list several makers in one vendor branch.
-			name := normProduct(p.Name)
-			for _, v := range splitVendors(p.Vendor) {
-				m.byVendor[v] = append(m.byVendor[v], productRef{a, p, name})
+			ref := &productRef{adv: a, p: p, version: p.Version}
+			if ref.version == "" {
+				ref.version = p.Range
+			}
+			name := p.Name
+			if ref.version == "" || ref.version == "vers:all/*" {
+				if n, v, ok := nameVersion(name); ok {
+					name, ref.version = n, v
+				}
+			}
+			ref.form = productForm(name, drop)
+			if len(ref.form.groups) == 0 {
+				// a product tree that lost the name ("Version"): the title's
+				ref.form = productForm(strings.Join(context, " "), drop)
+			}
+			ref.context = context
+			if p.Version != "" {
+				ref.variants, ref.versions = splitVariants(p.Version, drop)
+			}
+			for _, n := range p.ModelNumbers {
+				ref.models = append(ref.models, identKey(n))
+			}
+			for _, n := range p.SKUs {
+				ref.skus = append(ref.skus, identKey(n))
+			}
+			if p.PURL != "" {
+				m.withPURL = append(m.withPURL, *ref)
+			}
+			for _, k := range keys {
+				m.byVendor[k] = append(m.byVendor[k], ref)
+			}
+			if len(ref.form.all) > 0 {
+				k := strings.Join(ref.form.all, " ")
+				m.byName[k] = append(m.byName[k], ref)
 			}
 		}
 	}
 	return m
 }
 
-func splitVendors(s string) []string {
+// ownKeys are the keys of the names a vendor field writes.
+func ownKeys(vendor string) []string {
 	var out []string
-	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ';' || r == '/' }) {
-		part = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(part), "and "))
-		if n := normVendor(part); n != "" {
-			out = append(out, n)
+	for _, p := range vendorParts(vendor) {
+		if k := vendorKey(p); k != "" {
+			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// dropsVendor tells whether a run of words of a product name names the
+// product's vendor ("GE Aespire", "Welch Allyn ELI 380") or another maker
+// of the lineage.
+func dropsVendor(l *Lineage, keys []string, ws []string) bool {
+	k := strings.Join(ws, "")
+	for _, have := range keys {
+		if have == k {
+			return true
+		}
+	}
+	return l.known(ws)
+}
+
+// identKey normalises an identifier (model number, SKU, serial number)
+// for comparison: letters and digits only, upper case.
+func identKey(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// nameVersion splits a version off the end of a product name:
+// "IntelliSpace Portal 8.0.x" -> "IntelliSpace Portal", "8.0.x".
+func nameVersion(name string) (string, string, bool) {
+	f := strings.Fields(name)
+	if len(f) < 2 {
+		return name, "", false
+	}
+	last := f[len(f)-1]
+	if versionLike(last) && (strings.Contains(last, ".") || strings.HasSuffix(strings.ToLower(last), "x")) && last[0] >= '0' && last[0] <= '9' {
+		return strings.Join(f[:len(f)-1], " "), last, true
+	}
+	return name, "", false
+}
+
+// splitVariants reads a product version that may list models: its
+// alternatives that name models, and the others as a range expression.
+func splitVariants(v string, drop func([]string) bool) ([]variant, string) {
+	var variants []variant
+	var versions []string
+	for _, alt := range strings.Split(v, "|") {
+		alt = strings.TrimSpace(alt)
+		if alt == "" {
+			continue
+		}
+		if strings.HasPrefix(alt, "vers:") || strings.HasPrefix(alt, "*") {
+			versions = append(versions, alt)
+			continue
+		}
+		f := productForm(alt, drop)
+		lower := strings.ToLower(alt)
+		isVersion := strings.HasPrefix(lower, "rev ") || versionLike(strings.Fields(cleanVersion(alt) + " x")[0])
+		for _, w := range f.words {
+			if len(w) >= 3 && !isBuildWord(w) && w != "rev" {
+				isVersion = false
+			}
+		}
+		if isVersion {
+			versions = append(versions, alt)
+		}
+		if len(f.groups) > 0 {
+			variants = append(variants, variant{alt, f})
+		}
+	}
+	if len(versions) == len(strings.Split(v, "|")) {
+		// versions only: pure numbers ("7100") may still be models
+		var models []variant
+		for _, f := range variants {
+			if len(f.form.models) > 0 {
+				models = append(models, f)
+			}
+		}
+		return models, strings.Join(versions, " | ")
+	}
+	return variants, strings.Join(versions, " | ")
 }
 
 // Match finds the advisories' vulnerabilities on the assets, in asset order
@@ -208,10 +310,11 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 		found    []Match
 		order    []int
 		total    int
+		cache    = map[candidateKey][]candidate{}
 	)
 	for i := range assets {
 		a := &assets[i]
-		found = m.advisoryMatches(found[:0], a)
+		found = m.advisoryMatches(found[:0], a, cache)
 		start := len(adv)
 		if len(found) > 0 {
 			// Sort an index, not the matches: moving large structs around
@@ -220,7 +323,14 @@ func (m *Matcher) Match(assets []ward.Asset) []Match {
 			for k := range found {
 				order = append(order, k)
 			}
-			sort.SliceStable(order, func(x, y int) bool { return found[order[x]].CVE < found[order[y]].CVE })
+			// by CVE, the surest match of a CVE first
+			sort.SliceStable(order, func(x, y int) bool {
+				fx, fy := &found[order[x]], &found[order[y]]
+				if fx.CVE != fy.CVE {
+					return fx.CVE < fy.CVE
+				}
+				return confidenceRank[fx.Confidence] > confidenceRank[fy.Confidence]
+			})
 			for k, o := range order {
 				if k > 0 && found[o].CVE == found[order[k-1]].CVE {
 					continue // one match per CVE and asset
@@ -315,50 +425,229 @@ func setNVD(d *Match, asset string, t *Match) {
 	d.Ransomware = t.Ransomware
 	d.Why = t.Why
 	d.Confidence = t.Confidence
+	d.Rule = t.Rule
+}
+
+// candidate is an advisory product an asset's name meets, before its
+// version is compared: the same for every asset of the same vendor,
+// product and model, so Match finds it once for them all.
+type candidate struct {
+	ref   *productRef
+	level nameMatch
+	// ident names the identifier rule that matched (model-number, sku,
+	// cpe, purl, generic-uri), empty for a match by name.
+	ident string
+	// fixed: the version field named the asset's model, so every version
+	// of it is affected, as cov says.
+	fixed bool
+	cov   Coverage
+	// versions is the range to compare the asset's version with.
+	versions string
+	why      string
+	// byVersion keeps what a version of the asset gives, as assets of a
+	// model share their versions too.
+	byVersion map[string]*resolved
+}
+
+// resolved is a candidate's match at one version of the asset.
+type resolved struct {
+	in                    bool
+	why, confidence, rule string
+}
+
+// candidateKey names the assets that share their candidates.
+type candidateKey struct{ vendor, product, model string }
+
+// resolve compares the asset's version with a candidate's range and
+// explains the match.
+func (m *Matcher) resolve(c *candidate, a *ward.Asset) *resolved {
+	version, _ := splitModel(a.Version)
+	cov := c.cov
+	if !c.fixed {
+		if c.versions == "" {
+			cov = Coverage{In: true, Sure: false, Rule: "the advisory names no version"}
+		} else {
+			cov = inRange(version, c.versions)
+		}
+	}
+	if !cov.In || c.level == familyName && cov.Unknown && version != "" {
+		// out of range, or a family with a version the advisory's cannot tell
+		return &resolved{}
+	}
+	rule := c.ident
+	if rule == "" {
+		rule = [...]string{"", "family", "product", "model"}[c.level]
+	}
+	confidence := "high"
+	switch {
+	case c.level == familyName:
+		confidence = "low"
+	case !cov.Sure:
+		confidence = "medium"
+	}
+	p := c.ref.p
+	why := fmt.Sprintf("%s %s %s: %s %s %s (%s%s), %s", a.Vendor, a.Product, orUnknown(a.Version), c.ref.adv.ID, p.Vendor, p.Name, c.why, m.lineage.explain(a.Vendor, p.Vendor), coverageRule(cov, c.versions))
+	for _, v := range c.ref.adv.Vulns {
+		if fix, ok := v.FixedIn[p.ID]; ok {
+			why += ", before " + fix + ", the version the vendor's fix names"
+			break
+		}
+	}
+	return &resolved{in: true, why: why, confidence: confidence, rule: rule}
+}
+
+// candidates finds the advisory products an asset's name meets.
+func (m *Matcher) candidates(a *ward.Asset, model string) []candidate {
+	keys := m.lineage.keys(a.Vendor)
+	var refs []*productRef
+	seen := map[*productRef]bool{}
+	for _, k := range keys {
+		for _, r := range m.byVendor[k] {
+			if !seen[r] {
+				seen[r] = true
+				refs = append(refs, r)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	own := ownKeys(a.Vendor)
+	drop := func(ws []string) bool { return dropsVendor(m.lineage, own, ws) }
+	product := a.Product
+	if model != "" {
+		product += " " + model
+	}
+	af := productForm(product, drop)
+	var out []candidate
+	for _, ref := range refs {
+		c := candidate{ref: ref, versions: ref.version}
+		switch {
+		case model != "" && contains(ref.models, identKey(model)):
+			c.ident, c.why = "model-number", "model number "+model
+		case model != "" && contains(ref.skus, identKey(model)):
+			c.ident, c.why = "sku", "SKU "+model
+		default:
+			for _, w := range af.models {
+				if contains(ref.models, identKey(w)) {
+					c.ident, c.why = "model-number", "model number "+strings.ToUpper(w)
+				}
+			}
+		}
+		if c.ident != "" {
+			c.level = modelName
+		} else {
+			c.level = meets(af, ref.form, ref.context)
+		}
+		if c.level == noName && len(ref.variants) == 0 {
+			continue
+		}
+		if c.ident == "" {
+			switch c.level {
+			case modelName:
+				c.why = "same model"
+			case productName:
+				c.why = "same product"
+			default:
+				c.why = "same product family only"
+			}
+		}
+		if len(ref.variants) > 0 {
+			var extra []string
+			for _, w := range af.all {
+				if !contains(ref.form.all, w) && !genericWords[w] {
+					extra = append(extra, w)
+				}
+			}
+			matched := ""
+			for _, v := range ref.variants {
+				if partial, full := variantMatch(af, extra, v.form); full || partial && c.level >= familyName {
+					matched = v.raw
+					break
+				}
+			}
+			switch {
+			case matched != "":
+				c.level, c.fixed = modelName, true
+				c.why = "model " + matched + " of " + ref.p.Name
+				c.cov = Coverage{In: true, Sure: true, Rule: "every version of the model"}
+			case ref.versions != "" && hasNumber(af.models) && modelsOnly(ref.variants, ref.p.Version):
+				// "24950 | 24952": models, and the asset's is another
+				continue
+			case ref.versions != "":
+				c.versions = ref.versions
+			case len(extra) == 0 && c.level >= familyName:
+				// models listed, the asset names none of them
+				c.level, c.fixed = familyName, true
+				c.why = "the advisory lists models of it (" + ref.p.Version + "), the asset names none"
+				c.cov = Coverage{In: true, Sure: false, Rule: "model not known"}
+			default:
+				continue
+			}
+		}
+		if c.level == noName {
+			continue
+		}
+		out = append(out, c)
+	}
+	// an advisory that names the asset's product: its siblings, met as a
+	// family only, are other products
+	named := map[*Advisory]bool{}
+	for _, c := range out {
+		if c.level >= productName {
+			named[c.ref.adv] = true
+		}
+	}
+	kept := out[:0]
+	for _, c := range out {
+		if c.level > familyName || !named[c.ref.adv] {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }
 
 // advisoryMatches appends to found the asset's matches with the
-// advisories: by vendor and product, and its components by package URL.
-func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset) []Match {
-	refs := m.byVendor[normVendor(a.Vendor)]
-	var product string
-	if len(refs) > 0 {
-		product = normProduct(a.Product)
+// advisories: by vendor, product name and model (the candidates, found
+// once per vendor, product and model and kept in cache), by identifier,
+// and its components by package URL or name.
+func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset, cache map[candidateKey][]candidate) []Match {
+	model := a.Model
+	if model == "" {
+		// "8.2 model 8015": a model number written into the version
+		_, model = splitModel(a.Version)
 	}
-	for _, ref := range refs {
-		p := ref.p
-		if !normProductMatches(product, ref.name) {
-			continue
+	if a.Vendor != "" && a.Product+model != "" {
+		key := candidateKey{a.Vendor, a.Product, model}
+		cands, ok := cache[key]
+		if !ok {
+			cands = m.candidates(a, model)
+			cache[key] = cands
 		}
-		cov := Coverage{In: true, Sure: false, Rule: "no version in the advisory"}
-		switch {
-		case p.Version != "":
-			cov = inRange(a.Version, p.Version)
-			if strings.Contains(p.Version, "|") {
-				cov.Rule = "versions " + p.Version
-			} else {
-				cov.Rule = "version " + p.Version
+		for i := range cands {
+			c := &cands[i]
+			r := c.byVersion[a.Version]
+			if r == nil {
+				r = m.resolve(c, a)
+				if c.byVersion == nil {
+					c.byVersion = map[string]*resolved{}
+				}
+				c.byVersion[a.Version] = r
 			}
-		case p.Range != "":
-			cov = inRange(a.Version, p.Range)
+			if r.in {
+				version, _ := splitModel(a.Version)
+				found = m.appendMatches(found, a, c.ref, version, r.why, r.confidence, r.rule)
+			}
 		}
-		if !cov.In {
-			continue
-		}
-		confidence := "high"
-		switch {
-		case a.Version == "" || p.Version == "" && p.Range == "":
-			confidence = "low"
-		case !cov.Sure:
-			confidence = "medium"
-		}
-		found = m.appendMatches(found, a, ref, fmt.Sprintf("%s %s %s: %s %s, %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Name, cov.Rule), confidence)
 	}
+	found = m.identifierMatches(found, a)
 	for _, c := range a.Components {
 		if c.PURL == "" {
+			found = m.componentByName(found, a, c)
 			continue
 		}
-		for _, ref := range m.withPURL {
+		for i := range m.withPURL {
+			ref := &m.withPURL[i]
 			if !samePackage(c.PURL, ref.p.PURL) {
 				continue
 			}
@@ -382,29 +671,173 @@ func (m *Matcher) advisoryMatches(found []Match, a *ward.Asset) []Match {
 			if !cov.Sure || version == "" {
 				confidence = "medium"
 			}
-			found = m.appendMatches(found, a, ref, fmt.Sprintf("component %s %s: %s %s, %s", c.Name, orUnknown(version), ref.adv.ID, ref.p.PURL, cov.Rule), confidence)
+			found = m.appendMatches(found, a, ref, version, fmt.Sprintf("component %s %s: %s %s, %s", c.Name, orUnknown(version), ref.adv.ID, ref.p.PURL, cov.Rule), confidence, "purl")
 		}
+	}
+	return found
+}
+
+func coverageRule(cov Coverage, versions string) string {
+	if cov.Rule == "" {
+		return "version " + versions
+	}
+	return cov.Rule
+}
+
+// splitModel reads a model number written into a version ("8.2 model
+// 8015"): the version and the model.
+func splitModel(v string) (string, string) {
+	lower := strings.ToLower(v)
+	if i := strings.Index(lower, "model"); i >= 0 {
+		return strings.TrimSpace(v[:i]), strings.TrimSpace(v[i+len("model"):])
+	}
+	return v, ""
+}
+
+// identifierMatches matches the asset's own CPE, package URL and serial
+// number with the advisories' product identification helpers, whatever
+// the vendor names.
+func (m *Matcher) identifierMatches(found []Match, a *ward.Asset) []Match {
+	if a.PURL == "" && a.CPE == "" && a.Serial == "" {
+		return found
+	}
+	for _, ref := range m.withIdent() {
+		p := ref.p
+		rule, what := "", ""
+		switch {
+		case a.PURL != "" && p.PURL != "" && samePackage(a.PURL, p.PURL):
+			rule, what = "purl", "package "+p.PURL
+		case a.CPE != "" && p.CPE != "" && sameCPEProduct(a.CPE, p.CPE):
+			rule, what = "cpe", "CPE "+p.CPE
+		case a.Serial != "" && serialIn(a.Serial, p.SerialNumbers):
+			rule, what = "serial-number", "serial number "+a.Serial
+		case (a.PURL != "" && contains(p.GenericURIs, a.PURL)) || (a.CPE != "" && contains(p.GenericURIs, a.CPE)):
+			rule, what = "generic-uri", "identifier in x_generic_uris"
+		}
+		if rule == "" {
+			continue
+		}
+		version := a.Version
+		if version == "" && rule == "purl" {
+			version = purlVersion(a.PURL)
+		}
+		cov := Coverage{In: true, Sure: false, Rule: "the advisory names no version"}
+		if ref.version != "" {
+			cov = inRange(version, ref.version)
+		}
+		if !cov.In {
+			continue
+		}
+		confidence := "high"
+		if !cov.Sure {
+			confidence = "medium"
+		}
+		found = m.appendMatches(found, a, ref, version, fmt.Sprintf("%s %s %s: %s %s %s (%s), %s", a.Vendor, a.Product, orUnknown(a.Version), ref.adv.ID, p.Vendor, p.Name, what, cov.Rule), confidence, rule)
+	}
+	return found
+}
+
+// withIdent lists the products named by CPE, package URL, serial number
+// or generic URI, found once.
+func (m *Matcher) withIdent() []*productRef {
+	m.identOnce.Do(func() {
+		for _, refs := range m.byVendor {
+			for _, r := range refs {
+				if (r.p.CPE != "" || r.p.PURL != "" || len(r.p.SerialNumbers) > 0 || len(r.p.GenericURIs) > 0) && !containsRef(m.ident, r) {
+					m.ident = append(m.ident, r)
+				}
+			}
+		}
+		sort.Slice(m.ident, func(i, j int) bool {
+			if m.ident[i].adv.ID != m.ident[j].adv.ID {
+				return m.ident[i].adv.ID < m.ident[j].adv.ID
+			}
+			return m.ident[i].p.ID < m.ident[j].p.ID
+		})
+	})
+	return m.ident
+}
+
+func containsRef(rs []*productRef, r *productRef) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// serialIn tells whether a serial number is one of an advisory's, which
+// may end in "*" for a run of them.
+func serialIn(serial string, list []string) bool {
+	s := identKey(serial)
+	for _, l := range list {
+		if prefix, ok := strings.CutSuffix(strings.TrimSpace(l), "*"); ok {
+			if strings.HasPrefix(s, identKey(prefix)) {
+				return true
+			}
+		} else if identKey(l) == s {
+			return true
+		}
+	}
+	return false
+}
+
+// sameCPEProduct tells whether two CPE names name the same vendor and
+// product.
+func sameCPEProduct(a, b string) bool {
+	x, err1 := parseCPE(a)
+	y, err2 := parseCPE(b)
+	return err1 == nil && err2 == nil && strings.EqualFold(x[1], y[1]) && strings.EqualFold(x[2], y[2])
+}
+
+// componentByName matches a component named without a package URL with
+// the advisory products of the same name ("VxWorks", "DCMTK"): software
+// inside a device that an advisory names by itself.
+func (m *Matcher) componentByName(found []Match, a *ward.Asset, c ward.Component) []Match {
+	f := productForm(c.Name, func([]string) bool { return false })
+	refs := m.byName[strings.Join(f.all, " ")]
+	for _, ref := range refs {
+		cov := Coverage{In: true, Sure: false, Rule: "the advisory names no version"}
+		if ref.version != "" {
+			cov = inRange(c.Version, ref.version)
+		}
+		if !cov.In {
+			continue
+		}
+		confidence := "high"
+		if !cov.Sure {
+			confidence = "medium"
+		}
+		found = m.appendMatches(found, a, ref, c.Version, fmt.Sprintf("component %s %s: %s %s %s, %s", c.Name, orUnknown(c.Version), ref.adv.ID, ref.p.Vendor, ref.p.Name, cov.Rule), confidence, "component")
 	}
 	return found
 }
 
 // appendMatches appends to out the advisory's vulnerabilities that affect
 // the product and are neither fixed nor ruled out for it.
-func (m *Matcher) appendMatches(out []Match, a *ward.Asset, ref productRef, why, confidence string) []Match {
+func (m *Matcher) appendMatches(out []Match, a *ward.Asset, ref *productRef, version, why, confidence, rule string) []Match {
 	p := ref.p
 	for _, v := range ref.adv.Vulns {
 		if !contains(v.Affected, p.ID) || contains(v.Fixed, p.ID) || contains(v.NotAffected, p.ID) {
 			continue
 		}
+		if fix, ok := v.FixedIn[p.ID]; ok {
+			if cmp, ok := compareVersions(cleanVersion(version), fix); ok && cmp >= 0 {
+				continue // the vendor's fix names this version
+			}
+		}
 		k, exploited := m.exploited[v.CVE]
 		out = append(out, Match{
 			Asset: a.ID, Advisory: ref.adv.ID, CVE: v.CVE, Product: strings.TrimSpace(p.Vendor + " " + p.Name),
 			CVSS: v.CVSS, EPSS: m.EPSS[v.CVE].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
-			Why: why, Confidence: confidence,
+			Why: why, Confidence: confidence, Rule: rule,
 		})
 	}
 	return out
 }
+
+var confidenceRank = map[string]int{"high": 3, "medium": 2, "low": 1}
 
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
@@ -513,7 +946,7 @@ func (m *Matcher) prepareNVD(hits []nvdHit) []Match {
 		k, exploited := m.exploited[h.cve.ID]
 		out[i] = Match{Advisory: "NVD", CVE: h.cve.ID, Product: h.product,
 			CVSS: h.cve.CVSS, EPSS: m.EPSS[h.cve.ID].Score, Exploited: exploited, Ransomware: exploited && strings.EqualFold(k.Ransomware, "Known"),
-			Why: h.why, Confidence: "high"}
+			Why: h.why, Confidence: "high", Rule: "nvd-cpe"}
 	}
 	return out
 }

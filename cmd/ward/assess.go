@@ -53,6 +53,7 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
+			feeds.vendors = cat.Vendors
 			m, file, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
 				return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/share"
 )
@@ -24,6 +25,9 @@ type feedFiles struct {
 	advisories, nvd []string
 	kev, epss       string
 	stored          bool
+	// vendors is the catalog's vendor lineage, when the command loaded a
+	// catalog (--catalog); nil for the built-in one.
+	vendors []catalog.Vendor
 }
 
 func (f *feedFiles) flags(c *cobra.Command) {
@@ -65,6 +69,7 @@ func (o *options) loadMatches(c *cobra.Command, m *ward.Model, files []string, f
 		return nil, invalidError{err}
 	}
 	feeds.Advisories = append(feeds.Advisories, advs...)
+	feeds.Vendors = f.vendors
 	if f.kev != "" {
 		if feeds.KEV, err = intel.LoadKEV(f.kev); err != nil {
 			return nil, invalidError{err}

@@ -206,6 +206,14 @@ func seedDemo(ctx context.Context, s ward.Store) (string, error) {
 	if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
 		return "", err
 	}
+	// its devices' advisories and a KEV excerpt, to see matches at once
+	files, err := demoFeedFiles(time.Now())
+	if err != nil {
+		return "", err
+	}
+	if err := s.PutFeeds(ctx, files); err != nil {
+		return "", err
+	}
 	password := server.NewPassword()
 	hash, err := server.HashPassword(password)
 	if err != nil {
