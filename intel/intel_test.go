@@ -11,7 +11,6 @@ import (
 	"github.com/wardhealth/ward/internal/refdata"
 )
 
-
 // loadAll reads every CISA medical-device advisory, as copied into
 // testdata/corpus beside the matching corpus.
 func loadAll(t testing.TB) []*Advisory {
