@@ -253,3 +253,63 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 	}
 	return res, nil
 }
+
+// Stops is Fail for many sets of failed assets at once, the network built
+// once: for each set, the indices of the services (in m.Services) that
+// stop. Unknown ids are ignored; an asset with a standby is absorbed.
+func Stops(m *ward.Model, sets [][]string) [][]int {
+	nw := newNetwork(m)
+	needs := Needs(m)
+	cut := make([]bool, nw.g.Len())
+	for _, ap := range nw.g.Cuts().Points() {
+		cut[ap] = true
+	}
+	needed := make([]bool, nw.g.Len())
+	for _, ids := range needs {
+		for _, id := range ids {
+			needed[nw.index[id]] = true
+		}
+	}
+	removed := make([]bool, nw.g.Len())
+	out := make([][]int, len(sets))
+	for k, set := range sets {
+		var failed []int
+		matters := false
+		for _, id := range set {
+			if v, ok := nw.index[id]; ok && v < len(m.Assets) && !nw.spare[v] {
+				failed = append(failed, v)
+				matters = matters || needed[v] || cut[v]
+			}
+		}
+		// One asset that no service needs and that cuts no path cannot
+		// stop a service; several together may.
+		if len(failed) == 0 || (len(failed) == 1 && !matters) {
+			continue
+		}
+		for _, v := range failed {
+			removed[v] = true
+		}
+		labels := nw.g.Components(removed)
+		for i := range m.Services {
+			var alive []string
+			stops := false
+			for _, id := range needs[i] {
+				if removed[nw.index[id]] {
+					stops = true
+					break
+				}
+				alive = append(alive, id)
+			}
+			if !stops {
+				_, _, stops = apart(alive, nw, labels)
+			}
+			if stops {
+				out[k] = append(out[k], i)
+			}
+		}
+		for _, v := range failed {
+			removed[v] = false
+		}
+	}
+	return out
+}
