@@ -274,16 +274,19 @@ func Stops(m *ward.Model, sets [][]string) [][]int {
 	out := make([][]int, len(sets))
 	for k, set := range sets {
 		var failed []int
-		matters := false
+		isNeeded, cuts, leaves := false, false, true
 		for _, id := range set {
 			if v, ok := nw.index[id]; ok && v < len(m.Assets) && !nw.spare[v] {
 				failed = append(failed, v)
-				matters = matters || needed[v] || cut[v]
+				isNeeded = isNeeded || needed[v]
+				cuts = cuts || cut[v]
+				leaves = leaves && nw.g.Degree(v) <= 1
 			}
 		}
-		// One asset that no service needs and that cuts no path cannot
-		// stop a service; several together may.
-		if len(failed) == 0 || (len(failed) == 1 && !matters) {
+		// Assets no service needs cannot stop one when there is one that
+		// cuts no path, or when all are at the end of a single link (no
+		// path runs through them); others together may cut a path.
+		if len(failed) == 0 || (!isNeeded && (leaves || (len(failed) == 1 && !cuts))) {
 			continue
 		}
 		for _, v := range failed {

@@ -22,6 +22,9 @@ func NewUndirected(n int) *Undirected { return &Undirected{adj: make([][]int, n)
 // Len is the number of nodes.
 func (g *Undirected) Len() int { return len(g.adj) }
 
+// Degree is the number of edges at v.
+func (g *Undirected) Degree(v int) int { return len(g.adj[v]) }
+
 // Add joins a and b; loops are ignored.
 func (g *Undirected) Add(a, b int) {
 	if a == b {
