@@ -154,7 +154,10 @@ func newParams(m *ward.Model) *params {
 	} else {
 		add("cost per record", "90 % interval 25-400", srcRecord, false)
 	}
-	add("health records held", "100,000 / 1,000", srcRecords, len(c.Assets) > 0)
+	add("health records held", "100,000 / 100 / 1,000", srcRecords, false)
+	if len(c.Assets) > 0 {
+		add("health records held", fmt.Sprintf("on %d assets", len(c.Assets)), "the model's costs.assets", true)
+	}
 	switch {
 	case c.PublicBody:
 		p.fineP = 0

@@ -129,9 +129,11 @@ type line struct {
 	records  float64
 }
 
-// cause is a shared cause: its incidents arrive at the rate of its most
-// frequent scenario, and each hits each scenario with the probability
-// that keeps the scenario's own rate (Poisson thinning).
+// cause is a shared cause: its incidents arrive at the top rate of the
+// scale, and each hits each scenario with the probability that keeps the
+// scenario's own rate (Poisson thinning). The cause's rate does not move
+// with the scenarios', so a control that lowers one scenario's rate only
+// takes hits away from it, in every simulated year.
 type cause struct {
 	key     uint64
 	rate    float64
@@ -234,7 +236,14 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		if !ok {
 			pi = len(s.profiles)
 			profileOf[t.ID] = pi
-			s.profiles = append(s.profiles, p.profile(t.ID, t.Group))
+			pr := p.profile(t.ID, t.Group)
+			s.profiles = append(s.profiles, pr)
+			v := fmt.Sprintf("outage PERT %g / %g / %g h", pr.outage.min, pr.outage.mode, pr.outage.max)
+			if pr.recovery != nil {
+				lo, hi := math.Exp(pr.recovery.mu-z95*pr.recovery.sigma), math.Exp(pr.recovery.mu+z95*pr.recovery.sigma)
+				v += fmt.Sprintf(", recovery 90 %% interval %s-%s", money(lo), money(hi))
+			}
+			p.list = append(p.list, Parameter{Name: "incident of " + t.ID, Value: v, Source: pr.source, Set: pr.set})
 		}
 		l := line{profile: pi, rate: Rates[r.Likelihood], key: hash64(r.Threat + "\x00" + r.Assets[0]), harm: 1}
 		sc := Scenario{Threat: r.Threat, ThreatName: r.ThreatName, Assets: r.Assets, Status: r.Status, Likelihood: r.Likelihood, Rate: l.rate, Services: []string{}}
@@ -293,7 +302,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		c := &s.causes[ci]
 		c.members = append(c.members, keep)
-		c.rate = max(c.rate, l.rate)
+		c.rate = max(c.rate, Rates[len(Rates)-1], l.rate)
 		keep++
 	}
 	s.lines, scen = s.lines[:keep], scen[:keep]
