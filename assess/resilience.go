@@ -271,6 +271,8 @@ func Stops(m *ward.Model, sets [][]string) [][]int {
 		}
 	}
 	removed := make([]bool, nw.g.Len())
+	labels := make([]int, nw.g.Len())
+	queue := make([]int, 0, nw.g.Len())
 	out := make([][]int, len(sets))
 	for k, set := range sets {
 		var failed []int
@@ -292,7 +294,7 @@ func Stops(m *ward.Model, sets [][]string) [][]int {
 		for _, v := range failed {
 			removed[v] = true
 		}
-		labels := nw.g.Components(removed)
+		labels = nw.g.ComponentsInto(removed, labels, queue)
 		for i := range m.Services {
 			var alive []string
 			stops := false

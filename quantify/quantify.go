@@ -276,11 +276,30 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		sets = append(sets, r.Assets)
 		avail = append(avail, slices.Contains(t.Impacts, "availability"))
 	}
-	stops := assess.Stops(m, sets)
+	// Lines of several threats on one group of assets fail it alike: each
+	// group is failed once.
+	group := map[string]int{}
+	var unique [][]string
+	which := make([]int, len(sets))
+	for j, set := range sets {
+		which[j] = -1
+		if !avail[j] {
+			continue
+		}
+		k := strings.Join(set, "\x00")
+		g, ok := group[k]
+		if !ok {
+			g = len(unique)
+			group[k] = g
+			unique = append(unique, set)
+		}
+		which[j] = g
+	}
+	stops := assess.Stops(m, unique)
 	for j := range s.lines {
-		if avail[j] {
-			s.lines[j].services = stops[j]
-			for _, si := range stops[j] {
+		if which[j] >= 0 {
+			s.lines[j].services = stops[which[j]]
+			for _, si := range stops[which[j]] {
 				scen[j].Services = append(scen[j].Services, m.Services[si].ID)
 			}
 		}
