@@ -58,10 +58,7 @@ func near(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.A
 // figures there are reasoned out by hand from the defaults; the
 // simulation must find them.
 func TestWorkedExample(t *testing.T) {
-	doc, err := os.ReadFile("../docs/risk-method.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := mustRead(t, "../docs/risk-method.md")
 	m, cat, res := load(t, "testdata/worked.yaml")
 	q := run(t, m, cat, res, Options{Trials: 1_000_000, Seed: 7})
 	// Per event, by hand (docs/risk-method.md):
@@ -126,7 +123,7 @@ func TestWorkedExample(t *testing.T) {
 	}
 	// The rounded figures the documentation gives.
 	for _, s := range []string{"307,264", "200,713", "6,690,437", "5,542,486", "7,473,103"} {
-		if !strings.Contains(string(doc), s) {
+		if !strings.Contains(doc, s) {
 			t.Errorf("docs/risk-method.md does not give %s", s)
 		}
 	}
@@ -229,4 +226,46 @@ func TestSharedCauses(t *testing.T) {
 	if shared == 0 || q.Mean >= sum {
 		t.Errorf("no shared cause lowers the total: %d shared, total %.0f, sum %.0f", shared, q.Mean, sum)
 	}
+}
+
+// A harm-limiting control halves the outage and the recovery: with an
+// offline backup of the worked example's server, ransomware costs
+// 10,000 x (216 / 2 - 0.25) + 3,384,986 / 2 = 2,769,993 an event, and a
+// software failure 10,000 x (6.75 / 2 - 0.25) = 31,250.
+func TestHarmLimitingControl(t *testing.T) {
+	m, cat, _ := load(t, "testdata/worked.yaml")
+	m.Assets[0].Controls = []string{"offline-backup"}
+	q := run(t, m, cat, assessed(t, m, cat), Options{Trials: 1_000_000, Seed: 7})
+	want := map[string]struct{ rate, event float64 }{
+		"ransomware":       {0.002, 10_000*(216.0/2-0.25) + 3_384_986.0/2},
+		"software-failure": {0.1, 10_000 * (6.75/2 - 0.25)},
+	}
+	for _, s := range q.Scenarios {
+		w, ok := want[s.Threat]
+		if !ok {
+			continue
+		}
+		delete(want, s.Threat)
+		if !s.HarmLimited {
+			t.Errorf("%s: offline backup does not limit the harm", s.Threat)
+		}
+		if tol := 3 * 1.7 / math.Sqrt(w.rate*1e6); !near(s.Mean, w.rate*w.event, tol) {
+			t.Errorf("%s: expected loss %.0f, by hand %.0f", s.Threat, s.Mean, w.rate*w.event)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing scenarios: %v", want)
+	}
+	if !strings.Contains(mustRead(t, "../docs/risk-method.md"), "2,769,993") {
+		t.Error("docs/risk-method.md does not give 2,769,993")
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
