@@ -56,3 +56,11 @@ func TestDraws(t *testing.T) {
 		t.Errorf("Poisson 0.3: mean %.4f", got)
 	}
 }
+
+func TestMoney(t *testing.T) {
+	for x, want := range map[float64]string{0: "0", -0.3: "0", 999.5: "1,000", 1234567.4: "1,234,567", -25000: "-25,000", 100: "100"} {
+		if got := Money(x); got != want {
+			t.Errorf("Money(%v) = %q, want %q", x, got, want)
+		}
+	}
+}

@@ -146,11 +146,11 @@ func newParams(m *ward.Model) *params {
 	if c.RevenuePerYear > 0 {
 		p.revenue = c.RevenuePerYear
 	}
-	add("revenue a year", money(p.revenue), srcRevenue, c.RevenuePerYear > 0)
+	add("revenue a year", Money(p.revenue), srcRevenue, c.RevenuePerYear > 0)
 	add("lost activity while a service is down", "PERT 0.15 / 0.25 / 0.45", srcActivity, false)
 	if c.CostPerRecord != nil {
 		p.perRecord = fromInterval(c.CostPerRecord.Low, c.CostPerRecord.High)
-		add("cost per record", fmt.Sprintf("90 %% interval %s-%s", money(c.CostPerRecord.Low), money(c.CostPerRecord.High)), "the model's costs.cost_per_record", true)
+		add("cost per record", fmt.Sprintf("90 %% interval %s-%s", Money(c.CostPerRecord.Low), Money(c.CostPerRecord.High)), "the model's costs.cost_per_record", true)
 	} else {
 		add("cost per record", "90 % interval 25-400", srcRecord, false)
 	}
@@ -169,12 +169,12 @@ func newParams(m *ward.Model) *params {
 		add("chance a breach is fined", "0.1", srcFine, false)
 	}
 	p.fineCap = max(20e6, 0.04*p.revenue)
-	add("fine", "90 % interval 50,000-1,000,000, capped at "+money(p.fineCap), srcFineAmount, false)
+	add("fine", "90 % interval 50,000-1,000,000, capped at "+Money(p.fineCap), srcFineAmount, false)
 	add("harm-limiting control", "x 0.5", srcHarm, false)
 	for _, s := range c.Services {
 		if s.DowntimePerHour > 0 {
 			p.serviceHour[s.Service] = s.DowntimePerHour
-			add("downtime per hour of "+s.Service, money(s.DowntimePerHour), "the model's costs.services", true)
+			add("downtime per hour of "+s.Service, Money(s.DowntimePerHour), "the model's costs.services", true)
 		} else if s.RevenueShare > 0 {
 			p.serviceShare[s.Service] = s.RevenueShare
 			add("revenue share of "+s.Service, fmt.Sprint(s.RevenueShare), "the model's costs.services", true)
@@ -191,7 +191,7 @@ func newParams(m *ward.Model) *params {
 	}
 	for _, ch := range c.Changes {
 		p.changes[ch.Action] = [2]float64{ch.OneOff, ch.Yearly}
-		add("cost of "+ch.Action, fmt.Sprintf("%s once, %s a year", money(ch.OneOff), money(ch.Yearly)), "the model's costs.changes", true)
+		add("cost of "+ch.Action, fmt.Sprintf("%s once, %s a year", Money(ch.OneOff), Money(ch.Yearly)), "the model's costs.changes", true)
 	}
 	return p
 }
@@ -234,10 +234,10 @@ func (p *params) recordsOf(id, kind, category string, phi bool) int64 {
 	return 1_000
 }
 
-// money writes an amount with thousands separators, no decimals.
-func money(x float64) string {
-	neg := x < 0
+// Money writes an amount rounded to the unit, with thousands separators.
+func Money(x float64) string {
 	s := fmt.Sprintf("%.0f", math.Abs(x))
+	neg := x < 0 && s != "0"
 	var b []byte
 	for i := range len(s) {
 		if i > 0 && (len(s)-i)%3 == 0 {

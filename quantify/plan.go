@@ -166,7 +166,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		units, oneOff, yearly, cost := costOf(p, c)
 		st := Step{Rank: len(plan.Steps) + 1, Change: *c, Units: units, OneOff: oneOff, Yearly: yearly, Cost: cost,
 			Avoided: loss - after.Mean, After: after.Mean, PerEuro: top.ratio}
-		st.Why = fmt.Sprintf("removes the weakness %q: expected loss %s -> %s a year for %s a year", c.Answers, money(loss), money(after.Mean), money(cost))
+		st.Why = fmt.Sprintf("removes the weakness %q: expected loss %s -> %s a year for %s a year", c.Answers, Money(loss), Money(after.Mean), Money(cost))
 		plan.Steps = append(plan.Steps, st)
 		plan.Cost += cost
 		cur, loss = next, after.Mean

@@ -241,7 +241,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 			v := fmt.Sprintf("outage PERT %g / %g / %g h", pr.outage.min, pr.outage.mode, pr.outage.max)
 			if pr.recovery != nil {
 				lo, hi := math.Exp(pr.recovery.mu-z95*pr.recovery.sigma), math.Exp(pr.recovery.mu+z95*pr.recovery.sigma)
-				v += fmt.Sprintf(", recovery 90 %% interval %s-%s", money(lo), money(hi))
+				v += fmt.Sprintf(", recovery 90 %% interval %s-%s", Money(lo), Money(hi))
 			}
 			p.list = append(p.list, Parameter{Name: "incident of " + t.ID, Value: v, Source: pr.source, Set: pr.set})
 		}

@@ -99,7 +99,7 @@ The method is in docs/risk-method.md.`,
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
 	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
-	c.Flags().BoolVar(&quantified, "quantify", false, "the expected loss in money instead of the register (text, json or csv)")
+	c.Flags().BoolVar(&quantified, "quantify", false, "the expected loss in money instead of the register (text, json, csv, or html: the report with it)")
 	money.add(c)
 	feeds.flags(c)
 	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")

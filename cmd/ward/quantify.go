@@ -14,6 +14,7 @@ import (
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/quantify"
+	"github.com/wardhealth/ward/report"
 )
 
 // moneyFlags are the simulation's flags on assess and plan.
@@ -63,10 +64,12 @@ func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *asse
 		err = writeJSON(&buf, q)
 	case "csv":
 		err = writeLossCSV(&buf, q)
+	case "html":
+		err = report.HTMLWithLoss(&buf, res, m, version, q)
 	case "text":
 		writeLossText(&buf, res, q, top)
 	default:
-		return usageError{fmt.Errorf("--quantify writes text, json or csv, not %s", o.format)}
+		return usageError{fmt.Errorf("--quantify writes text, json, csv or html, not %s", o.format)}
 	}
 	if err != nil {
 		return err
@@ -83,37 +86,18 @@ func (o *options) emit(out []byte, output string) error {
 	return err
 }
 
-// amount writes a sum of money rounded to the unit, with thousands
-// separators.
-func amount(x float64) string {
-	s := fmt.Sprintf("%.0f", x)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int) {
 	c := q.Currency
 	fmt.Fprintf(w, "Expected loss of %s (%s), %s\n", res.Name, res.Organisation, res.Date)
-	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; amounts in %s a year\n", q.Method, amount(float64(q.Trials)), q.Seed, c)
-	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, breach %s, recovery %s, fines %s)\n", amount(q.Mean), c,
-		amount(q.Parts.Downtime), amount(q.Parts.Breach), amount(q.Parts.Recovery), amount(q.Parts.Fines))
-	fmt.Fprintf(w, "  a year's loss: P50 %s, P90 %s, P99 %s; no loss in %.1f %% of years\n", amount(q.P50), amount(q.P90), amount(q.P99), 100*q.NoLoss)
+	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; amounts in %s a year\n", q.Method, quantify.Money(float64(q.Trials)), q.Seed, c)
+	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, breach %s, recovery %s, fines %s)\n", quantify.Money(q.Mean), c,
+		quantify.Money(q.Parts.Downtime), quantify.Money(q.Parts.Breach), quantify.Money(q.Parts.Recovery), quantify.Money(q.Parts.Fines))
+	fmt.Fprintf(w, "  a year's loss: P50 %s, P90 %s, P99 %s; no loss in %.1f %% of years\n", quantify.Money(q.P50), quantify.Money(q.P90), quantify.Money(q.P99), 100*q.NoLoss)
 	fmt.Fprintf(w, "  patient harm, not in money: services of high or critical patient safety down %.1f hours a year past their max outage (expected)\n", q.HarmHours)
 	fmt.Fprintf(w, "\nLoss exceedance: a year's loss exceeds\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	for _, p := range q.Curve[1:] {
-		fmt.Fprintf(tw, "%s %s\twith probability\t%g %%\t\n", amount(p.Loss), c, 100*p.P)
+		fmt.Fprintf(tw, "%s %s\twith probability\t%g %%\t\n", quantify.Money(p.Loss), c, 100*p.P)
 	}
 	tw.Flush()
 	n := len(q.Scenarios)
@@ -124,8 +108,8 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tTHREAT\tASSETS\tEVENTS/YEAR\tSHARED CAUSE\tEXPECTED\tP99\tSTOPS\tRECORDS")
 	for i, s := range q.Scenarios[:n] {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%g\t%s\t%s\t%s\t%s\t%s\n", i+1, s.ThreatName, assetsShort(s.Assets), s.Rate, s.Cause, amount(s.Mean), amount(s.P99),
-			orDash(assetsShort(s.Services)), amount(float64(s.Records)))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%g\t%s\t%s\t%s\t%s\t%s\n", i+1, s.ThreatName, assetsShort(s.Assets), s.Rate, s.Cause, quantify.Money(s.Mean), quantify.Money(s.P99),
+			orDash(assetsShort(s.Services)), quantify.Money(float64(s.Records)))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nParameters (docs/risk-method.md, \"Expected loss\"; set your own in the model's costs block)\n")
@@ -145,8 +129,8 @@ func writeLossCSV(w io.Writer, q *quantify.Result) error {
 	cw.Write([]string{"rank", "threat", "assets", "events_per_year", "cause", "mean_annual_loss", "p50", "p90", "p99",
 		"downtime", "breach", "recovery", "fines", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
 	row := func(rank, threat, assets, rate, cause string, mean, p50, p90, p99 float64, parts quantify.Parts, services, records string) {
-		cw.Write([]string{rank, threat, assets, rate, cause, amount(mean), amount(p50), amount(p90), amount(p99),
-			amount(parts.Downtime), amount(parts.Breach), amount(parts.Recovery), amount(parts.Fines), services, records,
+		cw.Write([]string{rank, threat, assets, rate, cause, quantify.Money(mean), quantify.Money(p50), quantify.Money(p90), quantify.Money(p99),
+			quantify.Money(parts.Downtime), quantify.Money(parts.Breach), quantify.Money(parts.Recovery), quantify.Money(parts.Fines), services, records,
 			q.Currency, q.Method, fmt.Sprint(q.Seed), fmt.Sprint(q.Trials)})
 	}
 	row("total", "", "", "", "", q.Mean, q.P50, q.P90, q.P99, q.Parts, "", "")
@@ -161,12 +145,12 @@ func writeLossCSV(w io.Writer, q *quantify.Result) error {
 func writeMoneyPlanText(w io.Writer, p *quantify.Plan) {
 	c := p.Currency
 	fmt.Fprintf(w, "Mitigation plan in money: %d changes of %d candidates; expected loss %s -> %s %s a year (-%d%%) for %s %s a year\n",
-		len(p.Steps), p.Candidates, amount(p.Before), amount(p.After), c, percent(int(p.Before-p.After), int(p.Before)), amount(p.Cost), c)
-	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; one-off costs spread over %d years\n", p.Method, amount(float64(p.Trials)), p.Seed, quantify.PayOff)
+		len(p.Steps), p.Candidates, quantify.Money(p.Before), quantify.Money(p.After), c, percent(int(p.Before-p.After), int(p.Before)), quantify.Money(p.Cost), c)
+	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; one-off costs spread over %d years\n", p.Method, quantify.Money(float64(p.Trials)), p.Seed, quantify.PayOff)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCHANGE\tAVOIDED/YEAR\tCOST/YEAR\tPER "+c+"\tLOSS AFTER\tONE-OFF\tYEARLY")
 	for _, s := range p.Steps {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", s.Rank, s.Title, amount(s.Avoided), amount(s.Cost), s.PerEuro, amount(s.After), amount(s.OneOff), amount(s.Yearly))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.1f\t%s\t%s\t%s\n", s.Rank, s.Title, quantify.Money(s.Avoided), quantify.Money(s.Cost), s.PerEuro, quantify.Money(s.After), quantify.Money(s.OneOff), quantify.Money(s.Yearly))
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nLoss exceedance before and after: a year's loss exceeds, with probability\n")
@@ -180,9 +164,9 @@ func writeMoneyPlanText(w io.Writer, p *quantify.Plan) {
 		a, ok := after[pt.P]
 		as := "-"
 		if ok {
-			as = amount(a)
+			as = quantify.Money(a)
 		}
-		fmt.Fprintf(tw, "%g %%\t%s\t%s\t\n", 100*pt.P, amount(pt.Loss), as)
+		fmt.Fprintf(tw, "%g %%\t%s\t%s\t\n", 100*pt.P, quantify.Money(pt.Loss), as)
 	}
 	tw.Flush()
 }

@@ -60,9 +60,14 @@ func TestAssessQuantify(t *testing.T) {
 	if len(rows) != 11 || rows[0][0] != "rank" || rows[1][0] != "total" || rows[2][1] != "unauthorised-access" || rows[2][15] != "EUR" {
 		t.Errorf("csv: %v", rows)
 	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	expect(t, ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01", "--format", "html", "-o", page), 0)
+	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `<section id="expected-loss">`) || !strings.Contains(string(b), `aria-label="Loss exceedance curve"`) {
+		t.Errorf("report lacks the expected loss: %v", err)
+	}
 	// Ward does not convert: another currency than the model's is refused.
 	expect(t, ward(t, data, "assess", model, "--quantify", "--currency", "GBP"), 2, "the model's costs are in EUR and Ward does not convert")
-	expect(t, ward(t, data, "assess", model, "--quantify", "--format", "sarif"), 2, "--quantify writes text, json or csv")
+	expect(t, ward(t, data, "assess", model, "--quantify", "--format", "sarif"), 2, "--quantify writes text, json, csv or html")
 	expect(t, ward(t, data, "assess", model, "--quantify", "--trials", "10"), 2, "at least 1000")
 }
 
