@@ -260,7 +260,12 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 			}
 			l.records = float64(sc.Records) * l.harm
 		}
+		// Attacks share a cause by entry point; a natural phenomenon strikes
+		// the whole site; failures and errors strike each line alone.
 		sc.Cause = r.Threat
+		if len(r.Attack) == 0 && t.Group != "natural" {
+			sc.Cause = r.Threat + " on " + r.Assets[0]
+		}
 		if len(r.Attack) > 0 {
 			e := "any entry point"
 			for _, id := range r.Assets {
