@@ -104,6 +104,9 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	if opt.Seed == 0 {
 		opt.Seed = DefaultSeed
 	}
+	if err := Check(m, cat); err != nil {
+		return nil, err
+	}
 	measure := func(m *ward.Model) (*assess.Result, *Result, error) {
 		res, err := assess.Assess(m, cat, aopt)
 		if err != nil {

@@ -8,6 +8,7 @@
 package quantify
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -165,6 +166,9 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
+	if err := Check(m, cat); err != nil {
+		return nil, err
+	}
 	s, scen, err := build(m, cat, res)
 	if err != nil {
 		return nil, err
@@ -173,6 +177,45 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 		Scenarios: scen, Parameters: s.p.list}
 	s.run(opt, out)
 	return out, nil
+}
+
+// Check refuses cost figures for threats the catalog does not have and
+// for changes Ward does not propose: a figure that would be ignored.
+// Quantify and MakePlan check first.
+func Check(m *ward.Model, cat *catalog.Catalog) error {
+	var problems []string
+	ids := make([]string, len(cat.Threats))
+	for i := range cat.Threats {
+		ids[i] = cat.Threats[i].ID
+	}
+	for i, t := range m.Costs.Threats {
+		if !slices.Contains(ids, t.Threat) {
+			hint := "docs/catalog.md lists them"
+			if c := ward.Closest(t.Threat, ids); c != "" {
+				hint = fmt.Sprintf("did you mean %q?", c)
+			}
+			problems = append(problems, fmt.Sprintf("costs.threats[%d].threat: no threat %q in the catalog (%s)", i, t.Threat, hint))
+		}
+	}
+	for i, c := range m.Costs.Changes {
+		if _, ok := changeCosts[c.Action]; !ok {
+			problems = append(problems, fmt.Sprintf("costs.changes[%d].action: ward plan proposes no change %q (%s)", i, c.Action, strings.Join(actions(), ", ")))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// actions are the kinds of change ward plan proposes, sorted.
+func actions() []string {
+	out := make([]string, 0, len(changeCosts))
+	for a := range changeCosts {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Scenario, error) {

@@ -269,3 +269,16 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// Figures that would be ignored are refused: a threat the catalog does
+// not have, a change ward plan does not propose.
+func TestUnknownCostTargets(t *testing.T) {
+	m, cat, res := load(t, "testdata/worked.yaml")
+	m.Costs.Threats = []ward.ThreatCost{{Threat: "ransomwear", Recovery: &ward.Interval{Low: 1, High: 2}}}
+	m.Costs.Changes = []ward.ChangeCost{{Action: "buy-firewall", OneOff: 1}}
+	_, err := Quantify(m, cat, res, Options{Trials: 1000})
+	if err == nil || !strings.Contains(err.Error(), `costs.threats[0].threat: no threat "ransomwear" in the catalog (did you mean "ransomware"?)`) ||
+		!strings.Contains(err.Error(), `costs.changes[0].action: ward plan proposes no change "buy-firewall" (add-edr, add-mfa,`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -30,8 +30,12 @@ func (f *moneyFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.currency, "currency", "", "currency of the figures; must be the model's costs.currency (default EUR): Ward does not convert")
 }
 
-// options checks the flags against the model.
-func (f *moneyFlags) options(m *ward.Model) (quantify.Options, error) {
+// options checks the flags against the model, and the model's cost
+// figures against the catalog.
+func (f *moneyFlags) options(m *ward.Model, cat *catalog.Catalog) (quantify.Options, error) {
+	if err := quantify.Check(m, cat); err != nil {
+		return quantify.Options{}, invalidError{err}
+	}
 	if f.trials < 1000 {
 		return quantify.Options{}, usageError{fmt.Errorf("--trials %d: simulate at least 1000 years", f.trials)}
 	}
@@ -50,7 +54,7 @@ func (f *moneyFlags) options(m *ward.Model) (quantify.Options, error) {
 
 // writeQuantified simulates the assessed model and writes its loss.
 func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *assess.Result, f *moneyFlags, top int, output string) error {
-	opt, err := f.options(m)
+	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
 	}
@@ -186,7 +190,7 @@ func writeChangedModel(path string, m *ward.Model) error {
 // planByMoney ranks the candidate changes by expected loss avoided per
 // euro and writes the plan.
 func (o *options) planByMoney(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
-	opt, err := f.options(m)
+	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
 	}

@@ -65,6 +65,16 @@ func TestAssessQuantify(t *testing.T) {
 	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `<section id="expected-loss">`) || !strings.Contains(string(b), `aria-label="Loss exceedance curve"`) {
 		t.Errorf("report lacks the expected loss: %v", err)
 	}
+	// A figure Ward would ignore is invalid input.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	b, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, append(b, "  threats: [{threat: ransomwear, recovery: {low: 1, high: 2}}]\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, ward(t, data, "assess", bad, "--quantify"), 1, `did you mean "ransomware"?`)
 	// Ward does not convert: another currency than the model's is refused.
 	expect(t, ward(t, data, "assess", model, "--quantify", "--currency", "GBP"), 2, "the model's costs are in EUR and Ward does not convert")
 	expect(t, ward(t, data, "assess", model, "--quantify", "--format", "sarif"), 2, "--quantify writes text, json, csv or html")
