@@ -21,6 +21,10 @@ type Costs struct {
 	// GDPR fines (Art. 83(7)), which makes it 0.
 	FineProbability *float64 `json:"fine_probability,omitempty"`
 	PublicBody      bool     `json:"public_body,omitempty"`
+	// RansomProbability is the chance the organisation pays a ransom (0
+	// to 1; 0 for a policy of never paying). Ransoms are shown apart from
+	// the expected loss.
+	RansomProbability *float64 `json:"ransom_probability,omitempty"`
 	// CostPerRecord is the 90 % interval of the cost of one health record
 	// exposed.
 	CostPerRecord *Interval     `json:"cost_per_record,omitempty"`
@@ -112,6 +116,9 @@ func (v *validator) costs() {
 	money(at("revenue_per_year"), c.RevenuePerYear)
 	if c.FineProbability != nil {
 		share(at("fine_probability"), *c.FineProbability)
+	}
+	if c.RansomProbability != nil {
+		share(at("ransom_probability"), *c.RansomProbability)
 	}
 	interval(at("cost_per_record"), c.CostPerRecord)
 	for i, s := range c.Services {

@@ -42,6 +42,7 @@ const (
 	srcMalicious  = "assumption: outage PERT 1/8/72 h, no recovery cost beyond the outage"
 	srcFailure    = "assumption: outage PERT 0.5/4/24 h for failures and errors"
 	srcNatural    = "assumption: outage PERT 24/72/336 h for fire, flood and earthquake; damage to buildings not costed"
+	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
 	srcChanges    = "assumption: Ward's estimates per asset touched (table in docs/risk-method.md), paid off over 5 years; set costs.changes"
 )
@@ -71,6 +72,7 @@ func (l lognormal) mean() float64 { return math.Exp(l.mu + l.sigma*l.sigma/2) }
 type profile struct {
 	outage   pert
 	recovery *lognormal
+	ransom   bool // a ransom may be asked
 	source   string
 	set      bool
 }
@@ -79,7 +81,7 @@ func defaultProfile(threat, group string) profile {
 	switch {
 	case threat == "ransomware":
 		r := fromInterval(0.5e6, 10e6)
-		return profile{outage: pert{24, 168, 600}, recovery: &r, source: srcRansomware}
+		return profile{outage: pert{24, 168, 600}, recovery: &r, ransom: true, source: srcRansomware}
 	case threat == "malware":
 		r := fromInterval(50e3, 1e6)
 		return profile{outage: pert{4, 24, 168}, recovery: &r, source: srcMalware}
@@ -120,6 +122,8 @@ type params struct {
 	fineP        float64
 	fine         lognormal
 	fineCap      float64
+	ransomP      float64
+	ransom       lognormal
 	serviceHour  map[string]float64 // fixed cost per hour, when set
 	serviceShare map[string]float64
 	records      map[string]int64
@@ -131,7 +135,7 @@ type params struct {
 func newParams(m *ward.Model) *params {
 	c := &m.Costs
 	p := &params{currency: Currency, revenue: 250e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
-		fineP: 0.1, fine: fromInterval(50e3, 1e6),
+		fineP: 0.1, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
 		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
 		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}
 	add := func(name, value, source string, set bool) {
@@ -170,6 +174,10 @@ func newParams(m *ward.Model) *params {
 	}
 	p.fineCap = max(20e6, 0.04*p.revenue)
 	add("fine", "90 % interval 50,000-1,000,000, capped at "+Money(p.fineCap), srcFineAmount, false)
+	if c.RansomProbability != nil {
+		p.ransomP = *c.RansomProbability
+	}
+	add("ransom (apart)", fmt.Sprintf("paid with probability %g, 90 %% interval 100,000-3,000,000", p.ransomP), srcRansom, c.RansomProbability != nil)
 	add("harm-limiting control", "x 0.5", srcHarm, false)
 	for _, s := range c.Services {
 		if s.DowntimePerHour > 0 {

@@ -41,12 +41,14 @@ type Options struct {
 	Workers int
 }
 
-// Parts splits a loss by what it is made of.
+// Parts splits a loss by what it is made of. Ransom is shown apart: it
+// is not part of the loss (total), whether to pay being a decision.
 type Parts struct {
 	Downtime float64 `json:"downtime"`
 	Breach   float64 `json:"breach"`
 	Recovery float64 `json:"recovery"`
 	Fines    float64 `json:"fines"`
+	Ransom   float64 `json:"ransom_apart"`
 }
 
 func (p *Parts) add(q Parts) {
@@ -54,12 +56,13 @@ func (p *Parts) add(q Parts) {
 	p.Breach += q.Breach
 	p.Recovery += q.Recovery
 	p.Fines += q.Fines
+	p.Ransom += q.Ransom
 }
 
 func (p Parts) total() float64 { return p.Downtime + p.Breach + p.Recovery + p.Fines }
 
 func (p Parts) scale(f float64) Parts {
-	return Parts{p.Downtime * f, p.Breach * f, p.Recovery * f, p.Fines * f}
+	return Parts{p.Downtime * f, p.Breach * f, p.Recovery * f, p.Fines * f, p.Ransom * f}
 }
 
 // Point is one point of a loss exceedance curve: a year's loss exceeds
@@ -516,11 +519,11 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 			inc := st.next()
 			sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
 			hitSeed := mix(inc ^ 0x5bd1e995)
-			draws := [6]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6)}
+			draws := [7]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7)}
 			var joint Parts
 			var records float64
 			var hours float64
-			var activity, recovery, perRecord, fineU, fine, exposed float64
+			var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
 			drawn := false
 			for k, j := range c.members {
 				h := stream(mix(hitSeed ^ s.lines[j].key))
@@ -541,6 +544,9 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 					fineU = draws[4].uniform()
 					fine = min(draws[4].lognormal(p.fine), p.fineCap)
 					exposed = draws[5].pert(p.exposed)
+					if pr.ransom && draws[6].uniform() < p.ransomP {
+						ransom = draws[6].lognormal(p.ransom)
+					}
 					drawn = true
 				}
 				lh := hours * l.harm
@@ -561,6 +567,10 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 				if pr.recovery != nil {
 					own.Recovery = recovery * l.harm
 					joint.Recovery = max(joint.Recovery, own.Recovery)
+				}
+				if pr.ransom {
+					own.Ransom = ransom
+					joint.Ransom = ransom
 				}
 				records += l.records
 				wk.lineYear[j].add(own)

@@ -282,3 +282,32 @@ func TestUnknownCostTargets(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// A ransom is shown apart, never in the loss: in the worked example
+// 0.002 ransomware events a year x 0.36 paying x EUR 934,740 (lognormal
+// 100K-3M: 547,723 x exp(1.033906^2 / 2)) = EUR 673 a year; none for a
+// policy of never paying.
+func TestRansomApart(t *testing.T) {
+	m, cat, res := load(t, "testdata/worked.yaml")
+	q := run(t, m, cat, res, Options{Trials: 1_000_000, Seed: 7})
+	var rw Scenario
+	for _, s := range q.Scenarios {
+		if s.Threat == "ransomware" {
+			rw = s
+		} else if s.Parts.Ransom != 0 {
+			t.Errorf("%s asks a ransom", s.Threat)
+		}
+	}
+	if want := 0.002 * 0.36 * 934_740; !near(rw.Parts.Ransom, want, 3*2/math.Sqrt(0.002*0.36*1e6)) || !near(q.Parts.Ransom, rw.Parts.Ransom, 1e-9) {
+		t.Errorf("ransom %.0f a year (total %.0f), by hand %.0f", rw.Parts.Ransom, q.Parts.Ransom, want)
+	}
+	p := q.Parts
+	if !near(q.Mean, p.Downtime+p.Breach+p.Recovery+p.Fines, 1e-12) {
+		t.Errorf("the ransom is in the loss: mean %.0f, parts %+v", q.Mean, p)
+	}
+	never := 0.0
+	m.Costs.RansomProbability = &never
+	if q := run(t, m, cat, res, Options{Trials: 100_000, Seed: 7}); q.Parts.Ransom != 0 {
+		t.Errorf("a policy of never paying pays %.0f a year", q.Parts.Ransom)
+	}
+}

@@ -96,6 +96,7 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; amounts in %s a year\n", q.Method, quantify.Money(float64(q.Trials)), q.Seed, c)
 	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, breach %s, recovery %s, fines %s)\n", quantify.Money(q.Mean), c,
 		quantify.Money(q.Parts.Downtime), quantify.Money(q.Parts.Breach), quantify.Money(q.Parts.Recovery), quantify.Money(q.Parts.Fines))
+	fmt.Fprintf(w, "  ransoms, apart from the loss (paying is a decision): %s %s a year expected\n", quantify.Money(q.Parts.Ransom), c)
 	fmt.Fprintf(w, "  a year's loss: P50 %s, P90 %s, P99 %s; no loss in %.1f %% of years\n", quantify.Money(q.P50), quantify.Money(q.P90), quantify.Money(q.P99), 100*q.NoLoss)
 	fmt.Fprintf(w, "  patient harm, not in money: services of high or critical patient safety down %.1f hours a year past their max outage (expected)\n", q.HarmHours)
 	fmt.Fprintf(w, "\nLoss exceedance: a year's loss exceeds\n")
@@ -131,10 +132,10 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 func writeLossCSV(w io.Writer, q *quantify.Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "threat", "assets", "events_per_year", "cause", "mean_annual_loss", "p50", "p90", "p99",
-		"downtime", "breach", "recovery", "fines", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
+		"downtime", "breach", "recovery", "fines", "ransom_apart", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
 	row := func(rank, threat, assets, rate, cause string, mean, p50, p90, p99 float64, parts quantify.Parts, services, records string) {
 		cw.Write([]string{rank, threat, assets, rate, cause, quantify.Money(mean), quantify.Money(p50), quantify.Money(p90), quantify.Money(p99),
-			quantify.Money(parts.Downtime), quantify.Money(parts.Breach), quantify.Money(parts.Recovery), quantify.Money(parts.Fines), services, records,
+			quantify.Money(parts.Downtime), quantify.Money(parts.Breach), quantify.Money(parts.Recovery), quantify.Money(parts.Fines), quantify.Money(parts.Ransom), services, records,
 			q.Currency, q.Method, fmt.Sprint(q.Seed), fmt.Sprint(q.Trials)})
 	}
 	row("total", "", "", "", "", q.Mean, q.P50, q.P90, q.P99, q.Parts, "", "")

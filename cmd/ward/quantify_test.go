@@ -18,7 +18,7 @@ func TestAssessQuantify(t *testing.T) {
 	data := t.TempDir()
 	r := ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01")
 	expect(t, r, 0, "Expected loss of Worked Example Clinic", "method ward-fair-1, 10,000 simulated years, seed 1", "Loss exceedance",
-		"Unauthorised access by staff", "downtime per hour of emergency-care", "model")
+		"Unauthorised access by staff", "downtime per hour of emergency-care", "model", "ransoms, apart from the loss")
 	r = ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01", "--format", "json", "--trials", "20000", "--seed", "5")
 	expect(t, r, 0)
 	var q struct {
@@ -57,7 +57,7 @@ func TestAssessQuantify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 11 || rows[0][0] != "rank" || rows[1][0] != "total" || rows[2][1] != "unauthorised-access" || rows[2][15] != "EUR" {
+	if len(rows) != 11 || rows[0][0] != "rank" || rows[1][0] != "total" || rows[2][1] != "unauthorised-access" || rows[2][16] != "EUR" {
 		t.Errorf("csv: %v", rows)
 	}
 	page := filepath.Join(t.TempDir(), "report.html")
