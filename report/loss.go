@@ -19,25 +19,21 @@ const MaxLossRows = 10
 type lossView struct {
 	Q     *quantify.Result
 	Top   []quantify.Scenario
-	Curve curveChart
+	Curve Curve
 }
 
-// curveChart is a loss exceedance curve in SVG coordinates, both axes
-// logarithmic.
-type curveChart struct {
+// Curve is a loss exceedance curve laid out in SVG coordinates, both axes
+// logarithmic, for the report and the dashboard.
+type Curve struct {
 	W, H   int
 	Points string // polyline points
-	Dots   []curveDot
-	XTicks []curveTick
-	YTicks []curveTick
+	Dots   []CurveMark
+	XTicks []CurveMark
+	YTicks []CurveMark
 }
 
-type curveDot struct {
-	X, Y  float64
-	Label string
-}
-
-type curveTick struct {
+// CurveMark is a point of the curve or a tick of an axis, with its label.
+type CurveMark struct {
 	X, Y  float64
 	Label string
 }
@@ -45,13 +41,14 @@ type curveTick struct {
 // HTMLWithLoss writes the report with the assessment's expected loss in a
 // section of its own, after the top risks.
 func HTMLWithLoss(w io.Writer, res *assess.Result, m *ward.Model, version string, q *quantify.Result) error {
-	lv := &lossView{Q: q, Top: q.Scenarios[:min(len(q.Scenarios), MaxLossRows)], Curve: chart(q)}
+	lv := &lossView{Q: q, Top: q.Scenarios[:min(len(q.Scenarios), MaxLossRows)], Curve: LossCurve(q)}
 	return render(w, res, m, version, lv)
 }
 
-func chart(q *quantify.Result) curveChart {
+// LossCurve lays out a result's loss exceedance curve.
+func LossCurve(q *quantify.Result) Curve {
 	const left, right, top, bottom = 70.0, 20.0, 12.0, 36.0
-	c := curveChart{W: 640, H: 280}
+	c := Curve{W: 640, H: 280}
 	var pts []quantify.Point
 	for _, p := range q.Curve {
 		if p.Loss > 0 {
@@ -77,14 +74,14 @@ func chart(q *quantify.Result) curveChart {
 			b.WriteByte(' ')
 		}
 		fmt.Fprintf(&b, "%.1f,%.1f", x(p.Loss), y(p.P))
-		c.Dots = append(c.Dots, curveDot{X: x(p.Loss), Y: y(p.P), Label: fmt.Sprintf("%g %%: %s", 100*p.P, quantify.Money(p.Loss))})
+		c.Dots = append(c.Dots, CurveMark{X: x(p.Loss), Y: y(p.P), Label: fmt.Sprintf("%g %%: %s", 100*p.P, quantify.Money(p.Loss))})
 	}
 	c.Points = b.String()
 	for e := lo; e <= hi; e++ {
-		c.XTicks = append(c.XTicks, curveTick{X: x(math.Pow(10, e)), Y: top + h + 16, Label: quantify.Money(math.Pow(10, e))})
+		c.XTicks = append(c.XTicks, CurveMark{X: x(math.Pow(10, e)), Y: top + h + 16, Label: quantify.Money(math.Pow(10, e))})
 	}
 	for p := 1.0; p >= pmin*0.999; p /= 10 {
-		c.YTicks = append(c.YTicks, curveTick{X: left - 6, Y: y(p) + 4, Label: fmt.Sprintf("%g %%", 100*p)})
+		c.YTicks = append(c.YTicks, CurveMark{X: left - 6, Y: y(p) + 4, Label: fmt.Sprintf("%g %%", 100*p)})
 	}
 	return c
 }

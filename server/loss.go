@@ -6,6 +6,7 @@ import (
 
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/quantify"
+	"github.com/wardhealth/ward/report"
 )
 
 // Bounds of the trials a request may ask for.
@@ -62,4 +63,27 @@ func (s *Server) apiLoss(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	writeJSON(w, http.StatusOK, q)
 	return nil
+}
+
+// MaxLossRows is the most scenarios the dashboard's loss page lists.
+const MaxLossRows = 30
+
+type lossPage struct {
+	Q     *quantify.Result
+	Curve report.Curve
+	Top   []quantify.Scenario
+}
+
+// webLoss is the dashboard's page of the expected loss.
+func (s *Server) webLoss(w http.ResponseWriter, r *http.Request, c *call) error {
+	v, err := s.assessed(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	q, err := v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed)
+	if err != nil {
+		return err
+	}
+	page := lossPage{Q: q, Curve: report.LossCurve(q), Top: q.Scenarios[:min(len(q.Scenarios), MaxLossRows)]}
+	return s.render(w, r, c, http.StatusOK, "loss.html", "Expected loss", page)
 }

@@ -148,6 +148,7 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/orgs/{org}/map", orgViewer, s.webMap)
 	s.page("GET", "/orgs/{org}/services", orgViewer, s.webServices)
 	s.page("GET", "/orgs/{org}/plan", orgViewer, s.webPlan)
+	s.page("GET", "/orgs/{org}/loss", orgViewer, s.webLoss)
 	// Viewers see the import page without its form; posting needs an
 	// analyst. The body limit of /import is the model limit (authorise).
 	s.page("GET", "/orgs/{org}/import", orgViewer, s.webImportForm)
