@@ -22,7 +22,8 @@ type Step struct {
 	// Cost is the cost a year: one-off over PayOff years plus yearly.
 	Cost float64 `json:"cost_per_year"`
 	// Avoided is the expected loss a year the change avoids, given the
-	// steps before it; PerEuro is Avoided / Cost.
+	// steps before it; PerEuro is Avoided / Cost, 0 for a change that
+	// costs nothing (ranked first).
 	Avoided float64 `json:"loss_avoided"`
 	After   float64 `json:"loss_after"`
 	PerEuro float64 `json:"avoided_per_euro"`
@@ -168,7 +169,10 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		}
 		units, oneOff, yearly, cost := costOf(p, c)
 		st := Step{Rank: len(plan.Steps) + 1, Change: *c, Units: units, OneOff: oneOff, Yearly: yearly, Cost: cost,
-			Avoided: loss - after.Mean, After: after.Mean, PerEuro: top.ratio}
+			Avoided: loss - after.Mean, After: after.Mean}
+		if cost > 0 {
+			st.PerEuro = st.Avoided / cost
+		}
 		st.Why = fmt.Sprintf("removes the weakness %q: expected loss %s -> %s a year for %s a year", c.Answers, Money(loss), Money(after.Mean), Money(cost))
 		plan.Steps = append(plan.Steps, st)
 		plan.Cost += cost

@@ -1,10 +1,12 @@
 package quantify
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 )
 
@@ -103,5 +105,22 @@ func TestPlanByMoney(t *testing.T) {
 	}
 	for _, s := range p.Steps {
 		t.Logf("%d %-40s avoided %10.0f cost %8.0f per euro %8.2f", s.Rank, s.ID, s.Avoided, s.Cost, s.PerEuro)
+	}
+}
+
+// A change that costs nothing comes first, and the plan still writes as
+// JSON.
+func TestFreeChange(t *testing.T) {
+	m, cat, _ := load(t, "")
+	m.Costs.Changes = []ward.ChangeCost{{Action: "encrypt-links"}}
+	p, err := MakePlan(m, cat, assess.Options{Today: today}, Options{Trials: 1000}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) == 0 || p.Steps[0].Action != "encrypt-links" || p.Steps[0].Cost != 0 || p.Steps[0].PerEuro != 0 {
+		t.Fatalf("steps %+v", p.Steps)
+	}
+	if _, err := json.Marshal(p); err != nil {
+		t.Error(err)
 	}
 }
