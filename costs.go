@@ -27,11 +27,21 @@ type Costs struct {
 	RansomProbability *float64 `json:"ransom_probability,omitempty"`
 	// CostPerRecord is the 90 % interval of the cost of one health record
 	// exposed.
-	CostPerRecord *Interval     `json:"cost_per_record,omitempty"`
-	Services      []ServiceCost `json:"services,omitempty"`
-	Assets        []AssetCost   `json:"assets,omitempty"`
-	Threats       []ThreatCost  `json:"threats,omitempty"`
-	Changes       []ChangeCost  `json:"changes,omitempty"`
+	CostPerRecord *Interval `json:"cost_per_record,omitempty"`
+	// Insurance, when the organisation has cyber insurance, gives the
+	// loss net of what it pays: the loss is then shown gross and net.
+	Insurance *Insurance    `json:"insurance,omitempty"`
+	Services  []ServiceCost `json:"services,omitempty"`
+	Assets    []AssetCost   `json:"assets,omitempty"`
+	Threats   []ThreatCost  `json:"threats,omitempty"`
+	Changes   []ChangeCost  `json:"changes,omitempty"`
+}
+
+// Insurance pays, for each incident, what its loss exceeds the retention
+// by, up to the limit.
+type Insurance struct {
+	Retention float64 `json:"retention"`
+	Limit     float64 `json:"limit"`
 }
 
 // Interval is a 90 % interval: the true value is below Low one time in
@@ -121,6 +131,13 @@ func (v *validator) costs() {
 		share(at("ransom_probability"), *c.RansomProbability)
 	}
 	interval(at("cost_per_record"), c.CostPerRecord)
+	if in := c.Insurance; in != nil {
+		money(at("insurance.retention"), in.Retention)
+		money(at("insurance.limit"), in.Limit)
+		if !(in.Limit > 0) {
+			v.add(at("insurance.limit"), "an insurance that pays nothing", "give the limit per incident, above 0")
+		}
+	}
 	for i, s := range c.Services {
 		p := path("costs.services", i, "service")
 		v.ref(p, s.Service, "service", idService)

@@ -41,6 +41,7 @@ func TestCostErrorsArePositioned(t *testing.T) {
 		{"costs:\n  revenue_per_year: lots\n", "h.yaml:10:21: costs.revenue_per_year: expected a number"},
 		{"costs:\n  fine_probability: 1.5\n", "h.yaml:10:21: costs.fine_probability"},
 		{"costs:\n  ransom_probability: -0.1\n", "h.yaml:10:23: costs.ransom_probability"},
+		{"costs:\n  insurance: {retention: 100000, limit: 0}\n", "h.yaml:10:41: costs.insurance.limit: an insurance that pays nothing"},
 		{"costs:\n  currency: euro\n", "h.yaml:10:13: costs.currency"},
 		{"costs:\n  cost_per_record: {low: 400, high: 25}\n", "h.yaml:10:20: costs.cost_per_record"},
 		{"costs:\n  services:\n    - {service: imaging, downtime_per_hour: 10}\n", "h.yaml:11:17: costs.services[0].service: unknown service \"imaging\""},

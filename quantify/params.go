@@ -123,6 +123,9 @@ type params struct {
 	fine         lognormal
 	fineCap      float64
 	ransomP      float64
+	insured      bool
+	retention    float64
+	limit        float64
 	ransom       lognormal
 	serviceHour  map[string]float64 // fixed cost per hour, when set
 	serviceShare map[string]float64
@@ -178,6 +181,10 @@ func newParams(m *ward.Model) *params {
 		p.ransomP = *c.RansomProbability
 	}
 	add("ransom (apart)", fmt.Sprintf("paid with probability %g, 90 %% interval 100,000-3,000,000", p.ransomP), srcRansom, c.RansomProbability != nil)
+	if in := c.Insurance; in != nil {
+		p.insured, p.retention, p.limit = true, in.Retention, in.Limit
+		add("insurance per incident", fmt.Sprintf("retention %s, limit %s", Money(in.Retention), Money(in.Limit)), "the model's costs.insurance: the loss is shown gross and net", true)
+	}
 	add("harm-limiting control", "x 0.5", srcHarm, false)
 	for _, s := range c.Services {
 		if s.DowntimePerHour > 0 {

@@ -117,10 +117,22 @@ type Result struct {
 	// HarmHours are the expected hours a year that services of high or
 	// critical patient safety are down past their max outage: patient
 	// harm, reported beside the money, never in it.
-	HarmHours  float64     `json:"safety_service_hours_past_max_outage"`
+	HarmHours float64 `json:"safety_service_hours_past_max_outage"`
+	// Net is the loss net of insurance, when the model has one.
+	Net        *Net        `json:"net_of_insurance,omitempty"`
 	Curve      []Point     `json:"loss_exceedance"`
 	Scenarios  []Scenario  `json:"scenarios"`
 	Parameters []Parameter `json:"parameters"`
+}
+
+// Net is a year's loss after the insurance has paid.
+type Net struct {
+	Mean float64 `json:"mean_annual_loss"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	// Paid is what the insurance pays a year, expected.
+	Paid float64 `json:"insurance_pays"`
 }
 
 // line is a scenario ready to draw.
@@ -394,6 +406,7 @@ type worker struct {
 	down      []float64   // per service: hours down in the current incident
 	touched   []int
 	lineYear  []Parts
+	net       float64 // the year's loss net of insurance, so far
 }
 
 // chunks of trials are summed apart and put together in order, so that
@@ -403,6 +416,10 @@ const chunks = 64
 func (s *sim) run(opt Options, out *Result) {
 	n := opt.Trials
 	totals := make([]float64, n)
+	var nets []float64
+	if s.p.insured {
+		nets = make([]float64, n)
+	}
 	s.strata(opt.Seed, n)
 	parts := make([]*worker, min(chunks, n))
 	var next atomic.Int64
@@ -418,7 +435,11 @@ func (s *sim) run(opt Options, out *Result) {
 				}
 				wk := &worker{lineParts: make([]Parts, len(s.lines)), lineYears: make([][]float64, len(s.lines)), down: down, lineYear: year}
 				for t := k * n / len(parts); t < (k+1)*n/len(parts); t++ {
+					wk.net = 0
 					totals[t] = s.year(opt.Seed, t, wk)
+					if nets != nil {
+						nets[t] = wk.net
+					}
 				}
 				parts[k] = wk
 			}
@@ -445,6 +466,15 @@ func (s *sim) run(opt Options, out *Result) {
 	out.Parts = out.Parts.scale(1 / float64(n))
 	out.HarmHours /= float64(n)
 	out.Mean = out.Parts.total()
+	if nets != nil {
+		sum := 0.0
+		for _, x := range nets {
+			sum += x
+		}
+		sort.Float64s(nets)
+		out.Net = &Net{Mean: sum / float64(n), P50: quantile(nets, 0.5), P90: quantile(nets, 0.9), P99: quantile(nets, 0.99)}
+		out.Net.Paid = out.Mean - out.Net.Mean
+	}
 	sort.Float64s(totals)
 	out.P50, out.P90, out.P99 = quantile(totals, 0.5), quantile(totals, 0.9), quantile(totals, 0.99)
 	zero := sort.SearchFloat64s(totals, math.SmallestNonzeroFloat64)
@@ -592,6 +622,9 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 			}
 			wk.parts.add(joint)
 			total += joint.total()
+			if p.insured {
+				wk.net += joint.total() - min(max(0, joint.total()-p.retention), p.limit)
+			}
 		}
 		for _, j := range c.members {
 			if y := wk.lineYear[j]; y.total() > 0 {

@@ -311,3 +311,33 @@ func TestRansomApart(t *testing.T) {
 		t.Errorf("a policy of never paying pays %.0f a year", q.Parts.Ransom)
 	}
 }
+
+// Insurance pays per incident what its loss exceeds the retention by, up
+// to the limit: all of it with no retention and no cap, none of it above
+// every incident's loss, and in between the net is less than the gross.
+func TestInsurance(t *testing.T) {
+	m, cat, res := load(t, "")
+	gross := run(t, m, cat, res, Options{Trials: 5000})
+	if gross.Net != nil {
+		t.Fatal("a net figure without insurance")
+	}
+	for _, c := range []struct {
+		retention, limit float64
+		check            func(q *Result) bool
+	}{
+		{0, 1e15, func(q *Result) bool { return q.Net.Mean == 0 && q.Net.P99 == 0 && near(q.Net.Paid, q.Mean, 1e-9) }},
+		{1e15, 1e9, func(q *Result) bool {
+			return near(q.Net.Mean, q.Mean, 1e-9) && q.Net.P99 == q.P99 && math.Abs(q.Net.Paid) < 1e-6*q.Mean
+		}},
+		{1e6, 5e6, func(q *Result) bool {
+			return q.Net.Mean < q.Mean && q.Net.P99 < q.P99 && q.Net.P50 <= q.P50 && q.Net.Paid > 0 && q.Mean == gross.Mean
+		}},
+	} {
+		mm := *m
+		mm.Costs.Insurance = &ward.Insurance{Retention: c.retention, Limit: c.limit}
+		q := run(t, &mm, cat, res, Options{Trials: 5000})
+		if q.Net == nil || !c.check(q) {
+			t.Errorf("retention %g, limit %g: gross %.0f/%.0f, net %+v", c.retention, c.limit, q.Mean, q.P99, q.Net)
+		}
+	}
+}

@@ -96,6 +96,10 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; amounts in %s a year\n", q.Method, quantify.Money(float64(q.Trials)), q.Seed, c)
 	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, breach %s, recovery %s, fines %s)\n", quantify.Money(q.Mean), c,
 		quantify.Money(q.Parts.Downtime), quantify.Money(q.Parts.Breach), quantify.Money(q.Parts.Recovery), quantify.Money(q.Parts.Fines))
+	if n := q.Net; n != nil {
+		fmt.Fprintf(w, "  net of insurance: %s %s a year expected (the insurance pays %s); P50 %s, P90 %s, P99 %s\n", quantify.Money(n.Mean), c,
+			quantify.Money(n.Paid), quantify.Money(n.P50), quantify.Money(n.P90), quantify.Money(n.P99))
+	}
 	fmt.Fprintf(w, "  ransoms, apart from the loss (paying is a decision): %s %s a year expected\n", quantify.Money(q.Parts.Ransom), c)
 	fmt.Fprintf(w, "  a year's loss: P50 %s, P90 %s, P99 %s; no loss in %.1f %% of years\n", quantify.Money(q.P50), quantify.Money(q.P90), quantify.Money(q.P99), 100*q.NoLoss)
 	fmt.Fprintf(w, "  patient harm, not in money: services of high or critical patient safety down %.1f hours a year past their max outage (expected)\n", q.HarmHours)
