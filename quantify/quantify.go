@@ -123,6 +123,8 @@ type Result struct {
 	Curve      []Point     `json:"loss_exceedance"`
 	Scenarios  []Scenario  `json:"scenarios"`
 	Parameters []Parameter `json:"parameters"`
+	// Plan is the mitigation plan in money, when asked for (MakePlan).
+	Plan *Plan `json:"plan,omitempty"`
 }
 
 // Net is a year's loss after the insurance has paid.

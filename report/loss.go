@@ -20,6 +20,29 @@ type lossView struct {
 	Q     *quantify.Result
 	Top   []quantify.Scenario
 	Curve Curve
+	// Compare pairs the curve before and after the plan, when there is one.
+	Compare []comparePoint
+}
+
+// comparePoint is a year's loss exceeded with probability P, before and
+// after the plan; After is absent when fewer years than that lose anything.
+type comparePoint struct {
+	P             float64
+	Before, After float64
+	HasAfter      bool
+}
+
+func compare(p *quantify.Plan) []comparePoint {
+	after := map[float64]float64{}
+	for _, pt := range p.CurveAfter {
+		after[pt.P] = pt.Loss
+	}
+	var out []comparePoint
+	for _, pt := range p.CurveBefore[1:] {
+		a, ok := after[pt.P]
+		out = append(out, comparePoint{P: pt.P, Before: pt.Loss, After: a, HasAfter: ok})
+	}
+	return out
 }
 
 // Curve is a loss exceedance curve laid out in SVG coordinates, both axes
@@ -42,6 +65,9 @@ type CurveMark struct {
 // section of its own, after the top risks.
 func HTMLWithLoss(w io.Writer, res *assess.Result, m *ward.Model, version string, q *quantify.Result) error {
 	lv := &lossView{Q: q, Top: q.Scenarios[:min(len(q.Scenarios), MaxLossRows)], Curve: LossCurve(q)}
+	if q.Plan != nil {
+		lv.Compare = compare(q.Plan)
+	}
 	return render(w, res, m, version, lv)
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/quantify"
@@ -60,6 +61,19 @@ func TestReportWithLoss(t *testing.T) {
 	}
 	if n != len(q.Curve)-1 {
 		t.Errorf("%d points drawn, %d in the curve", n, len(q.Curve)-1)
+	}
+	// With the plan in money: its steps, and the curve before and after.
+	if q.Plan, err = quantify.MakePlan(m, cat, assess.Options{Today: "2026-11-23"}, quantify.Options{Trials: 1000}, 2); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := report.HTMLWithLoss(&buf, res, m, "test", q); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Plan in money", q.Plan.Steps[0].Title, "after the plan", quantify.Money(q.Plan.CurveAfter[1].Loss)} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
 	}
 	var plain bytes.Buffer
 	if err := report.HTML(&plain, res, m, "test"); err != nil {

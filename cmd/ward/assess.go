@@ -71,13 +71,13 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
-			if planBudget > 0 {
+			if planBudget > 0 && !quantified {
 				if res.Plan, err = assess.MakePlan(m, cat, opt, planBudget); err != nil {
 					return err
 				}
 			}
 			if quantified {
-				err = o.writeQuantified(m, cat, res, &money, top, output)
+				err = o.writeQuantified(m, cat, res, &money, top, output, opt, planBudget)
 			} else {
 				err = o.writeAssessment(res, cat, m, file, top, output)
 			}
@@ -98,7 +98,7 @@ The method is in docs/risk-method.md.`,
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
-	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
+	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan'; in money with --quantify)")
 	c.Flags().BoolVar(&quantified, "quantify", false, "the expected loss in money instead of the register (text, json, csv, or html: the report with it)")
 	money.add(c)
 	feeds.flags(c)

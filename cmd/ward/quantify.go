@@ -53,7 +53,8 @@ func (f *moneyFlags) options(m *ward.Model, cat *catalog.Catalog) (quantify.Opti
 }
 
 // writeQuantified simulates the assessed model and writes its loss.
-func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *assess.Result, f *moneyFlags, top int, output string) error {
+// With budget > 0 it adds the plan ranked by loss avoided per euro.
+func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *assess.Result, f *moneyFlags, top int, output string, aopt assess.Options, budget int) error {
 	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
@@ -61,6 +62,11 @@ func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *asse
 	q, err := quantify.Quantify(m, cat, res, opt)
 	if err != nil {
 		return err
+	}
+	if budget > 0 {
+		if q.Plan, err = quantify.MakePlan(m, cat, aopt, opt, budget); err != nil {
+			return err
+		}
 	}
 	var buf bytes.Buffer
 	switch o.format {
@@ -121,6 +127,10 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 			orDash(assetsShort(s.Services)), quantify.Money(float64(s.Records)))
 	}
 	tw.Flush()
+	if q.Plan != nil {
+		fmt.Fprintln(w)
+		writeMoneyPlanText(w, q.Plan)
+	}
 	fmt.Fprintf(w, "\nParameters (docs/risk-method.md, \"Expected loss\"; set your own in the model's costs block)\n")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, p := range q.Parameters {
@@ -169,15 +179,20 @@ func writeMoneyPlanText(w io.Writer, p *quantify.Plan) {
 	for _, pt := range p.CurveAfter {
 		after[pt.P] = pt.Loss
 	}
+	missing := false
 	for _, pt := range p.CurveBefore[1:] {
 		a, ok := after[pt.P]
 		as := "-"
 		if ok {
 			as = quantify.Money(a)
 		}
+		missing = missing || !ok
 		fmt.Fprintf(tw, "%g %%\t%s\t%s\t\n", 100*pt.P, quantify.Money(pt.Loss), as)
 	}
 	tw.Flush()
+	if missing {
+		fmt.Fprintln(w, "  -: fewer years than that lose anything after the plan")
+	}
 }
 
 // writeChangedModel writes a planned model to path, when one is given.

@@ -65,6 +65,20 @@ func TestAssessQuantify(t *testing.T) {
 	if b, err := os.ReadFile(page); err != nil || !strings.Contains(string(b), `<section id="expected-loss">`) || !strings.Contains(string(b), `aria-label="Loss exceedance curve"`) {
 		t.Errorf("report lacks the expected loss: %v", err)
 	}
+	// With --plan, the plan in money comes with the loss.
+	r = ward(t, data, "assess", model, "--quantify", "--plan", "1", "--date", "2026-12-01", "--format", "json", "--trials", "2000")
+	var withPlan struct {
+		Plan struct {
+			Before float64 `json:"loss_before"`
+			After  float64 `json:"loss_after"`
+			Steps  []struct {
+				Action string `json:"action"`
+			} `json:"steps"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &withPlan); err != nil || len(withPlan.Plan.Steps) != 1 || withPlan.Plan.Steps[0].Action != "add-redundancy" || !(withPlan.Plan.After < withPlan.Plan.Before) {
+		t.Errorf("plan in money: %v %+v", err, withPlan)
+	}
 	// A figure Ward would ignore is invalid input.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	b, err := os.ReadFile(model)
