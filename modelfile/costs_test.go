@@ -1,6 +1,8 @@
 package modelfile_test
 
 import (
+	"bytes"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -35,6 +37,20 @@ func TestCostErrorsArePositioned(t *testing.T) {
 	}
 	if m.Costs.RevenuePerYear != 3.1e8 || *m.Costs.FineProbability != 0.05 || m.Costs.Threats[0].OutageHours.Mode != 168 || m.Costs.Assets[0].Records != 420000 {
 		t.Fatalf("costs read as %+v", m.Costs)
+	}
+	// Written out and read again, in both formats, the figures are the same.
+	for _, f := range []modelfile.Format{modelfile.YAML, modelfile.JSON} {
+		var buf bytes.Buffer
+		if err := modelfile.Write(&buf, m, f); err != nil {
+			t.Fatal(err)
+		}
+		again, err := modelfile.Parse("again."+string(f), buf.Bytes(), modelfile.DefaultLimits)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", f, err, buf.String())
+		}
+		if !reflect.DeepEqual(again.Costs, m.Costs) {
+			t.Errorf("%s: costs %+v, written %+v", f, again.Costs, m.Costs)
+		}
 	}
 	for _, c := range []struct{ text, want string }{
 		{"costs:\n  revenue_per_year: -5\n", "h.yaml:10:21: costs.revenue_per_year"},
