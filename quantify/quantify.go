@@ -238,10 +238,8 @@ func actions() []string {
 func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Scenario, error) {
 	p := newParams(m)
 	s := &sim{p: p}
-	svcIndex := map[string]int{}
 	shareSum, unshared := 0.0, 0
-	for i, sv := range m.Services {
-		svcIndex[sv.ID] = i
+	for _, sv := range m.Services {
 		if sh, ok := p.serviceShare[sv.ID]; ok {
 			shareSum += sh
 		} else if _, ok := p.serviceHour[sv.ID]; !ok {
