@@ -26,6 +26,9 @@ type Model struct {
 	Controls []Control `json:"controls,omitempty"`
 	// Decisions record how the organisation treats assessed risks.
 	Decisions []Decision `json:"decisions,omitempty"`
+	// Costs are the organisation's own figures for expected loss in money;
+	// absent ones take Ward's defaults.
+	Costs Costs `json:"costs,omitzero"`
 }
 
 // Decision records the treatment of one risk, a threat to an asset: the

@@ -160,6 +160,7 @@ func (v *validator) run() {
 	v.links()
 	v.services()
 	v.decisions()
+	v.costs()
 }
 
 func (v *validator) decisions() {

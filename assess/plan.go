@@ -357,10 +357,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 	if err != nil {
 		return nil, err
 	}
-	cands := candidates(m, res)
-	if c, ok := cutCandidate(m, opt); ok {
-		cands = append(cands, c)
-	}
+	cands := Candidates(m, res, opt)
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), cache: map[string]*outcome{}}
 	st, err := s.full(m)
 	if err != nil {
@@ -417,6 +414,26 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 	}
 	plan.After = risk
 	return plan, nil
+}
+
+// Candidates are the changes MakePlan chooses from, for rankings of other
+// measures (loss avoided per euro).
+func Candidates(m *ward.Model, res *Result, opt Options) []Change {
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
+	}
+	cands := candidates(m, res)
+	if c, ok := cutCandidate(m, opt); ok {
+		cands = append(cands, c)
+	}
+	return cands
+}
+
+// Applied returns a copy of the model with the change made.
+func (c *Change) Applied(m *ward.Model) *ward.Model {
+	mm := cloneModel(m)
+	c.apply(mm)
+	return mm
 }
 
 // Apply returns a copy of the model with the plan's changes made.

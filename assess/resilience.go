@@ -332,3 +332,92 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 	}
 	return res, nil
 }
+
+// Stops is Fail for many sets of failed assets at once, the network built
+// once: for each set, the indices of the services (in m.Services) that
+// stop. Unknown ids are ignored; an asset with a standby is absorbed.
+func Stops(m *ward.Model, sets [][]string) [][]int {
+	nw := newNetwork(m)
+	needs := Needs(m)
+	cut := make([]bool, nw.g.Len())
+	for _, ap := range nw.g.Cuts().Points() {
+		cut[ap] = true
+	}
+	needed := make([]bool, nw.g.Len())
+	for _, ids := range needs {
+		for _, id := range ids {
+			needed[nw.index[id]] = true
+		}
+	}
+	removed := make([]bool, nw.g.Len())
+	labels := make([]int, nw.g.Len())
+	queue := make([]int, 0, nw.g.Len())
+	before := nw.g.Components(removed)
+	out := make([][]int, len(sets))
+	for k, set := range sets {
+		var failed []int
+		isNeeded, cuts, leaves := false, false, true
+		for _, id := range set {
+			if v, ok := nw.index[id]; ok && v < len(m.Assets) && !nw.spare[v] {
+				failed = append(failed, v)
+				isNeeded = isNeeded || needed[v]
+				cuts = cuts || cut[v]
+				leaves = leaves && nw.g.Degree(v) <= 1
+			}
+		}
+		// Assets no service needs cannot stop one when there is one that
+		// cuts no path, or when all are at the end of a single link (no
+		// path runs through them); others together may cut a path.
+		if len(failed) == 0 || (!isNeeded && (leaves || (len(failed) == 1 && !cuts))) {
+			continue
+		}
+		for _, v := range failed {
+			for _, n := range nw.nodes(nw.names[v]) {
+				removed[n] = true
+			}
+		}
+		labels = nw.g.ComponentsInto(removed, labels, queue)
+		for i := range m.Services {
+			var alive []string
+			stops := false
+			for _, id := range needs[i] {
+				if removed[nw.index[id]] {
+					stops = true
+					break
+				}
+				alive = append(alive, id)
+			}
+			if !stops {
+				stops = nw.split(alive, before, labels)
+			}
+			if stops {
+				out[k] = append(out[k], i)
+			}
+		}
+		for _, v := range failed {
+			for _, n := range nw.nodes(nw.names[v]) {
+				removed[n] = false
+			}
+		}
+	}
+	return out
+}
+
+// split tells whether assets connected before a failure (labels before)
+// are apart after it, in time linear in the assets' nodes: each component
+// of before must hold the assets in one component of after.
+func (nw *network) split(ids []string, before, after []int) bool {
+	seen := map[int]int{} // component before -> component after
+	for _, id := range ids {
+		for _, n := range nw.nodes(id) {
+			if after[n] < 0 {
+				continue
+			}
+			if a, ok := seen[before[n]]; ok && a != after[n] {
+				return true
+			}
+			seen[before[n]] = after[n]
+		}
+	}
+	return false
+}

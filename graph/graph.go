@@ -22,6 +22,9 @@ func NewUndirected(n int) *Undirected { return &Undirected{adj: make([][]int, n)
 // Len is the number of nodes.
 func (g *Undirected) Len() int { return len(g.adj) }
 
+// Degree is the number of edges at v.
+func (g *Undirected) Degree(v int) int { return len(g.adj[v]) }
+
 // Add joins a and b; loops are ignored.
 func (g *Undirected) Add(a, b int) {
 	if a == b {
@@ -91,22 +94,27 @@ func (g *Undirected) ArticulationPoints() []int {
 // Components labels each node with its connected component, leaving out
 // the removed nodes (label -1). Labels run from 0. O(N + E).
 func (g *Undirected) Components(removed []bool) []int {
-	label := make([]int, len(g.adj))
+	return g.ComponentsInto(removed, make([]int, len(g.adj)), nil)
+}
+
+// ComponentsInto is Components writing into label (one entry per node)
+// with queue as scratch space, for callers that label many times: with a
+// queue of capacity Len(), it allocates nothing.
+func (g *Undirected) ComponentsInto(removed []bool, label, queue []int) []int {
 	for i := range label {
 		label[i] = -1
 	}
 	c := 0
-	var queue []int
+	queue = queue[:0] // every node enters once: the queue never outgrows Len()
 	for s := range g.adj {
 		if label[s] >= 0 || (removed != nil && removed[s]) {
 			continue
 		}
 		label[s] = c
-		queue = append(queue[:0], s)
-		for len(queue) > 0 {
-			u := queue[0]
-			queue = queue[1:]
-			for _, v := range g.adj[u] {
+		head := len(queue)
+		queue = append(queue, s)
+		for ; head < len(queue); head++ {
+			for _, v := range g.adj[queue[head]] {
 				if label[v] < 0 && (removed == nil || !removed[v]) {
 					label[v] = c
 					queue = append(queue, v)

@@ -20,7 +20,7 @@ func TestModelDocsAreComplete(t *testing.T) {
 	need := map[string]bool{}
 	var walk func(reflect.Type)
 	walk = func(t reflect.Type) {
-		for t.Kind() == reflect.Slice {
+		for t.Kind() == reflect.Slice || t.Kind() == reflect.Pointer {
 			t = t.Elem()
 		}
 		if e, ok := reflect.Zero(t).Interface().(ward.Enumerated); ok {

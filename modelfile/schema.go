@@ -57,6 +57,10 @@ func (g *schemaGen) of(t reflect.Type) any {
 		return map[string]any{"type": "boolean"}
 	case reflect.Int, reflect.Int64:
 		return map[string]any{"type": "integer"}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Pointer:
+		return g.of(t.Elem())
 	case reflect.Slice:
 		return map[string]any{"type": "array", "items": g.of(t.Elem())}
 	case reflect.Struct:

@@ -17,6 +17,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/quantify"
 )
 
 //go:embed report.html.tmpl
@@ -25,6 +26,8 @@ var pageText string
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"sevclass": func(s string) string { return "sev-" + s },
 	"add":      func(a, b int) int { return a + b },
+	"money":    quantify.Money,
+	"pct":      func(p float64) string { return fmt.Sprintf("%.1f", 100*p) },
 }).Parse(pageText))
 
 // MaxDiagramAssets is the most assets drawn one by one in the diagram;
@@ -53,6 +56,8 @@ type view struct {
 	// CVE and by one used in ransomware campaigns.
 	Vulns                             []intel.Match
 	VulnAssets, Exploited, Ransomware int
+	// Loss is the expected loss, when asked for.
+	Loss *lossView
 }
 
 // MaxVulnRows is the most vulnerability matches listed in the report.
@@ -94,7 +99,11 @@ type assetRow struct {
 
 // HTML writes the report.
 func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error {
-	v := view{R: res, Version: version}
+	return render(w, res, m, version, nil)
+}
+
+func render(w io.Writer, res *assess.Result, m *ward.Model, version string, loss *lossView) error {
+	v := view{R: res, Version: version, Loss: loss}
 	for i := range res.Risks {
 		if res.Risks[i].Status == assess.Open && len(v.Top) < 10 {
 			v.Top = append(v.Top, res.Risks[i])

@@ -76,6 +76,7 @@ func (s *Server) register() {
 	s.handle("DELETE", "/api/v1/orgs/{org}/services/{id}", orgAnalyst, deleteItem(s, serviceItem))
 	s.handle("GET", "/api/v1/orgs/{org}/links", orgViewer, s.apiLinks)
 	s.handle("GET", "/api/v1/orgs/{org}/vulnerabilities", orgViewer, s.apiVulns)
+	s.handle("GET", "/api/v1/orgs/{org}/loss", orgViewer, s.apiLoss)
 	s.handle("GET", "/api/v1/orgs/{org}/assessments", orgViewer, s.apiAssessments)
 	s.handle("POST", "/api/v1/orgs/{org}/assessments", orgAnalyst, s.apiRunAssessment)
 	s.handle("GET", "/api/v1/orgs/{org}/assessments/{id}", orgViewer, s.apiAssessment)

@@ -6,6 +6,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/quantify"
 )
 
 // overview is the dashboard's first page of an organisation.
@@ -24,6 +25,8 @@ type overview struct {
 	// Exploited lists the assets hit by a vulnerability in the KEV
 	// catalog, with how many.
 	Exploited []exposedAsset
+	// Loss is the expected loss (docs/risk-method.md, "Expected loss").
+	Loss *quantify.Result
 }
 
 type sevCount struct {

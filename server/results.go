@@ -11,6 +11,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/quantify"
 	"github.com/wardhealth/ward/share"
 )
 
@@ -28,6 +29,9 @@ type view struct {
 	// reachable is why each asset is reachable from the Internet (by id;
 	// "" when not), as ward.Model.Exposure says, worked out once.
 	reachable map[string]string
+	// losses are the expected losses simulated, by trials and seed.
+	lossMu sync.Mutex
+	losses map[[2]uint64]*quantify.Result
 }
 
 // reachableFromInternet says why an asset is reachable from the Internet,

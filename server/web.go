@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/quantify"
 )
 
 // The dashboard: server-rendered pages (html/template) with one style
@@ -34,6 +35,7 @@ var (
 var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"sevclass": func(s string) string { return "sev-" + s },
+	"money":    quantify.Money,
 	"join":     strings.Join,
 	// assetURL is an asset's page; ids may hold "/" and ":", so each
 	// segment is escaped.
@@ -155,6 +157,7 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/orgs/{org}/audit", orgAdmin, s.webAudit)
 	s.page("GET", "/audit", administrator, s.webAuditAll)
 	s.page("GET", "/orgs/{org}/reports/{format}", orgViewer, s.webReport)
+	s.page("GET", "/orgs/{org}/loss", orgViewer, s.webLoss)
 	// Viewers see the import page without its form; posting needs an
 	// analyst. The body limit of /import is the model limit (authorise).
 	s.page("GET", "/orgs/{org}/import", orgViewer, s.webImportForm)
@@ -245,7 +248,11 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, newOverview(v))
+	o := newOverview(v)
+	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)
 }
 
 // formError is the error of parsing a POST form, which PostFormValue

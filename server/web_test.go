@@ -385,6 +385,10 @@ func TestWebAssets(t *testing.T) {
 	// assessment's finding name the same assets.
 	_, overview := c.get("/orgs/" + webOrg)
 	wantAll(t, "overview", overview, fmt.Sprintf("<b>%d</b>reachable from the Internet", len(exposedRows)))
+	wantAll(t, "overview", overview, "EUR expected loss a year", "10000 simulated years, seed 1, method ward-fair-1")
+	_, loss := c.get("/orgs/" + webOrg + "/loss")
+	wantAll(t, "loss page", loss, "<h1>Expected loss</h1>", `aria-label="Loss exceedance curve"`, `<polyline class="lec" points="`,
+		"Scenarios, by expected loss", "cost per record", "NetDiligence 2017", `class="here">Loss</a>`)
 	if !strings.Contains(body, `assets/guest-ap"`) || strings.Contains(body, `assets/national-erx"`) {
 		t.Errorf("exposed=true: the open guest network's access points belong, the national service does not")
 	}

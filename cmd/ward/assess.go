@@ -24,6 +24,8 @@ func assessCmd(o *options) *cobra.Command {
 	var top, paths, targets, planBudget int
 	var output string
 	var feeds feedFiles
+	var quantified bool
+	var money moneyFlags
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
 		Short: "Assess risks: register, findings and baseline coverage",
@@ -36,9 +38,13 @@ requirements).
 With FILE, the model file is assessed without a store (for CI pipelines);
 without it, the stored model of --org. --catalog adds catalog directories.
 --fail-on SEVERITY exits with code 1 when a risk reaches that severity.
+--quantify puts the register in money instead: expected loss a year, its
+percentiles and loss exceedance curve, per scenario and in total, from a
+seeded simulation (--trials, --seed) and the model's costs block.
 The method is in docs/risk-method.md.`,
 		Example: `  ward assess --top 10
-  ward assess hospital.yaml --fail-on critical --format json`,
+  ward assess hospital.yaml --fail-on critical --format json
+  ward assess hospital.yaml --quantify --trials 100000 --format csv`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
 			if failOn != "" && assess.SeverityRank(failOn) < 0 {
@@ -66,12 +72,17 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
-			if planBudget > 0 {
+			if planBudget > 0 && !quantified {
 				if res.Plan, err = assess.MakePlan(m, cat, opt, planBudget); err != nil {
 					return err
 				}
 			}
-			if err := o.writeAssessment(res, cat, m, file, top, output); err != nil {
+			if quantified {
+				err = o.writeQuantified(m, cat, res, &money, top, output, opt, planBudget)
+			} else {
+				err = o.writeAssessment(res, cat, m, file, top, output)
+			}
+			if err != nil {
 				return err
 			}
 			if failOn != "" && assess.SeverityRank(res.Summary.Worst) >= assess.SeverityRank(failOn) {
@@ -88,7 +99,9 @@ The method is in docs/risk-method.md.`,
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
-	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan')")
+	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan'; in money with --quantify)")
+	c.Flags().BoolVar(&quantified, "quantify", false, "the expected loss in money instead of the register (text, json, csv, or html: the report with it)")
+	money.add(c)
 	feeds.flags(c)
 	addFormat(c, o, "text", "json", "csv", "md", "sarif", "html")
 	return c
@@ -138,11 +151,7 @@ func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *w
 	if err != nil {
 		return err
 	}
-	if output != "" {
-		return writeFileAtomic(output, buf.Bytes())
-	}
-	_, err = o.stdout.Write(buf.Bytes())
-	return err
+	return o.emit(buf.Bytes(), output)
 }
 
 // assetsShort names up to three assets and counts the rest.

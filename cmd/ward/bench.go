@@ -19,6 +19,7 @@ import (
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/quantify"
 	"github.com/wardhealth/ward/synth"
 )
 
@@ -83,7 +84,12 @@ names, as organisations called bench-N that are deleted afterwards.`,
 				return err
 			}
 			p := o.progress()
+			// Steps are shown even when stderr is not a terminal: a
+			// benchmark is watched, and its results go to stdout.
 			p.on = true
+			if p.w == nil {
+				p.w = o.stderr
+			}
 			var results []benchResult
 			for si, n := range ns {
 				links := 0
@@ -109,7 +115,7 @@ names, as organisations called bench-N that are deleted afterwards.`,
 				m = nil
 				runtime.GC()
 				type job struct{ scenario, format, store string }
-				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}, {"assess", "json", ""}}
+				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}, {"assess", "json", ""}, {"quantify", "json", ""}}
 				if withPostgres {
 					jobs = append(jobs, job{"import", "json", "postgres"})
 				}
@@ -168,7 +174,7 @@ func (o *options) postgresURL() string {
 // benchRunCmd is the measured half of bench, run in a child process.
 func benchRunCmd(o *options) *cobra.Command {
 	return &cobra.Command{
-		Use:    "bench-run parse|import FILE",
+		Use:    "bench-run parse|import|assess|quantify FILE",
 		Hidden: true,
 		Args:   args(cobra.ExactArgs(2)),
 		RunE: func(c *cobra.Command, a []string) error {
@@ -180,6 +186,22 @@ func benchRunCmd(o *options) *cobra.Command {
 			}
 			r := benchResult{Scenario: scenario, Assets: len(m.Assets), Links: len(m.Links)}
 			switch scenario {
+			case "quantify":
+				// 10,000 simulated years of the assessed model; the
+				// assessment is the row above.
+				cat, err := catalog.Load()
+				if err != nil {
+					return err
+				}
+				res, err := assess.Assess(m, cat, assess.Options{Today: today()})
+				if err != nil {
+					return err
+				}
+				t := time.Now()
+				if _, err := quantify.Quantify(m, cat, res, quantify.Options{}); err != nil {
+					return err
+				}
+				r.Seconds = time.Since(t).Seconds()
 			case "assess":
 				cat, err := catalog.Load()
 				if err != nil {

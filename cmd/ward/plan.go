@@ -1,20 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward/assess"
-	"github.com/wardhealth/ward/modelfile"
 )
 
 func planCmd(o *options) *cobra.Command {
 	var org, date, apply string
 	var catalogs []string
 	var budget int
+	var by string
+	var money moneyFlags
 	c := &cobra.Command{
 		Use:   "plan [FILE]",
 		Short: "Rank the changes that remove the most risk",
@@ -23,13 +23,21 @@ Internet, require MFA, broker remote access, replace what is out of support,
 encrypt or authenticate links, add EDR or a standby — each chosen because it
 removes the most risk given the ones before it, measured by re-assessing the
 changed model. Risk is the sum over open risks of score x assets.
+--by money ranks them by expected loss avoided a year per euro a year
+instead, each measured by simulating the changed model with the same seed,
+with the cost of each change from the model's costs block or Ward's
+defaults (docs/risk-method.md, "Expected loss").
 --apply FILE writes the model with the changes made, to review or import.`,
 		Example: `  ward plan --budget 5
-  ward plan hospital.yaml --format json --apply hospital-planned.yaml`,
+  ward plan hospital.yaml --format json --apply hospital-planned.yaml
+  ward plan hospital.yaml --by money --budget 5`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
 			if budget < 1 {
 				return usageError{fmt.Errorf("--budget must be at least 1")}
+			}
+			if by != "risk" && by != "money" {
+				return usageError{fmt.Errorf("--by %q: use risk or money", by)}
 			}
 			if date == "" {
 				date = today()
@@ -44,28 +52,14 @@ changed model. Risk is the sum over open risks of score x assets.
 			}
 			p := o.progress()
 			p.step("assessing %d assets and measuring each candidate change", len(m.Assets))
+			if by == "money" {
+				return o.planByMoney(m, cat, assess.Options{Today: date}, &money, budget, apply)
+			}
 			plan, err := assess.MakePlan(m, cat, assess.Options{Today: date}, budget)
 			if err != nil {
 				return err
 			}
-			if apply != "" {
-				var buf bytes.Buffer
-				if err := modelfile.Write(&buf, plan.Apply(m), modelfile.DetectFormat(apply, nil)); err != nil {
-					return err
-				}
-				if err := writeFileAtomic(apply, buf.Bytes()); err != nil {
-					return err
-				}
-			}
-			if o.format == "json" {
-				return writeJSON(o.stdout, plan)
-			}
-			w := o.stdout
-			writePlanText(w, plan)
-			if apply != "" {
-				fmt.Fprintf(w, "wrote the changed model to %s\n", apply)
-			}
-			return nil
+			return o.finishPlan(apply, plan.Apply(m), plan, func(w io.Writer) { writePlanText(w, plan) })
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
@@ -73,6 +67,8 @@ changed model. Risk is the sum over open risks of score x assets.
 	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
 	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
 	c.Flags().StringVar(&apply, "apply", "", "write the model with the changes made to this file")
+	c.Flags().StringVar(&by, "by", "risk", "rank changes by risk removed (risk) or by expected loss avoided per euro (money)")
+	money.add(c)
 	addFormat(c, o, "text", "json")
 	return c
 }

@@ -80,6 +80,11 @@ func testRoundTrip(t *testing.T, s ward.Store) {
 		m.Assets[3].Components = []ward.Component{{Name: "openssl", Version: "1.0.2k", PURL: "pkg:generic/openssl@1.0.2k"}}
 		m.Assets[3].Tags = []string{"ward 4", "'; DROP TABLE assets; --"}
 		m.Decisions = []ward.Decision{{Threat: "ransomware", Asset: m.Assets[5].ID, Status: "accepted", Justification: "isolated", Date: "2026-01-02", Until: "2027-01-02", By: "CISO"}}
+		fine := 0.05
+		m.Costs = ward.Costs{Currency: "EUR", RevenuePerYear: 3.1e8, FineProbability: &fine, CostPerRecord: &ward.Interval{Low: 25, High: 400},
+			Assets:  []ward.AssetCost{{Asset: m.Assets[5].ID, Records: 420000}},
+			Threats: []ward.ThreatCost{{Threat: "ransomware", OutageHours: &ward.Estimate{Min: 24, Mode: 168, Max: 600}}},
+			Changes: []ward.ChangeCost{{Action: "add-edr", OneOff: 40, Yearly: 35.5}}}
 		if err := s.PutModels(ctx, []*ward.Model{m}); err != nil {
 			t.Fatal(err)
 		}

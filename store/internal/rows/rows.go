@@ -14,6 +14,8 @@ import (
 type OrgDoc struct {
 	Ward         int               `json:"ward"`
 	Organisation ward.Organisation `json:"organisation"`
+	// Costs are the organisation's figures for expected loss.
+	Costs ward.Costs `json:"costs,omitzero"`
 }
 
 // Encode marshals one row's document.

@@ -1,0 +1,267 @@
+package quantify
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/wardhealth/ward"
+)
+
+// Method names the version of the method, recorded with every figure: a
+// change to a default, a mapping or the way events are drawn is a new
+// version.
+const Method = "ward-fair-1"
+
+// Currency is the currency of Ward's defaults.
+const Currency = "EUR"
+
+// Parameter is one figure the loss depends on, where it came from, and
+// whether the organisation set it.
+type Parameter struct {
+	Name   string `json:"name"`
+	Value  string `json:"value"`
+	Source string `json:"source"`
+	// Set says the model's costs block gave it; otherwise it is Ward's
+	// default.
+	Set bool `json:"set"`
+}
+
+// Sources of the defaults (docs/risk-method.md, "Expected loss"). An
+// "assumption" has no public figure behind it: set the organisation's own.
+const (
+	srcRate       = "Ward's mapping of the register's likelihood (docs/risk-method.md): assumption, a step of the scale a factor of about 3: rare 0.002, unlikely 0.01, possible 0.03, likely 0.1, almost certain 0.3 loss events a year per register line"
+	srcRevenue    = "assumption: a 400-bed general hospital (EUR 250M a year); set costs.revenue_per_year"
+	srcActivity   = "lost activity during an outage, PERT 0.15/0.25/0.45: Neprash et al., AEJ: Economic Policy 2026 (-17 to -24 % in week 1); Abouk and Powell, JAMA 2024 (-8 %, -16 %)"
+	srcRecord     = "cost per health record exposed, 90 % interval EUR 25-400: NetDiligence 2017 (claims median $28), IBM/Ponemon 2018 ($408); above 1M records x (n/1M)^0.55, IBM 2018 mega-breaches"
+	srcRecords    = "assumption: of an asset that holds health data, 100,000 records on a system of record (clinical system, remote-care platform, database, backup, cloud service), 100 on a medical device, wearable or badge system, 1,000 on any other; set costs.assets"
+	srcExposed    = "assumption: an event exposes a share of the records its assets hold, PERT 0 / 0.1 / 1"
+	srcFine       = "assumption: 1 breach in 10 fined; 0 for a public body exempt under GDPR Art. 83(7); set costs.fine_probability"
+	srcFineAmount = "fine, 90 % interval EUR 50K-1M: fines on hospitals EUR 105K (DE), 400K (PT 2018), 460K (NL 2019), DPA decisions; capped at EUR 20M or 4 % of revenue, GDPR Art. 83(5)"
+	srcRansomware = "ransomware: outage PERT 24/168/600 h (Scripps 2021 ~25 days of EHR down; UHS 2020 3-4 weeks; Neuss 2016 restored from backup); recovery 90 % interval EUR 0.5M-10M, Sophos State of Ransomware in Healthcare 2023-2025 (means $1.02M-2.57M excl. ransom), HSE Ireland 2021 (EUR 101M direct)"
+	srcMalware    = "assumption: outage PERT 4/24/168 h, recovery EUR 50K-1M"
+	srcMalicious  = "assumption: outage PERT 1/8/72 h, no recovery cost beyond the outage"
+	srcFailure    = "assumption: outage PERT 0.5/4/24 h for failures and errors"
+	srcNatural    = "assumption: outage PERT 24/72/336 h for fire, flood and earthquake; damage to buildings not costed"
+	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
+	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
+	srcChanges    = "assumption: Ward's estimates per asset touched (table in docs/risk-method.md), paid off over 5 years; set costs.changes"
+)
+
+// Rates maps the register's likelihood, 1 to 5, to loss events a year: a
+// step of the scale is about a factor of three.
+var Rates = [6]float64{0, 0.002, 0.01, 0.03, 0.1, 0.3}
+
+// pert is a three-point estimate drawn as a PERT distribution.
+type pert struct{ min, mode, max float64 }
+
+// lognormal is drawn from the normal of its logarithm.
+type lognormal struct{ mu, sigma float64 }
+
+// z95 is the standard normal's 95th percentile: a 90 % interval spans
+// 2 x 1.6448536 standard deviations.
+const z95 = 1.6448536
+
+func fromInterval(lo, hi float64) lognormal {
+	return lognormal{mu: (math.Log(lo) + math.Log(hi)) / 2, sigma: (math.Log(hi) - math.Log(lo)) / (2 * z95)}
+}
+
+// mean is E[X] of the lognormal.
+func (l lognormal) mean() float64 { return math.Exp(l.mu + l.sigma*l.sigma/2) }
+
+// profile is how an incident of one threat plays out.
+type profile struct {
+	outage   pert
+	recovery *lognormal
+	ransom   bool // a ransom may be asked
+	source   string
+	set      bool
+}
+
+func defaultProfile(threat, group string) profile {
+	switch {
+	case threat == "ransomware":
+		r := fromInterval(0.5e6, 10e6)
+		return profile{outage: pert{24, 168, 600}, recovery: &r, ransom: true, source: srcRansomware}
+	case threat == "malware":
+		r := fromInterval(50e3, 1e6)
+		return profile{outage: pert{4, 24, 168}, recovery: &r, source: srcMalware}
+	case group == "malicious":
+		return profile{outage: pert{1, 8, 72}, source: srcMalicious}
+	case group == "natural":
+		return profile{outage: pert{24, 72, 336}, source: srcNatural}
+	}
+	return profile{outage: pert{0.5, 4, 24}, source: srcFailure}
+}
+
+// Change costs by action: once and each year, per unit (an asset it
+// touches; a zone for segment-zone; the whole change for filter-links).
+var changeCosts = map[string][2]float64{
+	"add-mfa":              {50, 40},
+	"add-edr":              {30, 60},
+	"secure-remote-access": {2000, 1000},
+	"replace":              {25000, 0},
+	"encrypt-links":        {500, 100},
+	"authenticate-links":   {500, 100},
+	"encrypt-storage":      {100, 20},
+	"add-redundancy":       {20000, 2000},
+	"segment-zone":         {30000, 5000},
+	"remove-exposure":      {1000, 0},
+	"filter-links":         {5000, 1000},
+}
+
+// PayOff is how many years a one-off cost is spread over.
+const PayOff = 5
+
+// params are the figures of one model, defaults filled in.
+type params struct {
+	currency     string
+	revenue      float64
+	activity     pert
+	exposed      pert
+	perRecord    lognormal
+	fineP        float64
+	fine         lognormal
+	fineCap      float64
+	ransomP      float64
+	insured      bool
+	retention    float64
+	limit        float64
+	ransom       lognormal
+	serviceHour  map[string]float64 // fixed cost per hour, when set
+	serviceShare map[string]float64
+	records      map[string]int64
+	threats      map[string]ward.ThreatCost
+	changes      map[string][2]float64
+	list         []Parameter
+}
+
+func newParams(m *ward.Model) *params {
+	c := &m.Costs
+	p := &params{currency: Currency, revenue: 250e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
+		fineP: 0.1, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
+		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
+		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}
+	add := func(name, value, source string, set bool) {
+		p.list = append(p.list, Parameter{Name: name, Value: value, Source: source, Set: set})
+	}
+	if c.Currency != "" {
+		p.currency = c.Currency
+	}
+	add("currency", p.currency, "the currency of Ward's defaults; Ward does not convert", c.Currency != "")
+	add("loss events a year by likelihood 1-5", "0.002, 0.01, 0.03, 0.1, 0.3", srcRate, false)
+	add("share of records exposed by an event", "PERT 0 / 0.1 / 1", srcExposed, false)
+	if c.RevenuePerYear > 0 {
+		p.revenue = c.RevenuePerYear
+	}
+	add("revenue a year", Money(p.revenue), srcRevenue, c.RevenuePerYear > 0)
+	add("lost activity while a service is down", "PERT 0.15 / 0.25 / 0.45", srcActivity, false)
+	if c.CostPerRecord != nil {
+		p.perRecord = fromInterval(c.CostPerRecord.Low, c.CostPerRecord.High)
+		add("cost per record", fmt.Sprintf("90 %% interval %s-%s", Money(c.CostPerRecord.Low), Money(c.CostPerRecord.High)), "the model's costs.cost_per_record", true)
+	} else {
+		add("cost per record", "90 % interval 25-400", srcRecord, false)
+	}
+	add("health records held", "100,000 / 100 / 1,000", srcRecords, false)
+	if len(c.Assets) > 0 {
+		add("health records held", fmt.Sprintf("on %d assets", len(c.Assets)), "the model's costs.assets", true)
+	}
+	switch {
+	case c.PublicBody:
+		p.fineP = 0
+		add("chance a breach is fined", "0", "the model's costs.public_body: exempt under GDPR Art. 83(7)", true)
+	case c.FineProbability != nil:
+		p.fineP = *c.FineProbability
+		add("chance a breach is fined", fmt.Sprint(p.fineP), "the model's costs.fine_probability", true)
+	default:
+		add("chance a breach is fined", "0.1", srcFine, false)
+	}
+	p.fineCap = max(20e6, 0.04*p.revenue)
+	add("fine", "90 % interval 50,000-1,000,000, capped at "+Money(p.fineCap), srcFineAmount, false)
+	if c.RansomProbability != nil {
+		p.ransomP = *c.RansomProbability
+	}
+	add("ransom (apart)", fmt.Sprintf("paid with probability %g, 90 %% interval 100,000-3,000,000", p.ransomP), srcRansom, c.RansomProbability != nil)
+	if in := c.Insurance; in != nil {
+		p.insured, p.retention, p.limit = true, in.Retention, in.Limit
+		add("insurance per incident", fmt.Sprintf("retention %s, limit %s", Money(in.Retention), Money(in.Limit)), "the model's costs.insurance: the loss is shown gross and net", true)
+	}
+	add("harm-limiting control", "x 0.5", srcHarm, false)
+	for _, s := range c.Services {
+		if s.DowntimePerHour > 0 {
+			p.serviceHour[s.Service] = s.DowntimePerHour
+			add("downtime per hour of "+s.Service, Money(s.DowntimePerHour), "the model's costs.services", true)
+		} else if s.RevenueShare > 0 {
+			p.serviceShare[s.Service] = s.RevenueShare
+			add("revenue share of "+s.Service, fmt.Sprint(s.RevenueShare), "the model's costs.services", true)
+		}
+	}
+	for _, a := range c.Assets {
+		p.records[a.Asset] = a.Records
+	}
+	for _, t := range c.Threats {
+		p.threats[t.Threat] = t
+	}
+	for k, v := range changeCosts {
+		p.changes[k] = v
+	}
+	for _, ch := range c.Changes {
+		p.changes[ch.Action] = [2]float64{ch.OneOff, ch.Yearly}
+		add("cost of "+ch.Action, fmt.Sprintf("%s once, %s a year", Money(ch.OneOff), Money(ch.Yearly)), "the model's costs.changes", true)
+	}
+	return p
+}
+
+// profile gives a threat's incident profile, the model's figures first.
+func (p *params) profile(threat, group string) profile {
+	pr := defaultProfile(threat, group)
+	if t, ok := p.threats[threat]; ok {
+		if t.OutageHours != nil {
+			pr.outage = pert{t.OutageHours.Min, t.OutageHours.Mode, t.OutageHours.Max}
+			pr.set = true
+		}
+		if t.Recovery != nil {
+			r := fromInterval(t.Recovery.Low, t.Recovery.High)
+			pr.recovery = &r
+			pr.set = true
+		}
+		if pr.set {
+			pr.source = "the model's costs.threats"
+		}
+	}
+	return pr
+}
+
+// records is how many health records an asset holds.
+func (p *params) recordsOf(id, kind, category string, phi bool) int64 {
+	if n, ok := p.records[id]; ok {
+		return n
+	}
+	if !phi {
+		return 0
+	}
+	switch {
+	case category == string(ward.CategoryClinicalSystem) || category == string(ward.CategoryCloud) ||
+		kind == "remote-care" || kind == "database" || kind == "backup":
+		return 100_000
+	case category == string(ward.CategoryMedicalDevice) || kind == "wearable" || category == string(ward.CategoryIdentification):
+		return 100
+	}
+	return 1_000
+}
+
+// Money writes an amount rounded to the unit, with thousands separators.
+func Money(x float64) string {
+	s := fmt.Sprintf("%.0f", math.Abs(x))
+	neg := x < 0 && s != "0"
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s[i])
+	}
+	if neg {
+		return "-" + string(b)
+	}
+	return string(b)
+}

@@ -1,0 +1,183 @@
+package quantify
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/catalog"
+)
+
+// Step is a change of the plan in money.
+type Step struct {
+	Rank int `json:"rank"`
+	assess.Change
+	// Units are what the change's cost is counted in: assets it touches,
+	// or one zone or one change.
+	Units  int     `json:"units"`
+	OneOff float64 `json:"one_off_cost"`
+	Yearly float64 `json:"yearly_cost"`
+	// Cost is the cost a year: one-off over PayOff years plus yearly.
+	Cost float64 `json:"cost_per_year"`
+	// Avoided is the expected loss a year the change avoids, given the
+	// steps before it; PerEuro is Avoided / Cost, 0 for a change that
+	// costs nothing (ranked first).
+	Avoided float64 `json:"loss_avoided"`
+	After   float64 `json:"loss_after"`
+	PerEuro float64 `json:"avoided_per_euro"`
+	Why     string  `json:"why"`
+}
+
+// Plan is a mitigation plan ranked by expected loss avoided per euro.
+type Plan struct {
+	Method     string  `json:"method"`
+	Seed       uint64  `json:"seed"`
+	Trials     int     `json:"trials"`
+	Currency   string  `json:"currency"`
+	Candidates int     `json:"candidates"`
+	Before     float64 `json:"loss_before"`
+	After      float64 `json:"loss_after"`
+	// Cost is the plan's cost a year.
+	Cost        float64 `json:"cost_per_year"`
+	CurveBefore []Point `json:"loss_exceedance_before"`
+	CurveAfter  []Point `json:"loss_exceedance_after"`
+	Steps       []Step  `json:"steps"`
+}
+
+// Apply returns a copy of the model with the plan's changes made.
+func (p *Plan) Apply(m *ward.Model) *ward.Model {
+	for i := range p.Steps {
+		m = p.Steps[i].Applied(m)
+	}
+	return m
+}
+
+// costOf prices a change with the model's figures or the defaults.
+func costOf(p *params, c *assess.Change) (units int, oneOff, yearly, perYear float64) {
+	units = len(c.Assets)
+	if c.Zone != "" || units == 0 {
+		units = 1
+	}
+	k, ok := p.changes[c.Action]
+	if !ok {
+		k = [2]float64{}
+	}
+	oneOff, yearly = k[0]*float64(units), k[1]*float64(units)
+	return units, oneOff, yearly, oneOff/PayOff + yearly
+}
+
+type moneyItem struct {
+	c       int
+	avoided float64
+	ratio   float64
+	round   int
+}
+
+type moneyQueue []moneyItem
+
+func (q moneyQueue) Len() int { return len(q) }
+func (q moneyQueue) Less(i, j int) bool {
+	if q[i].ratio != q[j].ratio {
+		return q[i].ratio > q[j].ratio
+	}
+	return q[i].c < q[j].c
+}
+func (q moneyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *moneyQueue) Push(x any)   { *q = append(*q, x.(moneyItem)) }
+func (q *moneyQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// MakePlan chooses up to budget of ward plan's candidate changes, each
+// time the one that avoids the most expected loss per euro given those
+// already chosen (greedy with lazy re-measuring, as assess.MakePlan).
+// Every change is measured by re-assessing the changed model and
+// simulating it with the same seed.
+func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int) (*Plan, error) {
+	if opt.Trials <= 0 {
+		opt.Trials = DefaultTrials
+	}
+	if opt.Seed == 0 {
+		opt.Seed = DefaultSeed
+	}
+	if err := Check(m, cat); err != nil {
+		return nil, err
+	}
+	measure := func(m *ward.Model) (*assess.Result, *Result, error) {
+		res, err := assess.Assess(m, cat, aopt)
+		if err != nil {
+			return nil, nil, err
+		}
+		q, err := Quantify(m, cat, res, opt)
+		return res, q, err
+	}
+	res, q, err := measure(m)
+	if err != nil {
+		return nil, err
+	}
+	p := newParams(m)
+	cands := assess.Candidates(m, res, aopt)
+	plan := &Plan{Method: Method, Seed: opt.Seed, Trials: opt.Trials, Currency: q.Currency, Candidates: len(cands),
+		Before: q.Mean, After: q.Mean, CurveBefore: q.Curve, CurveAfter: q.Curve, Steps: []Step{}}
+	cur := m
+	loss := q.Mean
+	score := func(i int) (moneyItem, error) {
+		_, after, err := measure(cands[i].Applied(cur))
+		if err != nil {
+			return moneyItem{}, err
+		}
+		_, _, _, cost := costOf(p, &cands[i])
+		it := moneyItem{c: i, avoided: loss - after.Mean, round: len(plan.Steps)}
+		it.ratio = it.avoided / cost
+		if cost == 0 {
+			it.ratio = math.Inf(1)
+		}
+		return it, nil
+	}
+	queue := &moneyQueue{}
+	for i := range cands {
+		it, err := score(i)
+		if err != nil {
+			return nil, err
+		}
+		heap.Push(queue, it)
+	}
+	for len(plan.Steps) < budget && queue.Len() > 0 {
+		top := heap.Pop(queue).(moneyItem)
+		if top.round != len(plan.Steps) {
+			// Measured before the last step was chosen: measure again.
+			it, err := score(top.c)
+			if err != nil {
+				return nil, err
+			}
+			heap.Push(queue, it)
+			continue
+		}
+		if top.avoided <= 0 {
+			continue // avoids nothing given the steps before
+		}
+		c := &cands[top.c]
+		next := c.Applied(cur)
+		_, after, err := measure(next)
+		if err != nil {
+			return nil, err
+		}
+		units, oneOff, yearly, cost := costOf(p, c)
+		st := Step{Rank: len(plan.Steps) + 1, Change: *c, Units: units, OneOff: oneOff, Yearly: yearly, Cost: cost,
+			Avoided: loss - after.Mean, After: after.Mean}
+		if cost > 0 {
+			st.PerEuro = st.Avoided / cost
+		}
+		st.Why = fmt.Sprintf("removes the weakness %q: expected loss %s -> %s a year for %s a year", c.Answers, Money(loss), Money(after.Mean), Money(cost))
+		plan.Steps = append(plan.Steps, st)
+		plan.Cost += cost
+		cur, loss = next, after.Mean
+		plan.After, plan.CurveAfter = after.Mean, after.Curve
+	}
+	return plan, nil
+}

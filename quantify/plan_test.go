@@ -1,0 +1,126 @@
+package quantify
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+)
+
+// A control never raises the expected loss: every candidate change,
+// measured with the same seed, leaves the loss where it was or lowers it.
+// A change can also move the most likely attack path to an asset to
+// another entry point, and with it the asset's scenarios to another shared
+// cause, or split a line of the register in two: those are drawn from
+// other incidents, and the loss moves by the noise of the simulation
+// alone, and may rise by that, here at most 0.5 %. Otherwise every
+// simulated year loses as much or less.
+func TestControlsNeverRaiseLoss(t *testing.T) {
+	m, cat, res := load(t, "")
+	opt := Options{Trials: 2000}
+	base := run(t, m, cat, res, opt)
+	causes := func(q *Result) map[string]string {
+		out := map[string]string{}
+		for _, s := range q.Scenarios {
+			out[s.Threat+" "+strings.Join(s.Assets, " ")] = s.Cause
+		}
+		return out
+	}
+	before := causes(base)
+	lowered, moved := 0, 0
+	cands := assess.Candidates(m, res, assess.Options{Today: today})
+	for _, c := range cands {
+		mm := c.Applied(m)
+		q := run(t, mm, cat, assessed(t, mm, cat), opt)
+		// The same scenarios (a line of the register may split or merge
+		// as its assets' factors change) in the same causes.
+		same := true
+		for k, cause := range causes(q) {
+			if was, ok := before[k]; !ok || was != cause {
+				same = false
+			}
+		}
+		if same {
+			// Every simulated year loses as much or less: so does every
+			// point of the curve.
+			for i := 1; i < len(q.Curve) && i < len(base.Curve); i++ {
+				if q.Curve[i].P == base.Curve[i].P && q.Curve[i].Loss > base.Curve[i].Loss {
+					t.Errorf("%s: loss exceeded with probability %g: %.0f -> %.0f", c.ID, q.Curve[i].P, base.Curve[i].Loss, q.Curve[i].Loss)
+				}
+			}
+		}
+		switch {
+		case same && q.Mean > base.Mean:
+			t.Errorf("%s: expected loss %.0f -> %.0f", c.ID, base.Mean, q.Mean)
+		case !same && q.Mean > base.Mean*1.005:
+			t.Errorf("%s moves scenarios to other causes: expected loss %.0f -> %.0f, more than the noise", c.ID, base.Mean, q.Mean)
+		case !same:
+			moved++
+		}
+		if q.Mean < base.Mean {
+			lowered++
+		}
+	}
+	if lowered == 0 {
+		t.Error("no change lowers the expected loss")
+	}
+	t.Logf("of %d changes, %d lower the loss; %d move or split scenarios", len(cands), lowered, moved)
+}
+
+// The plan in money: steps ranked by loss avoided per euro, each measured,
+// the loss falling step by step to the plan's end.
+func TestPlanByMoney(t *testing.T) {
+	m, cat, _ := load(t, "")
+	opt := Options{Trials: 2000}
+	p, err := MakePlan(m, cat, assess.Options{Today: today}, opt, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) != 5 || p.Candidates < 5 {
+		t.Fatalf("%d steps of %d candidates", len(p.Steps), p.Candidates)
+	}
+	loss := p.Before
+	ids := []string{}
+	for _, s := range p.Steps {
+		if s.Avoided <= 0 || !near(s.After, loss-s.Avoided, 1e-9) || s.Cost <= 0 || !near(s.PerEuro, s.Avoided/s.Cost, 1e-9) {
+			t.Errorf("step %d %s: avoided %.0f, after %.0f from %.0f, cost %.0f, per euro %.3f", s.Rank, s.ID, s.Avoided, s.After, loss, s.Cost, s.PerEuro)
+		}
+		if slices.Contains(ids, s.ID) {
+			t.Errorf("%s chosen twice", s.ID)
+		}
+		ids = append(ids, s.ID)
+		loss = s.After
+	}
+	if p.After != loss || !(p.After < p.Before) || p.CurveAfter[1].Loss > p.CurveBefore[1].Loss {
+		t.Errorf("plan: %.0f -> %.0f, curve %v -> %v", p.Before, p.After, p.CurveBefore, p.CurveAfter)
+	}
+	// Applying the plan gives the loss it promises.
+	mm := p.Apply(m)
+	q := run(t, mm, cat, assessed(t, mm, cat), opt)
+	if q.Mean != p.After {
+		t.Errorf("applied plan: %.0f, promised %.0f", q.Mean, p.After)
+	}
+	for _, s := range p.Steps {
+		t.Logf("%d %-40s avoided %10.0f cost %8.0f per euro %8.2f", s.Rank, s.ID, s.Avoided, s.Cost, s.PerEuro)
+	}
+}
+
+// A change that costs nothing comes first, and the plan still writes as
+// JSON.
+func TestFreeChange(t *testing.T) {
+	m, cat, _ := load(t, "")
+	m.Costs.Changes = []ward.ChangeCost{{Action: "encrypt-links"}}
+	p, err := MakePlan(m, cat, assess.Options{Today: today}, Options{Trials: 1000}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Steps) == 0 || p.Steps[0].Action != "encrypt-links" || p.Steps[0].Cost != 0 || p.Steps[0].PerEuro != 0 {
+		t.Fatalf("steps %+v", p.Steps)
+	}
+	if _, err := json.Marshal(p); err != nil {
+		t.Error(err)
+	}
+}
