@@ -46,13 +46,13 @@ func entries(t *testing.T, db *sql.DB) []domain.AuditEntry {
 	return out
 }
 
-// auditedStore is a data directory holding the demo and a user: two
-// audited writes.
+// auditedStore is a data directory holding the demo (its model and its
+// feeds) and a user: three audited writes.
 func auditedStore(t *testing.T) string {
 	data := t.TempDir()
 	expect(t, ward(t, data, "demo"), 0, "made the key of the audit log")
 	expect(t, ward(t, data, "users", "add", "alice", "--org", "st-example", "--role", "analyst"), 0)
-	expect(t, ward(t, data, "audit", "verify"), 0, "audit log intact: 2 entries")
+	expect(t, ward(t, data, "audit", "verify"), 0, "audit log intact: 3 entries")
 	return data
 }
 
@@ -66,7 +66,7 @@ func TestAuditTampering(t *testing.T) {
 		t.Fatalf("key file: %v %v", fi, err)
 	}
 	r := ward(t, data, "audit", "head")
-	expect(t, r, 0, `"seq": 2`)
+	expect(t, r, 0, `"seq": 3`)
 	sent := filepath.Join(t.TempDir(), "head.json")
 	os.WriteFile(sent, []byte(r.stdout), 0o600)
 
@@ -84,23 +84,23 @@ func TestAuditTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		expect(t, ward(t, data, "audit", "verify"), 1, "audit entry 2", "rewritten")
+		expect(t, ward(t, data, "audit", "verify"), 1, "audit entry 3", "rewritten")
 	})
 	t.Run("last entry removed", func(t *testing.T) {
 		data := auditedStore(t)
-		auditDB(t, data).Exec(`DELETE FROM audit WHERE seq = 2`)
-		expect(t, ward(t, data, "audit", "verify"), 1, "ends at entry 1", "entries 2 to 2 were removed")
+		auditDB(t, data).Exec(`DELETE FROM audit WHERE seq = 3`)
+		expect(t, ward(t, data, "audit", "verify"), 1, "ends at entry 2", "entries 3 to 3 were removed")
 	})
 	t.Run("every entry removed", func(t *testing.T) {
 		data := auditedStore(t)
 		auditDB(t, data).Exec(`DELETE FROM audit`)
-		expect(t, ward(t, data, "audit", "verify"), 1, "ends at entry 0", "entries 1 to 2 were removed")
+		expect(t, ward(t, data, "audit", "verify"), 1, "ends at entry 0", "entries 1 to 3 were removed")
 	})
 	t.Run("head file removed too, the head sent elsewhere names it", func(t *testing.T) {
-		auditDB(t, data).Exec(`DELETE FROM audit WHERE seq = 2`)
+		auditDB(t, data).Exec(`DELETE FROM audit WHERE seq = 3`)
 		os.Remove(filepath.Join(data, "audit.head"))
-		expect(t, ward(t, data, "audit", "verify"), 0, "intact: 1 entries")
-		expect(t, ward(t, data, "audit", "verify", "--head", sent), 1, "entries 2 to 2 were removed")
+		expect(t, ward(t, data, "audit", "verify"), 0, "intact: 2 entries")
+		expect(t, ward(t, data, "audit", "verify", "--head", sent), 1, "entries 3 to 3 were removed")
 	})
 }
 
@@ -128,7 +128,7 @@ func TestWriteAndAuditTogether(t *testing.T) {
 	db.Exec(`DROP TRIGGER audit_full`)
 	expect(t, ward(t, data, "import", model), 0)
 	expect(t, ward(t, data, "orgs"), 0, "Renamed General")
-	expect(t, ward(t, data, "audit", "verify"), 0, "intact: 3 entries")
+	expect(t, ward(t, data, "audit", "verify"), 0, "intact: 4 entries")
 }
 
 // TestFeedImportIsAudited: feeds carried into the hospital are on the

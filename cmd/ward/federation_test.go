@@ -91,7 +91,7 @@ func TestFederationKeepsObjectsWhole(t *testing.T) {
 // every object authored by the organisation's identity.
 func TestShareExportKinds(t *testing.T) {
 	data := t.TempDir()
-	expect(t, ward(t, data, "demo"), 0)
+	expect(t, ward(t, data, "demo", "--feeds=false"), 0)
 	out := t.TempDir() + "/bundle.json"
 	expect(t, ward(t, data, "share", "export", "--what", "sightings,advisories", "-o", out), 1, "no CSAF advisory")
 	expect(t, ward(t, data, "feeds", "import", "../../intel/testdata/component-advisory.json"), 0)

@@ -251,12 +251,15 @@ func writeFileAtomic(path string, data []byte) error {
 
 func demoCmd(o *options) *cobra.Command {
 	var write string
+	feeds := true
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Load the built-in demo hospital, St. Example General",
 		Long: `Load St. Example General, a 400-bed hospital with the weaknesses real
-hospitals have, into the store and show a summary. With --write DIR, write
-its model file into DIR instead, to read and edit.`,
+hospitals have, into the store with the public advisories that name its
+devices and an excerpt of CISA's KEV catalog ('ward feeds status' lists
+them), and show a summary. With --write DIR, write its model file into DIR
+instead, to read and edit.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if write != "" {
@@ -280,6 +283,17 @@ its model file into DIR instead, to read and edit.`,
 			if err := o.store(c.Context(), []*ward.Model{m}); err != nil {
 				return err
 			}
+			// The advisories that name the demo's devices and a KEV
+			// excerpt come with it, so its vulnerabilities show at once.
+			if feeds {
+				files, err := demoFeedFiles(time.Now())
+				if err != nil {
+					return fmt.Errorf("demo feeds: %w", err)
+				}
+				if err := o.putFeeds(c.Context(), files); err != nil {
+					return err
+				}
+			}
 			if o.format == "json" {
 				return o.printSummary(m)
 			}
@@ -294,6 +308,7 @@ its model file into DIR instead, to read and edit.`,
 		},
 	}
 	c.Flags().StringVar(&write, "write", "", "write the demo model file into this directory instead of loading it")
+	c.Flags().BoolVar(&feeds, "feeds", true, "also store the demo's feeds (advisories naming its devices, a KEV excerpt); --feeds=false for the model alone")
 	addFormat(c, o, "text", "json")
 	return c
 }
