@@ -165,13 +165,13 @@ func assetsShort(ids []string) string {
 func writeAssessmentText(w io.Writer, res *assess.Result, top int) error {
 	s := res.Summary
 	fmt.Fprintf(w, "Risk assessment of %s (%s), %s\n", res.Name, res.Organisation, res.Date)
-	fmt.Fprintf(w, "  %d assets; open risks by asset: %d critical, %d high, %d medium, %d low\n", s.Assets, s.Open["critical"], s.Open["high"], s.Open["medium"], s.Open["low"])
+	fmt.Fprintf(w, "  %d assets; open risks (one threat on one asset each): %d critical, %d high, %d medium, %d low\n", s.Assets, s.Open["critical"], s.Open["high"], s.Open["medium"], s.Open["low"])
 	fmt.Fprintf(w, "  findings by asset: %d critical, %d high, %d medium\n\n", s.Findings["critical"], s.Findings["high"], s.Findings["medium"])
 	n := len(res.Risks)
 	if top > 0 && top < n {
 		n = top
 	}
-	fmt.Fprintf(w, "Risk register (top %d of %d lines; --top 0 for all, --format json for the factors)\n", n, len(res.Risks))
+	fmt.Fprintf(w, "Risk register (top %d of %d lines, each grouping the risks of one threat on like assets; --top 0 for all, --format json for the factors)\n", n, len(res.Risks))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tSEVERITY\tSCORE\tL x I\tTHREAT\tASSETS\tDRIVEN BY\tSTATUS")
 	for i, r := range res.Risks[:n] {
@@ -355,7 +355,11 @@ func (o *options) printTopRisks(m *ward.Model, n int) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.stdout, "\nTop risks (of %d register lines; 'ward assess' for the register, findings and baselines):\n", len(res.Risks))
+	risks := 0
+	for _, r := range res.Risks {
+		risks += len(r.Assets)
+	}
+	fmt.Fprintf(o.stdout, "\nTop risks (%d register lines grouping %d risks, a risk being one threat on one asset; 'ward assess' for the register, findings and baselines):\n", len(res.Risks), risks)
 	tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
 	for i, r := range res.Risks[:min(n, len(res.Risks))] {
 		fmt.Fprintf(tw, "  %d\t%s\t%d x %d\t%s\t%s\n", i+1, r.Severity, r.Likelihood, r.Impact, r.ThreatName, assetsShort(r.Assets))

@@ -127,7 +127,7 @@ func TestDemoLoadsAndSummarises(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	r := ward(t, data, "demo")
-	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "4 assets reachable from the Internet", "Top risks (of", "1  critical")
+	expect(t, r, 0, "St. Example General (st-example)", "132 assets", "4 assets reachable from the Internet", "Top risks (", "register lines grouping", "1  critical")
 	r = ward(t, data, "summary", "--format", "json")
 	expect(t, r, 0)
 	var s struct {
