@@ -20,7 +20,7 @@ import (
 
 func assessCmd(o *options) *cobra.Command {
 	var org, failOn, date string
-	var catalogs []string
+	var catalogs, logs []string
 	var top, paths, targets, planBudget int
 	var output string
 	var feeds feedFiles
@@ -41,8 +41,12 @@ without it, the stored model of --org. --catalog adds catalog directories.
 --quantify puts the register in money instead: expected loss a year, its
 percentiles and loss exceedance curve, per scenario and in total, from a
 seeded simulation (--trials, --seed) and the model's costs block.
+--logs FILE reads logs with the built-in detection rules ('ward detect'):
+an attack seen under way on an asset raises the likelihood of the threats
+with its ATT&CK techniques there, the factor saying what was seen.
 The method is in docs/risk-method.md.`,
 		Example: `  ward assess --top 10
+  ward assess --logs /var/log/auth.log --logs portal-access.log
   ward assess hospital.yaml --fail-on critical --format json
   ward assess hospital.yaml --quantify --trials 100000 --format csv`,
 		Args: args(cobra.MaximumNArgs(1)),
@@ -67,6 +71,15 @@ The method is in docs/risk-method.md.`,
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
 			if opt.Matches, err = o.loadMatches(c, m, files, feeds); err != nil {
 				return err
+			}
+			if len(logs) > 0 {
+				// What the logs show happening raises the likelihood of
+				// the threats with its ATT&CK techniques on those assets.
+				en, _, err := o.runDetection(m, logs, "", nil, 0)
+				if err != nil {
+					return err
+				}
+				opt.Observed = observations(en.Detections())
 			}
 			res, err := assess.Assess(m, cat, opt)
 			if err != nil {
@@ -96,6 +109,7 @@ The method is in docs/risk-method.md.`,
 	c.Flags().StringVar(&failOn, "fail-on", "", "exit 1 when a risk is at least this severe: low, medium, high, critical")
 	c.Flags().StringVar(&date, "date", "", "assessment date, YYYY-MM-DD (default: today)")
 	c.Flags().IntVar(&top, "top", 20, "register lines shown in text output (0: all)")
+	c.Flags().StringArrayVar(&logs, "logs", nil, "a log file whose detections raise the risks they show under way (repeatable; 'ward detect' reads them alone)")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")

@@ -70,33 +70,9 @@ score before and after. See docs/detection.md.`,
 					return err
 				}
 			}
-			rules, err := detect.Builtin()
+			en, read, err := o.runDetection(m, files, asset, ruleDirs, year)
 			if err != nil {
 				return err
-			}
-			for _, dir := range ruleDirs {
-				rs, err := detect.LoadDir(dir)
-				var re *detect.RuleError
-				if errors.As(err, &re) {
-					return invalidError{err}
-				}
-				if err != nil {
-					return err
-				}
-				rules = append(rules, rs...)
-			}
-			en, err := detect.NewEngine(rules)
-			if err != nil {
-				return invalidError{err}
-			}
-			assets := detect.NewAssets(m, asset)
-			var read []fileRead
-			for _, f := range files {
-				st, err := o.detectFile(en, assets, f, year)
-				if err != nil {
-					return err
-				}
-				read = append(read, fileRead{File: f, Stats: st})
 			}
 			dets := en.Detections()
 			if n := en.Late(); n > 0 {
@@ -186,7 +162,7 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			return detect.Stats{}, err
+			return detect.Stats{}, invalidError{err} // a log named wrongly is bad input
 		}
 		defer f.Close()
 		in = f
@@ -384,4 +360,39 @@ func writeRaised(w io.Writer, raised []raisedRisk) {
 		}
 		fmt.Fprintf(w, "  %-8s %s on %s: %s\n    %s\n", strings.ToUpper(r.SeverityAfter), r.ThreatName, strings.Join(r.Assets, ", "), change, r.Observed)
 	}
+}
+
+// runDetection reads log files with the built-in rules and those of
+// ruleDirs, tying events to the model's assets (asset for lines that name
+// none).
+func (o *options) runDetection(m *ward.Model, files []string, asset string, ruleDirs []string, year int) (*detect.Engine, []fileRead, error) {
+	rules, err := detect.Builtin()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, dir := range ruleDirs {
+		rs, err := detect.LoadDir(dir)
+		var re *detect.RuleError
+		if errors.As(err, &re) {
+			return nil, nil, invalidError{err}
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		rules = append(rules, rs...)
+	}
+	en, err := detect.NewEngine(rules)
+	if err != nil {
+		return nil, nil, invalidError{err}
+	}
+	assets := detect.NewAssets(m, asset)
+	var read []fileRead
+	for _, f := range files {
+		st, err := o.detectFile(en, assets, f, year)
+		if err != nil {
+			return nil, nil, err
+		}
+		read = append(read, fileRead{File: f, Stats: st})
+	}
+	return en, read, nil
 }
