@@ -251,16 +251,7 @@ func Sightings(matches []intel.Match, identity Object, tlp TLP, now time.Time) [
 	sort.Strings(cves)
 	var out []Object
 	for _, c := range cves {
-		vuln := Vulnerability(c, "", identity.ID, tlp, now)
-		s := newObject("sighting", "sighting|"+identity.ID+"|"+c, now)
-		s.CreatedByRef = identity.ID
-		s.Props["sighting_of_ref"] = vuln.ID
-		s.Props["where_sighted_refs"] = []string{identity.ID}
-		s.Props["count"] = len(count[c])
-		s.Props["first_seen"] = Stamp(now)
-		s.Props["last_seen"] = Stamp(now)
-		Mark(&s, tlp)
-		out = append(out, vuln, s)
+		out = append(out, sighting(c, len(count[c]), identity, tlp, now)...)
 	}
 	return out
 }
@@ -272,17 +263,26 @@ func Sightings(matches []intel.Match, identity Object, tlp TLP, now time.Time) [
 func Cleared(cves []string, identity Object, tlp TLP, now time.Time) []Object {
 	var out []Object
 	for _, c := range cves {
-		vuln := Vulnerability(c, "", identity.ID, tlp, now)
-		s := newObject("sighting", "sighting|"+identity.ID+"|"+c, now)
-		s.CreatedByRef = identity.ID
-		s.Props["sighting_of_ref"] = vuln.ID
-		s.Props["where_sighted_refs"] = []string{identity.ID}
-		s.Props["count"] = 0
-		s.Props["last_seen"] = Stamp(now)
-		Mark(&s, tlp)
-		out = append(out, vuln, s)
+		out = append(out, sighting(c, 0, identity, tlp, now)...)
 	}
 	return out
+}
+
+// sighting is the organisation's vulnerability object for a CVE and its
+// sighting of it on count assets (first seen now when count > 0).
+func sighting(cve string, count int, identity Object, tlp TLP, now time.Time) []Object {
+	vuln := Vulnerability(cve, "", identity.ID, tlp, now)
+	s := newObject("sighting", "sighting|"+identity.ID+"|"+cve, now)
+	s.CreatedByRef = identity.ID
+	s.Props["sighting_of_ref"] = vuln.ID
+	s.Props["where_sighted_refs"] = []string{identity.ID}
+	s.Props["count"] = count
+	if count > 0 {
+		s.Props["first_seen"] = Stamp(now)
+	}
+	s.Props["last_seen"] = Stamp(now)
+	Mark(&s, tlp)
+	return []Object{vuln, s}
 }
 
 // Note attaches a text to objects.
