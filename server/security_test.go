@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,7 +24,6 @@ import (
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/server"
 	"github.com/wardhealth/ward/share"
-	"github.com/wardhealth/ward/store/sqlite"
 )
 
 // TestSignInRedirectStaysOnSite: after signing in, next= may only lead to
@@ -245,17 +242,9 @@ func grepLine(text, prefix string) string {
 // written, neither is the write — a TAXII addition leaves no objects and
 // no status, a model upload leaves the model as it was.
 func TestWriteAndAuditInOneTransaction(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, sqlite.FileName), seeded(t), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	store, err := sqlite.Open(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store, file := seededStore(t)
 	ts := newTestServer(t, server.Config{Store: store})
-	raw, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	raw, err := sql.Open("sqlite", file)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,19 +137,27 @@ type testServer struct {
 	clients map[string]*client
 }
 
+// seededStore is a copy of the seeded store in a folder of the test's own,
+// and the path of its database file.
+func seededStore(t testing.TB) (*sqlite.Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, sqlite.FileName)
+	if err := os.WriteFile(file, seeded(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, file
+}
+
 func newTestServer(t testing.TB, cfg server.Config) *testServer {
 	t.Helper()
 	if cfg.Store == nil {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, sqlite.FileName), seeded(t), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		s, err := sqlite.Open(context.Background(), dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		cfg.Store = s
+		cfg.Store, _ = seededStore(t)
 	}
 	cfg.Version = "test"
 	srv, err := server.New(cfg)
