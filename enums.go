@@ -95,6 +95,15 @@ var provenanceValues = []string{"declared", "inventory", "scan", "passive"}
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (Provenance) Enum() []string { return provenanceValues }
 
+// RuleAction says what a rule does with the connections it matches.
+type RuleAction string
+
+// An empty action is "allow".
+var ruleActionValues = []string{"allow", "deny"}
+
+// Enum lists the valid values; the slice is shared and must not be changed.
+func (RuleAction) Enum() []string { return ruleActionValues }
+
 // ControlCategory groups controls after ENISA's good practices.
 type ControlCategory string
 

@@ -21,6 +21,13 @@ type Model struct {
 	Assets       []Asset      `json:"assets,omitempty"`
 	Links        []Link       `json:"links,omitempty"`
 	Services     []Service    `json:"services,omitempty"`
+	// Rules are the firewall as the model sees it: which zone may open
+	// connections to which zone or asset. Attack paths cross zones only
+	// where a link or a rule allows.
+	Rules []Rule `json:"rules,omitempty"`
+	// Redundancy lists groups of assets of which any few keep a service
+	// going (six of eight infusion pumps, one of two domain controllers).
+	Redundancy []RedundancyGroup `json:"redundancy,omitempty"`
 	// Controls declares the organisation's own controls, beyond the built-in
 	// ones (see BuiltinControls), so assets and zones may refer to them.
 	Controls []Control `json:"controls,omitempty"`
@@ -106,6 +113,15 @@ type Asset struct {
 	Owner        string     `json:"owner,omitempty"`
 	Provenance   Provenance `json:"provenance,omitempty"`
 	Tags         []string   `json:"tags,omitempty"`
+	// Site is the room, building or data centre the asset stands in: the
+	// copies of a redundancy group on one site fail together (fire, flood,
+	// power), so they are not independent.
+	Site string `json:"site,omitempty"`
+	// DependsOn lists the assets (or redundancy groups) this one cannot run
+	// without: its power supply, the switch it hangs off when no cable is
+	// modelled, the directory its users log on through. When one fails,
+	// it fails too.
+	DependsOn []string `json:"depends_on,omitempty"`
 	// Serial is the manufacturer's serial number: the one identifier that
 	// survives a new network card or address, so discovery matches on it.
 	Serial string `json:"serial,omitempty"`
@@ -182,6 +198,39 @@ type Link struct {
 	Sources    []Source   `json:"sources,omitempty"`
 }
 
+// Rule is one permission of the firewall, as the model sees it: hosts in
+// zone From may open connections to zone or asset To, over Protocol and
+// Port (any, when absent). Rules are read in order and the first that
+// matches a connection decides it, as firewalls do; a deny rule documents a
+// filter, so that an allow rule after it does not apply to what it covers.
+// A rule is reachability, not cabling: it never carries traffic in the
+// resilience analysis.
+type Rule struct {
+	ID          string     `json:"id"`
+	From        string     `json:"from"`
+	To          string     `json:"to"`
+	Action      RuleAction `json:"action,omitempty"`
+	Protocol    Protocol   `json:"protocol,omitempty"`
+	Port        int        `json:"port,omitempty"`
+	Description string     `json:"description,omitempty"`
+}
+
+// Denies tells whether the rule is a filter.
+func (r *Rule) Denies() bool { return r.Action == "deny" }
+
+// RedundancyGroup is a set of interchangeable assets of which any Need keep
+// what depends on the group going. A service's or an asset's depends_on may
+// name the group instead of its members. Copies count only while they are
+// independent: members on one site, or that depend on one asset, fail
+// together, and the analysis names that common cause.
+type RedundancyGroup struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+	// Need is how many of the members must work; 1 for a standby pair.
+	Need int      `json:"need"`
+	Of   []string `json:"of"`
+}
+
 // Service is a clinical service the hospital delivers (emergency care,
 // ePrescription, imaging, ...) and what it depends on.
 type Service struct {
@@ -192,7 +241,8 @@ type Service struct {
 	// objective) before patients come to harm or care must stop.
 	MaxOutage     Duration `json:"max_outage"`
 	PatientSafety Level    `json:"patient_safety,omitempty"`
-	// DependsOn lists ids of assets and of other services.
+	// DependsOn lists ids of assets, of redundancy groups and of other
+	// services.
 	DependsOn []string `json:"depends_on"`
 	Owner     string   `json:"owner,omitempty"`
 }

@@ -75,10 +75,11 @@ const (
 	idZone idKind = iota + 1
 	idAsset
 	idService
+	idGroup
 )
 
 func (k idKind) String() string {
-	return [...]string{"", "zone", "asset", "service"}[k]
+	return [...]string{"", "zone", "asset", "service", "redundancy group"}[k]
 }
 
 func (k idKind) withArticle() string {
@@ -92,7 +93,7 @@ type validator struct {
 	m        *Model
 	errs     []FieldError
 	controls map[string]bool
-	ids      map[string]idKind // zones, assets and services share one namespace
+	ids      map[string]idKind // zones, assets, services and redundancy groups share one namespace
 }
 
 func (v *validator) add(at loc, msg, hint string) {
@@ -158,6 +159,8 @@ func (v *validator) run() {
 		v.asset(i)
 	}
 	v.links()
+	v.rules()
+	v.redundancy()
 	v.services()
 	v.decisions()
 	v.costs()
@@ -317,7 +320,7 @@ func (v *validator) declare() {
 			return
 		}
 		if prev, dup := v.ids[id]; dup {
-			v.add(p, fmt.Sprintf("duplicate id %q", id), fmt.Sprintf("already the id of %s; zones, assets and services share one namespace", prev.withArticle()))
+			v.add(p, fmt.Sprintf("duplicate id %q", id), fmt.Sprintf("already the id of %s; zones, assets, services and redundancy groups share one namespace", prev.withArticle()))
 			return
 		}
 		v.ids[id] = k
@@ -330,6 +333,9 @@ func (v *validator) declare() {
 	}
 	for i := range v.m.Services {
 		reg("services", i, v.m.Services[i].ID, idService)
+	}
+	for i := range v.m.Redundancy {
+		reg("redundancy", i, v.m.Redundancy[i].ID, idGroup)
 	}
 }
 
@@ -347,7 +353,7 @@ func (v *validator) zone(i int) {
 
 func (v *validator) asset(i int) {
 	a := &v.m.Assets[i]
-	for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"vendor", a.Vendor}, {"product", a.Product}, {"version", a.Version}, {"owner", a.Owner}, {"serial", a.Serial}} {
+	for _, f := range [...]struct{ name, value string }{{"name", a.Name}, {"vendor", a.Vendor}, {"product", a.Product}, {"version", a.Version}, {"model", a.Model}, {"owner", a.Owner}, {"serial", a.Serial}, {"site", a.Site}} {
 		v.line(path("assets", i, f.name), f.value)
 	}
 	v.text(path("assets", i, "description"), a.Description)
@@ -388,6 +394,18 @@ func (v *validator) asset(i int) {
 		}
 	}
 	enum(v, path("assets", i, "provenance"), a.Provenance, false)
+	for j, d := range a.DependsOn {
+		p := path("assets", i, "depends_on").at(j)
+		k, ok := v.ids[d]
+		switch {
+		case d == a.ID:
+			v.add(p, fmt.Sprintf("asset %q depends on itself", d), "")
+		case !ok:
+			v.add(p, fmt.Sprintf("unknown asset or redundancy group %q", d), v.suggestID(d, idAsset, idGroup))
+		case k != idAsset && k != idGroup:
+			v.add(p, fmt.Sprintf("%q is %s", d, k.withArticle()), "an asset depends on assets (its power, switch, directory) or on redundancy groups of them")
+		}
+	}
 	type portKey struct {
 		port      int
 		transport Transport
@@ -485,6 +503,66 @@ func (v *validator) links() {
 	}
 }
 
+// rules checks the firewall rules: a zone opens connections to a zone or an
+// asset, with an optional protocol and port.
+func (v *validator) rules() {
+	seen := map[string]int{}
+	for i := range v.m.Rules {
+		r := &v.m.Rules[i]
+		p := func(f string) loc { return path("rules", i, f) }
+		if r.ID == "" {
+			v.add(p("id"), "missing id", "name the rule as the firewall does (r-12), so paths and plans can cite it")
+		} else if v.id(p("id"), r.ID) {
+			if j, dup := seen[r.ID]; dup {
+				v.add(p("id"), fmt.Sprintf("duplicate rule id %q", r.ID), fmt.Sprintf("rules[%d] has it too", j))
+			}
+			seen[r.ID] = i
+		}
+		v.ref(p("from"), r.From, "zone", idZone)
+		switch k, ok := v.ids[r.To]; {
+		case r.To == "":
+			v.add(p("to"), "missing zone or asset", "")
+		case !ok:
+			v.add(p("to"), fmt.Sprintf("unknown zone or asset %q", r.To), v.suggestID(r.To, idZone, idAsset))
+		case k != idZone && k != idAsset:
+			v.add(p("to"), fmt.Sprintf("%q is %s", r.To, k.withArticle()), "a rule opens a zone or an asset")
+		case r.To == r.From:
+			v.add(p("to"), fmt.Sprintf("rule from zone %q to itself", r.From), "within a zone, segmentation decides; rules cross zones")
+		}
+		enum(v, p("action"), r.Action, false)
+		enum(v, p("protocol"), r.Protocol, false)
+		if r.Port < 0 || r.Port > 65535 {
+			v.add(p("port"), fmt.Sprintf("port %d out of range", r.Port), "ports run from 1 to 65535; leave it out for any port")
+		}
+		v.text(p("description"), r.Description)
+	}
+}
+
+// redundancy checks the redundancy groups: at least two distinct assets,
+// of which a number from 1 to all of them is needed.
+func (v *validator) redundancy() {
+	for i := range v.m.Redundancy {
+		g := &v.m.Redundancy[i]
+		p := func(f string) loc { return path("redundancy", i, f) }
+		v.line(p("name"), g.Name)
+		if len(g.Of) < 2 {
+			v.add(p("of"), fmt.Sprintf("a redundancy group of %d asset(s)", len(g.Of)), "list at least two interchangeable assets")
+		}
+		seen := map[string]int{}
+		for j, id := range g.Of {
+			if k, dup := seen[id]; dup {
+				v.add(p("of").at(j), fmt.Sprintf("%q listed twice", id), fmt.Sprintf("of[%d] is the same asset", k))
+				continue
+			}
+			seen[id] = j
+			v.ref(p("of").at(j), id, "asset", idAsset)
+		}
+		if g.Need < 1 || (len(g.Of) >= 2 && g.Need > len(g.Of)) {
+			v.add(p("need"), fmt.Sprintf("need %d of %d", g.Need, len(g.Of)), "how many of the members must work: at least 1, at most all of them (1 for a standby pair)")
+		}
+	}
+}
+
 // endpoint checks that a link end names an asset or a zone.
 func (v *validator) endpoint(p loc, id string) idKind {
 	if id == "" {
@@ -492,11 +570,11 @@ func (v *validator) endpoint(p loc, id string) idKind {
 		return 0
 	}
 	k, ok := v.ids[id]
-	if ok && k != idService {
+	if ok && (k == idAsset || k == idZone) {
 		return k
 	}
 	if ok {
-		v.add(p, fmt.Sprintf("%q is a service", id), "links join assets, or an asset and a zone")
+		v.add(p, fmt.Sprintf("%q is %s", id, k.withArticle()), "links join assets, or an asset and a zone")
 		return 0
 	}
 	v.add(p, fmt.Sprintf("unknown asset or zone %q", id), v.suggestID(id, idAsset, idZone))
@@ -530,9 +608,9 @@ func (v *validator) services() {
 			k, ok := v.ids[d]
 			switch {
 			case !ok:
-				v.add(dp, fmt.Sprintf("unknown asset or service %q", d), v.suggestID(d, idAsset, idService))
+				v.add(dp, fmt.Sprintf("unknown asset, redundancy group or service %q", d), v.suggestID(d, idAsset, idService, idGroup))
 			case k == idZone:
-				v.add(dp, fmt.Sprintf("%q is a zone", d), "services depend on assets and other services")
+				v.add(dp, fmt.Sprintf("%q is a zone", d), "services depend on assets, redundancy groups and other services")
 			}
 		}
 	}

@@ -70,7 +70,7 @@ func TestValidationErrors(t *testing.T) {
 		{"unknown zone with hint", "    zone: clinical\n  - id: pump", "    zone: clinicl\n  - id: pump",
 			`h.yaml:15:11: assets[0].zone: unknown zone "clinicl" (did you mean "clinical"?)`},
 		{"duplicate id", "  - id: pump", "  - id: ehr",
-			`h.yaml:16:9: assets[1].id: duplicate id "ehr" (already the id of an asset; zones, assets and services share one namespace)`},
+			`h.yaml:16:9: assets[1].id: duplicate id "ehr" (already the id of an asset; zones, assets, services and redundancy groups share one namespace)`},
 		{"link to missing asset", "    to: ehr\n", "    to: ehrr\n",
 			`h.yaml:21:9: links[0].to: unknown asset or zone "ehrr" (did you mean "ehr"?)`},
 		{"bad enum", "    kind: infusion-pump", "    kind: infusion-pmp",

@@ -258,7 +258,7 @@ func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
 	if _, err := tx.Exec(ctx, s.BumpRevision(), org); err != nil {
 		return err
 	}
-	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation, Costs: m.Costs})
+	doc, err := rows.Encode(rows.DocOf(m))
 	if err != nil {
 		return err
 	}
@@ -344,7 +344,7 @@ func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
 		if err := rows.Decode(doc, &od); err != nil {
 			return err
 		}
-		m = &ward.Model{Ward: od.Ward, Organisation: od.Organisation, Costs: od.Costs}
+		m = od.Model()
 		return rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
 			rs, err := tx.Query(ctx, `SELECT doc FROM `+table+` WHERE org = $1 ORDER BY seq`, org)
 			if err != nil {

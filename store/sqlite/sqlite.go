@@ -279,7 +279,7 @@ func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 	if _, err := tx.ExecContext(ctx, s.BumpRevision(), org); err != nil {
 		return err
 	}
-	doc, err := rows.Encode(rows.OrgDoc{Ward: m.Ward, Organisation: m.Organisation, Costs: m.Costs})
+	doc, err := rows.Encode(rows.DocOf(m))
 	if err != nil {
 		return err
 	}
@@ -371,7 +371,7 @@ func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
 	if err := rows.Decode(doc, &od); err != nil {
 		return nil, err
 	}
-	m := &ward.Model{Ward: od.Ward, Organisation: od.Organisation, Costs: od.Costs}
+	m := od.Model()
 	err = rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
 		rs, err := tx.QueryContext(ctx, `SELECT doc FROM `+table+` WHERE org = ? ORDER BY seq`, org)
 		if err != nil {

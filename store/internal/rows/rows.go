@@ -16,6 +16,20 @@ type OrgDoc struct {
 	Organisation ward.Organisation `json:"organisation"`
 	// Costs are the organisation's figures for expected loss.
 	Costs ward.Costs `json:"costs,omitzero"`
+	// Rules and Redundancy are few against the assets and links, and
+	// read whole: they ride in the document.
+	Rules      []ward.Rule            `json:"rules,omitempty"`
+	Redundancy []ward.RedundancyGroup `json:"redundancy,omitempty"`
+}
+
+// DocOf is what the organisations table keeps of m.
+func DocOf(m *ward.Model) OrgDoc {
+	return OrgDoc{Ward: m.Ward, Organisation: m.Organisation, Costs: m.Costs, Rules: m.Rules, Redundancy: m.Redundancy}
+}
+
+// Model starts a model from the document; the tables fill in the rest.
+func (od *OrgDoc) Model() *ward.Model {
+	return &ward.Model{Ward: od.Ward, Organisation: od.Organisation, Costs: od.Costs, Rules: od.Rules, Redundancy: od.Redundancy}
 }
 
 // Encode marshals one row's document.
