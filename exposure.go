@@ -7,7 +7,8 @@ package ward
 //
 //   - the model declares it (internet_exposed), or
 //   - a link from a zone of kind internet reaches it (a cable, protocol
-//     ethernet, is no way in by itself).
+//     ethernet, is no way in by itself), or
+//   - a rule lets a zone of kind internet open connections to it.
 //
 // An asset in a zone of kind internet is not the hospital's own: it is a
 // service out on the Internet (the national ePrescription service, a
@@ -47,6 +48,17 @@ func (m *Model) Exposure() []string {
 		out[i] = "a " + string(l.Protocol) + " link from the Internet reaches it"
 		if l.Description != "" {
 			out[i] += " (" + l.Description + ")"
+		}
+	}
+	for _, o := range m.Openings() {
+		r := &m.Rules[o.Rule]
+		if !internet[r.From] {
+			continue
+		}
+		for _, i := range o.Assets {
+			if out[i] == "" && !internet[m.Assets[i].Zone] {
+				out[i] = "rule " + r.Describe() + " lets the Internet reach it"
+			}
 		}
 	}
 	return out

@@ -45,3 +45,29 @@ func TestExposure(t *testing.T) {
 		t.Errorf("link ends %+v", ends)
 	}
 }
+
+func TestExposureThroughRules(t *testing.T) {
+	m := &ward.Model{
+		Zones: []ward.Zone{{ID: "inet", Kind: "internet"}, {ID: "dmz", Kind: "dmz"}, {ID: "lan", Kind: "clinical"}},
+		Assets: []ward.Asset{
+			{ID: "web", Kind: "server", Zone: "dmz"},
+			{ID: "mail", Kind: "server", Zone: "dmz"},
+			{ID: "ehr", Kind: "ehr", Zone: "lan"},
+		},
+		Rules: []ward.Rule{
+			{ID: "r-1", From: "inet", To: "mail", Action: "deny"},
+			{ID: "r-2", From: "inet", To: "dmz", Protocol: "https", Port: 443},
+			{ID: "r-3", From: "dmz", To: "lan"},
+		},
+	}
+	got := m.Exposure()
+	if got[0] != "rule r-2 (inet -> dmz, https/443) lets the Internet reach it" {
+		t.Errorf("web: %q", got[0])
+	}
+	if got[1] != "" {
+		t.Errorf("mail is behind the deny rule r-1, got %q", got[1])
+	}
+	if got[2] != "" {
+		t.Errorf("ehr is reached from the dmz, not from the Internet: %q", got[2])
+	}
+}

@@ -103,6 +103,9 @@ type Risk struct {
 	Decision *ward.Decision `json:"decision,omitempty"`
 	// Note explains a status, e.g. an acceptance that has lapsed.
 	Note string `json:"note,omitempty"`
+	// Path is the most likely attack path to the line's first asset, for
+	// threats scored by attack paths: the path its likelihood reads.
+	Path *AttackPath `json:"path,omitempty"`
 }
 
 // Finding is a weakness present on one or more assets, with the evidence
@@ -174,6 +177,8 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+	ag := buildAttackGraph(m, facts, &orgFacts)
+	tree, _, _ := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
@@ -231,8 +236,20 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			riskOrder = append(riskOrder, key)
 		}
 	}
+	paths := map[string]bool{}
+	for _, t := range cat.Threats {
+		paths[t.ID] = t.Paths
+	}
+	index := make(map[string]int, len(facts))
+	for i := range facts {
+		index[facts[i].ID] = i
+	}
 	for _, k := range riskOrder {
-		res.Risks = append(res.Risks, *risks[k])
+		r := risks[k]
+		if paths[r.Threat] {
+			ag.explainReach(r, tree, index[r.Assets[0]])
+		}
+		res.Risks = append(res.Risks, *r)
 	}
 	sort.SliceStable(res.Risks, func(i, j int) bool { return riskBefore(&res.Risks[i], &res.Risks[j]) })
 	for _, k := range findingOrder {
@@ -274,7 +291,6 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if targets <= 0 {
 		targets = DefaultTargets
 	}
-	ag := buildAttackGraph(m, facts, &orgFacts)
 	res.Paths = AttackPaths(ag, m, facts, k, targets)
 	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {
 		return nil, err

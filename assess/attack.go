@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
@@ -18,7 +19,13 @@ type Step struct {
 	Technique string  `json:"technique,omitempty"`
 	P         float64 `json:"p"`
 	Reason    string  `json:"reason"`
-	link      int     // 1 + index of the model link the step uses; 0 for none
+	// Rule names the firewall rule that allows the step, when one does.
+	Rule string `json:"rule,omitempty"`
+	link int // 1 + index of the model link the step uses; 0 for none
+	rule int // 1 + index of the model rule the step passes; 0 for none
+	// hidden steps join a zone to the rule it opens: the step after
+	// them says it.
+	hidden bool
 }
 
 // AttackPath is a sequence of steps from an entry point to a target; its
@@ -69,6 +76,17 @@ type attackGraph struct {
 	assets  int
 	from    []int // by arc id: the arc's ends
 	to      []int
+}
+
+// entryOdds are how likely an attacker holds each position to begin with:
+// anyone is on the Internet; someone must come within radio range of the
+// guest Wi-Fi; a vendor must be compromised first. Ward's calibration
+// (docs/attack-paths.md).
+var entryOdds = map[string]float64{"internet": 1, "guest-wifi": 0.5, "vendor-remote": 0.2}
+
+var entryWhy = map[string]string{
+	"guest-wifi":    " (within radio range of the hospital, p 0.5)",
+	"vendor-remote": " (a vendor compromised first, p 0.2)",
 }
 
 var remoteAdminTechnique = map[bool]string{true: "T1021", false: "T1110"}
@@ -155,6 +173,12 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		ag.order = append(ag.order, string(e))
 		ag.names = append(ag.names, "entry:"+string(e))
 	}
+	openings := m.Openings()
+	ruleNode := make([]int, len(openings))
+	for k, o := range openings {
+		ruleNode[k] = len(ag.names)
+		ag.names = append(ag.names, "rule "+m.Rules[o.Rule].ID)
+	}
 	ag.g = graph.NewDirected(len(ag.names))
 	add := func(from, to int, s Step) {
 		ag.g.Add(from, to, s.P, len(ag.steps))
@@ -192,6 +216,50 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 			into(from, e[0], to, l, li, string(l.Protocol)+" link")
 		}
 	}
+	// Zones: an attacker who holds an asset may open what its zone's
+	// rules (and links from the zone) allow.
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		if zn, ok := zoneNode[a.Zone]; ok {
+			add(i, zn, Step{From: a.ID, To: a.Zone, Via: "zone network", P: 1, Reason: "from " + a.ID + ", what zone " + a.Zone + " may open is open"})
+		}
+	}
+	// Rules: a zone opens the assets its allow rules let through, over a
+	// node per rule so that a cut can close the rule as one change.
+	for k, o := range openings {
+		r := &m.Rules[o.Rule]
+		from, ok := zoneNode[r.From]
+		if !ok {
+			continue
+		}
+		rn := ruleNode[k]
+		add(from, rn, Step{From: r.From, To: "rule " + r.ID, Via: "rule", P: 1, Rule: r.ID, rule: o.Rule + 1, hidden: true})
+		pseudo := &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
+		for _, i := range o.Assets {
+			f := &facts[i]
+			p, tech, why := stepInto(f, pseudo, f.Zone != r.From)
+			add(rn, i, Step{From: r.From, To: f.ID, Via: "allowed by rule " + r.Describe(), Technique: tech, P: p, Reason: why, Rule: r.ID, rule: o.Rule + 1})
+		}
+	}
+	// The directory tier: credentials that log on through a directory are
+	// cached on the systems that use it, and its administrators log on to
+	// all of them. Ransomware spreads this way in hospitals.
+	for _, pair := range logons(m, index) {
+		user, dir := pair[0], pair[1]
+		fd, fu := &facts[dir], &facts[user]
+		p, why := 0.3, "credentials cached on "+fu.ID+" log on to "+fd.ID+" (credential dumping)"
+		if slices.Contains(fd.Controls, "privileged-access-management") {
+			p, why = 0.05, why+"; privileged accounts are tiered and never log on to "+fu.ID
+		}
+		add(user, dir, Step{From: fu.ID, To: fd.ID, Via: "stolen credentials", Technique: "T1003", P: p, Reason: why})
+		if fd.Category == string(ward.CategoryIdentity) {
+			q, why := 0.9, fd.ID+"'s administrators log on to "+fu.ID
+			if slices.Contains(fd.Controls, "privileged-access-management") {
+				q, why = 0.5, why+" from a privileged-access workstation only"
+			}
+			add(dir, user, Step{From: fd.ID, To: fu.ID, Via: "domain logon", Technique: "T1021", P: q, Reason: why})
+		}
+	}
 	// Flat networks: every asset reaches every other in its zone.
 	for i := range m.Assets {
 		a := &m.Assets[i]
@@ -207,9 +275,10 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		for _, z := range m.Zones {
 			zid, zn, k := z.ID, zoneNode[z.ID], z.Kind
 			if (e == "internet" && k == "internet") || (e == "guest-wifi" && k == "guest-wifi") || (e == "vendor-remote" && k == "vendor-remote") {
-				add(node, zn, Step{From: name, To: zid, Via: "attacker's position", P: 1, Reason: "the attacker is on " + zid})
+				p, why := entryOdds[e], "the attacker is on "+zid
+				add(node, zn, Step{From: name, To: zid, Via: "attacker's position", P: p, Reason: why + entryWhy[e]})
 				if h, ok := hub[zid]; ok {
-					add(node, h, Step{From: name, To: "flat network " + zid, Via: "attacker's position", P: 1, Reason: "the attacker joins " + zid})
+					add(node, h, Step{From: name, To: "flat network " + zid, Via: "attacker's position", P: p, Reason: "the attacker joins " + zid + entryWhy[e]})
 				}
 			}
 		}
@@ -232,7 +301,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 				}
 			case "vendor-remote":
 				if f.ZoneKind == "vendor-remote" {
-					add(node, i, Step{From: name, To: f.ID, Via: "vendor's own system", Technique: "T1199", P: 1, Reason: "the vendor is compromised"})
+					add(node, i, Step{From: name, To: f.ID, Via: "vendor's own system", Technique: "T1199", P: entryOdds[e], Reason: "the vendor is compromised" + entryWhy[e]})
 				}
 			case "phishing":
 				if f.Kind == "workstation" || f.Kind == "mobile-client" {
@@ -277,8 +346,8 @@ func zoneOf(m *ward.Model, index map[string]int, id string) string {
 func (ag *attackGraph) toAttackPath(p graph.Path) AttackPath {
 	ap := AttackPath{P: p.P, Target: ag.names[p.Nodes[len(p.Nodes)-1]]}
 	for _, a := range p.Arcs {
-		if a.ID < 0 {
-			continue // the super source's arcs
+		if a.ID < 0 || ag.steps[a.ID].hidden {
+			continue // the super source's arcs, and a rule's own node
 		}
 		ap.Steps = append(ap.Steps, ag.steps[a.ID])
 	}
@@ -317,14 +386,7 @@ func criticalWhy(f *catalog.AssetFacts) string {
 // AttackPaths finds, for the critical targets most exposed, their k most
 // likely attack paths from the model's entry points.
 func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
-	entries := ag.order
-	if len(m.Organisation.EntryPoints) > 0 {
-		entries = nil
-		for _, e := range m.Organisation.EntryPoints {
-			entries = append(entries, string(e))
-		}
-	}
-	g, src := ag.withSource(entries)
+	g, src := ag.withSource(ag.entriesOf(m))
 	tree := g.BestFrom(src)
 	var out []TargetPaths
 	for i := range facts {
@@ -391,31 +453,27 @@ func Scenarios(ag *attackGraph, cat *catalog.Catalog, facts []catalog.AssetFacts
 	return out, nil
 }
 
-// minimumCut finds the fewest model links that every attack path from the
-// network entry points (internet, guest Wi-Fi, vendor access, suppliers) to
-// the critical targets crosses: a minimum cut of the attack graph where link
-// steps cost 1 and nothing else can be cut. Phishing and physical access
-// land on endpoints directly, beyond what filtering links can stop. ok is
-// false when no set of links separates them (an entry point lands on a
-// target, or a flat network joins them).
-func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (links []int, ok bool) {
+// minimumCut finds the fewest model links and rules that every attack path
+// from the network entry points (internet, guest Wi-Fi, vendor access,
+// suppliers) to the critical targets crosses: a minimum cut of the attack
+// graph where a link's steps or a rule cost 1 and nothing else can be cut.
+// Phishing and physical access land on endpoints directly, beyond what
+// filtering can stop. ok is false when no set of links and rules separates
+// them (an entry point lands on a target, or a flat network joins them).
+func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (links, rules []int, ok bool) {
 	nw := graph.NewNetwork(len(ag.names))
 	for id, s := range ag.steps {
-		if s.link > 0 {
+		switch {
+		case s.link > 0:
 			nw.Add(ag.from[id], ag.to[id], 1, s.link-1)
-		} else {
+		case s.hidden:
+			nw.Add(ag.from[id], ag.to[id], 1, len(m.Links)+s.rule-1)
+		default:
 			nw.Add(ag.from[id], ag.to[id], graph.Inf, -1)
 		}
 	}
 	var sources, sinks []int
-	entries := ag.order
-	if len(m.Organisation.EntryPoints) > 0 {
-		entries = nil
-		for _, e := range m.Organisation.EntryPoints {
-			entries = append(entries, string(e))
-		}
-	}
-	for _, e := range entries {
+	for _, e := range ag.entriesOf(m) {
 		if e != "phishing" && e != "physical" {
 			sources = append(sources, ag.entries[e])
 		}
@@ -427,7 +485,92 @@ func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (li
 	}
 	ids, _, ok := nw.MinCut(sources, sinks)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
-	return slices.Compact(ids), true
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		if id < len(m.Links) {
+			links = append(links, id)
+		} else {
+			rules = append(rules, id-len(m.Links))
+		}
+	}
+	return links, rules, true
+}
+
+// entriesOf gives the entry points attacks start from: the model's, or all.
+func (ag *attackGraph) entriesOf(m *ward.Model) []string {
+	if len(m.Organisation.EntryPoints) == 0 {
+		return ag.order
+	}
+	entries := make([]string, 0, len(m.Organisation.EntryPoints))
+	for _, e := range m.Organisation.EntryPoints {
+		entries = append(entries, string(e))
+	}
+	return entries
+}
+
+// Reach bands: the probability of the most likely attack path from the
+// entry points at which an asset counts as likely, possibly and unlikely
+// reached (catalog.AssetFacts.Reach); below the last, remote.
+var reachBands = [...]float64{0.3, 0.1, 0.02}
+
+// reach sets every asset's Reach from the most likely attack paths and
+// returns their tree, to name the path that explains it.
+func (ag *attackGraph) reach(m *ward.Model, facts []catalog.AssetFacts) (*graph.Tree, *graph.Directed, int) {
+	g, src := ag.withSource(ag.entriesOf(m))
+	tree := g.BestFrom(src)
+	for i := range facts {
+		facts[i].Reach = reachLevel(tree.P(i))
+	}
+	return tree, g, src
+}
+
+func reachLevel(p float64) int {
+	for k, b := range reachBands {
+		if p >= b {
+			return len(reachBands) - k
+		}
+	}
+	return 0
+}
+
+// explainReach names, in a risk's attack-path factor, the most likely path
+// to the line's first asset, and keeps the path with the risk.
+func (ag *attackGraph) explainReach(r *Risk, tree *graph.Tree, asset int) {
+	p, ok := tree.Path(asset)
+	if !ok {
+		return
+	}
+	ap := ag.toAttackPath(p)
+	r.Path = &ap
+	for k := range r.Factors {
+		x := &r.Factors[k]
+		if x.Term == "likelihood" && strings.Contains(x.Reason, "attack path") && !strings.Contains(x.Reason, "counted in") {
+			x.Reason += ": " + ap.Words()
+			if len(r.Assets) > 1 {
+				x.Reason += " (to " + r.Assets[0] + "; alike for the line's others)"
+			}
+			return
+		}
+	}
+}
+
+// Words tells a path in a line: "phishing -> ws-12 -> corporate -> pump-01
+// (rule r-12)", with the probability.
+func (ap *AttackPath) Words() string {
+	var b strings.Builder
+	b.WriteString(strings.TrimPrefix(ap.Entry, "entry:"))
+	for _, s := range ap.Steps {
+		b.WriteString(" -> ")
+		b.WriteString(s.To)
+		switch {
+		case s.Rule != "":
+			b.WriteString(" (rule " + s.Rule + ")")
+		case s.link > 0:
+			b.WriteString(" (" + strings.TrimSuffix(s.Via, " link") + ")")
+		}
+	}
+	fmt.Fprintf(&b, ", p %.2g", ap.P)
+	return b.String()
 }

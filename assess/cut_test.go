@@ -16,7 +16,7 @@ func TestDemoMinimumCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	org, facts := Facts(m, "2026-11-23", nil)
-	cut, ok := buildAttackGraph(m, facts, &org).minimumCut(m, facts)
+	cut, _, ok := buildAttackGraph(m, facts, &org).minimumCut(m, facts)
 	if !ok {
 		t.Fatal("no finite cut on the demo")
 	}

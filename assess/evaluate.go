@@ -15,9 +15,18 @@ import (
 // Caps keep a long list of weaknesses or controls from swamping the base
 // likelihood of a threat (docs/risk-method.md).
 const (
-	maxWeaknessRaise   = 3
+	maxWeaknessRaise   = 2
 	maxControlLowering = 2
 )
+
+// reachReason explains the attack-path term by the asset's reach; the
+// register names the path itself (Risk.Path).
+var reachReason = [...]string{
+	"no likely attack path reaches it from the entry points (p < 0.02)",
+	"only unlikely attack paths reach it (p 0.02-0.1)",
+	"an attack path may reach it (p 0.1-0.3)",
+	"a likely attack path reaches it (p >= 0.3)",
+}
 
 type mitigation struct {
 	control string
@@ -204,16 +213,33 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 		r.Factors = append(r.Factors, Factor{Term: term, Effect: effect, Reason: reason})
 	}
 
-	// Likelihood: base, raised by weaknesses, lowered by controls.
+	// Likelihood: base, the attack path, raised by weaknesses and the
+	// worst known vulnerability, lowered by controls.
 	l := t.Likelihood
 	add("likelihood", t.Likelihood, "base likelihood of "+t.Name+" in hospitals")
-	raised := 0
+	if t.Paths {
+		effect := f.Reach - 2
+		add("likelihood", effect, reachReason[f.Reach])
+		l += effect
+	}
+	raised, worst := 0, weaknessHit{}
 	for _, id := range t.Weaknesses {
-		if hit, ok := present[id]; ok && hit.weakness.Raises > 0 {
-			reason := hit.weakness.Title
-			if !strings.EqualFold(hit.evidence, reason) {
-				reason += ": " + hit.evidence
+		hit, ok := present[id]
+		if !ok || hit.weakness.Raises <= 0 {
+			continue
+		}
+		reason := hit.weakness.Title
+		if !strings.EqualFold(hit.evidence, reason) {
+			reason += ": " + hit.evidence
+		}
+		switch {
+		case t.Paths && hit.weakness.WayIn:
+			add("likelihood", 0, reason+" (a way in: counted in the attack path)")
+		case hit.weakness.Vulnerability:
+			if worst.weakness == nil || hit.weakness.Raises > worst.weakness.Raises {
+				worst = hit
 			}
+		default:
 			add("likelihood", hit.weakness.Raises, reason)
 			raised += hit.weakness.Raises
 		}
@@ -223,6 +249,11 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 		raised = maxWeaknessRaise
 	}
 	l += raised
+	if worst.weakness != nil {
+		reason := worst.weakness.Title + ": " + worst.evidence
+		add("likelihood", worst.weakness.Raises, reason+" (the worst of the known vulnerabilities counts)")
+		l += worst.weakness.Raises
+	}
 	if why := observedFor(e.observed, f.ID, t.Attack); why != "" {
 		add("likelihood", ObservedRaise, why)
 		l += ObservedRaise
@@ -268,15 +299,6 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 	i = clamp(i, &r, "impact")
 	r.Likelihood, r.Impact, r.Score = l, i, l*i
 	r.Severity = SeverityOf(r.Score)
-	// A risk is at least as severe as the worst finding that raises it: an
-	// asset with a critical finding (a vulnerability exploited in the
-	// wild) has a critical risk, whatever its controls take off the score.
-	for _, id := range t.Weaknesses {
-		if hit, ok := present[id]; ok && hit.weakness.Raises > 0 && SeverityRank(hit.weakness.Severity) > SeverityRank(r.Severity) {
-			r.Severity = hit.weakness.Severity
-			add("severity", 0, fmt.Sprintf("at least %s, as the finding %q that raises it", r.Severity, hit.weakness.Title))
-		}
-	}
 	return r
 }
 

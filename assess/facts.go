@@ -156,6 +156,26 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 			fromZone[l.To] = append(fromZone[l.To], from)
 		}
 	}
+	// Rules: a zone that may open connections to an asset is a way into
+	// it, as a link from the zone is.
+	for _, o := range m.Openings() {
+		r := &m.Rules[o.Rule]
+		low := zones[r.From].trust <= 1
+		for _, i := range o.Assets {
+			f := &facts[i]
+			if f.Zone == r.From {
+				continue
+			}
+			f.UntrustedInbound = f.UntrustedInbound || low
+			if remoteAdmin[r.Protocol] && !slices.Contains(f.RemoteAccess, string(r.Protocol)) {
+				f.RemoteAccess = append(f.RemoteAccess, string(r.Protocol))
+			}
+			fromZone[r.From] = append(fromZone[r.From], i)
+		}
+	}
+	for _, p := range logons(m, index) {
+		facts[p[1]].Authenticates++
+	}
 	for i := range facts {
 		ps := make([]string, 0, len(protocols[i]))
 		for p := range protocols[i] {
@@ -228,6 +248,51 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 	}
 	sort.Strings(org.Kinds)
 	return org, facts
+}
+
+// logon are the protocols over which a system logs on through another.
+var logon = map[ward.Protocol]bool{"kerberos": true, "ldap": true, "ldaps": true, "radius": true}
+
+// logons lists who logs on through whom, as pairs of asset indices
+// (user, authority), each once: a kerberos, ldap, ldaps or radius flow from
+// user to authority, or user depending on an identity system (or on a
+// redundancy group of them).
+func logons(m *ward.Model, index map[string]int) [][2]int {
+	groups := make(map[string][]string, len(m.Redundancy))
+	for _, g := range m.Redundancy {
+		groups[g.ID] = g.Of
+	}
+	seen := map[[2]int]bool{}
+	var out [][2]int
+	add := func(from int, to string, identityOnly bool) {
+		j, ok := index[to]
+		if !ok || from == j || seen[[2]int{from, j}] {
+			return
+		}
+		if k, _ := ward.LookupKind(m.Assets[j].Kind); identityOnly && k.Category != ward.CategoryIdentity {
+			return
+		}
+		seen[[2]int{from, j}] = true
+		out = append(out, [2]int{from, j})
+	}
+	for li := range m.Links {
+		l := &m.Links[li]
+		if i, ok := index[l.From]; ok && logon[l.Protocol] {
+			add(i, l.To, false)
+		}
+	}
+	for i := range m.Assets {
+		for _, d := range m.Assets[i].DependsOn {
+			if of, ok := groups[d]; ok {
+				for _, id := range of {
+					add(i, id, true)
+				}
+			} else {
+				add(i, d, true)
+			}
+		}
+	}
+	return out
 }
 
 func rank(l, fallback ward.Level) int {

@@ -4,6 +4,9 @@ import (
 	"container/heap"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"math"
+	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -23,6 +26,8 @@ type Change struct {
 	Title  string   `json:"title"`
 	Assets []string `json:"assets,omitempty"`
 	Zone   string   `json:"zone,omitempty"`
+	// Rules are the firewall rules the change closes or filters.
+	Rules []string `json:"rules,omitempty"`
 	// Answers names the weakness the change removes.
 	Answers string `json:"answers"`
 	apply   func(m *ward.Model)
@@ -32,19 +37,32 @@ type Change struct {
 type PlanStep struct {
 	Rank int `json:"rank"`
 	Change
-	// Removed is the risk the change removes, given the steps before it:
-	// the drop of the sum over open risks of score x assets.
-	Removed int    `json:"risk_removed"`
-	After   int    `json:"risk_after"`
-	Why     string `json:"why"`
+	// Removed is what the change removes, given the steps before it: the
+	// drop of the open register risk (the sum over open risks of score x
+	// assets) plus the path exposure of the critical targets (25 x the
+	// probability of the most likely attack path to each). RiskRemoved and
+	// ExposureRemoved are its two parts.
+	Removed         int `json:"removed"`
+	After           int `json:"after"`
+	RiskRemoved     int `json:"risk_removed"`
+	ExposureRemoved int `json:"exposure_removed"`
+	// Breaks names the critical targets whose most likely attack path the
+	// change makes less likely.
+	Breaks string `json:"breaks,omitempty"`
+	Why    string `json:"why"`
 }
 
 // Plan is a ranked list of changes.
 type Plan struct {
-	Before     int        `json:"risk_before"`
-	After      int        `json:"risk_after"`
-	Candidates int        `json:"candidates"`
-	Steps      []PlanStep `json:"steps"`
+	// Before and After are register risk plus path exposure.
+	Before         int        `json:"before"`
+	After          int        `json:"after"`
+	RiskBefore     int        `json:"risk_before"`
+	RiskAfter      int        `json:"risk_after"`
+	ExposureBefore int        `json:"exposure_before"`
+	ExposureAfter  int        `json:"exposure_after"`
+	Candidates     int        `json:"candidates"`
+	Steps          []PlanStep `json:"steps"`
 }
 
 // candidates derives changes from the findings: each weakness on a group of
@@ -171,7 +189,75 @@ func candidates(m *ward.Model, res *Result) []Change {
 			out = append(out, c)
 		}
 	}
+	out = append(out, pathCandidates(m, res, assetIdx)...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// pathCandidates are the changes that attack paths suggest beyond the
+// findings: closing a firewall rule a path crosses, tiering the
+// administration of a directory that others log on through, and offline
+// backups against ransomware.
+func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Change {
+	var out []Change
+	onPath := map[string]bool{}
+	mark := func(p *AttackPath) {
+		for _, st := range p.Steps {
+			if st.Rule != "" {
+				onPath[st.Rule] = true
+			}
+		}
+	}
+	for _, tp := range res.Paths {
+		for k := range tp.Paths {
+			mark(&tp.Paths[k])
+		}
+	}
+	for k := range res.Risks {
+		if p := res.Risks[k].Path; p != nil {
+			mark(p)
+		}
+	}
+	for _, r := range m.Rules {
+		if !onPath[r.ID] || r.Denies() {
+			continue
+		}
+		id := r.ID
+		out = append(out, Change{ID: "close-rule:" + id, Action: "close-rule", Rules: []string{id}, Answers: "attack paths through rule " + id,
+			Title: "Close rule " + r.Describe() + ", or narrow it to the flows that must cross it",
+			apply: func(m *ward.Model) {
+				m.Rules = slices.DeleteFunc(slices.Clone(m.Rules), func(r ward.Rule) bool { return r.ID == id })
+			}})
+	}
+	var dirs []string
+	users := map[int]bool{}
+	for _, pair := range logons(m, assetIdx) {
+		users[pair[1]] = true
+	}
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		if k, _ := ward.LookupKind(a.Kind); users[i] && k.Category == ward.CategoryIdentity && !slices.Contains(a.Controls, "privileged-access-management") {
+			dirs = append(dirs, a.ID)
+		}
+	}
+	if len(dirs) > 0 {
+		ids := dirs
+		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory",
+			Title: "Tier the administration of " + strings.Join(ids, ", ") + ": privileged accounts only from privileged-access workstations, never on user systems",
+			apply: func(m *ward.Model) {
+				for _, id := range ids {
+					a := &m.Assets[assetIdx[id]]
+					a.Controls = append(slices.Clone(a.Controls), "privileged-access-management")
+				}
+			}})
+	}
+	if !slices.Contains(m.Organisation.Controls, "offline-backup") && slices.ContainsFunc(res.Risks, func(r Risk) bool { return r.Threat == "ransomware" }) {
+		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm",
+			Title: "Keep offline, tested backups of the clinical systems (restorable when the domain is lost)",
+			apply: func(m *ward.Model) {
+				m.Organisation.Controls = append(slices.Clone(m.Organisation.Controls), "offline-backup")
+			}})
+	}
 	return out
 }
 
@@ -185,7 +271,8 @@ func cloneModel(m *ward.Model) *ward.Model {
 	return &c
 }
 
-// scorer measures the risk of a model quickly: only the register, with the
+// scorer measures what the plan minimises on a model quickly: the open
+// register risk plus the path exposure of the critical targets, with the
 // rules' answers for each set of facts kept between models.
 type scorer struct {
 	e          *evaluator
@@ -197,12 +284,22 @@ type scorer struct {
 
 // state is a model with the risk each asset contributes to it.
 type state struct {
-	m          *ward.Model
-	contrib    []int
-	total      int
-	index      map[string]int
-	neighbours [][]int
+	m       *ward.Model
+	facts   []catalog.AssetFacts
+	contrib []int
+	// reach is the probability of the most likely attack path to each
+	// critical target (0 for the other assets).
+	reach    []float64
+	risk     int
+	exposure int
 }
+
+// total is what the plan minimises.
+func (st *state) total() int { return st.risk + st.exposure }
+
+// exposurePoints weighs the most likely path to a critical target as a
+// risk of the register would: 25 points for a path that surely succeeds.
+func exposurePoints(p float64) int { return int(math.Round(25 * p)) }
 
 // contribution is the open risk on one asset: the sum of its risks' scores.
 func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
@@ -233,8 +330,12 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 	return total, nil
 }
 
-func (s *scorer) prepare(m *ward.Model) (*ward.Model, []catalog.AssetFacts, string, *evaluator, map[[2]string]bool) {
+// measure computes a model's facts, with the attack paths' reach, and
+// scores the assets whose facts differ from prev's (all when prev is nil).
+func (s *scorer) measure(m *ward.Model, prev *state) (*state, error) {
 	org, facts := Facts(m, s.opt.Today, s.opt.Vulnerabilities)
+	ag := buildAttackGraph(m, facts, &org)
+	tree, _, _ := ag.reach(m, facts)
 	orgKey := ""
 	if s.orgInRisks {
 		b, _ := json.Marshal(&org)
@@ -248,73 +349,62 @@ func (s *scorer) prepare(m *ward.Model) (*ward.Model, []catalog.AssetFacts, stri
 	}
 	e := *s.e
 	e.org = &org
-	return m, facts, orgKey, &e, decided
-}
-
-// full measures a model from scratch.
-func (s *scorer) full(m *ward.Model) (*state, error) {
-	_, facts, orgKey, e, decided := s.prepare(m)
-	st := &state{m: m, contrib: make([]int, len(facts)), index: make(map[string]int, len(facts)), neighbours: make([][]int, len(facts))}
+	st := &state{m: m, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts))}
+	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
-		st.index[facts[i].ID] = i
-		c, err := s.contribution(&facts[i], orgKey, e, decided)
-		if err != nil {
-			return nil, err
+		if same && reflect.DeepEqual(&facts[i], &prev.facts[i]) {
+			st.contrib[i] = prev.contrib[i]
+		} else {
+			c, err := s.contribution(&facts[i], orgKey, &e, decided)
+			if err != nil {
+				return nil, err
+			}
+			st.contrib[i] = c
 		}
-		st.contrib[i] = c
-		st.total += c
-	}
-	for _, l := range m.Links {
-		a, okA := st.index[l.From]
-		b, okB := st.index[l.To]
-		if okA && okB {
-			st.neighbours[a] = append(st.neighbours[a], b)
-			st.neighbours[b] = append(st.neighbours[b], a)
+		st.risk += st.contrib[i]
+		if criticalWhy(&facts[i]) != "" {
+			st.reach[i] = tree.P(i)
+			st.exposure += exposurePoints(st.reach[i])
 		}
 	}
 	return st, nil
 }
 
-// with measures the model after a change, re-evaluating only the assets
-// whose facts the change can alter: those it names, their neighbours, and
-// the members of the zone it changes. When the catalog's threats or
-// weaknesses read the organisation's facts, everything is re-evaluated.
-func (s *scorer) with(st *state, c *Change) (int, error) {
+// with measures the model after a change: the facts and paths of the
+// whole model are computed again, and only the assets whose facts the
+// change altered are scored again.
+func (s *scorer) with(st *state, c *Change) (*state, error) {
 	mm := cloneModel(st.m)
 	c.apply(mm)
-	if s.orgInRisks {
-		n, err := s.full(mm)
-		if err != nil {
-			return 0, err
-		}
-		return n.total, nil
+	return s.measure(mm, st)
+}
+
+// breaks names the critical targets whose most likely path a step made
+// less likely, the largest drops first, at most three.
+func breaks(before, after *state) string {
+	type drop struct {
+		id       string
+		from, to float64
 	}
-	_, facts, orgKey, e, decided := s.prepare(mm)
-	affected := map[int]bool{}
-	for _, id := range c.Assets {
-		if i, ok := st.index[id]; ok {
-			affected[i] = true
-			for _, j := range st.neighbours[i] {
-				affected[j] = true
-			}
-		}
-	}
-	if c.Zone != "" {
-		for i := range mm.Assets {
-			if mm.Assets[i].Zone == c.Zone {
-				affected[i] = true
-			}
+	var ds []drop
+	for i := range before.reach {
+		if before.reach[i]-after.reach[i] > 0.005 {
+			ds = append(ds, drop{before.facts[i].ID, before.reach[i], after.reach[i]})
 		}
 	}
-	total := st.total
-	for i := range affected {
-		n, err := s.contribution(&facts[i], orgKey, e, decided)
-		if err != nil {
-			return 0, err
-		}
-		total += n - st.contrib[i]
+	if len(ds) == 0 {
+		return ""
 	}
-	return total, nil
+	sort.SliceStable(ds, func(a, b int) bool { return ds[a].from-ds[a].to > ds[b].from-ds[b].to })
+	var parts []string
+	for _, d := range ds[:min(3, len(ds))] {
+		parts = append(parts, fmt.Sprintf("%s %.2g -> %.2g", d.id, d.from, d.to))
+	}
+	out := "paths weakened: " + strings.Join(parts, ", ")
+	if len(ds) > 3 {
+		out += fmt.Sprintf(" and %d more", len(ds)-3)
+	}
+	return out
 }
 
 type gainItem struct {
@@ -359,12 +449,12 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 	}
 	cands := Candidates(m, res, opt)
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), cache: map[string]*outcome{}}
-	st, err := s.full(m)
+	st, err := s.measure(m, nil)
 	if err != nil {
 		return nil, err
 	}
-	before := st.total
-	plan := &Plan{Before: before, After: before, Candidates: len(cands), Steps: []PlanStep{}}
+	before := st.total()
+	plan := &Plan{Before: before, After: before, RiskBefore: st.risk, ExposureBefore: st.exposure, Candidates: len(cands), Steps: []PlanStep{}}
 	// First gains, on all cores.
 	gains := make([]int, len(cands))
 	errs := make([]error, len(cands))
@@ -375,7 +465,10 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			after, err := s.with(st, &cands[i])
-			gains[i], errs[i] = before-after, err
+			if err == nil {
+				gains[i] = before - after.total()
+			}
+			errs[i] = err
 		})
 	}
 	wg.Wait()
@@ -386,7 +479,6 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		}
 		heap.Push(q, gainItem{c: i, gain: gains[i]})
 	}
-	risk := before
 	for len(plan.Steps) < budget && q.Len() > 0 {
 		top := heap.Pop(q).(gainItem)
 		if top.gain <= 0 {
@@ -398,21 +490,21 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 			if err != nil {
 				return nil, err
 			}
-			top.gain, top.round = risk-after, r
+			top.gain, top.round = st.total()-after.total(), r
 			heap.Push(q, top)
 			continue
 		}
-		next := cloneModel(st.m)
-		cands[top.c].apply(next)
-		if st, err = s.full(next); err != nil {
+		next, err := s.with(st, &cands[top.c])
+		if err != nil {
 			return nil, err
 		}
-		after := st.total
-		plan.Steps = append(plan.Steps, PlanStep{Rank: len(plan.Steps) + 1, Change: cands[top.c], Removed: risk - after, After: after,
-			Why: fmt.Sprintf("removes the weakness %q: risk %d -> %d (-%d%%)", cands[top.c].Answers, risk, after, pct(risk-after, risk))})
-		risk = after
+		c := cands[top.c]
+		why := fmt.Sprintf("removes the weakness %q: risk %d -> %d, path exposure %d -> %d", c.Answers, st.risk, next.risk, st.exposure, next.exposure)
+		plan.Steps = append(plan.Steps, PlanStep{Rank: len(plan.Steps) + 1, Change: c, Removed: st.total() - next.total(), After: next.total(),
+			RiskRemoved: st.risk - next.risk, ExposureRemoved: st.exposure - next.exposure, Breaks: breaks(st, next), Why: why})
+		st = next
 	}
-	plan.After = risk
+	plan.After, plan.RiskAfter, plan.ExposureAfter = st.total(), st.risk, st.exposure
 	return plan, nil
 }
 
@@ -461,8 +553,8 @@ const maxCutLinks = 40
 func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
 	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
 	ag := buildAttackGraph(m, facts, &org)
-	cut, ok := ag.minimumCut(m, facts)
-	if !ok || len(cut) == 0 || len(cut) > maxCutLinks {
+	cut, rules, ok := ag.minimumCut(m, facts)
+	if !ok || len(cut)+len(rules) == 0 || len(cut)+len(rules) > maxCutLinks {
 		return Change{}, false
 	}
 	type key struct {
@@ -471,17 +563,29 @@ func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
 		port     int
 	}
 	block := map[key]bool{}
+	closed := map[string]bool{}
 	var names []string
 	for _, li := range cut {
 		l := m.Links[li]
 		block[key{l.From, l.To, l.Protocol, l.Port}] = true
 		names = append(names, fmt.Sprintf("%s->%s (%s)", l.From, l.To, l.Protocol))
 	}
+	for _, ri := range rules {
+		r := &m.Rules[ri]
+		closed[r.ID] = true
+		names = append(names, "rule "+r.Describe())
+	}
+	what := fmt.Sprintf("%d links", len(cut))
+	if len(rules) > 0 {
+		what = fmt.Sprintf("%d links and %d rules", len(cut), len(rules))
+	}
 	return Change{
 		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets",
-		Title: fmt.Sprintf("Block or filter %d links that every attack path to the critical targets crosses: %s", len(cut), strings.Join(names, ", ")),
+		Title: fmt.Sprintf("Block or filter the %s that every attack path to the critical targets crosses: %s", what, strings.Join(names, ", ")),
+		Rules: slices.Sorted(maps.Keys(closed)),
 		apply: func(m *ward.Model) {
 			m.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l ward.Link) bool { return block[key{l.From, l.To, l.Protocol, l.Port}] })
+			m.Rules = slices.DeleteFunc(slices.Clone(m.Rules), func(r ward.Rule) bool { return closed[r.ID] })
 		},
 	}, true
 }

@@ -14,8 +14,8 @@ import (
 // TestExploitationRaisesLikelihood: what is known of a vulnerability's
 // exploitation, not only that it exists, drives the likelihood: a plain
 // CVE raises ransomware by 1, one exploited in the wild (KEV) or likely to
-// be (EPSS) by 3, and use in ransomware campaigns is a critical finding of
-// its own.
+// be (EPSS) by 2 (and makes the attack path through it likelier), and use
+// in ransomware campaigns is a critical finding of its own.
 func TestExploitationRaisesLikelihood(t *testing.T) {
 	m, _ := demo.Model()
 	cat, err := catalog.Load()
@@ -68,20 +68,30 @@ func TestExploitationRaisesLikelihood(t *testing.T) {
 		return false
 	}
 
+	// The worst known vulnerability counts once, beside the other
+	// weaknesses: +1 for a plain CVE, +2 for one exploited or likely to be.
+	vulnEffect := func(r assess.Risk) int {
+		for _, f := range r.Factors {
+			if strings.Contains(f.Reason, "the worst of the known vulnerabilities counts") {
+				return f.Effect
+			}
+		}
+		return 0
+	}
 	plain, res := likelihood(intel.Match{CVE: "CVE-2020-0001", CVSS: 5.3})
-	if plain.Likelihood != l0+1 || hasFinding(res, "exploited-vulnerabilities") {
-		t.Errorf("plain CVE: likelihood %d, want %d; %s", plain.Likelihood, l0+1, reasons(plain))
+	if vulnEffect(plain) != 1 || plain.Likelihood <= l0 || hasFinding(res, "exploited-vulnerabilities") {
+		t.Errorf("plain CVE: likelihood %d (was %d), vulnerability +%d, want +1; %s", plain.Likelihood, l0, vulnEffect(plain), reasons(plain))
 	}
 	kev, res := likelihood(intel.Match{CVE: "CVE-2020-0002", CVSS: 5.3, Exploited: true})
-	if kev.Likelihood != l0+3 || !hasFinding(res, "exploited-vulnerabilities") || hasFinding(res, "ransomware-vulnerabilities") {
-		t.Errorf("KEV CVE: likelihood %d, want %d; %s", kev.Likelihood, l0+3, reasons(kev))
+	if vulnEffect(kev) != 2 || kev.Likelihood <= plain.Likelihood || !hasFinding(res, "exploited-vulnerabilities") || hasFinding(res, "ransomware-vulnerabilities") {
+		t.Errorf("KEV CVE: likelihood %d (plain %d), vulnerability +%d, want +2; %s", kev.Likelihood, plain.Likelihood, vulnEffect(kev), reasons(kev))
 	}
 	epss, _ := likelihood(intel.Match{CVE: "CVE-2020-0003", CVSS: 5.3, EPSS: 0.42})
-	if epss.Likelihood != l0+3 || !strings.Contains(reasons(epss), "EPSS 0.42") {
-		t.Errorf("EPSS 0.42: likelihood %d, want 5; %s", epss.Likelihood, reasons(epss))
+	if vulnEffect(epss) != 2 || !strings.Contains(reasons(epss), "EPSS 0.42") {
+		t.Errorf("EPSS 0.42: likelihood %d, vulnerability +%d, want +2; %s", epss.Likelihood, vulnEffect(epss), reasons(epss))
 	}
 	ransom, res := likelihood(intel.Match{CVE: "CVE-2020-0004", CVSS: 9.8, Exploited: true, Ransomware: true})
-	if ransom.Likelihood != l0+3 || !hasFinding(res, "ransomware-vulnerabilities") || !strings.Contains(reasons(ransom), "ransomware campaigns") {
+	if vulnEffect(ransom) != 2 || !hasFinding(res, "ransomware-vulnerabilities") || !strings.Contains(reasons(ransom), "CISA KEV") {
 		t.Errorf("ransomware CVE: likelihood %d; %s", ransom.Likelihood, reasons(ransom))
 	}
 }

@@ -69,6 +69,11 @@ type Threat struct {
 	Impacts []string `json:"impacts"`
 	// Weaknesses that, present on an asset, make the threat more likely.
 	Weaknesses []string `json:"weaknesses,omitempty"`
+	// Paths says the threat is an attacker's, who must reach the asset
+	// first: its likelihood reads how likely the most likely attack path
+	// reaches it (the asset's reach), and the weaknesses that are ways in
+	// count through that path rather than again on their own.
+	Paths bool `json:"paths,omitempty"`
 	// Applies is a CEL expression over asset and org: does the threat
 	// concern this asset?
 	Applies string `json:"applies"`
@@ -86,6 +91,13 @@ type Weakness struct {
 	// Raises is how much the weakness adds to the likelihood of the
 	// threats that list it (1 or 2).
 	Raises int `json:"raises"`
+	// WayIn marks a weakness that opens a way to the asset (Internet
+	// exposure, a vendor's access, an unfiltered zone): attack paths take
+	// it into account, so a threat scored by paths does not add it again.
+	WayIn bool `json:"way_in,omitempty"`
+	// Vulnerability marks a weakness that is a known vulnerability: of
+	// those present only the worst counts, beside the other weaknesses.
+	Vulnerability bool `json:"vulnerability,omitempty"`
 	// Applies is a CEL expression over asset and org.
 	Applies string `json:"applies"`
 	// Evidence is a CEL expression giving the text that shows it, e.g.

@@ -90,6 +90,16 @@ type AssetFacts struct {
 	RansomwareExploited int     `json:"ransomware_exploited"`
 	MaxCVSS             float64 `json:"max_cvss"`
 	MaxEPSS             float64 `json:"max_epss"`
+	// Authenticates counts the assets that log on through this one: those
+	// with a kerberos, ldap, ldaps or radius flow to it, and, when it is an
+	// identity system, those that depend on it (or on a redundancy group it
+	// is in). A directory that
+	// hundreds of workstations use holds the keys to all of them.
+	Authenticates int `json:"authenticates"`
+	// Reach is how likely the most likely attack path from the model's
+	// entry points reaches the asset: 3 likely (p >= 0.3), 2 possible
+	// (p >= 0.1), 1 unlikely (p >= 0.02), 0 remote or no path at all.
+	Reach int `json:"reach"`
 }
 
 // OrgFacts is what a rule knows of the organisation as a whole.
