@@ -117,7 +117,13 @@ func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, stri
 		}
 		better(0.4, tech, "default or shared credentials not ruled out")
 	}
-	if l != nil {
+	gateway := f.Kind == "vpn-gateway" || f.Kind == "identity-provider"
+	if gateway && !slices.Contains(f.OwnControls, "mfa") {
+		// A remote-access gateway logs users on: a password alone is
+		// what stands between (bought, phished or sprayed).
+		better(0.6, "T1133", "gateway logon without MFA")
+	}
+	if l != nil && !gateway {
 		switch {
 		case remoteAdmin[l.Protocol] && !l.Authenticated:
 			better(0.9, "T1021", string(l.Protocol)+" without authentication")
@@ -288,8 +294,11 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 			case "internet":
 				if f.Exposed && f.ZoneKind != "internet" {
 					p, tech, why := 0.3, "T1190", "reachable from the Internet"
-					if slices.Contains([]string{"vpn-gateway", "server", "identity-provider", "cloud-service"}, f.Kind) && !slices.Contains(f.OwnControls, "mfa") {
+					switch {
+					case slices.Contains([]string{"vpn-gateway", "server", "identity-provider", "cloud-service"}, f.Kind) && !slices.Contains(f.OwnControls, "mfa"):
 						p, tech, why = 0.6, "T1133", "Internet-facing logon without MFA"
+					case f.Kind == "vpn-gateway" || f.Kind == "identity-provider":
+						p, tech, why = 0.1, "T1133", "Internet-facing logon with MFA (phished or fatigued second factors)"
 					}
 					if f.EOS || f.Vulnerabilities > 0 {
 						p, tech, why = 0.8, "T1190", "Internet-facing and out of support or vulnerable"

@@ -39,7 +39,7 @@ type PlanStep struct {
 	Change
 	// Removed is what the change removes, given the steps before it: the
 	// drop of the open register risk (the sum over open risks of score x
-	// assets) plus the path exposure of the critical targets (25 x the
+	// assets) plus the path exposure of the critical targets (100 x the
 	// probability of the most likely attack path to each). RiskRemoved and
 	// ExposureRemoved are its two parts.
 	Removed         int `json:"removed"`
@@ -297,9 +297,11 @@ type state struct {
 // total is what the plan minimises.
 func (st *state) total() int { return st.risk + st.exposure }
 
-// exposurePoints weighs the most likely path to a critical target as a
-// risk of the register would: 25 points for a path that surely succeeds.
-func exposurePoints(p float64) int { return int(math.Round(25 * p)) }
+// exposurePoints weighs the most likely path to a critical target: 100
+// points for a path that surely succeeds, as much as four register risks
+// at the top of the scale, since a critical target's own risks count
+// once in the register however many ways lead to it.
+func exposurePoints(p float64) int { return int(math.Round(100 * p)) }
 
 // contribution is the open risk on one asset: the sum of its risks' scores.
 func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
