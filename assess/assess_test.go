@@ -54,14 +54,17 @@ func TestCalibration(t *testing.T) {
 			t.Errorf("%s on %s: %s %s (L%d x I%d, #%d), want %s %s: %s\nfactors: %+v", threat, asset, r.Severity, r.Dimension, r.Likelihood, r.Impact, rank, severity, dimension, why, r.Factors)
 		}
 	}
-	// Vendor gateway: credential attacks start at 3, Internet exposure +2,
-	// vendor access +1, no MFA +2: capped at +3, so likelihood 5; impact
-	// is integrity, critical for a VPN gateway (5), less 1 for logging: 20.
+	// Vendor gateway: credential attacks start at 3, the Internet reaches
+	// it directly (a likely path, +1; exposure and vendor access are that
+	// path), no MFA +2: likelihood 5; impact is integrity, critical for a
+	// VPN gateway (5), less 1 for logging: 20.
 	expect("credential-attack", "vpn-vendor", "critical", "integrity", "the Internet-exposed vendor gateway without MFA")
 	expect("vendor-remote-access", "vpn-vendor", "critical", "", "the vendor gateway is the way in")
-	// Flat device network: tampering starts at 2, flat network +1, clear
-	// device control +1, unauthenticated connections +1: likelihood 5;
-	// safety critical (5) less 1 for the incident response plan: 20.
+	// Flat device network: tampering starts at 2, a path from the vendor
+	// gateway through the pump server may reach the pumps (0), clear
+	// device control +1, unauthenticated connections +1: likelihood 4;
+	// safety critical (5), which no control limits once a pump is
+	// tampered with: 20.
 	expect("device-tampering", "pump-01", "critical", "safety", "pumps on a flat network take unauthenticated clear-text orders")
 	// Core switch: network failure starts at 2, no redundancy for 15-minute
 	// services +1: 3; every critical service depends on it: safety 5. 15.

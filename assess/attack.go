@@ -21,8 +21,8 @@ type Step struct {
 	Reason    string  `json:"reason"`
 	// Rule names the firewall rule that allows the step, when one does.
 	Rule string `json:"rule,omitempty"`
-	link int // 1 + index of the model link the step uses; 0 for none
-	rule int // 1 + index of the model rule the step passes; 0 for none
+	link int    // 1 + index of the model link the step uses; 0 for none
+	rule int    // 1 + index of the model rule the step passes; 0 for none
 	// hidden steps join a zone to the rule it opens: the step after
 	// them says it.
 	hidden bool
@@ -196,6 +196,17 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		f := &facts[to]
 		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
 		p, tech, why := stepInto(f, l, crossing)
+		if from < len(m.Assets) && l.Authenticated && !attachment(l.Protocol) && p < 0.7 {
+			// A flow that authenticates has its credential stored on the
+			// end that opens it (a service account in a configuration
+			// file): whoever holds that end holds the credential.
+			p, tech, why = 0.7, "T1552", "the credential "+fromName+" holds for this flow (unsecured credentials)"
+		}
+		if from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9 {
+			// Whoever logs on to a remote-access gateway is handed the
+			// sessions it publishes, with a valid account.
+			p, tech, why = 0.9, "T1078", "a session "+fromName+" publishes: whoever logs on to the gateway holds a valid account"
+		}
 		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, link: li + 1})
 	}
 	// Links: an attacker on one end reaches the other's service.
@@ -253,7 +264,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	for _, pair := range logons(m, index) {
 		user, dir := pair[0], pair[1]
 		fd, fu := &facts[dir], &facts[user]
-		p, why := 0.3, "credentials cached on "+fu.ID+" log on to "+fd.ID+" (credential dumping)"
+		p, why := 0.5, "credentials cached on "+fu.ID+" log on to "+fd.ID+" (credential dumping)"
 		if slices.Contains(fd.Controls, "privileged-access-management") {
 			p, why = 0.05, why+"; privileged accounts are tiered and never log on to "+fu.ID
 		}
@@ -520,9 +531,10 @@ func (ag *attackGraph) entriesOf(m *ward.Model) []string {
 }
 
 // Reach bands: the probability of the most likely attack path from the
-// entry points at which an asset counts as likely, possibly and unlikely
-// reached (catalog.AssetFacts.Reach); below the last, remote.
-var reachBands = [...]float64{0.3, 0.1, 0.02}
+// entry points at which an asset counts as likely (more likely than not),
+// possibly and unlikely reached (catalog.AssetFacts.Reach); below the
+// last, remote.
+var reachBands = [...]float64{0.5, 0.15, 0.03}
 
 // reach sets every asset's Reach from the most likely attack paths and
 // returns their tree, to name the path that explains it.

@@ -22,15 +22,16 @@ const (
 // reachReason explains the attack-path term by the asset's reach; the
 // register names the path itself (Risk.Path).
 var reachReason = [...]string{
-	"no likely attack path reaches it from the entry points (p < 0.02)",
-	"only unlikely attack paths reach it (p 0.02-0.1)",
-	"an attack path may reach it (p 0.1-0.3)",
-	"a likely attack path reaches it (p >= 0.3)",
+	"no likely attack path reaches it from the entry points (p < 0.03)",
+	"only unlikely attack paths reach it (p 0.03-0.15)",
+	"an attack path may reach it (p 0.15-0.5)",
+	"a likely attack path reaches it (p >= 0.5)",
 }
 
 type mitigation struct {
 	control string
 	reduces string
+	path    bool // counted in the attack path
 }
 
 type weaknessHit struct {
@@ -66,7 +67,7 @@ func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
 	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{}}
 	for _, c := range cat.Controls {
 		for _, t := range c.Mitigates {
-			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces})
+			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces, c.Path})
 		}
 	}
 	for bi := range cat.Baselines {
@@ -268,6 +269,10 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 			if impactControl == "" {
 				impactControl = mt.control
 			}
+			continue
+		}
+		if t.Paths && mt.path {
+			add("likelihood", 0, "control "+mt.control+" in place (counted in the attack path)")
 			continue
 		}
 		if lowered < maxControlLowering {

@@ -119,6 +119,10 @@ type Control struct {
 	Description string   `json:"description,omitempty"`
 	Mitigates   []string `json:"mitigates"`
 	Reduces     string   `json:"reduces"`
+	// Path marks a network control (segmentation, a firewall) that attack
+	// paths take into account: a threat scored by paths does not count it
+	// again.
+	Path bool `json:"path,omitempty"`
 }
 
 // Baseline is a named set of measures, such as NIS2 Article 21(2).

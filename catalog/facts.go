@@ -97,8 +97,8 @@ type AssetFacts struct {
 	// hundreds of workstations use holds the keys to all of them.
 	Authenticates int `json:"authenticates"`
 	// Reach is how likely the most likely attack path from the model's
-	// entry points reaches the asset: 3 likely (p >= 0.3), 2 possible
-	// (p >= 0.1), 1 unlikely (p >= 0.02), 0 remote or no path at all.
+	// entry points reaches the asset: 3 likely (p >= 0.5), 2 possible
+	// (p >= 0.15), 1 unlikely (p >= 0.03), 0 remote or no path at all.
 	Reach int `json:"reach"`
 }
 
