@@ -78,6 +78,8 @@ type Factor struct {
 	Term   string `json:"term"` // likelihood or impact
 	Effect int    `json:"effect"`
 	Reason string `json:"reason"`
+	// weakness is the finding the factor counts, when it does.
+	weakness string
 }
 
 // Risk is a threat to one or more assets of the same kind in the same zone
@@ -176,7 +178,8 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	orgFacts, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+	why := causes{}
+	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(m, facts, &orgFacts)
 	tree, _, _ := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
@@ -211,7 +214,11 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 				findingOrder = append(findingOrder, key)
 			}
 			fd.Assets = append(fd.Assets, f.ID)
-			fd.Evidence = append(fd.Evidence, w.evidence)
+			ev := w.evidence
+			if named := why.name(m, w.weakness.ID, i); named != "" {
+				ev += ": " + named
+			}
+			fd.Evidence = append(fd.Evidence, ev)
 		}
 		for k, r := range out.risks {
 			key := out.riskKeys[k]
@@ -246,9 +253,14 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	}
 	for _, k := range riskOrder {
 		r := risks[k]
+		// The factors are the evaluation's, shared by alike assets: the
+		// line's own names go into a copy.
+		r.Factors = slices.Clone(r.Factors)
+		first := index[r.Assets[0]]
 		if paths[r.Threat] {
-			ag.explainReach(r, tree, index[r.Assets[0]])
+			ag.explainReach(r, tree, first)
 		}
+		why.explain(m, r, first)
 		res.Risks = append(res.Risks, *r)
 	}
 	sort.SliceStable(res.Risks, func(i, j int) bool { return riskBefore(&res.Risks[i], &res.Risks[j]) })

@@ -91,10 +91,37 @@ var entryWhy = map[string]string{
 
 var remoteAdminTechnique = map[bool]string{true: "T1021", false: "T1110"}
 
+// internetStep rates an attacker on the Internet stepping onto an asset the
+// Internet reaches.
+func internetStep(f *catalog.AssetFacts) (float64, string, string) {
+	p, tech, why := 0.3, "T1190", "reachable from the Internet"
+	switch {
+	case slices.Contains([]string{"vpn-gateway", "server", "identity-provider", "cloud-service"}, f.Kind) && !slices.Contains(f.OwnControls, "mfa"):
+		p, tech, why = 0.6, "T1133", "Internet-facing logon without MFA"
+	case f.Kind == "vpn-gateway" || f.Kind == "identity-provider":
+		p, tech, why = 0.1, "T1133", "Internet-facing logon with MFA (phished or fatigued second factors)"
+	}
+	if f.EOS || f.Vulnerabilities > 0 {
+		p, tech, why = 0.8, "T1190", "Internet-facing and out of support or vulnerable"
+	}
+	if f.Exploited > 0 {
+		p, tech, why = 0.9, "T1190", "Internet-facing with a vulnerability exploited in the wild (KEV)"
+	}
+	return p, tech, why
+}
+
 // stepInto rates stepping onto a target over a link (nil for an unfiltered
 // flat network), with the technique and the reason.
-func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, string, string) {
+// stepFrom says where a step comes from: across zones, from the Internet,
+// from an asset holding the link's own end.
+type stepFrom struct{ crossing, internet, asset bool }
+
+func stepInto(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, string, string) {
+	crossing := from.crossing
 	p, tech, why := 0.15, "T1078", "logon with stolen credentials"
+	if from.internet {
+		p, tech, why = internetStep(f)
+	}
 	better := func(q float64, t, w string) {
 		if q > p {
 			p, tech, why = q, t, w
@@ -129,6 +156,8 @@ func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, stri
 			better(0.9, "T1021", string(l.Protocol)+" without authentication")
 		case remoteAdmin[l.Protocol] && !slices.Contains(f.Controls, "mfa"):
 			better(0.5, remoteAdminTechnique[false], string(l.Protocol)+" logon without MFA")
+		case remoteAdmin[l.Protocol]:
+			// an interactive logon with MFA: a stored password is not enough
 		case !l.Authenticated && !attachment(l.Protocol):
 			tech := "T1210"
 			switch {
@@ -138,6 +167,13 @@ func stepInto(f *catalog.AssetFacts, l *ward.Link, crossing bool) (float64, stri
 				tech = "T1133"
 			}
 			better(0.6, tech, string(l.Protocol)+" service accepts unauthenticated commands")
+		case from.asset && !attachment(l.Protocol):
+			// A flow that authenticates has its credential stored on the
+			// end that opens it (a service account in a configuration
+			// file): whoever holds that end holds the credential. Less
+			// than an unauthenticated flow, so authenticating never helps
+			// the attacker.
+			better(0.5, "T1552", "the credential the flow's other end holds for it (unsecured credentials)")
 		}
 	}
 	if slices.Contains(f.Controls, "edr") {
@@ -162,7 +198,9 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		ag.names = append(ag.names, m.Assets[i].ID)
 	}
 	zoneNode := map[string]int{}
+	internetZone := map[string]bool{}
 	for _, z := range m.Zones {
+		internetZone[z.ID] = z.Kind == "internet"
 		zoneNode[z.ID] = len(ag.names)
 		ag.names = append(ag.names, z.ID)
 	}
@@ -195,13 +233,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	into := func(from int, fromName string, to int, l *ward.Link, li int, via string) {
 		f := &facts[to]
 		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
-		p, tech, why := stepInto(f, l, crossing)
-		if from < len(m.Assets) && l.Authenticated && !attachment(l.Protocol) && p < 0.7 {
-			// A flow that authenticates has its credential stored on the
-			// end that opens it (a service account in a configuration
-			// file): whoever holds that end holds the credential.
-			p, tech, why = 0.7, "T1552", "the credential "+fromName+" holds for this flow (unsecured credentials)"
-		}
+		p, tech, why := stepInto(f, l, stepFrom{crossing: crossing, internet: l != nil && internetZone[zoneOf(m, index, l.From)], asset: from < len(m.Assets)})
 		if from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9 {
 			// Whoever logs on to a remote-access gateway is handed the
 			// sessions it publishes, with a valid account.
@@ -254,7 +286,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		pseudo := &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
 		for _, i := range o.Assets {
 			f := &facts[i]
-			p, tech, why := stepInto(f, pseudo, f.Zone != r.From)
+			p, tech, why := stepInto(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
 			add(rn, i, Step{From: r.From, To: f.ID, Via: "allowed by rule " + r.Describe(), Technique: tech, P: p, Reason: why, Rule: r.ID, rule: o.Rule + 1})
 		}
 	}
@@ -303,20 +335,10 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 			f := &facts[i]
 			switch e {
 			case "internet":
-				if f.Exposed && f.ZoneKind != "internet" {
-					p, tech, why := 0.3, "T1190", "reachable from the Internet"
-					switch {
-					case slices.Contains([]string{"vpn-gateway", "server", "identity-provider", "cloud-service"}, f.Kind) && !slices.Contains(f.OwnControls, "mfa"):
-						p, tech, why = 0.6, "T1133", "Internet-facing logon without MFA"
-					case f.Kind == "vpn-gateway" || f.Kind == "identity-provider":
-						p, tech, why = 0.1, "T1133", "Internet-facing logon with MFA (phished or fatigued second factors)"
-					}
-					if f.EOS || f.Vulnerabilities > 0 {
-						p, tech, why = 0.8, "T1190", "Internet-facing and out of support or vulnerable"
-					}
-					if f.Exploited > 0 {
-						p, tech, why = 0.9, "T1190", "Internet-facing with a vulnerability exploited in the wild (KEV)"
-					}
+				// Links and rules from the internet zone are steps of their
+				// own; a declared exposure has no link to step over.
+				if m.Assets[i].InternetExposed && f.ZoneKind != "internet" {
+					p, tech, why := internetStep(f)
 					add(node, i, Step{From: name, To: f.ID, Via: "Internet", Technique: tech, P: p, Reason: why})
 				}
 			case "vendor-remote":

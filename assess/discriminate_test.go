@@ -1,6 +1,8 @@
 package assess_test
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -97,5 +99,47 @@ func TestTwinsScoreApart(t *testing.T) {
 	}
 	if a, b := score(tw, assess.Options{}, "data-theft", "web"), score(tw, assess.Options{}, "data-theft", "app"); a <= b {
 		t.Errorf("server the Internet reaches through rule r-1 scores %d for data theft, its twin inside %d", a, b)
+	}
+}
+
+// Explanations name what causes them: the links behind a weakness, the
+// path and the rule behind the attack-path term.
+func TestExplanationsNameThings(t *testing.T) {
+	res := demoResult(t)
+	named := false
+	for _, f := range res.Findings {
+		if f.Weakness != "cleartext-sensitive" {
+			continue
+		}
+		for k, a := range f.Assets {
+			if a == "lis-01" {
+				named = strings.Contains(f.Evidence[k], "lis-01 -> hl7-engine (hl7v2")
+				if !named {
+					t.Errorf("clear-text finding on lis-01 does not name the HL7 feed: %q", f.Evidence[k])
+				}
+			}
+		}
+	}
+	if !named {
+		t.Error("no clear-text finding on lis-01")
+	}
+	r, _ := find(t, res, "data-theft", "lis-01")
+	if !slices.ContainsFunc(r.Factors, func(f assess.Factor) bool { return strings.Contains(f.Reason, "lis-01 -> hl7-engine") }) {
+		t.Errorf("data theft on lis-01 does not name the clear-text link: %+v", r.Factors)
+	}
+
+	cat, _ := catalog.Load()
+	m := &ward.Model{Ward: 1, Organisation: ward.Organisation{ID: "t", Name: "T"},
+		Zones: []ward.Zone{{ID: "net", Kind: "internet", Trust: "untrusted"}, {ID: "dmz", Kind: "dmz", Trust: "low"}},
+		Assets: []ward.Asset{{ID: "web", Kind: "server", Zone: "dmz", Data: []ward.DataClass{"phi"}}},
+		Rules:  []ward.Rule{{ID: "r-1", From: "net", To: "web", Protocol: "https", Port: 443}},
+	}
+	res, err := assess.Assess(m, cat, assess.Options{Today: "2026-12-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ = find(t, res, "data-theft", "web")
+	if r.Path == nil || !slices.ContainsFunc(r.Factors, func(f assess.Factor) bool { return strings.Contains(f.Reason, "internet -> net -> web (rule r-1)") }) {
+		t.Errorf("data theft on web does not name its path through rule r-1: %+v", r.Factors)
 	}
 }

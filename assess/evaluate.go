@@ -240,10 +240,12 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 			if worst.weakness == nil || hit.weakness.Raises > worst.weakness.Raises {
 				worst = hit
 			}
+			continue
 		default:
 			add("likelihood", hit.weakness.Raises, reason)
 			raised += hit.weakness.Raises
 		}
+		r.Factors[len(r.Factors)-1].weakness = id
 	}
 	if raised > maxWeaknessRaise {
 		add("likelihood", maxWeaknessRaise-raised, fmt.Sprintf("weaknesses add at most %d", maxWeaknessRaise))
@@ -310,10 +312,10 @@ func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[
 func clamp(v int, r *Risk, term string) int {
 	switch {
 	case v > 5:
-		r.Factors = append(r.Factors, Factor{term, 5 - v, "the scale ends at 5"})
+		r.Factors = append(r.Factors, Factor{Term: term, Effect: 5 - v, Reason: "the scale ends at 5"})
 		return 5
 	case v < 1:
-		r.Factors = append(r.Factors, Factor{term, 1 - v, "the scale starts at 1"})
+		r.Factors = append(r.Factors, Factor{Term: term, Effect: 1 - v, Reason: "the scale starts at 1"})
 		return 1
 	}
 	return v

@@ -6,8 +6,10 @@
 package assess
 
 import (
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -29,6 +31,71 @@ func attachment(p ward.Protocol) bool { return p == "ethernet" }
 // model order) on the given date (YYYY-MM-DD). vulns sums up the known
 // vulnerabilities per asset id; nil means none are known.
 func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalog.OrgFacts, []catalog.AssetFacts) {
+	return facts(m, today, vulns, nil)
+}
+
+// causes records, per weakness and asset (index), the links and rules that
+// make a counted fact true, so that explanations can name them: a link as
+// its index, a rule as -1 - its index.
+type causes map[string]map[int][]int32
+
+func (c causes) note(weakness string, asset, ref int) {
+	if c == nil {
+		return
+	}
+	if c[weakness] == nil {
+		c[weakness] = map[int][]int32{}
+	}
+	c[weakness][asset] = append(c[weakness][asset], int32(ref))
+}
+
+// name tells the links and rules behind a weakness on an asset, at most
+// three and how many more: "hl7-engine -> lis (hl7v2), rule r-3 (...)".
+func (c causes) name(m *ward.Model, weakness string, asset int) string {
+	refs := c[weakness][asset]
+	if len(refs) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range refs[:min(3, len(refs))] {
+		if r < 0 {
+			parts = append(parts, "rule "+m.Rules[-1-r].Describe())
+			continue
+		}
+		l := &m.Links[r]
+		s := l.From + " -> " + l.To + " (" + string(l.Protocol)
+		if l.Description != "" {
+			s += ", " + l.Description
+		}
+		parts = append(parts, s+")")
+	}
+	out := strings.Join(parts, ", ")
+	if len(refs) > 3 {
+		out += fmt.Sprintf(" and %d more", len(refs)-3)
+	}
+	return out
+}
+
+// explain names, in a register line's factors, the links and rules behind
+// the weaknesses it counts, on the line's first asset.
+func (c causes) explain(m *ward.Model, r *Risk, first int) {
+	for k := range r.Factors {
+		x := &r.Factors[k]
+		if x.weakness == "" {
+			continue
+		}
+		named := c.name(m, x.weakness, first)
+		if named == "" {
+			continue
+		}
+		x.Reason += ": " + named
+		if len(r.Assets) > 1 {
+			x.Reason += " (on " + r.Assets[0] + "; alike on the line's others)"
+		}
+	}
+}
+
+func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
 	n := len(m.Assets)
 	index := make(map[string]int, n)
 	for i := range m.Assets {
@@ -93,7 +160,7 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 	// Links: exposure, remote access, clear text, authentication.
 	adj := make([][]int, n)        // application connections, as opened: from -> to
 	fromZone := map[string][]int{} // zone id -> assets it opens connections to
-	inbound := func(to int, from string, l *ward.Link) {
+	inbound := func(to int, from string, l *ward.Link, li int) {
 		if attachment(l.Protocol) {
 			return // a cable is no way in by itself
 		}
@@ -102,13 +169,18 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 		if fz != f.Zone {
 			if zones[fz].trust <= 1 {
 				f.UntrustedInbound = true
+				why.note("untrusted-inbound", to, li)
 			}
-			if remoteAdmin[l.Protocol] && !slices.Contains(f.RemoteAccess, string(l.Protocol)) {
-				f.RemoteAccess = append(f.RemoteAccess, string(l.Protocol))
+			if remoteAdmin[l.Protocol] {
+				why.note("remote-admin-from-outside", to, li)
+				if !slices.Contains(f.RemoteAccess, string(l.Protocol)) {
+					f.RemoteAccess = append(f.RemoteAccess, string(l.Protocol))
+				}
 			}
 		}
 		if !l.Authenticated && !attachment(l.Protocol) && l.Protocol != "wifi" {
 			f.Unauthenticated++
+			why.note("unauthenticated-inbound", to, li)
 		}
 	}
 	for li := range m.Links {
@@ -132,14 +204,15 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 				f.Cleartext++
 				if slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] }) {
 					f.ClearSensitive++
+					why.note("cleartext-sensitive", end.i, li)
 				}
 			}
 		}
 		if toAsset {
-			inbound(to, l.From, l)
+			inbound(to, l.From, l, li)
 		}
 		if fromAsset && l.Direction == "both" {
-			inbound(from, l.To, l)
+			inbound(from, l.To, l, li)
 		}
 		if attachment(l.Protocol) {
 			continue
@@ -166,9 +239,15 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 			if f.Zone == r.From {
 				continue
 			}
-			f.UntrustedInbound = f.UntrustedInbound || low
-			if remoteAdmin[r.Protocol] && !slices.Contains(f.RemoteAccess, string(r.Protocol)) {
-				f.RemoteAccess = append(f.RemoteAccess, string(r.Protocol))
+			if low {
+				f.UntrustedInbound = true
+				why.note("untrusted-inbound", i, -1-o.Rule)
+			}
+			if remoteAdmin[r.Protocol] {
+				why.note("remote-admin-from-outside", i, -1-o.Rule)
+				if !slices.Contains(f.RemoteAccess, string(r.Protocol)) {
+					f.RemoteAccess = append(f.RemoteAccess, string(r.Protocol))
+				}
 			}
 			fromZone[r.From] = append(fromZone[r.From], i)
 		}

@@ -94,7 +94,8 @@ func defaultProfile(threat, group string) profile {
 }
 
 // Change costs by action: once and each year, per unit (an asset it
-// touches; a zone for segment-zone; the whole change for filter-links).
+// touches; a zone for segment-zone; the whole change for filter-links,
+// close-rule and offline-backup).
 var changeCosts = map[string][2]float64{
 	"add-mfa":              {50, 40},
 	"add-edr":              {30, 60},
@@ -107,6 +108,9 @@ var changeCosts = map[string][2]float64{
 	"segment-zone":         {30000, 5000},
 	"remove-exposure":      {1000, 0},
 	"filter-links":         {5000, 1000},
+	"close-rule":           {500, 0},
+	"tier-admin":           {10000, 3000},
+	"offline-backup":       {20000, 5000},
 }
 
 // PayOff is how many years a one-off cost is spread over.

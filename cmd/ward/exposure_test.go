@@ -111,7 +111,7 @@ func TestCriticalFindingMakesACriticalRisk(t *testing.T) {
 	for _, rk := range res.Risks {
 		if slices.Contains(rk.Assets, "pacs-01") && rk.Severity == "critical" && rk.Status == "open" {
 			for _, f := range rk.Factors {
-				raised = raised || f.Term == "severity" && strings.Contains(f.Reason, "Vulnerabilities exploited in the wild")
+				raised = raised || f.Term == "likelihood" && strings.Contains(f.Reason, "Vulnerabilities exploited in the wild")
 			}
 		}
 	}
