@@ -130,7 +130,7 @@ func TestExplanationsNameThings(t *testing.T) {
 
 	cat, _ := catalog.Load()
 	m := &ward.Model{Ward: 1, Organisation: ward.Organisation{ID: "t", Name: "T"},
-		Zones: []ward.Zone{{ID: "net", Kind: "internet", Trust: "untrusted"}, {ID: "dmz", Kind: "dmz", Trust: "low"}},
+		Zones:  []ward.Zone{{ID: "net", Kind: "internet", Trust: "untrusted"}, {ID: "dmz", Kind: "dmz", Trust: "low"}},
 		Assets: []ward.Asset{{ID: "web", Kind: "server", Zone: "dmz", Data: []ward.DataClass{"phi"}}},
 		Rules:  []ward.Rule{{ID: "r-1", From: "net", To: "web", Protocol: "https", Port: 443}},
 	}

@@ -571,7 +571,7 @@ func TestWebServicesAndPlan(t *testing.T) {
 	if len(steps) != 4 { // the header and three changes
 		t.Errorf("plan with budget 3: %d rows", len(steps))
 	}
-	wantAll(t, "plan", body, "risk now", "Risk removed", `value="3"`, "removes the weakness")
+	wantAll(t, "plan", body, "register risk, now and after", "Exposure removed", `value="3"`, "removes the weakness")
 	_, again := c.get("/orgs/" + webOrg + "/plan?budget=3")
 	if rows(again[strings.Index(again, `<section id="plan-steps">`):])[1] != steps[1] {
 		t.Error("the same plan differs when asked again")

@@ -81,11 +81,17 @@ func percent(part, whole int) int {
 }
 
 func writePlanText(w io.Writer, plan *assess.Plan) {
-	fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; risk %d -> %d (-%d%%)\n", len(plan.Steps), plan.Candidates, plan.Before, plan.After, percent(plan.Before-plan.After, plan.Before))
+	fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; register risk %d -> %d, path exposure %d -> %d (-%d%% together)\n",
+		len(plan.Steps), plan.Candidates, plan.RiskBefore, plan.RiskAfter, plan.ExposureBefore, plan.ExposureAfter, percent(plan.Before-plan.After, plan.Before))
+	fmt.Fprintln(w, "Register risk: the open risks' scores, summed over their assets. Path exposure: 100 x the probability of the most likely attack path to each critical target.")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tRISK AFTER\tWHY")
+	fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tEXPOSURE REMOVED\tWHY")
 	for _, s := range plan.Steps {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.Removed, s.After, s.Why)
+		why := s.Why
+		if s.Breaks != "" {
+			why += "; " + s.Breaks
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.RiskRemoved, s.ExposureRemoved, why)
 	}
 	tw.Flush()
 }
