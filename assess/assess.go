@@ -30,6 +30,30 @@ type Options struct {
 	Observed []Observation
 }
 
+// Patched returns the options with the given assets' matched
+// vulnerabilities fixed: what a plan's patch steps leave of them.
+func (o Options) Patched(ids ...string) Options {
+	if len(ids) == 0 {
+		return o
+	}
+	fixed := map[string]bool{}
+	for _, id := range ids {
+		fixed[id] = true
+	}
+	if o.Vulnerabilities == nil && o.Matches != nil {
+		o.Vulnerabilities = intel.Exposures(o.Matches)
+	}
+	v := make(map[string]intel.Exposure, len(o.Vulnerabilities))
+	for id, e := range o.Vulnerabilities {
+		if !fixed[id] {
+			v[id] = e
+		}
+	}
+	o.Vulnerabilities = v
+	o.Matches = slices.DeleteFunc(slices.Clone(o.Matches), func(m intel.Match) bool { return fixed[m.Asset] })
+	return o
+}
+
 // Result is a whole assessment.
 type Result struct {
 	Organisation string           `json:"organisation"`

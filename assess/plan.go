@@ -28,6 +28,9 @@ type Change struct {
 	Zone   string   `json:"zone,omitempty"`
 	// Rules are the firewall rules the change closes or filters.
 	Rules []string `json:"rules,omitempty"`
+	// Patched are the assets whose matched vulnerabilities the change
+	// fixes: the model itself does not change (Options.Patched).
+	Patched []string `json:"patched,omitempty"`
 	// Answers names the weakness the change removes.
 	Answers string `json:"answers"`
 	apply   func(m *ward.Model)
@@ -101,6 +104,7 @@ func candidates(m *ward.Model, res *Result) []Change {
 	}
 	var out []Change
 	seenZone := map[string]bool{}
+	patchSeen := map[string]bool{}
 	for _, f := range res.Findings {
 		groups := map[string][]string{}
 		var keys []string
@@ -160,6 +164,13 @@ func candidates(m *ward.Model, res *Result) []Change {
 			case "unauthenticated-inbound":
 				c.Action, c.Title = "authenticate-links", "Require authentication on the links into "+what
 				c.apply = links(ids, func(l *ward.Link) bool { return !l.Authenticated && !attachment(l.Protocol) }, func(l *ward.Link) { l.Authenticated = true })
+			case "known-vulnerabilities", "exploited-vulnerabilities":
+				if patchSeen[k] {
+					continue
+				}
+				patchSeen[k] = true
+				c.Action, c.Title, c.Patched = "patch", "Patch "+what+" (the advisories' fixes, or their mitigations until then)", ids
+				c.apply = func(*ward.Model) {}
 			case "no-edr":
 				c.Action, c.Title, c.apply = "add-edr", "Deploy EDR on "+what, addControl(ids, "edr")
 			case "no-encryption-at-rest":
@@ -292,6 +303,8 @@ type state struct {
 	reach    []float64
 	risk     int
 	exposure int
+	// patched are the assets the steps so far have patched.
+	patched []string
 }
 
 // total is what the plan minimises.
@@ -334,8 +347,8 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 
 // measure computes a model's facts, with the attack paths' reach, and
 // scores the assets whose facts differ from prev's (all when prev is nil).
-func (s *scorer) measure(m *ward.Model, prev *state) (*state, error) {
-	org, facts := Facts(m, s.opt.Today, s.opt.Vulnerabilities)
+func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
+	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
 	ag := buildAttackGraph(m, facts, &org)
 	tree, _, _ := ag.reach(m, facts)
 	orgKey := ""
@@ -351,7 +364,7 @@ func (s *scorer) measure(m *ward.Model, prev *state) (*state, error) {
 	}
 	e := *s.e
 	e.org = &org
-	st := &state{m: m, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts))}
+	st := &state{m: m, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched}
 	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
 		if same && reflect.DeepEqual(&facts[i], &prev.facts[i]) {
@@ -378,7 +391,7 @@ func (s *scorer) measure(m *ward.Model, prev *state) (*state, error) {
 func (s *scorer) with(st *state, c *Change) (*state, error) {
 	mm := cloneModel(st.m)
 	c.apply(mm)
-	return s.measure(mm, st)
+	return s.measure(mm, st, append(slices.Clip(st.patched), c.Patched...))
 }
 
 // breaks names the critical targets whose most likely path a step made
@@ -451,7 +464,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 	}
 	cands := Candidates(m, res, opt)
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), cache: map[string]*outcome{}}
-	st, err := s.measure(m, nil)
+	st, err := s.measure(m, nil, nil)
 	if err != nil {
 		return nil, err
 	}

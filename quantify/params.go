@@ -109,6 +109,7 @@ var changeCosts = map[string][2]float64{
 	"remove-exposure":      {1000, 0},
 	"filter-links":         {5000, 1000},
 	"close-rule":           {500, 0},
+	"patch":                {500, 0},
 	"tier-admin":           {10000, 3000},
 	"offline-backup":       {20000, 5000},
 }

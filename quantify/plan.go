@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -108,15 +109,22 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	if err := Check(m, cat); err != nil {
 		return nil, err
 	}
-	measure := func(m *ward.Model) (*assess.Result, *Result, error) {
-		res, err := assess.Assess(m, cat, aopt)
+	// patched are the assets the steps so far have patched: the model
+	// does not show a patch, the options' vulnerabilities do.
+	var patched []string
+	measure := func(m *ward.Model, c *assess.Change) (*assess.Result, *Result, error) {
+		o := aopt
+		if c != nil {
+			o = aopt.Patched(append(slices.Clip(patched), c.Patched...)...)
+		}
+		res, err := assess.Assess(m, cat, o)
 		if err != nil {
 			return nil, nil, err
 		}
 		q, err := Quantify(m, cat, res, opt)
 		return res, q, err
 	}
-	res, q, err := measure(m)
+	res, q, err := measure(m, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +135,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	cur := m
 	loss := q.Mean
 	score := func(i int) (moneyItem, error) {
-		_, after, err := measure(cands[i].Applied(cur))
+		_, after, err := measure(cands[i].Applied(cur), &cands[i])
 		if err != nil {
 			return moneyItem{}, err
 		}
@@ -163,7 +171,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		}
 		c := &cands[top.c]
 		next := c.Applied(cur)
-		_, after, err := measure(next)
+		_, after, err := measure(next, c)
 		if err != nil {
 			return nil, err
 		}
@@ -177,6 +185,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		plan.Steps = append(plan.Steps, st)
 		plan.Cost += cost
 		cur, loss = next, after.Mean
+		patched = append(patched, c.Patched...)
 		plan.After, plan.CurveAfter = after.Mean, after.Curve
 	}
 	return plan, nil
