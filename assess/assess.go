@@ -205,7 +205,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	why := causes{}
 	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(m, facts, &orgFacts)
-	tree, _, _ := ag.reach(m, facts)
+	tree := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,

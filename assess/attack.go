@@ -76,6 +76,7 @@ type attackGraph struct {
 	assets  int
 	from    []int // by arc id: the arc's ends
 	to      []int
+	lean    bool // steps without words (newAttackGraph)
 }
 
 // entryOdds are how likely an attacker holds each position to begin with:
@@ -110,52 +111,77 @@ func internetStep(f *catalog.AssetFacts) (float64, string, string) {
 	return p, tech, why
 }
 
-// stepInto rates stepping onto a target over a link (nil for an unfiltered
-// flat network), with the technique and the reason.
 // stepFrom says where a step comes from: across zones, from the Internet,
 // from an asset holding the link's own end.
 type stepFrom struct{ crossing, internet, asset bool }
 
+// stepInto rates stepping onto a target over a link (nil for an unfiltered
+// flat network), with the technique and the reason.
 func stepInto(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, string, string) {
-	crossing := from.crossing
-	p, tech, why := 0.15, "T1078", "logon with stolen credentials"
+	p, tech, why := stepOdds(f, l, from)
+	return p, tech, stepReason(why, f, l)
+}
+
+// Why a step is as likely as it is: stepOdds says which, stepReason says
+// it in words, so that measuring many models (the plan) builds no text.
+const (
+	whyStolen = iota
+	whyInternet
+	whyVulnerable
+	whyExploited
+	whyUnsupported
+	whyDefault
+	whyGateway
+	whyOpenAdmin
+	whyAdminNoMFA
+	whyUnauthenticated
+	whyStored
+	whyEDR      = 1 << 8
+	whyFirewall = 1 << 9
+)
+
+// stepOdds is stepInto without the words: the probability, the technique
+// and a why code.
+func stepOdds(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, string, int) {
+	p, tech, why := 0.15, "T1078", whyStolen
 	if from.internet {
-		p, tech, why = internetStep(f)
+		p, tech, _ = internetStep(f)
+		why = whyInternet
 	}
-	better := func(q float64, t, w string) {
+	better := func(q float64, t string, w int) {
 		if q > p {
 			p, tech, why = q, t, w
 		}
 	}
 	device := f.Category == string(ward.CategoryMedicalDevice) || f.Category == string(ward.CategoryBuilding) || f.Category == string(ward.CategoryNetwork)
 	if f.Vulnerabilities > 0 {
-		better(0.8, "T1210", fmt.Sprintf("%d known vulnerabilities", f.Vulnerabilities))
+		better(0.8, "T1210", whyVulnerable)
 	}
 	if f.Exploited > 0 {
-		better(0.9, "T1210", fmt.Sprintf("%d vulnerabilities exploited in the wild (KEV)", f.Exploited))
+		better(0.9, "T1210", whyExploited)
 	}
 	if f.EOS {
-		better(0.6, "T1210", "out of support since "+f.EndOfSupport)
+		better(0.6, "T1210", whyUnsupported)
 	}
 	if device && !slices.Contains(f.Controls, "strong-credentials") && !slices.Contains(f.Controls, "device-authentication") {
 		tech := "T1078"
 		if f.Category == string(ward.CategoryMedicalDevice) || f.Category == string(ward.CategoryBuilding) {
 			tech = "T0812"
 		}
-		better(0.4, tech, "default or shared credentials not ruled out")
+		better(0.4, tech, whyDefault)
 	}
 	gateway := f.Kind == "vpn-gateway" || f.Kind == "identity-provider"
 	if gateway && !slices.Contains(f.OwnControls, "mfa") {
 		// A remote-access gateway logs users on: a password alone is
 		// what stands between (bought, phished or sprayed).
-		better(0.6, "T1133", "gateway logon without MFA")
+		better(0.6, "T1133", whyGateway)
 	}
 	if l != nil && !gateway {
 		switch {
 		case remoteAdmin[l.Protocol] && !l.Authenticated:
-			better(0.9, "T1021", string(l.Protocol)+" without authentication")
+			better(0.9, "T1021", whyOpenAdmin)
 		case remoteAdmin[l.Protocol] && !slices.Contains(f.Controls, "mfa"):
-			better(0.5, remoteAdminTechnique[false], string(l.Protocol)+" logon without MFA")
+			better(0.5, remoteAdminTechnique[false], whyAdminNoMFA)
 		case remoteAdmin[l.Protocol]:
 			// an interactive logon with MFA: a stored password is not enough
 		case !l.Authenticated && !attachment(l.Protocol):
@@ -166,32 +192,96 @@ func stepInto(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, stri
 			case f.Kind == "vpn-gateway":
 				tech = "T1133"
 			}
-			better(0.6, tech, string(l.Protocol)+" service accepts unauthenticated commands")
+			better(0.6, tech, whyUnauthenticated)
 		case from.asset && !attachment(l.Protocol):
 			// A flow that authenticates has its credential stored on the
 			// end that opens it (a service account in a configuration
 			// file): whoever holds that end holds the credential. Less
 			// than an unauthenticated flow, so authenticating never helps
 			// the attacker.
-			better(0.5, "T1552", "the credential the flow's other end holds for it (unsecured credentials)")
+			better(0.5, "T1552", whyStored)
 		}
 	}
 	if slices.Contains(f.Controls, "edr") {
 		p *= 0.7
-		why += "; EDR in place"
+		why |= whyEDR
 	}
-	if crossing && slices.Contains(f.Controls, "firewall") {
+	if from.crossing && slices.Contains(f.Controls, "firewall") {
 		p *= 0.8
-		why += "; zone firewall"
+		why |= whyFirewall
 	}
 	return min(max(p, 0.01), 0.95), tech, why
+}
+
+// stepReason says a why code of stepOdds in words.
+func stepReason(why int, f *catalog.AssetFacts, l *ward.Link) string {
+	var s string
+	switch why &^ (whyEDR | whyFirewall) {
+	case whyInternet:
+		_, _, s = internetStep(f)
+	case whyVulnerable:
+		s = fmt.Sprintf("%d known vulnerabilities", f.Vulnerabilities)
+	case whyExploited:
+		s = fmt.Sprintf("%d vulnerabilities exploited in the wild (KEV)", f.Exploited)
+	case whyUnsupported:
+		s = "out of support since " + f.EndOfSupport
+	case whyDefault:
+		s = "default or shared credentials not ruled out"
+	case whyGateway:
+		s = "gateway logon without MFA"
+	case whyOpenAdmin:
+		s = string(l.Protocol) + " without authentication"
+	case whyAdminNoMFA:
+		s = string(l.Protocol) + " logon without MFA"
+	case whyUnauthenticated:
+		s = string(l.Protocol) + " service accepts unauthenticated commands"
+	case whyStored:
+		s = "the credential the flow's other end holds for it (unsecured credentials)"
+	default:
+		s = "logon with stolen credentials"
+	}
+	if why&whyEDR != 0 {
+		s += "; EDR in place"
+	}
+	if why&whyFirewall != 0 {
+		s += "; zone firewall"
+	}
+	return s
+}
+
+// viaLinks names a link step by its protocol, made once.
+var viaLinks = func() map[ward.Protocol]string {
+	out := map[ward.Protocol]string{}
+	for _, p := range ward.Protocol("").Enum() {
+		out[ward.Protocol(p)] = p + " link"
+	}
+	return out
+}()
+
+func viaLink(p ward.Protocol) string {
+	if v, ok := viaLinks[p]; ok {
+		return v
+	}
+	return string(p) + " link"
 }
 
 // buildAttackGraph turns the model into possible steps, from every kind of
 // entry point; a search starts from those it is given.
 func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts) *attackGraph {
-	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets)}
-	ag.steps = make([]Step, 0, len(m.Links)+3*len(m.Assets))
+	return newAttackGraph(m, facts, org, false)
+}
+
+// newAttackGraph builds the graph; a lean one has the steps' probabilities
+// only, without their words, for measuring many models (the plan).
+func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
+	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean}
+	// Links (both ways at most), and per asset its zone, its flat network
+	// both ways, a logon or two and an entry step.
+	if !lean {
+		arcs := 2*len(m.Links) + 6*len(m.Assets)
+		ag.steps = make([]Step, 0, arcs)
+		ag.from, ag.to = make([]int, 0, arcs), make([]int, 0, arcs)
+	}
 	index := map[string]int{}
 	for i := range m.Assets {
 		index[m.Assets[i].ID] = i
@@ -205,12 +295,14 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		ag.names = append(ag.names, z.ID)
 	}
 	hub := map[string]int{}
+	flat := map[string][2]string{} // per zone: its hub's name, why it has one
 	for _, z := range m.Zones {
 		if slices.Contains(z.Controls, "segmentation") || z.Kind == "internet" || z.Kind == "cloud" || z.Kind == "remote-care" || z.Kind == "vendor-remote" {
 			continue
 		}
 		hub[z.ID] = len(ag.names)
 		ag.names = append(ag.names, "flat network "+z.ID)
+		flat[z.ID] = [2]string{"flat network " + z.ID, "zone " + z.ID + " is not segmented"}
 	}
 	for _, e := range ward.EntryPoint("").Enum() {
 		ag.entries[string(e)] = len(ag.names)
@@ -225,6 +317,11 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	}
 	ag.g = graph.NewDirected(len(ag.names))
 	add := func(from, to int, s Step) {
+		if ag.lean {
+			// probabilities only: no path is told from a lean graph
+			ag.g.Add(from, to, s.P, -1)
+			return
+		}
 		ag.g.Add(from, to, s.P, len(ag.steps))
 		ag.steps = append(ag.steps, s)
 		ag.from = append(ag.from, from)
@@ -233,11 +330,21 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	into := func(from int, fromName string, to int, l *ward.Link, li int, via string) {
 		f := &facts[to]
 		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
-		p, tech, why := stepInto(f, l, stepFrom{crossing: crossing, internet: l != nil && internetZone[zoneOf(m, index, l.From)], asset: from < len(m.Assets)})
-		if from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9 {
+		sf := stepFrom{crossing: crossing, internet: l != nil && internetZone[zoneOf(m, index, l.From)], asset: from < len(m.Assets)}
+		p, tech, code := stepOdds(f, l, sf)
+		session := from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9
+		if session {
 			// Whoever logs on to a remote-access gateway is handed the
 			// sessions it publishes, with a valid account.
-			p, tech, why = 0.9, "T1078", "a session "+fromName+" publishes: whoever logs on to the gateway holds a valid account"
+			p, tech = 0.9, "T1078"
+		}
+		if ag.lean {
+			add(from, to, Step{P: p, link: li + 1})
+			return
+		}
+		why := stepReason(code, f, l)
+		if session {
+			why = "a session " + fromName + " publishes: whoever logs on to the gateway holds a valid account"
 		}
 		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, link: li + 1})
 	}
@@ -262,7 +369,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 					continue
 				}
 			}
-			into(from, e[0], to, l, li, string(l.Protocol)+" link")
+			into(from, e[0], to, l, li, viaLink(l.Protocol))
 		}
 	}
 	// Zones: an attacker who holds an asset may open what its zone's
@@ -270,7 +377,7 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if zn, ok := zoneNode[a.Zone]; ok {
-			add(i, zn, Step{From: a.ID, To: a.Zone, Via: "zone network", P: 1, Reason: "from " + a.ID + ", what zone " + a.Zone + " may open is open"})
+			add(i, zn, Step{From: a.ID, To: a.Zone, Via: "zone network", P: 1, Reason: "what its zone may open is open to it"})
 		}
 	}
 	// Rules: a zone opens the assets its allow rules let through, over a
@@ -284,10 +391,15 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 		rn := ruleNode[k]
 		add(from, rn, Step{From: r.From, To: "rule " + r.ID, Via: "rule", P: 1, Rule: r.ID, rule: o.Rule + 1, hidden: true})
 		pseudo := &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
+		via := "allowed by rule " + r.Describe()
 		for _, i := range o.Assets {
 			f := &facts[i]
-			p, tech, why := stepInto(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
-			add(rn, i, Step{From: r.From, To: f.ID, Via: "allowed by rule " + r.Describe(), Technique: tech, P: p, Reason: why, Rule: r.ID, rule: o.Rule + 1})
+			p, tech, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
+			why := ""
+			if !ag.lean {
+				why = stepReason(code, f, pseudo)
+			}
+			add(rn, i, Step{From: r.From, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, Rule: r.ID, rule: o.Rule + 1})
 		}
 	}
 	// The directory tier: credentials that log on through a directory are
@@ -296,15 +408,15 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	for _, pair := range logons(m, index) {
 		user, dir := pair[0], pair[1]
 		fd, fu := &facts[dir], &facts[user]
-		p, why := 0.5, "credentials cached on "+fu.ID+" log on to "+fd.ID+" (credential dumping)"
+		p, why := 0.5, "credentials cached on it log on to the directory (credential dumping)"
 		if slices.Contains(fd.Controls, "privileged-access-management") {
-			p, why = 0.05, why+"; privileged accounts are tiered and never log on to "+fu.ID
+			p, why = 0.05, "credentials cached on it log on to the directory; privileged accounts are tiered and never log on to user systems"
 		}
 		add(user, dir, Step{From: fu.ID, To: fd.ID, Via: "stolen credentials", Technique: "T1003", P: p, Reason: why})
 		if fd.Category == string(ward.CategoryIdentity) {
-			q, why := 0.9, fd.ID+"'s administrators log on to "+fu.ID
+			q, why := 0.9, "the directory's administrators log on to the systems that use it"
 			if slices.Contains(fd.Controls, "privileged-access-management") {
-				q, why = 0.5, why+" from a privileged-access workstation only"
+				q, why = 0.5, "the directory's administrators log on to the systems that use it, from privileged-access workstations only"
 			}
 			add(dir, user, Step{From: fd.ID, To: fu.ID, Via: "domain logon", Technique: "T1021", P: q, Reason: why})
 		}
@@ -313,8 +425,8 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if h, ok := hub[a.Zone]; ok {
-			add(i, h, Step{From: a.ID, To: "flat network " + a.Zone, Via: "same network", P: 1, Reason: "zone " + a.Zone + " is not segmented"})
-			into(h, "flat network "+a.Zone, i, nil, -1, "network scan")
+			add(i, h, Step{From: a.ID, To: flat[a.Zone][0], Via: "same network", P: 1, Reason: flat[a.Zone][1]})
+			into(h, flat[a.Zone][0], i, nil, -1, "network scan")
 		}
 	}
 	// Entry points.
@@ -560,13 +672,18 @@ var reachBands = [...]float64{0.5, 0.15, 0.03}
 
 // reach sets every asset's Reach from the most likely attack paths and
 // returns their tree, to name the path that explains it.
-func (ag *attackGraph) reach(m *ward.Model, facts []catalog.AssetFacts) (*graph.Tree, *graph.Directed, int) {
-	g, src := ag.withSource(ag.entriesOf(m))
-	tree := g.BestFrom(src)
+func (ag *attackGraph) reach(m *ward.Model, facts []catalog.AssetFacts) *graph.Tree {
+	var srcs []int
+	for _, e := range ag.entriesOf(m) {
+		if n, ok := ag.entries[e]; ok {
+			srcs = append(srcs, n)
+		}
+	}
+	tree := ag.g.BestFromAny(srcs)
 	for i := range facts {
 		facts[i].Reach = reachLevel(tree.P(i))
 	}
-	return tree, g, src
+	return tree
 }
 
 func reachLevel(p float64) int {

@@ -31,3 +31,24 @@ func BenchmarkAssess(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPlan measures a plan of ten changes on a generated hospital.
+func BenchmarkPlan(b *testing.B) {
+	cat, err := catalog.Load()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1_000, 3_000} {
+		m, err := synth.Generate(synth.Options{Assets: n, Seed: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%d-assets", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := assess.MakePlan(m, cat, assess.Options{Today: "2026-11-23"}, 10); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

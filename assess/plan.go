@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"reflect"
 	"runtime"
 	"slices"
 	"sort"
@@ -349,8 +348,8 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 // scores the assets whose facts differ from prev's (all when prev is nil).
 func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
 	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
-	ag := buildAttackGraph(m, facts, &org)
-	tree, _, _ := ag.reach(m, facts)
+	ag := newAttackGraph(m, facts, &org, true)
+	tree := ag.reach(m, facts)
 	orgKey := ""
 	if s.orgInRisks {
 		b, _ := json.Marshal(&org)
@@ -367,7 +366,7 @@ func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, 
 	st := &state{m: m, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched}
 	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
-		if same && reflect.DeepEqual(&facts[i], &prev.facts[i]) {
+		if same && facts[i].Equal(&prev.facts[i]) {
 			st.contrib[i] = prev.contrib[i]
 		} else {
 			c, err := s.contribution(&facts[i], orgKey, &e, decided)

@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"reflect"
+	"slices"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/ext"
@@ -100,6 +101,57 @@ type AssetFacts struct {
 	// entry points reaches the asset: 3 likely (p >= 0.5), 2 possible
 	// (p >= 0.15), 1 unlikely (p >= 0.03), 0 remote or no path at all.
 	Reach int `json:"reach"`
+}
+
+// Equal tells whether two assets have the same facts, for the plan to
+// score again only the assets a change altered. It must name every field:
+// TestEqualNamesEveryField sees to it.
+func (a *AssetFacts) Equal(b *AssetFacts) bool {
+	return a.ID == b.ID &&
+		a.Name == b.Name &&
+		a.Kind == b.Kind &&
+		a.Category == b.Category &&
+		a.Zone == b.Zone &&
+		a.ZoneKind == b.ZoneKind &&
+		a.ZoneTrust == b.ZoneTrust &&
+		a.Segmented == b.Segmented &&
+		a.Vendor == b.Vendor &&
+		a.Product == b.Product &&
+		a.Version == b.Version &&
+		a.HasCPE == b.HasCPE &&
+		a.HasPURL == b.HasPURL &&
+		a.Components == b.Components &&
+		a.HoldsPHI == b.HoldsPHI &&
+		a.EndOfSupport == b.EndOfSupport &&
+		a.EOS == b.EOS &&
+		a.Safety == b.Safety &&
+		a.Availability == b.Availability &&
+		a.Confidentiality == b.Confidentiality &&
+		a.Integrity == b.Integrity &&
+		a.Exposed == b.Exposed &&
+		a.External == b.External &&
+		a.UntrustedInbound == b.UntrustedInbound &&
+		a.VendorAccess == b.VendorAccess &&
+		a.Cleartext == b.Cleartext &&
+		a.ClearSensitive == b.ClearSensitive &&
+		a.Unauthenticated == b.Unauthenticated &&
+		a.Wireless == b.Wireless &&
+		a.ClearWireless == b.ClearWireless &&
+		a.MinOutageMinutes == b.MinOutageMinutes &&
+		a.PatientSafety == b.PatientSafety &&
+		a.Vulnerabilities == b.Vulnerabilities &&
+		a.Exploited == b.Exploited &&
+		a.RansomwareExploited == b.RansomwareExploited &&
+		a.MaxCVSS == b.MaxCVSS &&
+		a.MaxEPSS == b.MaxEPSS &&
+		a.Authenticates == b.Authenticates &&
+		a.Reach == b.Reach &&
+		slices.Equal(a.Data, b.Data) &&
+		slices.Equal(a.Controls, b.Controls) &&
+		slices.Equal(a.OwnControls, b.OwnControls) &&
+		slices.Equal(a.RemoteAccess, b.RemoteAccess) &&
+		slices.Equal(a.Protocols, b.Protocols) &&
+		slices.Equal(a.Services, b.Services)
 }
 
 // OrgFacts is what a rule knows of the organisation as a whole.

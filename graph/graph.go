@@ -294,24 +294,33 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 	return Path{Nodes: nodes, Arcs: arcs, P: math.Exp(-dist[dst])}, true
 }
 
-// Tree holds the most likely path from one source to every node.
+// Tree holds the most likely path from its sources to every node.
 type Tree struct {
 	g    *Directed
-	src  int
 	dist []float64
 	prev []int
 	arc  []Arc
 }
 
 // BestFrom runs Dijkstra once from src: O((N + E) log N).
-func (g *Directed) BestFrom(src int) *Tree {
+func (g *Directed) BestFrom(src int) *Tree { return g.BestFromAny([]int{src}) }
+
+// BestFromAny runs Dijkstra once from all of srcs together, as from a
+// source joined to each of them, without copying the graph to add one: a
+// path starts at the source it is likeliest from.
+func (g *Directed) BestFromAny(srcs []int) *Tree {
 	n := len(g.arcs)
-	t := &Tree{g: g, src: src, dist: make([]float64, n), prev: make([]int, n), arc: make([]Arc, n)}
+	t := &Tree{g: g, dist: make([]float64, n), prev: make([]int, n), arc: make([]Arc, n)}
 	for i := range t.dist {
 		t.dist[i], t.prev[i] = math.Inf(1), -1
 	}
-	t.dist[src] = 0
-	q := &queue{{src, 0}}
+	q := &queue{}
+	for _, s := range srcs {
+		if t.dist[s] != 0 {
+			t.dist[s] = 0
+			*q = append(*q, item{s, 0})
+		}
+	}
 	for q.Len() > 0 {
 		it := heap.Pop(q).(item)
 		u := it.node
@@ -338,11 +347,12 @@ func (t *Tree) Path(v int) (Path, bool) {
 	}
 	var nodes []int
 	var arcs []Arc
-	for u := v; u != t.src; u = t.prev[u] {
+	u := v
+	for ; t.prev[u] >= 0; u = t.prev[u] {
 		nodes = append(nodes, u)
 		arcs = append(arcs, t.arc[u])
 	}
-	nodes = append(nodes, t.src)
+	nodes = append(nodes, u)
 	slices.Reverse(nodes)
 	slices.Reverse(arcs)
 	return Path{Nodes: nodes, Arcs: arcs, P: t.P(v)}, true
