@@ -2,6 +2,8 @@ package assess_test
 
 import (
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,11 +15,11 @@ import (
 	"github.com/wardhealth/ward/synth"
 )
 
-// A hospital written for redundancy groups. Eight infusion pumps on the
-// pump switch, of which the infusion service needs six; two domain
-// controllers, one of which is enough, both in server room A and both on
-// UPS A; the EHR and the pump server cannot run without the directory.
-// Reasoned before running Ward:
+// examples/redundancy.yaml, a hospital written for redundancy groups:
+// eight infusion pumps on the pump switch, of which the infusion service
+// needs six; two domain controllers, one of which is enough, both in
+// server room A and both on UPS A; the EHR and the pump server cannot run
+// without the directory. Reasoned before running Ward:
 //   - no pump is a single point of failure; failing two stops nothing,
 //     failing three stops infusion ("5 of 8 left, needs 6");
 //   - neither domain controller is one, but server room A is (both copies
@@ -29,56 +31,30 @@ import (
 //     single point of infusion, though no pump is needed alone;
 //   - a standby (the redundancy control) still absorbs a failure, but two
 //     members of a group do not stand in for each other.
-const groupsHospital = `ward: 1
-organisation: {id: grp, name: Group Hospital}
-zones:
-  - {id: dc, kind: datacentre, trust: high}
-  - {id: meddev, kind: medical-devices, trust: medium}
-assets:
-  - {id: core-sw, kind: switch, zone: dc}
-  - {id: pump-sw, kind: switch, zone: meddev}
-  - {id: ups-a, kind: power-supply, zone: dc, site: server-room-a}
-  - {id: dc-01, kind: directory, zone: dc, site: server-room-a, depends_on: [ups-a]}
-  - {id: dc-02, kind: directory, zone: dc, site: server-room-a, depends_on: [ups-a]}
-  - {id: ehr, kind: ehr, zone: dc, site: server-room-b, depends_on: [domain-controllers]}
-  - {id: pump-server, kind: server, zone: meddev, depends_on: [domain-controllers]}
-  - {id: pump-01, kind: infusion-pump, zone: meddev}
-  - {id: pump-02, kind: infusion-pump, zone: meddev}
-  - {id: pump-03, kind: infusion-pump, zone: meddev}
-  - {id: pump-04, kind: infusion-pump, zone: meddev}
-  - {id: pump-05, kind: infusion-pump, zone: meddev}
-  - {id: pump-06, kind: infusion-pump, zone: meddev}
-  - {id: pump-07, kind: infusion-pump, zone: meddev}
-  - {id: pump-08, kind: infusion-pump, zone: meddev}
-links:
-  - {from: ehr, to: core-sw, protocol: ethernet}
-  - {from: dc-01, to: core-sw, protocol: ethernet}
-  - {from: dc-02, to: core-sw, protocol: ethernet}
-  - {from: pump-sw, to: core-sw, protocol: ethernet}
-  - {from: pump-server, to: pump-sw, protocol: ethernet}
-  - {from: pump-01, to: pump-sw, protocol: wifi}
-  - {from: pump-02, to: pump-sw, protocol: wifi}
-  - {from: pump-03, to: pump-sw, protocol: wifi}
-  - {from: pump-04, to: pump-sw, protocol: wifi}
-  - {from: pump-05, to: pump-sw, protocol: wifi}
-  - {from: pump-06, to: pump-sw, protocol: wifi}
-  - {from: pump-07, to: pump-sw, protocol: wifi}
-  - {from: pump-08, to: pump-sw, protocol: wifi}
-redundancy:
-  - {id: domain-controllers, need: 1, of: [dc-01, dc-02]}
-  - {id: infusion-pumps, need: 6, of: [pump-01, pump-02, pump-03, pump-04, pump-05, pump-06, pump-07, pump-08]}
-services:
-  - {id: infusion, name: Infusion therapy, max_outage: 15m, depends_on: [pump-server, infusion-pumps]}
-  - {id: records, max_outage: 4h, depends_on: [ehr]}
-`
-
 func parseGroups(t *testing.T) *ward.Model {
 	t.Helper()
-	m, err := modelfile.Parse("groups.yaml", []byte(groupsHospital), modelfile.DefaultLimits)
+	path := filepath.Join("..", "examples", "redundancy.yaml")
+	text, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := modelfile.Parse(path, text, modelfile.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// asset finds an asset of the model by its id.
+func asset(t *testing.T, m *ward.Model, id string) *ward.Asset {
+	t.Helper()
+	for i := range m.Assets {
+		if m.Assets[i].ID == id {
+			return &m.Assets[i]
+		}
+	}
+	t.Fatalf("no asset %s", id)
+	return nil
 }
 
 // fail runs the what-if and returns the services that stop, by id.
@@ -201,7 +177,7 @@ func TestSinglePointsOfRedundancyGroups(t *testing.T) {
 // depends on.
 func TestSinglePointsThroughDependsOn(t *testing.T) {
 	m := parseGroups(t)
-	m.Assets[5].DependsOn = []string{"dc-01"} // ehr on dc-01 alone
+	asset(t, m, "ehr").DependsOn = []string{"dc-01"} // on dc-01 alone
 	for _, r := range assess.SinglePointsOfFailure(m) {
 		if r.Service != "records" {
 			continue
@@ -265,7 +241,7 @@ func TestWhatIfDomainControllers(t *testing.T) {
 		t.Errorf("also down with the UPS: %v", w.AlsoDown)
 	}
 	// A standby absorbs dc-01's failure; dc-02 alone is not enough to stop.
-	m.Assets[3].Controls = []string{"redundancy"}
+	asset(t, m, "dc-01").Controls = []string{"redundancy"}
 	w, got = fail(t, m, "dc-01", "dc-02")
 	if len(got) != 0 || !slices.Equal(w.Absorbed, []string{"dc-01"}) {
 		t.Errorf("with a standby for dc-01: absorbed %v, stops %v", w.Absorbed, keys(got))
