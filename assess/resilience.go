@@ -155,8 +155,9 @@ func newNetwork(m *ward.Model) *network {
 // (and as the network's first nodes); a dependency on a group g is n + g.
 type deps struct {
 	nw     *network
-	n      int     // assets
-	nodes  [][]int // per asset: its nodes in the network
+	n      int      // assets
+	ids    []string // per asset
+	nodes  [][]int  // per asset: its nodes in the network
 	groups []group
 	on     [][]int // per asset: the assets (i) and groups (n+g) it depends on
 	rev    [][]int // per asset: the assets that depend on it
@@ -176,15 +177,27 @@ type group struct {
 	of   []int
 }
 
+// newDeps builds the dependencies and the network of a model.
 func newDeps(m *ward.Model) *deps {
 	nw := newNetwork(m)
-	n := len(m.Assets)
-	d := &deps{nw: nw, n: n, nodes: make([][]int, n), on: make([][]int, n), rev: make([][]int, n), member: make([][]int, n)}
-	for v := range n {
+	d := dependencies(m, nw.index)
+	d.nw = nw
+	for v := range d.n {
 		d.nodes[v] = append([]int{v}, nw.copies[v]...)
 	}
+	return d
+}
+
+// dependencies builds the dependencies alone; index numbers the assets
+// as m.Assets does (and may number zones after them).
+func dependencies(m *ward.Model, index map[string]int) *deps {
+	n := len(m.Assets)
+	d := &deps{n: n, ids: make([]string, n), nodes: make([][]int, n), on: make([][]int, n), rev: make([][]int, n), member: make([][]int, n)}
+	for v := range n {
+		d.ids[v] = m.Assets[v].ID
+	}
 	asset := func(id string) (int, bool) {
-		v, ok := nw.index[id]
+		v, ok := index[id]
 		return v, ok && v < n
 	}
 	gi := map[string]int{}
@@ -254,7 +267,7 @@ func newDeps(m *ward.Model) *deps {
 				d.groupSvc[x-n] = append(d.groupSvc[x-n], i)
 			}
 		}
-		slices.SortFunc(d.assets[i], func(a, b int) int { return strings.Compare(nw.names[a], nw.names[b]) })
+		slices.SortFunc(d.assets[i], func(a, b int) int { return strings.Compare(d.ids[a], d.ids[b]) })
 		slices.SortFunc(d.grps[i], func(a, b int) int { return strings.Compare(d.groups[a].id, d.groups[b].id) })
 	}
 	return d
@@ -264,7 +277,13 @@ func newDeps(m *ward.Model) *deps {
 // order, each list sorted: the assets it depends on directly or through
 // other services, the members of the redundancy groups it depends on, and
 // what all of those depend on in turn (depends_on, transitively).
-func Needs(m *ward.Model) [][]string { return newDeps(m).needs() }
+func Needs(m *ward.Model) [][]string {
+	index := make(map[string]int, len(m.Assets))
+	for i, a := range m.Assets {
+		index[a.ID] = i
+	}
+	return dependencies(m, index).needs()
+}
 
 func (d *deps) needs() [][]string {
 	out := make([][]string, len(d.assets))
@@ -293,7 +312,7 @@ func (d *deps) needs() [][]string {
 				}
 				continue
 			}
-			out[i] = append(out[i], d.nw.names[x])
+			out[i] = append(out[i], d.ids[x])
 			for _, y := range d.on[x] {
 				push(y)
 			}
