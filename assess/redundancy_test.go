@@ -381,3 +381,40 @@ func TestSinglePointsAreSingleFailures(t *testing.T) {
 		}
 	}
 }
+
+// Copies that the model never connects to what the service needs are not
+// lost by a network failure: what was apart before is not blamed on it.
+func TestGroupApartBeforeIsNotBlamed(t *testing.T) {
+	m := parseGroups(t)
+	m.Links = slices.DeleteFunc(m.Links, func(l ward.Link) bool { return strings.HasPrefix(l.From, "pump-0") })
+	if _, got := fail(t, m, "pump-sw"); len(got) != 0 {
+		t.Errorf("the pump switch stops %v though no pump was connected", keys(got))
+	}
+	for _, p := range assess.SinglePointsOfFailure(m)[0].SinglePoints {
+		if p.Asset == "pump-sw" {
+			t.Errorf("the pump switch is a single point: %+v", p)
+		}
+	}
+}
+
+// depends_on may go round in a circle: each falls with the other, once.
+func TestDependsOnCycle(t *testing.T) {
+	m := parseGroups(t)
+	asset(t, m, "ehr").DependsOn = []string{"pump-server"}
+	asset(t, m, "pump-server").DependsOn = []string{"ehr"}
+	if got := assess.Needs(m)[1]; !slices.Equal(got, []string{"ehr", "pump-server"}) {
+		t.Errorf("records need %v", got)
+	}
+	w, got := fail(t, m, "ehr")
+	if !slices.Equal(keys(got), []string{"infusion", "records"}) || !slices.Equal(w.AlsoDown, []string{"pump-server"}) ||
+		!strings.Contains(causes(got["infusion"]), "pump-server is down: it depends on ehr") {
+		t.Errorf("failing the EHR: also down %v, stops %+v", w.AlsoDown, got)
+	}
+	for _, r := range assess.SinglePointsOfFailure(m) {
+		if r.Service == "records" && !slices.ContainsFunc(r.SinglePoints, func(p assess.SinglePoint) bool {
+			return p.Asset == "pump-server" && p.Reason == "ehr needs it (depends_on)"
+		}) {
+			t.Errorf("records: %+v", r.SinglePoints)
+		}
+	}
+}

@@ -20,18 +20,23 @@ type Resilience struct {
 	Name      string `json:"name"`
 	MaxOutage string `json:"max_outage"`
 	// Needs lists the assets the service depends on, directly or through
-	// other services.
+	// other services, the members of the redundancy groups it depends on,
+	// and what those depend on in turn (depends_on).
 	Needs []string `json:"needs"`
-	// SinglePoints are the assets whose failure alone stops the service.
+	// SinglePoints are the assets, and the sites, whose failure alone
+	// stops the service.
 	SinglePoints []SinglePoint `json:"single_points_of_failure"`
 }
 
 // SinglePoint is one single point of failure of a service.
 type SinglePoint struct {
 	Asset string `json:"asset"`
-	Kind  string `json:"kind"`
-	// Needed: the service depends on the asset itself; otherwise the asset
-	// carries the only network path between things the service needs.
+	// Kind is the asset's kind, or "site".
+	Kind string `json:"kind"`
+	// Needed: the service depends on the asset itself (or on what depends
+	// on it, or on a group whose copies it takes down); otherwise the
+	// asset carries the only network path between things the service
+	// needs.
 	Needed bool `json:"needed"`
 	// Site is the site of a Kind "site" single point (Asset is empty):
 	// it holds more copies of a redundancy group than the group can spare.
