@@ -3,6 +3,7 @@ package assess
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -19,19 +20,27 @@ type Resilience struct {
 	Name      string `json:"name"`
 	MaxOutage string `json:"max_outage"`
 	// Needs lists the assets the service depends on, directly or through
-	// other services.
+	// other services, the members of the redundancy groups it depends on,
+	// and what those depend on in turn (depends_on).
 	Needs []string `json:"needs"`
-	// SinglePoints are the assets whose failure alone stops the service.
+	// SinglePoints are the assets, and the sites, whose failure alone
+	// stops the service.
 	SinglePoints []SinglePoint `json:"single_points_of_failure"`
 }
 
 // SinglePoint is one single point of failure of a service.
 type SinglePoint struct {
 	Asset string `json:"asset"`
-	Kind  string `json:"kind"`
-	// Needed: the service depends on the asset itself; otherwise the asset
-	// carries the only network path between things the service needs.
-	Needed bool   `json:"needed"`
+	// Kind is the asset's kind, or "site".
+	Kind string `json:"kind"`
+	// Needed: the service depends on the asset itself (or on what depends
+	// on it, or on a group whose copies it takes down); otherwise the
+	// asset carries the only network path between things the service
+	// needs.
+	Needed bool `json:"needed"`
+	// Site is the site of a Kind "site" single point (Asset is empty):
+	// it holds more copies of a redundancy group than the group can spare.
+	Site   string `json:"site,omitempty"`
 	Reason string `json:"reason"`
 	Fix    string `json:"fix"`
 }
@@ -145,81 +154,760 @@ func newNetwork(m *ward.Model) *network {
 	return nw
 }
 
-// Needs resolves every service's dependencies to asset ids, through other
-// services, in service order; each list is sorted.
-func Needs(m *ward.Model) [][]string {
+// deps is what depends on what in a model: the assets and redundancy
+// groups each service needs directly (through other services), what each
+// asset depends on, and the groups. Assets are numbered as in m.Assets
+// (and as the network's first nodes); a dependency on a group g is n + g.
+type deps struct {
+	nw     *network
+	n      int      // assets
+	ids    []string // per asset
+	nodes  [][]int  // per asset: its nodes in the network
+	groups []group
+	on     [][]int // per asset: the assets (i) and groups (n+g) it depends on
+	rev    [][]int // per asset: the assets that depend on it
+	grev   [][]int // per group: the assets that depend on it
+	member [][]int // per asset: the groups it is in
+	// per service: the assets and the groups it needs directly, through
+	// other services (not through depends_on: that is the cascade's)
+	assets, grps [][]int
+	// per asset and per group: the services that need it directly
+	assetSvc, groupSvc [][]int
+}
+
+// group is a redundancy group: need of its members keep it going.
+type group struct {
+	id   string
+	need int // 1 to len(of); 0 for a group of no known member
+	of   []int
+}
+
+// newDeps builds the dependencies and the network of a model.
+func newDeps(m *ward.Model) *deps {
+	nw := newNetwork(m)
+	d := dependencies(m, nw.index)
+	d.nw = nw
+	for v := range d.n {
+		d.nodes[v] = append([]int{v}, nw.copies[v]...)
+	}
+	return d
+}
+
+// dependencies builds the dependencies alone; index numbers the assets
+// as m.Assets does (and may number zones after them).
+func dependencies(m *ward.Model, index map[string]int) *deps {
+	n := len(m.Assets)
+	d := &deps{n: n, ids: make([]string, n), nodes: make([][]int, n), on: make([][]int, n), rev: make([][]int, n), member: make([][]int, n)}
+	for v := range n {
+		d.ids[v] = m.Assets[v].ID
+	}
+	asset := func(id string) (int, bool) {
+		v, ok := index[id]
+		return v, ok && v < n
+	}
+	gi := map[string]int{}
+	for _, rg := range m.Redundancy {
+		if _, dup := gi[rg.ID]; dup {
+			continue
+		}
+		g := group{id: rg.ID}
+		for _, id := range rg.Of {
+			if v, ok := asset(id); ok && !slices.Contains(g.of, v) {
+				g.of = append(g.of, v)
+			}
+		}
+		g.need = min(max(rg.Need, 1), len(g.of))
+		gi[rg.ID] = len(d.groups)
+		for _, v := range g.of {
+			d.member[v] = append(d.member[v], len(d.groups))
+		}
+		d.groups = append(d.groups, g)
+	}
+	d.grev = make([][]int, len(d.groups))
+	// ref resolves a dependency to an asset (i) or a group (n+g).
+	ref := func(id string) (int, bool) {
+		if v, ok := asset(id); ok {
+			return v, true
+		}
+		g, ok := gi[id]
+		return n + g, ok
+	}
+	for i := range m.Assets {
+		for _, id := range m.Assets[i].DependsOn {
+			x, ok := ref(id)
+			if !ok || x == i || slices.Contains(d.on[i], x) {
+				continue
+			}
+			d.on[i] = append(d.on[i], x)
+			if x < n {
+				d.rev[x] = append(d.rev[x], i)
+			} else {
+				d.grev[x-n] = append(d.grev[x-n], i)
+			}
+		}
+	}
 	svc := make(map[string]int, len(m.Services))
 	for i, s := range m.Services {
 		svc[s.ID] = i
 	}
-	assets := make(map[string]bool, len(m.Assets))
-	for _, a := range m.Assets {
-		assets[a.ID] = true
-	}
-	out := make([][]string, len(m.Services))
+	d.assets, d.grps = make([][]int, len(m.Services)), make([][]int, len(m.Services))
+	d.assetSvc, d.groupSvc = make([][]int, n), make([][]int, len(d.groups))
 	for i := range m.Services {
 		seen := map[string]bool{m.Services[i].ID: true}
 		stack := slices.Clone(m.Services[i].DependsOn)
 		for len(stack) > 0 {
-			d := stack[len(stack)-1]
+			id := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if seen[d] {
+			if seen[id] {
 				continue
 			}
-			seen[d] = true
-			if j, ok := svc[d]; ok {
+			seen[id] = true
+			if j, ok := svc[id]; ok {
 				stack = append(stack, m.Services[j].DependsOn...)
-			} else if assets[d] {
-				out[i] = append(out[i], d)
+			} else if x, ok := ref(id); ok && x < n {
+				d.assets[i] = append(d.assets[i], x)
+				d.assetSvc[x] = append(d.assetSvc[x], i)
+			} else if ok {
+				d.grps[i] = append(d.grps[i], x-n)
+				d.groupSvc[x-n] = append(d.groupSvc[x-n], i)
 			}
+		}
+		slices.SortFunc(d.assets[i], func(a, b int) int { return strings.Compare(d.ids[a], d.ids[b]) })
+		slices.SortFunc(d.grps[i], func(a, b int) int { return strings.Compare(d.groups[a].id, d.groups[b].id) })
+	}
+	return d
+}
+
+// Needs resolves every service's dependencies to asset ids, in service
+// order, each list sorted: the assets it depends on directly or through
+// other services, the members of the redundancy groups it depends on, and
+// what all of those depend on in turn (depends_on, transitively).
+func Needs(m *ward.Model) [][]string {
+	index := make(map[string]int, len(m.Assets))
+	for i, a := range m.Assets {
+		index[a.ID] = i
+	}
+	return dependencies(m, index).needs()
+}
+
+func (d *deps) needs() [][]string {
+	out := make([][]string, len(d.assets))
+	seen := make([]bool, d.n+len(d.groups))
+	for i := range d.assets {
+		var stack, touched []int
+		push := func(x int) {
+			if !seen[x] {
+				seen[x] = true
+				touched = append(touched, x)
+				stack = append(stack, x)
+			}
+		}
+		for _, v := range d.assets[i] {
+			push(v)
+		}
+		for _, g := range d.grps[i] {
+			push(d.n + g)
+		}
+		for len(stack) > 0 {
+			x := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if x >= d.n {
+				for _, v := range d.groups[x-d.n].of {
+					push(v)
+				}
+				continue
+			}
+			out[i] = append(out[i], d.ids[x])
+			for _, y := range d.on[x] {
+				push(y)
+			}
+		}
+		for _, x := range touched {
+			seen[x] = false
 		}
 		sort.Strings(out[i])
 	}
 	return out
 }
 
-// SinglePointsOfFailure finds, for every clinical service, the assets whose
-// failure alone stops it: what it needs that has no standby, and the nodes
-// of the network whose loss cuts what it needs apart (articulation points
-// of the link graph, from one depth-first search). O(N + E + S * A * D log d)
-// for S services needing D assets each and A articulation points of degree
-// up to d; an asset with the redundancy control is taken to have a standby.
-func SinglePointsOfFailure(m *ward.Model) []Resilience {
-	nw := newNetwork(m)
-	cuts := nw.g.Cuts()
-	aps := cuts.Points()
-	needs := Needs(m)
-	out := []Resilience{}
-	for i := range m.Services {
-		s := &m.Services[i]
-		r := Resilience{Service: s.ID, Name: cmp.Or(s.Name, s.ID), MaxOutage: s.MaxOutage.String(), Needs: needs[i], SinglePoints: []SinglePoint{}}
-		need := map[int]bool{}
-		for _, id := range r.Needs {
-			need[nw.index[id]] = true
-			if v := nw.index[id]; !nw.spare[v] {
-				r.SinglePoints = append(r.SinglePoints, SinglePoint{Asset: id, Kind: nw.kinds[v], Needed: true,
-					Reason: "the service needs it and it has no standby", Fix: "add redundancy to " + id})
+// cascade is what a failure takes down: the failed assets and all that
+// depend on them, transitively; a group fails when fewer than it needs of
+// its members are left, and takes down what depends on it.
+type cascade struct {
+	down []bool
+	// why, per asset down: -1 when it failed itself, else the dependency
+	// (an asset i, a group n+g) that took it down.
+	why  []int
+	left []int // per group: the members not down
+	list []int // the assets down, in the order they went
+	hit  []int // the groups that lost a member
+}
+
+func (d *deps) newCascade() *cascade {
+	c := &cascade{down: make([]bool, d.n), why: make([]int, d.n), left: make([]int, len(d.groups))}
+	for g := range d.groups {
+		c.left[g] = len(d.groups[g].of)
+	}
+	return c
+}
+
+// fail takes the roots down, and what depends on them.
+func (d *deps) fail(c *cascade, roots []int) {
+	head := len(c.list)
+	take := func(v, why int) {
+		if !c.down[v] {
+			c.down[v], c.why[v] = true, why
+			c.list = append(c.list, v)
+		}
+	}
+	for _, v := range roots {
+		take(v, -1)
+	}
+	for ; head < len(c.list); head++ {
+		v := c.list[head]
+		for _, w := range d.rev[v] {
+			take(w, v)
+		}
+		for _, g := range d.member[v] {
+			if c.left[g] == len(d.groups[g].of) {
+				c.hit = append(c.hit, g)
+			}
+			c.left[g]--
+			if c.left[g] == d.groups[g].need-1 {
+				for _, w := range d.grev[g] {
+					take(w, d.n+g)
+				}
 			}
 		}
-		nodes := make([]int, len(r.Needs))
-		for j, id := range r.Needs {
-			nodes[j] = nw.index[id]
+	}
+}
+
+// reset undoes fail.
+func (d *deps) reset(c *cascade) {
+	for _, v := range c.list {
+		c.down[v] = false
+	}
+	for _, g := range c.hit {
+		c.left[g] = len(d.groups[g].of)
+	}
+	c.list, c.hit = c.list[:0], c.hit[:0]
+}
+
+// broken tells whether group g has fewer members left than it needs.
+func (c *cascade) broken(d *deps, g int) bool { return c.left[g] < d.groups[g].need }
+
+// lost lists group g's members that are down.
+func (d *deps) lost(c *cascade, g int) []string {
+	var out []string
+	for _, v := range d.groups[g].of {
+		if c.down[v] {
+			out = append(out, d.nw.names[v])
 		}
-		for _, ap := range aps {
-			if nw.spare[ap] || need[ap] {
-				continue
-			}
-			if a, b, split := cuts.Separates(ap, nodes); split {
-				an, bn := nw.names[a], nw.names[b]
-				r.SinglePoints = append(r.SinglePoints, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
-					Reason: fmt.Sprintf("it carries the only path between %s and %s", an, bn),
-					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], an, bn)})
-			}
-		}
-		sort.SliceStable(r.SinglePoints, func(a, b int) bool { return r.SinglePoints[a].Asset < r.SinglePoints[b].Asset })
-		out = append(out, r)
 	}
 	return out
+}
+
+// roots names the failed assets through which v went down, sorted.
+func (d *deps) roots(c *cascade, v int) []string {
+	seen := map[int]bool{}
+	var out []string
+	var walk func(x int)
+	walk = func(x int) {
+		if seen[x] {
+			return
+		}
+		seen[x] = true
+		switch {
+		case x >= d.n:
+			for _, m := range d.groups[x-d.n].of {
+				if c.down[m] {
+					walk(m)
+				}
+			}
+		case c.why[x] < 0:
+			out = append(out, d.nw.names[x])
+		default:
+			walk(c.why[x])
+		}
+	}
+	walk(v)
+	sort.Strings(out)
+	return out
+}
+
+// netChange tells whether taking the cascade's assets off the network can
+// change what reaches what among the rest: only an articulation point, or
+// two nodes that each join others, can.
+func (d *deps) netChange(c *cascade, cut []bool) bool {
+	joins := 0
+	for _, v := range c.list {
+		for _, x := range d.nodes[v] {
+			if cut[x] {
+				return true
+			}
+			if d.nw.g.Degree(x) >= 2 {
+				joins++
+			}
+		}
+	}
+	return joins >= 2
+}
+
+// removed marks the nodes of the assets down.
+func (d *deps) removed(c *cascade, removed []bool, on bool) {
+	for _, v := range c.list {
+		for _, x := range d.nodes[v] {
+			removed[x] = on
+		}
+	}
+}
+
+// verdict tells whether service i stops under the cascade, the network
+// labelled before the failure and after it (after nil: the network is as
+// it was). With im, it writes the causes and the fixes.
+func (d *deps) verdict(i int, c *cascade, before, after []int, im *Impact) bool {
+	stops := false
+	cause := func(text, fix string) {
+		stops = true
+		if im != nil {
+			im.Causes = append(im.Causes, text)
+			im.Fixes = append(im.Fixes, fix)
+		}
+	}
+	var alive []int
+	for _, v := range d.assets[i] {
+		if !c.down[v] {
+			alive = append(alive, v)
+			continue
+		}
+		if im == nil {
+			return true
+		}
+		cause(d.downBecause(c, v))
+	}
+	for _, g := range d.grps[i] {
+		if c.broken(d, g) {
+			if im == nil {
+				return true
+			}
+			gr := &d.groups[g]
+			lost := d.lost(c, g)
+			text := fmt.Sprintf("%s: %d of %d left, needs %d (%s down", gr.id, c.left[g], len(gr.of), gr.need, strings.Join(lost, ", "))
+			fix := d.groupFix(c, g, lost)
+			if r := d.roots(c, d.n+g); !slices.Equal(r, lost) {
+				text += " through " + strings.Join(r, ", ")
+			}
+			cause(text+")", fix)
+		}
+	}
+	if after == nil || len(alive) == 0 {
+		return stops
+	}
+	// Two assets connected before the failure and apart after it.
+	split := false
+	for j, a := range alive {
+		for _, b := range alive[j+1:] {
+			split = split || (d.together(a, b, before) && !d.together(a, b, after))
+		}
+	}
+	if split {
+		if im == nil {
+			return true
+		}
+		a, b, through, _ := d.nw.cutOff(d.names(alive), before, after, d.names(c.list))
+		cause(fmt.Sprintf("%s can no longer reach %s: the path ran through %s", a, b, strings.Join(through, ", ")),
+			fmt.Sprintf("a second network path between %s and %s", a, b))
+	}
+	// A member that reached an asset the service needs before the failure
+	// and reaches none of them after it is lost too.
+	for _, g := range d.grps[i] {
+		if c.broken(d, g) {
+			continue
+		}
+		gr := &d.groups[g]
+		var cutOff []string
+		for _, v := range gr.of {
+			if !c.down[v] && d.cutOff(v, alive, before, after) {
+				cutOff = append(cutOff, d.nw.names[v])
+			}
+		}
+		if left := c.left[g] - len(cutOff); left < gr.need {
+			if im == nil {
+				return true
+			}
+			var through []string
+			for _, f := range c.list {
+				if d.nw.together(d.nw.names[f], cutOff[0], before) {
+					through = append(through, d.nw.names[f])
+				}
+			}
+			names := strings.Join(d.names(alive), ", ")
+			cause(fmt.Sprintf("%s: %d of %d left, needs %d (%s cut off from %s through %s)", gr.id, left, len(gr.of), gr.need,
+				strings.Join(cutOff, ", "), names, strings.Join(through, ", ")),
+				fmt.Sprintf("a second network path between %s and the copies of %s", names, gr.id))
+		}
+	}
+	return stops
+}
+
+// cutOff tells whether asset v shared a component with one of the assets
+// before the failure and does not after it.
+func (d *deps) cutOff(v int, assets []int, before, after []int) bool {
+	for _, a := range assets {
+		if d.together(v, a, before) && !d.together(v, a, after) {
+			return true
+		}
+	}
+	return false
+}
+
+// together tells whether labels put two assets in one component (any of
+// their nodes; a removed node is labelled -1).
+func (d *deps) together(a, b int, labels []int) bool {
+	for _, x := range d.nodes[a] {
+		for _, y := range d.nodes[b] {
+			if labels[x] >= 0 && labels[x] == labels[y] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// downBecause says why a needed asset is down, and what would have helped.
+func (d *deps) downBecause(c *cascade, v int) (string, string) {
+	id := d.nw.names[v]
+	w := c.why[v]
+	if w < 0 {
+		return id + " is down", "add redundancy to " + id
+	}
+	roots := strings.Join(d.roots(c, v), ", ")
+	if w < d.n {
+		text := fmt.Sprintf("%s is down: it depends on %s", id, d.nw.names[w])
+		if c.why[w] >= 0 {
+			text += ", down through " + roots
+		}
+		return text, "add redundancy to " + roots
+	}
+	g := w - d.n
+	gr := &d.groups[g]
+	lost := d.lost(c, g)
+	text := fmt.Sprintf("%s is down: it depends on %s (%s needs %d of %d, %d left)", id, and(lost), gr.id, gr.need, len(gr.of), c.left[g])
+	if r := d.roots(c, w); !slices.Equal(r, lost) {
+		text += ", down through " + strings.Join(r, ", ")
+	}
+	return text, d.groupFix(c, g, lost)
+}
+
+// groupFix says what would have kept group g going: copies independent of
+// what took its lost ones down, or more copies.
+func (d *deps) groupFix(c *cascade, g int, lost []string) string {
+	id := d.groups[g].id
+	if r := d.roots(c, d.n+g); !slices.Equal(r, lost) {
+		return fmt.Sprintf("make the copies of %s independent of %s", id, strings.Join(r, ", "))
+	}
+	return fmt.Sprintf("more copies in %s than it needs", id)
+}
+
+// and joins names as a sentence does: "a", "a and b", "a, b and c".
+func and(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+func (d *deps) names(vs []int) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = d.nw.names[v]
+	}
+	return out
+}
+
+// SinglePointsOfFailure finds, for every clinical service, what alone stops
+// it: an asset it needs (directly, through other services, or through what
+// those depend on) that has no standby; a copy of a redundancy group whose
+// loss alone leaves fewer than the group needs; a common cause that takes
+// down more copies of a group than it can spare, an asset they all depend
+// on or a site they share; and the nodes of the network whose loss cuts
+// what it needs apart (articulation points of the link graph, from one
+// depth-first search), a group counting as reached while enough of its
+// copies stay connected with the rest. An asset with the redundancy
+// control is taken to have a standby.
+//
+// Cost: O(N + E) for the search, O(S * A * D log d) for S services
+// needing D assets, A articulation points of degree up to d; each asset
+// that others depend on or that a group holds is failed once with what
+// depends on it, and those whose cascade can change the network, the
+// articulation points that cut a group's copies off and the sites holding
+// more copies than a group can spare, are simulated exactly (one component
+// labelling each, O(N + E)).
+func SinglePointsOfFailure(m *ward.Model) []Resilience {
+	d := newDeps(m)
+	nw := d.nw
+	cuts := nw.g.Cuts()
+	aps := cuts.Points()
+	cut := make([]bool, nw.g.Len())
+	for _, x := range aps {
+		cut[x] = true
+	}
+	needs := d.needs()
+	out := make([]Resilience, len(m.Services))
+	// listed: per service, the assets (by index) and sites already named
+	listed := make([]map[int]bool, len(m.Services))
+	sites := make([]map[string]bool, len(m.Services))
+	add := func(i int, sp SinglePoint) {
+		if sp.Kind == "site" {
+			if !sites[i][sp.Site] {
+				sites[i][sp.Site] = true
+				out[i].SinglePoints = append(out[i].SinglePoints, sp)
+			}
+		} else if v := nw.index[sp.Asset]; !listed[i][v] {
+			listed[i][v] = true
+			out[i].SinglePoints = append(out[i].SinglePoints, sp)
+		}
+	}
+	for i := range m.Services {
+		s := &m.Services[i]
+		out[i] = Resilience{Service: s.ID, Name: cmp.Or(s.Name, s.ID), MaxOutage: s.MaxOutage.String(), Needs: needs[i], SinglePoints: []SinglePoint{}}
+		listed[i], sites[i] = map[int]bool{}, map[string]bool{}
+		for _, v := range d.assets[i] {
+			if !nw.spare[v] {
+				add(i, SinglePoint{Asset: nw.names[v], Kind: nw.kinds[v], Needed: true,
+					Reason: "the service needs it and it has no standby", Fix: "add redundancy to " + nw.names[v]})
+			}
+		}
+	}
+	sim := newSimulator(d)
+	c := d.newCascade()
+	// Assets that others depend on, and copies of groups: failed with
+	// what falls with them.
+	simulated := make([]bool, d.n)
+	mark := make([]int, len(m.Services))
+	for x := range d.n {
+		if nw.spare[x] || (len(d.rev[x]) == 0 && len(d.member[x]) == 0) {
+			continue
+		}
+		d.fail(c, []int{x})
+		var affected []int
+		after := []int(nil)
+		if d.netChange(c, cut) {
+			simulated[x] = true
+			after = sim.after(c)
+			for i := range m.Services {
+				affected = append(affected, i)
+			}
+		} else {
+			pick := func(svcs []int) {
+				for _, i := range svcs {
+					if mark[i] != x+1 {
+						mark[i] = x + 1
+						affected = append(affected, i)
+					}
+				}
+			}
+			for _, v := range c.list {
+				pick(d.assetSvc[v])
+			}
+			for _, g := range c.hit {
+				pick(d.groupSvc[g])
+			}
+		}
+		for _, i := range affected {
+			if !listed[i][x] && d.verdict(i, c, sim.before, after, nil) {
+				add(i, d.explain(i, x, c, sim.before, after))
+			}
+		}
+		d.reset(c)
+	}
+	// Articulation points: what they cut apart, as today for the assets a
+	// service needs; when it needs groups too, the few that cut copies off
+	// are simulated.
+	flagged := map[int][]int{}
+	for i := range m.Services {
+		nodes := d.assets[i]
+		set, withGroups := cuts.Set(nodes), (*graph.Set)(nil)
+		if len(nodes) > 0 && len(d.grps[i]) > 0 {
+			all := slices.Clone(nodes)
+			for _, g := range d.grps[i] {
+				all = append(all, d.groups[g].of...)
+			}
+			withGroups = cuts.Set(all)
+		}
+		for _, ap := range aps {
+			if ap >= d.n || nw.spare[ap] || simulated[ap] || listed[i][ap] {
+				continue
+			}
+			if set.Split(ap) {
+				a, b, _ := cuts.Separates(ap, nodes)
+				an, bn := nw.names[a], nw.names[b]
+				add(i, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
+					Reason: fmt.Sprintf("it carries the only path between %s and %s", an, bn),
+					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], an, bn)})
+			} else if withGroups != nil && withGroups.Split(ap) {
+				flagged[ap] = append(flagged[ap], i)
+			}
+		}
+	}
+	for _, ap := range slices.Sorted(maps.Keys(flagged)) {
+		d.fail(c, []int{ap})
+		after := sim.after(c)
+		for _, i := range flagged[ap] {
+			if d.verdict(i, c, sim.before, after, nil) {
+				add(i, d.explain(i, ap, c, sim.before, after))
+			}
+		}
+		d.reset(c)
+	}
+	// Sites holding more copies of a group than it can spare.
+	for g := range d.groups {
+		gr := &d.groups[g]
+		bySite := map[string][]int{}
+		for _, v := range gr.of {
+			if site := m.Assets[v].Site; site != "" && !nw.spare[v] {
+				bySite[site] = append(bySite[site], v)
+			}
+		}
+		for _, site := range slices.Sorted(maps.Keys(bySite)) {
+			vs := bySite[site]
+			if len(vs) <= len(gr.of)-gr.need {
+				continue
+			}
+			d.fail(c, vs)
+			var after []int
+			if d.netChange(c, cut) {
+				after = sim.after(c)
+			}
+			reason := fmt.Sprintf("%d of %d copies of %s stand on site %s: %d are left, it needs %d", len(vs), len(gr.of), gr.id, site, len(gr.of)-len(vs), gr.need)
+			if len(vs) == len(gr.of) {
+				reason = fmt.Sprintf("all %d copies of %s stand on site %s: they fail together", len(vs), gr.id, site)
+			}
+			for i := range m.Services {
+				if d.verdict(i, c, sim.before, after, nil) {
+					add(i, SinglePoint{Kind: "site", Site: site, Needed: true, Reason: reason,
+						Fix: fmt.Sprintf("put a copy of %s on another site", gr.id)})
+				}
+			}
+			d.reset(c)
+		}
+	}
+	for i := range out {
+		slices.SortStableFunc(out[i].SinglePoints, func(a, b SinglePoint) int {
+			site := func(p SinglePoint) int {
+				if p.Kind == "site" {
+					return 1
+				}
+				return 0
+			}
+			return cmp.Or(cmp.Compare(site(a), site(b)), cmp.Compare(a.Asset, b.Asset), cmp.Compare(a.Site, b.Site))
+		})
+	}
+	return out
+}
+
+// explain says why asset x, failing with what depends on it, stops service
+// i: an asset the service needs depends on it, or a group loses too many
+// copies with it (a common cause), or the network is cut.
+func (d *deps) explain(i, x int, c *cascade, before, after []int) SinglePoint {
+	id := d.nw.names[x]
+	sp := SinglePoint{Asset: id, Kind: d.nw.kinds[x], Needed: true}
+	// innermost is the group nearest to x on the way down from y.
+	innermost := func(y int) int {
+		g := -1
+		for y >= 0 && y < d.n && c.why[y] >= 0 {
+			w := c.why[y]
+			if w >= d.n {
+				g = w - d.n
+				y = -1
+				for _, v := range d.groups[g].of {
+					if c.down[v] {
+						y = v
+						break
+					}
+				}
+				continue
+			}
+			y = w
+		}
+		return g
+	}
+	for _, v := range d.assets[i] {
+		if !c.down[v] {
+			continue
+		}
+		if g := innermost(v); g >= 0 {
+			return d.commonCause(sp, g, x, c)
+		}
+		sp.Reason, sp.Fix = d.nw.names[v]+" needs it (depends_on)", "add redundancy to "+id
+		return sp
+	}
+	for _, g := range d.grps[i] {
+		if c.broken(d, g) {
+			for _, v := range d.groups[g].of {
+				if c.down[v] && c.why[v] >= 0 {
+					if h := innermost(v); h >= 0 {
+						g = h
+					}
+					break
+				}
+			}
+			return d.commonCause(sp, g, x, c)
+		}
+	}
+	im := &Impact{}
+	d.verdict(i, c, before, after, im)
+	sp.Needed = false
+	sp.Reason, sp.Fix = strings.Join(im.Causes, "; "), strings.Join(im.Fixes, "; ")
+	return sp
+}
+
+// commonCause says how x takes down more copies of group g than it can
+// spare.
+func (d *deps) commonCause(sp SinglePoint, g, x int, c *cascade) SinglePoint {
+	gr := &d.groups[g]
+	id := d.nw.names[x]
+	n := len(gr.of)
+	k := n - c.left[g]
+	verb := "depend on"
+	if slices.Contains(gr.of, x) {
+		verb = "fall with"
+	}
+	sp.Fix = fmt.Sprintf("make the copies of %s independent of %s", gr.id, id)
+	switch {
+	case verb == "fall with" && k == 1:
+		sp.Reason = fmt.Sprintf("one of the %d copies of %s, which needs %d: without it %d are left", n, gr.id, gr.need, c.left[g])
+		sp.Fix = "add a copy to " + gr.id
+	case k == n:
+		sp.Reason = fmt.Sprintf("all %d copies of %s %s %s: they are not independent", n, gr.id, verb, id)
+	default:
+		sp.Reason = fmt.Sprintf("%d of %d copies of %s %s %s: %d are left, it needs %d", k, n, gr.id, verb, id, c.left[g], gr.need)
+	}
+	return sp
+}
+
+// simulator labels the network's components after failures, the labels
+// before them computed once.
+type simulator struct {
+	d                     *deps
+	before, labels, queue []int
+	removed               []bool
+}
+
+func newSimulator(d *deps) *simulator {
+	n := d.nw.g.Len()
+	s := &simulator{d: d, removed: make([]bool, n), labels: make([]int, n), queue: make([]int, 0, n)}
+	s.before = d.nw.g.Components(s.removed)
+	return s
+}
+
+// after labels the network without the cascade's assets; the labels are
+// overwritten by the next call.
+func (s *simulator) after(c *cascade) []int {
+	s.d.removed(c, s.removed, true)
+	s.labels = s.d.nw.g.ComponentsInto(s.removed, s.labels, s.queue)
+	s.d.removed(c, s.removed, false)
+	return s.labels
 }
 
 // together tells whether labels put two assets in one component (any of
@@ -272,28 +960,31 @@ type Impact struct {
 type WhatIf struct {
 	Failed   []string `json:"failed"`
 	Absorbed []string `json:"absorbed_by_redundancy"`
+	// AlsoDown are the assets that fail with the failed ones: they depend
+	// on one (depends_on), or on a group left with fewer than it needs.
+	AlsoDown []string `json:"also_down"`
 	Duration string   `json:"duration,omitempty"`
 	Services []Impact `json:"services"`
 }
 
 // Fail simulates the failure of the given assets for a duration (0 when
 // unknown) and says which services stop. An asset with the redundancy
-// control is taken over by its standby. Unknown ids are an error.
+// control is taken over by its standby; what depends on a failed asset
+// fails with it, and so does what depends on a group left with fewer
+// copies than it needs. A service stops only for what the failure itself
+// causes: what was apart before it is not blamed on it. Unknown ids are an
+// error.
 func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, error) {
-	nw := newNetwork(m)
-	assets := map[string]bool{}
-	for _, a := range m.Assets {
-		assets[a.ID] = true
-	}
-	res := &WhatIf{Failed: []string{}, Absorbed: []string{}, Services: []Impact{}}
+	d := newDeps(m)
+	nw := d.nw
+	res := &WhatIf{Failed: []string{}, Absorbed: []string{}, AlsoDown: []string{}, Services: []Impact{}}
 	if duration > 0 {
 		res.Duration = ward.Duration(duration).String()
 	}
-	removed := make([]bool, nw.g.Len())
-	down := map[string]bool{}
+	var roots []int
 	for _, id := range failed {
 		v, ok := nw.index[id]
-		if !ok || !assets[id] {
+		if !ok || v >= d.n {
 			return nil, fmt.Errorf("no asset %q", id)
 		}
 		if nw.spare[v] {
@@ -301,32 +992,22 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 			continue
 		}
 		res.Failed = append(res.Failed, id)
-		for _, n := range nw.nodes(id) {
-			removed[n] = true
-		}
-		down[id] = true
+		roots = append(roots, v)
 	}
-	before := nw.g.Components(make([]bool, nw.g.Len()))
-	labels := nw.g.Components(removed)
-	needs := Needs(m)
+	c := d.newCascade()
+	d.fail(c, roots)
+	for _, v := range c.list {
+		if c.why[v] >= 0 {
+			res.AlsoDown = append(res.AlsoDown, nw.names[v])
+		}
+	}
+	sort.Strings(res.AlsoDown)
+	sim := newSimulator(d)
+	after := sim.after(c)
 	for i := range m.Services {
 		s := &m.Services[i]
 		im := Impact{Service: s.ID, Name: cmp.Or(s.Name, s.ID), MaxOutage: s.MaxOutage.String()}
-		need := needs[i]
-		var alive []string
-		for _, id := range need {
-			if down[id] {
-				im.Causes = append(im.Causes, id+" is down")
-				im.Fixes = append(im.Fixes, "add redundancy to "+id)
-			} else {
-				alive = append(alive, id)
-			}
-		}
-		if a, b, through, split := nw.cutOff(alive, before, labels, res.Failed); split {
-			im.Causes = append(im.Causes, fmt.Sprintf("%s can no longer reach %s: the path ran through %s", a, b, strings.Join(through, ", ")))
-			im.Fixes = append(im.Fixes, fmt.Sprintf("a second network path between %s and %s", a, b))
-		}
-		im.Stops = len(im.Causes) > 0
+		im.Stops = d.verdict(i, c, sim.before, after, &im)
 		im.Exceeds = im.Stops && duration > time.Duration(s.MaxOutage)
 		res.Services = append(res.Services, im)
 	}
@@ -337,87 +1018,55 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 // once: for each set, the indices of the services (in m.Services) that
 // stop. Unknown ids are ignored; an asset with a standby is absorbed.
 func Stops(m *ward.Model, sets [][]string) [][]int {
-	nw := newNetwork(m)
-	needs := Needs(m)
+	d := newDeps(m)
+	nw := d.nw
 	cut := make([]bool, nw.g.Len())
 	for _, ap := range nw.g.Cuts().Points() {
 		cut[ap] = true
 	}
-	needed := make([]bool, nw.g.Len())
-	for _, ids := range needs {
-		for _, id := range ids {
-			needed[nw.index[id]] = true
+	// needed: a service needs the asset, or a group it needs holds it.
+	needed := make([]bool, d.n)
+	for i := range d.assets {
+		for _, v := range d.assets[i] {
+			needed[v] = true
+		}
+		for _, g := range d.grps[i] {
+			for _, v := range d.groups[g].of {
+				needed[v] = true
+			}
 		}
 	}
-	removed := make([]bool, nw.g.Len())
-	labels := make([]int, nw.g.Len())
-	queue := make([]int, 0, nw.g.Len())
-	before := nw.g.Components(removed)
+	sim := newSimulator(d)
+	c := d.newCascade()
+	var roots []int
 	out := make([][]int, len(sets))
 	for k, set := range sets {
-		var failed []int
-		isNeeded, cuts, leaves := false, false, true
+		roots = roots[:0]
 		for _, id := range set {
-			if v, ok := nw.index[id]; ok && v < len(m.Assets) && !nw.spare[v] {
-				failed = append(failed, v)
-				isNeeded = isNeeded || needed[v]
-				cuts = cuts || cut[v]
-				leaves = leaves && nw.g.Degree(v) <= 1
+			if v, ok := nw.index[id]; ok && v < d.n && !nw.spare[v] {
+				roots = append(roots, v)
 			}
 		}
-		// Assets no service needs cannot stop one when there is one that
-		// cuts no path, or when all are at the end of a single link (no
-		// path runs through them); others together may cut a path.
-		if len(failed) == 0 || (!isNeeded && (leaves || (len(failed) == 1 && !cuts))) {
+		if len(roots) == 0 {
 			continue
 		}
-		for _, v := range failed {
-			for _, n := range nw.nodes(nw.names[v]) {
-				removed[n] = true
+		d.fail(c, roots)
+		// What no service needs cannot stop one unless it changes what
+		// reaches what.
+		isNeeded := slices.ContainsFunc(c.list, func(v int) bool { return needed[v] })
+		change := d.netChange(c, cut)
+		if isNeeded || change {
+			var after []int
+			if change {
+				after = sim.after(c)
 			}
-		}
-		labels = nw.g.ComponentsInto(removed, labels, queue)
-		for i := range m.Services {
-			var alive []string
-			stops := false
-			for _, id := range needs[i] {
-				if removed[nw.index[id]] {
-					stops = true
-					break
+			for i := range m.Services {
+				if d.verdict(i, c, sim.before, after, nil) {
+					out[k] = append(out[k], i)
 				}
-				alive = append(alive, id)
-			}
-			if !stops {
-				stops = nw.split(alive, before, labels)
-			}
-			if stops {
-				out[k] = append(out[k], i)
 			}
 		}
-		for _, v := range failed {
-			for _, n := range nw.nodes(nw.names[v]) {
-				removed[n] = false
-			}
-		}
+		d.reset(c)
 	}
 	return out
-}
-
-// split tells whether assets connected before a failure (labels before)
-// are apart after it, in time linear in the assets' nodes: each component
-// of before must hold the assets in one component of after.
-func (nw *network) split(ids []string, before, after []int) bool {
-	seen := map[int]int{} // component before -> component after
-	for _, id := range ids {
-		for _, n := range nw.nodes(id) {
-			if after[n] < 0 {
-				continue
-			}
-			if a, ok := seen[before[n]]; ok && a != after[n] {
-				return true
-			}
-			seen[before[n]] = after[n]
-		}
-	}
-	return false
 }

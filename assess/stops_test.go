@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/demo"
 )
@@ -27,6 +28,15 @@ func TestStopsIsFail(t *testing.T) {
 		}
 		sets = append(sets, set)
 	}
+	if stopsAsFail(t, m, sets) == 0 {
+		t.Fatal("no set stops a service")
+	}
+}
+
+// stopsAsFail checks that Stops answers as Fail does for every set, and
+// counts the services stopped.
+func stopsAsFail(t *testing.T, m *ward.Model, sets [][]string) int {
+	t.Helper()
 	stops := assess.Stops(m, sets)
 	stopped := 0
 	for k, set := range sets {
@@ -41,11 +51,9 @@ func TestStopsIsFail(t *testing.T) {
 			}
 		}
 		if !slices.Equal(stops[k], want) {
-			t.Errorf("%v: Stops %v, Fail %v", set, stops[k], want)
+			t.Errorf("%s %v: Stops %v, Fail %v", m.Organisation.ID, set, stops[k], want)
 		}
 		stopped += len(want)
 	}
-	if stopped == 0 {
-		t.Fatal("no set stops a service")
-	}
+	return stopped
 }

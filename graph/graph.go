@@ -463,6 +463,73 @@ func (c *Cuts) Separates(x int, nodes []int) (int, int, bool) {
 	return 0, 0, false
 }
 
+// Set is a set of nodes prepared for many Separates questions: their
+// discovery times, sorted.
+type Set struct {
+	c    *Cuts
+	disc []int
+}
+
+// Set prepares the nodes for Split.
+func (c *Cuts) Set(nodes []int) *Set {
+	s := &Set{c: c, disc: make([]int, 0, len(nodes))}
+	for _, v := range nodes {
+		s.disc = append(s.disc, c.disc[v])
+	}
+	slices.Sort(s.disc)
+	s.disc = slices.Compact(s.disc)
+	return s
+}
+
+// count is how many of the set's nodes were discovered from a to b.
+func (s *Set) count(a, b int) int {
+	return sort.SearchInts(s.disc, b+1) - sort.SearchInts(s.disc, a)
+}
+
+// Split answers as Separates does, whether removing x leaves apart two of
+// the set's nodes that were connected, without naming them: O(min(k, m)
+// log m) for k subtrees that x cuts off and m nodes of the set below x in
+// the search, so that a node under which none of the set lies costs one
+// binary search.
+func (s *Set) Split(x int) bool {
+	c := s.c
+	kids := c.sep[x]
+	if len(kids) == 0 {
+		return false
+	}
+	r := c.root[x]
+	total := s.count(c.disc[r], c.end[r]) - s.count(c.disc[x], c.disc[x])
+	lo, hi := sort.SearchInts(s.disc, c.disc[x]+1), sort.SearchInts(s.disc, c.end[x]+1)
+	if hi == lo || total < 2 {
+		return false
+	}
+	groups, inKids := 0, 0
+	if hi-lo <= len(kids) {
+		last := -1
+		for _, t := range s.disc[lo:hi] {
+			i := sort.Search(len(kids), func(i int) bool { return c.disc[kids[i]] > t }) - 1
+			if i >= 0 && t <= c.end[kids[i]] {
+				inKids++
+				if i != last {
+					groups++ // times are sorted: a subtree's nodes come together
+					last = i
+				}
+			}
+		}
+	} else {
+		for _, k := range kids {
+			if n := s.count(c.disc[k], c.end[k]); n > 0 {
+				groups++
+				inKids += n
+			}
+		}
+	}
+	if total > inKids {
+		groups++ // the rest of x's component
+	}
+	return groups >= 2
+}
+
 // Inf is a capacity no cut can pay.
 const Inf = 1 << 40
 

@@ -176,6 +176,9 @@ func TestCutsAgreeWithComponents(t *testing.T) {
 			if got != want {
 				t.Fatalf("trial %d: removing %d separates %v: got %v, want %v", trial, x, nodes, got, want)
 			}
+			if split := c.Set(nodes).Split(x); split != want {
+				t.Fatalf("trial %d: removing %d splits %v: got %v, want %v", trial, x, nodes, split, want)
+			}
 		}
 	}
 }

@@ -318,9 +318,9 @@ func writeMarkdown(w io.Writer, res *assess.Result) error {
 	for _, r := range res.Resilience {
 		var ids []string
 		for _, p := range r.SinglePoints {
-			ids = append(ids, p.Asset)
+			ids = append(ids, pointName(p))
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", mdEscape(r.Name), r.MaxOutage, strings.Join(ids, ", "))
+		fmt.Fprintf(w, "| %s | %s | %s |\n", mdEscape(r.Name), r.MaxOutage, mdEscape(strings.Join(ids, ", ")))
 	}
 	fmt.Fprintf(w, "\n## Baseline coverage\n")
 	for _, b := range res.Baselines {
@@ -381,6 +381,18 @@ func (o *options) printTopRisks(m *ward.Model, n int) error {
 	return tw.Flush()
 }
 
+// pointName names a single point of failure: an asset, marked when it
+// is one for the network path it carries, or a site.
+func pointName(p assess.SinglePoint) string {
+	switch {
+	case p.Kind == "site":
+		return "site " + p.Site
+	case !p.Needed:
+		return p.Asset + " (network)"
+	}
+	return p.Asset
+}
+
 func writeResilienceText(w io.Writer, rs []assess.Resilience) {
 	fmt.Fprintf(w, "\nSingle points of failure (what alone stops a clinical service; 'ward whatif --fail ASSET' to try one)\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -388,11 +400,7 @@ func writeResilienceText(w io.Writer, rs []assess.Resilience) {
 	for _, r := range rs {
 		var ids []string
 		for _, p := range r.SinglePoints {
-			id := p.Asset
-			if !p.Needed {
-				id += " (network)"
-			}
-			ids = append(ids, id)
+			ids = append(ids, pointName(p))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Name, r.MaxOutage, strings.Join(ids, ", "))
 	}

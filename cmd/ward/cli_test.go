@@ -508,6 +508,46 @@ func TestWhatIf(t *testing.T) {
 	expect(t, ward(t, data, "assess", "--top", "1"), 0, "Single points of failure", "Intensive care monitoring")
 }
 
+// examples/redundancy.yaml: three of eight pumps stop infusion, which needs
+// six; UPS A takes both domain controllers down, and with them the EHR and
+// the pump server, which depend on them; server room A, holding both, is a
+// single point of failure.
+func TestWhatIfRedundancy(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	model := filepath.Join("..", "..", "examples", "redundancy.yaml")
+	expect(t, ward(t, data, "whatif", model, "--fail", "pump-01,pump-02"), 0, "0 of 2 services stop")
+	expect(t, ward(t, data, "whatif", model, "--fail", "pump-01,pump-02,pump-03", "--for", "1h"), 0,
+		"Infusion therapy  15m         stops, too long  infusion-pumps: 5 of 8 left, needs 6 (pump-01, pump-02, pump-03 down)", "1 of 2 services stop")
+	expect(t, ward(t, data, "whatif", model, "--fail", "ups-a"), 0,
+		"down with them (depends_on): dc-01, dc-02, ehr, pump-server",
+		"ehr is down: it depends on dc-01 and dc-02 (domain-controllers needs 1 of 2, 0 left), down through ups-a",
+		"make the copies of domain-controllers independent of ups-a", "2 of 2 services stop")
+	r := ward(t, data, "whatif", model, "--fail", "dc-01,dc-02", "--format", "json")
+	var w struct {
+		Failed   []string `json:"failed"`
+		AlsoDown []string `json:"also_down"`
+		Services []struct {
+			Service string
+			Stops   bool
+			Causes  []string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &w); err != nil || len(w.Services) != 2 {
+		t.Fatalf("whatif json: %v %s", err, r.stdout)
+	}
+	if strings.Join(w.AlsoDown, ",") != "ehr,pump-server" {
+		t.Errorf("also down: %v", w.AlsoDown)
+	}
+	for _, s := range w.Services {
+		down := map[string]string{"infusion": "pump-server", "records": "ehr"}[s.Service]
+		if want := down + " is down: it depends on dc-01 and dc-02 (domain-controllers needs 1 of 2, 0 left)"; !s.Stops || len(s.Causes) != 1 || s.Causes[0] != want {
+			t.Errorf("%s: stops %v, causes %q, want %q", s.Service, s.Stops, s.Causes, want)
+		}
+	}
+	expect(t, ward(t, data, "assess", model, "--top", "1"), 0, "pump-server, pump-sw (network), ups-a, site server-room-a")
+}
+
 func TestPlan(t *testing.T) {
 	t.Parallel()
 	data, dir := demoData(t), t.TempDir()

@@ -20,8 +20,11 @@ func whatifCmd(o *options) *cobra.Command {
 		Long: `Fail one or more assets and see which clinical services stop, because they
 need a failed asset or because what they need can no longer reach each other
 over the network, and — with --for — whether the outage exceeds what each
-service tolerates. An asset with the redundancy control is taken over by its
-standby. Each stopped service says what would have kept it running.`,
+service tolerates. What depends on a failed asset (depends_on) fails with
+it; a redundancy group fails when fewer copies than it needs are left. An
+asset with the redundancy control is taken over by its standby. Each
+stopped service says which dependency it lost through which failure, and
+what would have kept it running.`,
 		Example: `  ward whatif --fail core-sw-01 --for 2h
   ward whatif hospital.yaml --fail dist-sw-meddev,ups-01 --format json`,
 		Args: args(cobra.MaximumNArgs(1)),
@@ -59,6 +62,9 @@ standby. Each stopped service says what would have kept it running.`,
 			fmt.Fprintln(out)
 			if len(w.Absorbed) > 0 {
 				fmt.Fprintf(out, "  taken over by a standby (redundancy): %s\n", strings.Join(w.Absorbed, ", "))
+			}
+			if len(w.AlsoDown) > 0 {
+				fmt.Fprintf(out, "  down with them (depends_on): %s\n", strings.Join(w.AlsoDown, ", "))
 			}
 			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "SERVICE\tMAX OUTAGE\tOUTCOME\tBECAUSE\tWOULD HAVE HELPED")
