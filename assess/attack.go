@@ -62,7 +62,8 @@ const (
 	// DefaultPaths is how many paths are found per target.
 	DefaultPaths = 5
 	// DefaultTargets is how many of the most exposed critical targets get
-	// their k paths; the others get their most likely path only.
+	// their k paths filled up with the next most likely (Yen's algorithm);
+	// every target gets the most likely path from each entry point.
 	DefaultTargets = 10
 )
 
@@ -560,14 +561,49 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 	for i := range facts {
 		index[facts[i].ID] = i
 	}
+	// The most likely path from each entry point, so that the paths a
+	// target gets show every way in (the vendor gateway and a phished
+	// workstation), not five turns of the one likeliest.
+	var perEntry []*graph.Tree
+	for _, e := range ag.entriesOf(m) {
+		if n, ok := ag.entries[e]; ok {
+			perEntry = append(perEntry, ag.g.BestFromAny([]int{n}))
+		}
+	}
 	for ti := range out {
 		t := &out[ti]
-		if ti < targets {
-			for _, p := range g.Most(src, index[t.Target], k) {
-				t.Paths = append(t.Paths, ag.toAttackPath(p))
+		v := index[t.Target]
+		var paths []graph.Path
+		seen := map[string]bool{}
+		keep := func(p graph.Path) {
+			nodes := p.Nodes
+			if nodes[0] == src {
+				nodes = nodes[1:] // the super source
 			}
-		} else if p, ok := tree.Path(index[t.Target]); ok {
-			t.Paths = []AttackPath{ag.toAttackPath(p)}
+			key := fmt.Sprint(nodes)
+			if len(paths) < k && !seen[key] {
+				seen[key] = true
+				paths = append(paths, p)
+			}
+		}
+		var firsts []graph.Path
+		for _, et := range perEntry {
+			if p, ok := et.Path(v); ok {
+				firsts = append(firsts, p)
+			}
+		}
+		sort.SliceStable(firsts, func(a, b int) bool { return firsts[a].P > firsts[b].P })
+		for _, p := range firsts {
+			keep(p)
+		}
+		if len(paths) < k && ti < targets {
+			for _, p := range g.Most(src, v, k) {
+				keep(p)
+			}
+		}
+		sort.SliceStable(paths, func(a, b int) bool { return paths[a].P > paths[b].P })
+		for _, p := range paths {
+			t.Paths = append(t.Paths, ag.toAttackPath(p))
 		}
 	}
 	return out

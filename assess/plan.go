@@ -262,11 +262,40 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 			}})
 	}
 	if !slices.Contains(m.Organisation.Controls, "offline-backup") && slices.ContainsFunc(res.Risks, func(r Risk) bool { return r.Threat == "ransomware" }) {
-		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm",
-			Title: "Keep offline, tested backups of the clinical systems (restorable when the domain is lost)",
+		// The backup systems are where the copies are taken offline.
+		var backups []string
+		for _, a := range m.Assets {
+			if a.Kind == "backup" && !slices.Contains(a.Controls, "offline-backup") {
+				backups = append(backups, a.ID)
+			}
+		}
+		title := "Keep offline, tested backups of the clinical systems (restorable when the domain is lost)"
+		if len(backups) > 0 {
+			title = "Take copies of " + strings.Join(backups, ", ") + " offline, out of the domain, and test restoring them (restorable when the domain is lost)"
+		}
+		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm", Assets: backups, Title: title,
 			apply: func(m *ward.Model) {
 				m.Organisation.Controls = append(slices.Clone(m.Organisation.Controls), "offline-backup")
 			}})
+	}
+	// A single point of failure of a service is a place for a standby,
+	// whether or not a finding asks for one.
+	standby := map[string]bool{}
+	for _, r := range res.Resilience {
+		for _, sp := range r.SinglePoints {
+			i, ok := assetIdx[sp.Asset]
+			if !ok || standby[sp.Asset] || slices.Contains(m.Assets[i].Controls, "redundancy") {
+				continue
+			}
+			standby[sp.Asset] = true
+			ids := []string{sp.Asset}
+			out = append(out, Change{ID: "add-redundancy:spof:" + sp.Asset, Action: "add-redundancy", Assets: ids, Answers: "a single point of failure of " + r.Service,
+				Title: "Add a standby for " + sp.Asset + " (a single point of failure of " + r.Name + ")",
+				apply: func(m *ward.Model) {
+					a := &m.Assets[assetIdx[ids[0]]]
+					a.Controls = append(slices.Clone(a.Controls), "redundancy")
+				}})
+		}
 	}
 	return out
 }
