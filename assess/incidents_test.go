@@ -126,27 +126,53 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 		}
 		return 0, nil
 	}
-	held, total := 0, 0
-	check := func(ok bool, format string, args ...any) {
-		total++
-		if ok {
-			held++
-			return
+	// gaps.yaml lists, apart from the expectations and after Ward ran,
+	// those Ward does not meet yet and why: each is reported, not failed,
+	// and one that comes to hold must leave the list.
+	gaps := map[string]string{}
+	if raw, err := os.ReadFile(filepath.Join(dir, "gaps.yaml")); err == nil {
+		var list []struct{ Expectation, Why string }
+		if err := yaml.Unmarshal(raw, &list); err != nil {
+			t.Fatalf("gaps.yaml: %v", err)
 		}
-		t.Errorf(format, args...)
+		for _, g := range list {
+			gaps[g.Expectation] = g.Why
+		}
 	}
+	held, total, open := 0, 0, 0
+	check := func(key string, ok bool, format string, args ...any) {
+		total++
+		why, gap := gaps[key]
+		delete(gaps, key)
+		switch {
+		case ok && gap:
+			t.Errorf("%s now holds: take it out of gaps.yaml", key)
+		case ok:
+			held++
+		case gap:
+			open++
+			t.Logf("known gap %s: %s\n    (%s)", key, fmt.Sprintf(format, args...), why)
+		default:
+			t.Errorf(format, args...)
+		}
+	}
+	defer func() {
+		for key := range gaps {
+			t.Errorf("gaps.yaml names %s, which expected.yaml does not have", key)
+		}
+	}()
 	for _, e := range want.TopRisks {
 		n, _ := rank(e.riskRef)
-		check(n > 0 && n <= e.Within, "top risk %s on %s: line %d, want within %d (%s)", e.Threat, e.Asset, n, e.Within, e.Why)
+		check("top_risks "+e.Threat+" "+e.Asset, n > 0 && n <= e.Within, "top risk %s on %s: line %d, want within %d (%s)", e.Threat, e.Asset, n, e.Within, e.Why)
 	}
 	for _, e := range want.NotTop {
 		n, _ := rank(e.riskRef)
-		check(n == 0 || n > e.Within, "%s on %s: line %d, want below %d (%s)", e.Threat, e.Asset, n, e.Within, e.Why)
+		check("not_top "+e.Threat+" "+e.Asset, n == 0 || n > e.Within, "%s on %s: line %d, want below %d (%s)", e.Threat, e.Asset, n, e.Within, e.Why)
 	}
 	for _, e := range want.Above {
 		_, a := rank(e.A)
 		_, b := rank(e.B)
-		check(a != nil && (b == nil || a.Score > b.Score), "%s on %s should score above %s on %s: %s vs %s (%s)", e.A.Threat, e.A.Asset, e.B.Threat, e.B.Asset, score(a), score(b), e.Why)
+		check("above "+e.A.Threat+" "+e.A.Asset+" "+e.B.Threat+" "+e.B.Asset, a != nil && (b == nil || a.Score > b.Score), "%s on %s should score above %s on %s: %s vs %s (%s)", e.A.Threat, e.A.Asset, e.B.Threat, e.B.Asset, score(a), score(b), e.Why)
 	}
 	if s := want.Severity; s.MaxCritical > 0 {
 		crit, high := 0, 0
@@ -159,8 +185,8 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 			}
 		}
 		n := float64(len(res.Risks))
-		check(float64(crit)/n <= s.MaxCritical, "critical lines %d of %.0f, want at most %.0f%%", crit, n, 100*s.MaxCritical)
-		check(float64(crit+high)/n <= s.MaxHighCritical, "critical and high lines %d of %.0f, want at most %.0f%%", crit+high, n, 100*s.MaxHighCritical)
+		check("severity critical", float64(crit)/n <= s.MaxCritical, "critical lines %d of %.0f, want at most %.0f%%", crit, n, 100*s.MaxCritical)
+		check("severity high_or_critical", float64(crit+high)/n <= s.MaxHighCritical, "critical and high lines %d of %.0f, want at most %.0f%%", crit+high, n, 100*s.MaxHighCritical)
 	}
 	if len(want.PlanFirst) > 0 {
 		plan, err := assess.MakePlan(m, cat, opt, 10)
@@ -179,7 +205,7 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 					break
 				}
 			}
-			check(found > 0, "plan: no %s on %s within the first %d steps (%s); steps:\n  %s", e.Action, e.Target, e.Within, e.Why, strings.Join(steps, "\n  "))
+			check("plan_first "+e.Action+" "+e.Target, found > 0, "plan: no %s on %s within the first %d steps (%s); steps:\n  %s", e.Action, e.Target, e.Within, e.Why, strings.Join(steps, "\n  "))
 		}
 	}
 	spofs := map[string][]string{}
@@ -189,10 +215,10 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 		}
 	}
 	for _, e := range want.SinglePoints {
-		check(slices.Contains(spofs[e.Service], e.Asset), "%s should be a single point of failure of %s (%s); got %v", e.Asset, e.Service, e.Why, spofs[e.Service])
+		check("single_points "+e.Service+" "+e.Asset, slices.Contains(spofs[e.Service], e.Asset), "%s should be a single point of failure of %s (%s); got %v", e.Asset, e.Service, e.Why, spofs[e.Service])
 	}
 	for _, e := range want.NotSinglePoints {
-		check(!slices.Contains(spofs[e.Service], e.Asset), "%s should not be a single point of failure of %s (%s)", e.Asset, e.Service, e.Why)
+		check("not_single_points "+e.Service+" "+e.Asset, !slices.Contains(spofs[e.Service], e.Asset), "%s should not be a single point of failure of %s (%s)", e.Asset, e.Service, e.Why)
 	}
 	for _, e := range want.WhatIf {
 		w, err := assess.Fail(m, e.Fail, 0)
@@ -204,10 +230,10 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 			stopped[s.Service] = s.Stops
 		}
 		for _, s := range e.Stops {
-			check(stopped[s], "failing %v should stop %s (%s)", e.Fail, s, e.Why)
+			check(fmt.Sprintf("whatif %v stops %s", e.Fail, s), stopped[s], "failing %v should stop %s (%s)", e.Fail, s, e.Why)
 		}
 		for _, s := range e.Keeps {
-			check(!stopped[s], "failing %v should keep %s going (%s)", e.Fail, s, e.Why)
+			check(fmt.Sprintf("whatif %v keeps %s", e.Fail, s), !stopped[s], "failing %v should keep %s going (%s)", e.Fail, s, e.Why)
 		}
 	}
 	for _, e := range want.Paths {
@@ -226,9 +252,9 @@ func checkIncidentHospital(t *testing.T, cat *catalog.Catalog, dir string) {
 				ok = ok || !slices.ContainsFunc(e.Via, func(v string) bool { return !slices.Contains(on, v) })
 			}
 		}
-		check(ok, "no attack path to %s through %v (%s); paths: %v", e.Target, e.Via, e.Why, seen)
+		check("paths "+e.Target+" "+strings.Join(e.Via, " "), ok, "no attack path to %s through %v (%s); paths: %v", e.Target, e.Via, e.Why, seen)
 	}
-	t.Logf("%s: %d of %d expectations held", dir, held, total)
+	t.Logf("%s: %d of %d expectations held, %d known gaps", dir, held, total, open)
 }
 
 func score(r *assess.Risk) string {
