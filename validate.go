@@ -558,7 +558,7 @@ func (v *validator) redundancy() {
 			v.ref(p("of").at(j), id, "asset", idAsset)
 		}
 		if g.Need < 1 || (len(g.Of) >= 2 && g.Need > len(g.Of)) {
-			v.add(p("need"), fmt.Sprintf("need %d of %d", g.Need, len(g.Of)), "how many of the members must work: at least 1, at most all of them (1 for a standby pair)")
+			v.add(p("need"), fmt.Sprintf("need %d of %d", g.Need, len(g.Of)), "how many of the members must work: at least 1, at most all of them; 1 for a standby pair")
 		}
 	}
 }
