@@ -62,9 +62,12 @@ const (
 	// DefaultPaths is how many paths are found per target.
 	DefaultPaths = 5
 	// DefaultTargets is how many of the most exposed critical targets get
-	// their k paths filled up with the next most likely (Yen's algorithm);
-	// every target gets the most likely path from each entry point.
+	// their k paths filled up with the next most likely (Yen's algorithm).
+	// The first diverseTargets get the most likely path from each entry
+	// point; the others their most likely path only, so that a group of
+	// hospitals' tens of thousands of targets stay a readable result.
 	DefaultTargets = 10
+	diverseTargets = 100
 )
 
 // attackGraph is the directed graph of possible steps.
@@ -573,6 +576,12 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 	for ti := range out {
 		t := &out[ti]
 		v := index[t.Target]
+		if ti >= max(targets, diverseTargets) {
+			if p, ok := tree.Path(v); ok {
+				t.Paths = []AttackPath{ag.toAttackPath(p)}
+			}
+			continue
+		}
 		var paths []graph.Path
 		seen := map[string]bool{}
 		keep := func(p graph.Path) {
