@@ -28,6 +28,10 @@ type Options struct {
 	// Observed are attacks seen in the assets' logs; each raises the
 	// likelihood of the threats with its ATT&CK techniques on its asset.
 	Observed []Observation
+	// RegisterOnly leaves out what the register does not need (baselines,
+	// single points of failure, scenarios, and all but the likeliest path
+	// to each critical target), for measuring many changed models.
+	RegisterOnly bool
 }
 
 // Patched returns the options with the given assets' matched
@@ -315,6 +319,14 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			reason = fmt.Sprintf("no threat %q in the catalog", d.Threat)
 		}
 		res.Unmatched = append(res.Unmatched, Unmatched{Decision: d, Reason: reason})
+	}
+	if opt.RegisterOnly {
+		// The likeliest path to each critical target, which names the
+		// entry point of the register's attacks: nothing else.
+		res.Paths = AttackPaths(ag, m, facts, 1, 0)
+		res.Baselines, res.Resilience, res.Scenarios = []BaselineResult{}, []Resilience{}, []ScenarioResult{}
+		res.Summary = summarise(res, len(facts))
+		return res, nil
 	}
 	if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err

@@ -544,8 +544,20 @@ func criticalWhy(f *catalog.AssetFacts) string {
 // AttackPaths finds, for the critical targets most exposed, their k most
 // likely attack paths from the model's entry points.
 func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
-	g, src := ag.withSource(ag.entriesOf(m))
-	tree := g.BestFrom(src)
+	var srcs []int
+	for _, e := range ag.entriesOf(m) {
+		if n, ok := ag.entries[e]; ok {
+			srcs = append(srcs, n)
+		}
+	}
+	tree := ag.g.BestFromAny(srcs)
+	// Yen's algorithm wants one source: a copy of the graph with a super
+	// source, made only when paths beyond the likeliest are asked for.
+	var g *graph.Directed
+	src := -1
+	if k > 1 && targets > 0 {
+		g, src = ag.withSource(ag.entriesOf(m))
+	}
 	var out []TargetPaths
 	for i := range facts {
 		why := criticalWhy(&facts[i])
@@ -576,12 +588,6 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 	for ti := range out {
 		t := &out[ti]
 		v := index[t.Target]
-		if ti >= max(targets, diverseTargets) {
-			if p, ok := tree.Path(v); ok {
-				t.Paths = []AttackPath{ag.toAttackPath(p)}
-			}
-			continue
-		}
 		var paths []graph.Path
 		seen := map[string]bool{}
 		keep := func(p graph.Path) {
@@ -601,11 +607,17 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 				firsts = append(firsts, p)
 			}
 		}
+		// The likeliest first, ties in the order of the entry points, so
+		// that the entry a register line's attack starts from is the same
+		// whoever asks.
 		sort.SliceStable(firsts, func(a, b int) bool { return firsts[a].P > firsts[b].P })
+		if ti >= max(targets, diverseTargets) {
+			firsts = firsts[:min(1, len(firsts))]
+		}
 		for _, p := range firsts {
 			keep(p)
 		}
-		if len(paths) < k && ti < targets {
+		if len(paths) < k && ti < targets && g != nil {
 			for _, p := range g.Most(src, v, k) {
 				keep(p)
 			}

@@ -112,11 +112,14 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	// patched are the assets the steps so far have patched: the model
 	// does not show a patch, the options' vulnerabilities do.
 	var patched []string
+	// Each model is measured by its register alone: the loss reads no
+	// baseline, scenario or single point of failure.
 	measure := func(m *ward.Model, c *assess.Change) (*assess.Result, *Result, error) {
 		o := aopt
 		if c != nil {
 			o = aopt.Patched(append(slices.Clip(patched), c.Patched...)...)
 		}
+		o.RegisterOnly = true
 		res, err := assess.Assess(m, cat, o)
 		if err != nil {
 			return nil, nil, err
@@ -124,7 +127,13 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		q, err := Quantify(m, cat, res, opt)
 		return res, q, err
 	}
-	res, q, err := measure(m, nil)
+	_, q, err := measure(m, nil)
+	if err != nil {
+		return nil, err
+	}
+	// The candidates come from the whole assessment (its single points of
+	// failure propose standbys).
+	res, err := assess.Assess(m, cat, aopt)
 	if err != nil {
 		return nil, err
 	}
