@@ -234,8 +234,8 @@ func TestMacrosAndExternalLinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	tricky, err := mds2form.WithParts(data, map[string][]byte{
-		"xl/vbaProject.bin":                            []byte("Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub"),
-		"xl/externalLinks/externalLink1.xml":           []byte(`<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></externalLink>`),
+		"xl/vbaProject.bin":                             []byte("Attribute VB_Name = \"Module1\"\nSub Auto_Open()\nShell \"calc\"\nEnd Sub"),
+		"xl/externalLinks/externalLink1.xml":            []byte(`<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook r:id="rId1" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/></externalLink>`),
 		"xl/externalLinks/_rels/externalLink1.xml.rels": []byte(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="http://127.0.0.1:9/answers.xlsx" TargetMode="External"/></Relationships>`),
 	})
 	if err != nil {
