@@ -133,52 +133,90 @@ func where(e modelfile.Error) string {
 	return filepath.Base(e.File)
 }
 
-// Load reads a candidate: the candidate file (may be ""), the form and the
-// SBOM; form and sbom, when not "", take the place of those the file names.
+// Load reads a candidate from files: the candidate file (may be ""), the
+// form and the SBOM; form and sbom, when not "", take the place of those
+// the file names.
 func Load(candidatePath, formPath, sbomPath string, lim Limits) (*Candidate, error) {
-	c := &Candidate{given: map[string]given{}, facts: map[string]given{}}
+	if lim == (Limits{}) {
+		lim = DefaultLimits
+	}
+	var in Input
+	var err error
 	if candidatePath != "" {
-		data, err := readFile(candidatePath, candidateLimits.MaxBytes)
-		if err != nil {
+		if in.Candidate, err = readFile(candidatePath, candidateLimits.MaxBytes); err != nil {
 			return nil, err
 		}
-		if c, err = ReadCandidateFile(candidatePath, data); err != nil {
+		in.CandidateName = candidatePath
+		var c *Candidate
+		if c, err = ReadCandidateFile(candidatePath, in.Candidate); err != nil {
 			return nil, err
 		}
 		dir := filepath.Dir(candidatePath)
 		if formPath == "" && c.File.Form != "" {
-			formPath = filepath.Join(dir, c.File.Form)
+			formPath = filepath.Join(dir, filepath.FromSlash(c.File.Form))
 		}
 		if sbomPath == "" && c.File.SBOM != "" {
-			sbomPath = filepath.Join(dir, c.File.SBOM)
+			sbomPath = filepath.Join(dir, filepath.FromSlash(c.File.SBOM))
 		}
 	}
 	if formPath != "" {
-		if lim == (Limits{}) {
-			lim = DefaultLimits
-		}
-		data, err := readFile(formPath, lim.MaxBytes)
-		if err != nil {
+		if in.Form, err = readFile(formPath, lim.MaxBytes); err != nil {
 			return nil, err
 		}
-		if c.Form, err = ReadForm(formPath, data, lim); err != nil {
-			return nil, err
-		}
+		in.FormName = formPath
 	}
 	if sbomPath != "" {
-		data, err := readFile(sbomPath, intel.MaxFeedBytes)
-		if err != nil {
+		if in.SBOM, err = readFile(sbomPath, intel.MaxFeedBytes); err != nil {
 			return nil, err
 		}
-		if c.SBOM, err = ReadSBOM(sbomPath, data); err != nil {
+		in.SBOMName = sbomPath
+	}
+	return Read(in, lim)
+}
+
+// Input is a candidate's files, read: any may be absent (nil), but not the
+// form and the candidate file both.
+type Input struct {
+	CandidateName string
+	Candidate     []byte
+	FormName      string
+	Form          []byte
+	SBOMName      string
+	SBOM          []byte
+}
+
+// Read reads a candidate from its files' contents. The candidate file's
+// form and sbom names are not followed: the files given are used.
+func Read(in Input, lim Limits) (*Candidate, error) {
+	c := &Candidate{given: map[string]given{}, facts: map[string]given{}}
+	var err error
+	if in.Candidate != nil {
+		if c, err = ReadCandidateFile(orName(in.CandidateName, "candidate.yaml"), in.Candidate); err != nil {
 			return nil, err
 		}
 	}
-	if c.Form == nil && candidatePath == "" {
+	if in.Form != nil {
+		if c.Form, err = ReadForm(orName(in.FormName, "form.xlsx"), in.Form, lim); err != nil {
+			return nil, err
+		}
+	}
+	if in.SBOM != nil {
+		if c.SBOM, err = ReadSBOM(orName(in.SBOMName, "sbom.json"), in.SBOM); err != nil {
+			return nil, err
+		}
+	}
+	if c.Form == nil && in.Candidate == nil {
 		return nil, modelfile.Errors{{File: "procure", Message: "nothing to check", Hint: "name an MDS2 form (--form), a candidate file, or both"}}
 	}
 	c.fill()
 	return c, nil
+}
+
+func orName(name, fallback string) string {
+	if name == "" {
+		return fallback
+	}
+	return name
 }
 
 // fill completes the candidate asset from the form and the SBOM.

@@ -335,6 +335,14 @@ func (Page) ClauseText(c Clause) string {
 // HTMLBody is the template of a procurement page's content, shared with
 // the dashboard: {{template "procure-body" .}} over a Page.
 const HTMLBody = `{{define "procure-body"}}
+{{with .Comparison}}
+<section class="comparison"><h2>Side by side</h2>
+<table class="compare"><thead><tr><th>requirement</th><th>level</th>{{range .Candidates}}<th>{{.Candidate}}<br><small>{{.Vendor}} {{.Product}}</small></th>{{end}}</tr></thead><tbody>
+<tr><td>verdict</td><td></td>{{range .Candidates}}<td>{{.Verdict}}</td>{{end}}</tr>
+<tr><td>known vulnerabilities</td><td></td>{{range .Candidates}}<td>{{if .Feeds}}{{len .Vulnerabilities}}{{else}}no feed{{end}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Requirement}}: {{.Title}}</td><td>{{.Level}}</td>{{$row := .}}{{range $i, $s := .Status}}<td class="{{$s}}" title="{{index $row.Evidence $i}}">{{$.Mark $s}}</td>{{end}}</tr>
+{{end}}</tbody></table></section>
+{{end}}
 {{range .Reports}}
 <section class="candidate" id="candidate-{{.Candidate}}">
 <h2>Candidate {{.Candidate}}: {{.Vendor}} {{.Product}}</h2>
@@ -353,14 +361,6 @@ const HTMLBody = `{{define "procure-body"}}
 {{if .Paths}}<p>Attack paths to or through it:</p><ul>{{range .Paths}}<li>{{.}}</li>{{end}}</ul>{{end}}
 {{end}}
 </section>
-{{end}}
-{{with .Comparison}}
-<section class="comparison"><h2>Side by side</h2>
-<table class="compare"><thead><tr><th>requirement</th><th>level</th>{{range .Candidates}}<th>{{.Candidate}}<br><small>{{.Vendor}} {{.Product}}</small></th>{{end}}</tr></thead><tbody>
-<tr><td>verdict</td><td></td>{{range .Candidates}}<td>{{.Verdict}}</td>{{end}}</tr>
-<tr><td>known vulnerabilities</td><td></td>{{range .Candidates}}<td>{{if .Feeds}}{{len .Vulnerabilities}}{{else}}no feed{{end}}</td>{{end}}</tr>
-{{range .Rows}}<tr><td>{{.Requirement}}: {{.Title}}</td><td>{{.Level}}</td>{{$row := .}}{{range $i, $s := .Status}}<td class="{{$s}}" title="{{index $row.Evidence $i}}">{{$.Mark $s}}</td>{{end}}</tr>
-{{end}}</tbody></table></section>
 {{end}}
 {{if .Clauses}}
 <section class="tender"><h2>Tender clauses</h2>
