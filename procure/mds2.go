@@ -171,7 +171,6 @@ func ReadForm(name string, data []byte, lim Limits) (*Form, error) {
 	}
 	defer x.Close()
 	sheets := x.GetSheetList()
-	var candidates []string
 	for _, sheet := range sheets {
 		rows, err := readRows(x, sheet, lim.MaxRows)
 		if err != nil {
@@ -189,7 +188,6 @@ func ReadForm(name string, data []byte, lim Limits) (*Form, error) {
 		if !ok {
 			continue
 		}
-		candidates = append(candidates, sheet)
 		f, err := readAnswers(name, sheet, rows, hr, cols)
 		if err != nil {
 			return nil, err

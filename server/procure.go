@@ -222,4 +222,3 @@ func formFile(r *http.Request, field string) (string, []byte, error) {
 	}
 	return cleanName(hdr.Filename, field), data, nil
 }
-

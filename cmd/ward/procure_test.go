@@ -78,7 +78,12 @@ func TestProcureCompareAndTender(t *testing.T) {
 	r = ward(t, data, append([]string{"procure", "compare", "--format", "html"}, files...)...)
 	expect(t, r, 0, `<table class="compare">`, "<th>cygnus-sp<br>")
 	r = ward(t, data, append([]string{"procure", "compare", "--format", "json"}, files...)...)
-	var cmp struct{ Rows []struct{ Requirement string; Status []string } }
+	var cmp struct {
+		Rows []struct {
+			Requirement string
+			Status      []string
+		}
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &cmp); err != nil || len(cmp.Rows) < 30 || len(cmp.Rows[0].Status) != 3 {
 		t.Errorf("compare json: %v %+v", err, cmp)
 	}
