@@ -167,3 +167,36 @@ func AssessWithPlanned(m *ward.Model, cat *catalog.Catalog, opt assess.Options) 
 	}
 	return with, Additions(m, base, with), nil
 }
+
+// PlacementError is a candidate that cannot stand in the model: no zone,
+// an id taken by an existing asset, a link to nothing.
+type PlacementError struct{ Err error }
+
+func (e *PlacementError) Error() string { return e.Err.Error() }
+func (e *PlacementError) Unwrap() error { return e.Err }
+
+// Explain places the checked candidates in a copy of the model (m is not
+// changed), assesses it with and without them, and sets each report's
+// Adds. A candidate that cannot be placed is a *PlacementError.
+func Explain(m *ward.Model, cat *catalog.Catalog, reports []*Report, opt Options) error {
+	placed, err := Place(m, reports...)
+	if err != nil {
+		return &PlacementError{err}
+	}
+	aopt := assess.Options{Today: opt.Today}
+	if opt.Matcher != nil {
+		aopt.Matches = opt.Matcher.Match(placed.Assets)
+	}
+	_, adds, err := AssessWithPlanned(placed, cat, aopt)
+	if err != nil {
+		return err
+	}
+	for _, r := range reports {
+		for i := range adds {
+			if adds[i].Asset == r.Candidate {
+				r.Adds = &adds[i]
+			}
+		}
+	}
+	return nil
+}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/procure"
@@ -77,28 +76,15 @@ func (s *Server) procureCheck(ctx context.Context, org string, ins []procure.Inp
 	if err != nil {
 		return nil, err
 	}
-	placed, err := procure.Place(m, reports...)
-	if err != nil {
-		var pe modelfile.Errors
-		if errors.As(err, &pe) {
-			return nil, disclosureProblem(err)
+	err = procure.Explain(m, s.cfg.Catalog, reports, procure.Options{Today: today, Matcher: matcher})
+	if pe := (*procure.PlacementError)(nil); errors.As(err, &pe) {
+		if _, ok := modelfile.AsErrors(pe.Err); ok {
+			return nil, disclosureProblem(pe.Err)
 		}
-		return nil, fail(http.StatusUnprocessableEntity, "the candidate cannot be placed in the model: %v", err)
+		return nil, fail(http.StatusUnprocessableEntity, "the candidate cannot be placed in the model: %v", pe.Err)
 	}
-	opt := assess.Options{Today: today}
-	if matcher != nil {
-		opt.Matches = matcher.Match(placed.Assets)
-	}
-	_, adds, err := procure.AssessWithPlanned(placed, s.cfg.Catalog, opt)
 	if err != nil {
 		return nil, err
-	}
-	for _, r := range reports {
-		for i := range adds {
-			if adds[i].Asset == r.Candidate {
-				r.Adds = &adds[i]
-			}
-		}
 	}
 	return reports, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/procure"
@@ -101,24 +100,12 @@ func (p *procureFlags) run(c *cobra.Command, o *options, files []string, form, s
 		reports = append(reports, procure.Check(cand, cat.DeviceRequirements, procure.Options{Today: p.date, Matcher: matcher}))
 	}
 	if m != nil {
-		placed, err := procure.Place(m, reports...)
-		if err != nil {
+		err := procure.Explain(m, cat, reports, procure.Options{Today: p.date, Matcher: matcher})
+		if pe := (*procure.PlacementError)(nil); errors.As(err, &pe) {
 			return nil, invalidError{err}
 		}
-		opt := assess.Options{Today: p.date}
-		if matcher != nil {
-			opt.Matches = matcher.Match(placed.Assets)
-		}
-		_, adds, err := procure.AssessWithPlanned(placed, cat, opt)
 		if err != nil {
 			return nil, err
-		}
-		for _, r := range reports {
-			for i := range adds {
-				if adds[i].Asset == r.Candidate {
-					r.Adds = &adds[i]
-				}
-			}
 		}
 	}
 	return reports, nil
