@@ -3,10 +3,12 @@ package procure
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wardhealth/ward"
@@ -90,8 +92,22 @@ func ReadCandidateFile(name string, data []byte) (*Candidate, error) {
 		errs = append(errs, doc.Error("candidate.provenance", fmt.Sprintf("provenance %q: a candidate is planned", a.Provenance), "leave it out"))
 	}
 	a.Provenance = ward.ProvenancePlanned
+	if a.ID != "" {
+		errs = append(errs, checkAsset(doc, *a)...)
+	}
 	for i := range c.File.Links {
-		c.File.Links[i].Provenance = ward.ProvenancePlanned
+		l := &c.File.Links[i]
+		l.Provenance = ward.ProvenancePlanned
+		if l.From != a.ID && l.To != a.ID {
+			errs = append(errs, doc.Error(fmt.Sprintf("links[%d]", i), fmt.Sprintf("the link %s → %s does not touch the candidate %s", l.From, l.To, a.ID), "a candidate file gives the candidate's own links"))
+		}
+		if protocols := ward.Protocol("").Enum(); !slices.Contains(protocols, string(l.Protocol)) {
+			hint := "one of: " + strings.Join(protocols, ", ")
+			if s := ward.Closest(string(l.Protocol), protocols); s != "" {
+				hint = fmt.Sprintf("did you mean %q?", s)
+			}
+			errs = append(errs, doc.Error(fmt.Sprintf("links[%d].protocol", i), fmt.Sprintf("invalid value %q", l.Protocol), hint))
+		}
 	}
 	for i, g := range c.File.Answers {
 		f := fmt.Sprintf("answers[%d]", i)
@@ -124,6 +140,29 @@ func ReadCandidateFile(name string, data []byte) (*Candidate, error) {
 		return nil, errs
 	}
 	return c, nil
+}
+
+// checkAsset validates the candidate as the model would, in a model of its
+// own (its zone a stand-in), each problem at its line of the file.
+func checkAsset(doc *modelfile.Document, a ward.Asset) modelfile.Errors {
+	zone := a.Zone
+	if zone == "" {
+		zone = "candidate-zone"
+		a.Zone = zone
+	}
+	m := ward.Model{Ward: ward.FormatVersion, Organisation: ward.Organisation{ID: "candidate", Name: "candidate"},
+		Zones: []ward.Zone{{ID: zone, Kind: "other", Trust: "medium"}}, Assets: []ward.Asset{a}}
+	var ve *ward.ValidationError
+	if err := m.Validate(); !errors.As(err, &ve) {
+		return nil
+	}
+	var out modelfile.Errors
+	for _, fe := range ve.Errors {
+		if field, ok := strings.CutPrefix(fe.Path, "assets[0]"); ok {
+			out = append(out, doc.Error("candidate"+field, fe.Message, fe.Hint))
+		}
+	}
+	return out
 }
 
 func where(e modelfile.Error) string {

@@ -313,15 +313,18 @@ func (c *Candidate) evaluate(req catalog.DeviceRequirement, r *Report, today str
 		items = append(items, it)
 	}
 	good, badN := 0, 0
+	for _, it := range items {
+		if it.state == 1 {
+			good++
+		}
+	}
 	var whys []string
 	for _, it := range items {
-		if it.ev != (Evidence{}) {
+		// A requirement met by any one item cites the items that met it.
+		if it.ev != (Evidence{}) && (req.Rule != "any" || good == 0 || it.state == 1) {
 			o.Evidence = append(o.Evidence, it.ev)
 		}
-		switch it.state {
-		case 1:
-			good++
-		case -1:
+		if it.state == -1 {
 			badN++
 			whys = append(whys, it.why)
 		}
