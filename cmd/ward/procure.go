@@ -19,6 +19,9 @@ type procureFlags struct {
 	org, model, date, zone, output, failOn string
 	catalogs                               []string
 	feeds                                  feedFiles
+	// stored: the stored model (of --org, or the only one) is the one
+	// the candidates are placed in, as 'procure place' wants.
+	stored bool
 }
 
 func (p *procureFlags) add(c *cobra.Command, o *options, formats ...string) {
@@ -78,7 +81,7 @@ func (p *procureFlags) run(c *cobra.Command, o *options, files []string, form, s
 		if m, _, err = o.loadModel(c.Context(), []string{p.model}, ""); err != nil {
 			return nil, err
 		}
-	case p.org != "":
+	case p.org != "" || p.stored:
 		if m, _, err = o.loadModel(c.Context(), nil, p.org); err != nil {
 			return nil, err
 		}
@@ -87,7 +90,7 @@ func (p *procureFlags) run(c *cobra.Command, o *options, files []string, form, s
 	if m != nil {
 		org = m.Organisation.ID
 	}
-	feeds, err := o.loadFeeds(c, org, p.org != "", p.feeds)
+	feeds, err := o.loadFeeds(c, org, p.org != "" || p.stored, p.feeds)
 	if err != nil {
 		return nil, err
 	}
@@ -289,14 +292,13 @@ exists. Placing the same candidate again replaces it.`,
 			if p.model != "" {
 				return usageError{errors.New("--model: place stores into the stored model; use 'procure check --model FILE' to try a model file")}
 			}
-			org := p.org
-			p.org = "" // checked here, placed below
+			p.stored = true
 			reports, err := p.run(c, o, files, form, sbom)
 			if err != nil {
 				return err
 			}
 			r := reports[0]
-			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
+			return o.withOrg(c.Context(), p.org, func(s ward.Store, id string) error {
 				m, err := s.Model(c.Context(), id)
 				if err != nil {
 					return err
@@ -310,10 +312,13 @@ exists. Placing the same candidate again replaces it.`,
 					return err
 				}
 				if o.format == "json" {
-					return writeJSON(o.stdout, map[string]any{"organisation": id, "asset": r.Asset, "links": r.Links, "verdict": r.Verdict})
+					return writeJSON(o.stdout, map[string]any{"organisation": id, "asset": r.Asset, "links": r.Links, "verdict": r.Verdict, "adds": r.Adds})
 				}
 				fmt.Fprintf(o.stdout, "placed %s in %s as planned (zone %s, %d links): %s\n", r.Candidate, id, r.Asset.Zone, len(r.Links), r.Verdict)
-				fmt.Fprintln(o.stdout, "'ward assess --with-planned' shows what it adds; 'ward assess' leaves it out")
+				if r.Adds != nil {
+					procure.WriteAdditionText(o.stdout, *r.Adds)
+				}
+				fmt.Fprintln(o.stdout, "\n'ward assess --with-planned' includes it; 'ward assess' leaves it out")
 				return nil
 			})
 		},
