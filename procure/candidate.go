@@ -145,6 +145,9 @@ func ReadCandidateFile(name string, data []byte) (*Candidate, error) {
 // checkAsset validates the candidate as the model would, in a model of its
 // own (its zone a stand-in), each problem at its line of the file.
 func checkAsset(doc *modelfile.Document, a ward.Asset) modelfile.Errors {
+	if a.Kind == "" {
+		a.Kind = "medical-device" // as fill makes it
+	}
 	zone := a.Zone
 	if zone == "" {
 		zone = "candidate-zone"

@@ -159,9 +159,9 @@ func Check(c *Candidate, reqs []catalog.DeviceRequirement, opt Options) *Report 
 	}
 	switch n := r.Counts; {
 	case n.MustNotMet > 0:
-		r.Verdict = fmt.Sprintf("fails %d must requirements (%d more unknown)", n.MustNotMet, n.MustUnknown)
+		r.Verdict = fmt.Sprintf("fails %s (%d more unknown)", plural(n.MustNotMet, "must requirement"), n.MustUnknown)
 	case n.MustUnknown > 0:
-		r.Verdict = fmt.Sprintf("meets no must requirement it is known to fail; %d must requirements unknown", n.MustUnknown)
+		r.Verdict = fmt.Sprintf("fails no must requirement known; %s unknown", plural(n.MustUnknown, "must requirement"))
 	default:
 		r.Verdict = "meets every must requirement"
 	}
@@ -368,4 +368,11 @@ func addYears(date string, years int) string {
 		return date
 	}
 	return t.AddDate(years, 0, 0).Format(time.DateOnly)
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
