@@ -92,6 +92,7 @@ const Revision2019 = "ANSI/NEMA HN 1-2019"
 var (
 	questionIDRe = regexp.MustCompile(`^[A-Z]{3,4}-[0-9]+(\.[0-9]+)*$`)
 	oldIDRe      = regexp.MustCompile(`^[0-9]{1,2}-[0-9]{1,2}$`)
+	rev2019Re    = regexp.MustCompile(`(?i)HN\s*1-2019`)
 	oldRevRe     = regexp.MustCompile(`(?i)HN\s*1-(20(04|08|13))|MDS2[^0-9]{0,20}(2004|2008|2013)\b`)
 )
 
@@ -176,13 +177,22 @@ func ReadForm(name string, data []byte, lim Limits) (*Form, error) {
 		if err != nil {
 			return nil, bad(name, sheet, "the sheet cannot be read: "+err.Error(), "")
 		}
-		// Another revision says so in its title rows.
+		// Another revision says so in its title rows (unless they name
+		// the 2019 revision too, as one replacing another may).
+		var older error
+		is2019 := false
 		for r, row := range rows[:min(len(rows), 12)] {
 			for c, v := range row {
-				if m := oldRevRe.FindString(v); m != "" {
-					return nil, bad(name, cellName(sheet, c, r), fmt.Sprintf("an MDS2 form of another revision (%q)", m), "Ward reads the 2019 form ("+Revision2019+"); ask the supplier for it")
+				if rev2019Re.MatchString(v) {
+					is2019 = true
+				}
+				if m := oldRevRe.FindString(v); m != "" && older == nil {
+					older = bad(name, cellName(sheet, c, r), fmt.Sprintf("an MDS2 form of another revision (%q)", m), "Ward reads the 2019 form ("+Revision2019+"); ask the supplier for it")
 				}
 			}
+		}
+		if older != nil && !is2019 {
+			return nil, older
 		}
 		hr, cols, ok := header(rows)
 		if !ok {

@@ -198,6 +198,7 @@ func TestBadWorkbooks(t *testing.T) {
 	dense, _ := mds2form.Dense(16 << 20)
 	many, _ := mds2form.Bytes(mds2form.Spec{Sheet: "Form 2019"})
 	partial, _ := mds2form.Bytes(mds2form.Spec{})
+	replacing, _ := mds2form.Bytes(mds2form.Spec{Title: "ANSI/NEMA HN 1-2019 (replaces HN 1-2013)"})
 	for _, tc := range []struct {
 		name string
 		data []byte
@@ -226,6 +227,10 @@ func TestBadWorkbooks(t *testing.T) {
 	}
 	if f, err := procure.ReadForm("blank.xlsx", partial, procure.Limits{}); err != nil || f.Answers[0].Value != "blank" {
 		t.Errorf("blank form: %v", err)
+	}
+	// A 2019 form that names the revision it replaces is a 2019 form.
+	if _, err := procure.ReadForm("replacing.xlsx", replacing, procure.Limits{}); err != nil {
+		t.Errorf("a 2019 form naming the 2013 one: %v", err)
 	}
 }
 
