@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
 	"github.com/wardhealth/ward/procure"
@@ -45,7 +46,7 @@ func disclosureProblem(err error) error {
 // procureCheck checks candidates against the catalog's requirements, with
 // the stored feeds, and places them in a copy of the organisation's model
 // (which is not changed) to say what each adds.
-func (s *Server) procureCheck(ctx context.Context, org string, ins []procure.Input) ([]*procure.Report, error) {
+func (s *Server) procureCheck(ctx context.Context, org string, ins []procure.Input, m *ward.Model) ([]*procure.Report, error) {
 	var cands []*procure.Candidate
 	for _, in := range ins {
 		c, err := procure.Read(in, procure.DefaultLimits)
@@ -72,9 +73,10 @@ func (s *Server) procureCheck(ctx context.Context, org string, ins []procure.Inp
 	for _, c := range cands {
 		reports = append(reports, procure.Check(c, s.cfg.Catalog.DeviceRequirements, procure.Options{Today: today, Matcher: matcher}))
 	}
-	m, err := s.cfg.Store.Model(ctx, org)
-	if err != nil {
-		return nil, err
+	if m == nil {
+		if m, err = s.cfg.Store.Model(ctx, org); err != nil {
+			return nil, err
+		}
 	}
 	err = procure.Explain(m, s.cfg.Catalog, reports, procure.Options{Today: today, Matcher: matcher})
 	if pe := (*procure.PlacementError)(nil); errors.As(err, &pe) {
@@ -92,23 +94,84 @@ func (s *Server) procureCheck(ctx context.Context, org string, ins []procure.Inp
 // apiProcure checks a candidate device: the report of 'ward procure
 // check --org', the stored model unchanged.
 func (s *Server) apiProcure(w http.ResponseWriter, r *http.Request, c *call) error {
-	var req procureRequest
-	if err := decodeJSON(r, &req); err != nil {
+	in, err := procureInput(r)
+	if err != nil {
 		return err
 	}
-	if req.Candidate == "" && req.Form == nil {
-		return fail(http.StatusBadRequest, "send a candidate file (candidate), an MDS2 workbook (form, base64), or both")
-	}
-	in := procure.Input{FormName: cleanName(req.FormName, "form.xlsx"), Form: req.Form, SBOMName: cleanName(req.SBOMName, "sbom.json"), SBOM: req.SBOM}
-	if req.Candidate != "" {
-		in.CandidateName, in.Candidate = "candidate.yaml", []byte(req.Candidate)
-	}
-	reports, err := s.procureCheck(r.Context(), c.org, []procure.Input{in})
+	reports, err := s.procureCheck(r.Context(), c.org, []procure.Input{in}, nil)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, reports[0])
 	return nil
+}
+
+// procurePlace checks candidates and stores them in the organisation's
+// model as planned assets, with their links, in one audited write ("asset.
+// planned"). A model changed meanwhile is read again, up to three times.
+func (s *Server) procurePlace(r *http.Request, c *call, ins []procure.Input) ([]*procure.Report, int64, error) {
+	for attempt := 0; ; attempt++ {
+		rev, err := s.cfg.Store.Revision(r.Context(), c.org)
+		if err != nil {
+			return nil, 0, err
+		}
+		m, err := s.cfg.Store.Model(r.Context(), c.org)
+		if err != nil {
+			return nil, 0, err
+		}
+		reports, err := s.procureCheck(r.Context(), c.org, ins, m)
+		if err != nil {
+			return nil, 0, err
+		}
+		placed, err := procure.Place(m, reports...)
+		if err != nil {
+			return nil, 0, fail(http.StatusUnprocessableEntity, "the candidate cannot be placed in the model: %v", err)
+		}
+		newRev, err := s.putModel(r, c, placed, rev, "asset.planned", strings.Join(candidateIDs(reports), ","))
+		if errors.Is(err, ward.ErrConflict) && attempt < 2 {
+			continue
+		}
+		return reports, newRev, err
+	}
+}
+
+func candidateIDs(rs []*procure.Report) []string {
+	var ids []string
+	for _, r := range rs {
+		ids = append(ids, r.Candidate)
+	}
+	return ids
+}
+
+// apiProcurePlace checks a candidate and stores it as a planned asset.
+func (s *Server) apiProcurePlace(w http.ResponseWriter, r *http.Request, c *call) error {
+	in, err := procureInput(r)
+	if err != nil {
+		return err
+	}
+	reports, rev, err := s.procurePlace(r, c, []procure.Input{in})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(rev))
+	writeJSON(w, http.StatusOK, map[string]any{"revision": rev, "report": reports[0]})
+	return nil
+}
+
+// procureInput reads the body of the procure routes.
+func procureInput(r *http.Request) (procure.Input, error) {
+	var req procureRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return procure.Input{}, err
+	}
+	if req.Candidate == "" && req.Form == nil {
+		return procure.Input{}, fail(http.StatusBadRequest, "send a candidate file (candidate), an MDS2 workbook (form, base64), or both")
+	}
+	in := procure.Input{FormName: cleanName(req.FormName, "form.xlsx"), Form: req.Form, SBOMName: cleanName(req.SBOMName, "sbom.json"), SBOM: req.SBOM}
+	if req.Candidate != "" {
+		in.CandidateName, in.Candidate = "candidate.yaml", []byte(req.Candidate)
+	}
+	return in, nil
 }
 
 // cleanName keeps the last element of a client's file name.
@@ -126,6 +189,9 @@ type procurePage struct {
 	Slots  []int
 	Errors modelfile.Errors
 	Page   *procure.Page
+	// Placed lists the candidates just stored as planned, at Revision.
+	Placed   []string
+	Revision int64
 }
 
 // procureSlots is how many candidates the page takes at once.
@@ -136,6 +202,15 @@ func (s *Server) webProcureForm(w http.ResponseWriter, r *http.Request, c *call)
 }
 
 func (s *Server) webProcure(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.webProcureDo(w, r, c, false)
+}
+
+// webProcurePlace checks the candidates and stores them as planned.
+func (s *Server) webProcurePlace(w http.ResponseWriter, r *http.Request, c *call) error {
+	return s.webProcureDo(w, r, c, true)
+}
+
+func (s *Server) webProcureDo(w http.ResponseWriter, r *http.Request, c *call, place bool) error {
 	p := procurePage{Slots: []int{1, 2, 3}}
 	if err := r.ParseMultipartForm(s.cfg.MaxModelBytes); err != nil {
 		if _, ok := asProblem(err); ok {
@@ -170,7 +245,13 @@ func (s *Server) webProcure(w http.ResponseWriter, r *http.Request, c *call) err
 		p.Errors = modelfile.Errors{{File: "form", Message: "choose a candidate file or an MDS2 workbook to check", Hint: "one to three candidates"}}
 		return s.render(w, r, c, http.StatusUnprocessableEntity, "procure.html", "Candidate devices", p)
 	}
-	reports, err := s.procureCheck(r.Context(), c.org, ins)
+	var reports []*procure.Report
+	var err error
+	if place {
+		reports, p.Revision, err = s.procurePlace(r, c, ins)
+	} else {
+		reports, err = s.procureCheck(r.Context(), c.org, ins, nil)
+	}
 	if err != nil {
 		if pr, ok := asProblem(err); ok && pr.Status == http.StatusUnprocessableEntity {
 			p.Errors = pr.Errors
@@ -186,6 +267,9 @@ func (s *Server) webProcure(w http.ResponseWriter, r *http.Request, c *call) err
 		page.Comparison = procure.Compare(reports)
 	}
 	p.Page = page
+	if place {
+		p.Placed = candidateIDs(reports)
+	}
 	return s.render(w, r, c, http.StatusOK, "procure.html", "Candidate devices", p)
 }
 

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wardhealth/ward"
 
 	"github.com/wardhealth/ward/internal/mds2form"
 	"github.com/wardhealth/ward/server"
@@ -98,5 +101,54 @@ func TestProcureAPI(t *testing.T) {
 		if p.Status != tc.status {
 			t.Errorf("problem status %d", p.Status)
 		}
+	}
+}
+
+// TestProcurePlaceAPI: an analyst places a candidate as planned, audited;
+// the assessment leaves it out; a viewer may check but not place.
+func TestProcurePlaceAPI(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	if res := ts.login(t, "victor").do("POST", "/api/v1/orgs/st-example/procure/place", procureBody(t, "pump-aurora")); res.code != http.StatusForbidden {
+		t.Errorf("a viewer places: %d", res.code)
+	}
+	alice := ts.login(t, "alice")
+	res := alice.do("POST", "/api/v1/orgs/st-example/procure/place", procureBody(t, "pump-aurora"))
+	if res.code != http.StatusOK || res.header.Get("ETag") == "" {
+		t.Fatalf("%d %s", res.code, res.body)
+	}
+	var out struct {
+		Revision int64
+		Report   struct{ Candidate string }
+	}
+	res.json(t, &out)
+	m, err := ts.store.Model(t.Context(), "st-example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, a := range m.Assets {
+		if a.ID == "aurora-lvp" {
+			found = a.Provenance == "planned" && slices.Contains(a.Controls, "device-authentication")
+		}
+	}
+	if !found || out.Report.Candidate != "aurora-lvp" {
+		t.Errorf("the planned asset is not stored as planned, with its controls: %+v", out)
+	}
+	entries, err := ts.store.Audit(t.Context(), "st-example", 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(entries, func(e ward.AuditEntry) bool { return e.Action == "asset.planned" && e.Target == "aurora-lvp" }) {
+		t.Error("no audit entry asset.planned")
+	}
+	if res := alice.do("POST", "/api/v1/orgs/st-example/assessments", nil); res.code >= 300 {
+		t.Fatalf("assess: %d %s", res.code, res.body)
+	}
+	var assessment struct {
+		Result struct{ Summary struct{ Assets int } }
+	}
+	alice.do("GET", "/api/v1/orgs/st-example/assessments/latest", nil).json(t, &assessment)
+	if assessment.Result.Summary.Assets != len(m.Assets)-1 {
+		t.Errorf("the assessment counts %d assets of %d stored, one planned", assessment.Result.Summary.Assets, len(m.Assets))
 	}
 }

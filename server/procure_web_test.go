@@ -6,7 +6,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/wardhealth/ward"
 )
 
 // uploadFiles sends the procure form: files by field, with the CSRF token
@@ -64,5 +68,38 @@ func TestWebProcure(t *testing.T) {
 	status, _ = c.uploadFiles(path, nil)
 	if status != http.StatusUnprocessableEntity {
 		t.Errorf("nothing uploaded: %d", status)
+	}
+}
+
+// TestWebProcurePlace: an analyst places a candidate as planned from the
+// page; a viewer is offered no such button and is refused the route.
+func TestWebProcurePlace(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	data := filepath.Join("..", "procure", "testdata")
+	files := map[string]string{"candidate1": filepath.Join(data, "pump-aurora.yaml"), "form1": filepath.Join(data, "pump-aurora-mds2.xlsx")}
+	path := "/orgs/" + webOrg + "/procure"
+	v := e.signIn(t, "viewer", webPassword)
+	if _, body := v.get(path); strings.Contains(body, `formaction="`+path+`/place"`) {
+		t.Error("a viewer is offered to place candidates")
+	}
+	if status, _ := v.uploadFiles(path+"/place", files); status != http.StatusForbidden {
+		t.Errorf("a viewer places: %d", status)
+	}
+	a := e.signIn(t, "analyst", webPassword)
+	_, body := a.get(path)
+	wantAll(t, "analyst's procure form", body, `formaction="`+path+`/place"`)
+	status, body := a.uploadFiles(path+"/place", files)
+	if status != http.StatusOK {
+		t.Fatalf("%d %.300s", status, body)
+	}
+	checkPage(t, "placed", body)
+	wantAll(t, "placed", body, `id="placed"`, "Placed as planned: aurora-lvp")
+	m, err := e.store.Model(t.Context(), webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(m.Assets, func(x ward.Asset) bool { return x.ID == "aurora-lvp" && x.Provenance == ward.ProvenancePlanned }) {
+		t.Error("not stored as planned")
 	}
 }

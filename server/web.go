@@ -170,6 +170,7 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/orgs/{org}/import", orgAnalyst, s.webImport)
 	s.page("GET", "/orgs/{org}/procure", orgViewer, s.webProcureForm)
 	s.page("POST", "/orgs/{org}/procure", orgViewer, s.webProcure)
+	s.page("POST", "/orgs/{org}/procure/place", orgAnalyst, s.webProcurePlace)
 	s.page("GET", "/tokens", signedIn, s.webTokens)
 	s.page("POST", "/tokens", signedIn, s.webCreateToken)
 	s.page("POST", "/tokens/{id}/revoke", signedIn, s.webRevokeToken)
