@@ -61,6 +61,12 @@ func TestProcureCheck(t *testing.T) {
 	expect(t, r, 1, "Candidate borealis-medical-volumetric-v3", "requirements not met at or above must: 6", "SPDX-2.3): 3 components")
 	r = ward(t, data, "procure", "check", "--form", candidate("pump-aurora-mds2.xlsx"), "--fail-on", "must")
 	expect(t, r, 0, "unknown  must    support-period", "the candidate file gives no end_of_support")
+	// A model file instead of the store: placed there, the same account.
+	dir := t.TempDir()
+	expect(t, ward(t, data, "demo", "--write", dir), 0)
+	r = ward(t, t.TempDir(), "procure", "check", candidate("pump-aurora.yaml"), "--model", filepath.Join(dir, "st-example-general.yaml"), "--format", "json")
+	expect(t, r, 0, `"adds": {`, `"asset": "aurora-lvp"`)
+	expect(t, ward(t, data, "procure", "check", candidate("pump-aurora.yaml"), "--model", "x.yaml", "--org", "st-example"), 2, "--org and --model")
 	for _, f := range []string{"md", "html"} {
 		r = ward(t, data, "procure", "check", candidate("pump-aurora.yaml"), "--format", f)
 		expect(t, r, 0, "aurora-lvp")
