@@ -116,7 +116,8 @@ func TestProcurePlaceAndAssessWithPlanned(t *testing.T) {
 	data := demoData(t)
 	before := ward(t, data, "assess", "--format", "json")
 	expect(t, ward(t, data, "procure", "place", candidate("pump-borealis.yaml")), 0, "placed borealis-v3 in st-example as planned")
-	expect(t, ward(t, data, "assets", "--kind", "infusion-pump"), 0, "borealis-v3")
+	expect(t, ward(t, data, "assets", "--kind", "infusion-pump"), 0, "borealis-v3 (planned)")
+	expect(t, ward(t, data, "summary"), 0, "1 of the assets planned, not bought yet")
 	after := ward(t, data, "assess", "--format", "json")
 	expect(t, after, 0)
 	var b, a, w struct {
