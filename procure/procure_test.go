@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/intel"
@@ -177,7 +178,7 @@ func TestPlaceAndAssess(t *testing.T) {
 	if again, err := procure.Place(placed, b); err != nil || len(again.Assets) != len(placed.Assets) || len(again.Links) != len(placed.Links) {
 		t.Errorf("placed twice: %v", err)
 	}
-	_, adds, err := procure.AssessWithPlanned(placed, cat, assessOptions(today, matcher(t).Match(placed.Assets)))
+	_, adds, err := procure.AssessWithPlanned(placed, cat, assess.Options{Today: today, Matches: matcher(t).Match(placed.Assets)})
 	if err != nil {
 		t.Fatal(err)
 	}
