@@ -89,8 +89,10 @@ type Provenance string
 
 // A provenance is "declared" in a model file, "inventory" for an asset read
 // from the hospital's asset-management export, "scan" for an asset seen by
-// an active scan, "passive" for one seen on the wire.
-var provenanceValues = []string{"declared", "inventory", "scan", "passive"}
+// an active scan, "passive" for one seen on the wire, "planned" for a
+// device not bought yet ('ward procure'): in the model where it would
+// stand, left out of assessment unless asked for (Model.WithoutPlanned).
+var provenanceValues = []string{"declared", "inventory", "scan", "passive", "planned"}
 
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (Provenance) Enum() []string { return provenanceValues }

@@ -53,7 +53,9 @@ func TestRulesInAttackPaths(t *testing.T) {
 		t.Fatalf("paths to pump-1: %v", words)
 	}
 	open, _ := find(t, res, "device-tampering", "pump-1")
-	if open.Path == nil || !slices.ContainsFunc(open.Path.Steps, func(s assess.Step) bool { return s.Rule == "r-12" && strings.Contains(s.Via, "allowed by rule r-12 (corporate -> medical-devices, any)") }) {
+	if open.Path == nil || !slices.ContainsFunc(open.Path.Steps, func(s assess.Step) bool {
+		return s.Rule == "r-12" && strings.Contains(s.Via, "allowed by rule r-12 (corporate -> medical-devices, any)")
+	}) {
 		t.Errorf("tampering on pump-1 does not keep its path through r-12: %+v", open.Path)
 	}
 	plan, err := assess.MakePlan(m, cat, assess.Options{Today: "2026-12-01"}, 5)

@@ -34,6 +34,9 @@ type File struct {
 	Baselines  []Baseline `json:"baselines,omitempty"`
 	Scenarios  []Scenario `json:"scenarios,omitempty"`
 	Vendors    []Vendor   `json:"vendors,omitempty"`
+	// DeviceRequirements are what procurement asks of a connected device
+	// (see requirements.go).
+	DeviceRequirements []DeviceRequirement `json:"device_requirements,omitempty"`
 }
 
 // Scenario is a named attack scenario (after ENISA's smart-hospital
@@ -160,6 +163,9 @@ type Catalog struct {
 	Scenarios  []Scenario
 	// Vendors is the vendor lineage used to match advisories to assets.
 	Vendors []Vendor
+	// DeviceRequirements are procurement's requirements of connected
+	// devices, in file order, later files replacing earlier ids.
+	DeviceRequirements []DeviceRequirement
 	// Sources lists the files it was read from, built-in ones first.
 	Sources []string
 }
@@ -323,6 +329,7 @@ func (l *loader) file(name string, data []byte) {
 		oneOf(bad, p+".reduces", c.Reduces, Reductions)
 	}
 	l.checkVendors(&f, bad)
+	l.requirements(&f, bad)
 	for i := range f.Baselines {
 		b := &f.Baselines[i]
 		p := fmt.Sprintf("baselines[%d]", i)

@@ -84,6 +84,8 @@ func (s *Server) register() {
 	s.handle("PUT", "/api/v1/orgs/{org}/members/{name}", orgAdmin, s.apiPutMember)
 	s.handle("DELETE", "/api/v1/orgs/{org}/members/{name}", orgAdmin, s.apiDeleteMember)
 	s.handle("GET", "/api/v1/orgs/{org}/audit", orgAdmin, s.apiOrgAudit)
+	s.handle("POST", "/api/v1/orgs/{org}/procure", orgViewer, s.apiProcure)
+	s.handle("POST", "/api/v1/orgs/{org}/procure/place", orgAnalyst, s.apiProcurePlace)
 
 	s.registerWeb()
 	s.registerTAXII()

@@ -173,6 +173,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = spare
 	case "PUT /api/v1/orgs/{org}/members/{name}":
 		body = map[string]string{"role": "viewer"}
+	case "POST /api/v1/orgs/{org}/procure", "POST /api/v1/orgs/{org}/procure/place":
+		body = procureBody(t, "pump-cygnus")
 	}
 	return path, body
 }

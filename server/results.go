@@ -121,6 +121,9 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 	if err != nil {
 		return nil, err
 	}
+	// The assessment is of what exists: planned assets (candidate
+	// devices, 'ward procure place') are left out, as 'ward assess' does.
+	m = m.WithoutPlanned()
 	opt := assess.Options{Today: today}
 	f := &intel.Feeds{}
 	if len(feeds) > 0 {

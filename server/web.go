@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/procure"
 	"github.com/wardhealth/ward/quantify"
 )
 
@@ -66,6 +67,11 @@ func loadPages() (map[string]*template.Template, error) {
 				continue
 			}
 			t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
+			if err == nil && base == "procure.html" {
+				// The procurement report's body is procure's, as in
+				// 'ward procure check --format html'.
+				t, err = t.Parse(procure.HTMLBody)
+			}
 			if err != nil {
 				pagesErr = fmt.Errorf("template %s: %w", n, err)
 				return
@@ -162,6 +168,9 @@ func (s *Server) registerWeb() {
 	// analyst. The body limit of /import is the model limit (authorise).
 	s.page("GET", "/orgs/{org}/import", orgViewer, s.webImportForm)
 	s.page("POST", "/orgs/{org}/import", orgAnalyst, s.webImport)
+	s.page("GET", "/orgs/{org}/procure", orgViewer, s.webProcureForm)
+	s.page("POST", "/orgs/{org}/procure", orgViewer, s.webProcure)
+	s.page("POST", "/orgs/{org}/procure/place", orgAnalyst, s.webProcurePlace)
 	s.page("GET", "/tokens", signedIn, s.webTokens)
 	s.page("POST", "/tokens", signedIn, s.webCreateToken)
 	s.page("POST", "/tokens/{id}/revoke", signedIn, s.webRevokeToken)

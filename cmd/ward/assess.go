@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/procure"
 	"github.com/wardhealth/ward/report"
 )
 
@@ -24,7 +26,7 @@ func assessCmd(o *options) *cobra.Command {
 	var top, paths, targets, planBudget int
 	var output string
 	var feeds feedFiles
-	var quantified bool
+	var quantified, withPlanned bool
 	var money moneyFlags
 	c := &cobra.Command{
 		Use:   "assess [FILE]",
@@ -68,6 +70,14 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
+			if withPlanned && quantified {
+				return usageError{errors.New("--with-planned and --quantify: the expected loss is of what exists")}
+			}
+			if !withPlanned {
+				// The register is what exists: planned assets (devices
+				// not bought yet, 'ward procure') are left out.
+				m = m.WithoutPlanned()
+			}
 			opt := assess.Options{Today: date, Paths: paths, Targets: targets}
 			if opt.Matches, err = o.loadMatches(c, m, files, feeds); err != nil {
 				return err
@@ -81,7 +91,13 @@ The method is in docs/risk-method.md.`,
 				}
 				opt.Observed = observations(en.Detections())
 			}
-			res, err := assess.Assess(m, cat, opt)
+			var res *assess.Result
+			var adds []procure.Addition
+			if withPlanned {
+				res, adds, err = procure.AssessWithPlanned(m, cat, opt)
+			} else {
+				res, err = assess.Assess(m, cat, opt)
+			}
 			if err != nil {
 				return err
 			}
@@ -93,7 +109,7 @@ The method is in docs/risk-method.md.`,
 			if quantified {
 				err = o.writeQuantified(m, cat, res, &money, top, output, opt, planBudget)
 			} else {
-				err = o.writeAssessment(res, cat, m, file, top, output)
+				err = o.writeAssessment(res, cat, m, file, top, output, adds)
 			}
 			if err != nil {
 				return err
@@ -114,6 +130,7 @@ The method is in docs/risk-method.md.`,
 	c.Flags().IntVar(&paths, "paths", assess.DefaultPaths, "attack paths per critical target")
 	c.Flags().IntVar(&targets, "targets", assess.DefaultTargets, "critical targets that get all their paths (the rest get the most likely one)")
 	c.Flags().IntVar(&planBudget, "plan", 0, "add a mitigation plan of this many changes (see 'ward plan'; in money with --quantify)")
+	c.Flags().BoolVar(&withPlanned, "with-planned", false, "include planned assets (candidate devices, 'ward procure place') and show what each adds: register lines, attack paths, known vulnerabilities")
 	c.Flags().BoolVar(&quantified, "quantify", false, "the expected loss in money instead of the register (text, json, csv, or html: the report with it)")
 	money.add(c)
 	feeds.flags(c)
@@ -133,16 +150,24 @@ func countAtLeast(res *assess.Result, severity string) int {
 
 // writeAssessment writes the result in the chosen format, to stdout or,
 // whole or not at all, to output.
-func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *ward.Model, file string, top int, output string) error {
+func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *ward.Model, file string, top int, output string, planned []procure.Addition) error {
 	var buf bytes.Buffer
 	var err error
 	switch o.format {
 	case "json":
-		err = writeJSON(&buf, res)
+		if planned != nil {
+			err = writeJSON(&buf, struct {
+				*assess.Result
+				Planned []procure.Addition `json:"planned"`
+			}{res, planned})
+		} else {
+			err = writeJSON(&buf, res)
+		}
 	case "csv":
 		err = writeRiskCSV(&buf, res)
 	case "md":
 		err = writeMarkdown(&buf, res)
+		writePlanned(&buf, planned, "md")
 	case "sarif":
 		var doc *modelfile.Document
 		index := map[string]int{}
@@ -161,6 +186,7 @@ func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *w
 		err = report.HTML(&buf, res, m, version)
 	default:
 		err = writeAssessmentText(&buf, res, top)
+		writePlanned(&buf, planned, "text")
 	}
 	if err != nil {
 		return err
@@ -365,7 +391,7 @@ func (o *options) printTopRisks(m *ward.Model, n int) error {
 	if err != nil {
 		return err
 	}
-	res, err := assess.Assess(m, cat, assess.Options{Today: today()})
+	res, err := assess.Assess(m.WithoutPlanned(), cat, assess.Options{Today: today()})
 	if err != nil {
 		return err
 	}

@@ -42,9 +42,23 @@ func (f *feedFiles) flags(c *cobra.Command) {
 // it uses them, against the model's assets. It returns nil when there are
 // no feeds at all.
 func (o *options) loadMatches(c *cobra.Command, m *ward.Model, files []string, f feedFiles) ([]intel.Match, error) {
+	feeds, err := o.loadFeeds(c, m.Organisation.ID, len(files) == 0, f)
+	if err != nil || feeds.Empty() {
+		return nil, err
+	}
+	if len(feeds.Advisories) == 0 && len(feeds.NVD) == 0 {
+		return []intel.Match{}, nil
+	}
+	return feeds.Matcher().Match(m.Assets), nil
+}
+
+// loadFeeds reads the feeds a command names and, when it uses them (by
+// default when storedByDefault, else with --stored-feeds), the stored ones
+// with the advisories shared with the organisation.
+func (o *options) loadFeeds(c *cobra.Command, org string, storedByDefault bool, f feedFiles) (*intel.Feeds, error) {
 	stored := f.stored
 	if !c.Flags().Changed("stored-feeds") {
-		stored = len(files) == 0
+		stored = storedByDefault
 	}
 	feeds := &intel.Feeds{}
 	if stored {
@@ -56,7 +70,7 @@ func (o *options) loadMatches(c *cobra.Command, m *ward.Model, files []string, f
 		if err == nil {
 			// Advisories shared over TAXII count as the server counts them.
 			var shared []*intel.Advisory
-			shared, err = share.StoredAdvisories(c.Context(), s, m.Organisation.ID)
+			shared, err = share.StoredAdvisories(c.Context(), s, org)
 			feeds.Advisories = append(feeds.Advisories, shared...)
 		}
 		s.Close()
@@ -92,13 +106,7 @@ func (o *options) loadMatches(c *cobra.Command, m *ward.Model, files []string, f
 			return nil, invalidError{err}
 		}
 	}
-	if feeds.Empty() {
-		return nil, nil
-	}
-	if len(feeds.Advisories) == 0 && len(feeds.NVD) == 0 {
-		return []intel.Match{}, nil
-	}
-	return feeds.Matcher().Match(m.Assets), nil
+	return feeds, nil
 }
 
 func feedsCmd(o *options) *cobra.Command {

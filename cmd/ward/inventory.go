@@ -60,7 +60,11 @@ func assetsCmd(o *options) *cobra.Command {
 						exposed = "yes"
 					}
 					product := strings.TrimSpace(strings.Join([]string{a.Vendor, a.Product, a.Version}, " "))
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Kind, a.Zone, exposed, product, a.EndOfSupport)
+					id := a.ID
+					if a.Provenance == ward.ProvenancePlanned {
+						id += " (planned)" // not bought yet: 'ward procure'
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", id, a.Kind, a.Zone, exposed, product, a.EndOfSupport)
 				}
 				if err := tw.Flush(); err != nil {
 					return err
@@ -250,6 +254,9 @@ func (o *options) printSummary(m *ward.Model) error {
 	w := o.stdout
 	fmt.Fprintf(w, "%s (%s)\n", s.Name, s.Organisation)
 	fmt.Fprintf(w, "  %d assets, %d of them medical devices, in %d zones\n", s.Assets, s.MedicalDevices, s.Zones)
+	if n := len(m.Planned()); n > 0 {
+		fmt.Fprintf(w, "  %d of the assets planned, not bought yet (left out of 'ward assess'; 'ward assess --with-planned')\n", n)
+	}
 	fmt.Fprintf(w, "  %d links, %d without encryption\n", s.Links, s.Unencrypted)
 	fmt.Fprintf(w, "  %d clinical services\n", s.Services)
 	fmt.Fprintf(w, "  %d assets reachable from the Internet\n", s.InternetExposed)

@@ -52,10 +52,14 @@ defaults (docs/risk-method.md, "Expected loss").
 			}
 			p := o.progress()
 			p.step("assessing %d assets and measuring each candidate change", len(m.Assets))
+			// The plan is for what exists: planned assets (candidate
+			// devices) are left out of it, and kept in the model --apply
+			// writes.
+			exists := m.WithoutPlanned()
 			if by == "money" {
-				return o.planByMoney(m, cat, assess.Options{Today: date}, &money, budget, apply)
+				return o.planByMoney(exists, m, cat, assess.Options{Today: date}, &money, budget, apply)
 			}
-			plan, err := assess.MakePlan(m, cat, assess.Options{Today: date}, budget)
+			plan, err := assess.MakePlan(exists, cat, assess.Options{Today: date}, budget)
 			if err != nil {
 				return err
 			}

@@ -209,7 +209,9 @@ func writeChangedModel(path string, m *ward.Model) error {
 
 // planByMoney ranks the candidate changes by expected loss avoided per
 // euro and writes the plan.
-func (o *options) planByMoney(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
+// planByMoney plans on m and applies the plan to full (m and its planned
+// assets) for --apply.
+func (o *options) planByMoney(m, full *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
 	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
@@ -218,7 +220,7 @@ func (o *options) planByMoney(m *ward.Model, cat *catalog.Catalog, aopt assess.O
 	if err != nil {
 		return err
 	}
-	return o.finishPlan(apply, plan.Apply(m), plan, func(w io.Writer) { writeMoneyPlanText(w, plan) })
+	return o.finishPlan(apply, plan.Apply(full), plan, func(w io.Writer) { writeMoneyPlanText(w, plan) })
 }
 
 // finishPlan writes the changed model to apply, when given, and the plan

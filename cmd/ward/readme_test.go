@@ -25,7 +25,7 @@ func TestReadmeTour(t *testing.T) {
 	// The working directory: what the tour reads from the clone, and room
 	// for what it writes.
 	work := t.TempDir()
-	for _, dir := range []string{"examples", "intel"} {
+	for _, dir := range []string{"examples", "intel", "procure"} {
 		if err := os.Symlink(filepath.Join(root, dir), filepath.Join(work, dir)); err != nil {
 			t.Fatal(err)
 		}
