@@ -542,7 +542,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 			return nil, err
 		}
 		c := cands[top.c]
-		why := fmt.Sprintf("removes the weakness %q: risk %d -> %d, path exposure %d -> %d", c.Answers, st.risk, next.risk, st.exposure, next.exposure)
+		why := fmt.Sprintf("%s: risk %d -> %d, path exposure %d -> %d", c.Purpose(), st.risk, next.risk, st.exposure, next.exposure)
 		plan.Steps = append(plan.Steps, PlanStep{Rank: len(plan.Steps) + 1, Change: c, Removed: st.total() - next.total(), After: next.total(),
 			RiskRemoved: st.risk - next.risk, ExposureRemoved: st.exposure - next.exposure, Breaks: breaks(st, next), Why: why})
 		st = next
@@ -562,6 +562,15 @@ func Candidates(m *ward.Model, res *Result, opt Options) []Change {
 		cands = append(cands, c)
 	}
 	return cands
+}
+
+// Purpose says what the change is for: the weakness it removes, or what
+// the attack paths or single points of failure ask of it.
+func (c *Change) Purpose() string {
+	if strings.ContainsRune(c.Answers, ' ') {
+		return "answers " + c.Answers
+	}
+	return fmt.Sprintf("removes the weakness %q", c.Answers)
 }
 
 // Applied returns a copy of the model with the change made.

@@ -190,7 +190,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		if cost > 0 {
 			st.PerEuro = st.Avoided / cost
 		}
-		st.Why = fmt.Sprintf("removes the weakness %q: expected loss %s -> %s a year for %s a year", c.Answers, Money(loss), Money(after.Mean), Money(cost))
+		st.Why = fmt.Sprintf("%s: expected loss %s -> %s a year for %s a year", c.Purpose(), Money(loss), Money(after.Mean), Money(cost))
 		plan.Steps = append(plan.Steps, st)
 		plan.Cost += cost
 		cur, loss = next, after.Mean

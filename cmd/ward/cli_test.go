@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -548,6 +549,32 @@ func TestWhatIfRedundancy(t *testing.T) {
 	expect(t, ward(t, data, "assess", model, "--top", "1"), 0, "pump-server, pump-sw (network), ups-a, site server-room-a")
 }
 
+// On a hospital whose widest door is an Internet-facing vendor gateway
+// without MFA (testdata/incidents/vendor-gateway, after the Change
+// Healthcare and Düsseldorf accounts), the plan's first step is MFA on
+// that gateway, and it says which attack paths it weakens.
+func TestPlanWidestDoorFirst(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "..", "assess", "testdata", "incidents", "vendor-gateway")
+	r := ward(t, t.TempDir(), "plan", filepath.Join(dir, "hospital.yaml"), "--budget", "3", "--date", "2026-12-01",
+		"--advisories", filepath.Join(dir, "feeds", "icsma-23-194-01.json"), "--kev", filepath.Join(dir, "feeds", "known_exploited_vulnerabilities.json"), "--format", "json")
+	expect(t, r, 0)
+	var p struct {
+		Steps []struct {
+			Action, Title, Breaks string
+			Assets                []string
+			Exposure              int `json:"exposure_removed"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Steps) == 0 {
+		t.Fatalf("plan: %v\n%s", err, r.stdout)
+	}
+	first := p.Steps[0]
+	if first.Action != "add-mfa" || !slices.Contains(first.Assets, "vendor-vpn") || first.Exposure <= 0 || !strings.Contains(first.Breaks, "paths weakened") {
+		t.Errorf("first step: %+v", first)
+	}
+}
+
 func TestPlan(t *testing.T) {
 	t.Parallel()
 	data, dir := demoData(t), t.TempDir()
@@ -557,11 +584,11 @@ func TestPlan(t *testing.T) {
 	expect(t, ward(t, data, "validate", planned), 0, "valid st-example")
 	r = ward(t, data, "plan", "--budget", "2", "--format", "json")
 	var p struct {
-		Before int `json:"risk_before"`
-		After  int `json:"risk_after"`
+		Before int `json:"before"`
+		After  int `json:"after"`
 		Steps  []struct {
 			Action  string
-			Removed int `json:"risk_removed"`
+			Removed int `json:"removed"`
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Steps) != 2 || p.After >= p.Before || p.Steps[0].Removed < p.Steps[1].Removed {

@@ -15,14 +15,19 @@ func planCmd(o *options) *cobra.Command {
 	var budget int
 	var by string
 	var money moneyFlags
+	var feeds feedFiles
 	c := &cobra.Command{
 		Use:   "plan [FILE]",
 		Short: "Rank the changes that remove the most risk",
 		Long: `Propose up to --budget changes — segment a zone, take an asset off the
 Internet, require MFA, broker remote access, replace what is out of support,
-encrypt or authenticate links, add EDR or a standby — each chosen because it
-removes the most risk given the ones before it, measured by re-assessing the
-changed model. Risk is the sum over open risks of score x assets.
+encrypt or authenticate links, add EDR or a standby, patch, close a firewall
+rule, tier the directory's administration, keep offline backups — each
+chosen because it removes the most given the ones before it, measured by
+re-assessing the changed model: the register risk (the sum over open risks
+of score x assets) and the path exposure of the critical targets (100 x the
+probability of the likeliest attack path to each), added up. The known
+vulnerabilities come from the feeds, as for 'ward assess'.
 --by money ranks them by expected loss avoided a year per euro a year
 instead, each measured by simulating the changed model with the same seed,
 with the cost of each change from the model's costs block or Ward's
@@ -46,8 +51,14 @@ defaults (docs/risk-method.md, "Expected loss").
 			if err != nil {
 				return err
 			}
+			feeds.vendors = cat.Vendors
 			m, _, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
+				return err
+			}
+			exists := m.WithoutPlanned()
+			aopt := assess.Options{Today: date}
+			if aopt.Matches, err = o.loadMatches(c, exists, files, feeds); err != nil {
 				return err
 			}
 			p := o.progress()
@@ -55,11 +66,10 @@ defaults (docs/risk-method.md, "Expected loss").
 			// The plan is for what exists: planned assets (candidate
 			// devices) are left out of it, and kept in the model --apply
 			// writes.
-			exists := m.WithoutPlanned()
 			if by == "money" {
-				return o.planByMoney(exists, m, cat, assess.Options{Today: date}, &money, budget, apply)
+				return o.planByMoney(exists, m, cat, aopt, &money, budget, apply)
 			}
-			plan, err := assess.MakePlan(exists, cat, assess.Options{Today: date}, budget)
+			plan, err := assess.MakePlan(exists, cat, aopt, budget)
 			if err != nil {
 				return err
 			}
@@ -73,6 +83,7 @@ defaults (docs/risk-method.md, "Expected loss").
 	c.Flags().StringVar(&apply, "apply", "", "write the model with the changes made to this file")
 	c.Flags().StringVar(&by, "by", "risk", "rank changes by risk removed (risk) or by expected loss avoided per euro (money)")
 	money.add(c)
+	feeds.flags(c)
 	addFormat(c, o, "text", "json")
 	return c
 }
