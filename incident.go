@@ -183,7 +183,10 @@ type Evidence struct {
 	FirstSeen time.Time `json:"first_seen,omitzero"`
 	LastSeen  time.Time `json:"last_seen,omitzero"`
 	Asset     string    `json:"asset,omitempty"`
-	By        string    `json:"by,omitempty"`
+	// Indicators are what a detection was grouped by (src_ip=...,
+	// user=...): indicators of compromise for the notification.
+	Indicators []string `json:"indicators,omitempty"`
+	By         string   `json:"by,omitempty"`
 }
 
 // Lesson is what an incident taught; closing may turn it into a change of
