@@ -84,7 +84,7 @@ type Significance struct {
 // Assessment is the notification's initial assessment: severity and
 // impact.
 type Assessment struct {
-	Severity ward.Level          `json:"severity"`
+	Severity ward.Level           `json:"severity"`
 	Services []ward.ServiceImpact `json:"clinical_services"`
 	// Assets counts the assets affected, by kind; AssetIDs names them
 	// when the organisation chose to.
