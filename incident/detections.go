@@ -89,8 +89,9 @@ func FromDetections(m *ward.Model, open []ward.Incident, dets []detect.Detection
 				joined[open[k].ID] = j
 				out.Joined = append(out.Joined, Joined{Incident: open[k], Version: open[k].Version})
 			}
-			add(&out.Joined[j].Incident, d, ev, by, now)
-			out.Joined[j].Detections++
+			if add(&out.Joined[j].Incident, d, ev, by, now) {
+				out.Joined[j].Detections++
+			}
 			continue
 		}
 		if !Opens(d.Level) {
@@ -109,13 +110,23 @@ func FromDetections(m *ward.Model, open []ward.Incident, dets []detect.Detection
 		opened[d.Asset] = len(out.Opened)
 		out.Opened = append(out.Opened, i)
 	}
+	// An incident the same detections joined before (the same log read
+	// again) is not written again.
+	out.Joined = slices.DeleteFunc(out.Joined, func(j Joined) bool { return j.Detections == 0 })
 	return out
 }
 
 // add puts a detection on an incident: its evidence, its techniques, a
 // line of the timeline; a more severe detection raises the severity.
-func add(i *ward.Incident, d detect.Detection, ev ward.Evidence, by string, now time.Time) {
+func add(i *ward.Incident, d detect.Detection, ev ward.Evidence, by string, now time.Time) bool {
+	if slices.ContainsFunc(i.Evidence, func(e ward.Evidence) bool {
+		return e.Kind == ev.Kind && e.Rule == ev.Rule && e.Asset == ev.Asset && e.Count == ev.Count && e.FirstSeen.Equal(ev.FirstSeen) &&
+			e.LastSeen.Equal(ev.LastSeen) && slices.Equal(e.Indicators, ev.Indicators)
+	}) {
+		return false
+	}
 	i.Evidence = append(i.Evidence, ev)
+	derived := i.Type == "" || i.Type == TypeOf(i.Techniques)
 	for _, t := range d.Techniques {
 		if t = strings.ToUpper(t); !slices.Contains(i.Techniques, t) {
 			i.Techniques = append(i.Techniques, t)
@@ -124,12 +135,13 @@ func add(i *ward.Incident, d detect.Detection, ev ward.Evidence, by string, now 
 	if ward.Level(d.Level).Rank() > i.Severity.Rank() {
 		i.Severity = ward.Level(d.Level)
 	}
-	if i.Type == "" || i.Type == "unspecified" {
+	if derived {
 		i.Type = TypeOf(i.Techniques)
 	}
 	i.Timeline = append(i.Timeline, ward.IncidentEvent{Time: now, Kind: "detection", By: by,
 		Text: fmt.Sprintf("%s (%s, %s): %d events %s – %s", d.Title, d.Rule, d.Level, d.Count, d.FirstSeen.UTC().Format(time.RFC3339), d.LastSeen.UTC().Format(time.RFC3339))})
 	i.Updated = now
+	return true
 }
 
 // evidenceOf is a detection as evidence, with the first of its log lines.

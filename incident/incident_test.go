@@ -144,7 +144,12 @@ func TestFromDetections(t *testing.T) {
 		t.Errorf("opened %+v", inc)
 	}
 	inc.Version = 1
-	again := incident.FromDetections(m, []ward.Incident{inc}, dets[1:2], "ward detect", t0.Add(time.Hour))
+	if same := incident.FromDetections(m, []ward.Incident{inc}, dets[:2], "ward detect", t0.Add(time.Hour)); len(same.Joined)+len(same.Opened) != 0 {
+		t.Errorf("the same log read again changed the register: %+v", same)
+	}
+	later := dets[1]
+	later.LastSeen = t0.Add(time.Hour)
+	again := incident.FromDetections(m, []ward.Incident{inc}, []detect.Detection{later}, "ward detect", t0.Add(time.Hour))
 	if len(again.Opened) != 0 || len(again.Joined) != 1 || again.Joined[0].Version != 1 || len(again.Joined[0].Incident.Evidence) != 3 {
 		t.Errorf("joined %+v", again)
 	}

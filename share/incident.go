@@ -281,9 +281,10 @@ func AdviceOn(objects []Object, incidents []string) map[string][]Advice {
 	return out
 }
 
-// Readable reads, from every collection an organisation reads, the
-// objects of the types given, leaving out other organisations' RED and
-// AMBER+STRICT objects.
+// Readable reads, from every collection an organisation reads (every
+// collection for ward.AllOrganisations: the hub's view), the objects of
+// the types given, each version, leaving out other organisations' RED
+// and AMBER+STRICT objects.
 func Readable(ctx context.Context, s ward.SharingStore, org string, types []string) ([]Object, error) {
 	return readable(ctx, s, org, types, []string{"all"})
 }
@@ -296,7 +297,7 @@ func readable(ctx context.Context, s ward.SharingStore, org string, types, versi
 	}
 	var objs []Object
 	for _, c := range cols {
-		if !slices.Contains(c.Readers, ward.AllOrganisations) && !slices.Contains(c.Readers, org) {
+		if org != ward.AllOrganisations && !slices.Contains(c.Readers, ward.AllOrganisations) && !slices.Contains(c.Readers, org) {
 			continue
 		}
 		f := ward.ObjectFilter{Collection: c.ID, Types: types, Versions: versions, Limit: 1000}
