@@ -799,12 +799,9 @@ once pulled ('ward share pull').`,
 		Example: `  WARD_SHARE_PASSWORD=... ward incident send INC-20261201-3fa2 --to https://hub.example/taxii2/api/ --collection ID --report early-warning --user st-example-sync`,
 		Args:    args(cobra.ExactArgs(1)),
 		RunE: func(c *cobra.Command, a []string) error {
-			level, err := share.ParseTLP(tlp)
+			level, err := outgoingTLP(tlp)
 			if err != nil {
-				return usageError{err}
-			}
-			if level == share.Red || level == share.AmberStrict {
-				return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+				return err
 			}
 			if collection == "" {
 				return usageError{errors.New("--collection: name the hub's collection")}
@@ -862,9 +859,7 @@ once pulled ('ward share pull').`,
 				return writeJSON(o.stdout, map[string]any{"incident": i.ID, "stix": i.STIXID(), "sent": sent, "status": st})
 			}
 			fmt.Fprintf(o.stdout, "sent the %s of %s as %s: %d object(s); the hub took %d, refused %d\n", strings.ToLower(report.Title()), i.ID, i.STIXID(), sent, st.SuccessCount, st.FailureCount)
-			for _, f := range st.Failures {
-				fmt.Fprintf(o.stdout, "  refused %s: %s\n", f.ID, f.Message)
-			}
+			writeRefused(o.stdout, st)
 			return nil
 		},
 	}
