@@ -228,6 +228,18 @@ type SharedIncident struct {
 	By      string `json:"by,omitempty"`
 }
 
+// IncidentAdvice is what a CSIRT answered to an incident it was sent: a
+// STIX note, or a course of action related to the incident.
+type IncidentAdvice struct {
+	ID   string    `json:"id"`
+	Type string    `json:"type"`
+	Name string    `json:"name,omitempty"`
+	Text string    `json:"text"`
+	From string    `json:"from,omitempty"`
+	At   time.Time `json:"at"`
+	TLP  string    `json:"tlp,omitempty"`
+}
+
 // STIXID is the id of the incident object last shared, "" if never.
 func (i *Incident) STIXID() string {
 	if len(i.Shared) == 0 {

@@ -332,6 +332,24 @@ func ApplyLessons(m *ward.Model, lessons []ward.Lesson, by string, now time.Time
 	return &next, changes, nil
 }
 
+// View is an incident as the command line and the API show it: the
+// register's row, its NIS2 clock, its clinical impact and the advice
+// received on it.
+type View struct {
+	*ward.Incident
+	Clock  ward.Clock            `json:"clock"`
+	Impact []ward.ServiceImpact  `json:"clinical_impact"`
+	Advice []ward.IncidentAdvice `json:"advice"`
+}
+
+// ViewOf makes the view of an incident as of now.
+func ViewOf(i *ward.Incident, m *ward.Model, now time.Time, advice []ward.IncidentAdvice) View {
+	if advice == nil {
+		advice = []ward.IncidentAdvice{}
+	}
+	return View{Incident: i, Clock: i.Clock(now), Impact: i.ClinicalImpact(m, now), Advice: advice}
+}
+
 // MarkSent records a report as sent: who, when, to whom.
 func MarkSent(i *ward.Incident, r ward.SentReport, now time.Time) error {
 	if !slices.Contains(ward.ReportKinds, r.Kind) {

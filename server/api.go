@@ -85,6 +85,7 @@ func (s *Server) register() {
 	s.handle("DELETE", "/api/v1/orgs/{org}/members/{name}", orgAdmin, s.apiDeleteMember)
 	s.handle("GET", "/api/v1/orgs/{org}/audit", orgAdmin, s.apiOrgAudit)
 
+	s.registerIncidents()
 	s.registerWeb()
 	s.registerTAXII()
 }

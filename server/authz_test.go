@@ -144,6 +144,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		path = "/api/v1/orgs/st-example/services/spare-service"
 	case strings.HasSuffix(pattern, "/assessments/{id}"):
 		path = "/api/v1/orgs/st-example/assessments/latest"
+	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/incidents/{id}"):
+		path = strings.NewReplacer("{org}", "st-example", "{id}", testIncident, "{kind}", "early-warning").Replace(pattern)
 	}
 	var body any
 	switch method + " " + pattern {
@@ -173,6 +175,14 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = spare
 	case "PUT /api/v1/orgs/{org}/members/{name}":
 		body = map[string]string{"role": "viewer"}
+	case "POST /api/v1/orgs/{org}/incidents":
+		body = map[string]any{"title": "Flood on the ePrescription gateway", "severity": "high", "assets": []string{asset.ID}}
+	case "PATCH /api/v1/orgs/{org}/incidents/{id}":
+		body = map[string]any{"note": "the vendor confirms", "status": "confirmed"}
+	case "POST /api/v1/orgs/{org}/incidents/{id}/close":
+		body = map[string]any{"root_cause": "a weak password", "lessons": []map[string]string{{"text": "MFA on the vendor VPN", "control": "mfa", "asset": "vpn-vendor"}}}
+	case "POST /api/v1/orgs/{org}/incidents/{id}/reports/{kind}/sent":
+		body = map[string]any{"to": "National health CSIRT", "reference": "CSIRT-1"}
 	}
 	return path, body
 }

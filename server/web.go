@@ -41,6 +41,15 @@ var funcs = template.FuncMap{
 	// segment is escaped.
 	"assetURL": assetURL,
 	"inc":      func(i int) int { return i + 1 },
+	// dict makes a map of pairs, for templates called with several values.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"deref": func(b *bool) bool { return b != nil && *b },
 	// writer tells whether a role may change an organisation's model, so
 	// that pages show write forms only to those who may use them.
 	"writer": func(r ward.Role) bool { return r.Rank() >= ward.RoleAnalyst.Rank() && r != ward.RoleHub },

@@ -193,17 +193,8 @@ func OutgoingIncident(objects []Object, m *ward.Model, i *ward.Incident, named b
 	return an.Objects(kept), held, nil
 }
 
-// Advice is what a CSIRT answered to an incident: a note, or a course of
-// action related to it.
-type Advice struct {
-	ID   string    `json:"id"`
-	Type string    `json:"type"`
-	Name string    `json:"name,omitempty"`
-	Text string    `json:"text"`
-	From string    `json:"from,omitempty"`
-	At   time.Time `json:"at"`
-	TLP  string    `json:"tlp,omitempty"`
-}
+// Advice is what a CSIRT answered to an incident (ward.IncidentAdvice).
+type Advice = ward.IncidentAdvice
 
 // AdviceObjects are a hub's answer to an incident it received: a course
 // of action (when named) related to the incident, or a note about it.

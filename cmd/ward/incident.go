@@ -173,7 +173,7 @@ services must be the model's.`,
 				}
 				i.Version = 1
 				if o.format == "json" {
-					return writeJSON(o.stdout, incidentView(&i, m, now, nil))
+					return writeJSON(o.stdout, incident.ViewOf(&i, m, now, nil))
 				}
 				fmt.Fprintf(o.stdout, "opened %s: %s\n", i.ID, i.Title)
 				writeClock(o.stdout, i.Clock(now))
@@ -193,23 +193,6 @@ services must be the model's.`,
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
 	addFormat(c, o, "text", "json")
 	return c
-}
-
-// incidentJSON is an incident as the command line and the API show it:
-// the register's row, its clock, its clinical impact and the advice
-// received on it.
-type incidentJSON struct {
-	*ward.Incident
-	Clock  ward.Clock           `json:"clock"`
-	Impact []ward.ServiceImpact `json:"clinical_impact"`
-	Advice []share.Advice       `json:"advice"`
-}
-
-func incidentView(i *ward.Incident, m *ward.Model, now time.Time, advice []share.Advice) incidentJSON {
-	if advice == nil {
-		advice = []share.Advice{}
-	}
-	return incidentJSON{Incident: i, Clock: i.Clock(now), Impact: i.ClinicalImpact(m, now), Advice: advice}
 }
 
 func writeClock(w io.Writer, c ward.Clock) {
@@ -254,9 +237,9 @@ func incidentListCmd(o *options) *cobra.Command {
 					if err != nil {
 						return err
 					}
-					out := []incidentJSON{}
+					out := []incident.View{}
 					for k := range list {
-						out = append(out, incidentView(&list[k], m, now, nil))
+						out = append(out, incident.ViewOf(&list[k], m, now, nil))
 					}
 					return writeJSON(o.stdout, map[string]any{"organisation": id, "incidents": out})
 				}
@@ -343,7 +326,7 @@ func incidentShowCmd(o *options) *cobra.Command {
 				return err
 			}
 			now := time.Now()
-			v := incidentView(i, model, now, advice)
+			v := incident.ViewOf(i, model, now, advice)
 			if o.format == "json" {
 				return writeJSON(o.stdout, v)
 			}
@@ -356,7 +339,7 @@ func incidentShowCmd(o *options) *cobra.Command {
 	return c
 }
 
-func writeIncident(w io.Writer, v incidentJSON) {
+func writeIncident(w io.Writer, v incident.View) {
 	i := v.Incident
 	fmt.Fprintf(w, "%s  %s\n", i.ID, i.Title)
 	fmt.Fprintf(w, "  status %s, severity %s, type %s; aware at %s, opened by %s\n", i.Status, i.Severity, orDash(i.Type), i.AwareAt.Format("2006-01-02 15:04 UTC"), orDash(i.OpenedBy))
@@ -514,7 +497,7 @@ or financial loss for the entity) and --damage-to-others yes|no
 				return err
 			}
 			if o.format == "json" {
-				return writeJSON(o.stdout, incidentView(i, model, now, nil))
+				return writeJSON(o.stdout, incident.ViewOf(i, model, now, nil))
 			}
 			fmt.Fprintf(o.stdout, "%s updated (version %d)\n", i.ID, i.Version)
 			writeClock(o.stdout, i.Clock(now))
@@ -651,7 +634,7 @@ then the closed incident.`,
 				return err
 			}
 			if o.format == "json" {
-				return writeJSON(o.stdout, map[string]any{"incident": incidentView(i, model, now, nil), "model_changes": orEmpty(changes)})
+				return writeJSON(o.stdout, map[string]any{"incident": incident.ViewOf(i, model, now, nil), "model_changes": orEmpty(changes)})
 			}
 			fmt.Fprintf(o.stdout, "%s closed\n", i.ID)
 			for _, ch := range changes {
@@ -762,7 +745,7 @@ func incidentSentCmd(o *options) *cobra.Command {
 				return err
 			}
 			if o.format == "json" {
-				return writeJSON(o.stdout, incidentView(i, model, now, nil))
+				return writeJSON(o.stdout, incident.ViewOf(i, model, now, nil))
 			}
 			fmt.Fprintf(o.stdout, "%s: %s recorded as sent\n", i.ID, ward.ReportKind(kind).Title())
 			writeClock(o.stdout, i.Clock(now))
