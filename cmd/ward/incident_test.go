@@ -24,6 +24,23 @@ func incidentID(t *testing.T, data string, args ...string) string {
 	return out.ID
 }
 
+// sharing runs the binary on a data directory with the hub's password in
+// the environment, as 'ward share' and 'ward incident send' read it; a
+// failure fails the test.
+func sharing(t *testing.T, data string) func(args ...string) string {
+	env := append(os.Environ(), "WARD_DATA="+data, "WARD_DB=", "WARD_SHARE_PASSWORD="+hubPassword)
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("ward %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+}
+
 // TestIncidentCommands walks an incident through the command line: opened
 // 30 hours ago, its early warning is overdue; the questions of Art. 23(3)
 // and an outage make it significant, with the emergency department over
@@ -131,16 +148,7 @@ func TestIncidentFederation(t *testing.T) {
 	id := incidentID(t, hospData, "--title", "Ransomware on pacs-01", "--severity", "critical", "--type", "ransomware", "--asset", "pacs-01",
 		"--description", "Images of patient Jane Roe encrypted")
 	expect(t, ward(t, hospData, "incident", "update", id, "--severe-disruption", "yes", "--technique", "T1490"), 0)
-	env := append(os.Environ(), "WARD_DATA="+hospData, "WARD_DB=", "WARD_SHARE_PASSWORD="+hubPassword)
-	run := func(args ...string) string {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("ward %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := sharing(t, hospData)
 	expect(t, ward(t, hospData, "incident", "send", id, "--to", hub+"/taxii2/api/", "--collection", col, "--report", "early-warning", "--tlp", "red", "--user", "x"), 2, "do not leave")
 	out := run("incident", "send", id, "--to", hub+"/taxii2/api/", "--collection", col, "--report", "early-warning", "--tlp", "amber", "--user", "st-example-sync")
 	if !strings.Contains(out, "the hub took") || !strings.Contains(out, "refused 0") {
