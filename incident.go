@@ -107,15 +107,14 @@ type Incident struct {
 	// Outages say which services were down and when (clinical impact).
 	Outages []Outage `json:"outages,omitempty"`
 	// Techniques are ATT&CK technique ids seen (from detections or named).
-	Techniques []string          `json:"techniques,omitempty"`
-	Timeline   []IncidentEvent   `json:"timeline,omitempty"`
-	Actions    []IncidentAction  `json:"actions,omitempty"`
-	Evidence   []Evidence        `json:"evidence,omitempty"`
-	RootCause  string            `json:"root_cause,omitempty"`
-	Lessons    []Lesson          `json:"lessons,omitempty"`
-	Reports    []SentReport      `json:"reports,omitempty"`
-	Shared     []SharedIncident  `json:"shared,omitempty"`
-	Labels     map[string]string `json:"labels,omitempty"`
+	Techniques []string         `json:"techniques,omitempty"`
+	Timeline   []IncidentEvent  `json:"timeline,omitempty"`
+	Actions    []IncidentAction `json:"actions,omitempty"`
+	Evidence   []Evidence       `json:"evidence,omitempty"`
+	RootCause  string           `json:"root_cause,omitempty"`
+	Lessons    []Lesson         `json:"lessons,omitempty"`
+	Reports    []SentReport     `json:"reports,omitempty"`
+	Shared     []SharedIncident `json:"shared,omitempty"`
 	// Version counts the incident's writes: a write names the version it
 	// read (optimistic concurrency, like a model's revision).
 	Version int64 `json:"version"`

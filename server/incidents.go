@@ -427,6 +427,10 @@ func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request, c *call
 	if err != nil {
 		return fail(http.StatusUnprocessableEntity, "%s", err.Error())
 	}
+	// What is taken to leave the hospital is on the record.
+	if err := s.audit(r.Context(), c, "incident.export", i.ID, fmt.Sprintf("%s as STIX, TLP:%s, %d object(s)", kind, strings.ToUpper(string(level)), len(objs))); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, share.NewBundle(objs))
 	return nil
 }

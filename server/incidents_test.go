@@ -144,7 +144,7 @@ func TestIncidentAPI(t *testing.T) {
 			actions = append(actions, e.Actor+" "+e.Action)
 		}
 	}
-	want := []string{"alice incident.open", "alice incident.update", "adele incident.report.sent", "alice model.lesson", "alice incident.close"}
+	want := []string{"alice incident.open", "alice incident.update", "adele incident.report.sent", "adele incident.export", "alice model.lesson", "alice incident.close"}
 	if !slices.Equal(actions, want) {
 		t.Errorf("audit %v, want %v", actions, want)
 	}
