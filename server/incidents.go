@@ -28,6 +28,7 @@ func (s *Server) registerIncidents() {
 	s.handle("POST", "/api/v1/orgs/{org}/incidents/{id}/close", orgAnalyst, s.apiCloseIncident)
 	s.handle("GET", "/api/v1/orgs/{org}/incidents/{id}/reports/{kind}", orgViewer, s.apiIncidentReport)
 	s.handle("POST", "/api/v1/orgs/{org}/incidents/{id}/reports/{kind}/sent", orgAdmin, s.apiReportSent)
+	s.handle("POST", "/api/v1/orgs/{org}/incidents/{id}/reports/{kind}/send", orgAdmin, s.apiSendReport)
 	s.handle("GET", "/api/v1/orgs/{org}/incidents/{id}/stix", orgAdmin, s.apiIncidentSTIX)
 	s.handle("GET", "/api/v1/sector/incidents", sectorReader, s.apiSectorIncidents)
 
@@ -37,6 +38,7 @@ func (s *Server) registerIncidents() {
 	s.page("POST", "/orgs/{org}/incidents/{id}", orgAnalyst, s.webUpdateIncident)
 	s.page("POST", "/orgs/{org}/incidents/{id}/close", orgAnalyst, s.webCloseIncident)
 	s.page("POST", "/orgs/{org}/incidents/{id}/sent", orgAdmin, s.webReportSent)
+	s.page("POST", "/orgs/{org}/incidents/{id}/send", orgAdmin, s.webSendReport)
 	s.page("GET", "/orgs/{org}/incidents/{id}/reports/{kind}", orgViewer, s.webIncidentReport)
 }
 
@@ -391,6 +393,60 @@ func (s *Server) apiReportSent(w http.ResponseWriter, r *http.Request, c *call) 
 	return nil
 }
 
+// sendInput is what sending a report to the hub takes.
+type sendInput struct {
+	TLP        string `json:"tlp"`
+	NameAssets bool   `json:"name_assets"`
+	NamedOrg   bool   `json:"named_org"`
+}
+
+// sendReport sends a report of the incident to the configured hub,
+// records it on the incident and in the audit log (a failed push too:
+// what was offered is on the record).
+func (s *Server) sendReport(r *http.Request, c *call, kind ward.ReportKind, in sendInput) (*ward.Model, ward.Incident, share.Status, error) {
+	var st share.Status
+	if s.cfg.Hub == nil {
+		return nil, ward.Incident{}, st, fail(http.StatusConflict, "this server sends to no hub: start it with --hub URL --hub-collection ID, or use 'ward incident send'")
+	}
+	if !slices.Contains(ward.ReportKinds, kind) {
+		return nil, ward.Incident{}, st, fail(http.StatusNotFound, "report %q: early-warning, notification, intermediate or final", kind)
+	}
+	level, err := share.ParseTLP(cmpOr(in.TLP, "amber"))
+	if err != nil || level == share.Red || level == share.AmberStrict {
+		return nil, ward.Incident{}, st, incidentProblem(&ward.ValidationError{Errors: []ward.FieldError{{Path: "tlp", Message: fmt.Sprintf("%q: clear, green or amber", in.TLP),
+			Hint: "RED and AMBER+STRICT do not leave the organisation"}}})
+	}
+	m, i, err := s.changeIncident(r, c, "incident.send", func(m *ward.Model, i *ward.Incident) (string, error) {
+		var n int
+		var err error
+		st, n, err = share.SendIncident(r.Context(), s.cfg.Store, i, m, share.Sending{Client: s.cfg.Hub, Collection: s.cfg.HubCollection, Report: kind, TLP: level,
+			NameAssets: in.NameAssets, NamedOrg: in.NamedOrg, By: c.actor()}, s.cfg.Now())
+		detail := fmt.Sprintf("%s: %d object(s) offered to %s, TLP:%s", kind, n, s.cfg.Hub.APIRoot, strings.ToUpper(string(level)))
+		if err != nil {
+			if aerr := s.audit(r.Context(), c, "incident.send", i.ID, detail+"; failed: "+err.Error()); aerr != nil {
+				return "", aerr
+			}
+			return "", fail(http.StatusBadGateway, "the hub did not take it: %v", err)
+		}
+		return fmt.Sprintf("%s; %d taken, %d refused", detail, st.SuccessCount, st.FailureCount), nil
+	})
+	return m, i, st, err
+}
+
+func (s *Server) apiSendReport(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in sendInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	m, i, st, err := s.sendReport(r, c, ward.ReportKind(r.PathValue("kind")), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", incidentTag(i.Version))
+	writeJSON(w, http.StatusOK, map[string]any{"incident": incident.ViewOf(&i, m, s.cfg.Now(), nil), "status": st})
+	return nil
+}
+
 // apiIncidentSTIX is the bundle 'ward incident send' would send: the
 // report asked for (?report=, default the next one due) at ?tlp=
 // (default amber), anonymised.
@@ -577,6 +633,8 @@ type incidentPage struct {
 	Assets   []ward.Asset
 	Errors   modelfile.Errors
 	Saved    string
+	// Hub is the CSIRT's TAXII server reports are sent to ("" for none).
+	Hub string
 }
 
 func (s *Server) incidentPage(r *http.Request, c *call, m *ward.Model, i ward.Incident) (*incidentPage, error) {
@@ -585,7 +643,7 @@ func (s *Server) incidentPage(r *http.Request, c *call, m *ward.Model, i ward.In
 		return nil, err
 	}
 	return &incidentPage{View: incident.ViewOf(&i, m, s.cfg.Now(), advice), Statuses: ward.IncidentStatus("").Enum(), Levels: ward.Level("").Enum(),
-		Reports: ward.ReportKinds, Services: m.Services, Assets: m.Assets, Saved: r.URL.Query().Get("saved")}, nil
+		Reports: ward.ReportKinds, Services: m.Services, Assets: m.Assets, Saved: r.URL.Query().Get("saved"), Hub: s.hubURL()}, nil
 }
 
 func (s *Server) webIncident(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -598,6 +656,13 @@ func (s *Server) webIncident(w http.ResponseWriter, r *http.Request, c *call) er
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "incident.html", i.ID, p)
+}
+
+func (s *Server) hubURL() string {
+	if s.cfg.Hub == nil {
+		return ""
+	}
+	return s.cfg.Hub.APIRoot
 }
 
 // webChanged answers a form that changed an incident: back to its page,
@@ -688,6 +753,14 @@ func (s *Server) webReportSent(w http.ResponseWriter, r *http.Request, c *call) 
 		_, _, err = s.markSent(r, c, ward.ReportKind(r.PostFormValue("kind")), sentInput{To: r.PostFormValue("to"), Reference: r.PostFormValue("reference"), Sent: at})
 	}
 	return s.webChanged(w, r, c, err, "report recorded as sent")
+}
+
+func (s *Server) webSendReport(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := r.ParseForm(); err != nil {
+		return fail(http.StatusBadRequest, "malformed form: %v", err)
+	}
+	_, _, st, err := s.sendReport(r, c, ward.ReportKind(r.PostFormValue("kind")), sendInput{TLP: r.PostFormValue("tlp"), NameAssets: r.PostFormValue("name_assets") == "yes"})
+	return s.webChanged(w, r, c, err, fmt.Sprintf("sent to the CSIRT (%d object(s) taken, %d refused)", st.SuccessCount, st.FailureCount))
 }
 
 func (s *Server) webIncidentReport(w http.ResponseWriter, r *http.Request, c *call) error {

@@ -230,3 +230,71 @@ func TestSectorIncidents(t *testing.T) {
 		t.Errorf("the sector page: %.500s", page.body)
 	}
 }
+
+// TestIncidentToHubAndBack runs two servers: the hospital's admin sends
+// the early warning to the hub from the API (the hospital's server sends
+// to --hub); the hub sees the incident among the sector's, answers with a
+// course of action; the hospital pulls it and sees it on the incident and
+// its page.
+func TestIncidentToHubAndBack(t *testing.T) {
+	ctx := context.Background()
+	hub := newTestServer(t, server.Config{})
+	col := newCollection(t, hub, []string{"st-example"}, []string{"st-example"})
+	peer := func() *share.Client {
+		return &share.Client{APIRoot: hub.URL + "/taxii2/api/", User: "alice", Password: testPassword}
+	}
+	hosp := newTestServer(t, server.Config{Hub: peer(), HubCollection: col})
+	adele := hosp.session(t, "adele")
+	path := "/api/v1/orgs/st-example/incidents/" + testIncident
+	if res := adele.do("POST", path+"/reports/early-warning/send", map[string]any{"tlp": "red"}); res.code != http.StatusUnprocessableEntity {
+		t.Errorf("RED to the hub: %d %s", res.code, res.body)
+	}
+	res := adele.do("POST", path+"/reports/early-warning/send", map[string]any{"tlp": "amber"})
+	if res.code != http.StatusOK {
+		t.Fatalf("send: %d %s", res.code, res.body)
+	}
+	var sent struct {
+		Incident incidentOut
+		Status   share.Status
+	}
+	res.json(t, &sent)
+	if sent.Status.FailureCount != 0 || len(sent.Incident.Shared) != 1 || sent.Incident.Reports[0].TLP != "amber" || sent.Incident.Clock.Next != ward.Notification {
+		t.Fatalf("sent %+v", sent)
+	}
+	stix := sent.Incident.Shared[0].STIX
+
+	var sec share.IncidentSector
+	hub.session(t, "csirt").do("GET", "/api/v1/sector/incidents", nil).json(t, &sec)
+	if len(sec.Received) != 1 || sec.Received[0].ID != stix || sec.Received[0].Report != "early-warning" {
+		t.Fatalf("the hub received %+v", sec)
+	}
+	now := time.Now()
+	csirt := share.Identity(ward.Organisation{ID: "national-csirt", Name: "National health CSIRT"}, "", true, now)
+	advice := share.AdviceObjects(stix, "Reset the vendor's passwords", "Reset every vendor account and require MFA on the VPN.", csirt.ID, share.Amber, now)
+	body, _ := json.Marshal(map[string]any{"objects": append(advice, csirt)})
+	if res := hub.taxii(t, "root", "POST", "/taxii2/api/collections/"+col+"/objects/", string(body)); res.code != http.StatusAccepted {
+		t.Fatalf("the hub's advice: %d %s", res.code, res.body)
+	}
+
+	if _, err := share.PullInto(ctx, peer(), hosp.store, col, col, now); err != nil {
+		t.Fatal(err)
+	}
+	var inc incidentOut
+	adele.do("GET", path, nil).json(t, &inc)
+	if len(inc.Advice) != 1 || inc.Advice[0].Name != "Reset the vendor's passwords" || inc.Advice[0].From != csirt.ID {
+		t.Errorf("advice on the incident: %+v", inc.Advice)
+	}
+	page := adele.do("GET", "/orgs/st-example/incidents/"+testIncident, nil)
+	if !strings.Contains(page.body, "Advice from the CSIRT") || !strings.Contains(page.body, `id="send-form"`) {
+		t.Errorf("the incident page: %.400s", page.body)
+	}
+	// A server without a hub says how to send.
+	plain := newTestServer(t, server.Config{})
+	if res := plain.session(t, "adele").do("POST", path+"/reports/early-warning/send", map[string]any{}); res.code != http.StatusConflict || !strings.Contains(res.body, "ward incident send") {
+		t.Errorf("no hub: %d %s", res.code, res.body)
+	}
+	entries, _ := hosp.store.Audit(ctx, "st-example", 0, 0)
+	if !slices.ContainsFunc(entries, func(e ward.AuditEntry) bool { return e.Action == "incident.send" && e.Actor == "adele" && e.Target == testIncident }) {
+		t.Error("the send is not in the audit log")
+	}
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/share"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -63,7 +64,12 @@ type Config struct {
 	// were written by the client and may be forged. Without any, the
 	// connection's address is the client's.
 	TrustedProxies []netip.Prefix
-	Now            func() time.Time
+	// Hub is the CSIRT's TAXII server that organisation admins send
+	// incident reports to from the dashboard and the API, into
+	// HubCollection; nil: they send with 'ward incident send'.
+	Hub           *share.Client
+	HubCollection string
+	Now           func() time.Time
 }
 
 // Server serves the API and the dashboard.

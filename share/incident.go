@@ -427,3 +427,52 @@ func SectorIncidents(objects []Object, minGroup int) IncidentSector {
 	sort.SliceStable(out.Received, func(a, b int) bool { return out.Received[a].Modified.After(out.Received[b].Modified) })
 	return out
 }
+
+// Sending is what sending a report of an incident to a hub takes.
+type Sending struct {
+	Client     *Client
+	Collection string
+	Report     ward.ReportKind
+	TLP        TLP
+	// NameAssets names the affected assets and services; NamedOrg
+	// sends the organisation's name instead of its pseudonym.
+	NameAssets, NamedOrg bool
+	By                   string
+}
+
+// SendIncident sends a report of an incident to a hub's collection as
+// STIX (IncidentObjects, under the organisation's identity, through
+// OutgoingIncident, sent as before when unchanged) and records on the
+// incident what went: the push (Shared) and the report as sent. The
+// caller stores the incident. It returns the peer's status and how many
+// objects were offered; RED and AMBER+STRICT are refused before anything
+// is sent.
+func SendIncident(ctx context.Context, s ward.SharingStore, i *ward.Incident, m *ward.Model, snd Sending, now time.Time) (Status, int, error) {
+	if snd.TLP == Red || snd.TLP == AmberStrict {
+		return Status{}, 0, fmt.Errorf("TLP:%s does not leave the organisation", strings.ToUpper(string(snd.TLP)))
+	}
+	key, err := PseudonymKey(ctx, s)
+	if err != nil {
+		return Status{}, 0, err
+	}
+	identity := Identity(m.Organisation, key, snd.NamedOrg, now)
+	Mark(&identity, Green)
+	objs, err := IncidentObjects(i, m, identity, IncidentOptions{Report: snd.Report, TLP: snd.TLP, NameAssets: snd.NameAssets}, now)
+	if err != nil {
+		return Status{}, 0, err
+	}
+	objs, _, err = OutgoingIncident(append([]Object{identity}, objs...), m, i, snd.NameAssets, DefaultPolicy)
+	if err != nil {
+		return Status{}, 0, err
+	}
+	if objs, err = Restamp(ctx, s, objs, now); err != nil {
+		return Status{}, 0, err
+	}
+	st, err := snd.Client.Push(ctx, snd.Collection, objs, 1000)
+	if err != nil {
+		return st, len(objs), err
+	}
+	id := IncidentID(identity.ID, i.ID)
+	i.Shared = append(i.Shared, ward.SharedIncident{Time: now.UTC(), Peer: snd.Client.APIRoot, Collection: snd.Collection, STIX: id, TLP: string(snd.TLP), Objects: len(objs), By: snd.By})
+	return st, len(objs), incident.MarkSent(i, ward.SentReport{Kind: snd.Report, By: snd.By, To: snd.Client.APIRoot, STIX: id, TLP: string(snd.TLP)}, now)
+}

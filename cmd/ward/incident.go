@@ -801,37 +801,16 @@ once pulled ('ward share pull').`,
 			var st share.Status
 			var sent int
 			i, err := o.withIncident(c.Context(), org, a[0], func(s ward.Store, m *ward.Model, i *ward.Incident) (string, string, error) {
-				key, err := share.PseudonymKey(c.Context(), s)
-				if err != nil {
-					return "", "", err
-				}
-				identity := share.Identity(m.Organisation, key, namedOrg, now)
-				share.Mark(&identity, share.Green)
-				objs, err := share.IncidentObjects(i, m, identity, share.IncidentOptions{Report: report, TLP: level, NameAssets: named}, now)
-				if err != nil {
-					return "", "", err
-				}
-				objs, _, err = share.OutgoingIncident(append([]share.Object{identity}, objs...), m, i, named, share.DefaultPolicy)
-				if err != nil {
-					return "", "", invalidError{err}
-				}
-				if objs, err = share.Restamp(c.Context(), s, objs, now); err != nil {
-					return "", "", err
-				}
-				sent = len(objs)
-				st, err = client.Push(c.Context(), collection, objs, 1000)
-				detail := fmt.Sprintf("%s: %d object(s) offered to %s, TLP:%s", report, len(objs), client.APIRoot, strings.ToUpper(string(level)))
+				var err error
+				st, sent, err = share.SendIncident(c.Context(), s, i, m, share.Sending{Client: client, Collection: collection, Report: report, TLP: level,
+					NameAssets: named, NamedOrg: namedOrg, By: actor()}, now)
+				detail := fmt.Sprintf("%s: %d object(s) offered to %s, TLP:%s", report, sent, client.APIRoot, strings.ToUpper(string(level)))
 				if err != nil {
 					// Offered is on the record, taken or not.
 					if aerr := cliAudit(c.Context(), s, m.Organisation.ID, "incident.send", i.ID, detail+"; failed: "+err.Error()); aerr != nil {
 						return "", "", aerr
 					}
 					return "", "", fmt.Errorf("send: %w", err)
-				}
-				incID := share.IncidentID(identity.ID, i.ID)
-				i.Shared = append(i.Shared, ward.SharedIncident{Time: now.UTC(), Peer: client.APIRoot, Collection: collection, STIX: incID, TLP: string(level), Objects: len(objs), By: actor()})
-				if err := incident.MarkSent(i, ward.SentReport{Kind: report, By: actor(), To: client.APIRoot, STIX: incID, TLP: string(level)}, now); err != nil {
-					return "", "", err
 				}
 				return "incident.send", fmt.Sprintf("%s; %d taken, %d refused", detail, st.SuccessCount, st.FailureCount), nil
 			})
