@@ -294,7 +294,9 @@ func TestIncidentToHubAndBack(t *testing.T) {
 		t.Errorf("no hub: %d %s", res.code, res.body)
 	}
 	entries, _ := hosp.store.Audit(ctx, "st-example", 0, 0)
-	if !slices.ContainsFunc(entries, func(e ward.AuditEntry) bool { return e.Action == "incident.send" && e.Actor == "adele" && e.Target == testIncident }) {
+	if !slices.ContainsFunc(entries, func(e ward.AuditEntry) bool {
+		return e.Action == "incident.send" && e.Actor == "adele" && e.Target == testIncident
+	}) {
 		t.Error("the send is not in the audit log")
 	}
 }
