@@ -261,6 +261,16 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
 		return err
 	}
+	open, err := s.cfg.Store.Incidents(r.Context(), c.org, ward.IncidentFilter{Open: true})
+	if err != nil {
+		return err
+	}
+	o.Incidents = len(open)
+	for k := range open {
+		if len(open[k].Clock(s.cfg.Now()).Overdue) > 0 {
+			o.Overdue++
+		}
+	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)
 }
 

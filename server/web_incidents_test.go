@@ -48,6 +48,9 @@ func TestWebIncidents(t *testing.T) {
 	if id == "" {
 		t.Fatalf("not stored: %+v", incs)
 	}
+	if _, body := analyst.get("/orgs/" + webOrg + "/"); !strings.Contains(body, `id="incidents-card"`) || !strings.Contains(body, "<b>2</b>open incidents") {
+		t.Error("the overview does not count the open incidents")
+	}
 	page := list + "/" + id
 	status, body = analyst.submit(page, url.Values{"status": {"confirmed"}, "severity": {"high"}, "severe_disruption": {"yes"}, "damage_to_others": {""},
 		"down": {"eprescription"}, "down_from": {""}, "action": {"Rate limit on the gateway"}})
