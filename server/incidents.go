@@ -2,10 +2,14 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,6 +41,7 @@ func (s *Server) registerIncidents() {
 	s.page("GET", "/orgs/{org}/incidents/{id}", orgViewer, s.webIncident)
 	s.page("POST", "/orgs/{org}/incidents/{id}", orgAnalyst, s.webUpdateIncident)
 	s.page("POST", "/orgs/{org}/incidents/{id}/close", orgAnalyst, s.webCloseIncident)
+	s.page("POST", "/orgs/{org}/incidents/{id}/evidence", orgAnalyst, s.webAddEvidence)
 	s.page("POST", "/orgs/{org}/incidents/{id}/sent", orgAdmin, s.webReportSent)
 	s.page("POST", "/orgs/{org}/incidents/{id}/send", orgAdmin, s.webSendReport)
 	s.page("GET", "/orgs/{org}/incidents/{id}/reports/{kind}", orgViewer, s.webIncidentReport)
@@ -730,6 +735,41 @@ func (s *Server) webUpdateIncident(w http.ResponseWriter, r *http.Request, c *ca
 		})
 	}
 	return s.webChanged(w, r, c, err, "updated")
+}
+
+// webAddEvidence keeps a file as evidence by its SHA-256, name and size
+// (the file itself is not stored: it stays with whoever holds it), or a
+// log line as it was pasted.
+func (s *Server) webAddEvidence(w http.ResponseWriter, r *http.Request, c *call) error {
+	var ev []ward.Evidence
+	f, hdr, err := r.FormFile("file")
+	switch {
+	case err == nil:
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return err
+		}
+		name := path.Base(strings.ReplaceAll(hdr.Filename, "\\", "/"))
+		ev = append(ev, ward.Evidence{Kind: "file", File: name, SHA256: hex.EncodeToString(h.Sum(nil)), Text: fmt.Sprintf("%s, %d bytes", name, n)})
+	case !errors.Is(err, http.ErrMissingFile) && !errors.Is(err, http.ErrNotMultipart):
+		if _, ok := asProblem(err); ok {
+			return err // too large
+		}
+		return fail(http.StatusBadRequest, "malformed upload: %v", err)
+	}
+	if line := strings.TrimSpace(r.PostFormValue("log")); line != "" {
+		ev = append(ev, ward.Evidence{Kind: "log", Text: line, File: strings.TrimSpace(r.PostFormValue("log_file"))})
+	}
+	if len(ev) == 0 {
+		err = &ward.ValidationError{Errors: []ward.FieldError{{Path: "file", Message: "choose a file, or paste a log line"}}}
+	} else {
+		_, _, err = s.changeIncident(r, c, "incident.update", func(m *ward.Model, i *ward.Incident) (string, error) {
+			return incident.Apply(i, m, incident.Change{Evidence: ev}, c.actor(), s.cfg.Now())
+		})
+	}
+	return s.webChanged(w, r, c, err, "given evidence")
 }
 
 func (s *Server) webCloseIncident(w http.ResponseWriter, r *http.Request, c *call) error {

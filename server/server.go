@@ -258,7 +258,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, c *call,
 func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*call, error) {
 	c := &call{remote: s.remote(r)}
 	limit := s.cfg.MaxBodyBytes
-	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") {
+	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") || strings.HasSuffix(rt.Pattern, "/evidence") {
 		limit = s.cfg.MaxModelBytes
 	}
 	if err := s.bound(w, r, limit); err != nil {

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -85,6 +89,29 @@ func TestWebIncidents(t *testing.T) {
 	}
 	if status, _ := viewer.submit(page, url.Values{"note": {"x"}}); status != http.StatusForbidden {
 		t.Errorf("a viewer changes the incident: %d", status)
+	}
+
+	// A file as evidence: its SHA-256, not the file.
+	analyst.get(page)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", analyst.csrf)
+	fw, _ := mw.CreateFormFile("file", `C:\\Users\\it\\ransom-note.txt`)
+	fw.Write([]byte("pay us\n"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.ts.URL+page+"/evidence", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	status, body = analyst.do(req)
+	sum := sha256.Sum256([]byte("pay us\n"))
+	if status != http.StatusOK {
+		t.Fatalf("evidence: %d", status)
+	}
+	wantAll(t, "after the evidence", body, "sha256 "+hex.EncodeToString(sum[:]), "ransom-note.txt, 7 bytes")
+	if strings.Contains(body, `C:\`) {
+		t.Error("the client's path is kept")
+	}
+	if status, body = analyst.submit(page+"/evidence", url.Values{}); status != http.StatusUnprocessableEntity || !strings.Contains(body, "paste a log line") {
+		t.Errorf("empty evidence: %d", status)
 	}
 
 	analyst.get(page)
