@@ -94,6 +94,12 @@ type Assessment struct {
 	AssetIDs   []string       `json:"assets,omitempty"`
 	// Exceeded counts the services down longer than they may be.
 	Exceeded int `json:"services_over_max_outage"`
+	// ServiceCategories are the asset categories the affected services
+	// depend on (clinical-system, medical-device, identity, ...), and
+	// BySafety counts the affected services by their patient-safety
+	// level: what the services are, without naming them.
+	ServiceCategories []string       `json:"service_categories"`
+	BySafety          map[string]int `json:"services_by_patient_safety"`
 }
 
 // Final is what only the final report says.
@@ -211,11 +217,23 @@ func assessment(i *ward.Incident, m *ward.Model, now time.Time, o Options) *Asse
 	if o.NameAssets {
 		a.AssetIDs = slices.Clone(i.Assets)
 	}
+	a.ServiceCategories, a.BySafety = []string{}, map[string]int{}
+	deps := map[string][]string{}
+	for _, sv := range m.Services {
+		deps[sv.ID] = sv.DependsOn
+	}
 	for _, s := range a.Services {
 		if s.Exceeded {
 			a.Exceeded++
 		}
+		a.BySafety[string(cmp.Or(s.PatientSafety, "unrated"))]++
+		for _, d := range deps[s.Service] {
+			if kd, ok := ward.LookupKind(kinds[d]); ok && !slices.Contains(a.ServiceCategories, string(kd.Category)) {
+				a.ServiceCategories = append(a.ServiceCategories, string(kd.Category))
+			}
+		}
 	}
+	sort.Strings(a.ServiceCategories)
 	return a
 }
 

@@ -31,7 +31,8 @@ func IncidentImpactExtension() Object {
 			"name": "Ward incident impact (NIS2)",
 			"description": "What a NIS2 report of an essential entity says of an incident: report (early-warning, notification, intermediate, final), " +
 				"aware_at, closed_at, severity, significant, severe_disruption, damage_to_others, suspected_malicious, cross_border, " +
-				"asset_kinds (kind: count), asset_categories, services_affected, services_over_max_outage, longest_outage_minutes; " +
+				"asset_kinds (kind: count), asset_categories, services_affected, services_over_max_outage, service_categories (the asset " +
+				"categories the affected services depend on), services_by_patient_safety (level: count), longest_outage_minutes; " +
 				"services and assets only when the organisation chose to name them.",
 			"schema":          "https://github.com/wardhealth/ward/blob/main/docs/incidents.md#stix",
 			"version":         "1.0",
@@ -114,6 +115,8 @@ func IncidentObjects(i *ward.Incident, m *ward.Model, identity Object, o Inciden
 		impact["asset_categories"] = a.Categories
 		impact["services_affected"] = len(a.Services)
 		impact["services_over_max_outage"] = a.Exceeded
+		impact["service_categories"] = a.ServiceCategories
+		impact["services_by_patient_safety"] = a.BySafety
 		longest := 0
 		var names []string
 		for _, s := range a.Services {

@@ -2,6 +2,7 @@ package share_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,9 @@ func TestIncidentObjects(t *testing.T) {
 				t.Errorf("incident-core: %v", core)
 			}
 			imp := ext[share.IncidentImpactID].(map[string]any)
+			if cats := imp["service_categories"].([]string); !slices.Contains(cats, "clinical-system") || imp["services_by_patient_safety"].(map[string]int)["critical"] != 1 {
+				t.Errorf("what the services are: %v %v", cats, imp["services_by_patient_safety"])
+			}
 			if imp["significant"] != true || imp["services_over_max_outage"] != 1 || imp["asset_kinds"].(map[string]int)["pacs"] != 1 {
 				t.Errorf("impact: %v", imp)
 			}
