@@ -501,6 +501,31 @@ func (f IncidentFilter) Match(i *Incident) bool {
 		(f.Asset == "" || slices.Contains(i.Assets, f.Asset))
 }
 
+// incidentKey is the context key of an incident to store with a write.
+type incidentKey struct{}
+
+// IncidentWrite is an incident to store at a version, as PutIncident
+// does.
+type IncidentWrite struct {
+	Incident Incident
+	Version  int64
+}
+
+// WithIncident asks the store to store an incident (at the version
+// given, as PutIncident) in the same transaction as the write the
+// context is passed to: closing an incident and the changes of the model
+// its lessons call for land together or not at all. Pass it to one write
+// only.
+func WithIncident(ctx context.Context, i Incident, version int64) context.Context {
+	return context.WithValue(ctx, incidentKey{}, &IncidentWrite{i, version})
+}
+
+// IncidentOf is what WithIncident put in a context, nil for nothing.
+func IncidentOf(ctx context.Context) *IncidentWrite {
+	w, _ := ctx.Value(incidentKey{}).(*IncidentWrite)
+	return w
+}
+
 // IncidentStore keeps organisations' incident registers. An incident
 // outlives model imports: it is removed only with its organisation.
 type IncidentStore interface {

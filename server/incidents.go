@@ -102,6 +102,17 @@ func (s *Server) readIncident(r *http.Request, c *call) (*ward.Model, ward.Incid
 // version read (or that If-Match names), audited as action with the
 // detail fn returns; fn returning "" changes nothing.
 func (s *Server) changeIncident(r *http.Request, c *call, action string, fn func(m *ward.Model, i *ward.Incident) (string, error)) (*ward.Model, ward.Incident, error) {
+	return s.changeIncidentAndModel(r, c, action, func(m *ward.Model, i *ward.Incident) (string, *ward.Model, []ward.AuditEntry, error) {
+		detail, err := fn(m, i)
+		return detail, nil, nil, err
+	})
+}
+
+// changeIncidentAndModel is changeIncident for a change that may change
+// the model too: fn returns the changed model (nil for none) and the
+// audit entries of its changes, stored with the incident in one
+// transaction.
+func (s *Server) changeIncidentAndModel(r *http.Request, c *call, action string, fn func(m *ward.Model, i *ward.Incident) (string, *ward.Model, []ward.AuditEntry, error)) (*ward.Model, ward.Incident, error) {
 	want, err := incidentMatch(r)
 	if err != nil {
 		return nil, ward.Incident{}, err
@@ -114,15 +125,27 @@ func (s *Server) changeIncident(r *http.Request, c *call, action string, fn func
 		return nil, i, fmt.Errorf("incident %s at version %d, not %d: %w", i.ID, i.Version, want, ward.ErrConflict)
 	}
 	version := i.Version
-	detail, err := fn(m, &i)
+	detail, next, entries, err := fn(m, &i)
 	if err != nil {
 		return nil, i, incidentProblem(err)
 	}
-	if detail == "" {
+	switch {
+	case detail == "":
 		return m, i, nil
-	}
-	if err := s.cfg.Store.PutIncident(s.audited(r.Context(), c, action, i.ID, detail), i, version); err != nil {
-		return nil, i, err
+	case next != nil:
+		rev, err := s.cfg.Store.Revision(r.Context(), c.org)
+		if err != nil {
+			return nil, i, err
+		}
+		ctx := ward.WithAudit(ward.WithIncident(r.Context(), i, version), append(entries, s.entry(c, action, i.ID, detail))...)
+		if err := s.cfg.Store.PutModelAt(ctx, next, rev); err != nil {
+			return nil, i, err
+		}
+		m = next
+	default:
+		if err := s.cfg.Store.PutIncident(s.audited(r.Context(), c, action, i.ID, detail), i, version); err != nil {
+			return nil, i, err
+		}
 	}
 	i.Version = version + 1
 	return m, i, nil
@@ -266,38 +289,30 @@ func (s *Server) apiUpdateIncident(w http.ResponseWriter, r *http.Request, c *ca
 	return nil
 }
 
-// closeIncident closes the incident of the path: the model's changes its
-// lessons call for first, each lesson's change its own audit entry in
-// the model's transaction, then the incident.
+// closeIncident closes the incident of the path, with the changes of the
+// model its lessons call for, each its own audit entry, in one
+// transaction.
 func (s *Server) closeIncident(r *http.Request, c *call, cl incident.Closing) (*ward.Model, ward.Incident, []string, error) {
 	var changes []string
-	m, i, err := s.changeIncident(r, c, "incident.close", func(m *ward.Model, i *ward.Incident) (string, error) {
+	m, i, err := s.changeIncidentAndModel(r, c, "incident.close", func(m *ward.Model, i *ward.Incident) (string, *ward.Model, []ward.AuditEntry, error) {
 		next, ch, err := incident.Close(i, m, cl, c.actor(), s.cfg.Now())
 		if err != nil {
-			if errors.Is(err, ward.ErrConflict) {
-				return "", err
-			}
 			var ve *ward.ValidationError
 			if !errors.As(err, &ve) {
-				return "", fail(http.StatusConflict, "%s", err.Error())
+				return "", nil, nil, fail(http.StatusConflict, "%s", err.Error())
 			}
-			return "", err
+			return "", nil, nil, err
 		}
 		changes = ch
-		if len(ch) > 0 {
-			rev, err := s.cfg.Store.Revision(r.Context(), c.org)
-			if err != nil {
-				return "", err
-			}
-			entries := make([]ward.AuditEntry, len(ch))
-			for k, line := range ch {
-				entries[k] = s.entry(c, "model.lesson", i.ID, line)
-			}
-			if err := s.cfg.Store.PutModelAt(ward.WithAudit(r.Context(), entries...), next, rev); err != nil {
-				return "", err
-			}
+		detail := fmt.Sprintf("%d lesson(s), %d change(s) of the model", len(cl.Lessons), len(ch))
+		if len(ch) == 0 {
+			return detail, nil, nil, nil
 		}
-		return fmt.Sprintf("%d lesson(s), %d change(s) of the model", len(cl.Lessons), len(ch)), nil
+		entries := make([]ward.AuditEntry, len(ch))
+		for k, line := range ch {
+			entries[k] = s.entry(c, "model.lesson", i.ID, line)
+		}
+		return detail, next, entries, nil
 	})
 	return m, i, changes, err
 }

@@ -97,6 +97,10 @@ func checked(err error) error {
 	return err
 }
 
+// storedWithModel is the action of a change that fn stored itself, with
+// a change of the model, in one transaction.
+const storedWithModel = "\x00stored"
+
 // withIncident reads an organisation's model and one of its incidents,
 // runs fn on the incident, and stores it at the version read with the
 // audit entry fn names; a missing incident is invalid input.
@@ -120,6 +124,11 @@ func (o *options) withIncident(ctx context.Context, org, id string, fn func(s wa
 			return checked(err)
 		}
 		if action == "" {
+			out = &i
+			return nil
+		}
+		if action == storedWithModel {
+			i.Version = version + 1
 			out = &i
 			return nil
 		}
@@ -576,8 +585,8 @@ func incidentCloseCmd(o *options) *cobra.Command {
 control to an asset of the model (--control ID alone: to the whole
 organisation), --decision STATUS:THREAT@ASSET records a risk decision
 (accepted, mitigated or false-positive) in the model, justified by the
-lessons. The model's changes are stored first, each in the audit log,
-then the closed incident.`,
+lessons. The model's changes, each in the audit log, and the closed
+incident are stored in one transaction.`,
 		Example: `  ward incident close INC-20261201-3fa2 --root-cause "vendor VPN without MFA" --lesson "MFA on every remote access" --control mfa@vpn-vendor
   ward incident close INC-20261201-3fa2 --lesson "False alarm from the backup job" --decision false-positive:ransomware@backup-01`,
 		Args: args(cobra.ExactArgs(1)),
@@ -613,22 +622,26 @@ then the closed incident.`,
 					return "", "", err
 				}
 				model, changes = next, ch
-				if len(ch) > 0 {
-					// The model's changes, each audited, in the
-					// transaction that stores the model.
-					var entries []ward.AuditEntry
-					for _, line := range ch {
-						entries = append(entries, cliEntry(m.Organisation.ID, "model.lesson", i.ID, line))
-					}
-					rev, err := s.Revision(c.Context(), m.Organisation.ID)
-					if err != nil {
-						return "", "", err
-					}
-					if err := s.PutModelAt(ward.WithAudit(c.Context(), entries...), next, rev); err != nil {
-						return "", "", err
-					}
+				detail := fmt.Sprintf("%d lesson(s), %d change(s) of the model", len(cl.Lessons), len(ch))
+				if len(ch) == 0 {
+					return "incident.close", detail, nil
 				}
-				return "incident.close", fmt.Sprintf("%d lesson(s), %d change(s) of the model", len(cl.Lessons), len(ch)), nil
+				// The model's changes, each audited, and the closed
+				// incident, in one transaction.
+				var entries []ward.AuditEntry
+				for _, line := range ch {
+					entries = append(entries, cliEntry(m.Organisation.ID, "model.lesson", i.ID, line))
+				}
+				entries = append(entries, cliEntry(m.Organisation.ID, "incident.close", i.ID, detail))
+				rev, err := s.Revision(c.Context(), m.Organisation.ID)
+				if err != nil {
+					return "", "", err
+				}
+				ctx := ward.WithAudit(ward.WithIncident(c.Context(), *i, i.Version), entries...)
+				if err := s.PutModelAt(ctx, next, rev); err != nil {
+					return "", "", err
+				}
+				return storedWithModel, "", nil
 			})
 			if err != nil {
 				return err

@@ -65,6 +65,26 @@ func testIncidents(t *testing.T, s ward.Store) {
 	if other, _ := s.Incidents(ctx, "hosp-b", ward.IncidentFilter{}); len(other) != 0 {
 		t.Errorf("another organisation sees %d incidents", len(other))
 	}
+	// Closing with a change of the model: both in one transaction, or
+	// neither.
+	rev, _ := s.Revision(ctx, "hosp-a")
+	cur, _ := s.Incident(ctx, "hosp-a", "INC-1")
+	cur.Status = ward.IncidentClosed
+	m.Organisation.Controls = append(m.Organisation.Controls, "mfa")
+	stale := ward.WithIncident(ctx, cur, cur.Version-1)
+	if err := s.PutModelAt(stale, m, rev); !errors.Is(err, ward.ErrConflict) {
+		t.Errorf("a model put with a stale incident: %v", err)
+	}
+	if r, _ := s.Revision(ctx, "hosp-a"); r != rev {
+		t.Errorf("the model was stored though its incident was refused: revision %d, was %d", r, rev)
+	}
+	both := ward.WithAudit(ward.WithIncident(ctx, cur, cur.Version), ward.AuditEntry{Time: aware, Actor: "alice", Org: "hosp-a", Action: "incident.close", Target: "INC-1"})
+	if err := s.PutModelAt(both, m, rev); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Incident(ctx, "hosp-a", "INC-1"); got.Status != ward.IncidentClosed || got.Version != cur.Version+1 {
+		t.Errorf("closed with the model: %+v", got)
+	}
 	if err := s.DeleteOrganisation(ctx, "hosp-a"); err != nil {
 		t.Fatal(err)
 	}

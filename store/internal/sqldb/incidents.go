@@ -34,32 +34,33 @@ func IncidentSchema(postgres bool) string {
 // PutIncident stores an incident at the version given (0: new), with the
 // audit entries of the context, in one transaction.
 func (d *DB) PutIncident(ctx context.Context, i ward.Incident, version int64) error {
+	return d.Write(ctx, func(tx *sql.Tx) error { return d.putIncident(ctx, d.SQLTx(tx), i, version) })
+}
+
+// putIncident writes an incident inside a transaction of either dialect.
+func (d *DB) putIncident(ctx context.Context, tx Tx, i ward.Incident, version int64) error {
 	i.Version = version + 1
 	doc, err := json.Marshal(i)
 	if err != nil {
 		return err
 	}
-	return d.Write(ctx, func(tx *sql.Tx) error {
-		var current int64
-		err := tx.QueryRowContext(ctx, d.q(`SELECT version FROM incidents WHERE org = ? AND id = ?`), i.Org, i.ID).Scan(&current)
-		switch {
-		case errors.Is(err, sql.ErrNoRows) && version == 0:
-			_, err = tx.ExecContext(ctx, d.q(`INSERT INTO incidents (org, id, status, severity, aware_at, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-				i.Org, i.ID, string(i.Status), string(i.Severity), nanos(i.AwareAt), i.Version, doc)
-			return err
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("incident %q: %w", i.ID, ward.ErrNotFound)
-		case err != nil:
-			return err
-		case version == 0:
-			return fmt.Errorf("incident %q: %w", i.ID, ward.ErrExists)
-		case current != version:
-			return fmt.Errorf("incident %s at version %d, not %d: %w", i.ID, current, version, ward.ErrConflict)
-		}
-		_, err = tx.ExecContext(ctx, d.q(`UPDATE incidents SET status = ?, severity = ?, aware_at = ?, version = ?, doc = ? WHERE org = ? AND id = ? AND version = ?`),
-			string(i.Status), string(i.Severity), nanos(i.AwareAt), i.Version, doc, i.Org, i.ID, version)
+	var current int64
+	err = tx.QueryRow(ctx, `SELECT version FROM incidents WHERE org = ? AND id = ?`, i.Org, i.ID).Scan(&current)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && version == 0:
+		return tx.Exec(ctx, `INSERT INTO incidents (org, id, status, severity, aware_at, version, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			i.Org, i.ID, string(i.Status), string(i.Severity), nanos(i.AwareAt), i.Version, doc)
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("incident %q: %w", i.ID, ward.ErrNotFound)
+	case err != nil:
 		return err
-	})
+	case version == 0:
+		return fmt.Errorf("incident %q: %w", i.ID, ward.ErrExists)
+	case current != version:
+		return fmt.Errorf("incident %s at version %d, not %d: %w", i.ID, current, version, ward.ErrConflict)
+	}
+	return tx.Exec(ctx, `UPDATE incidents SET status = ?, severity = ?, aware_at = ?, version = ?, doc = ? WHERE org = ? AND id = ? AND version = ?`,
+		string(i.Status), string(i.Severity), nanos(i.AwareAt), i.Version, doc, i.Org, i.ID, version)
 }
 
 // Incident returns one incident.
