@@ -114,7 +114,10 @@ type Incident struct {
 	RootCause  string           `json:"root_cause,omitempty"`
 	Lessons    []Lesson         `json:"lessons,omitempty"`
 	Reports    []SentReport     `json:"reports,omitempty"`
-	Shared     []SharedIncident `json:"shared,omitempty"`
+	// Requests are the CSIRT's or authority's requests for an
+	// intermediate report (Art. 23(4)(c)).
+	Requests []ReportRequest  `json:"requests,omitempty"`
+	Shared   []SharedIncident `json:"shared,omitempty"`
 	// Version counts the incident's writes: a write names the version it
 	// read (optimistic concurrency, like a model's revision).
 	Version int64 `json:"version"`
@@ -215,6 +218,15 @@ type SentReport struct {
 	TLP  string `json:"tlp,omitempty"`
 }
 
+// ReportRequest is a request for an intermediate report: who asked,
+// when, and by when they want it.
+type ReportRequest struct {
+	From      string    `json:"from"`
+	Requested time.Time `json:"requested"`
+	Due       time.Time `json:"due"`
+	By        string    `json:"by,omitempty"`
+}
+
 // SharedIncident records a push of the incident to a TAXII peer.
 type SharedIncident struct {
 	Time       time.Time `json:"time"`
@@ -294,8 +306,8 @@ const (
 // Clock computes the NIS2 deadlines as of now: the early warning 24 hours
 // and the notification 72 hours after the organisation became aware, the
 // final report one month after the notification was sent (or was due,
-// until it is). The intermediate report has no deadline of its own: it is
-// sent when asked.
+// until it is), and an intermediate report by when the last request for
+// one asked, until one is sent after it.
 func (i *Incident) Clock(now time.Time) Clock {
 	c := Clock{Applies: true, Overdue: []ReportKind{}}
 	switch {
@@ -326,6 +338,24 @@ func (i *Incident) Clock(now time.Time) Clock {
 				c.Overdue = append(c.Overdue, d.Kind)
 			}
 			if c.Next == "" {
+				c.Next, c.NextDue = d.Kind, d.Due
+			}
+		}
+		c.Deadlines = append(c.Deadlines, d)
+	}
+	// An intermediate report is due when asked for and not sent since.
+	if n := len(i.Requests); n > 0 {
+		req := i.Requests[n-1]
+		d := Deadline{Kind: IntermediateReport, Due: req.Due}
+		if s, ok := i.Sent(IntermediateReport); ok && !s.Sent.Before(req.Requested) {
+			t := s.Sent
+			d.Sent = &t
+		} else if c.Applies {
+			d.Overdue, d.Left = now.After(d.Due), leftText(d.Due.Sub(now))
+			if d.Overdue {
+				c.Overdue = append(c.Overdue, d.Kind)
+			}
+			if c.Next == "" || d.Due.Before(c.NextDue) {
 				c.Next, c.NextDue = d.Kind, d.Due
 			}
 		}

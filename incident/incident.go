@@ -90,6 +90,8 @@ type Change struct {
 	Note       string          `json:"note,omitempty"`
 	// Restored ends the open outages of these services (at now).
 	Restored []string `json:"restored,omitempty"`
+	// Request records a request for an intermediate report.
+	Request *ward.ReportRequest `json:"intermediate_request,omitempty"`
 }
 
 // ErrClosed refuses a change to a closed incident other than reopening.
@@ -210,6 +212,19 @@ func Apply(i *ward.Incident, m *ward.Model, ch Change, by string, now time.Time)
 		i.Actions = append(i.Actions, ward.IncidentAction{Time: now, Text: a, By: by})
 		event("action", "%s", a)
 		what = append(what, "action")
+	}
+	if q := ch.Request; q != nil {
+		req := *q
+		if req.Requested.IsZero() {
+			req.Requested = now
+		}
+		req.Requested, req.Due, req.By = req.Requested.UTC(), req.Due.UTC(), by
+		if strings.TrimSpace(req.From) == "" || req.Due.IsZero() {
+			return "", &ward.ValidationError{Errors: []ward.FieldError{{Path: "intermediate_request", Message: "say who asked (from) and by when (due)"}}}
+		}
+		i.Requests = append(i.Requests, req)
+		event("report", "%s asked for an intermediate report by %s", req.From, req.Due.Format(time.RFC3339))
+		what = append(what, "intermediate report asked for")
 	}
 	if ch.Note != "" {
 		event("note", "%s", ch.Note)

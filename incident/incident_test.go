@@ -56,6 +56,20 @@ func TestClock(t *testing.T) {
 	if c.Next != ward.FinalReport || final.Estimated || !final.Due.Equal(t0.Add(70*time.Hour).AddDate(0, 1, 0)) || len(c.Overdue) != 0 {
 		t.Errorf("after the notification: %+v", c)
 	}
+	// The CSIRT asks for an intermediate report by day 5.
+	if _, err := incident.Apply(&i, m, incident.Change{Request: &ward.ReportRequest{From: "CSIRT", Due: t0.Add(120 * time.Hour)}}, "alice", t0.Add(80*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if c := i.Clock(t0.Add(121 * time.Hour)); c.Next != ward.IntermediateReport || len(c.Overdue) != 1 || c.Overdue[0] != ward.IntermediateReport {
+		t.Errorf("the intermediate report asked for: %+v", c)
+	}
+	incident.MarkSent(&i, ward.SentReport{Kind: ward.IntermediateReport, By: "adele"}, t0.Add(119*time.Hour))
+	if c := i.Clock(t0.Add(121 * time.Hour)); c.Next != ward.FinalReport || len(c.Overdue) != 0 {
+		t.Errorf("after the intermediate report: %+v", c)
+	}
+	if _, err := incident.Apply(&i, m, incident.Change{Request: &ward.ReportRequest{From: "CSIRT"}}, "alice", t0); err == nil {
+		t.Error("a request with no due date")
+	}
 	no := false
 	if _, err := incident.Apply(&i, m, incident.Change{SevereDisruption: &no, DamageToOthers: &no}, "alice", t0.Add(81*time.Hour)); err != nil {
 		t.Fatal(err)

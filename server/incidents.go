@@ -744,6 +744,12 @@ func (s *Server) webUpdateIncident(w http.ResponseWriter, r *http.Request, c *ca
 			ch.Outages = []ward.Outage{{Service: svc, From: from}}
 		}
 	}
+	if from := strings.TrimSpace(r.PostFormValue("request_from")); err == nil && from != "" {
+		var due time.Time
+		if due, err = formTime(r, "request_due"); err == nil {
+			ch.Request = &ward.ReportRequest{From: from, Due: due}
+		}
+	}
 	if err == nil {
 		_, _, err = s.changeIncident(r, c, "incident.update", func(m *ward.Model, i *ward.Incident) (string, error) {
 			return incident.Apply(i, m, ch, c.actor(), s.cfg.Now())

@@ -418,7 +418,7 @@ func writeIncident(w io.Writer, v incident.View) {
 
 func incidentUpdateCmd(o *options) *cobra.Command {
 	var org, status, severity, title, typ, description, aware, rootCause, note string
-	var disruption, damage, malicious, crossBorder, reason string
+	var disruption, damage, malicious, crossBorder, reason, askedBy, askedDue string
 	var assets, services, down, restored, techniques, actions, files, logs []string
 	c := &cobra.Command{
 		Use:   "update ID [flags]",
@@ -470,6 +470,16 @@ or financial loss for the entity) and --damage-to-others yes|no
 				}
 			}
 			ch.Assets, ch.Services, ch.Techniques, ch.Actions, ch.Restored, ch.Note = assets, services, techniques, actions, restored, note
+			if askedBy != "" || askedDue != "" {
+				if askedBy == "" || askedDue == "" {
+					return usageError{errors.New("--intermediate-asked-by and --intermediate-due go together")}
+				}
+				due, err := parseWhen("intermediate-due", askedDue)
+				if err != nil {
+					return err
+				}
+				ch.Request = &ward.ReportRequest{From: askedBy, Due: due}
+			}
 			for _, d := range down {
 				svc, at, _ := strings.Cut(d, "@")
 				t, err := parseWhen("down", at)
@@ -527,6 +537,8 @@ or financial loss for the entity) and --damage-to-others yes|no
 	f.StringVar(&crossBorder, "cross-border", "", "yes or no: could have a cross-border impact")
 	f.StringVar(&rootCause, "root-cause", "", "the threat or root cause")
 	f.StringVar(&note, "note", "", "a note on the timeline")
+	f.StringVar(&askedBy, "intermediate-asked-by", "", "who asked for an intermediate report (Art. 23(4)(c)), with --intermediate-due")
+	f.StringVar(&askedDue, "intermediate-due", "", "by when the intermediate report is asked for")
 	f.StringArrayVar(&assets, "asset", nil, "an affected asset (repeatable)")
 	f.StringArrayVar(&services, "service", nil, "an affected clinical service (repeatable)")
 	f.StringArrayVar(&down, "down", nil, "SERVICE[@TIME]: a clinical service down since TIME (default now)")

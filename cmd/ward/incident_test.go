@@ -84,6 +84,9 @@ func TestIncidentCommands(t *testing.T) {
 
 	expect(t, ward(t, data, "incident", "sent", id, "--kind", "early-warning", "--to", "National health CSIRT", "--reference", "R-7"), 0, "recorded as sent")
 	expect(t, ward(t, data, "incident", "list"), 0, "notification in ")
+	expect(t, ward(t, data, "incident", "update", id, "--intermediate-asked-by", "National health CSIRT", "--intermediate-due", time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)), 0, "Intermediate report:", "OVERDUE")
+	expect(t, ward(t, data, "incident", "update", id, "--intermediate-asked-by", "CSIRT"), 2, "go together")
+	expect(t, ward(t, data, "incident", "sent", id, "--kind", "intermediate", "--to", "National health CSIRT"), 0)
 	r = ward(t, data, "incident", "report", id, "--kind", "notification")
 	expect(t, r, 0, `"initial_assessment"`, `"pacs": 1`, `"services_over_max_outage": 1`)
 	if strings.Contains(r.stdout, "pacs-01") {
