@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -388,15 +389,8 @@ func (s *Server) markSent(r *http.Request, c *call, kind ward.ReportKind, in sen
 		if err := incident.MarkSent(i, ward.SentReport{Kind: kind, Sent: in.Sent, By: c.actor(), To: in.To, Reference: in.Reference}, s.cfg.Now()); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s sent by %s to %s", kind, c.actor(), cmpOr(in.To, "-")), nil
+		return fmt.Sprintf("%s sent by %s to %s", kind, c.actor(), cmp.Or(in.To, "-")), nil
 	})
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (s *Server) apiReportSent(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -431,7 +425,7 @@ func (s *Server) sendReport(r *http.Request, c *call, kind ward.ReportKind, in s
 	if !slices.Contains(ward.ReportKinds, kind) {
 		return nil, ward.Incident{}, st, fail(http.StatusNotFound, "report %q: early-warning, notification, intermediate or final", kind)
 	}
-	level, err := share.ParseTLP(cmpOr(in.TLP, "amber"))
+	level, err := share.ParseTLP(cmp.Or(in.TLP, "amber"))
 	if err != nil || level == share.Red || level == share.AmberStrict {
 		return nil, ward.Incident{}, st, incidentProblem(&ward.ValidationError{Errors: []ward.FieldError{{Path: "tlp", Message: fmt.Sprintf("%q: clear, green or amber", in.TLP),
 			Hint: "RED and AMBER+STRICT do not leave the organisation"}}})
@@ -479,12 +473,12 @@ func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request, c *call
 	now := s.cfg.Now()
 	kind := ward.ReportKind(q.Get("report"))
 	if kind == "" {
-		kind = cmpKind(i.Clock(now).Next, ward.IntermediateReport)
+		kind = cmp.Or(i.Clock(now).Next, ward.IntermediateReport)
 	}
 	if !slices.Contains(ward.ReportKinds, kind) {
 		return fail(http.StatusBadRequest, "report %q: early-warning, notification, intermediate or final", kind)
 	}
-	level, err := share.ParseTLP(cmpOr(q.Get("tlp"), "amber"))
+	level, err := share.ParseTLP(cmp.Or(q.Get("tlp"), "amber"))
 	if err != nil || level == share.Red || level == share.AmberStrict {
 		return fail(http.StatusBadRequest, "tlp %q: clear, green or amber (RED and AMBER+STRICT do not leave the organisation)", q.Get("tlp"))
 	}
@@ -509,13 +503,6 @@ func (s *Server) apiIncidentSTIX(w http.ResponseWriter, r *http.Request, c *call
 	}
 	writeJSON(w, http.StatusOK, share.NewBundle(objs))
 	return nil
-}
-
-func cmpKind(a, b ward.ReportKind) ward.ReportKind {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // sectorIncidents is the hub's view of the incidents reported to it.
