@@ -35,12 +35,13 @@ type Store interface {
 	// revision given (0: it must not exist yet); else ErrConflict.
 	PutModelAt(ctx context.Context, m *Model, revision int64) error
 	// A store also keeps the intelligence feeds its organisations share,
-	// the users and the audit log, assessment runs, and the STIX objects
-	// shared over TAXII.
+	// the users and the audit log, assessment runs, the STIX objects
+	// shared over TAXII, and the incident registers.
 	FeedStore
 	AccessStore
 	AssessmentStore
 	SharingStore
+	IncidentStore
 	Close() error
 }
 

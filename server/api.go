@@ -87,6 +87,7 @@ func (s *Server) register() {
 	s.handle("POST", "/api/v1/orgs/{org}/procure", orgViewer, s.apiProcure)
 	s.handle("POST", "/api/v1/orgs/{org}/procure/place", orgAnalyst, s.apiProcurePlace)
 
+	s.registerIncidents()
 	s.registerWeb()
 	s.registerTAXII()
 }

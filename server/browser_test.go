@@ -200,6 +200,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("map", func(t *testing.T) { browseMap(t, b, dir, e) })
 	t.Run("pages", func(t *testing.T) { browsePages(t, b, dir, e) })
 	t.Run("procure", func(t *testing.T) { browseProcure(t, b, dir, e) })
+	t.Run("incidents", func(t *testing.T) { browseIncidents(t, b, dir, e) })
 	t.Run("page errors seen", func(t *testing.T) { browsePageErrors(t, b, e) })
 }
 

@@ -27,6 +27,9 @@ type overview struct {
 	Exploited []exposedAsset
 	// Loss is the expected loss (docs/risk-method.md, "Expected loss").
 	Loss *quantify.Result
+	// Incidents counts the open incidents and those with a NIS2 report
+	// overdue.
+	Incidents, Overdue int
 }
 
 type sevCount struct {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/share"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -63,7 +64,12 @@ type Config struct {
 	// were written by the client and may be forged. Without any, the
 	// connection's address is the client's.
 	TrustedProxies []netip.Prefix
-	Now            func() time.Time
+	// Hub is the CSIRT's TAXII server that organisation admins send
+	// incident reports to from the dashboard and the API, into
+	// HubCollection; nil: they send with 'ward incident send'.
+	Hub           *share.Client
+	HubCollection string
+	Now           func() time.Time
 }
 
 // Server serves the API and the dashboard.
@@ -252,7 +258,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, c *call,
 func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*call, error) {
 	c := &call{remote: s.remote(r)}
 	limit := s.cfg.MaxBodyBytes
-	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") || strings.Contains(rt.Pattern, "/procure") {
+	if strings.HasSuffix(rt.Pattern, "/model") || strings.HasSuffix(rt.Pattern, "/import") || strings.Contains(rt.Pattern, "/procure") || strings.HasSuffix(rt.Pattern, "/evidence") {
 		limit = s.cfg.MaxModelBytes
 	}
 	if err := s.bound(w, r, limit); err != nil {

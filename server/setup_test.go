@@ -90,7 +90,17 @@ func seed(t testing.TB, s ward.Store) {
 	if _, err := s.PutAssessment(ctx, ward.Assessment{Org: "st-example", Revision: 1, Created: time.Now(), Actor: "alice", Data: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}
+	// An open incident, that the matrix changes, closes and reports on.
+	now := time.Now().UTC()
+	inc := ward.Incident{ID: testIncident, Org: "st-example", Title: "Brute force on the vendor VPN", Status: ward.IncidentSuspected, Severity: "high",
+		AwareAt: now.Add(-2 * time.Hour), OpenedAt: now, Updated: now, Assets: []string{"vpn-vendor"}}
+	if err := s.PutIncident(ctx, inc, 0); err != nil {
+		t.Fatal(err)
+	}
 }
+
+// testIncident is the id of the seeded incident.
+const testIncident = "INC-TEST-1"
 
 var (
 	seedOnce sync.Once

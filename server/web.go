@@ -42,6 +42,15 @@ var funcs = template.FuncMap{
 	// segment is escaped.
 	"assetURL": assetURL,
 	"inc":      func(i int) int { return i + 1 },
+	// dict makes a map of pairs, for templates called with several values.
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
+	"deref": func(b *bool) bool { return b != nil && *b },
 	// writer tells whether a role may change an organisation's model, so
 	// that pages show write forms only to those who may use them.
 	"writer": func(r ward.Role) bool { return r.Rank() >= ward.RoleAnalyst.Rank() && r != ward.RoleHub },
@@ -260,6 +269,16 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	o := newOverview(v)
 	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
 		return err
+	}
+	open, err := s.cfg.Store.Incidents(r.Context(), c.org, ward.IncidentFilter{Open: true})
+	if err != nil {
+		return err
+	}
+	o.Incidents = len(open)
+	for k := range open {
+		if len(open[k].Clock(s.cfg.Now()).Overdue) > 0 {
+			o.Overdue++
+		}
 	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)
 }

@@ -33,6 +33,8 @@ import (
 const (
 	webOrg      = "st-example"
 	webPassword = "a long test password 42"
+	// webIncident is the open incident of the demo hospital.
+	webIncident = "INC-WEB-1"
 )
 
 // webEnv is a running server on a fresh store, with three users: admin (a
@@ -94,6 +96,12 @@ func newWebEnv(t testing.TB) *webEnv {
 			t.Fatal(err)
 		}
 		e.ids[u.Name] = u.ID
+	}
+	// An open incident, for the incident pages.
+	now := time.Now().UTC()
+	if err := st.PutIncident(ctx, ward.Incident{ID: webIncident, Org: webOrg, Title: "Brute force on the vendor VPN", Status: ward.IncidentSuspected,
+		Severity: "high", AwareAt: now.Add(-time.Hour), OpenedAt: now, Updated: now, Assets: []string{"vpn-vendor"}}, 0); err != nil {
+		t.Fatal(err)
 	}
 	e.srv, err = New(Config{Store: st, Version: "test"})
 	if err != nil {
@@ -298,10 +306,10 @@ func TestWebEveryPage(t *testing.T) {
 	values := map[string]string{"{org}": webOrg, "{id}": "pump-01", "{$}": ""}
 	n := 0
 	for _, rt := range e.srv.Routes() {
-		if !rt.Page || rt.Method != "GET" || strings.HasSuffix(rt.Pattern, "/reports/{format}") {
-			continue // downloads are files, not pages (TestResultPages)
+		if !rt.Page || rt.Method != "GET" || strings.HasSuffix(rt.Pattern, "/reports/{format}") || strings.HasSuffix(rt.Pattern, "/reports/{kind}") {
+			continue // downloads and printable reports are files, not pages (TestResultPages, TestWebIncidents)
 		}
-		path := rt.Pattern
+		path := strings.Replace(rt.Pattern, "/incidents/{id}", "/incidents/"+webIncident, 1)
 		for k, v := range values {
 			path = strings.ReplaceAll(path, k, v)
 		}

@@ -2,6 +2,7 @@ package share
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,6 +65,18 @@ func NewAnonymiser(m *ward.Model) *Anonymiser {
 		return an.words[i] < an.words[j]
 	})
 	return an
+}
+
+// Keep leaves words in what the anonymiser lets through (the assets an
+// organisation chose to name).
+func (a *Anonymiser) Keep(words ...string) *Anonymiser {
+	k := &Anonymiser{}
+	for _, w := range a.words {
+		if !slices.Contains(words, w) {
+			k.words = append(k.words, w)
+		}
+	}
+	return k
 }
 
 // Text anonymises one string.

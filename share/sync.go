@@ -241,35 +241,9 @@ func PullInto(ctx context.Context, c *Client, s ward.Store, remote, local string
 // vulnerabilities shared with software indicators, as advisories, leaving
 // out other organisations' RED and AMBER+STRICT objects.
 func StoredAdvisories(ctx context.Context, s ward.SharingStore, org string) ([]*intel.Advisory, error) {
-	cols, err := s.Collections(ctx)
+	objs, err := readable(ctx, s, org, []string{"vulnerability", "indicator", "relationship"}, nil)
 	if err != nil {
 		return nil, err
-	}
-	var objs []Object
-	for _, c := range cols {
-		if !slices.Contains(c.Readers, ward.AllOrganisations) && !slices.Contains(c.Readers, org) {
-			continue
-		}
-		f := ward.ObjectFilter{Collection: c.ID, Types: []string{"vulnerability", "indicator", "relationship"}, Limit: 1000}
-		for {
-			page, more, err := s.Objects(ctx, f)
-			if err != nil {
-				return nil, err
-			}
-			for _, o := range page {
-				if (o.TLP == string(Red) || o.TLP == string(AmberStrict)) && o.Org != org {
-					continue
-				}
-				var so Object
-				if json.Unmarshal(o.Data, &so) == nil {
-					objs = append(objs, so)
-				}
-			}
-			if !more || len(page) == 0 {
-				break
-			}
-			f.After = page[len(page)-1].Seq
-		}
 	}
 	return ToAdvisories(objs), nil
 }

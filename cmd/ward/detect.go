@@ -12,6 +12,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/detect"
+	"github.com/wardhealth/ward/incident"
 	"github.com/wardhealth/ward/modelfile"
 )
 
@@ -22,7 +23,7 @@ func detectCmd(o *options) *cobra.Command {
 	var org, asset, model string
 	var ruleDirs []string
 	var year int
-	var withAssess bool
+	var withAssess, openIncidents bool
 	c := &cobra.Command{
 		Use:   "detect FILE... [--asset ID] [--rules DIR] [--format text|json]",
 		Short: "Find brute force, floods and ransomware signs in logs",
@@ -54,11 +55,17 @@ is reported at its line and column.
 --assess runs the assessment with what was seen: a detection on an asset
 raises the likelihood of the threats with its ATT&CK technique there (by
 2; docs/risk-method.md), and the risks it raised are listed with their
-score before and after. See docs/detection.md.`,
+score before and after.
+
+--open-incidents puts what was found in the incident register: a high or
+critical detection on an asset joins the open incident on that asset, or
+opens a new one (suspected, on the NIS2 clock from now); a lower one only
+joins an open incident. See docs/detection.md and docs/incidents.md.`,
 		Example: `  ward detect /var/log/auth.log --asset vpn-vendor
   ward detect access.log --asset erx-gw --format json
   ward detect security.jsonl firewall.log --rules ./sigma
-  ward detect /var/log/auth.log --asset vpn-vendor --assess`,
+  ward detect /var/log/auth.log --asset vpn-vendor --assess
+  ward detect /var/log/auth.log --asset vpn-vendor --open-incidents`,
 		Args: args(cobra.MinimumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
 			m, err := o.detectModel(c, model, org)
@@ -93,16 +100,31 @@ score before and after. See docs/detection.md.`,
 					return err
 				}
 			}
+			var register []registered
+			if openIncidents {
+				if m == nil || model != "" {
+					return invalidError{errors.New("--open-incidents needs the stored model, whose register it writes ('ward import FILE'; not --model)")}
+				}
+				if register, err = o.openIncidents(c, m, dets); err != nil {
+					return err
+				}
+			}
 			if o.format == "json" {
 				out := map[string]any{"organisation": orgID, "files": read, "detections": dets, "late_events": en.Late()}
 				if withAssess {
 					out["observed"], out["raised_risks"] = observed, raised
+				}
+				if openIncidents {
+					out["incidents"] = register
 				}
 				return writeJSON(o.stdout, out)
 			}
 			writeDetections(o.stdout, read, dets)
 			if withAssess {
 				writeRaised(o.stdout, raised)
+			}
+			if openIncidents {
+				writeRegistered(o.stdout, register)
 			}
 			return nil
 		},
@@ -113,9 +135,62 @@ score before and after. See docs/detection.md.`,
 	f.StringVar(&model, "model", "", "a model file to tie events to, instead of the stored model")
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
 	f.BoolVar(&withAssess, "assess", false, "assess the model with what was seen, and list the risks it raised")
+	f.BoolVar(&openIncidents, "open-incidents", false, "open incidents from high and critical detections, or add them to the open incident on the same asset")
 	f.IntVar(&year, "year", 0, "the year of RFC 3164 time stamps, which carry none (default: this year, or last year for a date ahead)")
 	addFormat(c, o, "text", "json")
 	return c
+}
+
+// registered is what detections did to the incident register.
+type registered struct {
+	Incident   string     `json:"incident"`
+	Title      string     `json:"title"`
+	Severity   ward.Level `json:"severity"`
+	Opened     bool       `json:"opened"`
+	Detections int        `json:"detections"`
+}
+
+// openIncidents applies detections to the organisation's register, each
+// incident opened or joined with its audit entry.
+func (o *options) openIncidents(c *cobra.Command, m *ward.Model, dets []detect.Detection) ([]registered, error) {
+	out := []registered{}
+	org := m.Organisation.ID
+	err := o.withStore(c.Context(), func(s ward.Store) error {
+		open, err := s.Incidents(c.Context(), org, ward.IncidentFilter{Open: true})
+		if err != nil {
+			return err
+		}
+		res := incident.FromDetections(m, open, dets, "ward detect ("+actor()+")", time.Now())
+		for _, i := range res.Opened {
+			n := len(i.Evidence)
+			if err := s.PutIncident(cliAudited(c.Context(), org, "incident.open", i.ID, fmt.Sprintf("from %s: %s", plural(n, "detection"), i.Title)), i, 0); err != nil {
+				return err
+			}
+			out = append(out, registered{i.ID, i.Title, i.Severity, true, n})
+		}
+		for _, j := range res.Joined {
+			if err := s.PutIncident(cliAudited(c.Context(), org, "incident.update", j.Incident.ID, plural(j.Detections, "detection")+" added"), j.Incident, j.Version); err != nil {
+				return err
+			}
+			out = append(out, registered{j.Incident.ID, j.Incident.Title, j.Incident.Severity, false, j.Detections})
+		}
+		return nil
+	})
+	return out, err
+}
+
+func writeRegistered(w io.Writer, reg []registered) {
+	fmt.Fprintf(w, "\nthe incident register:\n")
+	if len(reg) == 0 {
+		fmt.Fprintln(w, "  nothing high or critical, and no open incident on these assets: no incident opened")
+	}
+	for _, r := range reg {
+		verb := "joined"
+		if r.Opened {
+			verb = "opened"
+		}
+		fmt.Fprintf(w, "  %s %s (%s, %s): %s\n", verb, r.Incident, r.Severity, plural(r.Detections, "detection"), r.Title)
+	}
 }
 
 type fileRead struct {

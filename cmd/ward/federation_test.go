@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -42,16 +41,7 @@ func TestFederationKeepsObjectsWhole(t *testing.T) {
 	}
 
 	expect(t, ward(t, hospData, "demo"), 0)
-	env := append(os.Environ(), "WARD_DATA="+hospData, "WARD_DB=", "WARD_SHARE_PASSWORD="+hubPassword)
-	run := func(args ...string) string {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("ward %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := sharing(t, hospData)
 	run("share", "pull", "--from", hub+"/taxii2/api/", "--collection", col, "--user", "st-example-sync")
 	// The command line uses the shared advisory as the server does.
 	expect(t, ward(t, hospData, "vulns"), 0, "CVE-2020-25168")

@@ -154,7 +154,7 @@ PostgreSQL instead (default: $WARD_DB).`,
 		validateCmd(o), importCmd(o), exportCmd(o), assetsCmd(o), linksCmd(o),
 		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
 		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), feedsCmd(o), serveCmd(o), usersCmd(o), auditCmd(o), shareCmd(o),
-		discoverCmd(o), benchCmd(o), benchRunCmd(o), detectCmd(o), procureCmd(o),
+		discoverCmd(o), benchCmd(o), benchRunCmd(o), detectCmd(o), procureCmd(o), incidentCmd(o),
 	)
 	refuseUnknownSubcommands(root)
 	return root

@@ -26,7 +26,8 @@ func serveCmd(o *options) *cobra.Command {
 	var addr, certFile, keyFile string
 	var demoMode bool
 	var catalogs, syncCollections, trustedProxies []string
-	var sync peerFlags
+	var sync, hub peerFlags
+	var hubCollection string
 	var syncEvery time.Duration
 	c := &cobra.Command{
 		Use:   "serve",
@@ -46,7 +47,11 @@ then Secure, HSTS sent).
 
 With --sync-from and --sync-collection, the server pulls a hub's TAXII
 collections every --sync-every, as 'ward share pull' does (credentials from
-$WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
+$WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).
+
+With --hub and --hub-collection, organisation admins send incident reports
+to the CSIRT's hub from the dashboard and the API, as 'ward incident send'
+does (credentials as for --sync-from, with --hub-user).`,
 		Example: `  ward serve --demo
   ward serve --addr :8443 --tls-cert cert.pem --tls-key key.pem --db postgres://ward@db/ward`,
 		Args: args(cobra.NoArgs),
@@ -98,7 +103,17 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 			if err != nil {
 				return err
 			}
-			srv, err := server.New(server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustedProxies: proxies, Key: key})
+			cfg := server.Config{Store: store, Catalog: cat, Version: version, Log: log, TLS: certFile != "", TrustedProxies: proxies, Key: key}
+			if hub.url != "" || hubCollection != "" {
+				if hubCollection == "" {
+					return usageError{errors.New("--hub-collection: name the hub's collection incident reports go to")}
+				}
+				if cfg.Hub, err = hub.client("hub", o.stderr); err != nil {
+					return err
+				}
+				cfg.HubCollection = hubCollection
+			}
+			srv, err := server.New(cfg)
 			if err != nil {
 				return err
 			}
@@ -155,6 +170,8 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).`,
 	sync.flags(c, "sync-from", "sync-")
 	c.Flags().StringSliceVar(&syncCollections, "sync-collection", nil, "the hub's collections to pull (ids)")
 	c.Flags().DurationVar(&syncEvery, "sync-every", 15*time.Minute, "how often to pull")
+	hub.flags(c, "hub", "hub-")
+	c.Flags().StringVar(&hubCollection, "hub-collection", "", "the hub's collection incident reports are sent to")
 	return c
 }
 

@@ -285,12 +285,9 @@ appear by name), with no asset id, name, address or person, marked --tlp
 not leave the organisation.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			level, err := share.ParseTLP(tlp)
+			level, err := outgoingTLP(tlp)
 			if err != nil {
-				return usageError{err}
-			}
-			if level == share.Red || level == share.AmberStrict {
-				return usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+				return err
 			}
 			if collection == "" {
 				return usageError{errors.New("--collection: name the peer's collection")}
@@ -324,9 +321,7 @@ not leave the organisation.`,
 				return writeJSON(o.stdout, map[string]any{"sent": len(objs), "held_back": held, "status": st})
 			}
 			fmt.Fprintf(o.stdout, "sent %d object(s) (%d held back by TLP); the peer took %d, refused %d\n", len(objs), held, st.SuccessCount, st.FailureCount)
-			for _, f := range st.Failures {
-				fmt.Fprintf(o.stdout, "  refused %s: %s\n", f.ID, f.Message)
-			}
+			writeRefused(o.stdout, st)
 			return nil
 		},
 	}
@@ -463,6 +458,26 @@ tool.`,
 	c.Flags().StringVar(&title, "title", "Shared by Ward", "the report's name (--what report)")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write, - for standard output (default: standard output, or a new ward-share-DATE.json when it is a terminal)")
 	return c
+}
+
+// outgoingTLP reads the --tlp of what leaves the organisation: RED and
+// AMBER+STRICT do not.
+func outgoingTLP(tlp string) (share.TLP, error) {
+	level, err := share.ParseTLP(tlp)
+	if err != nil {
+		return "", usageError{err}
+	}
+	if level == share.Red || level == share.AmberStrict {
+		return "", usageError{fmt.Errorf("--tlp %s: such objects do not leave the organisation", tlp)}
+	}
+	return level, nil
+}
+
+// writeRefused names what a peer refused of a push.
+func writeRefused(w io.Writer, st share.Status) {
+	for _, f := range st.Failures {
+		fmt.Fprintf(w, "  refused %s: %s\n", f.ID, f.Message)
+	}
 }
 
 // freeName is name, or name with -2, -3, ... before its extension when a

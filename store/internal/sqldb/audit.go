@@ -90,8 +90,14 @@ func (d *DB) appendAudit(ctx context.Context, tx Tx, e ward.AuditEntry) (ward.Au
 
 // Audited appends, inside tx, the entries the context asks for
 // (ward.WithAudit), if any, and returns the last; call Recorded with it
-// after the commit.
+// after the commit. The incident the context carries (ward.WithIncident)
+// is stored first, in the same transaction.
 func (d *DB) Audited(ctx context.Context, tx Tx) (*ward.AuditEntry, error) {
+	if w := ward.IncidentOf(ctx); w != nil {
+		if err := d.putIncident(ctx, tx, w.Incident, w.Version); err != nil {
+			return nil, err
+		}
+	}
 	var last *ward.AuditEntry
 	for _, e := range ward.AuditOf(ctx) {
 		e, err := d.appendAudit(ctx, tx, e)

@@ -552,5 +552,5 @@ func (d *DB) BumpRevision() string {
 // ForgetOrganisation is what each store runs, with the organisation as
 // argument, when it deletes one: the tables without a foreign key to it.
 func (d *DB) ForgetOrganisation() []string {
-	return []string{d.q(`DELETE FROM revisions WHERE org = ?`), d.q(`DELETE FROM assessments WHERE org = ?`)}
+	return []string{d.q(`DELETE FROM revisions WHERE org = ?`), d.q(`DELETE FROM assessments WHERE org = ?`), d.q(`DELETE FROM incidents WHERE org = ?`)}
 }
