@@ -338,13 +338,14 @@ type cascade struct {
 	// why, per asset down: -1 when it failed itself, else the dependency
 	// (an asset i, a group n+g) that took it down.
 	why  []int
+	at   []int // per asset down: its place in list
 	left []int // per group: the members not down
 	list []int // the assets down, in the order they went
 	hit  []int // the groups that lost a member
 }
 
 func (d *deps) newCascade() *cascade {
-	c := &cascade{down: make([]bool, d.n), why: make([]int, d.n), left: make([]int, len(d.groups))}
+	c := &cascade{down: make([]bool, d.n), why: make([]int, d.n), at: make([]int, d.n), left: make([]int, len(d.groups))}
 	for g := range d.groups {
 		c.left[g] = len(d.groups[g].of)
 	}
@@ -356,7 +357,7 @@ func (d *deps) fail(c *cascade, roots []int) {
 	head := len(c.list)
 	take := func(v, why int) {
 		if !c.down[v] {
-			c.down[v], c.why[v] = true, why
+			c.down[v], c.why[v], c.at[v] = true, why, len(c.list)
 			c.list = append(c.list, v)
 		}
 	}
@@ -380,6 +381,17 @@ func (d *deps) fail(c *cascade, roots []int) {
 			}
 		}
 	}
+}
+
+// first is the member of group g that went down first, -1 if none did.
+func (d *deps) first(c *cascade, g int) int {
+	f := -1
+	for _, v := range d.groups[g].of {
+		if c.down[v] && (f < 0 || c.at[v] < c.at[f]) {
+			f = v
+		}
+	}
+	return f
 }
 
 // reset undoes fail.
@@ -726,26 +738,40 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	// are simulated.
 	flagged := map[int][]int{}
 	for i := range m.Services {
-		nodes := d.assets[i]
-		set, withGroups := cuts.Set(nodes), (*graph.Set)(nil)
-		if len(nodes) > 0 && len(d.grps[i]) > 0 {
-			all := slices.Clone(nodes)
+		// nodes: those of the assets the service needs, copies of an end
+		// host without cabling too. With copies, an asset reaches another
+		// through any of its nodes, which one search cannot tell: what
+		// splits them is simulated.
+		var nodes, members []int
+		copies := false
+		for _, v := range d.assets[i] {
+			nodes = append(nodes, d.nodes[v]...)
+			copies = copies || len(d.nodes[v]) > 1
+		}
+		if len(nodes) > 0 {
 			for _, g := range d.grps[i] {
-				all = append(all, d.groups[g].of...)
+				for _, v := range d.groups[g].of {
+					members = append(members, d.nodes[v]...)
+				}
 			}
-			withGroups = cuts.Set(all)
+		}
+		set, withGroups := cuts.Set(nodes), (*graph.Set)(nil)
+		if len(members) > 0 {
+			withGroups = cuts.Set(append(slices.Clone(nodes), members...))
 		}
 		for _, ap := range aps {
 			if ap >= d.n || nw.spare[ap] || simulated[ap] || listed[i][ap] {
 				continue
 			}
-			if set.Split(ap) {
+			split := set.Split(ap)
+			switch {
+			case split && !copies:
 				a, b, _ := cuts.Separates(ap, nodes)
 				an, bn := nw.names[a], nw.names[b]
 				add(i, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
 					Reason: fmt.Sprintf("it carries the only path between %s and %s", an, bn),
 					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], an, bn)})
-			} else if withGroups != nil && withGroups.Split(ap) {
+			case split || (withGroups != nil && withGroups.Split(ap)):
 				flagged[ap] = append(flagged[ap], i)
 			}
 		}
@@ -812,20 +838,15 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 func (d *deps) explain(i, x int, c *cascade, before, after []int) SinglePoint {
 	id := d.nw.names[x]
 	sp := SinglePoint{Asset: id, Kind: d.nw.kinds[x], Needed: true}
-	// innermost is the group nearest to x on the way down from y.
+	// innermost is the group nearest to x on the way down from y: each
+	// step goes to what went down earlier, so the walk ends.
 	innermost := func(y int) int {
 		g := -1
 		for y >= 0 && y < d.n && c.why[y] >= 0 {
 			w := c.why[y]
 			if w >= d.n {
 				g = w - d.n
-				y = -1
-				for _, v := range d.groups[g].of {
-					if c.down[v] {
-						y = v
-						break
-					}
-				}
+				y = d.first(c, g)
 				continue
 			}
 			y = w
@@ -844,13 +865,8 @@ func (d *deps) explain(i, x int, c *cascade, before, after []int) SinglePoint {
 	}
 	for _, g := range d.grps[i] {
 		if c.broken(d, g) {
-			for _, v := range d.groups[g].of {
-				if c.down[v] && c.why[v] >= 0 {
-					if h := innermost(v); h >= 0 {
-						g = h
-					}
-					break
-				}
+			if h := innermost(d.first(c, g)); h >= 0 {
+				g = h
 			}
 			return d.commonCause(sp, g, x, c)
 		}
