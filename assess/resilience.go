@@ -447,22 +447,53 @@ func (d *deps) roots(c *cascade, v int) []string {
 	return out
 }
 
-// netChange tells whether taking the cascade's assets off the network can
-// change what reaches what among the rest: only an articulation point, or
-// two nodes that each join others, can.
-func (d *deps) netChange(c *cascade, cut []bool) bool {
-	joins := 0
-	for _, v := range c.list {
-		for _, x := range d.nodes[v] {
-			if cut[x] {
-				return true
-			}
-			if d.nw.g.Degree(x) >= 2 {
-				joins++
+// netCheck is what netChange asks of the network: its articulation points,
+// and the nodes of every asset a service needs or a group it needs holds.
+type netCheck struct {
+	cut    []bool
+	needed *graph.Set
+}
+
+func (d *deps) netCheck(cuts *graph.Cuts) netCheck {
+	nc := netCheck{cut: make([]bool, d.nw.g.Len())}
+	for _, x := range cuts.Points() {
+		nc.cut[x] = true
+	}
+	var nodes []int
+	for i := range d.assets {
+		for _, v := range d.assets[i] {
+			nodes = append(nodes, d.nodes[v]...)
+		}
+		for _, g := range d.grps[i] {
+			for _, v := range d.groups[g].of {
+				nodes = append(nodes, d.nodes[v]...)
 			}
 		}
 	}
-	return joins >= 2
+	nc.needed = cuts.Set(nodes)
+	return nc
+}
+
+// netChange tells whether taking the cascade's assets off the network can
+// change what reaches what among the rest that services need: two nodes
+// that each join others can, and so can one articulation point, when it
+// separates needed nodes; nodes at the end of a single link cannot.
+func (d *deps) netChange(c *cascade, nc netCheck) bool {
+	joins, join := 0, -1
+	for _, v := range c.list {
+		for _, x := range d.nodes[v] {
+			if nc.cut[x] || d.nw.g.Degree(x) >= 2 {
+				joins, join = joins+1, x
+			}
+		}
+	}
+	switch joins {
+	case 0:
+		return false
+	case 1:
+		return nc.cut[join] && nc.needed.Split(join)
+	}
+	return true
 }
 
 // removed marks the nodes of the assets down.
@@ -660,10 +691,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	nw := d.nw
 	cuts := nw.g.Cuts()
 	aps := cuts.Points()
-	cut := make([]bool, nw.g.Len())
-	for _, x := range aps {
-		cut[x] = true
-	}
+	nc := d.netCheck(cuts)
 	needs := d.needs()
 	out := make([]Resilience, len(m.Services))
 	// listed: per service, the assets (by index) and sites already named
@@ -694,18 +722,18 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	sim := newSimulator(d)
 	c := d.newCascade()
 	// Assets that others depend on, and copies of groups: failed with
-	// what falls with them.
-	simulated := make([]bool, d.n)
+	// what falls with them, which settles them.
+	settled := make([]bool, d.n)
 	mark := make([]int, len(m.Services))
 	for x := range d.n {
 		if nw.spare[x] || (len(d.rev[x]) == 0 && len(d.member[x]) == 0) {
 			continue
 		}
 		d.fail(c, []int{x})
+		settled[x] = true
 		var affected []int
 		after := []int(nil)
-		if d.netChange(c, cut) {
-			simulated[x] = true
+		if d.netChange(c, nc) {
 			after = sim.after(c)
 			for i := range m.Services {
 				affected = append(affected, i)
@@ -760,7 +788,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 			withGroups = cuts.Set(append(slices.Clone(nodes), members...))
 		}
 		for _, ap := range aps {
-			if ap >= d.n || nw.spare[ap] || simulated[ap] || listed[i][ap] {
+			if ap >= d.n || nw.spare[ap] || settled[ap] || listed[i][ap] {
 				continue
 			}
 			split := set.Split(ap)
@@ -802,7 +830,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 			}
 			d.fail(c, vs)
 			var after []int
-			if d.netChange(c, cut) {
+			if d.netChange(c, nc) {
 				after = sim.after(c)
 			}
 			reason := fmt.Sprintf("%d of %d copies of %s stand on site %s: %d are left, it needs %d", len(vs), len(gr.of), gr.id, site, len(gr.of)-len(vs), gr.need)
@@ -1036,10 +1064,7 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 func Stops(m *ward.Model, sets [][]string) [][]int {
 	d := newDeps(m)
 	nw := d.nw
-	cut := make([]bool, nw.g.Len())
-	for _, ap := range nw.g.Cuts().Points() {
-		cut[ap] = true
-	}
+	nc := d.netCheck(nw.g.Cuts())
 	// needed: a service needs the asset, or a group it needs holds it.
 	needed := make([]bool, d.n)
 	for i := range d.assets {
@@ -1070,7 +1095,7 @@ func Stops(m *ward.Model, sets [][]string) [][]int {
 		// What no service needs cannot stop one unless it changes what
 		// reaches what.
 		isNeeded := slices.ContainsFunc(c.list, func(v int) bool { return needed[v] })
-		change := d.netChange(c, cut)
+		change := d.netChange(c, nc)
 		if isNeeded || change {
 			var after []int
 			if change {
