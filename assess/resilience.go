@@ -206,13 +206,15 @@ func dependencies(m *ward.Model, index map[string]int) *deps {
 		return v, ok && v < n
 	}
 	gi := map[string]int{}
+	in := make([]int, n) // the group (+1) an asset was last seen in
 	for _, rg := range m.Redundancy {
 		if _, dup := gi[rg.ID]; dup {
 			continue
 		}
 		g := group{id: rg.ID}
 		for _, id := range rg.Of {
-			if v, ok := asset(id); ok && !slices.Contains(g.of, v) {
+			if v, ok := asset(id); ok && in[v] != len(d.groups)+1 {
+				in[v] = len(d.groups) + 1
 				g.of = append(g.of, v)
 			}
 		}
