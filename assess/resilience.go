@@ -206,13 +206,15 @@ func dependencies(m *ward.Model, index map[string]int) *deps {
 		return v, ok && v < n
 	}
 	gi := map[string]int{}
+	in := make([]int, n) // the group (+1) an asset was last seen in
 	for _, rg := range m.Redundancy {
 		if _, dup := gi[rg.ID]; dup {
 			continue
 		}
 		g := group{id: rg.ID}
 		for _, id := range rg.Of {
-			if v, ok := asset(id); ok && !slices.Contains(g.of, v) {
+			if v, ok := asset(id); ok && in[v] != len(d.groups)+1 {
+				in[v] = len(d.groups) + 1
 				g.of = append(g.of, v)
 			}
 		}
@@ -338,13 +340,14 @@ type cascade struct {
 	// why, per asset down: -1 when it failed itself, else the dependency
 	// (an asset i, a group n+g) that took it down.
 	why  []int
+	at   []int // per asset down: its place in list
 	left []int // per group: the members not down
 	list []int // the assets down, in the order they went
 	hit  []int // the groups that lost a member
 }
 
 func (d *deps) newCascade() *cascade {
-	c := &cascade{down: make([]bool, d.n), why: make([]int, d.n), left: make([]int, len(d.groups))}
+	c := &cascade{down: make([]bool, d.n), why: make([]int, d.n), at: make([]int, d.n), left: make([]int, len(d.groups))}
 	for g := range d.groups {
 		c.left[g] = len(d.groups[g].of)
 	}
@@ -356,7 +359,7 @@ func (d *deps) fail(c *cascade, roots []int) {
 	head := len(c.list)
 	take := func(v, why int) {
 		if !c.down[v] {
-			c.down[v], c.why[v] = true, why
+			c.down[v], c.why[v], c.at[v] = true, why, len(c.list)
 			c.list = append(c.list, v)
 		}
 	}
@@ -380,6 +383,17 @@ func (d *deps) fail(c *cascade, roots []int) {
 			}
 		}
 	}
+}
+
+// first is the member of group g that went down first, -1 if none did.
+func (d *deps) first(c *cascade, g int) int {
+	f := -1
+	for _, v := range d.groups[g].of {
+		if c.down[v] && (f < 0 || c.at[v] < c.at[f]) {
+			f = v
+		}
+	}
+	return f
 }
 
 // reset undoes fail.
@@ -435,22 +449,53 @@ func (d *deps) roots(c *cascade, v int) []string {
 	return out
 }
 
-// netChange tells whether taking the cascade's assets off the network can
-// change what reaches what among the rest: only an articulation point, or
-// two nodes that each join others, can.
-func (d *deps) netChange(c *cascade, cut []bool) bool {
-	joins := 0
-	for _, v := range c.list {
-		for _, x := range d.nodes[v] {
-			if cut[x] {
-				return true
-			}
-			if d.nw.g.Degree(x) >= 2 {
-				joins++
+// netCheck is what netChange asks of the network: its articulation points,
+// and the nodes of every asset a service needs or a group it needs holds.
+type netCheck struct {
+	cut    []bool
+	needed *graph.Set
+}
+
+func (d *deps) netCheck(cuts *graph.Cuts) netCheck {
+	nc := netCheck{cut: make([]bool, d.nw.g.Len())}
+	for _, x := range cuts.Points() {
+		nc.cut[x] = true
+	}
+	var nodes []int
+	for i := range d.assets {
+		for _, v := range d.assets[i] {
+			nodes = append(nodes, d.nodes[v]...)
+		}
+		for _, g := range d.grps[i] {
+			for _, v := range d.groups[g].of {
+				nodes = append(nodes, d.nodes[v]...)
 			}
 		}
 	}
-	return joins >= 2
+	nc.needed = cuts.Set(nodes)
+	return nc
+}
+
+// netChange tells whether taking the cascade's assets off the network can
+// change what reaches what among the rest that services need: two nodes
+// that each join others can, and so can one articulation point, when it
+// separates needed nodes; nodes at the end of a single link cannot.
+func (d *deps) netChange(c *cascade, nc netCheck) bool {
+	joins, join := 0, -1
+	for _, v := range c.list {
+		for _, x := range d.nodes[v] {
+			if nc.cut[x] || d.nw.g.Degree(x) >= 2 {
+				joins, join = joins+1, x
+			}
+		}
+	}
+	switch joins {
+	case 0:
+		return false
+	case 1:
+		return nc.cut[join] && nc.needed.Split(join)
+	}
+	return true
 }
 
 // removed marks the nodes of the assets down.
@@ -648,10 +693,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	nw := d.nw
 	cuts := nw.g.Cuts()
 	aps := cuts.Points()
-	cut := make([]bool, nw.g.Len())
-	for _, x := range aps {
-		cut[x] = true
-	}
+	nc := d.netCheck(cuts)
 	needs := d.needs()
 	out := make([]Resilience, len(m.Services))
 	// listed: per service, the assets (by index) and sites already named
@@ -682,18 +724,18 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	sim := newSimulator(d)
 	c := d.newCascade()
 	// Assets that others depend on, and copies of groups: failed with
-	// what falls with them.
-	simulated := make([]bool, d.n)
+	// what falls with them, which settles them.
+	settled := make([]bool, d.n)
 	mark := make([]int, len(m.Services))
 	for x := range d.n {
 		if nw.spare[x] || (len(d.rev[x]) == 0 && len(d.member[x]) == 0) {
 			continue
 		}
 		d.fail(c, []int{x})
+		settled[x] = true
 		var affected []int
 		after := []int(nil)
-		if d.netChange(c, cut) {
-			simulated[x] = true
+		if d.netChange(c, nc) {
 			after = sim.after(c)
 			for i := range m.Services {
 				affected = append(affected, i)
@@ -726,26 +768,40 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	// are simulated.
 	flagged := map[int][]int{}
 	for i := range m.Services {
-		nodes := d.assets[i]
-		set, withGroups := cuts.Set(nodes), (*graph.Set)(nil)
-		if len(nodes) > 0 && len(d.grps[i]) > 0 {
-			all := slices.Clone(nodes)
+		// nodes: those of the assets the service needs, copies of an end
+		// host without cabling too. With copies, an asset reaches another
+		// through any of its nodes, which one search cannot tell: what
+		// splits them is simulated.
+		var nodes, members []int
+		copies := false
+		for _, v := range d.assets[i] {
+			nodes = append(nodes, d.nodes[v]...)
+			copies = copies || len(d.nodes[v]) > 1
+		}
+		if len(nodes) > 0 {
 			for _, g := range d.grps[i] {
-				all = append(all, d.groups[g].of...)
+				for _, v := range d.groups[g].of {
+					members = append(members, d.nodes[v]...)
+				}
 			}
-			withGroups = cuts.Set(all)
+		}
+		set, withGroups := cuts.Set(nodes), (*graph.Set)(nil)
+		if len(members) > 0 {
+			withGroups = cuts.Set(append(slices.Clone(nodes), members...))
 		}
 		for _, ap := range aps {
-			if ap >= d.n || nw.spare[ap] || simulated[ap] || listed[i][ap] {
+			if ap >= d.n || nw.spare[ap] || settled[ap] || listed[i][ap] {
 				continue
 			}
-			if set.Split(ap) {
+			split := set.Split(ap)
+			switch {
+			case split && !copies:
 				a, b, _ := cuts.Separates(ap, nodes)
 				an, bn := nw.names[a], nw.names[b]
 				add(i, SinglePoint{Asset: nw.names[ap], Kind: nw.kinds[ap],
 					Reason: fmt.Sprintf("it carries the only path between %s and %s", an, bn),
 					Fix:    fmt.Sprintf("add redundancy to %s, or a second path between %s and %s", nw.names[ap], an, bn)})
-			} else if withGroups != nil && withGroups.Split(ap) {
+			case split || (withGroups != nil && withGroups.Split(ap)):
 				flagged[ap] = append(flagged[ap], i)
 			}
 		}
@@ -776,7 +832,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 			}
 			d.fail(c, vs)
 			var after []int
-			if d.netChange(c, cut) {
+			if d.netChange(c, nc) {
 				after = sim.after(c)
 			}
 			reason := fmt.Sprintf("%d of %d copies of %s stand on site %s: %d are left, it needs %d", len(vs), len(gr.of), gr.id, site, len(gr.of)-len(vs), gr.need)
@@ -812,20 +868,15 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 func (d *deps) explain(i, x int, c *cascade, before, after []int) SinglePoint {
 	id := d.nw.names[x]
 	sp := SinglePoint{Asset: id, Kind: d.nw.kinds[x], Needed: true}
-	// innermost is the group nearest to x on the way down from y.
+	// innermost is the group nearest to x on the way down from y: each
+	// step goes to what went down earlier, so the walk ends.
 	innermost := func(y int) int {
 		g := -1
 		for y >= 0 && y < d.n && c.why[y] >= 0 {
 			w := c.why[y]
 			if w >= d.n {
 				g = w - d.n
-				y = -1
-				for _, v := range d.groups[g].of {
-					if c.down[v] {
-						y = v
-						break
-					}
-				}
+				y = d.first(c, g)
 				continue
 			}
 			y = w
@@ -844,13 +895,8 @@ func (d *deps) explain(i, x int, c *cascade, before, after []int) SinglePoint {
 	}
 	for _, g := range d.grps[i] {
 		if c.broken(d, g) {
-			for _, v := range d.groups[g].of {
-				if c.down[v] && c.why[v] >= 0 {
-					if h := innermost(v); h >= 0 {
-						g = h
-					}
-					break
-				}
+			if h := innermost(d.first(c, g)); h >= 0 {
+				g = h
 			}
 			return d.commonCause(sp, g, x, c)
 		}
@@ -1020,10 +1066,7 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 func Stops(m *ward.Model, sets [][]string) [][]int {
 	d := newDeps(m)
 	nw := d.nw
-	cut := make([]bool, nw.g.Len())
-	for _, ap := range nw.g.Cuts().Points() {
-		cut[ap] = true
-	}
+	nc := d.netCheck(nw.g.Cuts())
 	// needed: a service needs the asset, or a group it needs holds it.
 	needed := make([]bool, d.n)
 	for i := range d.assets {
@@ -1054,7 +1097,7 @@ func Stops(m *ward.Model, sets [][]string) [][]int {
 		// What no service needs cannot stop one unless it changes what
 		// reaches what.
 		isNeeded := slices.ContainsFunc(c.list, func(v int) bool { return needed[v] })
-		change := d.netChange(c, cut)
+		change := d.netChange(c, nc)
 		if isNeeded || change {
 			var after []int
 			if change {

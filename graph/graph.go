@@ -373,13 +373,13 @@ type Cuts struct {
 	disc, end, root []int
 	// sep[x] lists, by discovery time, the children of x whose subtrees
 	// removing x cuts off.
-	sep map[int][]int
+	sep [][]int
 }
 
 // Cuts builds the separation structure of the graph.
 func (g *Undirected) Cuts() *Cuts {
 	n := len(g.adj)
-	c := &Cuts{disc: make([]int, n), end: make([]int, n), root: make([]int, n), sep: map[int][]int{}}
+	c := &Cuts{disc: make([]int, n), end: make([]int, n), root: make([]int, n), sep: make([][]int, n)}
 	low := make([]int, n)
 	parent := make([]int, n)
 	next := make([]int, n)
@@ -416,7 +416,7 @@ func (g *Undirected) Cuts() *Cuts {
 		}
 		// The root cuts its children apart only when it has more than one.
 		if len(c.sep[r]) < 2 {
-			delete(c.sep, r)
+			c.sep[r] = nil
 		}
 	}
 	return c
@@ -424,11 +424,12 @@ func (g *Undirected) Cuts() *Cuts {
 
 // Points lists the articulation points, sorted.
 func (c *Cuts) Points() []int {
-	out := make([]int, 0, len(c.sep))
-	for x := range c.sep {
-		out = append(out, x)
+	var out []int
+	for x, kids := range c.sep {
+		if len(kids) > 0 {
+			out = append(out, x)
+		}
 	}
-	slices.Sort(out)
 	return out
 }
 
@@ -497,12 +498,12 @@ func (s *Set) Split(x int) bool {
 	if len(kids) == 0 {
 		return false
 	}
+	lo, hi := sort.SearchInts(s.disc, c.disc[x]+1), sort.SearchInts(s.disc, c.end[x]+1)
+	if hi == lo {
+		return false // none below x: all are in the rest of its component
+	}
 	r := c.root[x]
 	total := s.count(c.disc[r], c.end[r]) - s.count(c.disc[x], c.disc[x])
-	lo, hi := sort.SearchInts(s.disc, c.disc[x]+1), sort.SearchInts(s.disc, c.end[x]+1)
-	if hi == lo || total < 2 {
-		return false
-	}
 	groups, inKids := 0, 0
 	if hi-lo <= len(kids) {
 		last := -1
