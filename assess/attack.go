@@ -119,13 +119,6 @@ func internetStep(f *catalog.AssetFacts) (float64, string, string) {
 // from an asset holding the link's own end.
 type stepFrom struct{ crossing, internet, asset bool }
 
-// stepInto rates stepping onto a target over a link (nil for an unfiltered
-// flat network), with the technique and the reason.
-func stepInto(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, string, string) {
-	p, tech, why := stepOdds(f, l, from)
-	return p, tech, stepReason(why, f, l)
-}
-
 // Why a step is as likely as it is: stepOdds says which, stepReason says
 // it in words, so that measuring many models (the plan) builds no text.
 const (
@@ -144,8 +137,9 @@ const (
 	whyFirewall = 1 << 9
 )
 
-// stepOdds is stepInto without the words: the probability, the technique
-// and a why code.
+// stepOdds rates stepping onto a target over a link (nil for an
+// unfiltered flat network): the probability, the technique and a why code
+// (stepReason says it in words).
 func stepOdds(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, string, int) {
 	p, tech, why := 0.15, "T1078", whyStolen
 	if from.internet {

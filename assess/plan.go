@@ -589,13 +589,6 @@ func (p *Plan) Apply(m *ward.Model) *ward.Model {
 	return c
 }
 
-func pct(part, whole int) int {
-	if whole == 0 {
-		return 0
-	}
-	return part * 100 / whole
-}
-
 // maxCutLinks bounds the links a cut candidate may block: past it, blocking
 // is no longer a change one would make at once.
 const maxCutLinks = 40
