@@ -3,6 +3,7 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -593,6 +594,13 @@ func TestPlan(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &p); err != nil || len(p.Steps) != 2 || p.After >= p.Before || p.Steps[0].Removed < p.Steps[1].Removed {
 		t.Fatalf("plan json: %v %+v", err, p)
+	}
+	// A row a step for a spreadsheet, the two parts of what it removes.
+	r = ward(t, data, "plan", "--budget", "2", "--format", "csv")
+	expect(t, r, 0)
+	rowsOf, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rowsOf) != 3 || rowsOf[0][8] != "risk_removed" || rowsOf[0][9] != "exposure_removed" || rowsOf[1][0] != "1" || rowsOf[1][10] != fmt.Sprint(p.Steps[0].Removed) {
+		t.Errorf("plan csv: %v %v", err, rowsOf)
 	}
 	expect(t, ward(t, data, "plan", "--budget", "0"), 2, "--budget must be at least 1")
 	// The plan in an assessment, every format that reads it.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -73,7 +75,8 @@ defaults (docs/risk-method.md, "Expected loss").
 			if err != nil {
 				return err
 			}
-			return o.finishPlan(apply, plan.Apply(m), plan, func(w io.Writer) { writePlanText(w, plan) })
+			return o.finishPlan(apply, plan.Apply(m), plan, func(w io.Writer) { writePlanText(w, plan) },
+				func(w io.Writer) error { return writePlanCSV(w, plan) })
 		},
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
@@ -84,8 +87,20 @@ defaults (docs/risk-method.md, "Expected loss").
 	c.Flags().StringVar(&by, "by", "risk", "rank changes by risk removed (risk) or by expected loss avoided per euro (money)")
 	money.add(c)
 	feeds.flags(c)
-	addFormat(c, o, "text", "json")
+	addFormat(c, o, "text", "json", "csv")
 	return c
+}
+
+// writePlanCSV writes the plan a row a step, for a spreadsheet.
+func writePlanCSV(w io.Writer, plan *assess.Plan) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"rank", "id", "action", "title", "assets", "zone", "rules", "patched", "risk_removed", "exposure_removed", "removed", "after", "paths_weakened", "why"})
+	for _, s := range plan.Steps {
+		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), s.Zone, strings.Join(s.Rules, " "), strings.Join(s.Patched, " "),
+			fmt.Sprint(s.RiskRemoved), fmt.Sprint(s.ExposureRemoved), fmt.Sprint(s.Removed), fmt.Sprint(s.After), s.Breaks, s.Why})
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 func percent(part, whole int) int {

@@ -143,13 +143,17 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 	tw.Flush()
 }
 
+// amount writes money in a CSV cell as a plain number a spreadsheet reads
+// (the currency has a column of its own).
+func amount(x float64) string { return fmt.Sprintf("%.0f", x) }
+
 func writeLossCSV(w io.Writer, q *quantify.Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "threat", "assets", "events_per_year", "cause", "mean_annual_loss", "p50", "p90", "p99",
 		"downtime", "breach", "recovery", "fines", "ransom_apart", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
 	row := func(rank, threat, assets, rate, cause string, mean, p50, p90, p99 float64, parts quantify.Parts, services, records string) {
-		cw.Write([]string{rank, threat, assets, rate, cause, quantify.Money(mean), quantify.Money(p50), quantify.Money(p90), quantify.Money(p99),
-			quantify.Money(parts.Downtime), quantify.Money(parts.Breach), quantify.Money(parts.Recovery), quantify.Money(parts.Fines), quantify.Money(parts.Ransom), services, records,
+		cw.Write([]string{rank, threat, assets, rate, cause, amount(mean), amount(p50), amount(p90), amount(p99),
+			amount(parts.Downtime), amount(parts.Breach), amount(parts.Recovery), amount(parts.Fines), amount(parts.Ransom), services, records,
 			q.Currency, q.Method, fmt.Sprint(q.Seed), fmt.Sprint(q.Trials)})
 	}
 	row("total", "", "", "", "", q.Mean, q.P50, q.P90, q.P99, q.Parts, "", "")
@@ -220,17 +224,36 @@ func (o *options) planByMoney(m, full *ward.Model, cat *catalog.Catalog, aopt as
 	if err != nil {
 		return err
 	}
-	return o.finishPlan(apply, plan.Apply(full), plan, func(w io.Writer) { writeMoneyPlanText(w, plan) })
+	return o.finishPlan(apply, plan.Apply(full), plan, func(w io.Writer) { writeMoneyPlanText(w, plan) },
+		func(w io.Writer) error { return writeMoneyPlanCSV(w, plan) })
+}
+
+// writeMoneyPlanCSV writes the plan in money a row a step, for a
+// spreadsheet: what it costs, what it avoids, the loss after it.
+func writeMoneyPlanCSV(w io.Writer, p *quantify.Plan) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"rank", "id", "action", "title", "assets", "zone", "rules", "units", "one_off", "yearly", "cost_per_year",
+		"loss_avoided_per_year", "avoided_per_euro", "loss_after", "currency", "method", "seed", "trials", "why"})
+	for _, s := range p.Steps {
+		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), s.Zone, strings.Join(s.Rules, " "), fmt.Sprint(s.Units),
+			amount(s.OneOff), amount(s.Yearly), amount(s.Cost), amount(s.Avoided), fmt.Sprintf("%.2f", s.PerEuro),
+			amount(s.After), p.Currency, p.Method, fmt.Sprint(p.Seed), fmt.Sprint(p.Trials), s.Why})
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 // finishPlan writes the changed model to apply, when given, and the plan
-// as JSON or text.
-func (o *options) finishPlan(apply string, changed *ward.Model, plan any, text func(io.Writer)) error {
+// as JSON, CSV or text.
+func (o *options) finishPlan(apply string, changed *ward.Model, plan any, text func(io.Writer), csv func(io.Writer) error) error {
 	if err := writeChangedModel(apply, changed); err != nil {
 		return err
 	}
-	if o.format == "json" {
+	switch o.format {
+	case "json":
 		return writeJSON(o.stdout, plan)
+	case "csv":
+		return csv(o.stdout)
 	}
 	text(o.stdout)
 	if apply != "" {
