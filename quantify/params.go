@@ -30,8 +30,8 @@ type Parameter struct {
 // "assumption" has no public figure behind it: set the organisation's own.
 const (
 	srcRate       = "Ward's mapping of the register's likelihood (docs/risk-method.md): assumption, a step of the scale a factor of about 3: rare 0.002, unlikely 0.01, possible 0.03, likely 0.1, almost certain 0.3 loss events a year per register line"
-	srcRevenue    = "assumption: a 400-bed general hospital (EUR 250M a year); set costs.revenue_per_year"
-	srcActivity   = "lost activity during an outage, PERT 0.15/0.25/0.45: Neprash et al., AEJ: Economic Policy 2026 (-17 to -24 % in week 1); Abouk and Powell, JAMA 2024 (-8 %, -16 %)"
+	srcRevenue    = "a 400-bed general hospital, EUR 120M a year: Destatis, Kostennachweis der Krankenhäuser 2022 and Grunddaten 2022-2023 (EUR 132-140 bn for 476,924-480,382 beds, EUR 275K-294K a bed; German hospitals about break even); set costs.revenue_per_year"
+	srcActivity   = "lost activity during an outage, PERT 0.15/0.25/0.45: Neprash et al., AEJ: Economic Policy 2026 (-17 to -24 % in week 1); Abouk and Powell, JAMA 2024 (-8 %, -16 %); Uniklinik Düsseldorf 2020, inpatients 1,000 -> 550 (-45 %, dpa)"
 	srcRecord     = "cost per health record exposed, 90 % interval EUR 25-400: NetDiligence 2017 (claims median $28), IBM/Ponemon 2018 ($408); above 1M records x (n/1M)^0.55, IBM 2018 mega-breaches"
 	srcRecords    = "assumption: of an asset that holds health data, 100,000 records on a system of record (clinical system, remote-care platform, database, backup, cloud service), 100 on a medical device, wearable or badge system, 1,000 on any other; set costs.assets"
 	srcExposed    = "assumption: an event exposes a share of the records its assets hold, PERT 0 / 0.1 / 1"
@@ -44,7 +44,7 @@ const (
 	srcNatural    = "assumption: outage PERT 24/72/336 h for fire, flood and earthquake; damage to buildings not costed"
 	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
-	srcChanges    = "assumption: Ward's estimates per asset touched (table in docs/risk-method.md), paid off over 5 years; set costs.changes"
+	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years: add-mfa yearly from Microsoft Entra ID P1's list price (USD 6 a user a month, 2026), add-edr yearly within EDR list prices (USD 5.20-7.99 a device a month), offline-backup yearly from a published Veeam Cloud Connect price list (EUR 5 a server a month + EUR 0.03 a GB a month); the others Ward's estimates, assumptions; set costs.changes"
 )
 
 // Rates maps the register's likelihood, 1 to 5, to loss events a year: a
@@ -97,7 +97,7 @@ func defaultProfile(threat, group string) profile {
 // touches; a zone for segment-zone; the whole change for filter-links,
 // close-rule and offline-backup).
 var changeCosts = map[string][2]float64{
-	"add-mfa":              {50, 40},
+	"add-mfa":              {50, 65},
 	"add-edr":              {30, 60},
 	"secure-remote-access": {2000, 1000},
 	"replace":              {25000, 0},
@@ -111,7 +111,7 @@ var changeCosts = map[string][2]float64{
 	"close-rule":           {500, 0},
 	"patch":                {500, 0},
 	"tier-admin":           {10000, 3000},
-	"offline-backup":       {20000, 5000},
+	"offline-backup":       {20000, 25000},
 }
 
 // PayOff is how many years a one-off cost is spread over.
@@ -142,7 +142,7 @@ type params struct {
 
 func newParams(m *ward.Model) *params {
 	c := &m.Costs
-	p := &params{currency: Currency, revenue: 250e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
+	p := &params{currency: Currency, revenue: 120e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
 		fineP: 0.1, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
 		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
 		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}

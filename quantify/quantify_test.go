@@ -165,7 +165,7 @@ func TestDoublingDowntimeCostDoublesDowntimeLoss(t *testing.T) {
 	m, cat, res := load(t, "")
 	a := run(t, m, cat, res, Options{})
 	m2 := *m
-	m2.Costs.RevenuePerYear = 2 * 250e6
+	m2.Costs.RevenuePerYear = 2 * 120e6 // twice the default
 	b := run(t, &m2, cat, res, Options{})
 	if a.Parts.Downtime == 0 || !near(b.Parts.Downtime, 2*a.Parts.Downtime, 1e-9) {
 		t.Errorf("downtime %.2f, doubled %.2f", a.Parts.Downtime, b.Parts.Downtime)

@@ -37,7 +37,9 @@ var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"sevclass": func(s string) string { return "sev-" + s },
 	"money":    quantify.Money,
-	"join":     strings.Join,
+	// pct100 turns a probability into percent.
+	"pct100": func(p float64) float64 { return 100 * p },
+	"join":   strings.Join,
 	// assetURL is an asset's page; ids may hold "/" and ":", so each
 	// segment is escaped.
 	"assetURL": assetURL,

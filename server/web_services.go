@@ -9,6 +9,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/quantify"
 )
 
 // servicePage lists the clinical services: what each needs and which
@@ -82,7 +83,10 @@ const (
 // planPage is a mitigation plan computed for the page.
 type planPage struct {
 	Budget, MaxBudget int
-	Plan              *assess.Plan
+	// By is risk or money.
+	By    string
+	Plan  *assess.Plan
+	Money *quantify.Plan
 	// Removed is the share of the risk the plan removes, in percent.
 	Removed int
 	// Bars draw each step's removal; BarsH is the chart's height.
@@ -104,11 +108,33 @@ func (s *Server) webPlan(w http.ResponseWriter, r *http.Request, c *call) error 
 		}
 		budget = n
 	}
+	by := r.URL.Query().Get("by")
+	switch by {
+	case "", "risk":
+		by = "risk"
+	case "money":
+		trials := quantify.DefaultTrials
+		if t := r.URL.Query().Get("trials"); t != "" {
+			n, err := strconv.Atoi(t)
+			if err != nil || n < minLossTrials || n > maxLossTrials {
+				return fail(http.StatusBadRequest, "trials %q: a whole number from %d to %d", t, minLossTrials, maxLossTrials)
+			}
+			trials = n
+		}
+		mp, took, err := s.moneyPlan(r, c.org, budget, trials)
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, c, http.StatusOK, "plan.html", "Mitigation plan in money",
+			planPage{Budget: budget, MaxBudget: MaxPlanBudget, By: by, Money: mp, Took: took.Round(time.Millisecond)})
+	default:
+		return fail(http.StatusBadRequest, "by %q: risk or money", by)
+	}
 	plan, took, err := s.plan(r, c.org, budget)
 	if err != nil {
 		return err
 	}
-	out := planPage{Budget: budget, MaxBudget: MaxPlanBudget, Plan: plan, Took: took.Round(time.Millisecond)}
+	out := planPage{Budget: budget, MaxBudget: MaxPlanBudget, By: by, Plan: plan, Took: took.Round(time.Millisecond)}
 	if plan.Before > 0 {
 		out.Removed = (plan.Before - plan.After) * 100 / plan.Before
 	}
@@ -121,6 +147,46 @@ func (s *Server) webPlan(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	out.BarsH = len(out.Bars)*26 + 4
 	return s.render(w, r, c, http.StatusOK, "plan.html", "Mitigation plan", out)
+}
+
+// moneyPlan ranks the plan's changes by expected loss avoided per euro
+// (docs/risk-method.md, "Changes in money"), with Ward's default trials
+// and seed, computed once per revision, feeds and day as plan is.
+func (s *Server) moneyPlan(r *http.Request, org string, budget, trials int) (*quantify.Plan, time.Duration, error) {
+	ctx := r.Context()
+	stamp, _, err := s.feedStamp(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	v, err := s.assessed(ctx, org)
+	if err != nil {
+		return nil, 0, err
+	}
+	key := fmt.Sprintf("moneyplan|%d|%d|%s|%d|%s|%s", budget, trials, org, v.Revision, stamp, v.Result.Date)
+	start := time.Now()
+	p, err, _ := s.flight.Do(key, func() (any, error) {
+		v.lossMu.Lock()
+		if mp, ok := v.moneyPlans[[2]int{budget, trials}]; ok {
+			v.lossMu.Unlock()
+			return mp, nil
+		}
+		v.lossMu.Unlock()
+		mp, err := quantify.MakePlan(v.Model, s.cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities}, quantify.Options{Trials: trials}, budget)
+		if err != nil {
+			return nil, fmt.Errorf("plan in money %s: %w", org, err)
+		}
+		v.lossMu.Lock()
+		if v.moneyPlans == nil {
+			v.moneyPlans = map[[2]int]*quantify.Plan{}
+		}
+		v.moneyPlans[[2]int{budget, trials}] = mp
+		v.lossMu.Unlock()
+		return mp, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return p.(*quantify.Plan), time.Since(start), nil
 }
 
 // plan makes the mitigation plan of an organisation's current model for a

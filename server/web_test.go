@@ -592,6 +592,22 @@ func TestWebServicesAndPlan(t *testing.T) {
 			t.Errorf("budget=%s: %d", b, status)
 		}
 	}
+	// In money: each step's loss avoided and cost, the curve before and
+	// after, the first step the change that avoids the most per euro.
+	status, body = c.get("/orgs/" + webOrg + "/plan?budget=2&by=money&trials=1000")
+	if status != http.StatusOK {
+		t.Fatalf("plan in money: %d", status)
+	}
+	money := rows(body[strings.Index(body, `<section id="plan-steps">`):])
+	if len(money) < 3 || !strings.Contains(money[0], "Avoided a year") {
+		t.Errorf("plan in money: %v", money)
+	}
+	wantAll(t, "plan in money", body, "expected loss a year (EUR)", "simulated years", "loss is more than, with probability", `<option value="money" selected>`)
+	for _, q := range []string{"by=luck", "by=money&trials=3"} {
+		if status, _ := c.get("/orgs/" + webOrg + "/plan?" + q); status != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, status)
+		}
+	}
 }
 
 func TestWebImport(t *testing.T) {
