@@ -35,13 +35,13 @@ const (
 	srcRecord     = "cost per health record exposed, 90 % interval EUR 25-400: NetDiligence 2017 (claims median $28), IBM/Ponemon 2018 ($408); above 1M records x (n/1M)^0.55, IBM 2018 mega-breaches"
 	srcRecords    = "assumption: of an asset that holds health data, 100,000 records on a system of record (clinical system, remote-care platform, database, backup, cloud service), 100 on a medical device, wearable or badge system, 1,000 on any other; set costs.assets"
 	srcExposed    = "assumption: an event exposes a share of the records its assets hold, PERT 0 / 0.1 / 1"
-	srcFine       = "assumption: 1 breach in 10 fined; 0 for a public body exempt under GDPR Art. 83(7); set costs.fine_probability"
+	srcFine       = "3 breaches in 100 fined: 237 GDPR fines on health care from 2018 to 2025 (CMS Enforcement Tracker Report 2025) against some 363 breach notifications a day in all sectors (DLA Piper GDPR survey, 2025), Ward's reading of the two; 0 for a public body exempt under GDPR Art. 83(7); set costs.fine_probability"
 	srcFineAmount = "fine, 90 % interval EUR 50K-1M: fines on hospitals EUR 105K (DE), 400K (PT 2018), 460K (NL 2019), DPA decisions; capped at EUR 20M or 4 % of revenue, GDPR Art. 83(5)"
 	srcRansomware = "ransomware: outage PERT 24/168/600 h (Scripps 2021 ~25 days of EHR down; UHS 2020 3-4 weeks; Neuss 2016 restored from backup); recovery 90 % interval EUR 0.5M-10M, Sophos State of Ransomware in Healthcare 2023-2025 (means $1.02M-2.57M excl. ransom), HSE Ireland 2021 (EUR 101M direct)"
-	srcMalware    = "assumption: outage PERT 4/24/168 h, recovery EUR 50K-1M"
+	srcMalware    = "malware: outage PERT 4/48/336 h (Klinikum Fürstenfeldbruck 2018, a week without computers; Klinikum Fürth 2019, days offline); recovery 90 % interval EUR 75K-1.2M, around the median EUR 300K of a significant health-sector incident (ENISA Threat Landscape: Health Sector 2023, from NIS Investments 2022)"
 	srcMalicious  = "assumption: outage PERT 1/8/72 h, no recovery cost beyond the outage"
-	srcFailure    = "assumption: outage PERT 0.5/4/24 h for failures and errors"
-	srcNatural    = "assumption: outage PERT 24/72/336 h for fire, flood and earthquake; damage to buildings not costed"
+	srcFailure    = "failures and errors: outage PERT 0.5/4/48 h (12 EMR downtimes of an emergency department averaging 4.8 h, Qatar Medical Journal 2020; an unplanned 48 h breakdown, Frontiers in Public Health 2019)"
+	srcNatural    = "fire, flood and earthquake: outage PERT 24/72/1440 h (NYU Langone reopened inpatient care 59 days after Hurricane Sandy, 2012); damage to buildings not costed"
 	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
 	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years: add-mfa yearly from Microsoft Entra ID P1's list price (USD 6 a user a month, 2026), add-edr yearly within EDR list prices (USD 5.20-7.99 a device a month), offline-backup yearly from a published Veeam Cloud Connect price list (EUR 5 a server a month + EUR 0.03 a GB a month); the others Ward's estimates, assumptions; set costs.changes"
@@ -83,14 +83,14 @@ func defaultProfile(threat, group string) profile {
 		r := fromInterval(0.5e6, 10e6)
 		return profile{outage: pert{24, 168, 600}, recovery: &r, ransom: true, source: srcRansomware}
 	case threat == "malware":
-		r := fromInterval(50e3, 1e6)
-		return profile{outage: pert{4, 24, 168}, recovery: &r, source: srcMalware}
+		r := fromInterval(75e3, 1.2e6)
+		return profile{outage: pert{4, 48, 336}, recovery: &r, source: srcMalware}
 	case group == "malicious":
 		return profile{outage: pert{1, 8, 72}, source: srcMalicious}
 	case group == "natural":
-		return profile{outage: pert{24, 72, 336}, source: srcNatural}
+		return profile{outage: pert{24, 72, 1440}, source: srcNatural}
 	}
-	return profile{outage: pert{0.5, 4, 24}, source: srcFailure}
+	return profile{outage: pert{0.5, 4, 48}, source: srcFailure}
 }
 
 // Change costs by action: once and each year, per unit (an asset it
@@ -143,7 +143,7 @@ type params struct {
 func newParams(m *ward.Model) *params {
 	c := &m.Costs
 	p := &params{currency: Currency, revenue: 120e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
-		fineP: 0.1, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
+		fineP: 0.03, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
 		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
 		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}
 	add := func(name, value, source string, set bool) {

@@ -65,24 +65,25 @@ func TestWorkedExample(t *testing.T) {
 	const (
 		hour     = 10_000.0
 		records  = 200_000.0
-		exposed  = 7.0 / 30                          // PERT 0 / 0.1 / 1
-		perRec   = 142.644                           // lognormal 25-400: 100 x exp(0.842807^2 / 2)
-		fine     = 338_495.0                         // lognormal 50K-1M: 223,607 x exp(0.910638^2 / 2)
-		recovery = 3_384_970.0                       // lognormal 0.5M-10M: 2,236,068 x exp(0.910638^2 / 2)
-		breach   = records*exposed*perRec + 0.1*fine // 6,690,437
+		exposed  = 7.0 / 30                           // PERT 0 / 0.1 / 1
+		perRec   = 142.644                            // lognormal 25-400: 100 x exp(0.842807^2 / 2)
+		fine     = 338_495.0                          // lognormal 50K-1M: 223,607 x exp(0.910638^2 / 2)
+		recovery = 3_384_970.0                        // lognormal 0.5M-10M: 2,236,068 x exp(0.910638^2 / 2)
+		breach   = records*exposed*perRec + 0.03*fine // 6,666,743
+		malware  = 427_923.0                          // lognormal 75K-1.2M: 300,000 x exp(0.842807^2 / 2)
 	)
 	want := map[string]struct {
 		rate, event float64
 	}{
-		"software-failure":    {0.1, hour * (6.75 - 0.25)},                  // PERT 0.5 / 4 / 24 h
-		"overload":            {0.01, hour * (6.75 - 0.25)},                 // PERT 0.5 / 4 / 24 h
-		"unauthorised-access": {0.03, breach},                               // confidentiality only
-		"data-theft":          {0.002, breach},                              // no attack path reaches the server
-		"earthquake":          {0.002, hour * (108 - 0.25)},                 // PERT 24 / 72 / 336 h
-		"fire":                {0.002, hour * (108 - 0.25)},                 //
-		"flood":               {0.002, hour * (108 - 0.25)},                 //
-		"ransomware":          {0.002, hour*(216-0.25) + recovery},          // PERT 24 / 168 / 600 h
-		"malware":             {0.002, hour*(268.0/6-0.25) + fine + breach}, // PERT 4 / 24 / 168 h, recovery 50K-1M
+		"software-failure":    {0.1, hour * (10.75 - 0.25)},                    // PERT 0.5 / 4 / 48 h
+		"overload":            {0.01, hour * (10.75 - 0.25)},                   // PERT 0.5 / 4 / 48 h
+		"unauthorised-access": {0.03, breach},                                  // confidentiality only
+		"data-theft":          {0.002, breach},                                 // no attack path reaches the server
+		"earthquake":          {0.002, hour * (292 - 0.25)},                    // PERT 24 / 72 / 1440 h
+		"fire":                {0.002, hour * (292 - 0.25)},                    //
+		"flood":               {0.002, hour * (292 - 0.25)},                    //
+		"ransomware":          {0.002, hour*(216-0.25) + recovery},             // PERT 24 / 168 / 600 h
+		"malware":             {0.002, hour*(532.0/6-0.25) + malware + breach}, // PERT 4 / 48 / 336 h, recovery 75K-1.2M
 	}
 	total := 0.0
 	for _, s := range q.Scenarios {
@@ -122,7 +123,7 @@ func TestWorkedExample(t *testing.T) {
 		t.Errorf("years without loss %.4f, want e^-0.152 = %.4f", q.NoLoss, math.Exp(-0.152))
 	}
 	// The rounded figures the documentation gives.
-	for _, s := range []string{"253,741", "200,713", "6,690,437", "5,542,486", "7,473,103"} {
+	for _, s := range []string{"269,433", "200,002", "6,666,743", "5,542,486", "7,978,833"} {
 		if !strings.Contains(doc, s) {
 			t.Errorf("docs/risk-method.md does not give %s", s)
 		}
@@ -231,14 +232,14 @@ func TestSharedCauses(t *testing.T) {
 // A harm-limiting control halves the outage and the recovery: with an
 // offline backup of the worked example's server, ransomware costs
 // 10,000 x (216 / 2 - 0.25) + 3,384,986 / 2 = 2,769,993 an event, and a
-// software failure 10,000 x (6.75 / 2 - 0.25) = 31,250.
+// software failure 10,000 x (10.75 / 2 - 0.25) = 51,250.
 func TestHarmLimitingControl(t *testing.T) {
 	m, cat, _ := load(t, "testdata/worked.yaml")
 	m.Assets[0].Controls = []string{"offline-backup"}
 	q := run(t, m, cat, assessed(t, m, cat), Options{Trials: 1_000_000, Seed: 7})
 	want := map[string]struct{ rate, event float64 }{
 		"ransomware":       {0.002, 10_000*(216.0/2-0.25) + 3_384_986.0/2},
-		"software-failure": {0.1, 10_000 * (6.75/2 - 0.25)},
+		"software-failure": {0.1, 10_000 * (10.75/2 - 0.25)},
 	}
 	for _, s := range q.Scenarios {
 		w, ok := want[s.Threat]
