@@ -12,6 +12,9 @@ type parser struct {
 	now       time.Time
 	year      int
 	guessYear bool
+	// vpn remembers, for the VPN readers, the peer address of each IKE
+	// SA (strongSwan) and the user of each peer (OpenVPN).
+	vpn vpnMemo
 }
 
 func (p *parser) parse(e *Event) string {
@@ -104,7 +107,7 @@ func (p *parser) syslogBody(e *Event, s string) string {
 	i := strings.IndexAny(s, "[: ")
 	if i < 0 {
 		e.fields[FieldMessage] = s
-		dispatch(e, "", s)
+		p.dispatch(e, "", s)
 		return ""
 	}
 	prog := s[:i]
@@ -118,7 +121,7 @@ func (p *parser) syslogBody(e *Event, s string) string {
 	rest = strings.TrimPrefix(rest, " ")
 	e.fields[FieldProgram] = prog
 	e.fields[FieldMessage] = rest
-	dispatch(e, prog, rest)
+	p.dispatch(e, prog, rest)
 	return ""
 }
 
@@ -178,7 +181,7 @@ func (p *parser) parse5424(e *Event, s string) string {
 	e.fields[FieldHost] = host
 	e.fields[FieldProgram] = app
 	e.fields[FieldMessage] = s
-	dispatch(e, app, s)
+	p.dispatch(e, app, s)
 	return ""
 }
 
@@ -191,7 +194,7 @@ func nilDash(s string) string {
 
 // dispatch reads the message of a syslog line by its program: OpenSSH,
 // PAM, the kernel's packet log.
-func dispatch(e *Event, prog, msg string) {
+func (p *parser) dispatch(e *Event, prog, msg string) {
 	e.Product = ProductLinux
 	switch {
 	case strings.HasPrefix(prog, "sshd"):
@@ -207,6 +210,14 @@ func dispatch(e *Event, prog, msg string) {
 	case prog == "sudo" || prog == "su" || prog == "login" || strings.HasPrefix(prog, "pam") || prog == "systemd-logind" || prog == "cron" || prog == "CRON":
 		e.Service = "auth"
 		parsePAM(e, msg)
+	case prog == "openvpn" || strings.HasPrefix(prog, "ovpn-"):
+		e.Service = "openvpn"
+		e.Categories = vpnCategories
+		p.parseOpenVPN(e, msg)
+	case prog == "charon" || prog == "charon-systemd" || prog == "ipsec" || prog == "strongswan":
+		e.Service = "strongswan"
+		e.Categories = vpnCategories
+		p.parseStrongSwan(e, msg)
 	default:
 		e.Service = "syslog"
 	}
