@@ -366,24 +366,9 @@ func writeRaised(w io.Writer, raised []raisedRisk) {
 // ruleDirs, tying events to the model's assets (asset for lines that name
 // none).
 func (o *options) runDetection(m *ward.Model, files []string, asset string, ruleDirs []string, year int) (*detect.Engine, []fileRead, error) {
-	rules, err := detect.Builtin()
+	en, err := loadEngine(ruleDirs)
 	if err != nil {
 		return nil, nil, err
-	}
-	for _, dir := range ruleDirs {
-		rs, err := detect.LoadDir(dir)
-		var re *detect.RuleError
-		if errors.As(err, &re) {
-			return nil, nil, invalidError{err}
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		rules = append(rules, rs...)
-	}
-	en, err := detect.NewEngine(rules)
-	if err != nil {
-		return nil, nil, invalidError{err}
 	}
 	assets := detect.NewAssets(m, asset)
 	var read []fileRead
