@@ -210,6 +210,9 @@ func (p *parser) dispatch(e *Event, prog, msg string) {
 	case prog == "sudo" || prog == "su" || prog == "login" || strings.HasPrefix(prog, "pam") || prog == "systemd-logind" || prog == "cron" || prog == "CRON":
 		e.Service = "auth"
 		parsePAM(e, msg)
+	case (prog == "nginx" || prog == "apache2" || prog == "httpd" || prog == "apache") && accessInSyslog(e, msg):
+		// nginx's access_log syslog:server=..., Apache's piped to logger
+		return
 	case prog == "openvpn" || strings.HasPrefix(prog, "ovpn-"):
 		e.Service = "openvpn"
 		e.Categories = vpnCategories
@@ -456,6 +459,24 @@ func parseAccess(e *Event, s string) string {
 }
 
 var webCategories = []string{"webserver"}
+
+// accessInSyslog reads a web server's access log line sent as a syslog
+// message into e, keeping the syslog host and program; false (e as it
+// was) when msg is no access log line.
+func accessInSyslog(e *Event, msg string) bool {
+	if msg == "" {
+		return false
+	}
+	var w Event
+	if parseAccess(&w, msg) != "" {
+		return false
+	}
+	host, prog := e.fields[FieldHost], e.fields[FieldProgram]
+	e.fields = w.fields
+	e.fields[FieldHost], e.fields[FieldProgram] = host, prog
+	e.Time, e.Categories, e.Product, e.Service = w.Time, w.Categories, "", ""
+	return true
+}
 
 // quoted returns the text up to the closing quote (Apache escapes a quote
 // inside as \", nginx as \x22) and what follows it.
