@@ -23,8 +23,9 @@ func detectCmd(o *options) *cobra.Command {
 	var ruleDirs []string
 	var year int
 	var withAssess bool
+	var follow string
 	c := &cobra.Command{
-		Use:   "detect FILE... [--asset ID] [--rules DIR] [--format text|json]",
+		Use:   "detect FILE... | --follow FILE [--asset ID] [--rules DIR] [--format text|json]",
 		Short: "Find brute force, floods and ransomware signs in logs",
 		Long: `Read logs and report what Ward's Sigma rules find in them: brute force
 against one account or from one source, password spraying, a logon after a
@@ -54,12 +55,19 @@ is reported at its line and column.
 --assess runs the assessment with what was seen: a detection on an asset
 raises the likelihood of the threats with its ATT&CK technique there (by
 2; docs/risk-method.md), and the risks it raised are listed with their
-score before and after. See docs/detection.md.`,
+score before and after.
+
+--follow FILE reads a growing log from its start and then what is
+appended, as tail -F does (a rotated file is read to its end, then the new
+one; a truncated one from its start), printing each detection when it is
+found, until Ctrl-C or SIGTERM; then it prints all of them as above. See
+docs/detection.md.`,
 		Example: `  ward detect /var/log/auth.log --asset vpn-vendor
   ward detect access.log --asset erx-gw --format json
   ward detect security.jsonl firewall.log --rules ./sigma
-  ward detect /var/log/auth.log --asset vpn-vendor --assess`,
-		Args: args(cobra.MinimumNArgs(1)),
+  ward detect /var/log/auth.log --asset vpn-vendor --assess
+  ward detect --follow /var/log/auth.log --asset vpn-vendor`,
+		Args: detectArgs(&follow),
 		RunE: func(c *cobra.Command, files []string) error {
 			m, err := o.detectModel(c, model, org)
 			if err != nil {
@@ -69,6 +77,9 @@ score before and after. See docs/detection.md.`,
 				if err := checkAssets(m, "--asset", asset); err != nil {
 					return err
 				}
+			}
+			if follow != "" {
+				return o.detectFollow(c.Context(), m, follow, asset, ruleDirs, year)
 			}
 			en, read, err := o.runDetection(m, files, asset, ruleDirs, year)
 			if err != nil {
@@ -113,6 +124,7 @@ score before and after. See docs/detection.md.`,
 	f.StringVar(&model, "model", "", "a model file to tie events to, instead of the stored model")
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
 	f.BoolVar(&withAssess, "assess", false, "assess the model with what was seen, and list the risks it raised")
+	f.StringVar(&follow, "follow", "", "follow a growing log (as tail -F: rotation and truncation too) until Ctrl-C, printing detections as found and a summary")
 	f.IntVar(&year, "year", 0, "the year of RFC 3164 time stamps, which carry none (default: this year, or last year for a date ahead)")
 	addFormat(c, o, "text", "json")
 	return c
@@ -173,6 +185,13 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 		en.Process(e)
 	}
 	st := r.Stats()
+	reportRead(o, name, st)
+	return st, r.Err()
+}
+
+// reportRead names a file's corrupt lines (the first ten) and cut lines on
+// stderr.
+func reportRead(o *options, name string, st detect.Stats) {
 	for i, b := range st.Bad {
 		if i == maxBadShown {
 			fmt.Fprintf(o.stderr, "ward: %s: %d more lines not read\n", name, st.Corrupt-maxBadShown)
@@ -183,7 +202,6 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 	if st.Truncated > 0 {
 		fmt.Fprintf(o.stderr, "ward: %s: %d lines over %d KiB cut there (first: line %d)\n", name, st.Truncated, detect.MaxLine>>10, st.Cut[0])
 	}
-	return st, r.Err()
 }
 
 func writeDetections(w io.Writer, read []fileRead, dets []detect.Detection) {
