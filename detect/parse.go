@@ -467,14 +467,16 @@ func accessInSyslog(e *Event, msg string) bool {
 	if msg == "" {
 		return false
 	}
-	var w Event
-	if parseAccess(&w, msg) != "" {
+	host, prog, t := e.fields[FieldHost], e.fields[FieldProgram], e.Time
+	if parseAccess(e, msg) != "" {
+		for _, f := range []Field{FieldSource, FieldUser, FieldMethod, FieldURL, FieldStatus, FieldUserAgent, FieldAction} {
+			e.fields[f] = ""
+		}
+		e.fields[FieldMessage], e.Time, e.Categories = msg, t, nil
 		return false
 	}
-	host, prog := e.fields[FieldHost], e.fields[FieldProgram]
-	e.fields = w.fields
 	e.fields[FieldHost], e.fields[FieldProgram] = host, prog
-	e.Time, e.Categories, e.Product, e.Service = w.Time, w.Categories, "", ""
+	e.Product, e.Service = "", ""
 	return true
 }
 
