@@ -36,11 +36,12 @@ type Store interface {
 	PutModelAt(ctx context.Context, m *Model, revision int64) error
 	// A store also keeps the intelligence feeds its organisations share,
 	// the users and the audit log, assessment runs, and the STIX objects
-	// shared over TAXII.
+	// shared over TAXII, and the detections found in logs.
 	FeedStore
 	AccessStore
 	AssessmentStore
 	SharingStore
+	DetectionStore
 	Close() error
 }
 

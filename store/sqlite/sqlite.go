@@ -183,6 +183,7 @@ var migrations = []string{
 	sqldb.Schema(false),
 	sqldb.SharingSchema(false),
 	sqldb.AuditMigration,
+	sqldb.DetectionSchema(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {
