@@ -106,4 +106,3 @@ func (d *DB) Detections(ctx context.Context, org string, f ward.DetectionFilter)
 	}
 	return out, rows.Err()
 }
-
