@@ -87,6 +87,7 @@ func (s *Server) register() {
 
 	s.registerWeb()
 	s.registerTAXII()
+	s.registerDetections()
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,7 @@ func detectCmd(o *options) *cobra.Command {
 	var year int
 	var withAssess bool
 	var follow string
+	var keep bool
 	c := &cobra.Command{
 		Use:   "detect FILE... | --follow FILE [--asset ID] [--rules DIR] [--format text|json]",
 		Short: "Find brute force, floods and ransomware signs in logs",
@@ -93,6 +94,11 @@ docs/detection.md.`,
 			if m != nil {
 				orgID = m.Organisation.ID
 			}
+			if keep {
+				if err := o.keepDetections(c.Context(), m, dets); err != nil {
+					return err
+				}
+			}
 			var raised []raisedRisk
 			var observed []assess.Observation
 			if withAssess {
@@ -124,6 +130,7 @@ docs/detection.md.`,
 	f.StringVar(&model, "model", "", "a model file to tie events to, instead of the stored model")
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
 	f.BoolVar(&withAssess, "assess", false, "assess the model with what was seen, and list the risks it raised")
+	f.BoolVar(&keep, "keep", false, "keep the detections in the store, for the dashboard and the assessment it shows")
 	f.StringVar(&follow, "follow", "", "follow a growing log (as tail -F: rotation and truncation too) until Ctrl-C, printing detections as found and a summary")
 	f.IntVar(&year, "year", 0, "the year of RFC 3164 time stamps, which carry none (default: this year, or last year for a date ahead)")
 	addFormat(c, o, "text", "json")

@@ -138,6 +138,7 @@ Detections are logged as they are found. See docs/detection.md.`,
 				}
 				go syncLoop(ctx, log, client, store, syncCollections, syncEvery)
 			}
+			syslog.demo = demoMode
 			waitSyslog, err := o.startSyslog(ctx, log, store, &syslog, certFile, keyFile)
 			if err != nil {
 				return err

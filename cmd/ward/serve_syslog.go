@@ -22,6 +22,9 @@ type syslogFlags struct {
 	year, maxMessage, queue      int
 	maxConns, maxConnsPerAddr    int
 	idle                         time.Duration
+	spool                        string
+	spoolMax                     int64
+	demo                         bool
 }
 
 func (f *syslogFlags) add(c *cobra.Command) {
@@ -40,6 +43,8 @@ func (f *syslogFlags) add(c *cobra.Command) {
 	fl.IntVar(&f.maxConns, "syslog-max-conns", syslogd.DefaultMaxConns, "the most syslog TCP and TLS connections open at once")
 	fl.IntVar(&f.maxConnsPerAddr, "syslog-max-conns-per-addr", syslogd.DefaultMaxConnsPerAddr, "the most syslog connections open at once from one address")
 	fl.DurationVar(&f.idle, "syslog-idle-timeout", syslogd.DefaultIdleTimeout, "close a syslog connection silent for so long")
+	fl.StringVar(&f.spool, "syslog-spool", "", "keep the last messages received in this file, replayed at start so that correlation windows open before a restart go on (default: syslog.spool in the data directory; none with --db or --demo)")
+	fl.Int64Var(&f.spoolMax, "syslog-spool-mib", 64, "the spool's size in MiB: past it the file is kept as FILE.1 and a new one started, so at most twice this is replayed")
 }
 
 func (f *syslogFlags) on() bool { return f.udp != "" || f.tcp != "" || f.tlsAddr != "" }
@@ -104,10 +109,37 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 		}
 	}
 	det := syslogd.NewDetector(en, detect.NewAssets(m, f.asset), f.year)
+	sp, err := o.openSpool(f, det, log)
+	if err != nil {
+		rcv.Close()
+		return nil, err
+	}
+	var k *keeper
+	if org != "" {
+		k = newKeeper(s, org, "ward serve (syslog)", "syslog")
+	} else {
+		log.Warn("the store holds no organisation: syslog detections are logged, not kept")
+	}
+	keep := func(ctx context.Context) {
+		if k == nil {
+			return
+		}
+		if _, _, err := k.keep(ctx, det.Detections()); err != nil {
+			log.Error("keeping detections failed", "err", err)
+		}
+	}
+	keep(ctx) // what the spool's replay found
+	handle := det.Handle
+	if sp != nil {
+		handle = func(m syslogd.Message) {
+			sp.write(m)
+			det.Handle(m)
+		}
+	}
 	ctx, stop := context.WithCancel(ctx)
 	served := make(chan struct{})
 	go func() {
-		rcv.Serve(ctx, det.Handle)
+		rcv.Serve(ctx, handle)
 		close(served)
 	}()
 	done := make(chan struct{})
@@ -116,10 +148,12 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 		w := detectionWatch{log: log, seen: map[string]int{}}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
-		for {
+		for n := 1; ; n++ {
 			select {
 			case <-served:
 				w.report(det.Detections())
+				keep(context.WithoutCancel(ctx))
+				sp.close()
 				st, read := rcv.Stats(), det.Read()
 				var lines, corrupt int
 				for _, r := range read {
@@ -130,6 +164,10 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 				return
 			case <-tick.C:
 				w.report(det.Detections())
+				sp.flush()
+				if n%5 == 0 {
+					keep(ctx)
+				}
 			}
 		}
 	}()

@@ -161,6 +161,9 @@ func (r *Receiver) Stats() Stats {
 		Refused: s.refused.Load(), Framing: s.framing.Load(), Conns: s.conns.Load(), OpenConns: s.open.Load()}
 }
 
+// Close closes the listeners of a receiver that will not Serve.
+func (r *Receiver) Close() { r.close() }
+
 func (r *Receiver) close() {
 	if r.udp != nil {
 		r.udp.Close()
