@@ -2,12 +2,40 @@ package server
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/detect"
 )
+
+// ObservedFor is how long a kept detection counts as an observation in
+// the assessment the dashboard shows: what was seen in the last 30 days.
+const ObservedFor = 30 * 24 * time.Hour
+
+// observed are the organisation's detections of the last ObservedFor, as
+// the assessment's observations (detect.Observations).
+func (s *Server) observed(ctx context.Context, org string) ([]assess.Observation, error) {
+	ds, err := s.cfg.Store.Detections(ctx, org, ward.DetectionFilter{Since: s.cfg.Now().Add(-ObservedFor), Limit: 1000})
+	if err != nil {
+		return nil, err
+	}
+	return detect.Observations(ds), nil
+}
+
+// detectionStamp changes when a detection is kept or grows, for the cache
+// of assessments.
+func (s *Server) detectionStamp(ctx context.Context, org string) (string, error) {
+	ds, err := s.cfg.Store.Detections(ctx, org, ward.DetectionFilter{Since: s.cfg.Now().Add(-ObservedFor), Limit: 1})
+	if err != nil || len(ds) == 0 {
+		return "", err
+	}
+	return fmt.Sprintf("%s:%d:%d", ds[0].ID, ds[0].Count, ds[0].LastSeen.UnixNano()), nil
+}
 
 // registerDetections adds the routes of the detections kept in the
 // store: the API's list and the dashboard's page.

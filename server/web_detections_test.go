@@ -51,3 +51,45 @@ func TestWebDetections(t *testing.T) {
 		}
 	}
 }
+
+// A kept detection is an observation of the assessment the dashboard
+// shows: the brute force raises the likelihood of brute force on the
+// vendor VPN, and says so.
+func TestDetectionsRaiseTheDashboardsRisks(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	ctx := context.Background()
+	before, err := e.srv.assessed(ctx, webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	d := ward.Detection{Rule: "ward-bruteforce-source", Title: "Brute force from one source", Level: "high", Techniques: []string{"T1110", "T1110.001"},
+		Asset: "vpn-vendor", Group: []string{"src_ip=203.0.113.7"}, Count: 14, FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Hour + 130*time.Second)}
+	d.ID = ward.DetectionID(d.Rule, d.Asset, "", d.Group, d.FirstSeen)
+	if _, err := e.store.PutDetections(ctx, webOrg, []ward.Detection{d}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := e.srv.assessed(ctx, webOrg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	was := map[string]int{}
+	for _, r := range before.Result.Risks {
+		was[r.Threat+"/"+strings.Join(r.Assets, ",")] = r.Score
+	}
+	raised := 0
+	for _, r := range after.Result.Risks {
+		for _, f := range r.Factors {
+			if strings.HasPrefix(f.Reason, "observed: 14 events of Brute force from one source from 1 source in 2m10s on vpn-vendor") {
+				raised++
+				if r.Score < was[r.Threat+"/"+strings.Join(r.Assets, ",")] {
+					t.Errorf("%s: score %d, was %d", r.Threat, r.Score, was[r.Threat+"/"+strings.Join(r.Assets, ",")])
+				}
+			}
+		}
+	}
+	if raised == 0 {
+		t.Error("no risk of the dashboard's assessment counts the kept detection")
+	}
+}
