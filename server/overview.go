@@ -27,6 +27,8 @@ type overview struct {
 	Exploited []exposedAsset
 	// Loss is the expected loss (docs/risk-method.md, "Expected loss").
 	Loss *quantify.Result
+	// Detections counts the detections kept in the last ObservedFor.
+	Detections int
 }
 
 type sevCount struct {

@@ -252,6 +252,9 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
 		return err
 	}
+	if o.Detections, err = s.recentDetections(r.Context(), c.org); err != nil {
+		return err
+	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)
 }
 

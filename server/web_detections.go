@@ -108,3 +108,9 @@ func (s *Server) webDetections(w http.ResponseWriter, r *http.Request, c *call) 
 	}
 	return s.render(w, r, c, http.StatusOK, "detections.html", "Detections", detectionsPage{Detections: ds, Names: names, Asset: r.URL.Query().Get("asset")})
 }
+
+// recentDetections counts the detections kept in the last ObservedFor.
+func (s *Server) recentDetections(ctx context.Context, org string) (int, error) {
+	ds, err := s.cfg.Store.Detections(ctx, org, ward.DetectionFilter{Since: s.cfg.Now().Add(-ObservedFor), Limit: 1000})
+	return len(ds), err
+}

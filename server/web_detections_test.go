@@ -54,7 +54,8 @@ func TestWebDetections(t *testing.T) {
 
 // A kept detection is an observation of the assessment the dashboard
 // shows: the brute force raises the likelihood of brute force on the
-// vendor VPN, and says so.
+// vendor VPN, and says so; the overview counts it, the asset's page lists
+// it.
 func TestDetectionsRaiseTheDashboardsRisks(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
@@ -91,5 +92,16 @@ func TestDetectionsRaiseTheDashboardsRisks(t *testing.T) {
 	}
 	if raised == 0 {
 		t.Error("no risk of the dashboard's assessment counts the kept detection")
+	}
+	// The overview counts it; the asset's page lists it.
+	c := e.signIn(t, "admin", webPassword)
+	if _, body := c.get("/orgs/" + webOrg + "/"); !strings.Contains(body, `<b>1</b>detections in the last 30 days`) {
+		t.Error("the overview does not count the detection")
+	}
+	if _, body := c.get("/orgs/" + webOrg + "/assets/vpn-vendor"); !strings.Contains(body, `<a href="/orgs/`+webOrg+`/detections#`+d.ID+`">Brute force from one source</a>`) || !strings.Contains(body, "src_ip=203.0.113.7") {
+		t.Error("the asset's page does not list the detection")
+	}
+	if _, body := c.get("/orgs/" + webOrg + "/assets/pump-01"); !strings.Contains(body, "No detection kept on this asset.") {
+		t.Error("another asset's page lists the detection")
 	}
 }
