@@ -4,8 +4,11 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"regexp"
@@ -138,4 +141,119 @@ func TestServeSyslog(t *testing.T) {
 	if !regexp.MustCompile(`msg="syslog stopped" received=47 dropped=0 cut=1 corrupt=0 refused_connections=0 framing_errors=0 detections=5`).MatchString(out) {
 		t.Errorf("summary:\n%s", out)
 	}
+}
+
+// serveSyslog starts 'ward serve' on a data directory with a UDP syslog
+// receiver and returns the command, its stderr, the HTTP base and the
+// syslog address.
+func serveSyslog(t *testing.T, ctx context.Context, data string) (*exec.Cmd, *lockedBuffer, string, string) {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-asset", "vpn-vendor")
+	cmd.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
+	stdout, _ := cmd.StdoutPipe()
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	var base, udp string
+	sc := bufio.NewScanner(stdout)
+	for (base == "" || udp == "") && sc.Scan() {
+		if m := regexp.MustCompile(`serving on (http://\S+)/`).FindStringSubmatch(sc.Text()); m != nil {
+			base = m[1]
+		}
+		if m := regexp.MustCompile(`receives syslog over UDP on (\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+			udp = m[1]
+		}
+	}
+	if base == "" || udp == "" {
+		t.Fatalf("no addresses printed; stderr: %s", stderr.String())
+	}
+	return cmd, stderr, base, udp
+}
+
+// TestServeSyslogRestart: six failures arrive, the server restarts, five
+// more arrive: the spool's replay kept the window open, so the eleven are
+// one brute force, kept in the store and listed by the API.
+func TestServeSyslogRestart(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	add := exec.Command(bin, "users", "add", "admin", "--admin", "--password-stdin")
+	add.Env = append(os.Environ(), "WARD_DATA="+data, "WARD_DB=")
+	add.Stdin = strings.NewReader("a long enough password\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("users add: %v %s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	now := time.Now().UTC()
+	sendUDP := func(addr string, lines string) {
+		u, err := net.Dial("udp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer u.Close()
+		for _, l := range strings.Split(strings.TrimSpace(lines), "\n") {
+			fmt.Fprintf(u, "<38>1 %s gw-7 sshd 4242 - - %s", now.Format(time.RFC3339), l)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	stop := func(cmd *exec.Cmd, stderr *lockedBuffer, want string) {
+		t.Helper()
+		time.Sleep(500 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("serve: %v %s", err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), want) {
+			t.Fatalf("no %q in: %s", want, stderr.String())
+		}
+	}
+	cmd, stderr, _, udp := serveSyslog(t, ctx, data)
+	sendUDP(udp, failures(6, "203.0.113.44"))
+	stop(cmd, stderr, `received=6 dropped=0 cut=0 corrupt=0 refused_connections=0 framing_errors=0 detections=0`)
+
+	cmd, stderr, base, udp := serveSyslog(t, ctx, data)
+	sendUDP(udp, failures(5, "203.0.113.44"))
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), `group="src_ip=203.0.113.44" count=11 `) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no brute force of 11 across the restart: %s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(stderr.String(), "msg=\"syslog spool replayed\"") || !strings.Contains(stderr.String(), "messages=6") {
+		t.Errorf("no replay: %s", stderr.String())
+	}
+	// kept within 5 s; read it back through the API
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: time.Minute}
+	resp, err := client.Post(base+"/api/v1/login", "application/json", strings.NewReader(`{"name":"admin","password":"a long enough password"}`))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sign in: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	var out struct {
+		Detections []struct {
+			Rule, Asset, Source string
+			Count               int
+		}
+	}
+	for time.Now().Before(deadline) {
+		resp, err := client.Get(base + "/api/v1/orgs/st-example/detections")
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if len(out.Detections) == 1 && out.Detections[0].Count == 11 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(out.Detections) != 1 || out.Detections[0].Rule != "ward-bruteforce-source" || out.Detections[0].Asset != "vpn-vendor" || out.Detections[0].Source != "203.0.113.44" || out.Detections[0].Count != 11 {
+		t.Errorf("stored detections: %+v", out.Detections)
+	}
+	stop(cmd, stderr, "detections=1")
 }
