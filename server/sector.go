@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/share"
@@ -11,18 +12,18 @@ import (
 // sector is the hub's view of the sightings shared with it: per
 // vulnerability, how many organisations sight it and patch progress over
 // time, from every collection, with small groups withheld.
-func (s *Server) sector(r *http.Request, c *call) ([]share.SectorEntry, error) {
+func (s *Server) sector(r *http.Request, c *call) ([]share.SectorEntry, []share.SourceCount, error) {
 	cols, err := s.cfg.Store.Collections(r.Context())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var objs []share.Object
 	for _, col := range cols {
-		f := ward.ObjectFilter{Collection: col.ID, Types: []string{"sighting", "vulnerability"}, Versions: []string{"all"}, Limit: 1000}
+		f := ward.ObjectFilter{Collection: col.ID, Types: []string{"sighting", "vulnerability", "indicator"}, Versions: []string{"all"}, Limit: 1000}
 		for {
 			page, more, err := s.cfg.Store.Objects(r.Context(), f)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			for _, o := range visible(page, c) {
 				var so share.Object
@@ -36,15 +37,23 @@ func (s *Server) sector(r *http.Request, c *call) ([]share.SectorEntry, error) {
 			f.After = page[len(page)-1].Seq
 		}
 	}
-	return share.Sector(objs, s.cfg.MinGroup), nil
+	// Sightings of vulnerabilities make the sector's vulnerabilities;
+	// those of indicators (detections' attacking sources) its sources.
+	var vulns []share.Object
+	for _, o := range objs {
+		if o.Type == "vulnerability" || o.Type == "sighting" && strings.HasPrefix(o.Str("sighting_of_ref"), "vulnerability--") {
+			vulns = append(vulns, o)
+		}
+	}
+	return share.Sector(vulns, s.cfg.MinGroup), share.Sources(objs, s.cfg.MinGroup), nil
 }
 
 func (s *Server) apiSector(w http.ResponseWriter, r *http.Request, c *call) error {
-	entries, err := s.sector(r, c)
+	entries, sources, err := s.sector(r, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "items": entries})
+	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "items": entries, "sources": sources})
 	return nil
 }
 
@@ -52,12 +61,15 @@ func (s *Server) apiSector(w http.ResponseWriter, r *http.Request, c *call) erro
 type sectorPage struct {
 	MinGroup int
 	Entries  []share.SectorEntry
+	// Sources are the public addresses several organisations' detections
+	// saw attack them.
+	Sources []share.SourceCount
 }
 
 func (s *Server) webSector(w http.ResponseWriter, r *http.Request, c *call) error {
-	entries, err := s.sector(r, c)
+	entries, sources, err := s.sector(r, c)
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "sector.html", "Sector", sectorPage{s.cfg.MinGroup, entries})
+	return s.render(w, r, c, http.StatusOK, "sector.html", "Sector", sectorPage{s.cfg.MinGroup, entries, sources})
 }
