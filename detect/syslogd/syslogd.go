@@ -286,7 +286,7 @@ func (r *Receiver) accept(ctx context.Context, ln net.Listener, transport string
 			stop := context.AfterFunc(ctx, func() { c.Close() })
 			defer stop()
 			defer c.Close()
-			if err := r.readStream(c, from, transport); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+			if err := r.readStream(c, from, transport); !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				r.cfg.Log.Debug("syslog connection closed", "from", from, "transport", transport, "err", err)
 			}
 		}()
@@ -333,7 +333,7 @@ func (d deadlineConn) Read(p []byte) (int, error) {
 
 // readStream reads framed messages from a connection (RFC 6587): a frame
 // starting with a digit is octet-counted ("LEN SP MSG"), any other ends at
-// a newline.
+// a newline. It returns why it stopped: io.EOF when the sender closed.
 func (r *Receiver) readStream(c net.Conn, from netip.Addr, transport string) error {
 	br := bufio.NewReaderSize(deadlineConn{c, r.cfg.IdleTimeout}, 64<<10)
 	max := r.cfg.MaxMessage

@@ -102,7 +102,7 @@ func TestTransportsAndFraming(t *testing.T) {
 		u.Write([]byte(m))
 	}
 	u.Close()
-	got := c.wait(t, 3)
+	c.wait(t, 3)
 
 	tc, err := net.Dial("tcp", r.Addr("tcp").String())
 	if err != nil {
@@ -115,7 +115,7 @@ func TestTransportsAndFraming(t *testing.T) {
 	fmt.Fprintf(tc, "%s\n", long)
 	fmt.Fprintf(tc, "<13>Dec  1 10:00:04 h sshd[1]: five")
 	tc.Close()
-	got = c.wait(t, 8)
+	c.wait(t, 8)
 
 	tl, err := tls.Dial("tcp", r.Addr("tls").String(), &tls.Config{RootCAs: pool, ServerName: "localhost"})
 	if err != nil {
@@ -124,7 +124,7 @@ func TestTransportsAndFraming(t *testing.T) {
 	six := "<13>1 2026-12-01T10:00:05Z h sshd 1 - - six\n"
 	fmt.Fprintf(tl, "%d %s", len(six), six)
 	tl.Close()
-	got = c.wait(t, 9)
+	got := c.wait(t, 9)
 
 	var summary []string
 	for _, m := range got {
