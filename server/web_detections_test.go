@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,8 +14,8 @@ import (
 
 // The detections kept in the store, as a hospital's analyst sees them: a
 // brute force on the vendor VPN with its lines on the dashboard's page,
-// the same through the API, filtered by asset and time, bad filters
-// refused.
+// in the HTML report, the same through the API, filtered by asset and
+// time, bad filters refused.
 func TestWebDetections(t *testing.T) {
 	t.Parallel()
 	e := newWebEnv(t)
@@ -34,6 +35,16 @@ func TestWebDetections(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page (%d) lacks %q", status, want)
 		}
+	}
+	// the report is a download of its own, not a dashboard page
+	res, err := c.c.Get(c.base + "/orgs/" + webOrg + "/reports/html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if body := string(report); !strings.Contains(body, `<section id="detections">`) || !strings.Contains(body, "<td>Brute force from one source</td><td>vpn-vendor</td>\n<td>src_ip=203.0.113.7</td><td>14</td>") {
+		t.Error("the HTML report does not list the detection")
 	}
 	if _, body := c.get("/orgs/" + webOrg + "/detections?asset=pump-01"); !strings.Contains(body, "No detection kept") {
 		t.Error("filtered by another asset, the detection is still listed")
