@@ -200,6 +200,9 @@ func (p *parser) dispatch(e *Event, prog, msg string) {
 	case strings.HasPrefix(prog, "sshd"):
 		e.Service = "sshd"
 		parseSSH(e, msg)
+	case (prog == "nginx" || prog == "apache2" || prog == "httpd" || prog == "apache") && accessInSyslog(e, msg):
+		// nginx's access_log syslog:server=..., Apache's piped to logger
+		return
 	case prog == "kernel" || prog == "ulogd" || strings.Contains(msg, " IN=") || strings.HasPrefix(msg, "IN="):
 		if parseNetfilter(e, msg) {
 			e.Service = ""
@@ -210,9 +213,6 @@ func (p *parser) dispatch(e *Event, prog, msg string) {
 	case prog == "sudo" || prog == "su" || prog == "login" || strings.HasPrefix(prog, "pam") || prog == "systemd-logind" || prog == "cron" || prog == "CRON":
 		e.Service = "auth"
 		parsePAM(e, msg)
-	case (prog == "nginx" || prog == "apache2" || prog == "httpd" || prog == "apache") && accessInSyslog(e, msg):
-		// nginx's access_log syslog:server=..., Apache's piped to logger
-		return
 	case prog == "openvpn" || strings.HasPrefix(prog, "ovpn-"):
 		e.Service = "openvpn"
 		e.Categories = vpnCategories
@@ -483,6 +483,13 @@ func accessInSyslog(e *Event, msg string) bool {
 // quoted returns the text up to the closing quote (Apache escapes a quote
 // inside as \", nginx as \x22) and what follows it.
 func quoted(s string) (in, rest string, ok bool) {
+	q := strings.IndexByte(s, '"')
+	if q < 0 {
+		return "", "", false
+	}
+	if strings.IndexByte(s[:q], '\\') < 0 { // no escape before it: the common case
+		return s[:q], s[q+1:], true
+	}
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '\\':
