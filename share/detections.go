@@ -46,42 +46,91 @@ func DetectionSightings(ds []ward.Detection, identity Object, tlp TLP, now time.
 			add(sources, ip, d)
 		}
 	}
-	sighting := func(of Object, name string, a *agg) Object {
-		s := newObject("sighting", "sighting|"+identity.ID+"|"+name, now)
-		s.CreatedByRef = identity.ID
-		s.Props["sighting_of_ref"] = of.ID
-		s.Props["where_sighted_refs"] = []string{identity.ID}
-		s.Props["count"] = a.count
-		s.Props["first_seen"] = Stamp(a.first)
-		s.Props["last_seen"] = Stamp(a.last)
-		Mark(&s, tlp)
-		return s
-	}
 	var out []Object
 	for _, t := range sortedKeys(techniques) {
-		ap := newObject("attack-pattern", identity.ID+"|attack|"+t, now)
+		a := techniques[t]
+		of := detectionObject(identity, "attack|"+t, a.first, tlp, now)
+		out = append(out, of, detectionSighting(identity, of, "attack|"+t, a.count, a.first, a.last, tlp, now))
+	}
+	for _, ip := range sortedKeys(sources) {
+		a := sources[ip]
+		of := detectionObject(identity, "source|"+ip, a.first, tlp, now)
+		out = append(out, of, detectionSighting(identity, of, "source|"+ip, a.count, a.first, a.last, tlp, now))
+	}
+	return out
+}
+
+// DetectionNames names what the sightings of DetectionSightings are of:
+// "attack|T1110", "source|203.0.113.7"; remembered between pushes, so
+// that what is no longer seen is cleared (DetectionsCleared).
+func DetectionNames(objects []Object) []string {
+	var out []string
+	for _, o := range objects {
+		if o.Type == "sighting" {
+			if n, ok := o.Props["x_ward_of"].(string); ok {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// DetectionsCleared says the organisation's detections no longer show
+// what it sighted before: a sighting of each with count 0, so a hub's
+// count of a source or technique falls.
+func DetectionsCleared(names []string, identity Object, tlp TLP, now time.Time) []Object {
+	var out []Object
+	for _, n := range names {
+		if !strings.HasPrefix(n, "attack|") && !strings.HasPrefix(n, "source|") {
+			continue
+		}
+		of := detectionObject(identity, n, now, tlp, now)
+		out = append(out, of, detectionSighting(identity, of, n, 0, time.Time{}, now, tlp, now))
+	}
+	return out
+}
+
+// detectionObject is the attack pattern ("attack|T1110") or the indicator
+// of a source address ("source|203.0.113.7") an organisation's detection
+// sightings are of.
+func detectionObject(identity Object, name string, first time.Time, tlp TLP, now time.Time) Object {
+	if t, ok := strings.CutPrefix(name, "attack|"); ok {
+		ap := newObject("attack-pattern", identity.ID+"|"+name, now)
 		ap.CreatedByRef = identity.ID
 		ap.Props["name"] = t
 		ap.ExternalReferences = []ExternalReference{{SourceName: "mitre-attack", ExternalID: t, URL: attackURL(t)}}
 		Mark(&ap, tlp)
-		out = append(out, ap, sighting(ap, "attack|"+t, techniques[t]))
+		return ap
 	}
-	for _, ip := range sortedKeys(sources) {
-		kind := "ipv4-addr"
-		if strings.Contains(ip, ":") {
-			kind = "ipv6-addr"
-		}
-		ind := newObject("indicator", identity.ID+"|source|"+ip, now)
-		ind.CreatedByRef = identity.ID
-		ind.Props["name"] = "Attacking source " + ip
-		ind.Props["indicator_types"] = []string{"malicious-activity"}
-		ind.Props["pattern"] = fmt.Sprintf("[%s:value = '%s']", kind, ip)
-		ind.Props["pattern_type"] = "stix"
-		ind.Props["valid_from"] = Stamp(sources[ip].first)
-		Mark(&ind, tlp)
-		out = append(out, ind, sighting(ind, "source|"+ip, sources[ip]))
+	ip := strings.TrimPrefix(name, "source|")
+	kind := "ipv4-addr"
+	if strings.Contains(ip, ":") {
+		kind = "ipv6-addr"
 	}
-	return out
+	ind := newObject("indicator", identity.ID+"|"+name, now)
+	ind.CreatedByRef = identity.ID
+	ind.Props["name"] = "Attacking source " + ip
+	ind.Props["indicator_types"] = []string{"malicious-activity"}
+	ind.Props["pattern"] = fmt.Sprintf("[%s:value = '%s']", kind, ip)
+	ind.Props["pattern_type"] = "stix"
+	ind.Props["valid_from"] = Stamp(first)
+	Mark(&ind, tlp)
+	return ind
+}
+
+func detectionSighting(identity, of Object, name string, count int, first, last time.Time, tlp TLP, now time.Time) Object {
+	s := newObject("sighting", "sighting|"+identity.ID+"|"+name, now)
+	s.CreatedByRef = identity.ID
+	s.Props["sighting_of_ref"] = of.ID
+	s.Props["where_sighted_refs"] = []string{identity.ID}
+	s.Props["count"] = count
+	s.Props["x_ward_of"] = name
+	if count > 0 {
+		s.Props["first_seen"] = Stamp(first)
+	}
+	s.Props["last_seen"] = Stamp(last)
+	Mark(&s, tlp)
+	return s
 }
 
 // PublicAddress is an address in its canonical form when it is a public

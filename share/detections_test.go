@@ -61,7 +61,8 @@ func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
 // The hub counts the organisations that saw the same public source: three
 // saw 203.0.113.7, shown; one alone saw 198.51.100.9, withheld under the
-// minimum group of three.
+// minimum group of three; once one of the three clears it, it is
+// withheld too.
 func TestSourcesAtTheHub(t *testing.T) {
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	var all []share.Object
@@ -74,5 +75,16 @@ func TestSourcesAtTheHub(t *testing.T) {
 	got := share.Sources(all, 3)
 	if len(got) != 2 || got[0] != (share.SourceCount{Source: "203.0.113.7", Organisations: 3, Detections: 3}) || got[1] != (share.SourceCount{Withheld: true, Sources: 1}) {
 		t.Errorf("sources: %+v", got)
+	}
+	// north's detections no longer show it: cleared, two are left, under
+	// the minimum group
+	north := share.Identity(ward.Organisation{ID: "north"}, "key", false, now)
+	names := share.DetectionNames(share.DetectionSightings(detectionsOf("203.0.113.7"), north, share.Amber, now))
+	if strings.Join(names, ",") != "attack|T1110,attack|T1110.001,source|203.0.113.7" {
+		t.Errorf("names %v", names)
+	}
+	all = append(all, share.DetectionsCleared([]string{"source|203.0.113.7"}, north, share.Amber, now.Add(time.Hour))...)
+	if got := share.Sources(all, 3); len(got) != 1 || got[0] != (share.SourceCount{Withheld: true, Sources: 2}) {
+		t.Errorf("sources after north cleared: %+v", got)
 	}
 }

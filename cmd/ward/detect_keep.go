@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/detect"
+	"github.com/wardhealth/ward/share"
 )
 
 // keeper writes detections to the store as they are found and grow, each
@@ -74,4 +77,26 @@ func (o *options) keepDetections(ctx context.Context, m *ward.Model, dets []dete
 		fmt.Fprintf(o.stderr, "ward: kept %s in the store of %s (%d new, %d grown)\n", plural(added+grown, "detection"), m.Organisation.ID, added, grown)
 		return nil
 	})
+}
+
+// clearDetections adds to objs a sighting of count 0 of each technique
+// and source the organisation's detections showed at the last push and no
+// longer do, and remembers what they show now.
+func (o *options) clearDetections(ctx context.Context, s ward.Store, org string, objs []share.Object, names []string, identity share.Object, level share.TLP, now time.Time) ([]share.Object, error) {
+	key := "detected|" + org
+	var before []string
+	if v, err := s.SyncState(ctx, key); err != nil {
+		return nil, err
+	} else if v != "" {
+		json.Unmarshal([]byte(v), &before)
+	}
+	var gone []string
+	for _, n := range before {
+		if !slices.Contains(names, n) {
+			gone = append(gone, n)
+		}
+	}
+	objs = append(objs, share.DetectionsCleared(gone, identity, level, now)...)
+	list, _ := json.Marshal(names)
+	return objs, s.PutSyncState(ctx, key, string(list))
 }

@@ -260,7 +260,11 @@ func (o *options) outgoing(ctx context.Context, org string, level share.TLP, nam
 		if err != nil {
 			return err
 		}
-		objs = append(objs, share.DetectionSightings(dets, identity, level, now)...)
+		detected := share.DetectionSightings(dets, identity, level, now)
+		objs = append(objs, detected...)
+		if objs, err = o.clearDetections(ctx, s, id, objs, share.DetectionNames(detected), identity, level, now); err != nil {
+			return err
+		}
 		list, _ := json.Marshal(current)
 		if err := s.PutSyncState(ctx, seenKey, string(list)); err != nil {
 			return err
