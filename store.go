@@ -36,12 +36,14 @@ type Store interface {
 	PutModelAt(ctx context.Context, m *Model, revision int64) error
 	// A store also keeps the intelligence feeds its organisations share,
 	// the users and the audit log, assessment runs, the STIX objects
-	// shared over TAXII, and the incident registers.
+	// shared over TAXII, the incident registers and the detections
+	// found in logs.
 	FeedStore
 	AccessStore
 	AssessmentStore
 	SharingStore
 	IncidentStore
+	DetectionStore
 	Close() error
 }
 

@@ -104,8 +104,27 @@ func (a *Assets) Of(e *Event) string {
 // Tie sets the event's asset (see Of) and the model's fields of it and of
 // its source address: asset_kind, asset_category, asset_zone_kind,
 // src_asset, src_zone_kind.
-func (a *Assets) Tie(e *Event) {
-	e.Asset = a.Of(e)
+func (a *Assets) Tie(e *Event) { a.tie(e, a.Of(e)) }
+
+// TieFrom ties an event received from the address sender (a syslog
+// message over the network): as Tie, with the asset holding sender's
+// address before Default, for a line whose host names no asset.
+func (a *Assets) TieFrom(e *Event, sender string) {
+	def := a.Default
+	a.Default = ""
+	id := a.Of(e)
+	a.Default = def
+	if id == "" && sender != "" {
+		id = a.lookup(sender, false)
+	}
+	if id == "" {
+		id = def
+	}
+	a.tie(e, id)
+}
+
+func (a *Assets) tie(e *Event, id string) {
+	e.Asset = id
 	if in, ok := a.info[e.Asset]; ok {
 		e.fields[FieldAssetKind], e.fields[FieldAssetCategory], e.fields[FieldAssetZoneKind] = in.kind, in.category, in.zoneKind
 	}

@@ -134,3 +134,36 @@ func BenchmarkReadWindowsJSON(b *testing.B) {
 	}
 	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkDetectFile is BenchmarkDetect on a file of one's own
+// ($WARD_BENCH_LOG, such as bench/detect/genlog writes), with no model.
+func BenchmarkDetectFile(b *testing.B) {
+	path := os.Getenv("WARD_BENCH_LOG")
+	if path == "" {
+		b.Skip("set WARD_BENCH_LOG to a log file")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rules, err := Builtin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	assets := NewAssets(nil, "")
+	b.SetBytes(int64(len(data)))
+	var lines int
+	for b.Loop() {
+		en, err := NewEngine(rules)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := NewReader(bytes.NewReader(data), path, 2026)
+		for e := r.Next(); e != nil; e = r.Next() {
+			assets.Tie(e)
+			en.Process(e)
+		}
+		lines += r.Stats().Lines
+	}
+	b.ReportMetric(float64(lines)/b.Elapsed().Seconds(), "lines/s")
+}

@@ -224,3 +224,60 @@ func TestOutOfOrderFailures(t *testing.T) {
 		"ward-bruteforce-source  [src_ip=192.0.2.9] 10 08:50:30-08:59:08",
 	})
 }
+
+// An OpenVPN server's log: twelve refused passwords for alice from one
+// address in two minutes and then her password accepted from it (a brute
+// force that got in); bob mistyping once and carol failing once through
+// PAM (nothing).
+func TestOpenVPNDetections(t *testing.T) {
+	got, stats := runFiles(t, "", "testdata/openvpn.log")
+	if stats[0].Events != 30 || stats[0].Corrupt != 0 {
+		t.Errorf("stats %+v", stats[0])
+	}
+	checkDetections(t, got, []string{
+		"ward-bruteforce-source vpn-vendor [src_ip=203.0.113.50] 12 10:00:00-10:01:50",
+		"ward-vpn-success-after-bruteforce vpn-vendor [src_ip=203.0.113.50] 1 10:01:50-10:02:30",
+	})
+	if s := got[1].Samples; len(s) != 2 || !strings.Contains(s[1].Text, "succeeded for username 'alice'") {
+		t.Errorf("samples %+v", s)
+	}
+}
+
+// strongSwan's charon: an EAP spray over seven names from 192.0.2.200,
+// each on an IKE SA of its own whose start names the address, then ten
+// XAuth failures for pharmacy from 203.0.113.60 and its success (charon
+// proving its own identity in between is no logon).
+func TestStrongSwanDetections(t *testing.T) {
+	got, stats := runFiles(t, "", "testdata/strongswan.log")
+	if stats[0].Corrupt != 0 {
+		t.Errorf("stats %+v", stats[0])
+	}
+	checkDetections(t, got, []string{
+		"ward-password-spraying ipsec-gw [src_ip=192.0.2.200] 7 11:00:00-11:00:30",
+		"ward-bruteforce-source ipsec-gw [src_ip=203.0.113.60] 10 11:10:00-11:10:45",
+		"ward-vpn-success-after-bruteforce ipsec-gw [src_ip=203.0.113.60] 1 11:10:45-11:11:02",
+	})
+}
+
+// The VPN readers' fields, line by line.
+func TestVPNFields(t *testing.T) {
+	for _, c := range []struct{ line, action, user, src string }{
+		{"Dec  1 10:00:00 gw ovpn-server[1]: 203.0.113.5:4000 TLS Auth Error: Auth Username/Password verification failed for peer", "failed", "", "203.0.113.5"},
+		{"Dec  1 10:00:00 gw openvpn[1]: [2001:db8::5]:4000 TLS: Username/Password authentication succeeded for username 'dr.who'", "accepted", "dr.who", "2001:db8::5"},
+		{"Dec  1 10:00:00 gw openvpn[1]: 203.0.113.5:4000 VERIFY ERROR: depth=0, error=certificate has expired: CN=pump-vendor", "failed", "", "203.0.113.5"},
+		{"Dec  1 10:00:00 gw openvpn[1]: pam_unix(openvpn:auth): authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=203.0.113.9  user=eve", "failed", "eve", "203.0.113.9"},
+		{"Dec  1 10:00:00 gw openvpn[1]: garbage", "", "", ""},
+		{"Dec  1 10:00:00 gw charon: 05[IKE] XAuth authentication of 'x' failed", "failed", "x", ""},
+		{"Dec  1 10:00:00 gw charon: 05[IKE] authentication of 'carol@hospital.example' with EAP successful", "accepted", "carol@hospital.example", ""},
+		{"Dec  1 10:00:00 gw charon: nonsense", "", "", ""},
+	} {
+		lr := NewLineReader("t", 2026)
+		e := lr.Read([]byte(c.line), false)
+		if e == nil {
+			t.Fatalf("%s: not read: %+v", c.line, lr.Stats())
+		}
+		if e.Get(FieldAction) != c.action || e.Get(FieldUser) != c.user || e.Get(FieldSource) != c.src || !e.hasCategory("vpn") {
+			t.Errorf("%s: action %q user %q src %q categories %v", c.line, e.Get(FieldAction), e.Get(FieldUser), e.Get(FieldSource), e.Categories)
+		}
+	}
+}

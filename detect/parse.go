@@ -12,6 +12,9 @@ type parser struct {
 	now       time.Time
 	year      int
 	guessYear bool
+	// vpn remembers, for the VPN readers, the peer address of each IKE
+	// SA (strongSwan) and the user of each peer (OpenVPN).
+	vpn vpnMemo
 }
 
 func (p *parser) parse(e *Event) string {
@@ -104,7 +107,7 @@ func (p *parser) syslogBody(e *Event, s string) string {
 	i := strings.IndexAny(s, "[: ")
 	if i < 0 {
 		e.fields[FieldMessage] = s
-		dispatch(e, "", s)
+		p.dispatch(e, "", s)
 		return ""
 	}
 	prog := s[:i]
@@ -118,7 +121,7 @@ func (p *parser) syslogBody(e *Event, s string) string {
 	rest = strings.TrimPrefix(rest, " ")
 	e.fields[FieldProgram] = prog
 	e.fields[FieldMessage] = rest
-	dispatch(e, prog, rest)
+	p.dispatch(e, prog, rest)
 	return ""
 }
 
@@ -178,7 +181,7 @@ func (p *parser) parse5424(e *Event, s string) string {
 	e.fields[FieldHost] = host
 	e.fields[FieldProgram] = app
 	e.fields[FieldMessage] = s
-	dispatch(e, app, s)
+	p.dispatch(e, app, s)
 	return ""
 }
 
@@ -191,12 +194,15 @@ func nilDash(s string) string {
 
 // dispatch reads the message of a syslog line by its program: OpenSSH,
 // PAM, the kernel's packet log.
-func dispatch(e *Event, prog, msg string) {
+func (p *parser) dispatch(e *Event, prog, msg string) {
 	e.Product = ProductLinux
 	switch {
 	case strings.HasPrefix(prog, "sshd"):
 		e.Service = "sshd"
 		parseSSH(e, msg)
+	case (prog == "nginx" || prog == "apache2" || prog == "httpd" || prog == "apache") && accessInSyslog(e, msg):
+		// nginx's access_log syslog:server=..., Apache's piped to logger
+		return
 	case prog == "kernel" || prog == "ulogd" || strings.Contains(msg, " IN=") || strings.HasPrefix(msg, "IN="):
 		if parseNetfilter(e, msg) {
 			e.Service = ""
@@ -207,6 +213,14 @@ func dispatch(e *Event, prog, msg string) {
 	case prog == "sudo" || prog == "su" || prog == "login" || strings.HasPrefix(prog, "pam") || prog == "systemd-logind" || prog == "cron" || prog == "CRON":
 		e.Service = "auth"
 		parsePAM(e, msg)
+	case prog == "openvpn" || strings.HasPrefix(prog, "ovpn-"):
+		e.Service = "openvpn"
+		e.Categories = vpnCategories
+		p.parseOpenVPN(e, msg)
+	case prog == "charon" || prog == "charon-systemd" || prog == "ipsec" || prog == "strongswan":
+		e.Service = "strongswan"
+		e.Categories = vpnCategories
+		p.parseStrongSwan(e, msg)
 	default:
 		e.Service = "syslog"
 	}
@@ -446,9 +460,36 @@ func parseAccess(e *Event, s string) string {
 
 var webCategories = []string{"webserver"}
 
+// accessInSyslog reads a web server's access log line sent as a syslog
+// message into e, keeping the syslog host and program; false (e as it
+// was) when msg is no access log line.
+func accessInSyslog(e *Event, msg string) bool {
+	if msg == "" {
+		return false
+	}
+	host, prog, t := e.fields[FieldHost], e.fields[FieldProgram], e.Time
+	if parseAccess(e, msg) != "" {
+		for _, f := range []Field{FieldSource, FieldUser, FieldMethod, FieldURL, FieldStatus, FieldUserAgent, FieldAction} {
+			e.fields[f] = ""
+		}
+		e.fields[FieldMessage], e.Time, e.Categories = msg, t, nil
+		return false
+	}
+	e.fields[FieldHost], e.fields[FieldProgram] = host, prog
+	e.Product, e.Service = "", ""
+	return true
+}
+
 // quoted returns the text up to the closing quote (Apache escapes a quote
 // inside as \", nginx as \x22) and what follows it.
 func quoted(s string) (in, rest string, ok bool) {
+	q := strings.IndexByte(s, '"')
+	if q < 0 {
+		return "", "", false
+	}
+	if strings.IndexByte(s[:q], '\\') < 0 { // no escape before it: the common case
+		return s[:q], s[q+1:], true
+	}
 	for i := 0; i < len(s); i++ {
 		switch s[i] {
 		case '\\':

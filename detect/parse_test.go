@@ -209,3 +209,18 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// nginx's access log sent over syslog is a web request of the host that
+// sent it; another nginx message stays a syslog line.
+func TestAccessLogInSyslog(t *testing.T) {
+	lr := NewLineReader("t", 2026)
+	e := lr.Read([]byte(`<190>Dec  1 09:02:00 erx-gw01 nginx: 203.0.113.80 - bob [01/Dec/2026:09:02:00 +0000] "POST /portal/login HTTP/1.1" 401 12 "-" "curl/8.5"`), false)
+	if e == nil || !e.hasCategory("webserver") || e.Get(FieldHost) != "erx-gw01" || e.Get(FieldSource) != "203.0.113.80" || e.Get(FieldStatus) != "401" ||
+		e.Get(FieldUser) != "bob" || e.Get(FieldURL) != "/portal/login" || e.Time.Hour() != 9 {
+		t.Fatalf("event %+v", e)
+	}
+	e = lr.Read([]byte(`Dec  1 09:02:00 erx-gw01 nginx: 2026/12/01 09:02:00 [error] 12#12: *1 open() "/x" failed`), false)
+	if e == nil || e.hasCategory("webserver") || e.Service != "syslog" || e.Get(FieldMessage) == "" {
+		t.Fatalf("event %+v", e)
+	}
+}

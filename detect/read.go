@@ -44,29 +44,42 @@ func (b BadLine) String() string { return fmt.Sprintf("%s:%d: %s", b.File, b.Lin
 // OpenSSH, PAM and iptables/nftables messages inside, web access logs
 // (common and combined), and Windows events as JSON (one object a line).
 type Reader struct {
+	br  *bufio.Reader
+	lr  LineReader
+	err error
+}
+
+// LineReader reads events from lines handed to it one by one (syslog
+// messages received over the network, a followed file): the same formats
+// and counts as Reader.
+type LineReader struct {
 	name  string
-	br    *bufio.Reader
 	p     parser
 	ev    Event
 	stats Stats
-	err   error
+}
+
+// NewLineReader reads lines named name in events and errors; year is as
+// for NewReader.
+func NewLineReader(name string, year int) *LineReader {
+	now := time.Now()
+	lr := &LineReader{name: name, p: parser{now: now, year: year}}
+	if year == 0 {
+		lr.p.year = now.Year()
+		lr.p.guessYear = true
+	}
+	return lr
 }
 
 // NewReader reads r, whose lines are named name in events and errors.
 // RFC 3164 time stamps carry no year: it is taken from year (0: this year,
 // or last year for a date that would be in the future).
 func NewReader(r io.Reader, name string, year int) *Reader {
-	now := time.Now()
-	p := parser{now: now, year: year}
-	if year == 0 {
-		p.year = now.Year()
-		p.guessYear = true
-	}
-	return &Reader{name: name, br: bufio.NewReaderSize(r, MaxLine), p: p}
+	return &Reader{br: bufio.NewReaderSize(r, MaxLine), lr: *NewLineReader(name, year)}
 }
 
 // Stats returns what has been read so far.
-func (r *Reader) Stats() Stats { return r.stats }
+func (r *Reader) Stats() Stats { return r.lr.stats }
 
 // Err is the error that stopped reading, other than the end of input.
 func (r *Reader) Err() error { return r.err }
@@ -79,37 +92,49 @@ func (r *Reader) Next() *Event {
 		raw, cut, err := r.readLine()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				r.err = fmt.Errorf("%s: line %d: %w", r.name, r.stats.Lines+1, err)
+				r.err = fmt.Errorf("%s: line %d: %w", r.lr.name, r.lr.stats.Lines+1, err)
 			}
 			if raw == nil {
 				return nil
 			}
 		}
-		r.stats.Lines++
-		if cut {
-			r.stats.Truncated++
-			if len(r.stats.Cut) < maxKept {
-				r.stats.Cut = append(r.stats.Cut, r.stats.Lines)
-			}
+		if e := r.lr.Read(raw, cut); e != nil {
+			return e
 		}
-		line := trimEOL(raw)
-		if len(line) == 0 {
-			r.stats.Blank++
-			continue
-		}
-		e := &r.ev
-		*e = Event{File: r.name, Line: r.stats.Lines, Raw: string(line)}
-		if reason := r.p.parse(e); reason != "" {
-			r.stats.Corrupt++
-			if len(r.stats.Bad) < maxKept {
-				r.stats.Bad = append(r.stats.Bad, BadLine{File: r.name, Line: r.stats.Lines, Reason: reason})
-			}
-			continue
-		}
-		r.stats.Events++
-		return e
 	}
 	return nil
+}
+
+// Stats returns what has been read so far.
+func (lr *LineReader) Stats() Stats { return lr.stats }
+
+// Read reads one line (its end of line, if any, is left out; cut says it
+// was cut at a size limit) and returns its event, or nil for a blank or
+// corrupt line, which is counted. The event is reused by the next call.
+func (lr *LineReader) Read(raw []byte, cut bool) *Event {
+	lr.stats.Lines++
+	if cut {
+		lr.stats.Truncated++
+		if len(lr.stats.Cut) < maxKept {
+			lr.stats.Cut = append(lr.stats.Cut, lr.stats.Lines)
+		}
+	}
+	line := trimEOL(raw)
+	if len(line) == 0 {
+		lr.stats.Blank++
+		return nil
+	}
+	e := &lr.ev
+	*e = Event{File: lr.name, Line: lr.stats.Lines, Raw: string(line)}
+	if reason := lr.p.parse(e); reason != "" {
+		lr.stats.Corrupt++
+		if len(lr.stats.Bad) < maxKept {
+			lr.stats.Bad = append(lr.stats.Bad, BadLine{File: lr.name, Line: lr.stats.Lines, Reason: reason})
+		}
+		return nil
+	}
+	lr.stats.Events++
+	return e
 }
 
 // readLine returns the next line, cut at MaxLine bytes.

@@ -68,7 +68,7 @@ func HTMLWithLoss(w io.Writer, res *assess.Result, m *ward.Model, version string
 	if q.Plan != nil {
 		lv.Compare = compare(q.Plan)
 	}
-	return render(w, res, m, version, lv)
+	return render(w, res, m, version, lv, nil)
 }
 
 // LossCurve lays out a result's loss exceedance curve.

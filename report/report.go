@@ -58,6 +58,8 @@ type view struct {
 	VulnAssets, Exploited, Ransomware int
 	// Loss is the expected loss, when asked for.
 	Loss *lossView
+	// Detections are those kept in the store, when given.
+	Detections []ward.Detection
 }
 
 // MaxVulnRows is the most vulnerability matches listed in the report.
@@ -99,11 +101,20 @@ type assetRow struct {
 
 // HTML writes the report.
 func HTML(w io.Writer, res *assess.Result, m *ward.Model, version string) error {
-	return render(w, res, m, version, nil)
+	return render(w, res, m, version, nil, nil)
 }
 
-func render(w io.Writer, res *assess.Result, m *ward.Model, version string, loss *lossView) error {
-	v := view{R: res, Version: version, Loss: loss}
+// HTMLWithDetections writes the report with the detections found in the
+// organisation's logs (MaxDetectionRows of them, the latest seen first).
+func HTMLWithDetections(w io.Writer, res *assess.Result, m *ward.Model, version string, dets []ward.Detection) error {
+	return render(w, res, m, version, nil, dets[:min(len(dets), MaxDetectionRows)])
+}
+
+// MaxDetectionRows bounds the detections a report lists.
+const MaxDetectionRows = 100
+
+func render(w io.Writer, res *assess.Result, m *ward.Model, version string, loss *lossView, dets []ward.Detection) error {
+	v := view{R: res, Version: version, Loss: loss, Detections: dets}
 	for i := range res.Risks {
 		if res.Risks[i].Status == assess.Open && len(v.Top) < 10 {
 			v.Top = append(v.Top, res.Risks[i])

@@ -90,6 +90,7 @@ func (s *Server) register() {
 	s.registerIncidents()
 	s.registerWeb()
 	s.registerTAXII()
+	s.registerDetections()
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {

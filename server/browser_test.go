@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/demo"
 )
 
@@ -333,6 +334,14 @@ func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
 
 // The other pages render and run without a browser error, for a look.
 func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
+	now := time.Now().UTC()
+	det := ward.Detection{Rule: "ward-bruteforce-source", Title: "Brute force from one source", Level: "high", Techniques: []string{"T1110"},
+		Asset: "vpn-vendor", Group: []string{"src_ip=203.0.113.7"}, Count: 14, FirstSeen: now.Add(-time.Hour), LastSeen: now.Add(-time.Hour + 2*time.Minute),
+		Why: "10 or more hits of ssh_failed_logon within 10m", Evidence: []ward.LogLine{{File: "syslog-udp 10.10.9.2", Line: 8, Text: "sshd[20400]: Failed password for root from 203.0.113.7 port 51200 ssh2"}}}
+	det.ID = ward.DetectionID(det.Rule, det.Asset, "", det.Group, det.FirstSeen)
+	if _, err := e.store.PutDetections(context.Background(), webOrg, []ward.Detection{det}); err != nil {
+		t.Fatal(err)
+	}
 	ctx, _ := tab(t, b)
 	do(t, ctx, signInBrowser(e, "admin"))
 	for _, p := range []struct{ path, wait, name string }{
@@ -349,10 +358,15 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/orgs/" + webOrg + "/baselines", "#baseline-list", "baselines"},
 		{"/orgs/" + webOrg + "/audit", "#audit-list", "audit"},
 		{"/audit?verify=1", "#audit-verify", "audit-verified"},
+		{"/orgs/" + webOrg + "/detections", "#detection-list", "detections"},
 	} {
 		do(t, ctx, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), shot(t, dir, p.name))
 	}
 	// The overview's cards lead to the pages behind them.
+	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`#detections-card`)), chromedp.WaitVisible(chromedp.CSS(`#detection-list`)))
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#detection-list tr a[href^="#det-"]').length`)); n != 1 {
+		t.Errorf("the detections page lists %d detections, want 1", n)
+	}
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`a.card[href$="/findings"]`)), chromedp.WaitVisible(chromedp.CSS(`#finding-list`)))
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#finding-list article.finding').length`)); n == 0 {
 		t.Error("the findings page lists no finding")

@@ -30,6 +30,8 @@ type overview struct {
 	// Incidents counts the open incidents and those with a NIS2 report
 	// overdue.
 	Incidents, Overdue int
+	// Detections counts the detections kept in the last ObservedFor.
+	Detections int
 }
 
 type sevCount struct {

@@ -104,7 +104,11 @@ func (s *Server) assessed(ctx context.Context, org string) (*view, error) {
 		return nil, err
 	}
 	today := s.cfg.Now().UTC().Format(time.DateOnly)
-	key := fmt.Sprintf("%s|%d|%s|%s", org, rev, stamp, today)
+	seen, err := s.detectionStamp(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s|%d|%s|%s|%s", org, rev, stamp, today, seen)
 	if v, ok := s.results.get(key); ok {
 		return v, nil
 	}
@@ -127,6 +131,9 @@ func (s *Server) assess(ctx context.Context, org string, rev int64, feeds []ward
 	// devices, 'ward procure place') are left out, as 'ward assess' does.
 	m = m.WithoutPlanned()
 	opt := assess.Options{Today: today}
+	if opt.Observed, err = s.observed(ctx, org); err != nil {
+		return nil, err
+	}
 	f := &intel.Feeds{}
 	if len(feeds) > 0 {
 		if f, err = intel.LoadStored(ctx, s.cfg.Store); err != nil {

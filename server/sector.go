@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/share"
@@ -10,13 +11,22 @@ import (
 
 // sector is the hub's view of the sightings shared with it: per
 // vulnerability, how many organisations sight it and patch progress over
-// time, from every collection, with small groups withheld.
-func (s *Server) sector(r *http.Request, c *call) ([]share.SectorEntry, error) {
-	objs, err := s.shared(r, c, []string{"sighting", "vulnerability"})
+// time, and the public sources several organisations' detections saw
+// attack them, from every collection, with small groups withheld.
+func (s *Server) sector(r *http.Request, c *call) ([]share.SectorEntry, []share.SourceCount, error) {
+	objs, err := s.shared(r, c, []string{"sighting", "vulnerability", "indicator"})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return share.Sector(objs, s.cfg.MinGroup), nil
+	// Sightings of vulnerabilities make the sector's vulnerabilities;
+	// those of indicators (detections' attacking sources) its sources.
+	var vulns []share.Object
+	for _, o := range objs {
+		if o.Type == "vulnerability" || o.Type == "sighting" && strings.HasPrefix(o.Str("sighting_of_ref"), "vulnerability--") {
+			vulns = append(vulns, o)
+		}
+	}
+	return share.Sector(vulns, s.cfg.MinGroup), share.Sources(objs, s.cfg.MinGroup), nil
 }
 
 // shared reads every version of the objects of some types that the
@@ -50,23 +60,26 @@ func (s *Server) shared(r *http.Request, c *call, types []string) ([]share.Objec
 }
 
 func (s *Server) apiSector(w http.ResponseWriter, r *http.Request, c *call) error {
-	entries, err := s.sector(r, c)
+	entries, sources, err := s.sector(r, c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "items": entries})
+	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "items": entries, "sources": sources})
 	return nil
 }
 
 // sectorPage is the dashboard's sector view.
 type sectorPage struct {
-	MinGroup  int
-	Entries   []share.SectorEntry
+	MinGroup int
+	Entries  []share.SectorEntry
+	// Sources are the public addresses several organisations' detections
+	// saw attack them.
+	Sources   []share.SourceCount
 	Incidents share.IncidentSector
 }
 
 func (s *Server) webSector(w http.ResponseWriter, r *http.Request, c *call) error {
-	entries, err := s.sector(r, c)
+	entries, sources, err := s.sector(r, c)
 	if err != nil {
 		return err
 	}
@@ -74,5 +87,5 @@ func (s *Server) webSector(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "sector.html", "Sector", sectorPage{s.cfg.MinGroup, entries, incidents})
+	return s.render(w, r, c, http.StatusOK, "sector.html", "Sector", sectorPage{MinGroup: s.cfg.MinGroup, Entries: entries, Sources: sources, Incidents: incidents})
 }

@@ -161,8 +161,8 @@ func TestTAXIIUnknownPaths(t *testing.T) {
 }
 
 // TestSectorView: the hub reads, in the API and the dashboard, how many
-// hospitals sight each vulnerability, small groups withheld; a hospital's
-// user may not.
+// hospitals sight each vulnerability and how many saw the same public
+// source attack them, small groups withheld; a hospital's user may not.
 func TestSectorView(t *testing.T) {
 	ts := newTestServer(t, server.Config{MinGroup: 2})
 	col := newCollection(t, ts, []string{"*"}, []string{"*"})
@@ -174,7 +174,17 @@ func TestSectorView(t *testing.T) {
 		if i == 0 {
 			matches = append(matches, intel.Match{Asset: "pacs", CVE: "CVE-2019-11687"})
 		}
-		for _, o := range share.Sightings(matches, id, share.Amber, now) {
+		// each saw 203.0.113.7 brute-force it; h1 alone 198.51.100.9
+		src := []string{"203.0.113.7"}
+		if i == 0 {
+			src = append(src, "198.51.100.9")
+		}
+		var dets []ward.Detection
+		for _, a := range src {
+			dets = append(dets, ward.Detection{Rule: "ward-bruteforce-source", Techniques: []string{"T1110"}, Asset: "vpn", Source: a, Count: 12, FirstSeen: now, LastSeen: now})
+		}
+		objs := append(share.Sightings(matches, id, share.Amber, now), share.DetectionSightings(dets, id, share.Amber, now)...)
+		for _, o := range objs {
 			so, err := share.Shared(col, &o, h)
 			if err != nil {
 				t.Fatal(err)
@@ -188,17 +198,22 @@ func TestSectorView(t *testing.T) {
 	var got struct {
 		MinGroup int `json:"min_group"`
 		Items    []share.SectorEntry
+		Sources  []share.SourceCount
 	}
 	res := ts.session(t, "csirt").do("GET", "/api/v1/sector", nil)
 	res.json(t, &got)
 	if len(got.Items) != 2 || got.Items[0].Vulnerability != "CVE-2020-25168" || got.Items[0].Organisations != 3 || !got.Items[1].Withheld {
 		t.Errorf("sector: %s", res.body)
 	}
+	if len(got.Sources) != 2 || got.Sources[0] != (share.SourceCount{Source: "203.0.113.7", Organisations: 3, Detections: 3}) || got.Sources[1] != (share.SourceCount{Withheld: true, Sources: 1}) {
+		t.Errorf("sector's sources: %s", res.body)
+	}
 	if res := ts.session(t, "nora").do("GET", "/api/v1/sector", nil); res.code != http.StatusForbidden {
 		t.Errorf("a hospital's admin reads the sector: %d", res.code)
 	}
 	page := ts.session(t, "csirt").do("GET", "/sector", nil)
-	if page.code != http.StatusOK || !strings.Contains(page.body, "CVE-2020-25168") || !strings.Contains(page.body, "fewer than 2") {
+	if page.code != http.StatusOK || !strings.Contains(page.body, "CVE-2020-25168") || !strings.Contains(page.body, "fewer than 2") ||
+		!strings.Contains(page.body, `<td class="mono">203.0.113.7</td><td>3</td>`) || !strings.Contains(page.body, "1 more source seen by fewer than 2 organisations, withheld") {
 		t.Errorf("sector page: %d %.500s", page.code, page.body)
 	}
 }

@@ -282,6 +282,9 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 			o.Overdue++
 		}
 	}
+	if o.Detections, err = s.recentDetections(r.Context(), c.org); err != nil {
+		return err
+	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)
 }
 

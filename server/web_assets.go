@@ -205,6 +205,8 @@ type assetPage struct {
 	// through the services and network they depend on; the detail's
 	// Services are only those that name it.
 	Needed []assetService
+	// Detections are the detections kept on the asset, latest first.
+	Detections []ward.Detection
 }
 
 // assetService is a clinical service that needs an asset.
@@ -286,6 +288,9 @@ func (s *Server) webAsset(w http.ResponseWriter, r *http.Request, c *call) error
 	title := d.Asset.ID
 	if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
 		title = d.Asset.Name + " (" + d.Asset.ID + ")"
+	}
+	if out.Detections, err = s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Asset: d.Asset.ID, Limit: 20}); err != nil {
+		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "asset.html", strings.TrimSpace(title), out)
 }

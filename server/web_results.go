@@ -138,7 +138,11 @@ func (s *Server) webReport(w http.ResponseWriter, r *http.Request, c *call) erro
 		// The report is a document of its own, with its own inline style:
 		// it is downloaded, not shown under the dashboard's policy.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox")
-		return report.HTML(w, v.Result, v.Model, s.cfg.Version)
+		dets, err := s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Limit: report.MaxDetectionRows})
+		if err != nil {
+			return err
+		}
+		return report.HTMLWithDetections(w, v.Result, v.Model, s.cfg.Version, dets)
 	case "json":
 		data, err := json.MarshalIndent(v.Result, "", " ")
 		if err != nil {

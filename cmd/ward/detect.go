@@ -24,8 +24,10 @@ func detectCmd(o *options) *cobra.Command {
 	var ruleDirs []string
 	var year int
 	var withAssess, openIncidents bool
+	var follow string
+	var keep bool
 	c := &cobra.Command{
-		Use:   "detect FILE... [--asset ID] [--rules DIR] [--format text|json]",
+		Use:   "detect FILE... | --follow FILE [--asset ID] [--rules DIR] [--format text|json]",
 		Short: "Find brute force, floods and ransomware signs in logs",
 		Long: `Read logs and report what Ward's Sigma rules find in them: brute force
 against one account or from one source, password spraying, a logon after a
@@ -60,13 +62,20 @@ score before and after.
 --open-incidents puts what was found in the incident register: a high or
 critical detection on an asset joins the open incident on that asset, or
 opens a new one (suspected, on the NIS2 clock from now); a lower one only
-joins an open incident. See docs/detection.md and docs/incidents.md.`,
+joins an open incident. See docs/detection.md and docs/incidents.md.
+
+--follow FILE reads a growing log from its start and then what is
+appended, as tail -F does (a rotated file is read to its end, then the new
+one; a truncated one from its start), printing each detection when it is
+found, until Ctrl-C or SIGTERM; then it prints all of them as above. See
+docs/detection.md.`,
 		Example: `  ward detect /var/log/auth.log --asset vpn-vendor
   ward detect access.log --asset erx-gw --format json
   ward detect security.jsonl firewall.log --rules ./sigma
   ward detect /var/log/auth.log --asset vpn-vendor --assess
-  ward detect /var/log/auth.log --asset vpn-vendor --open-incidents`,
-		Args: args(cobra.MinimumNArgs(1)),
+  ward detect /var/log/auth.log --asset vpn-vendor --open-incidents
+  ward detect --follow /var/log/auth.log --asset vpn-vendor`,
+		Args: detectArgs(&follow),
 		RunE: func(c *cobra.Command, files []string) error {
 			m, err := o.detectModel(c, model, org)
 			if err != nil {
@@ -76,6 +85,9 @@ joins an open incident. See docs/detection.md and docs/incidents.md.`,
 				if err := checkAssets(m, "--asset", asset); err != nil {
 					return err
 				}
+			}
+			if follow != "" {
+				return o.detectFollow(c.Context(), m, follow, asset, ruleDirs, year)
 			}
 			en, read, err := o.runDetection(m, files, asset, ruleDirs, year)
 			if err != nil {
@@ -88,6 +100,11 @@ joins an open incident. See docs/detection.md and docs/incidents.md.`,
 			orgID := ""
 			if m != nil {
 				orgID = m.Organisation.ID
+			}
+			if keep {
+				if err := o.keepDetections(c.Context(), m, dets); err != nil {
+					return err
+				}
 			}
 			var raised []raisedRisk
 			var observed []assess.Observation
@@ -136,6 +153,8 @@ joins an open incident. See docs/detection.md and docs/incidents.md.`,
 	f.StringVar(&org, "org", "", "organisation (when the store holds several)")
 	f.BoolVar(&withAssess, "assess", false, "assess the model with what was seen, and list the risks it raised")
 	f.BoolVar(&openIncidents, "open-incidents", false, "open incidents from high and critical detections, or add them to the open incident on the same asset")
+	f.BoolVar(&keep, "keep", false, "keep the detections in the store, for the dashboard and the assessment it shows")
+	f.StringVar(&follow, "follow", "", "follow a growing log (as tail -F: rotation and truncation too) until Ctrl-C, printing detections as found and a summary")
 	f.IntVar(&year, "year", 0, "the year of RFC 3164 time stamps, which carry none (default: this year, or last year for a date ahead)")
 	addFormat(c, o, "text", "json")
 	return c
@@ -248,6 +267,13 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 		en.Process(e)
 	}
 	st := r.Stats()
+	reportRead(o, name, st)
+	return st, r.Err()
+}
+
+// reportRead names a file's corrupt lines (the first ten) and cut lines on
+// stderr.
+func reportRead(o *options, name string, st detect.Stats) {
 	for i, b := range st.Bad {
 		if i == maxBadShown {
 			fmt.Fprintf(o.stderr, "ward: %s: %d more lines not read\n", name, st.Corrupt-maxBadShown)
@@ -258,7 +284,6 @@ func (o *options) detectFile(en *detect.Engine, assets *detect.Assets, name stri
 	if st.Truncated > 0 {
 		fmt.Fprintf(o.stderr, "ward: %s: %d lines over %d KiB cut there (first: line %d)\n", name, st.Truncated, detect.MaxLine>>10, st.Cut[0])
 	}
-	return st, r.Err()
 }
 
 func writeDetections(w io.Writer, read []fileRead, dets []detect.Detection) {
@@ -320,62 +345,13 @@ func clip(s string, n int) string {
 }
 
 // observations sum up the detections per asset and rule, for the
-// assessment: "observed: 14 events of Brute force from one source from 1
-// source in 2m10s on vpn-vendor (ward-bruteforce-source)".
+// assessment (detect.Observations).
 func observations(dets []detect.Detection) []assess.Observation {
-	type key struct{ asset, rule string }
-	type sum struct {
-		d           detect.Detection
-		count       int
-		first, last time.Time
-		groups      map[string]bool
-		field       string
+	stored := make([]ward.Detection, len(dets))
+	for i, d := range dets {
+		stored[i] = d.Stored("")
 	}
-	sums := map[key]*sum{}
-	var order []key
-	for _, d := range dets {
-		if d.Asset == "" || len(d.Techniques) == 0 {
-			continue
-		}
-		k := key{d.Asset, d.Rule}
-		s := sums[k]
-		if s == nil {
-			s = &sum{d: d, first: d.FirstSeen, last: d.LastSeen, groups: map[string]bool{}}
-			sums[k] = s
-			order = append(order, k)
-		}
-		s.count += d.Count
-		if d.FirstSeen.Before(s.first) {
-			s.first = d.FirstSeen
-		}
-		if d.LastSeen.After(s.last) {
-			s.last = d.LastSeen
-		}
-		if len(d.Group) > 0 {
-			s.groups[strings.Join(d.Group, ",")] = true
-			s.field, _, _ = strings.Cut(d.Group[0], "=")
-		}
-	}
-	out := []assess.Observation{}
-	for _, k := range order {
-		s := sums[k]
-		from := ""
-		if len(s.groups) > 0 {
-			noun := map[string]string{"src_ip": "source", "user": "account"}[s.field]
-			if noun == "" {
-				noun = "value of " + s.field
-			}
-			from = " from " + plural(len(s.groups), noun)
-		}
-		in := ""
-		if d := s.last.Sub(s.first).Round(time.Second); d > 0 {
-			in = " in " + d.String()
-		}
-		text := fmt.Sprintf("observed: %s of %s%s%s on %s (%s, %s UTC)", plural(s.count, "event"), s.d.Title, from,
-			in, k.asset, k.rule, s.first.UTC().Format("2006-01-02 15:04"))
-		out = append(out, assess.Observation{Asset: k.asset, Techniques: s.d.Techniques, Text: text})
-	}
-	return out
+	return detect.Observations(stored)
 }
 
 // raisedRisk is a risk of the register that what was seen raised.
@@ -441,24 +417,9 @@ func writeRaised(w io.Writer, raised []raisedRisk) {
 // ruleDirs, tying events to the model's assets (asset for lines that name
 // none).
 func (o *options) runDetection(m *ward.Model, files []string, asset string, ruleDirs []string, year int) (*detect.Engine, []fileRead, error) {
-	rules, err := detect.Builtin()
+	en, err := loadEngine(ruleDirs)
 	if err != nil {
 		return nil, nil, err
-	}
-	for _, dir := range ruleDirs {
-		rs, err := detect.LoadDir(dir)
-		var re *detect.RuleError
-		if errors.As(err, &re) {
-			return nil, nil, invalidError{err}
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		rules = append(rules, rs...)
-	}
-	en, err := detect.NewEngine(rules)
-	if err != nil {
-		return nil, nil, invalidError{err}
 	}
 	assets := detect.NewAssets(m, asset)
 	var read []fileRead

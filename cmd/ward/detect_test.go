@@ -63,7 +63,7 @@ func TestDetectVendorVPNAuthLog(t *testing.T) {
 		"CRITICAL Successful logon after a brute force  (ward-success-after-bruteforce; ATT&CK T1110, T1078)",
 		"  asset vpn-vendor  src_ip=203.0.113.7\n  1 event, 2026-12-01 09:16:10 – 09:17:02 UTC\n  why: bruteforce_from_source then ssh_accepted_logon within 30m",
 		"auth.log:39  Dec  1 09:17:02 vpn-gw01 sshd[20460]: Accepted password for root from 203.0.113.7 port 51300 ssh2",
-		"HIGH     Brute force from one source  (ward-bruteforce-source; ATT&CK T1110, T1110.001)\n  asset vpn-vendor  src_ip=203.0.113.7\n  14 events, 2026-12-01 09:14:00 – 09:16:10 UTC\n  why: 10 or more hits of ssh_failed_logon or windows_failed_logon within 10m",
+		"HIGH     Brute force from one source  (ward-bruteforce-source; ATT&CK T1110, T1110.001)\n  asset vpn-vendor  src_ip=203.0.113.7\n  14 events, 2026-12-01 09:14:00 – 09:16:10 UTC\n  why: 10 or more hits of ssh_failed_logon or windows_failed_logon or vpn_failed_logon within 10m",
 		"HIGH     Password spraying from one source",
 		"  asset vpn-vendor  user=vendor-support\n  21 events, 2026-12-01 09:40:00 – 09:46:40 UTC",
 	)

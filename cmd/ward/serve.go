@@ -29,6 +29,7 @@ func serveCmd(o *options) *cobra.Command {
 	var sync, hub peerFlags
 	var hubCollection string
 	var syncEvery time.Duration
+	var syslog syslogFlags
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard and the API",
@@ -51,9 +52,19 @@ $WARD_SHARE_TOKEN, or --sync-user and $WARD_SHARE_PASSWORD).
 
 With --hub and --hub-collection, organisation admins send incident reports
 to the CSIRT's hub from the dashboard and the API, as 'ward incident send'
-does (credentials as for --sync-from, with --hub-user).`,
+does (credentials as for --sync-from, with --hub-user).
+
+With --syslog-udp, --syslog-tcp or --syslog-tls, the server also receives
+syslog (RFC 5424 and RFC 3164; over TCP octet counting or newline framing,
+RFC 6587; TLS as RFC 5425) and reads it with the rules of 'ward detect',
+each message tied to an asset of the stored model by the host it names or
+the address it came from (else --syslog-asset). Messages are read up to
+--syslog-max-message bytes (64 KiB; the rest is cut and counted) and wait
+in a bounded queue (--syslog-queue; past it they are dropped and counted).
+Detections are logged as they are found. See docs/detection.md.`,
 		Example: `  ward serve --demo
-  ward serve --addr :8443 --tls-cert cert.pem --tls-key key.pem --db postgres://ward@db/ward`,
+  ward serve --addr :8443 --tls-cert cert.pem --tls-key key.pem --db postgres://ward@db/ward
+  ward serve --syslog-udp 127.0.0.1:5514 --syslog-tls :6514 --syslog-tls-cert cert.pem --syslog-tls-key key.pem`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			if (certFile == "") != (keyFile == "") {
@@ -142,6 +153,12 @@ does (credentials as for --sync-from, with --hub-user).`,
 				}
 				go syncLoop(ctx, log, client, store, syncCollections, syncEvery)
 			}
+			syslog.demo = demoMode
+			waitSyslog, err := o.startSyslog(ctx, log, store, &syslog, certFile, keyFile)
+			if err != nil {
+				return err
+			}
+			defer waitSyslog()
 			errc := make(chan error, 1)
 			go func() {
 				if certFile != "" {
@@ -172,6 +189,7 @@ does (credentials as for --sync-from, with --hub-user).`,
 	c.Flags().DurationVar(&syncEvery, "sync-every", 15*time.Minute, "how often to pull")
 	hub.flags(c, "hub", "hub-")
 	c.Flags().StringVar(&hubCollection, "hub-collection", "", "the hub's collection incident reports are sent to")
+	syslog.add(c)
 	return c
 }
 

@@ -254,6 +254,17 @@ func (o *options) outgoing(ctx context.Context, org string, level share.TLP, nam
 			}
 		}
 		objs = append(objs, share.Cleared(cleared, identity, level, now)...)
+		// What its logs showed in the last 30 days: techniques and public
+		// attacking addresses, nothing of its own.
+		dets, err := s.Detections(ctx, id, ward.DetectionFilter{Since: now.Add(-30 * 24 * time.Hour)})
+		if err != nil {
+			return err
+		}
+		detected := share.DetectionSightings(dets, identity, level, now)
+		objs = append(objs, detected...)
+		if objs, err = o.clearDetections(ctx, s, id, objs, share.DetectionNames(detected), identity, level, now); err != nil {
+			return err
+		}
 		list, _ := json.Marshal(current)
 		if err := s.PutSyncState(ctx, seenKey, string(list)); err != nil {
 			return err
@@ -277,9 +288,12 @@ func sharePushCmd(o *options) *cobra.Command {
 	var named bool
 	c := &cobra.Command{
 		Use:   "push --to URL --collection ID",
-		Short: "Send the organisation's sightings of known vulnerabilities to a peer, anonymised",
+		Short: "Send the organisation's sightings of known vulnerabilities and detections to a peer, anonymised",
 		Long: `Send the organisation's sightings — which known vulnerabilities it has,
-on how many assets — to a peer's collection, under a pseudonym (--named to
+on how many assets, and what its detections of the last 30 days show:
+sightings of their ATT&CK techniques and of indicators of the public
+addresses that attacked it (never a private or loopback one) — to a peer's
+collection, under a pseudonym (--named to
 appear by name), with no asset id, name, address or person, marked --tlp
 (default amber: the community). RED and AMBER+STRICT are refused: they do
 not leave the organisation.`,

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -138,6 +139,19 @@ func TestHubAndHospital(t *testing.T) {
 		time.Sleep(500 * time.Millisecond)
 	}
 
+	// Its vendor VPN was brute-forced from 203.0.113.7 and from inside
+	// (10.20.30.40): the detections are kept.
+	var auth strings.Builder
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	for i := range 12 {
+		for _, src := range []string{"203.0.113.7", "10.20.30.40"} {
+			fmt.Fprintf(&auth, "%s vpn-gw01 sshd[77]: Failed password for nurse.b from %s port %d ssh2\n", at.Add(time.Duration(i)*time.Second).Format(time.RFC3339), src, 40000+i)
+		}
+	}
+	logFile := filepath.Join(t.TempDir(), "auth.log")
+	os.WriteFile(logFile, []byte(auth.String()), 0o644)
+	expect(t, ward(t, hospData, "detect", logFile, "--asset", "vpn-vendor", "--keep"), 0, "Brute force from one source")
+
 	// The hospital pushes its sightings, anonymised, AMBER.
 	push := exec.Command(bin, "share", "push", "--to", hub+"/taxii2/api/", "--collection", col, "--user", "st-example-sync", "--format", "json")
 	push.Env = append(os.Environ(), "WARD_DATA="+hospData, "WARD_DB=", "WARD_SHARE_PASSWORD="+hubPassword)
@@ -162,10 +176,16 @@ func TestHubAndHospital(t *testing.T) {
 	if !strings.Contains(body, `"type":"sighting"`) || !strings.Contains(body, "Healthcare organisation ") {
 		t.Fatalf("hub has no anonymous sighting: %.500s", body)
 	}
-	for _, secret := range []string{"St. Example", "st-example", "pump-0", "10.20."} {
+	for _, secret := range []string{"St. Example", "st-example", "pump-0", "10.20.", "vpn-vendor", "vpn-gw01", "nurse.b"} {
 		if strings.Contains(body, secret) {
 			t.Errorf("%q reached the hub", secret)
 		}
+	}
+	// The detections arrived as sightings of T1110 and of the public
+	// attacker; the address inside the hospital did not leave.
+	body = taxiiGet(t, hub+"/taxii2/api/collections/"+col+"/objects/?match[type]=indicator,attack-pattern", "csirt", hubPassword)
+	if !strings.Contains(body, `[ipv4-addr:value = '203.0.113.7']`) || !strings.Contains(body, `"external_id":"T1110"`) || strings.Contains(body, "10.20.30.40") {
+		t.Errorf("the hub's indicators and attack patterns: %.800s", body)
 	}
 	if !strings.Contains(body, share.Amber.MarkingID()) {
 		t.Errorf("sightings not marked AMBER: %.300s", body)

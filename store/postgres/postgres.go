@@ -140,6 +140,7 @@ var migrations = []string{
 	sqldb.SharingSchema(true),
 	sqldb.AuditMigration,
 	sqldb.IncidentSchema(true),
+	sqldb.DetectionSchema(true),
 }
 
 // migrationLock serialises migrations of several servers starting at once.

@@ -184,6 +184,7 @@ var migrations = []string{
 	sqldb.SharingSchema(false),
 	sqldb.AuditMigration,
 	sqldb.IncidentSchema(false),
+	sqldb.DetectionSchema(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {

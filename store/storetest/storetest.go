@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"Revisions", testRevisions},
 		{"Sharing", testSharing},
 		{"Incidents", testIncidents},
+		{"Detections", testDetections},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
