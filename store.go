@@ -41,6 +41,7 @@ type Store interface {
 	AccessStore
 	AssessmentStore
 	SharingStore
+	NationalStore
 	Close() error
 }
 

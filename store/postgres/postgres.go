@@ -139,6 +139,7 @@ var migrations = []string{
 	sqldb.Schema(true),
 	sqldb.SharingSchema(true),
 	sqldb.AuditMigration,
+	sqldb.NationalMigration,
 }
 
 // migrationLock serialises migrations of several servers starting at once.
