@@ -107,7 +107,15 @@ func (s *Sector) Resolve(names []string) ([]string, error) {
 			n = "asset:" + n
 		default:
 			hint := "see 'ward national targets' for what may fail"
-			if c := ward.Closest(n, targets); c != "" {
+			names := slices.Clone(targets)
+			for _, t := range targets {
+				if id, ok := strings.CutPrefix(t, KindNational+":"); ok {
+					names = append(names, id)
+				} else if id, ok := strings.CutPrefix(t, "asset:"); ok {
+					names = append(names, id)
+				}
+			}
+			if c := ward.Closest(n, names); c != "" {
 				hint = fmt.Sprintf("did you mean %q?", c)
 			}
 			return nil, fmt.Errorf("nothing national named %q to fail (%s)", n, hint)
