@@ -301,6 +301,11 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 		if c.role.Rank() < need.Rank() || c.role == ward.RoleHub && rt.Access != orgViewer {
 			return nil, fail(http.StatusForbidden, "your role in %s is %s; this needs %s", c.org, c.role, need)
 		}
+		if c.role == ward.RoleHub {
+			if err := s.hubMayRead(r, c); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return c, nil
 }
