@@ -144,6 +144,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		path = "/api/v1/orgs/st-example/services/spare-service"
 	case strings.HasSuffix(pattern, "/assessments/{id}"):
 		path = "/api/v1/orgs/st-example/assessments/latest"
+	case pattern == "/api/v1/national/whatif":
+		path += "?fail=cloud:microsoft&for=4h"
 	}
 	var body any
 	switch method + " " + pattern {
@@ -173,6 +175,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = spare
 	case "PUT /api/v1/orgs/{org}/members/{name}":
 		body = map[string]string{"role": "viewer"}
+	case "PUT /api/v1/orgs/{org}/national-sharing":
+		body = map[string]string{"level": "full"}
 	}
 	return path, body
 }

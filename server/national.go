@@ -32,18 +32,19 @@ func (s *Server) registerNational() {
 	s.page("GET", "/national/map", sectorReader, s.webNationalMap)
 }
 
-// sharedLevel is what an organisation shares with the hub.
-func (s *Server) sharedLevel(ctx context.Context, org string) (ward.ShareLevel, error) {
+// sharing is what an organisation shares with the hub (none without a
+// setting).
+func (s *Server) sharing(ctx context.Context, org string) (ward.NationalSharing, error) {
 	all, err := s.cfg.Store.NationalSharings(ctx)
 	if err != nil {
-		return "", err
+		return ward.NationalSharing{}, err
 	}
 	for _, x := range all {
 		if x.Org == org {
-			return x.Level, nil
+			return x, nil
 		}
 	}
-	return ward.ShareNone, nil
+	return ward.NationalSharing{Org: org, Level: ward.ShareNone}, nil
 }
 
 // hubMayRead lets a caller whose only role in an organisation is the hub
@@ -51,11 +52,11 @@ func (s *Server) sharedLevel(ctx context.Context, org string) (ward.ShareLevel, 
 // model with the hub, and records the read in the audit log; otherwise
 // the organisation is not found, as for anyone without a role there.
 func (s *Server) hubMayRead(r *http.Request, c *call) error {
-	level, err := s.sharedLevel(r.Context(), c.org)
+	x, err := s.sharing(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
-	if level != ward.ShareFull {
+	if x.Level != ward.ShareFull {
 		return fail(http.StatusNotFound, "organisation %q: not found (it does not share its model with the hub)", c.org)
 	}
 	return s.audit(r.Context(), c, "hub.read", r.URL.Path, "")
@@ -181,17 +182,11 @@ func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *
 }
 
 func (s *Server) apiNationalSharing(w http.ResponseWriter, r *http.Request, c *call) error {
-	all, err := s.cfg.Store.NationalSharings(r.Context())
+	x, err := s.sharing(r.Context(), c.org)
 	if err != nil {
 		return err
 	}
-	out := ward.NationalSharing{Org: c.org, Level: ward.ShareNone}
-	for _, x := range all {
-		if x.Org == c.org {
-			out = x
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, x)
 	return nil
 }
 
