@@ -72,6 +72,9 @@ func (s *Sector) Analyse() *Analysis {
 		}
 	}
 	for _, h := range s.Hubs {
+		for _, a := range h.Assets {
+			names["asset:"+a.ID] = cmp.Or(a.Name, a.ID)
+		}
 		ix := indexModel(h, names)
 		sets := make([][]string, len(targets))
 		for i, t := range targets {
