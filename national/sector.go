@@ -104,15 +104,69 @@ func Join(hubs []*ward.Model, members []Member) (*Sector, error) {
 type Reader interface {
 	Organisations(ctx context.Context) ([]ward.Organisation, error)
 	Model(ctx context.Context, org string) (*ward.Model, error)
+	Revision(ctx context.Context, org string) (int64, error)
 	ward.NationalStore
+}
+
+// Cache keeps what Load read, by organisation, revision, share level and
+// day, so that a hub's server reads again only the models that changed.
+// Reads served from it are audited as any other. Safe for concurrent use.
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]cached
+}
+
+type cached struct {
+	rev    int64
+	level  ward.ShareLevel
+	today  string
+	member Member
+	hub    *ward.Model
+}
+
+// NewCache makes an empty cache.
+func NewCache() *Cache { return &Cache{m: map[string]cached{}} }
+
+func (c *Cache) get(org string, rev int64, level ward.ShareLevel, today string) (cached, bool) {
+	if c == nil {
+		return cached{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, ok := c.m[org]
+	return x, ok && x.rev == rev && x.level == level && x.today == today
+}
+
+func (c *Cache) put(org string, x cached) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[org] = x
+}
+
+// forget drops the organisations not in keep.
+func (c *Cache) forget(keep map[string]bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for org := range c.m {
+		if !keep[org] {
+			delete(c.m, org)
+		}
+	}
 }
 
 // Load reads the sector from a store: the hubs' own models in full and
 // each other organisation's model at the level it shares. Every read of an
 // organisation's model is in the audit log first (action
 // "national.read", one entry per organisation, each a copy of audit with
-// the organisation and the level filled in): no entry, no read.
-func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string) (*Sector, error) {
+// the organisation and the level filled in): no entry, no read. A cache
+// (nil for none) spares reading again the models that did not change.
+func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
 	orgs, err := st.Organisations(ctx)
 	if err != nil {
 		return nil, err
@@ -127,6 +181,7 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string) (
 	}
 	var hubOrgs, memberOrgs []ward.Organisation
 	var entries []ward.AuditEntry
+	keep := map[string]bool{}
 	for _, o := range orgs {
 		switch {
 		case IsHub(o):
@@ -136,8 +191,12 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string) (
 			e := audit
 			e.Action, e.Org, e.Target = "national.read", o.ID, string(level[o.ID])
 			entries = append(entries, e)
+		default:
+			continue
 		}
+		keep[o.ID] = true
 	}
+	cache.forget(keep)
 	if err := st.AppendAudits(ctx, entries); err != nil {
 		return nil, fmt.Errorf("audit the hub's reads: %w", err)
 	}
@@ -160,19 +219,39 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string) (
 				if j.hub {
 					org = hubOrgs
 				}
-				m, err := st.Model(ctx, org[j.i].ID)
+				id := org[j.i].ID
+				l := level[id]
+				if j.hub {
+					l = ward.ShareFull
+				}
+				rev, err := st.Revision(ctx, id)
+				if err == nil {
+					if x, ok := cache.get(id, rev, l, today); ok {
+						if j.hub {
+							hubs[j.i] = x.hub
+						} else {
+							members[j.i] = x.member
+						}
+						continue
+					}
+				}
+				var m *ward.Model
+				if err == nil {
+					m, err = st.Model(ctx, id)
+				}
 				if err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("%s: %w", org[j.i].ID, err))
+					errs = append(errs, fmt.Errorf("%s: %w", id, err))
 					mu.Unlock()
 					continue
 				}
 				if j.hub {
 					hubs[j.i] = m
+					cache.put(id, cached{rev: rev, level: l, today: today, hub: m})
 					continue
 				}
-				l := level[m.Organisation.ID]
 				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today)}
+				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
 			}
 		})
 	}

@@ -3,9 +3,11 @@ package national
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -180,6 +182,37 @@ func (s *Sector) closeOver(down map[string]bool) {
 	}
 }
 
+// memberImpact is what the failure does to one member; nil when none of
+// its assets fails.
+func memberImpact(m *Member, keys []string, down map[string]bool, d time.Duration) *HospitalImpact {
+	failed := failedIn(m.Model, indexModel(m.Model, nil), keys, down)
+	if len(failed) == 0 {
+		return nil
+	}
+	res, err := assess.Fail(m.Model, failed, d)
+	if err != nil {
+		return nil // ids come from the model itself
+	}
+	hi := &HospitalImpact{Org: m.Org.ID, Name: cmp.Or(m.Org.Name, m.Org.ID), Country: m.Org.Country, Failed: res.Failed, AlsoDown: res.AlsoDown, Services: []assess.Impact{}}
+	var shortest time.Duration = -1
+	for _, im := range res.Services {
+		if !im.Stops {
+			continue
+		}
+		hi.Services = append(hi.Services, im)
+		if im.Exceeds {
+			hi.Exceeding++
+		}
+		if mo, err := ward.ParseDuration(im.MaxOutage); err == nil && (shortest < 0 || time.Duration(mo) < shortest) {
+			shortest = time.Duration(mo)
+		}
+	}
+	if shortest >= 0 {
+		hi.Tolerates = ward.Duration(shortest).String()
+	}
+	return hi
+}
+
 // WhatIf fails the targets (keys from Resolve) for a duration (0: unknown)
 // and says which national services and which hospitals' clinical services
 // stop, and which beyond their maximum outage.
@@ -226,41 +259,37 @@ func (s *Sector) WhatIf(keys []string, d time.Duration) *WhatIf {
 		}
 		w.National = append(w.National, ni)
 	}
-	for _, m := range s.Members {
+	// Each hospital is failed apart, on every core.
+	impacts := make([]*HospitalImpact, len(s.Members))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for j := range work {
+				impacts[j] = memberImpact(&s.Members[j], keys, down, d)
+			}
+		})
+	}
+	for j, m := range s.Members {
 		if m.Model == nil {
 			w.CountsOnly = append(w.CountsOnly, m.Org.ID)
 			continue
 		}
 		w.Considered++
-		failed := failedIn(m.Model, indexModel(m.Model, nil), keys, down)
-		if len(failed) == 0 {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	for _, hi := range impacts {
+		if hi == nil {
 			continue
 		}
-		res, err := assess.Fail(m.Model, failed, d)
-		if err != nil {
-			continue
-		}
-		hi := HospitalImpact{Org: m.Org.ID, Name: cmp.Or(m.Org.Name, m.Org.ID), Country: m.Org.Country, Failed: res.Failed, AlsoDown: res.AlsoDown, Services: []assess.Impact{}}
-		var shortest time.Duration = -1
-		for _, im := range res.Services {
-			if !im.Stops {
-				continue
-			}
-			hi.Services = append(hi.Services, im)
-			if im.Exceeds {
-				hi.Exceeding++
-			}
-			if mo, err := ward.ParseDuration(im.MaxOutage); err == nil && (shortest < 0 || time.Duration(mo) < shortest) {
-				shortest = time.Duration(mo)
-			}
-		}
-		if shortest >= 0 {
-			hi.Tolerates = ward.Duration(shortest).String()
+		if len(hi.Services) > 0 {
 			w.Affected++
 		}
 		w.Stopped += len(hi.Services)
 		w.Exceeding += hi.Exceeding
-		w.Hospitals = append(w.Hospitals, hi)
+		w.Hospitals = append(w.Hospitals, *hi)
 	}
 	sort.SliceStable(w.Hospitals, func(i, j int) bool {
 		a, b := &w.Hospitals[i], &w.Hospitals[j]

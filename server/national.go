@@ -64,7 +64,7 @@ func (s *Server) hubMayRead(r *http.Request, c *call) error {
 
 // loadSector reads what every organisation shares, each read audited.
 func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
-	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()))
+	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
 	if err != nil {
 		if strings.Contains(err.Error(), "unknown national service") {
 			return nil, fail(http.StatusConflict, "%v", err)

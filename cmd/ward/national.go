@@ -80,7 +80,7 @@ admin sets it (PUT /api/v1/orgs/ORG/national-sharing).`,
 // command line's.
 func (o *options) withSector(ctx context.Context, purpose string, fn func(s ward.Store, sec *national.Sector) error) error {
 	return o.withStore(ctx, func(s ward.Store) error {
-		sec, err := national.Load(ctx, s, cliEntry("", "", "", purpose), national.Today(time.Now()))
+		sec, err := national.Load(ctx, s, cliEntry("", "", "", purpose), national.Today(time.Now()), nil)
 		if err != nil {
 			if strings.Contains(err.Error(), "unknown national service") {
 				return invalidError{err}
