@@ -75,10 +75,15 @@ func (s *Sector) Analyse() *Analysis {
 		for _, a := range h.Assets {
 			names["asset:"+a.ID] = cmp.Or(a.Name, a.ID)
 		}
-		ix := indexModel(h, names)
+		ix := indexModel(h)
+		for k, n := range ix.names {
+			if _, ok := names[k]; !ok {
+				names[k] = n
+			}
+		}
 		sets := make([][]string, len(targets))
 		for i, t := range targets {
-			sets[i] = append(failedIn(h, ix, []string{t}, nil), hubAssets(h, []string{t})...)
+			sets[i] = append(failedIn(ix, []string{t}, nil), hubAssets(h, []string{t})...)
 		}
 		for i, stops := range assess.Stops(h, sets) {
 			for _, k := range stops {
@@ -103,8 +108,11 @@ func (s *Sector) Analyse() *Analysis {
 		wg.Go(func() {
 			for j := range work {
 				m := s.Members[j].Model
+				ix := s.Members[j].indexOf()
 				local := map[string]string{}
-				ix := indexModel(m, local)
+				for k, n := range ix.names {
+					local[k] = n
+				}
 				r := result{org: s.Members[j].Org.ID, counts: map[string]int{}, stops: make([]int, len(targets)), hasModel: true}
 				for k, ids := range ix.assets {
 					r.counts[k] = len(ids)
@@ -120,7 +128,7 @@ func (s *Sector) Analyse() *Analysis {
 				}
 				sets := make([][]string, len(targets))
 				for i, t := range targets {
-					sets[i] = failedIn(m, ix, []string{t}, downFor[i])
+					sets[i] = failedIn(ix, []string{t}, downFor[i])
 				}
 				for i, stops := range assess.Stops(m, sets) {
 					r.stops[i] = len(stops)

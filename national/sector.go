@@ -21,6 +21,7 @@ type Member struct {
 	// Model is what it shares (Project); nil below ShareServices.
 	Model   *ward.Model  `json:"-"`
 	Summary ward.Summary `json:"summary"`
+	ix      *index
 }
 
 // Service is a national service: a clinical service of a hub's model,
@@ -251,6 +252,9 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 					continue
 				}
 				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today)}
+				if members[j.i].Model != nil {
+					members[j.i].indexOf()
+				}
 				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
 			}
 		})
@@ -358,21 +362,31 @@ func zoneKinds(m *ward.Model) map[string]ward.ZoneKind {
 // display name per key.
 type index struct {
 	assets map[string][]string // key -> asset ids
+	names  map[string]string   // key -> the first vendor (or service) named
 }
 
-func indexModel(m *ward.Model, names map[string]string) index {
+func indexModel(m *ward.Model) *index {
 	zk := zoneKinds(m)
-	ix := index{assets: map[string][]string{}}
+	ix := &index{assets: map[string][]string{}, names: map[string]string{}}
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		for _, k := range Providers(a, zk[a.Zone]) {
 			ix.assets[k] = append(ix.assets[k], a.ID)
-			if _, ok := names[k]; !ok && names != nil {
-				names[k] = cmp.Or(a.Vendor, a.National)
+			if _, ok := ix.names[k]; !ok {
+				ix.names[k] = cmp.Or(a.Vendor, a.National)
 			}
 		}
 	}
 	return ix
+}
+
+// indexOf is a member's index, made once (Load makes it, and the cache
+// keeps it with the member).
+func (m *Member) indexOf() *index {
+	if m.ix == nil {
+		m.ix = indexModel(m.Model)
+	}
+	return m.ix
 }
 
 // sortedKeys returns a map's keys, sorted.

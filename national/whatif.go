@@ -71,16 +71,16 @@ func (s *Sector) Targets() []string {
 		set[KindNational+":"+sv.ID] = true
 	}
 	for _, h := range s.Hubs {
-		for k := range indexModel(h, nil).assets {
+		for k := range indexModel(h).assets {
 			set[k] = true
 		}
 		for i := range h.Assets {
 			set["asset:"+h.Assets[i].ID] = true
 		}
 	}
-	for _, m := range s.Members {
-		if m.Model != nil {
-			for k := range indexModel(m.Model, nil).assets {
+	for i := range s.Members {
+		if m := &s.Members[i]; m.Model != nil {
+			for k := range m.indexOf().assets {
 				set[k] = true
 			}
 		}
@@ -135,7 +135,7 @@ func (s *Sector) Resolve(names []string) ([]string, error) {
 // failedIn lists a model's assets that the keys fail: those with a
 // provider key among them, those bound to a national service down, and
 // (for a hub) the assets named asset:ID.
-func failedIn(m *ward.Model, ix index, keys []string, down map[string]bool) []string {
+func failedIn(ix *index, keys []string, down map[string]bool) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(id string) {
@@ -185,7 +185,7 @@ func (s *Sector) closeOver(down map[string]bool) {
 // memberImpact is what the failure does to one member; nil when none of
 // its assets fails.
 func memberImpact(m *Member, keys []string, down map[string]bool, d time.Duration) *HospitalImpact {
-	failed := failedIn(m.Model, indexModel(m.Model, nil), keys, down)
+	failed := failedIn(m.indexOf(), keys, down)
 	if len(failed) == 0 {
 		return nil
 	}
@@ -230,7 +230,7 @@ func (s *Sector) WhatIf(keys []string, d time.Duration) *WhatIf {
 		}
 	}
 	for _, h := range s.Hubs {
-		failed := append(failedIn(h, indexModel(h, nil), keys, nil), hubAssets(h, keys)...)
+		failed := append(failedIn(indexModel(h), keys, nil), hubAssets(h, keys)...)
 		if len(failed) == 0 {
 			continue
 		}
