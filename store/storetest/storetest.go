@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"Audit", testAudit},
 		{"Revisions", testRevisions},
 		{"Sharing", testSharing},
+		{"NationalSharing", testNationalSharing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
