@@ -96,10 +96,18 @@ func Join(hubs []*ward.Model, members []Member) (*Sector, error) {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, &BindingError{err}
 	}
 	return s, nil
 }
+
+// BindingError is a join that failed: a binding to a national service no
+// hub publishes, or one id published twice. It is the input's fault, not
+// the store's.
+type BindingError struct{ Err error }
+
+func (e *BindingError) Error() string { return e.Err.Error() }
+func (e *BindingError) Unwrap() error { return e.Err }
 
 // Reader is what Load needs of a store.
 type Reader interface {

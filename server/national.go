@@ -3,6 +3,7 @@ package server
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -66,7 +67,7 @@ func (s *Server) hubMayRead(r *http.Request, c *call) error {
 func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
 	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
 	if err != nil {
-		if strings.Contains(err.Error(), "unknown national service") {
+		if be := (*national.BindingError)(nil); errors.As(err, &be) {
 			return nil, fail(http.StatusConflict, "%v", err)
 		}
 		return nil, err

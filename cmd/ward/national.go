@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,7 +83,7 @@ func (o *options) withSector(ctx context.Context, purpose string, fn func(s ward
 	return o.withStore(ctx, func(s ward.Store) error {
 		sec, err := national.Load(ctx, s, cliEntry("", "", "", purpose), national.Today(time.Now()), nil)
 		if err != nil {
-			if strings.Contains(err.Error(), "unknown national service") {
+			if be := (*national.BindingError)(nil); errors.As(err, &be) {
 				return invalidError{err}
 			}
 			return err
