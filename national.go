@@ -67,4 +67,7 @@ type NationalStore interface {
 	// AppendAudits appends entries to the audit log in one transaction:
 	// the record of the hub's reads of what organisations share.
 	AppendAudits(ctx context.Context, entries []AuditEntry) error
+	// Revisions is every organisation's revision (Store.Revision) at
+	// once.
+	Revisions(ctx context.Context) (map[string]int64, error)
 }

@@ -113,7 +113,6 @@ func (e *BindingError) Unwrap() error { return e.Err }
 type Reader interface {
 	Organisations(ctx context.Context) ([]ward.Organisation, error)
 	Model(ctx context.Context, org string) (*ward.Model, error)
-	Revision(ctx context.Context, org string) (int64, error)
 	ward.NationalStore
 }
 
@@ -209,6 +208,10 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 	if err := st.AppendAudits(ctx, entries); err != nil {
 		return nil, fmt.Errorf("audit the hub's reads: %w", err)
 	}
+	revs, err := st.Revisions(ctx)
+	if err != nil {
+		return nil, err
+	}
 	hubs := make([]*ward.Model, len(hubOrgs))
 	members := make([]Member, len(memberOrgs))
 	// Models are read by a few workers at once: a store serves several
@@ -233,21 +236,16 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 				if j.hub {
 					l = ward.ShareFull
 				}
-				rev, err := st.Revision(ctx, id)
-				if err == nil {
-					if x, ok := cache.get(id, rev, l, today); ok {
-						if j.hub {
-							hubs[j.i] = x.hub
-						} else {
-							members[j.i] = x.member
-						}
-						continue
+				rev := revs[id]
+				if x, ok := cache.get(id, rev, l, today); ok {
+					if j.hub {
+						hubs[j.i] = x.hub
+					} else {
+						members[j.i] = x.member
 					}
+					continue
 				}
-				var m *ward.Model
-				if err == nil {
-					m, err = st.Model(ctx, id)
-				}
+				m, err := st.Model(ctx, id)
 				if err != nil {
 					mu.Lock()
 					errs = append(errs, fmt.Errorf("%s: %w", id, err))
