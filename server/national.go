@@ -279,10 +279,23 @@ type sectorMap struct {
 	Groups        []mapGroup
 	Providers     []mapProvider
 	Edges         []mapEdge
+	// Runs are what the national services run on: a curve from a
+	// national service to a provider (or national service) it needs.
+	Runs []mapRun
 	// Hidden counts the providers not drawn (only the most depended on
 	// are).
 	Hidden int
 }
+
+type mapRun struct {
+	X, Y1, Y2, CX, CY int
+	Kind              string
+}
+
+// Stroke is the run's colour.
+func (r mapRun) Stroke() string { return kindColour(r.Kind) }
+
+func abs(x int) int { return max(x, -x) }
 
 type mapGroup struct {
 	Country    string
@@ -311,7 +324,7 @@ const MaxMapProviders = 40
 
 func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 	const perRow, step, pad, provH = 12, 26, 14, 28
-	m := sectorMap{Width: 1100}
+	m := sectorMap{Width: 1180}
 	by := map[string][]national.Member{}
 	for _, mem := range sec.Members {
 		country := cmp.Or(mem.Org.Country, "—")
@@ -359,6 +372,45 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 		if len(sv.Bound) == 0 && len(m.Providers) < MaxMapProviders {
 			m.Providers = append(m.Providers, mapProvider{Key: national.KindNational + ":" + sv.ID, Name: sv.Name, Kind: national.KindNational, X: 760, Y: py, W: 320})
 			py += provH + 8
+		}
+	}
+	// What the national services run on: a curve on the right from each
+	// national service to the providers of the hub's assets it needs,
+	// and to the national services it needs.
+	box := map[string]mapProvider{}
+	for _, p := range m.Providers {
+		box[p.Key] = p
+	}
+	for _, h := range sec.Hubs {
+		zone := map[string]ward.ZoneKind{}
+		for _, z := range h.Zones {
+			zone[z.ID] = z.Kind
+		}
+		assets := map[string]*ward.Asset{}
+		for i := range h.Assets {
+			assets[h.Assets[i].ID] = &h.Assets[i]
+		}
+		for _, sv := range h.Services {
+			from, ok := box[national.KindNational+":"+sv.ID]
+			if !ok {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, d := range sv.DependsOn {
+				keys := []string{national.KindNational + ":" + d}
+				if a, ok := assets[d]; ok {
+					keys = national.Providers(a, zone[a.Zone])
+				}
+				for _, k := range keys {
+					to, ok := box[k]
+					if !ok || seen[k] || k == from.Key {
+						continue
+					}
+					seen[k] = true
+					y1, y2 := from.Y+provH/2, to.Y+provH/2
+					m.Runs = append(m.Runs, mapRun{X: from.X + from.W, Y1: y1, Y2: y2, CX: from.X + from.W + 24 + abs(y2-y1)/6, CY: (y1 + y2) / 2, Kind: to.Kind})
+				}
+			}
 		}
 	}
 	m.Height = max(y, py) + 20
