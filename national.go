@@ -70,4 +70,21 @@ type NationalStore interface {
 	// Revisions is every organisation's revision (Store.Revision) at
 	// once.
 	Revisions(ctx context.Context) (map[string]int64, error)
+	// NationalSnapshot returns the organisation's stored snapshot
+	// (ErrNotFound when there is none); PutNationalSnapshot replaces it.
+	NationalSnapshot(ctx context.Context, org string) (NationalSnapshot, error)
+	PutNationalSnapshot(ctx context.Context, s NationalSnapshot) error
+}
+
+// NationalSnapshot is what an organisation shares with the hub as it was
+// at a revision, share level and day, encoded by the national package: a
+// derived copy of the stored model, so that the hub need not decode the
+// whole model again until it changes. Reading it is a read of the
+// organisation's data like any other, and audited as one.
+type NationalSnapshot struct {
+	Org      string
+	Revision int64
+	Level    ShareLevel
+	Day      string
+	Data     []byte
 }

@@ -1,8 +1,10 @@
 package national
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"slices"
@@ -245,6 +247,13 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 					}
 					continue
 				}
+				if !j.hub {
+					if mem, ok := snapshot(ctx, st, id, rev, l, today); ok {
+						members[j.i] = mem
+						cache.put(id, cached{rev: rev, level: l, today: today, member: mem})
+						continue
+					}
+				}
 				m, err := st.Model(ctx, id)
 				if err != nil {
 					mu.Lock()
@@ -261,6 +270,7 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 				if members[j.i].Model != nil {
 					members[j.i].indexOf()
 				}
+				putSnapshot(ctx, st, &members[j.i], rev, today)
 				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
 			}
 		})
@@ -403,4 +413,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// snapshotVersion changes when what a snapshot holds does: older ones are
+// read again from the model.
+const snapshotVersion = 1
+
+// snapshot is a member as its stored snapshot has it, when the snapshot
+// is of this revision, level and day.
+func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel, today string) (Member, bool) {
+	s, err := st.NationalSnapshot(ctx, org)
+	if err != nil || s.Revision != rev || s.Level != level || s.Day != today {
+		return Member{}, false
+	}
+	var m Member
+	dec := gob.NewDecoder(bytes.NewReader(s.Data))
+	var v int
+	if dec.Decode(&v) != nil || v != snapshotVersion || dec.Decode(&m) != nil || m.Org.ID != org {
+		return Member{}, false
+	}
+	if m.Model != nil {
+		m.indexOf()
+	}
+	return m, true
+}
+
+// putSnapshot stores a member's snapshot; a snapshot that cannot be
+// stored is only a lost shortcut.
+func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64, today string) {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	if enc.Encode(snapshotVersion) != nil || enc.Encode(m) != nil {
+		return
+	}
+	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Day: today, Data: buf.Bytes()})
 }

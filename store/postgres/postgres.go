@@ -139,7 +139,7 @@ var migrations = []string{
 	sqldb.Schema(true),
 	sqldb.SharingSchema(true),
 	sqldb.AuditMigration,
-	sqldb.NationalMigration,
+	sqldb.NationalMigration(true),
 }
 
 // migrationLock serialises migrations of several servers starting at once.

@@ -183,7 +183,7 @@ var migrations = []string{
 	sqldb.Schema(false),
 	sqldb.SharingSchema(false),
 	sqldb.AuditMigration,
-	sqldb.NationalMigration,
+	sqldb.NationalMigration(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -11,13 +11,54 @@ import (
 )
 
 // NationalMigration adds what each organisation shares with the hub for
-// the national view; append it to each store's migrations.
-const NationalMigration = `CREATE TABLE national_sharing (
+// the national view, and the snapshots of what it shares; append it to
+// each store's migrations.
+func NationalMigration(postgres bool) string {
+	blob := "BLOB"
+	if postgres {
+		blob = "BYTEA"
+	}
+	return `CREATE TABLE national_sharing (
 		org     TEXT PRIMARY KEY,
 		level   TEXT NOT NULL,
 		updated BIGINT NOT NULL,
 		actor   TEXT NOT NULL
-	)`
+	);
+	CREATE TABLE national_snapshots (
+		org      TEXT PRIMARY KEY,
+		revision BIGINT NOT NULL,
+		level    TEXT NOT NULL,
+		day      TEXT NOT NULL,
+		data     ` + blob + ` NOT NULL
+	);`
+}
+
+// NationalSnapshot returns an organisation's snapshot.
+func (d *DB) NationalSnapshot(ctx context.Context, org string) (ward.NationalSnapshot, error) {
+	s := ward.NationalSnapshot{Org: org}
+	err := d.db.QueryRowContext(ctx, d.q(`SELECT revision, level, day, data FROM national_snapshots WHERE org = ?`), org).Scan(&s.Revision, &s.Level, &s.Day, &s.Data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, ward.ErrNotFound
+	}
+	return s, err
+}
+
+// PutNationalSnapshot replaces an organisation's snapshot. It is derived
+// data, written without an audit entry; its reads are audited.
+func (d *DB) PutNationalSnapshot(ctx context.Context, s ward.NationalSnapshot) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM national_snapshots WHERE org = ?`), s.Org); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO national_snapshots (org, revision, level, day, data) VALUES (?, ?, ?, ?, ?)`), s.Org, s.Revision, string(s.Level), s.Day, s.Data); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
 
 // PutNationalSharing sets an organisation's share level, with the
 // context's audit entry in the same transaction.
