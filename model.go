@@ -132,6 +132,11 @@ type Asset struct {
 	// inventory export, the wire), when, and how sure the source was, so
 	// an inferred fact is never mistaken for a declared one.
 	Sources []Source `json:"sources,omitempty"`
+	// National binds an external-service asset to a national service the
+	// hub publishes under this id (national ePrescription "erx", the
+	// national EHR, eID): the hub joins the hospital's model to its own
+	// there, so the sector's dependencies cross operators (docs/national.md).
+	National string `json:"national,omitempty"`
 }
 
 // Port is a network service an asset offers.

@@ -44,6 +44,7 @@ type Store interface {
 	SharingStore
 	IncidentStore
 	DetectionStore
+	NationalStore
 	Close() error
 }
 

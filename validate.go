@@ -427,6 +427,14 @@ func (v *validator) asset(i int) {
 		seenPort[k] = j
 	}
 	v.sources(func(j int) loc { return path("assets", i, "sources").at(j) }, a.Sources)
+	if a.National != "" {
+		switch {
+		case !idPattern.MatchString(a.National):
+			v.add(path("assets", i, "national"), fmt.Sprintf("invalid national service id %q", a.National), "the id the hub publishes, e.g. erx: letters, digits and . _ : @ / - (at most 128 characters)")
+		case a.Kind != "external-service":
+			v.add(path("assets", i, "national"), fmt.Sprintf("asset of kind %s bound to a national service", a.Kind), "only an external-service asset binds to a national service; give it kind external-service")
+		}
+	}
 }
 
 func (p Port) transport() Transport {

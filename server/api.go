@@ -91,6 +91,7 @@ func (s *Server) register() {
 	s.registerWeb()
 	s.registerTAXII()
 	s.registerDetections()
+	s.registerNational()
 }
 
 func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
@@ -164,8 +165,15 @@ func (s *Server) visible(r *http.Request, c *call) ([]ward.Organisation, error) 
 		return nil, err
 	}
 	out := []ward.Organisation{}
+	var full map[string]bool
 	for _, o := range orgs {
-		if c.user.RoleIn(o.ID) != "" {
+		role := c.user.RoleIn(o.ID)
+		if role == ward.RoleHub && full == nil {
+			if full, err = s.fullySharing(r.Context()); err != nil {
+				return nil, err
+			}
+		}
+		if role != "" && (role != ward.RoleHub || full[o.ID]) {
 			out = append(out, o)
 		}
 	}

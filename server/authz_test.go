@@ -148,6 +148,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		path = "/api/v1/orgs/st-example/assessments/latest"
 	case strings.HasPrefix(pattern, "/api/v1/orgs/{org}/incidents/{id}"):
 		path = strings.NewReplacer("{org}", "st-example", "{id}", testIncident, "{kind}", "early-warning").Replace(pattern)
+	case pattern == "/api/v1/national/whatif":
+		path += "?fail=cloud:microsoft&for=4h"
 	}
 	var body any
 	switch method + " " + pattern {
@@ -189,6 +191,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		body = map[string]any{"tlp": "amber"}
 	case "POST /api/v1/orgs/{org}/incidents/{id}/reports/{kind}/sent":
 		body = map[string]any{"to": "National health CSIRT", "reference": "CSIRT-1"}
+	case "PUT /api/v1/orgs/{org}/national-sharing":
+		body = map[string]string{"level": "full"}
 	}
 	return path, body
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/national"
 	"github.com/wardhealth/ward/share"
 	"golang.org/x/sync/singleflight"
 )
@@ -102,6 +103,8 @@ type Server struct {
 	// pageFlight makes callers who miss the same page at once wait for
 	// one of them to read it, rather than each read the collection.
 	pageFlight singleflight.Group
+	// national keeps the models shared with the hub by revision.
+	national *national.Cache
 }
 
 // New makes a server.
@@ -151,7 +154,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst), checking: inFlight{limit: 2},
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
-		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) })}
+		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) }),
+		national: national.NewCache()}
 	s.register()
 	return s, nil
 }
@@ -306,6 +310,11 @@ func (s *Server) authorise(w http.ResponseWriter, r *http.Request, rt route) (*c
 		need := map[access]ward.Role{orgViewer: ward.RoleViewer, orgAnalyst: ward.RoleAnalyst, orgAdmin: ward.RoleAdmin}[rt.Access]
 		if c.role.Rank() < need.Rank() || c.role == ward.RoleHub && rt.Access != orgViewer {
 			return nil, fail(http.StatusForbidden, "your role in %s is %s; this needs %s", c.org, c.role, need)
+		}
+		if c.role == ward.RoleHub {
+			if err := s.hubMayRead(r, c); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return c, nil

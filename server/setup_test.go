@@ -87,6 +87,13 @@ func seed(t testing.TB, s ward.Store) {
 			t.Fatal(err)
 		}
 	}
+	// Both hospitals share their full model with the hub, so the hub
+	// role reads their pages (national_test.go tests the other levels).
+	for _, org := range []string{"st-example", "north"} {
+		if err := s.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: ward.ShareFull, Updated: time.Now().UTC(), By: "seed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if _, err := s.PutAssessment(ctx, ward.Assessment{Org: "st-example", Revision: 1, Created: time.Now(), Actor: "alice", Data: []byte(`{}`)}); err != nil {
 		t.Fatal(err)
 	}

@@ -155,6 +155,7 @@ PostgreSQL instead (default: $WARD_DB).`,
 		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
 		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), feedsCmd(o), serveCmd(o), usersCmd(o), auditCmd(o), shareCmd(o),
 		discoverCmd(o), benchCmd(o), benchRunCmd(o), detectCmd(o), procureCmd(o), incidentCmd(o),
+		nationalCmd(o),
 	)
 	refuseUnknownSubcommands(root)
 	return root

@@ -314,7 +314,7 @@ instead, to read and edit.`,
 }
 
 func genCmd(o *options) *cobra.Command {
-	var n int
+	var n, sector int
 	var seed uint64
 	var output string
 	c := &cobra.Command{
@@ -322,9 +322,18 @@ func genCmd(o *options) *cobra.Command {
 		Short: "Generate a synthetic hospital model",
 		Long: fmt.Sprintf(`Generate a synthetic but realistic hospital model with --assets assets,
 the same for the same --seed. Up to %d assets make one hospital; more make a
-group of hospitals sharing a data centre. For benchmarks and tests.`, synth.SiteSize),
+group of hospitals sharing a data centre. For benchmarks and tests.
+
+--sector N makes a health sector instead, into the directory -o: a hub
+(a health authority) with the national services (ePrescription erx,
+patient summary ehr, eID and PKI eid, health information exchange hie)
+and N hospitals of --assets assets whose external services bind to them
+(docs/national.md). 'ward import DIR/*.yaml' stores them.`, synth.SiteSize),
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			if sector > 0 {
+				return o.genSector(sector, n, seed, output)
+			}
 			m, err := synth.Generate(synth.Options{Assets: n, Seed: seed})
 			if err != nil {
 				return usageError{err}
@@ -332,7 +341,8 @@ group of hospitals sharing a data centre. For benchmarks and tests.`, synth.Site
 			return o.writeModel(m, output)
 		},
 	}
-	c.Flags().IntVar(&n, "assets", 1000, "number of assets")
+	c.Flags().IntVar(&n, "assets", 1000, "number of assets (per hospital, with --sector)")
+	c.Flags().IntVar(&sector, "sector", 0, "make a sector instead: this many hospitals and a hub with national services they bind to, one file each in the -o directory")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
 	addFormat(c, o, "yaml", "json")

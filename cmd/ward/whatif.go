@@ -13,9 +13,9 @@ import (
 
 func whatifCmd(o *options) *cobra.Command {
 	var org, forText string
-	var fail []string
+	var fail, nat []string
 	c := &cobra.Command{
-		Use:   "whatif [FILE] --fail ASSET...",
+		Use:   "whatif [FILE] --fail ASSET... | --national ID...",
 		Short: "Simulate the failure of assets: which clinical services stop",
 		Long: `Fail one or more assets and see which clinical services stop, because they
 need a failed asset or because what they need can no longer reach each other
@@ -24,13 +24,22 @@ service tolerates. What depends on a failed asset (depends_on) fails with
 it; a redundancy group fails when fewer copies than it needs are left. An
 asset with the redundancy control is taken over by its standby. Each
 stopped service says which dependency it lost through which failure, and
-what would have kept it running.`,
+what would have kept it running.
+
+With --national, the failure is across the sector in the store, over what
+each hospital shares with the hub (docs/national.md): a national service
+the hub publishes (erx), a provider (cloud:microsoft, telecom:..., remote:...,
+vendor:...) or a hub asset; 'ward national targets' lists them.`,
 		Example: `  ward whatif --fail core-sw-01 --for 2h
-  ward whatif hospital.yaml --fail dist-sw-meddev,ups-01 --format json`,
+  ward whatif hospital.yaml --fail dist-sw-meddev,ups-01 --format json
+  ward whatif --national erx --for 4h`,
 		Args: args(cobra.MaximumNArgs(1)),
 		RunE: func(c *cobra.Command, files []string) error {
-			if len(fail) == 0 {
-				return usageError{fmt.Errorf("--fail: name at least one asset")}
+			if len(fail) == 0 && len(nat) == 0 {
+				return usageError{fmt.Errorf("--fail: name at least one asset (or --national a national service or provider)")}
+			}
+			if len(nat) > 0 && (len(fail) > 0 || len(files) > 0 || org != "") {
+				return usageError{fmt.Errorf("--national fails across the sector in the store: not with --fail, --org or a file")}
 			}
 			var d time.Duration
 			if forText != "" {
@@ -39,6 +48,9 @@ what would have kept it running.`,
 					return usageError{fmt.Errorf("--for: %v", err)}
 				}
 				d = time.Duration(v)
+			}
+			if len(nat) > 0 {
+				return o.nationalWhatIf(c.Context(), nat, d)
 			}
 			m, _, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
@@ -87,6 +99,7 @@ what would have kept it running.`,
 	}
 	c.Flags().StringVar(&org, "org", "", "organisation id (default: the only one stored)")
 	c.Flags().StringSliceVar(&fail, "fail", nil, "assets that fail (comma-separated or repeated)")
+	c.Flags().StringSliceVar(&nat, "national", nil, "national services, providers or hub assets that fail across the sector (comma-separated or repeated)")
 	c.Flags().StringVar(&forText, "for", "", "how long the failure lasts, e.g. 30m, 4h, 2d")
 	addFormat(c, o, "text", "json")
 	return c

@@ -141,6 +141,7 @@ var migrations = []string{
 	sqldb.AuditMigration,
 	sqldb.IncidentSchema(true),
 	sqldb.DetectionSchema(true),
+	sqldb.NationalMigration(true),
 }
 
 // migrationLock serialises migrations of several servers starting at once.

@@ -185,6 +185,7 @@ var migrations = []string{
 	sqldb.AuditMigration,
 	sqldb.IncidentSchema(false),
 	sqldb.DetectionSchema(false),
+	sqldb.NationalMigration(false),
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) ward.Store) {
 		{"Sharing", testSharing},
 		{"Incidents", testIncidents},
 		{"Detections", testDetections},
+		{"NationalSharing", testNationalSharing},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,450 @@
+package national
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wardhealth/ward"
+)
+
+// Member is one organisation as the hub sees it: what it shares.
+type Member struct {
+	Org   ward.Organisation `json:"organisation"`
+	Level ward.ShareLevel   `json:"level"`
+	// Model is what it shares (Project); nil below ShareServices.
+	Model   *ward.Model  `json:"-"`
+	Summary ward.Summary `json:"summary"`
+	ix      *index
+}
+
+// Service is a national service: a clinical service of a hub's model,
+// published under its id for hospitals' external services to bind to.
+type Service struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Hub       string `json:"hub"`
+	MaxOutage string `json:"max_outage"`
+	// Bound lists the organisations with an asset bound to it.
+	Bound []string `json:"bound"`
+}
+
+// Sector is the hub's joined view: its national services and the members'
+// shared models bound to them.
+type Sector struct {
+	Hubs     []*ward.Model `json:"-"`
+	Services []Service     `json:"national_services"`
+	Members  []Member      `json:"members"`
+	service  map[string]int
+}
+
+// IsHub tells whether an organisation runs national services: a health
+// authority or a CSIRT.
+func IsHub(o ward.Organisation) bool { return o.Kind == "health-authority" || o.Kind == "csirt" }
+
+// Join binds the members' external services to the hubs' national
+// services. Every binding must name a service a hub publishes: an unknown
+// id is an error naming the asset, with the closest id as a hint.
+func Join(hubs []*ward.Model, members []Member) (*Sector, error) {
+	s := &Sector{Hubs: hubs, Members: members, Services: []Service{}, service: map[string]int{}}
+	var errs []error
+	for _, h := range hubs {
+		for _, sv := range h.Services {
+			if prev, dup := s.service[sv.ID]; dup {
+				errs = append(errs, fmt.Errorf("national service %q is published by both %s and %s: ids must be unique across hubs", sv.ID, s.Services[prev].Hub, h.Organisation.ID))
+				continue
+			}
+			s.service[sv.ID] = len(s.Services)
+			s.Services = append(s.Services, Service{ID: sv.ID, Name: cmp.Or(sv.Name, sv.ID), Hub: h.Organisation.ID, MaxOutage: sv.MaxOutage.String(), Bound: []string{}})
+		}
+	}
+	ids := make([]string, len(s.Services))
+	for i, sv := range s.Services {
+		ids[i] = sv.ID
+	}
+	for _, m := range members {
+		if m.Model == nil {
+			continue
+		}
+		bound := map[string]bool{}
+		for i := range m.Model.Assets {
+			a := &m.Model.Assets[i]
+			if a.National == "" {
+				continue
+			}
+			k, ok := s.service[a.National]
+			if !ok {
+				hint := "the hub publishes no national services yet"
+				if c := ward.Closest(a.National, ids); c != "" {
+					hint = fmt.Sprintf("did you mean %q?", c)
+				} else if len(ids) > 0 {
+					hint = "the hub publishes " + strings.Join(ids, ", ")
+				}
+				errs = append(errs, fmt.Errorf("%s: assets[%d] (%s): national: unknown national service %q (%s)", m.Org.ID, i, a.ID, a.National, hint))
+				continue
+			}
+			if !bound[a.National] {
+				bound[a.National] = true
+				s.Services[k].Bound = append(s.Services[k].Bound, m.Org.ID)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, &BindingError{err}
+	}
+	return s, nil
+}
+
+// BindingError is a join that failed: a binding to a national service no
+// hub publishes, or one id published twice. It is the input's fault, not
+// the store's.
+type BindingError struct{ Err error }
+
+func (e *BindingError) Error() string { return e.Err.Error() }
+func (e *BindingError) Unwrap() error { return e.Err }
+
+// Reader is what Load needs of a store.
+type Reader interface {
+	Organisations(ctx context.Context) ([]ward.Organisation, error)
+	Model(ctx context.Context, org string) (*ward.Model, error)
+	ward.NationalStore
+}
+
+// Cache keeps what Load read, by organisation, revision, share level and
+// day, so that a hub's server reads again only the models that changed.
+// Reads served from it are audited as any other. Safe for concurrent use.
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]cached
+}
+
+type cached struct {
+	rev    int64
+	level  ward.ShareLevel
+	today  string
+	member Member
+	hub    *ward.Model
+}
+
+// NewCache makes an empty cache.
+func NewCache() *Cache { return &Cache{m: map[string]cached{}} }
+
+func (c *Cache) get(org string, rev int64, level ward.ShareLevel, today string) (cached, bool) {
+	if c == nil {
+		return cached{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	x, ok := c.m[org]
+	return x, ok && x.rev == rev && x.level == level && x.today == today
+}
+
+func (c *Cache) put(org string, x cached) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m[org] = x
+}
+
+// forget drops the organisations not in keep.
+func (c *Cache) forget(keep map[string]bool) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for org := range c.m {
+		if !keep[org] {
+			delete(c.m, org)
+		}
+	}
+}
+
+// Load reads the sector from a store: the hubs' own models in full and
+// each other organisation's model at the level it shares. Every read of an
+// organisation's model is in the audit log first (action
+// "national.read", one entry per organisation, each a copy of audit with
+// the organisation and the level filled in): no entry, no read. A cache
+// (nil for none) spares reading again the models that did not change.
+func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
+	orgs, err := st.Organisations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	settings, err := st.NationalSharings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	level := map[string]ward.ShareLevel{}
+	for _, s := range settings {
+		level[s.Org] = s.Level
+	}
+	var hubOrgs, memberOrgs []ward.Organisation
+	var entries []ward.AuditEntry
+	keep := map[string]bool{}
+	for _, o := range orgs {
+		switch {
+		case IsHub(o):
+			hubOrgs = append(hubOrgs, o)
+		case level[o.ID].Rank() >= ward.ShareCounts.Rank():
+			memberOrgs = append(memberOrgs, o)
+			e := audit
+			e.Action, e.Org, e.Target = "national.read", o.ID, string(level[o.ID])
+			entries = append(entries, e)
+		default:
+			continue
+		}
+		keep[o.ID] = true
+	}
+	cache.forget(keep)
+	if err := st.AppendAudits(ctx, entries); err != nil {
+		return nil, fmt.Errorf("audit the hub's reads: %w", err)
+	}
+	revs, err := st.Revisions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	hubs := make([]*ward.Model, len(hubOrgs))
+	members := make([]Member, len(memberOrgs))
+	// Models are read by a few workers at once: a store serves several
+	// readers, and decoding is most of the cost.
+	type job struct {
+		i   int
+		hub bool
+	}
+	jobs := make(chan job)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for range 4 {
+		wg.Go(func() {
+			for j := range jobs {
+				org := memberOrgs
+				if j.hub {
+					org = hubOrgs
+				}
+				id := org[j.i].ID
+				l := level[id]
+				if j.hub {
+					l = ward.ShareFull
+				}
+				rev := revs[id]
+				if x, ok := cache.get(id, rev, l, today); ok {
+					if j.hub {
+						hubs[j.i] = x.hub
+					} else {
+						members[j.i] = x.member
+					}
+					continue
+				}
+				if !j.hub {
+					if mem, ok := snapshot(ctx, st, id, rev, l, today); ok {
+						members[j.i] = mem
+						cache.put(id, cached{rev: rev, level: l, today: today, member: mem})
+						continue
+					}
+				}
+				m, err := st.Model(ctx, id)
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("%s: %w", id, err))
+					mu.Unlock()
+					continue
+				}
+				if j.hub {
+					hubs[j.i] = m
+					cache.put(id, cached{rev: rev, level: l, today: today, hub: m})
+					continue
+				}
+				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today)}
+				if members[j.i].Model != nil {
+					members[j.i].indexOf()
+				}
+				putSnapshot(ctx, st, &members[j.i], rev, today)
+				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
+			}
+		})
+	}
+	for i := range hubOrgs {
+		jobs <- job{i, true}
+	}
+	for i := range memberOrgs {
+		jobs <- job{i, false}
+	}
+	close(jobs)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return Join(hubs, members)
+}
+
+// Today is the date Load counts end of support by.
+func Today(now time.Time) string { return now.UTC().Format(time.DateOnly) }
+
+// Provider kinds: what an asset's failure is shared through.
+const (
+	KindNational = "national" // a national service a hub publishes
+	KindCloud    = "cloud"    // a cloud provider
+	KindTelecom  = "telecom"  // a telecom carrier's uplink
+	KindRemote   = "remote"   // a vendor's remote-access service
+	KindVendor   = "vendor"   // another external service's provider
+	KindDevice   = "device"   // a medical device model (vendor, product, model)
+)
+
+// Slug is the key form of a vendor's name: lower case, runs of other
+// characters as one "-".
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		} else {
+			dash = true
+		}
+	}
+	return b.String()
+}
+
+// Providers are the shared providers an asset depends on being up, as
+// keys "kind:slug" (national:erx, cloud:microsoft, telecom:dt-carrier,
+// remote:philips, vendor:lab-partner): a national service it binds to;
+// the vendor of a cloud service (kind cloud-service or in a zone of kind
+// cloud); the vendor of a network device in a zone of kind internet or
+// tagged "uplink" (the carrier); the vendor of an asset in a zone of kind
+// vendor-remote; the vendor of any other external service.
+func Providers(a *ward.Asset, zone ward.ZoneKind) []string {
+	var out []string
+	if a.National != "" {
+		out = append(out, KindNational+":"+a.National)
+	}
+	v := Slug(a.Vendor)
+	if v == "" {
+		return out
+	}
+	k, _ := ward.LookupKind(a.Kind)
+	switch {
+	case a.Kind == "cloud-service" || zone == "cloud":
+		out = append(out, KindCloud+":"+v)
+	case k.Category == ward.CategoryNetwork && (zone == "internet" || slices.Contains(a.Tags, "uplink")):
+		out = append(out, KindTelecom+":"+v)
+	case zone == "vendor-remote":
+		out = append(out, KindRemote+":"+v)
+	case a.Kind == "external-service" && a.National == "":
+		out = append(out, KindVendor+":"+v)
+	}
+	return out
+}
+
+// DeviceKey is a medical device's model as a key ("device:vendor/product/
+// model"), or "" for other assets and devices without vendor and product.
+func DeviceKey(a *ward.Asset) string {
+	k, _ := ward.LookupKind(a.Kind)
+	if k.Category != ward.CategoryMedicalDevice || a.Vendor == "" || a.Product == "" {
+		return ""
+	}
+	key := KindDevice + ":" + Slug(a.Vendor) + "/" + Slug(a.Product)
+	if a.Model != "" {
+		key += "/" + Slug(a.Model)
+	}
+	return key
+}
+
+// zoneKinds maps a model's zone ids to their kinds.
+func zoneKinds(m *ward.Model) map[string]ward.ZoneKind {
+	z := make(map[string]ward.ZoneKind, len(m.Zones))
+	for _, x := range m.Zones {
+		z[x.ID] = x.Kind
+	}
+	return z
+}
+
+// index is, per model, which assets each provider key names, and a
+// display name per key.
+type index struct {
+	assets map[string][]string // key -> asset ids
+	names  map[string]string   // key -> the first vendor (or service) named
+}
+
+func indexModel(m *ward.Model) *index {
+	zk := zoneKinds(m)
+	ix := &index{assets: map[string][]string{}, names: map[string]string{}}
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		for _, k := range Providers(a, zk[a.Zone]) {
+			ix.assets[k] = append(ix.assets[k], a.ID)
+			if _, ok := ix.names[k]; !ok {
+				ix.names[k] = cmp.Or(a.Vendor, a.National)
+			}
+		}
+	}
+	return ix
+}
+
+// indexOf is a member's index, made once (Load makes it, and the cache
+// keeps it with the member).
+func (m *Member) indexOf() *index {
+	if m.ix == nil {
+		m.ix = indexModel(m.Model)
+	}
+	return m.ix
+}
+
+// sortedKeys returns a map's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// snapshotVersion changes when what a snapshot holds does: older ones are
+// read again from the model.
+const snapshotVersion = 1
+
+// snapshot is a member as its stored snapshot has it, when the snapshot
+// is of this revision, level and day.
+func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel, today string) (Member, bool) {
+	s, err := st.NationalSnapshot(ctx, org)
+	if err != nil || s.Revision != rev || s.Level != level || s.Day != today {
+		return Member{}, false
+	}
+	var m Member
+	dec := gob.NewDecoder(bytes.NewReader(s.Data))
+	var v int
+	if dec.Decode(&v) != nil || v != snapshotVersion || dec.Decode(&m) != nil || m.Org.ID != org {
+		return Member{}, false
+	}
+	if m.Model != nil {
+		m.indexOf()
+	}
+	return m, true
+}
+
+// putSnapshot stores a member's snapshot; a snapshot that cannot be
+// stored is only a lost shortcut.
+func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64, today string) {
+	var buf bytes.Buffer
+	enc := gob.NewEncoder(&buf)
+	if enc.Encode(snapshotVersion) != nil || enc.Encode(m) != nil {
+		return
+	}
+	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Day: today, Data: buf.Bytes()})
+}

@@ -1,0 +1,472 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/national"
+)
+
+// The national authority's view (docs/national.md): the hub's national
+// services, what each organisation shares with it, and over that the
+// dependencies across operators.
+
+func (s *Server) registerNational() {
+	s.handle("GET", "/api/v1/national", sectorReader, s.apiNational)
+	s.handle("GET", "/api/v1/national/whatif", sectorReader, s.apiNationalWhatIf)
+	s.handle("GET", "/api/v1/national/concentration", sectorReader, s.apiNationalConcentration)
+	s.handle("GET", "/api/v1/national/exposure", sectorReader, s.apiNationalExposure)
+	s.handle("GET", "/api/v1/orgs/{org}/national-sharing", orgViewer, s.apiNationalSharing)
+	s.handle("PUT", "/api/v1/orgs/{org}/national-sharing", orgAdmin, s.apiPutNationalSharing)
+	s.page("GET", "/national", sectorReader, s.webNational)
+	s.page("GET", "/national/concentration", sectorReader, s.webNationalConcentration)
+	s.page("GET", "/national/map", sectorReader, s.webNationalMap)
+}
+
+// sharing is what an organisation shares with the hub (none without a
+// setting).
+func (s *Server) sharing(ctx context.Context, org string) (ward.NationalSharing, error) {
+	all, err := s.cfg.Store.NationalSharings(ctx)
+	if err != nil {
+		return ward.NationalSharing{}, err
+	}
+	for _, x := range all {
+		if x.Org == org {
+			return x, nil
+		}
+	}
+	return ward.NationalSharing{Org: org, Level: ward.ShareNone}, nil
+}
+
+// hubMayRead lets a caller whose only role in an organisation is the hub
+// role into the organisation's own routes only when it shares its full
+// model with the hub, and records the read in the audit log; otherwise
+// the organisation is not found, as for anyone without a role there.
+func (s *Server) hubMayRead(r *http.Request, c *call) error {
+	x, err := s.sharing(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	if x.Level != ward.ShareFull {
+		return fail(http.StatusNotFound, "organisation %q: not found (it does not share its model with the hub)", c.org)
+	}
+	return s.audit(r.Context(), c, "hub.read", r.URL.Path, "")
+}
+
+// loadSector reads what every organisation shares, each read audited.
+func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
+	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
+	if err != nil {
+		if be := (*national.BindingError)(nil); errors.As(err, &be) {
+			return nil, fail(http.StatusConflict, "%v", err)
+		}
+		return nil, err
+	}
+	return sec, nil
+}
+
+// nationalMember is a member as the API lists it.
+type nationalMember struct {
+	Org     string          `json:"org"`
+	Name    string          `json:"name"`
+	Country string          `json:"country,omitempty"`
+	Level   ward.ShareLevel `json:"level"`
+	Summary *ward.Summary   `json:"summary,omitempty"`
+}
+
+func members(sec *national.Sector) []nationalMember {
+	out := []nationalMember{}
+	for _, m := range sec.Members {
+		sum := m.Summary
+		out = append(out, nationalMember{Org: m.Org.ID, Name: m.Org.Name, Country: m.Org.Country, Level: m.Level, Summary: &sum})
+	}
+	return out
+}
+
+func (s *Server) apiNational(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "members")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"national_services": sec.Services, "members": members(sec), "targets": sec.Targets()})
+	return nil
+}
+
+// whatIfQuery reads ?fail= (comma-separated or repeated) and ?for=.
+func whatIfQuery(r *http.Request) (fail []string, d time.Duration, err error) {
+	q := r.URL.Query()
+	for _, v := range q["fail"] {
+		for _, f := range strings.Split(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				fail = append(fail, f)
+			}
+		}
+	}
+	if v := q.Get("for"); v != "" {
+		x, perr := ward.ParseDuration(v)
+		if perr != nil {
+			return nil, 0, invalid(modelfile.Errors{{File: "query", Field: "for", Message: perr.Error(), Hint: "a duration such as 30m, 4h or 2d"}})
+		}
+		d = time.Duration(x)
+	}
+	return fail, d, nil
+}
+
+func (s *Server) nationalWhatIf(r *http.Request, c *call, sec *national.Sector) (*national.WhatIf, error) {
+	names, d, err := whatIfQuery(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(names) == 0 {
+		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: "name what fails", Hint: "a national service (erx), a provider (cloud:microsoft) or a hub asset; GET /api/v1/national lists the targets"}})
+	}
+	keys, err := sec.Resolve(names)
+	if err != nil {
+		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: err.Error()}})
+	}
+	return sec.WhatIf(keys, d), nil
+}
+
+func (s *Server) apiNationalWhatIf(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "what-if "+r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	res, err := s.nationalWhatIf(r, c, sec)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) apiNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "concentration")
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sec.Analyse())
+	return nil
+}
+
+// exposures matches what is shared against the hub's feeds.
+func (s *Server) exposures(ctx context.Context, sec *national.Sector) ([]national.Exposure, int, error) {
+	f, err := intel.LoadStored(ctx, s.cfg.Store)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, withheld := sec.Exposures(f.Matcher(), s.cfg.MinGroup)
+	return items, withheld, nil
+}
+
+func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "exposure")
+	if err != nil {
+		return err
+	}
+	items, withheld, err := s.exposures(r.Context(), sec)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "withheld": withheld, "items": items})
+	return nil
+}
+
+func (s *Server) apiNationalSharing(w http.ResponseWriter, r *http.Request, c *call) error {
+	x, err := s.sharing(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+func (s *Server) apiPutNationalSharing(w http.ResponseWriter, r *http.Request, c *call) error {
+	var in struct {
+		Level ward.ShareLevel `json:"level"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if in.Level.Rank() < 0 {
+		return invalid(modelfile.Errors{{File: "body", Field: "level", Message: fmt.Sprintf("level %q: none, counts, services or full", in.Level)}})
+	}
+	x := ward.NationalSharing{Org: c.org, Level: in.Level, Updated: s.cfg.Now().UTC(), By: c.user.Name}
+	if err := s.cfg.Store.PutNationalSharing(s.audited(r.Context(), c, "national.sharing", c.org, string(in.Level)), x); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+// nationalPage is the national what-if page.
+type nationalPage struct {
+	Services []national.Service
+	Members  []nationalMember
+	Targets  []string
+	Fail     string
+	For      string
+	Result   *national.WhatIf
+	Error    string
+}
+
+func (s *Server) webNational(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "what-if page "+r.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	p := nationalPage{Services: sec.Services, Members: members(sec), Targets: sec.Targets(), Fail: r.URL.Query().Get("fail"), For: r.URL.Query().Get("for")}
+	if p.Fail != "" {
+		res, err := s.nationalWhatIf(r, c, sec)
+		if pr, ok := err.(*problem); ok {
+			p.Error = pr.Detail
+			for _, e := range pr.Errors {
+				p.Error = strings.TrimSpace(p.Error + " " + e.Message + " " + e.Hint)
+			}
+		} else if err != nil {
+			return err
+		}
+		p.Result = res
+	}
+	return s.render(w, r, c, http.StatusOK, "national.html", "National what-if", p)
+}
+
+// concentrationPage is the concentration tables and the exposure.
+type concentrationPage struct {
+	Analysis  *national.Analysis
+	Providers []national.Concentration
+	Devices   []national.Concentration
+	Exposures []national.Exposure
+	Withheld  int
+	MinGroup  int
+}
+
+func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "concentration page")
+	if err != nil {
+		return err
+	}
+	a := sec.Analyse()
+	p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
+	for _, x := range a.Concentration {
+		if x.Kind == national.KindDevice {
+			p.Devices = append(p.Devices, x)
+		} else {
+			p.Providers = append(p.Providers, x)
+		}
+	}
+	if p.Exposures, p.Withheld, err = s.exposures(r.Context(), sec); err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "national_concentration.html", "Concentration", p)
+}
+
+// sectorMap is the sector drawn as SVG: hospitals as nodes grouped by
+// country on the left, national services and providers on the right,
+// a line for each dependency.
+type sectorMap struct {
+	Width, Height int
+	Groups        []mapGroup
+	Providers     []mapProvider
+	Edges         []mapEdge
+	// Runs are what the national services run on: a curve from a
+	// national service to a provider (or national service) it needs.
+	Runs []mapRun
+	// Hidden counts the providers not drawn (only the most depended on
+	// are).
+	Hidden int
+}
+
+type mapRun struct {
+	X, Y1, Y2, CX, CY int
+	Kind              string
+}
+
+// Stroke is the run's colour.
+func (r mapRun) Stroke() string { return kindColour(r.Kind) }
+
+func abs(x int) int { return max(x, -x) }
+
+type mapGroup struct {
+	Country    string
+	X, Y, W, H int
+	Hospitals  []mapHospital
+}
+
+type mapHospital struct {
+	Org, Name, Level string
+	X, Y             int
+}
+
+type mapProvider struct {
+	Key, Name, Kind string
+	Hospitals       int
+	X, Y, W         int
+}
+
+type mapEdge struct {
+	X1, Y1, X2, Y2 int
+	Kind           string
+}
+
+// MaxMapProviders is how many providers the sector map draws.
+const MaxMapProviders = 40
+
+func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
+	const perRow, step, pad, provH = 12, 26, 14, 28
+	m := sectorMap{Width: 1180}
+	by := map[string][]national.Member{}
+	for _, mem := range sec.Members {
+		country := cmp.Or(mem.Org.Country, "—")
+		by[country] = append(by[country], mem)
+	}
+	countries := make([]string, 0, len(by))
+	for k := range by {
+		countries = append(countries, k)
+	}
+	sort.Strings(countries)
+	pos := map[string][2]int{}
+	y := 20
+	for _, ctry := range countries {
+		list := by[ctry]
+		rows := (len(list) + perRow - 1) / perRow
+		g := mapGroup{Country: ctry, X: 10, Y: y, W: perRow*step + 2*pad, H: rows*step + 2*pad + 14}
+		for i, mem := range list {
+			hx, hy := g.X+pad+(i%perRow)*step+step/2, g.Y+pad+14+(i/perRow)*step+step/2
+			g.Hospitals = append(g.Hospitals, mapHospital{Org: mem.Org.ID, Name: cmp.Or(mem.Org.Name, mem.Org.ID), Level: string(mem.Level), X: hx, Y: hy})
+			pos[mem.Org.ID] = [2]int{hx, hy}
+		}
+		m.Groups = append(m.Groups, g)
+		y += g.H + 12
+	}
+	py := 20
+	for _, c := range a.Concentration {
+		if c.Kind == national.KindDevice {
+			continue
+		}
+		if len(m.Providers) == MaxMapProviders {
+			m.Hidden++
+			continue
+		}
+		p := mapProvider{Key: c.Key, Name: c.Name, Kind: c.Kind, Hospitals: c.Hospitals, X: 760, Y: py, W: 320}
+		m.Providers = append(m.Providers, p)
+		for _, org := range c.Orgs {
+			if h, ok := pos[org]; ok {
+				m.Edges = append(m.Edges, mapEdge{X1: h[0], Y1: h[1], X2: p.X, Y2: p.Y + provH/2, Kind: c.Kind})
+			}
+		}
+		py += provH + 8
+	}
+	// National services no member binds to yet are drawn too.
+	for _, sv := range sec.Services {
+		if len(sv.Bound) == 0 && len(m.Providers) < MaxMapProviders {
+			m.Providers = append(m.Providers, mapProvider{Key: national.KindNational + ":" + sv.ID, Name: sv.Name, Kind: national.KindNational, X: 760, Y: py, W: 320})
+			py += provH + 8
+		}
+	}
+	// What the national services run on: a curve on the right from each
+	// national service to the providers of the hub's assets it needs,
+	// and to the national services it needs.
+	box := map[string]mapProvider{}
+	for _, p := range m.Providers {
+		box[p.Key] = p
+	}
+	for _, h := range sec.Hubs {
+		zone := map[string]ward.ZoneKind{}
+		for _, z := range h.Zones {
+			zone[z.ID] = z.Kind
+		}
+		assets := map[string]*ward.Asset{}
+		for i := range h.Assets {
+			assets[h.Assets[i].ID] = &h.Assets[i]
+		}
+		for _, sv := range h.Services {
+			from, ok := box[national.KindNational+":"+sv.ID]
+			if !ok {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, d := range sv.DependsOn {
+				keys := []string{national.KindNational + ":" + d}
+				if a, ok := assets[d]; ok {
+					keys = national.Providers(a, zone[a.Zone])
+				}
+				for _, k := range keys {
+					to, ok := box[k]
+					if !ok || seen[k] || k == from.Key {
+						continue
+					}
+					seen[k] = true
+					y1, y2 := from.Y+provH/2, to.Y+provH/2
+					m.Runs = append(m.Runs, mapRun{X: from.X + from.W, Y1: y1, Y2: y2, CX: from.X + from.W + 24 + abs(y2-y1)/6, CY: (y1 + y2) / 2, Kind: to.Kind})
+				}
+			}
+		}
+	}
+	m.Height = max(y, py) + 20
+	slices.SortStableFunc(m.Edges, func(a, b mapEdge) int { return strings.Compare(a.Kind, b.Kind) })
+	return m
+}
+
+func (s *Server) webNationalMap(w http.ResponseWriter, r *http.Request, c *call) error {
+	sec, err := s.loadSector(r, c, "sector map")
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "national_map.html", "Sector map", drawSector(sec, sec.Analyse()))
+}
+
+// kindColour is the colour of a provider kind on the sector map.
+func kindColour(kind string) string {
+	switch kind {
+	case national.KindNational:
+		return "#1f6feb"
+	case national.KindCloud:
+		return "#8250df"
+	case national.KindTelecom:
+		return "#bf8700"
+	case national.KindRemote:
+		return "#cf222e"
+	}
+	return "#57606a"
+}
+
+// Fill is the provider's colour.
+func (p mapProvider) Fill() string { return kindColour(p.Kind) }
+
+// Stroke is the edge's colour.
+func (e mapEdge) Stroke() string { return kindColour(e.Kind) }
+
+// Fill is the hospital's colour: darker the more it shares.
+func (h mapHospital) Fill() string {
+	if h.Level == string(ward.ShareCounts) {
+		return "#d0d7de"
+	}
+	return "#2da44e"
+}
+
+// fullySharing lists the organisations that share their full model with
+// the hub: those whose own pages the hub role reads.
+func (s *Server) fullySharing(ctx context.Context) (map[string]bool, error) {
+	all, err := s.cfg.Store.NationalSharings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, x := range all {
+		if x.Level == ward.ShareFull {
+			out[x.Org] = true
+		}
+	}
+	return out, nil
+}
