@@ -257,3 +257,14 @@ func TestServeSyslogRestart(t *testing.T) {
 	}
 	stop(cmd, stderr, "detections=1")
 }
+
+// Mistakes in the syslog flags are refused before anything listens.
+func TestServeSyslogFlags(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0"), 2, "--syslog-tls needs --syslog-tls-cert and --syslog-tls-key")
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-asset", "no-such-asset"), 1, "no-such-asset")
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-org", "no-such-org"), 1, "no-such-org")
+	expect(t, ward(t, data, "detect", "--follow", "/no/such/file"), 1, "no such file")
+	expect(t, ward(t, data, "detect", "--follow", "a.log", "b.log"), 2, "--follow reads one file")
+}
