@@ -126,6 +126,11 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 		}
 		if _, _, err := k.keep(ctx, det.Detections()); err != nil {
 			log.Error("keeping detections failed", "err", err)
+			return
+		}
+		// Kept: what can no longer grow leaves memory an hour after.
+		if det.Forget(time.Hour) > 0 {
+			k.prune(det.Detections())
 		}
 	}
 	keep(ctx) // what the spool's replay found
@@ -163,7 +168,9 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 					"corrupt", corrupt, "refused_connections", st.Refused, "framing_errors", st.Framing, "detections", len(w.seen))
 				return
 			case <-tick.C:
-				w.report(det.Detections())
+				dets := det.Detections()
+				w.report(dets)
+				w.prune(dets)
 				sp.flush()
 				if n%5 == 0 {
 					keep(ctx)
@@ -183,6 +190,21 @@ type detectionWatch struct {
 
 func detectionKey(d detect.Detection) string {
 	return d.Rule + "\x00" + d.Asset + "\x00" + d.Host + "\x00" + strings.Join(d.Group, ",") + "\x00" + d.FirstSeen.String()
+}
+
+// prune forgets the detections no longer among dets.
+func (w *detectionWatch) prune(dets []detect.Detection) {
+	if len(w.seen) <= 2*len(dets)+1024 {
+		return
+	}
+	live := make(map[string]int, len(dets))
+	for _, d := range dets {
+		k := detectionKey(d)
+		if n, ok := w.seen[k]; ok {
+			live[k] = n
+		}
+	}
+	w.seen = live
 }
 
 func (w *detectionWatch) report(dets []detect.Detection) {
