@@ -71,7 +71,11 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 			return nil, usageError{fmt.Errorf("--syslog-org: the store holds %d organisations; name the one the syslog comes from", len(orgs))}
 		}
 	}
+	var rev int64
 	if org != "" {
+		if rev, err = s.Revision(ctx, org); err != nil {
+			return nil, notFound(err)
+		}
 		if m, err = s.Model(ctx, org); err != nil {
 			return nil, notFound(err)
 		}
@@ -175,10 +179,31 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 				if n%5 == 0 {
 					keep(ctx)
 				}
+				if n%10 == 0 && org != "" {
+					rev = reloadAssets(ctx, log, s, org, rev, f.asset, det)
+				}
 			}
 		}
 	}()
 	return func() { stop(); <-done }, nil
+}
+
+// reloadAssets ties messages to the organisation's model as it is now
+// when its revision moved past rev (a model imported, an asset edited), and
+// returns the revision in use.
+func reloadAssets(ctx context.Context, log *slog.Logger, s ward.Store, org string, rev int64, asset string, det *syslogd.Detector) int64 {
+	now, err := s.Revision(ctx, org)
+	if err != nil || now == rev {
+		return rev
+	}
+	m, err := s.Model(ctx, org)
+	if err != nil {
+		log.Warn("syslog: the model could not be read again", "err", err)
+		return rev
+	}
+	det.SetAssets(detect.NewAssets(m, asset))
+	log.Info("syslog: the model changed, messages are tied to its assets now", "revision", now)
+	return now
 }
 
 // detectionWatch logs detections when they are found, and again when

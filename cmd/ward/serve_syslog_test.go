@@ -175,7 +175,9 @@ func serveSyslog(t *testing.T, ctx context.Context, data string) (*exec.Cmd, *lo
 
 // TestServeSyslogRestart: six failures arrive, the server restarts, five
 // more arrive: the spool's replay kept the window open, so the eleven are
-// one brute force, kept in the store and listed by the API.
+// one brute force, kept in the store and listed by the API. An asset
+// added to the model meanwhile is read again: the next brute force is on
+// it.
 func TestServeSyslogRestart(t *testing.T) {
 	t.Parallel()
 	data := demoData(t)
@@ -233,7 +235,30 @@ func TestServeSyslogRestart(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("sign in: %v %v", err, resp)
 	}
+	var login struct{ CSRF string }
+	json.NewDecoder(resp.Body).Decode(&login)
 	resp.Body.Close()
+	// The gateway the messages name, gw-7, joins the model: the receiver
+	// reads the model again, and its next brute force is on it.
+	req, _ := http.NewRequest("PUT", base+"/api/v1/orgs/st-example/assets/gw-7", strings.NewReader(`{"id":"gw-7","name":"Pharmacy VPN","kind":"vpn-gateway","zone":"dmz"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", login.CSRF)
+	if resp, err := client.Do(req); err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("put the asset: %v %v", err, resp)
+	}
+	for !strings.Contains(stderr.String(), "messages are tied to its assets now") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the model was not read again: %s", stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sendUDP(udp, failures(10, "203.0.113.45"))
+	for !strings.Contains(stderr.String(), `asset=gw-7 group="src_ip=203.0.113.45" count=10 `) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no brute force on gw-7: %s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	var out struct {
 		Detections []struct {
 			Rule, Asset, Source string
@@ -247,15 +272,16 @@ func TestServeSyslogRestart(t *testing.T) {
 		}
 		json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
-		if len(out.Detections) == 1 && out.Detections[0].Count == 11 {
+		if len(out.Detections) == 2 && out.Detections[1].Count == 11 {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if len(out.Detections) != 1 || out.Detections[0].Rule != "ward-bruteforce-source" || out.Detections[0].Asset != "vpn-vendor" || out.Detections[0].Source != "203.0.113.44" || out.Detections[0].Count != 11 {
+	if len(out.Detections) != 2 || out.Detections[1].Rule != "ward-bruteforce-source" || out.Detections[1].Asset != "vpn-vendor" || out.Detections[1].Source != "203.0.113.44" || out.Detections[1].Count != 11 ||
+		out.Detections[0].Asset != "gw-7" || out.Detections[0].Count != 10 {
 		t.Errorf("stored detections: %+v", out.Detections)
 	}
-	stop(cmd, stderr, "detections=1")
+	stop(cmd, stderr, "detections=2")
 }
 
 // Mistakes in the syslog flags are refused before anything listens.
