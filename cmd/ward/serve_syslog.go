@@ -167,6 +167,12 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 				var lines, corrupt int
 				for _, r := range read {
 					lines, corrupt = lines+r.Lines, corrupt+r.Corrupt
+					for i, b := range r.Bad {
+						if i == maxBadShown {
+							break
+						}
+						log.Warn("syslog message not read", "message", b.String())
+					}
 				}
 				log.Info("syslog stopped", "received", st.Received, "dropped", st.Dropped, "cut", st.Cut,
 					"corrupt", corrupt, "refused_connections", st.Refused, "framing_errors", st.Framing, "detections", len(w.seen))

@@ -104,6 +104,12 @@ func TestServeSyslog(t *testing.T) {
 		}
 		send(tc, octets, failures(11, "203.0.113.8"))
 	}
+	junk, err := net.Dial("udp", addr["UDP"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk.Write([]byte("\x16\x03\x01 not syslog"))
+	junk.Close()
 	tl, err := tls.Dial("tcp", addr["TLS"], &tls.Config{RootCAs: pool})
 	if err != nil {
 		t.Fatal(err)
@@ -138,8 +144,11 @@ func TestServeSyslog(t *testing.T) {
 		t.Fatalf("serve: %v; stderr: %s", err, stderr.String())
 	}
 	out := stderr.String()
-	if !regexp.MustCompile(`msg="syslog stopped" received=47 dropped=0 cut=1 corrupt=0 refused_connections=0 framing_errors=0 detections=5`).MatchString(out) {
+	if !regexp.MustCompile(`msg="syslog stopped" received=48 dropped=0 cut=1 corrupt=1 refused_connections=0 framing_errors=0 detections=5`).MatchString(out) {
 		t.Errorf("summary:\n%s", out)
+	}
+	if !regexp.MustCompile(`msg="syslog message not read" message="syslog-udp:13: not a log line`).MatchString(out) {
+		t.Errorf("the message not read is not named:\n%s", out)
 	}
 }
 
