@@ -281,3 +281,25 @@ func TestVPNFields(t *testing.T) {
 		}
 	}
 }
+
+// Forget drops what can no longer grow, and keeps what may.
+func TestForget(t *testing.T) {
+	en := builtinEngine(t)
+	lr := NewLineReader("t", 2026)
+	feed := func(at string, n int, src string) {
+		for i := range n {
+			e := lr.Read([]byte(fmt.Sprintf("Dec  1 %s:%02d gw sshd[1]: Failed password for root%d from %s port 1 ssh2", at, i, i%3, src)), false)
+			e.Asset = "gw"
+			en.Process(e)
+		}
+	}
+	feed("09:00", 12, "203.0.113.7")
+	feed("09:30", 12, "203.0.113.8")
+	if n := en.Forget(time.Hour); n != 0 || len(en.Detections()) != 2 {
+		t.Fatalf("forgot %d of what may grow; %d left", n, len(en.Detections()))
+	}
+	feed("10:30", 1, "198.51.100.1")
+	if n := en.Forget(time.Hour); n != 1 || len(en.Detections()) != 1 || en.Detections()[0].Group[0] != "src_ip=203.0.113.8" {
+		t.Fatalf("forgot %d; left %+v", n, en.Detections())
+	}
+}

@@ -63,6 +63,18 @@ func (k *keeper) keep(ctx context.Context, dets []detect.Detection) (added, grow
 	return added, len(put) - added, nil
 }
 
+// prune forgets the state of the detections no longer among dets.
+func (k *keeper) prune(dets []detect.Detection) {
+	live := make(map[string]string, len(dets))
+	for _, d := range dets {
+		id := d.Stored(k.origin).ID
+		if v, ok := k.kept[id]; ok {
+			live[id] = v
+		}
+	}
+	k.kept = live
+}
+
 // keepDetections stores what ward detect --keep found in the stored
 // organisation's model.
 func (o *options) keepDetections(ctx context.Context, m *ward.Model, dets []detect.Detection) error {

@@ -71,7 +71,11 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 			return nil, usageError{fmt.Errorf("--syslog-org: the store holds %d organisations; name the one the syslog comes from", len(orgs))}
 		}
 	}
+	var rev int64
 	if org != "" {
+		if rev, err = s.Revision(ctx, org); err != nil {
+			return nil, notFound(err)
+		}
 		if m, err = s.Model(ctx, org); err != nil {
 			return nil, notFound(err)
 		}
@@ -126,6 +130,11 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 		}
 		if _, _, err := k.keep(ctx, det.Detections()); err != nil {
 			log.Error("keeping detections failed", "err", err)
+			return
+		}
+		// Kept: what can no longer grow leaves memory an hour after.
+		if det.Forget(time.Hour) > 0 {
+			k.prune(det.Detections())
 		}
 	}
 	keep(ctx) // what the spool's replay found
@@ -158,20 +167,49 @@ func (o *options) startSyslog(ctx context.Context, log *slog.Logger, s ward.Stor
 				var lines, corrupt int
 				for _, r := range read {
 					lines, corrupt = lines+r.Lines, corrupt+r.Corrupt
+					for i, b := range r.Bad {
+						if i == maxBadShown {
+							break
+						}
+						log.Warn("syslog message not read", "message", b.String())
+					}
 				}
 				log.Info("syslog stopped", "received", st.Received, "dropped", st.Dropped, "cut", st.Cut,
 					"corrupt", corrupt, "refused_connections", st.Refused, "framing_errors", st.Framing, "detections", len(w.seen))
 				return
 			case <-tick.C:
-				w.report(det.Detections())
+				dets := det.Detections()
+				w.report(dets)
+				w.prune(dets)
 				sp.flush()
 				if n%5 == 0 {
 					keep(ctx)
+				}
+				if n%10 == 0 && org != "" {
+					rev = reloadAssets(ctx, log, s, org, rev, f.asset, det)
 				}
 			}
 		}
 	}()
 	return func() { stop(); <-done }, nil
+}
+
+// reloadAssets ties messages to the organisation's model as it is now
+// when its revision moved past rev (a model imported, an asset edited), and
+// returns the revision in use.
+func reloadAssets(ctx context.Context, log *slog.Logger, s ward.Store, org string, rev int64, asset string, det *syslogd.Detector) int64 {
+	now, err := s.Revision(ctx, org)
+	if err != nil || now == rev {
+		return rev
+	}
+	m, err := s.Model(ctx, org)
+	if err != nil {
+		log.Warn("syslog: the model could not be read again", "err", err)
+		return rev
+	}
+	det.SetAssets(detect.NewAssets(m, asset))
+	log.Info("syslog: the model changed, messages are tied to its assets now", "revision", now)
+	return now
 }
 
 // detectionWatch logs detections when they are found, and again when
@@ -183,6 +221,21 @@ type detectionWatch struct {
 
 func detectionKey(d detect.Detection) string {
 	return d.Rule + "\x00" + d.Asset + "\x00" + d.Host + "\x00" + strings.Join(d.Group, ",") + "\x00" + d.FirstSeen.String()
+}
+
+// prune forgets the detections no longer among dets.
+func (w *detectionWatch) prune(dets []detect.Detection) {
+	if len(w.seen) <= 2*len(dets)+1024 {
+		return
+	}
+	live := make(map[string]int, len(dets))
+	for _, d := range dets {
+		k := detectionKey(d)
+		if n, ok := w.seen[k]; ok {
+			live[k] = n
+		}
+	}
+	w.seen = live
 }
 
 func (w *detectionWatch) report(dets []detect.Detection) {

@@ -104,6 +104,12 @@ func TestServeSyslog(t *testing.T) {
 		}
 		send(tc, octets, failures(11, "203.0.113.8"))
 	}
+	junk, err := net.Dial("udp", addr["UDP"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	junk.Write([]byte("\x16\x03\x01 not syslog"))
+	junk.Close()
 	tl, err := tls.Dial("tcp", addr["TLS"], &tls.Config{RootCAs: pool})
 	if err != nil {
 		t.Fatal(err)
@@ -138,8 +144,11 @@ func TestServeSyslog(t *testing.T) {
 		t.Fatalf("serve: %v; stderr: %s", err, stderr.String())
 	}
 	out := stderr.String()
-	if !regexp.MustCompile(`msg="syslog stopped" received=47 dropped=0 cut=1 corrupt=0 refused_connections=0 framing_errors=0 detections=5`).MatchString(out) {
+	if !regexp.MustCompile(`msg="syslog stopped" received=48 dropped=0 cut=1 corrupt=1 refused_connections=0 framing_errors=0 detections=5`).MatchString(out) {
 		t.Errorf("summary:\n%s", out)
+	}
+	if !regexp.MustCompile(`msg="syslog message not read" message="syslog-udp:13: not a log line`).MatchString(out) {
+		t.Errorf("the message not read is not named:\n%s", out)
 	}
 }
 
@@ -175,7 +184,9 @@ func serveSyslog(t *testing.T, ctx context.Context, data string) (*exec.Cmd, *lo
 
 // TestServeSyslogRestart: six failures arrive, the server restarts, five
 // more arrive: the spool's replay kept the window open, so the eleven are
-// one brute force, kept in the store and listed by the API.
+// one brute force, kept in the store and listed by the API. An asset
+// added to the model meanwhile is read again: the next brute force is on
+// it.
 func TestServeSyslogRestart(t *testing.T) {
 	t.Parallel()
 	data := demoData(t)
@@ -233,7 +244,30 @@ func TestServeSyslogRestart(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("sign in: %v %v", err, resp)
 	}
+	var login struct{ CSRF string }
+	json.NewDecoder(resp.Body).Decode(&login)
 	resp.Body.Close()
+	// The gateway the messages name, gw-7, joins the model: the receiver
+	// reads the model again, and its next brute force is on it.
+	req, _ := http.NewRequest("PUT", base+"/api/v1/orgs/st-example/assets/gw-7", strings.NewReader(`{"id":"gw-7","name":"Pharmacy VPN","kind":"vpn-gateway","zone":"dmz"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", login.CSRF)
+	if resp, err := client.Do(req); err != nil || resp.StatusCode/100 != 2 {
+		t.Fatalf("put the asset: %v %v", err, resp)
+	}
+	for !strings.Contains(stderr.String(), "messages are tied to its assets now") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the model was not read again: %s", stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	sendUDP(udp, failures(10, "203.0.113.45"))
+	for !strings.Contains(stderr.String(), `asset=gw-7 group="src_ip=203.0.113.45" count=10 `) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no brute force on gw-7: %s", stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	var out struct {
 		Detections []struct {
 			Rule, Asset, Source string
@@ -247,13 +281,25 @@ func TestServeSyslogRestart(t *testing.T) {
 		}
 		json.NewDecoder(resp.Body).Decode(&out)
 		resp.Body.Close()
-		if len(out.Detections) == 1 && out.Detections[0].Count == 11 {
+		if len(out.Detections) == 2 && out.Detections[1].Count == 11 {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if len(out.Detections) != 1 || out.Detections[0].Rule != "ward-bruteforce-source" || out.Detections[0].Asset != "vpn-vendor" || out.Detections[0].Source != "203.0.113.44" || out.Detections[0].Count != 11 {
+	if len(out.Detections) != 2 || out.Detections[1].Rule != "ward-bruteforce-source" || out.Detections[1].Asset != "vpn-vendor" || out.Detections[1].Source != "203.0.113.44" || out.Detections[1].Count != 11 ||
+		out.Detections[0].Asset != "gw-7" || out.Detections[0].Count != 10 {
 		t.Errorf("stored detections: %+v", out.Detections)
 	}
-	stop(cmd, stderr, "detections=1")
+	stop(cmd, stderr, "detections=2")
+}
+
+// Mistakes in the syslog flags are refused before anything listens.
+func TestServeSyslogFlags(t *testing.T) {
+	t.Parallel()
+	data := demoData(t)
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-tls", "127.0.0.1:0"), 2, "--syslog-tls needs --syslog-tls-cert and --syslog-tls-key")
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-asset", "no-such-asset"), 1, "no-such-asset")
+	expect(t, ward(t, data, "serve", "--addr", "127.0.0.1:0", "--syslog-udp", "127.0.0.1:0", "--syslog-org", "no-such-org"), 1, "no-such-org")
+	expect(t, ward(t, data, "detect", "--follow", "/no/such/file"), 1, "no such file")
+	expect(t, ward(t, data, "detect", "--follow", "a.log", "b.log"), 2, "--follow reads one file")
 }

@@ -2,6 +2,7 @@ package syslogd
 
 import (
 	"sync"
+	"time"
 
 	"github.com/wardhealth/ward/detect"
 )
@@ -79,4 +80,12 @@ func (d *Detector) Windows() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.en.Windows()
+}
+
+// Forget drops the detections that can no longer grow and ended more
+// than keep before the newest message (Engine.Forget).
+func (d *Detector) Forget(keep time.Duration) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.en.Forget(keep)
 }
