@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -28,6 +29,8 @@ func (s *Server) registerNational() {
 	s.handle("GET", "/api/v1/national/exposure", sectorReader, s.apiNationalExposure)
 	s.handle("GET", "/api/v1/orgs/{org}/national-sharing", orgViewer, s.apiNationalSharing)
 	s.handle("PUT", "/api/v1/orgs/{org}/national-sharing", orgAdmin, s.apiPutNationalSharing)
+	s.page("GET", "/orgs/{org}/national-sharing", orgViewer, s.webNationalSharing)
+	s.page("POST", "/orgs/{org}/national-sharing", orgAdmin, s.webPutNationalSharing)
 	s.page("GET", "/national", sectorReader, s.webNational)
 	s.page("GET", "/national/concentration", sectorReader, s.webNationalConcentration)
 	s.page("GET", "/national/map", sectorReader, s.webNationalMap)
@@ -198,14 +201,52 @@ func (s *Server) apiPutNationalSharing(w http.ResponseWriter, r *http.Request, c
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	if in.Level.Rank() < 0 {
-		return invalid(modelfile.Errors{{File: "body", Field: "level", Message: fmt.Sprintf("level %q: none, counts, services or full", in.Level)}})
-	}
-	x := ward.NationalSharing{Org: c.org, Level: in.Level, Updated: s.cfg.Now().UTC(), By: c.user.Name}
-	if err := s.cfg.Store.PutNationalSharing(s.audited(r.Context(), c, "national.sharing", c.org, string(in.Level)), x); err != nil {
+	x, err := s.putSharing(r, c, in.Level, "body")
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, x)
+	return nil
+}
+
+// putSharing stores what the organisation shares with the hub, audited;
+// field names where a bad level came from (the API's body, the form).
+func (s *Server) putSharing(r *http.Request, c *call, level ward.ShareLevel, field string) (ward.NationalSharing, error) {
+	if level.Rank() < 0 {
+		return ward.NationalSharing{}, invalid(modelfile.Errors{{File: field, Field: "level", Message: fmt.Sprintf("level %q: none, counts, services or full", level)}})
+	}
+	x := ward.NationalSharing{Org: c.org, Level: level, Updated: s.cfg.Now().UTC(), By: c.user.Name}
+	if err := s.cfg.Store.PutNationalSharing(s.audited(r.Context(), c, "national.sharing", c.org, string(level)), x); err != nil {
+		return ward.NationalSharing{}, err
+	}
+	return x, nil
+}
+
+// sharingPage shows what the organisation shares with the hub, and lets
+// its administrators change it.
+type sharingPage struct {
+	Sharing ward.NationalSharing
+	Levels  []string
+	Saved   bool
+}
+
+func (s *Server) webNationalSharing(w http.ResponseWriter, r *http.Request, c *call) error {
+	x, err := s.sharing(r.Context(), c.org)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "national_sharing.html", "Sharing with the hub",
+		sharingPage{Sharing: x, Levels: ward.ShareLevel("").Enum(), Saved: r.URL.Query().Get("saved") != ""})
+}
+
+func (s *Server) webPutNationalSharing(w http.ResponseWriter, r *http.Request, c *call) error {
+	if err := r.ParseForm(); err != nil {
+		return fail(http.StatusBadRequest, "malformed form: %v", err)
+	}
+	if _, err := s.putSharing(r, c, ward.ShareLevel(r.PostFormValue("level")), "form"); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/orgs/"+url.PathEscape(c.org)+"/national-sharing?saved=1", http.StatusSeeOther)
 	return nil
 }
 

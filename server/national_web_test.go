@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -183,5 +184,43 @@ func TestBrowserNational(t *testing.T) {
 	}
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('svg line').length`)); n < 5 {
 		t.Errorf("%d dependency lines", n)
+	}
+}
+
+// A hospital's administrator sets what it shares with the hub from the
+// dashboard; a viewer sees the level and no form; the change is audited.
+func TestWebNationalSharing(t *testing.T) {
+	t.Parallel()
+	e := newWebEnv(t)
+	viewer := e.signIn(t, "viewer", webPassword)
+	status, body := viewer.get("/orgs/" + webOrg + "/national-sharing")
+	if status != http.StatusOK || !strings.Contains(body, `id="sharing-level"`) || strings.Contains(body, `id="sharing-form"`) {
+		t.Fatalf("viewer: %d %s", status, body)
+	}
+	if status, _ := viewer.submit("/orgs/"+webOrg+"/national-sharing", url.Values{"level": {"none"}}); status != http.StatusForbidden {
+		t.Errorf("a viewer changed the sharing: %d", status)
+	}
+	admin := e.signIn(t, "admin", webPassword)
+	if _, body := admin.get("/orgs/" + webOrg + "/national-sharing"); !strings.Contains(body, `id="sharing-form"`) {
+		t.Fatalf("no form for the admin: %s", body)
+	}
+	status, body = admin.submit("/orgs/"+webOrg+"/national-sharing", url.Values{"level": {"counts"}})
+	if status != http.StatusOK || !strings.Contains(body, `id="sharing-saved"`) || !strings.Contains(body, `<b id="sharing-level">counts</b>`) {
+		t.Errorf("after saving: %d %s", status, body)
+	}
+	if status, _ := admin.submit("/orgs/"+webOrg+"/national-sharing", url.Values{"level": {"everything"}}); status != http.StatusUnprocessableEntity {
+		t.Errorf("a bad level: %d", status)
+	}
+	x, err := e.srv.sharing(context.Background(), webOrg)
+	if err != nil || x.Level != ward.ShareCounts || x.By != "admin" {
+		t.Errorf("stored: %+v %v", x, err)
+	}
+	entries, err := e.store.Audit(context.Background(), webOrg, 0, 1000)
+	found := false
+	for _, a := range entries {
+		found = found || a.Action == "national.sharing" && a.Actor == "admin"
+	}
+	if err != nil || !found {
+		t.Errorf("no audit entry of the change: %v", err)
 	}
 }
