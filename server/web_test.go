@@ -594,6 +594,9 @@ func TestWebServicesAndPlan(t *testing.T) {
 	}
 	// In money: each step's loss avoided and cost, the curve before and
 	// after, the first step the change that avoids the most per euro.
+	// Each of the demo's candidate changes is assessed and simulated: under
+	// the race detector on two cores that takes a minute or more.
+	c.c.Timeout = 10 * time.Minute
 	status, body = c.get("/orgs/" + webOrg + "/plan?budget=2&by=money&trials=1000")
 	if status != http.StatusOK {
 		t.Fatalf("plan in money: %d", status)
