@@ -538,13 +538,7 @@ func criticalWhy(f *catalog.AssetFacts) string {
 // AttackPaths finds, for the critical targets most exposed, their k most
 // likely attack paths from the model's entry points.
 func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
-	var srcs []int
-	for _, e := range ag.entriesOf(m) {
-		if n, ok := ag.entries[e]; ok {
-			srcs = append(srcs, n)
-		}
-	}
-	tree := ag.g.BestFromAny(srcs)
+	tree := ag.g.BestFromAny(ag.entryNodes(m))
 	// Yen's algorithm wants one source: a copy of the graph with a super
 	// source, made only when paths beyond the likeliest are asked for.
 	var g *graph.Directed
@@ -703,6 +697,17 @@ func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (li
 	return links, rules, true
 }
 
+// entryNodes are the graph's nodes of the entry points attacks start from.
+func (ag *attackGraph) entryNodes(m *ward.Model) []int {
+	var out []int
+	for _, e := range ag.entriesOf(m) {
+		if n, ok := ag.entries[e]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // entriesOf gives the entry points attacks start from: the model's, or all.
 func (ag *attackGraph) entriesOf(m *ward.Model) []string {
 	if len(m.Organisation.EntryPoints) == 0 {
@@ -724,13 +729,7 @@ var reachBands = [...]float64{0.5, 0.15, 0.03}
 // reach sets every asset's Reach from the most likely attack paths and
 // returns their tree, to name the path that explains it.
 func (ag *attackGraph) reach(m *ward.Model, facts []catalog.AssetFacts) *graph.Tree {
-	var srcs []int
-	for _, e := range ag.entriesOf(m) {
-		if n, ok := ag.entries[e]; ok {
-			srcs = append(srcs, n)
-		}
-	}
-	tree := ag.g.BestFromAny(srcs)
+	tree := ag.g.BestFromAny(ag.entryNodes(m))
 	for i := range facts {
 		facts[i].Reach = reachLevel(tree.P(i))
 	}

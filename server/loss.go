@@ -35,16 +35,27 @@ func (v *view) loss(cat *catalog.Catalog, trials int, seed uint64) (*quantify.Re
 	return q, nil
 }
 
+// trialsParam reads the simulated years a request asks for (?trials=),
+// quantify.DefaultTrials when it asks for none.
+func trialsParam(r *http.Request) (int, error) {
+	t := r.URL.Query().Get("trials")
+	if t == "" {
+		return quantify.DefaultTrials, nil
+	}
+	n, err := strconv.Atoi(t)
+	if err != nil || n < minLossTrials || n > maxLossTrials {
+		return 0, fail(http.StatusBadRequest, "trials %q: a whole number from %d to %d", t, minLossTrials, maxLossTrials)
+	}
+	return n, nil
+}
+
 // apiLoss is the organisation's expected loss in money
 // (docs/risk-method.md, "Expected loss").
 func (s *Server) apiLoss(w http.ResponseWriter, r *http.Request, c *call) error {
-	trials, seed := quantify.DefaultTrials, uint64(quantify.DefaultSeed)
-	if t := r.URL.Query().Get("trials"); t != "" {
-		n, err := strconv.Atoi(t)
-		if err != nil || n < minLossTrials || n > maxLossTrials {
-			return fail(http.StatusBadRequest, "trials %q: a whole number from %d to %d", t, minLossTrials, maxLossTrials)
-		}
-		trials = n
+	seed := uint64(quantify.DefaultSeed)
+	trials, err := trialsParam(r)
+	if err != nil {
+		return err
 	}
 	if sd := r.URL.Query().Get("seed"); sd != "" {
 		n, err := strconv.ParseUint(sd, 10, 64)

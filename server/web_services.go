@@ -113,13 +113,9 @@ func (s *Server) webPlan(w http.ResponseWriter, r *http.Request, c *call) error 
 	case "", "risk":
 		by = "risk"
 	case "money":
-		trials := quantify.DefaultTrials
-		if t := r.URL.Query().Get("trials"); t != "" {
-			n, err := strconv.Atoi(t)
-			if err != nil || n < minLossTrials || n > maxLossTrials {
-				return fail(http.StatusBadRequest, "trials %q: a whole number from %d to %d", t, minLossTrials, maxLossTrials)
-			}
-			trials = n
+		trials, err := trialsParam(r)
+		if err != nil {
+			return err
 		}
 		mp, took, err := s.moneyPlan(r, c.org, budget, trials)
 		if err != nil {
