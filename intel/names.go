@@ -173,7 +173,7 @@ func stem(w string) string {
 // legal forms, and the words makers add to their names.
 var legalNoise = map[string]bool{
 	"inc": true, "incorporated": true, "corp": true, "corporation": true, "gmbh": true, "ag": true, "kgaa": true, "kg": true,
-	"ltd": true, "limited": true, "llc": true, "co": true, "company": true, "plc": true, "sa": true, "se": true, "nv": true,
+	"ltd": true, "limited": true, "llc": true, "llp": true, "lp": true, "co": true, "company": true, "plc": true, "sa": true, "se": true, "nv": true,
 	"bv": true, "spa": true, "srl": true, "oy": true, "oyj": true, "yhtyma": true, "ab": true, "as": true, "pty": true,
 	"the": true, "and": true, "group": true, "holdings": true, "international": true,
 	"medical": true, "healthcare": true, "health": true, "systems": true, "system": true,
@@ -323,4 +323,30 @@ func (l *Lineage) explain(asset, advisory string) string {
 		}
 	}
 	return ""
+}
+
+// VendorKey is the name one vendor goes by across inventories, as a key
+// of lower-case words joined by "-": the lineage id of the maker when the
+// built-in lineage knows the name ("Philips Medical Systems", "Philips
+// Healthcare" and "Koninklijke Philips N.V." are all "philips"), else the
+// name's words less legal forms and the like ("Pathology Partners LLP"
+// and "PATHOLOGY PARTNERS" are both "pathology-partners"). Hospitals name
+// a shared provider each in their own way; counted by this key, they
+// count as one.
+func VendorKey(vendor string) string {
+	l := builtinLineage()
+	if ids := l.groups[vendorKey(vendor)]; len(ids) == 1 {
+		return ids[0]
+	}
+	ws, _ := words(vendor)
+	kept := ws[:0:0]
+	for _, w := range ws {
+		if !legalNoise[w] {
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) == 0 {
+		kept = ws
+	}
+	return strings.Join(kept, "-")
 }

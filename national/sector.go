@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/intel"
 )
 
 // Member is one organisation as the hub sees it: what it shares.
@@ -322,8 +323,10 @@ func Slug(s string) string {
 }
 
 // Providers are the shared providers an asset depends on being up, as
-// keys "kind:slug" (national:erx, cloud:microsoft, telecom:dt-carrier,
-// remote:philips, vendor:lab-partner): a national service it binds to;
+// keys "kind:vendor" (national:erx, cloud:microsoft, telecom:dt-carrier,
+// remote:philips, vendor:lab-partner), the vendor by intel.VendorKey so
+// that the names hospitals give one provider count as one: a national
+// service it binds to;
 // the vendor of a cloud service (kind cloud-service or in a zone of kind
 // cloud); the vendor of a network device in a zone of kind internet or
 // tagged "uplink" (the carrier); the vendor of an asset in a zone of kind
@@ -333,7 +336,7 @@ func Providers(a *ward.Asset, zone ward.ZoneKind) []string {
 	if a.National != "" {
 		out = append(out, KindNational+":"+a.National)
 	}
-	v := Slug(a.Vendor)
+	v := intel.VendorKey(a.Vendor)
 	if v == "" {
 		return out
 	}
@@ -358,7 +361,7 @@ func DeviceKey(a *ward.Asset) string {
 	if k.Category != ward.CategoryMedicalDevice || a.Vendor == "" || a.Product == "" {
 		return ""
 	}
-	key := KindDevice + ":" + Slug(a.Vendor) + "/" + Slug(a.Product)
+	key := KindDevice + ":" + intel.VendorKey(a.Vendor) + "/" + Slug(a.Product)
 	if a.Model != "" {
 		key += "/" + Slug(a.Model)
 	}
