@@ -131,7 +131,9 @@ func candidates(m *ward.Model, res *Result) []Change {
 				if kind == "vpn-gateway" || f.Weakness == "no-mfa-on-exposed" {
 					c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
 				} else {
-					c.Action, c.Title, c.touch = "remove-exposure", "Take "+what+" off the Internet", nil
+					// Links from the Internet into the assets go: that
+					// touches no other asset's facts or steps.
+					c.Action, c.Title = "remove-exposure", "Take "+what+" off the Internet"
 					c.apply = func(m *ward.Model) {
 						for _, a := range byID(m, ids) {
 							a.InternetExposed = false

@@ -191,7 +191,8 @@ func (s *scratch) next() {
 // index, without copying the model. It computes again only:
 //
 //   - the facts of the assets the change touches (D), from the part of the
-//     model they depend on (their links, the links' other ends, what they
+//     model they depend on (and of the other ends of links whose flags it
+//     sets, the facts those flags make) (their links, the links' other ends, what they
 //     depend on and who depends on them, all zones and rules); the facts
 //     that depend on the whole model (vendor access, services, logons,
 //     reach) are kept, since a change with a scope alters none of their
@@ -237,11 +238,17 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 		j, ok := x.asset[end]
 		return j, ok
 	}
+	// The other ends of the links whose flags change: only their facts
+	// that the flags make change (counted again below); their steps do
+	// not, as no step reads those facts.
+	var ends []int32
 	if sc.links {
-		for _, i := range slices.Clone(d) {
+		seen := map[int32]bool{}
+		for _, i := range d {
 			for _, li := range x.linksOf[i] {
-				if j, ok := other(li, i); ok {
-					addD(j)
+				if j, ok := other(li, i); ok && !inD[j] && !seen[j] {
+					seen[j] = true
+					ends = append(ends, j)
 				}
 			}
 		}
@@ -305,10 +312,34 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 		}
 	}
 	_, sf := facts(sm, s.opt.Today, vulns, nil)
+	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
+	if len(ends) > 0 {
+		changed := make(map[int32]*ward.Link, len(links))
+		for k, li := range links {
+			changed[li] = &sm.Links[k]
+		}
+		var ls []*ward.Link
+		for _, j := range ends {
+			ls = ls[:0]
+			for _, li := range x.linksOf[j] {
+				if l, ok := changed[li]; ok {
+					ls = append(ls, l)
+				} else {
+					ls = append(ls, &m.Links[li])
+				}
+			}
+			f := st.facts[j]
+			recountFlags(&f, m.Assets[j].ID, ls)
+			endFacts[j] = &f
+		}
+	}
 	cf := make([]catalog.AssetFacts, len(part))
 	for k, i := range part {
 		if !inD[i] {
 			cf[k] = st.facts[i]
+			if f, ok := endFacts[i]; ok {
+				cf[k] = *f
+			}
 			continue
 		}
 		f, old := sf[k], &st.facts[i]
@@ -477,13 +508,17 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 	score := func(i int32) error {
 		p := math.Exp(-get(i))
 		var f catalog.AssetFacts
-		if inD[i] {
+		ef, isEnd := endFacts[i]
+		switch {
+		case inD[i]:
 			f = cf[partAt[i]]
-		} else {
+		case isEnd:
+			f = *ef
+		default:
 			f = st.facts[i]
 		}
 		old := &st.facts[i]
-		if reach := reachLevel(p); inD[i] || reach != old.Reach {
+		if reach := reachLevel(p); inD[i] || isEnd || reach != old.Reach {
 			f.Reach = reach
 			c, err := s.contribution(&f, "", st.e, s.decided)
 			if err != nil {
@@ -504,8 +539,13 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 			return 0, 0, false, err
 		}
 	}
+	for _, i := range ends {
+		if err := score(i); err != nil {
+			return 0, 0, false, err
+		}
+	}
 	for _, v := range sp.touched {
-		if int(v) < len(m.Assets) && !inD[v] {
+		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD[v] && !isEnd {
 			if err := score(v); err != nil {
 				return 0, 0, false, err
 			}
