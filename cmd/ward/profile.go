@@ -42,7 +42,7 @@ func profiled(c *cobra.Command) *cobra.Command {
 				return fmt.Errorf("--memprofile: %w", ferr)
 			}
 			runtime.GC() // the heap as the run left it
-			werr := pprof.Lookup("allocs").WriteTo(f, 0)
+			werr := pprof.Lookup("heap").WriteTo(f, 0)
 			if cerr := f.Close(); werr == nil {
 				werr = cerr
 			}
