@@ -444,11 +444,23 @@ func (s *scorer) with(st *state, c *Change) (*state, error) {
 	return s.measure(mm, st, append(slices.Clip(st.patched), c.Patched...))
 }
 
+// next is the state after a change, made from what the change touches
+// when it says, else by measuring the whole changed model.
+func (s *scorer) next(st *state, c *Change) (*state, error) {
+	if c.touch != nil && !s.orgInRisks && !s.full {
+		_, _, next, ok, err := s.quick(st, c, true)
+		if err != nil || ok {
+			return next, err
+		}
+	}
+	return s.with(st, c)
+}
+
 // after is what the plan minimises once the change is made: measured on
 // what the change touches when it says (quick), else on the whole model.
 func (s *scorer) after(st *state, c *Change) (int, error) {
 	if c.touch != nil && !s.orgInRisks && !s.full {
-		risk, exposure, ok, err := s.quick(st, c)
+		risk, exposure, _, ok, err := s.quick(st, c, false)
 		if err != nil || ok {
 			return risk + exposure, err
 		}
@@ -585,7 +597,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 			heap.Push(q, top)
 			continue
 		}
-		next, err := s.with(st, &cands[top.c])
+		next, err := s.next(st, &cands[top.c])
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package assess
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -172,19 +173,21 @@ func TestQuickMeasureEqualsWhole(t *testing.T) {
 			}
 			for round := range rounds {
 				best, bestGain := -1, 0
+				var bestNext *state
 				for i := range cands {
 					c := &cands[i]
 					whole, err := s.with(st, c)
 					if err != nil {
 						t.Fatal(err)
 					}
-					if gain := st.total() - whole.total(); gain > bestGain {
-						best, bestGain = i, gain
+					gain := st.total() - whole.total()
+					if gain > bestGain {
+						best, bestGain, bestNext = i, gain, whole
 					}
 					if c.touch == nil {
 						continue
 					}
-					risk, exposure, ok, err := s.quick(st, c)
+					risk, exposure, next, ok, err := s.quick(st, c, true)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -196,13 +199,15 @@ func TestQuickMeasureEqualsWhole(t *testing.T) {
 					if risk != whole.risk || exposure != whole.exposure {
 						t.Errorf("round %d, %s: quick risk %d exposure %d, whole model %d and %d", round, c.ID, risk, exposure, whole.risk, whole.exposure)
 					}
+					sameState(t, fmt.Sprintf("round %d, %s", round, c.ID), next, whole)
+					if i == best {
+						bestNext = next // the next round measures from the state quick made
+					}
 				}
 				if best < 0 {
 					break
 				}
-				if st, err = s.with(st, &cands[best]); err != nil {
-					t.Fatal(err)
-				}
+				st = bestNext
 			}
 			if quick == 0 {
 				t.Errorf("no candidate of %d was measured on what it touches", len(cands))
@@ -282,4 +287,64 @@ func TestFactsKeyNamesEveryField(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// sameState checks that the state quick made after a change is the one
+// measuring the whole changed model gives: every asset's facts, risk and
+// reach, every node's most likely path, the totals.
+func sameState(t *testing.T, what string, got, want *state) {
+	t.Helper()
+	if got.risk != want.risk || got.exposure != want.exposure {
+		t.Errorf("%s: next state risk %d exposure %d, whole model %d and %d", what, got.risk, got.exposure, want.risk, want.exposure)
+	}
+	for i := range want.facts {
+		if !got.facts[i].Equal(&want.facts[i]) {
+			t.Errorf("%s: facts of %s\n%+v\nwant\n%+v", what, want.facts[i].ID, got.facts[i], want.facts[i])
+			return
+		}
+		if got.contrib[i] != want.contrib[i] || got.reach[i] != want.reach[i] {
+			t.Errorf("%s: %s risk %d reach %v, want %d and %v", what, want.facts[i].ID, got.contrib[i], got.reach[i], want.contrib[i], want.reach[i])
+			return
+		}
+	}
+	// Nodes past the assets are compared by name: a flat network a
+	// change segments is gone from the whole model's graph, and stays
+	// without steps in quick's.
+	wantNode := func(v int) (int, bool) {
+		if v < len(want.facts) {
+			return v, true
+		}
+		for name, k := range got.ix.node {
+			if int(k) == v {
+				w, ok := want.ix.node[name]
+				return int(w), ok
+			}
+		}
+		return 0, false
+	}
+	for v := range got.ix.dist {
+		w, ok := wantNode(v)
+		if !ok {
+			if !math.IsInf(got.ix.dist[v], 1) {
+				t.Errorf("%s: node %d the whole model has not is reached", what, v)
+			}
+			continue
+		}
+		if got.ix.dist[v] != want.ix.dist[w] {
+			t.Errorf("%s: path to node %d: %v, want %v", what, v, got.ix.dist[v], want.ix.dist[w])
+			return
+		}
+		if k := got.ix.parent[v]; k >= 0 {
+			if a := got.ix.arcs[k]; int(a.to) != v || got.ix.dist[a.from]+a.cost != got.ix.dist[v] {
+				t.Errorf("%s: node %d's path arrives over arc %d %+v, which does not lead to it at its distance", what, v, k, a)
+				return
+			}
+		}
+	}
+	if len(got.ix.arcs) != len(want.ix.arcs) {
+		t.Errorf("%s: %d attack steps, whole model %d", what, len(got.ix.arcs), len(want.ix.arcs))
+	}
+	if got.org.Exposed != want.org.Exposed || got.org.EOS != want.org.EOS {
+		t.Errorf("%s: organisation %+v, want %+v", what, got.org, want.org)
+	}
 }

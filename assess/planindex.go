@@ -2,6 +2,7 @@ package assess
 
 import (
 	"container/heap"
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -49,9 +50,48 @@ type index struct {
 // likely paths from the entry points as the graph package's Dijkstra does
 // (the same sums of -log p in the same order, so the same numbers).
 func newIndex(m *ward.Model, ag *attackGraph) *index {
+	x := &index{node: map[string]int32{}, arcs: ag.arcs}
+	x.structure(m)
+	for k := len(m.Assets); k < len(ag.names); k++ {
+		x.node[ag.names[k]] = int32(k)
+	}
+	nodes := len(ag.names)
+	x.dist, x.parent = make([]float64, nodes), make([]int32, nodes)
+	for v := range x.dist {
+		x.dist[v], x.parent[v] = math.Inf(1), -1
+	}
+	x.graph(nodes)
+	q := &distQueue{}
+	for _, s := range ag.entryNodes(m) {
+		if x.dist[s] != 0 {
+			x.dist[s] = 0
+			*q = append(*q, distItem{int32(s), 0})
+		}
+	}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(distItem)
+		u := it.node
+		if it.d > x.dist[u] {
+			continue
+		}
+		for _, k := range x.out[u] {
+			a := &x.arcs[k]
+			if d := x.dist[u] + a.cost; d < x.dist[a.to] {
+				x.dist[a.to], x.parent[a.to] = d, k
+				heap.Push(q, distItem{a.to, d})
+			}
+		}
+	}
+	x.tree()
+	return x
+}
+
+// structure indexes the model: assets by id, their links, zones' members,
+// redundancy groups and dependents.
+func (x *index) structure(m *ward.Model) {
 	n := len(m.Assets)
-	x := &index{asset: make(map[string]int32, n), linksOf: make([][]int32, n), members: map[string][]int32{},
-		groups: map[string][]int32{}, dependents: make([][]int32, n), node: map[string]int32{}, arcs: ag.arcs}
+	x.asset, x.linksOf, x.members = make(map[string]int32, n), make([][]int32, n), map[string][]int32{}
+	x.groups, x.dependents = map[string][]int32{}, make([][]int32, n)
 	for i := range m.Assets {
 		x.asset[m.Assets[i].ID] = int32(i)
 		x.members[m.Assets[i].Zone] = append(x.members[m.Assets[i].Zone], int32(i))
@@ -80,47 +120,38 @@ func newIndex(m *ward.Model, ag *attackGraph) *index {
 			}
 		}
 	}
-	for k := n; k < len(ag.names); k++ {
-		x.node[ag.names[k]] = int32(k)
-	}
-	nodes := len(ag.names)
+}
+
+// graph lists each node's arcs out and in.
+func (x *index) graph(nodes int) {
 	x.out, x.in = make([][]int32, nodes), make([][]int32, nodes)
 	for k, a := range x.arcs {
 		x.out[a.from] = append(x.out[a.from], int32(k))
 		x.in[a.to] = append(x.in[a.to], int32(k))
 	}
-	x.dist, x.parent = make([]float64, nodes), make([]int32, nodes)
-	for v := range x.dist {
-		x.dist[v], x.parent[v] = math.Inf(1), -1
-	}
-	q := &distQueue{}
-	for _, s := range ag.entryNodes(m) {
-		if x.dist[s] != 0 {
-			x.dist[s] = 0
-			*q = append(*q, distItem{int32(s), 0})
-		}
-	}
-	for q.Len() > 0 {
-		it := heap.Pop(q).(distItem)
-		u := it.node
-		if it.d > x.dist[u] {
-			continue
-		}
-		for _, k := range x.out[u] {
-			a := &x.arcs[k]
-			if d := x.dist[u] + a.cost; d < x.dist[a.to] {
-				x.dist[a.to], x.parent[a.to] = d, k
-				heap.Push(q, distItem{a.to, d})
-			}
-		}
-	}
-	x.children = make([][]int32, nodes)
+}
+
+// tree lists the nodes whose most likely path continues from each node.
+func (x *index) tree() {
+	x.children = make([][]int32, len(x.parent))
 	for v, k := range x.parent {
 		if k >= 0 {
 			x.children[x.arcs[k].from] = append(x.children[x.arcs[k].from], int32(v))
 		}
 	}
-	return x
+}
+
+// nameOf names a node of the attack graph.
+func (x *index) nameOf(m *ward.Model, v int) string {
+	if v < len(m.Assets) {
+		return m.Assets[v].ID
+	}
+	for name, k := range x.node {
+		if int(k) == v {
+			return name
+		}
+	}
+	return fmt.Sprint(v)
 }
 
 // refers resolves a dependency to the assets it names: one asset, or the
@@ -161,6 +192,7 @@ type scratch struct {
 	stamp   []uint32 // val[v] holds v's distance when stamp[v] == cur
 	inA     []uint32 // v's old path is broken when inA[v] == cur
 	val     []float64
+	par     []int32 // v's arc when stamped: an old arc's index, or len(arcs) + a fresh one's
 	touched []int32
 	q       distQueue
 }
@@ -172,7 +204,7 @@ func getScratch(nodes int) *scratch {
 		s.next()
 		return s
 	}
-	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes)}
+	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes)}
 	s.next()
 	return s
 }
@@ -209,7 +241,10 @@ func (s *scratch) next() {
 //
 // ok is false when the change reaches beyond what its scope says (a flat
 // network appears): the caller then measures the whole model.
-func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err error) {
+//
+// With commit, quick also makes the state after the change (next), from
+// the same pieces.
+func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, next *state, ok bool, err error) {
 	x, m, sc := st.ix, st.m, c.touch
 	var d []int32
 	inD := map[int32]bool{}
@@ -374,7 +409,7 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 			continue
 		}
 		if !okf || !okt {
-			return 0, 0, false, nil // a node the model had not: measure it whole
+			return 0, 0, nil, false, nil // a node the model had not: measure it whole
 		}
 		k := int32(len(fresh))
 		fresh = append(fresh, arc{f, t, a.cost})
@@ -390,55 +425,60 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 		}
 		return x.dist[v]
 	}
-	set := func(v int32, dv float64) {
+	set := func(v int32, dv float64, ref int32) {
 		if sp.stamp[v] != sp.cur {
 			sp.stamp[v] = sp.cur
 			sp.touched = append(sp.touched, v)
 		}
-		sp.val[v] = dv
+		sp.val[v], sp.par[v] = dv, ref
 	}
-	eachIn := func(v int32, fn func(from int32, cost float64)) {
+	old := int32(len(x.arcs)) // refs from old on are fresh arcs
+	eachIn := func(v int32, fn func(from int32, cost float64, ref int32)) {
 		if !inN(v) {
 			for _, k := range x.in[v] {
 				if a := &x.arcs[k]; !inN(a.from) {
-					fn(a.from, a.cost)
+					fn(a.from, a.cost, k)
 				}
 			}
 		}
 		for _, k := range newIn[v] {
-			fn(fresh[k].from, fresh[k].cost)
+			fn(fresh[k].from, fresh[k].cost, old+k)
 		}
 	}
-	eachOut := func(u int32, fn func(to int32, cost float64)) {
+	eachOut := func(u int32, fn func(to int32, cost float64, ref int32)) {
 		if !inN(u) {
 			for _, k := range x.out[u] {
 				if a := &x.arcs[k]; !inN(a.to) {
-					fn(a.to, a.cost)
+					fn(a.to, a.cost, k)
 				}
 			}
 		}
 		for _, k := range newOut[u] {
-			fn(fresh[k].to, fresh[k].cost)
+			fn(fresh[k].to, fresh[k].cost, old+k)
 		}
 	}
 	// A: the subtrees of the nodes whose path's last step is gone or
 	// changed. Only a step incident to N can be: into a node of N, or
 	// from one into its tree children.
+	// same finds the fresh arc that replaces w's old one, or -1.
+	same := func(w int32) int32 {
+		a := &x.arcs[x.parent[w]]
+		for _, j := range newIn[w] {
+			if fresh[j].from == a.from && fresh[j].cost == a.cost {
+				return j
+			}
+		}
+		return -1
+	}
 	kept := func(w int32) bool {
 		k := x.parent[w]
 		if k < 0 {
 			return true
 		}
-		a := &x.arcs[k]
-		if !inN(w) && !inN(a.from) {
+		if a := &x.arcs[k]; !inN(w) && !inN(a.from) {
 			return true
 		}
-		for _, j := range newIn[w] {
-			if fresh[j].from == a.from && fresh[j].cost == a.cost {
-				return true
-			}
-		}
-		return false
+		return same(w) >= 0
 	}
 	var broken []int32
 	var roots []int32
@@ -471,24 +511,24 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 		}
 	}
 	for _, v := range broken {
-		set(v, math.Inf(1))
+		set(v, math.Inf(1), -1)
 	}
-	relax := func(to int32, dv float64) {
+	relax := func(to int32, dv float64, ref int32) {
 		if dv < get(to) {
-			set(to, dv)
+			set(to, dv, ref)
 			heap.Push(&sp.q, distItem{to, dv})
 		}
 	}
 	for _, v := range broken {
-		eachIn(v, func(from int32, cost float64) {
+		eachIn(v, func(from int32, cost float64, ref int32) {
 			if sp.inA[from] != sp.cur {
-				relax(v, x.dist[from]+cost)
+				relax(v, x.dist[from]+cost, ref)
 			}
 		})
 	}
-	for _, a := range fresh {
+	for j, a := range fresh {
 		if sp.inA[a.from] != sp.cur {
-			relax(a.to, x.dist[a.from]+a.cost)
+			relax(a.to, x.dist[a.from]+a.cost, old+int32(j))
 		}
 	}
 	for sp.q.Len() > 0 {
@@ -496,7 +536,7 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 		if it.d > get(it.node) {
 			continue
 		}
-		eachOut(it.node, func(to int32, cost float64) { relax(to, it.d+cost) })
+		eachOut(it.node, func(to int32, cost float64, ref int32) { relax(to, it.d+cost, ref) })
 	}
 
 	// The risk of the assets whose facts or reach changed.
@@ -504,6 +544,11 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 	partAt := map[int32]int{}
 	for k, i := range part {
 		partAt[i] = k
+	}
+	var changed map[int32]catalog.AssetFacts
+	var contrib map[int32]int
+	if commit {
+		changed, contrib = map[int32]catalog.AssetFacts{}, map[int32]int{}
 	}
 	score := func(i int32) error {
 		p := math.Exp(-get(i))
@@ -525,6 +570,9 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 				return err
 			}
 			risk += c - st.contrib[i]
+			if commit {
+				changed[i], contrib[i] = f, c
+			}
 		}
 		if criticalWhy(old) != "" {
 			exposure -= exposurePoints(st.reach[i])
@@ -536,22 +584,128 @@ func (s *scorer) quick(st *state, c *Change) (risk, exposure int, ok bool, err e
 	}
 	for _, i := range d {
 		if err := score(i); err != nil {
-			return 0, 0, false, err
+			return 0, 0, nil, false, err
 		}
 	}
 	for _, i := range ends {
 		if err := score(i); err != nil {
-			return 0, 0, false, err
+			return 0, 0, nil, false, err
 		}
 	}
 	for _, v := range sp.touched {
 		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD[v] && !isEnd {
 			if err := score(v); err != nil {
-				return 0, 0, false, err
+				return 0, 0, nil, false, err
 			}
 		}
 	}
-	return risk, exposure, true, nil
+	if commit {
+		next, err = s.commit(st, c, &commitPieces{fresh: fresh, inN: inN, sp: sp, same: same, changed: changed, contrib: contrib})
+		if err != nil || next == nil {
+			return 0, 0, nil, false, err
+		}
+	}
+	return risk, exposure, next, true, nil
+}
+
+// commitPieces are what quick found of a change, to make the next state.
+type commitPieces struct {
+	fresh   []arc
+	inN     func(int32) bool
+	sp      *scratch
+	same    func(int32) int32
+	changed map[int32]catalog.AssetFacts // facts that changed, with their reach
+	contrib map[int32]int
+}
+
+// commit makes the state after a change from what quick found: the model
+// changed, the facts and risks of the assets quick scored, the attack
+// graph with the arcs incident to N replaced, and the most likely paths
+// quick found again.
+func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
+	x := st.ix
+	m := cloneModel(st.m)
+	c.apply(m)
+	next := &state{m: m, org: st.org, facts: slices.Clone(st.facts), contrib: slices.Clone(st.contrib), reach: slices.Clone(st.reach),
+		patched: append(slices.Clip(st.patched), c.Patched...)}
+	for i, f := range q.changed {
+		old := &next.facts[i]
+		next.org.Exposed += b2i(f.Exposed) - b2i(old.Exposed)
+		next.org.EOS += b2i(f.EOS) - b2i(old.EOS)
+		*old = f
+		next.contrib[i] = q.contrib[i]
+	}
+	for i := range next.facts {
+		next.reach[i] = 0
+	}
+	ix := &index{asset: x.asset, linksOf: x.linksOf, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
+	if len(m.Links) != len(st.m.Links) {
+		ix.structure(m)
+	}
+	remap := make([]int32, len(x.arcs))
+	ix.arcs = make([]arc, 0, len(x.arcs)+len(q.fresh))
+	for k, a := range x.arcs {
+		if q.inN(a.from) || q.inN(a.to) {
+			remap[k] = -1
+			continue
+		}
+		remap[k] = int32(len(ix.arcs))
+		ix.arcs = append(ix.arcs, a)
+	}
+	base := int32(len(ix.arcs))
+	ix.arcs = append(ix.arcs, q.fresh...)
+	ix.dist, ix.parent = slices.Clone(x.dist), make([]int32, len(x.parent))
+	old := int32(len(x.arcs))
+	ref := func(r int32) int32 {
+		switch {
+		case r < 0:
+			return -1
+		case r >= old:
+			return base + r - old
+		}
+		return remap[r]
+	}
+	for v, k := range x.parent {
+		if q.sp.stamp[v] == q.sp.cur {
+			ix.dist[v], ix.parent[v] = q.sp.val[v], ref(q.sp.par[v])
+			continue
+		}
+		if k >= 0 && remap[k] < 0 {
+			j := q.same(int32(v))
+			if j < 0 {
+				return nil, fmt.Errorf("plan: the attack path to %s lost its step unnoticed", x.nameOf(st.m, v))
+			}
+			ix.parent[v] = base + j
+			continue
+		}
+		ix.parent[v] = ref(k)
+	}
+	ix.graph(len(x.dist))
+	ix.tree()
+	e := *st.e
+	e.org = &next.org
+	next.e = &e
+	for i := range next.facts {
+		if criticalWhy(&next.facts[i]) != "" {
+			next.reach[i] = ix.p(i)
+		}
+	}
+	next.ix = ix
+	risk, exposure := 0, 0
+	for i := range next.facts {
+		risk += next.contrib[i]
+		if criticalWhy(&next.facts[i]) != "" {
+			exposure += exposurePoints(next.reach[i])
+		}
+	}
+	next.risk, next.exposure = risk, exposure
+	// The reach of the facts kept is that of the paths found again.
+	for i := range next.facts {
+		if next.facts[i].Reach != reachLevel(ix.p(i)) {
+			return nil, fmt.Errorf("plan: the reach of %s changed unscored", next.facts[i].ID)
+		}
+	}
+	return next, nil
 }
 
 // factsKey is a cheap structural key of an asset's facts but its names:
