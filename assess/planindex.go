@@ -481,10 +481,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		return same(w) >= 0
 	}
 	var broken []int32
-	var roots []int32
-	for _, v := range d {
-		roots = append(roots, v)
-	}
+	roots := slices.Clone(d)
 	if hub >= 0 {
 		roots = append(roots, hub)
 	}
