@@ -34,6 +34,10 @@ type index struct {
 	members    map[string][]int32 // per zone: its assets
 	groups     map[string][]int32 // per redundancy group: its assets
 	dependents [][]int32          // per asset: those depending on it, or on a group it is in
+	// clearRadio counts per asset its ends of radio links without
+	// encryption: ClearWireless is whether there is one, and a change of
+	// some links' flags moves the count.
+	clearRadio []int32
 	node       map[string]int32   // attack graph nodes past the assets, by name
 	arcs       []arc
 	out, in    [][]int32 // per node: its arcs (indices into arcs)
@@ -52,6 +56,7 @@ type index struct {
 func newIndex(m *ward.Model, ag *attackGraph) *index {
 	x := &index{node: map[string]int32{}, arcs: ag.arcs}
 	x.structure(m)
+	x.radio(m)
 	for k := len(m.Assets); k < len(ag.names); k++ {
 		x.node[ag.names[k]] = int32(k)
 	}
@@ -120,6 +125,34 @@ func (x *index) structure(m *ward.Model) {
 			}
 		}
 	}
+}
+
+// radio counts each asset's ends of radio links without encryption.
+func (x *index) radio(m *ward.Model) {
+	x.clearRadio = make([]int32, len(m.Assets))
+	for li := range m.Links {
+		l := &m.Links[li]
+		if l.Protocol != "wifi" && l.Protocol != "ble" {
+			continue
+		}
+		for _, id := range []string{l.From, l.To} {
+			if i, ok := x.asset[id]; ok {
+				x.clearRadio[i] += int32(linkFlags(l, id).radio)
+			}
+		}
+		if l.From == l.To {
+			x.clearRadio[x.asset[l.From]] -= int32(linkFlags(l, l.From).radio) // counted once per link
+		}
+	}
+}
+
+// flagCounts are what a link's flags count on one of its ends.
+type flagCounts struct{ clear, sensitive, unauthenticated, radio int }
+
+func linkFlags(l *ward.Link, id string) flagCounts {
+	var f catalog.AssetFacts
+	recountFlags(&f, id, []*ward.Link{l})
+	return flagCounts{f.Cleartext, f.ClearSensitive, f.Unauthenticated, b2i(f.ClearWireless)}
 }
 
 // graph lists each node's arcs out and in.
@@ -347,25 +380,32 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	_, sf := facts(sm, s.opt.Today, vulns, nil)
+	// The ends' counts move by what the links changed count on them now
+	// and counted before.
 	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
+	for _, j := range ends {
+		f := st.facts[j]
+		endFacts[j] = &f
+	}
+	radio := map[int32]int{}
 	if len(ends) > 0 {
-		changed := make(map[int32]*ward.Link, len(links))
 		for k, li := range links {
-			changed[li] = &sm.Links[k]
-		}
-		var ls []*ward.Link
-		for _, j := range ends {
-			ls = ls[:0]
-			for _, li := range x.linksOf[j] {
-				if l, ok := changed[li]; ok {
-					ls = append(ls, l)
-				} else {
-					ls = append(ls, &m.Links[li])
+			was, now := &m.Links[li], &sm.Links[k]
+			for _, id := range []string{was.From, was.To} {
+				j, ok := x.asset[id]
+				f := endFacts[j]
+				if !ok || f == nil || (id == was.To && was.From == was.To) {
+					continue
 				}
+				a, b := linkFlags(was, id), linkFlags(now, id)
+				f.Cleartext += b.clear - a.clear
+				f.ClearSensitive += b.sensitive - a.sensitive
+				f.Unauthenticated += b.unauthenticated - a.unauthenticated
+				radio[j] += b.radio - a.radio
 			}
-			f := st.facts[j]
-			recountFlags(&f, m.Assets[j].ID, ls)
-			endFacts[j] = &f
+		}
+		for j, r := range radio {
+			endFacts[j].ClearWireless = int(x.clearRadio[j])+r > 0
 		}
 	}
 	cf := make([]catalog.AssetFacts, len(part))
@@ -639,6 +679,7 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 	if len(m.Links) != len(st.m.Links) {
 		ix.structure(m)
 	}
+	ix.radio(m)
 	remap := make([]int32, len(x.arcs))
 	ix.arcs = make([]arc, 0, len(x.arcs)+len(q.fresh))
 	for k, a := range x.arcs {
