@@ -38,7 +38,7 @@ type index struct {
 	// encryption: ClearWireless is whether there is one, and a change of
 	// some links' flags moves the count.
 	clearRadio []int32
-	node       map[string]int32   // attack graph nodes past the assets, by name
+	node       map[string]int32 // attack graph nodes past the assets, by name
 	arcs       []arc
 	out, in    [][]int32 // per node: its arcs (indices into arcs)
 	// dist is -log of the probability of the most likely path to each node
