@@ -59,7 +59,7 @@ func Generate(o Options) (*ward.Model, error) {
 		return nil, err
 	}
 	if math.IsNaN(o.LinksPerAsset) || o.LinksPerAsset < 0 || o.LinksPerAsset > 1000 {
-		return nil, fmt.Errorf("links-per-asset %v: give a number from the layout's about 3.2 to 1000", o.LinksPerAsset)
+		return nil, fmt.Errorf("links-per-asset %v: give a number from the layout's about 3.1 to 1000", o.LinksPerAsset)
 	}
 	g := &gen{
 		rnd:    rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),

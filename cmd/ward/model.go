@@ -332,7 +332,7 @@ and N hospitals of --assets assets whose external services bind to them
 (docs/national.md). 'ward import DIR/*.yaml' stores them.
 
 --links-per-asset F asks for F links per asset on average (the layout
-itself has about 3.2: cabling and the flows every device needs), adding
+itself has about 3.1: cabling and the flows every device needs), adding
 application flows from clients and devices to the data centre.
 --variety says how much assets differ: low (the default) dresses every
 asset of a kind from a few templates; realistic gives each site asset its
@@ -367,7 +367,7 @@ flows; high spreads all of it further (docs/cli.md, "ward gen").`, synth.SiteSiz
 	c.Flags().IntVar(&sector, "sector", 0, "make a sector instead: this many hospitals and a hub with national services they bind to, one file each in the -o directory")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
-	c.Flags().Float64Var(&perAsset, "links-per-asset", 0, "links per asset on average, at least the layout's about 3.2 (default: the layout's)")
+	c.Flags().Float64Var(&perAsset, "links-per-asset", 0, "links per asset on average, at least the layout's about 3.1 (default: the layout's)")
 	c.Flags().StringVar(&variety, "variety", "low", "how much assets differ: low|realistic|high")
 	addFormat(c, o, "yaml", "json")
 	return c
