@@ -145,6 +145,10 @@ func TestQuickMeasureEqualsWhole(t *testing.T) {
 		m, _ := synth.Generate(synth.Options{Assets: size.assets, Seed: size.seed})
 		hs = append(hs, hospital{fmt.Sprintf("generated-%d-%d", size.assets, size.seed), m, nil})
 	}
+	if !raceEnabled {
+		m, _ := synth.Generate(synth.Options{Assets: 300, Seed: 6, Variety: synth.VarietyHigh, LinksPerAsset: 5})
+		hs = append(hs, hospital{"generated-300-high-variety", m, nil})
+	}
 	// A group of two sites, and stirred ones.
 	for _, size := range []struct {
 		assets int
