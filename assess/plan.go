@@ -344,7 +344,7 @@ type scorer struct {
 	full    bool
 	decided map[[2]string]bool // (threat, asset) with a standing decision
 	mu      sync.Mutex
-	cache   map[string]*outcome
+	cache   map[string][]threatScore
 }
 
 // state is a model with the risk each asset contributes to it.
@@ -373,26 +373,39 @@ func (st *state) total() int { return st.risk + st.exposure }
 // once in the register however many ways lead to it.
 func exposurePoints(p float64) int { return int(math.Round(100 * p)) }
 
+// threatScore is what the plan keeps of a risk the catalog finds on a set
+// of facts: the threat (for decisions on the asset) and the score; the
+// rest of the outcome would make the cache of every facts measured grow
+// by kilobytes each.
+type threatScore struct {
+	threat string
+	score  int
+}
+
 // contribution is the open risk on one asset: the sum of its risks' scores.
 // Assets with the same facts but their names share the catalog's answers.
 func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
 	key := orgKey + factsKey(f)
 	s.mu.Lock()
-	o, ok := s.cache[key]
+	rs, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
-		var err error
-		if o, err = e.evaluate(f); err != nil {
+		o, err := e.evaluate(f)
+		if err != nil {
 			return 0, err
 		}
+		rs = make([]threatScore, len(o.risks))
+		for k, r := range o.risks {
+			rs[k] = threatScore{r.Threat, r.Score}
+		}
 		s.mu.Lock()
-		s.cache[key] = o
+		s.cache[key] = rs
 		s.mu.Unlock()
 	}
 	total := 0
-	for _, r := range o.risks {
-		if !decided[[2]string{r.Threat, f.ID}] {
-			total += r.Score
+	for _, r := range rs {
+		if !decided[[2]string{r.threat, f.ID}] {
+			total += r.score
 		}
 	}
 	return total, nil
@@ -546,7 +559,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 		return nil, err
 	}
 	cands := Candidates(m, res, opt)
-	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{}, cache: map[string]*outcome{}}
+	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{}, cache: map[string][]threatScore{}}
 	for _, d := range m.Decisions {
 		if !lapsed(d, opt.Today) {
 			s.decided[[2]string{d.Threat, d.Asset}] = true

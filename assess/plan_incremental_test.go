@@ -168,7 +168,7 @@ func TestQuickMeasureEqualsWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			cands := Candidates(h.m, res, opt)
-			s := &scorer{e: newEvaluator(cat, nil), opt: opt, decided: map[[2]string]bool{}, cache: map[string]*outcome{}}
+			s := &scorer{e: newEvaluator(cat, nil), opt: opt, decided: map[[2]string]bool{}, cache: map[string][]threatScore{}}
 			st, err := s.measure(h.m, nil, nil)
 			if err != nil {
 				t.Fatal(err)
