@@ -2,6 +2,7 @@ package assess
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -81,6 +82,16 @@ type attackGraph struct {
 	from    []int // by arc id: the arc's ends
 	to      []int
 	lean    bool // steps without words (newAttackGraph)
+	// arcs are a lean graph's steps, listed for the plan, which
+	// re-evaluates them where a change touches the model; g is left empty.
+	arcs []arc
+}
+
+// arc is a step of a lean graph: its ends and its cost, -log p, as the
+// graph package has it.
+type arc struct {
+	from, to int32
+	cost     float64
 }
 
 // entryOdds are how likely an attacker holds each position to begin with:
@@ -270,7 +281,8 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 }
 
 // newAttackGraph builds the graph; a lean one has the steps' probabilities
-// only, without their words, for measuring many models (the plan).
+// only, without their words, as a list of arcs, for measuring many models
+// (the plan).
 func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
 	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean}
 	// Links (both ways at most), and per asset its zone, its flat network
@@ -316,8 +328,11 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	ag.g = graph.NewDirected(len(ag.names))
 	add := func(from, to int, s Step) {
 		if ag.lean {
-			// probabilities only: no path is told from a lean graph
-			ag.g.Add(from, to, s.P, -1)
+			// probabilities only: no path is told from a lean graph. The
+			// arcs the graph package would drop are dropped alike.
+			if s.P > 0 && from != to {
+				ag.arcs = append(ag.arcs, arc{int32(from), int32(to), -math.Log(min(s.P, 1))})
+			}
 			return
 		}
 		ag.g.Add(from, to, s.P, len(ag.steps))

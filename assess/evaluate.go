@@ -1,7 +1,6 @@
 package assess
 
 import (
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"slices"
@@ -99,17 +98,12 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 				unique = append(unique, i)
 				continue
 			}
-			anon := facts[i]
-			anon.ID, anon.Name = "", ""
-			b, err := json.Marshal(&anon)
-			if err != nil {
-				return nil, err
-			}
-			if j, ok := seen[string(b)]; ok {
+			key := factsKey(&facts[i])
+			if j, ok := seen[key]; ok {
 				rep[i] = j
 				continue
 			}
-			seen[string(b)] = i
+			seen[key] = i
 			rep[i] = i
 			unique = append(unique, i)
 		}

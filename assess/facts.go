@@ -178,7 +178,7 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 				}
 			}
 		}
-		if !l.Authenticated && !attachment(l.Protocol) && l.Protocol != "wifi" {
+		if unauthenticated(l) {
 			f.Unauthenticated++
 			why.note("unauthenticated-inbound", to, li)
 		}
@@ -194,18 +194,9 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			if !end.ok {
 				continue
 			}
-			f := &facts[end.i]
 			protocols[end.i][l.Protocol] = true
-			if l.Protocol == "wifi" || l.Protocol == "ble" {
-				f.Wireless = true
-				f.ClearWireless = f.ClearWireless || !l.Encrypted
-			}
-			if !l.Encrypted && !attachment(l.Protocol) {
-				f.Cleartext++
-				if slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] }) {
-					f.ClearSensitive++
-					why.note("cleartext-sensitive", end.i, li)
-				}
+			if countEnd(&facts[end.i], l) {
+				why.note("cleartext-sensitive", end.i, li)
 			}
 		}
 		if toAsset {
@@ -327,6 +318,58 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 	}
 	sort.Strings(org.Kinds)
 	return org, facts
+}
+
+// countEnd adds what a link's flags tell of one of its ends to the end's
+// facts (radio, clear text), and tells whether it carries sensitive data
+// in clear text.
+func countEnd(f *catalog.AssetFacts, l *ward.Link) (clearSensitive bool) {
+	if l.Protocol == "wifi" || l.Protocol == "ble" {
+		f.Wireless = true
+		f.ClearWireless = f.ClearWireless || !l.Encrypted
+	}
+	if !l.Encrypted && !attachment(l.Protocol) {
+		f.Cleartext++
+		if slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] }) {
+			f.ClearSensitive++
+			return true
+		}
+	}
+	return false
+}
+
+// unauthenticated tells whether a connection over the link into an asset
+// is accepted without authentication.
+func unauthenticated(l *ward.Link) bool {
+	return !l.Authenticated && !attachment(l.Protocol) && l.Protocol != "wifi"
+}
+
+// recountFlags counts again, over the asset's links, the facts that the
+// links' flags (encrypted, authenticated) make: for the plan, when a
+// change sets the flags of some of them.
+func recountFlags(f *catalog.AssetFacts, id string, links []*ward.Link) {
+	f.ClearWireless, f.Cleartext, f.ClearSensitive, f.Unauthenticated = false, 0, 0, 0
+	for _, l := range links {
+		if l.From == id {
+			countEnd(f, l)
+		}
+		if l.To == id {
+			countEnd(f, l)
+		}
+		if attachment(l.Protocol) {
+			continue
+		}
+		if (l.To == id || (l.From == id && l.Direction == "both")) && unauthenticated(l) {
+			f.Unauthenticated += 1 + b2i(l.To == id && l.From == id && l.Direction == "both")
+		}
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // logon are the protocols over which a system logs on through another.

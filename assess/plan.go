@@ -33,6 +33,10 @@ type Change struct {
 	// Answers names the weakness the change removes.
 	Answers string `json:"answers"`
 	apply   func(m *ward.Model)
+	// touch says what apply changes, so that the plan re-evaluates only
+	// that; nil when the change alters links, rules or the organisation,
+	// which the plan then measures on the whole model.
+	touch *scope
 }
 
 // PlanStep is a chosen change and what it removes.
@@ -76,8 +80,7 @@ func candidates(m *ward.Model, res *Result) []Change {
 	}
 	addControl := func(ids []string, control string) func(*ward.Model) {
 		return func(m *ward.Model) {
-			for _, id := range ids {
-				a := &m.Assets[assetIdx[id]]
+			for _, a := range byID(m, ids) {
 				if !slices.Contains(a.Controls, control) {
 					a.Controls = append(slices.Clone(a.Controls), control)
 				}
@@ -122,16 +125,18 @@ func candidates(m *ward.Model, res *Result) []Change {
 			if len(ids) == 1 {
 				what = ids[0]
 			}
-			c := Change{Answers: f.Weakness, Assets: ids}
+			c := Change{Answers: f.Weakness, Assets: ids, touch: &scope{assets: ids}}
 			switch f.Weakness {
 			case "internet-exposed", "no-mfa-on-exposed":
 				if kind == "vpn-gateway" || f.Weakness == "no-mfa-on-exposed" {
 					c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
 				} else {
+					// Links from the Internet into the assets go: that
+					// touches no other asset's facts or steps.
 					c.Action, c.Title = "remove-exposure", "Take "+what+" off the Internet"
 					c.apply = func(m *ward.Model) {
-						for _, id := range ids {
-							m.Assets[assetIdx[id]].InternetExposed = false
+						for _, a := range byID(m, ids) {
+							a.InternetExposed = false
 						}
 						internet := map[string]bool{}
 						for _, z := range m.Zones {
@@ -151,17 +156,17 @@ func candidates(m *ward.Model, res *Result) []Change {
 			case "end-of-support":
 				c.Action, c.Title = "replace", "Replace or upgrade "+what+" (out of support)"
 				c.apply = func(m *ward.Model) {
-					for _, id := range ids {
-						m.Assets[assetIdx[id]].EndOfSupport = ""
+					for _, a := range byID(m, ids) {
+						a.EndOfSupport = ""
 					}
 				}
 			case "cleartext-sensitive", "wireless-clear":
-				c.Action, c.Title = "encrypt-links", "Encrypt the links of "+what+" that carry sensitive data"
+				c.Action, c.Title, c.touch.links = "encrypt-links", "Encrypt the links of "+what+" that carry sensitive data", true
 				c.apply = links(ids, func(l *ward.Link) bool {
 					return sensitiveData(l) || ((l.Protocol == "wifi" || l.Protocol == "ble") && !l.Encrypted)
 				}, func(l *ward.Link) { l.Encrypted = true })
 			case "unauthenticated-inbound":
-				c.Action, c.Title = "authenticate-links", "Require authentication on the links into "+what
+				c.Action, c.Title, c.touch.links = "authenticate-links", "Require authentication on the links into "+what, true
 				c.apply = links(ids, func(l *ward.Link) bool { return !l.Authenticated && !attachment(l.Protocol) }, func(l *ward.Link) { l.Authenticated = true })
 			case "known-vulnerabilities", "exploited-vulnerabilities":
 				if patchSeen[k] {
@@ -181,7 +186,7 @@ func candidates(m *ward.Model, res *Result) []Change {
 					continue
 				}
 				seenZone[zone] = true
-				c.Action, c.Title, c.Zone, c.Assets = "segment-zone", "Segment zone "+zone+" and filter its flows", zone, nil
+				c.Action, c.Title, c.Zone, c.Assets, c.touch = "segment-zone", "Segment zone "+zone+" and filter its flows", zone, nil, &scope{zone: zone}
 				c.apply = func(m *ward.Model) {
 					for i := range m.Zones {
 						if z := &m.Zones[i]; z.ID == zone {
@@ -255,11 +260,10 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory",
 			Title: "Tier the administration of " + strings.Join(ids, ", ") + ": privileged accounts only from privileged-access workstations, never on user systems",
 			apply: func(m *ward.Model) {
-				for _, id := range ids {
-					a := &m.Assets[assetIdx[id]]
+				for _, a := range byID(m, ids) {
 					a.Controls = append(slices.Clone(a.Controls), "privileged-access-management")
 				}
-			}})
+			}, touch: &scope{assets: ids}})
 	}
 	if !slices.Contains(m.Organisation.Controls, "offline-backup") && slices.ContainsFunc(res.Risks, func(r Risk) bool { return r.Threat == "ransomware" }) {
 		// The backup systems are where the copies are taken offline.
@@ -292,9 +296,27 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 			out = append(out, Change{ID: "add-redundancy:spof:" + sp.Asset, Action: "add-redundancy", Assets: ids, Answers: "a single point of failure of " + r.Service,
 				Title: "Add a standby for " + sp.Asset + " (a single point of failure of " + r.Name + ")",
 				apply: func(m *ward.Model) {
-					a := &m.Assets[assetIdx[ids[0]]]
-					a.Controls = append(slices.Clone(a.Controls), "redundancy")
-				}})
+					for _, a := range byID(m, ids) {
+						a.Controls = append(slices.Clone(a.Controls), "redundancy")
+					}
+				}, touch: &scope{assets: ids}})
+		}
+	}
+	return out
+}
+
+// byID finds the model's assets of the given ids wherever they are in it,
+// so that a change applies alike to the whole model and to the part of it
+// the plan re-evaluates.
+func byID(m *ward.Model, ids []string) []*ward.Asset {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	var out []*ward.Asset
+	for i := range m.Assets {
+		if want[m.Assets[i].ID] {
+			out = append(out, &m.Assets[i])
 		}
 	}
 	return out
@@ -317,13 +339,18 @@ type scorer struct {
 	e          *evaluator
 	opt        Options
 	orgInRisks bool // threats or weaknesses read org: every change re-evaluates all
-	mu         sync.Mutex
-	cache      map[string]*outcome
+	// full measures every change on the whole changed model, as the
+	// incremental measure (quick) is checked against.
+	full    bool
+	decided map[[2]string]bool // (threat, asset) with a standing decision
+	mu      sync.Mutex
+	cache   map[string][]threatScore
 }
 
 // state is a model with the risk each asset contributes to it.
 type state struct {
 	m       *ward.Model
+	org     catalog.OrgFacts
 	facts   []catalog.AssetFacts
 	contrib []int
 	// reach is the probability of the most likely attack path to each
@@ -333,6 +360,8 @@ type state struct {
 	exposure int
 	// patched are the assets the steps so far have patched.
 	patched []string
+	ix      *index
+	e       *evaluator // with the state's organisation
 }
 
 // total is what the plan minimises.
@@ -344,30 +373,39 @@ func (st *state) total() int { return st.risk + st.exposure }
 // once in the register however many ways lead to it.
 func exposurePoints(p float64) int { return int(math.Round(100 * p)) }
 
+// threatScore is what the plan keeps of a risk the catalog finds on a set
+// of facts: the threat (for decisions on the asset) and the score; the
+// rest of the outcome would make the cache of every facts measured grow
+// by kilobytes each.
+type threatScore struct {
+	threat string
+	score  int
+}
+
 // contribution is the open risk on one asset: the sum of its risks' scores.
+// Assets with the same facts but their names share the catalog's answers.
 func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
-	anon := *f
-	anon.ID, anon.Name = "", ""
-	b, err := json.Marshal(&anon)
-	if err != nil {
-		return 0, err
-	}
-	key := orgKey + string(b)
+	key := orgKey + factsKey(f)
 	s.mu.Lock()
-	o, ok := s.cache[key]
+	rs, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
-		if o, err = e.evaluate(f); err != nil {
+		o, err := e.evaluate(f)
+		if err != nil {
 			return 0, err
 		}
+		rs = make([]threatScore, len(o.risks))
+		for k, r := range o.risks {
+			rs[k] = threatScore{r.Threat, r.Score}
+		}
 		s.mu.Lock()
-		s.cache[key] = o
+		s.cache[key] = rs
 		s.mu.Unlock()
 	}
 	total := 0
-	for _, r := range o.risks {
-		if !decided[[2]string{r.Threat, f.ID}] {
-			total += r.Score
+	for _, r := range rs {
+		if !decided[[2]string{r.threat, f.ID}] {
+			total += r.score
 		}
 	}
 	return total, nil
@@ -378,27 +416,24 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
 	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
 	ag := newAttackGraph(m, facts, &org, true)
-	tree := ag.reach(m, facts)
+	ix := newIndex(m, ag)
+	for i := range facts {
+		facts[i].Reach = reachLevel(ix.p(i))
+	}
 	orgKey := ""
 	if s.orgInRisks {
 		b, _ := json.Marshal(&org)
 		orgKey = string(b)
 	}
-	decided := map[[2]string]bool{}
-	for _, d := range m.Decisions {
-		if !lapsed(d, s.opt.Today) {
-			decided[[2]string{d.Threat, d.Asset}] = true
-		}
-	}
 	e := *s.e
 	e.org = &org
-	st := &state{m: m, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched}
+	st := &state{m: m, org: org, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched, ix: ix, e: &e}
 	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
 		if same && facts[i].Equal(&prev.facts[i]) {
 			st.contrib[i] = prev.contrib[i]
 		} else {
-			c, err := s.contribution(&facts[i], orgKey, &e, decided)
+			c, err := s.contribution(&facts[i], orgKey, &e, s.decided)
 			if err != nil {
 				return nil, err
 			}
@@ -406,20 +441,48 @@ func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, 
 		}
 		st.risk += st.contrib[i]
 		if criticalWhy(&facts[i]) != "" {
-			st.reach[i] = tree.P(i)
+			st.reach[i] = ix.p(i)
 			st.exposure += exposurePoints(st.reach[i])
 		}
 	}
 	return st, nil
 }
 
-// with measures the model after a change: the facts and paths of the
-// whole model are computed again, and only the assets whose facts the
+// with measures the model after a change on the whole model: the facts
+// and paths are computed again, and only the assets whose facts the
 // change altered are scored again.
 func (s *scorer) with(st *state, c *Change) (*state, error) {
 	mm := cloneModel(st.m)
 	c.apply(mm)
 	return s.measure(mm, st, append(slices.Clip(st.patched), c.Patched...))
+}
+
+// next is the state after a change, made from what the change touches
+// when it says, else by measuring the whole changed model.
+func (s *scorer) next(st *state, c *Change) (*state, error) {
+	if c.touch != nil && !s.orgInRisks && !s.full {
+		_, _, next, ok, err := s.quick(st, c, true)
+		if err != nil || ok {
+			return next, err
+		}
+	}
+	return s.with(st, c)
+}
+
+// after is what the plan minimises once the change is made: measured on
+// what the change touches when it says (quick), else on the whole model.
+func (s *scorer) after(st *state, c *Change) (int, error) {
+	if c.touch != nil && !s.orgInRisks && !s.full {
+		risk, exposure, _, ok, err := s.quick(st, c, false)
+		if err != nil || ok {
+			return risk + exposure, err
+		}
+	}
+	next, err := s.with(st, c)
+	if err != nil {
+		return 0, err
+	}
+	return next.total(), nil
 }
 
 // breaks names the critical targets whose most likely path a step made
@@ -480,6 +543,11 @@ func (q *gainQueue) Pop() any {
 // since a change rarely gains from others). Every gain is measured by
 // re-assessing the changed model.
 func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Plan, error) {
+	return makePlan(m, cat, opt, budget, false)
+}
+
+// makePlan is MakePlan, each change measured on the whole model when full.
+func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full bool) (*Plan, error) {
 	if cat.UsesIdentity() {
 		return nil, fmt.Errorf("plan: the catalog has rules that read asset ids or names; planning needs rules that do not")
 	}
@@ -491,7 +559,12 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		return nil, err
 	}
 	cands := Candidates(m, res, opt)
-	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), cache: map[string]*outcome{}}
+	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{}, cache: map[string][]threatScore{}}
+	for _, d := range m.Decisions {
+		if !lapsed(d, opt.Today) {
+			s.decided[[2]string{d.Threat, d.Asset}] = true
+		}
+	}
 	st, err := s.measure(m, nil, nil)
 	if err != nil {
 		return nil, err
@@ -507,9 +580,9 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			after, err := s.with(st, &cands[i])
+			after, err := s.after(st, &cands[i])
 			if err == nil {
-				gains[i] = before - after.total()
+				gains[i] = before - after
 			}
 			errs[i] = err
 		})
@@ -529,15 +602,15 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Pl
 		}
 		if r := len(plan.Steps); top.round != r {
 			// Measured before the last step was chosen: measure again.
-			after, err := s.with(st, &cands[top.c])
+			after, err := s.after(st, &cands[top.c])
 			if err != nil {
 				return nil, err
 			}
-			top.gain, top.round = st.total()-after.total(), r
+			top.gain, top.round = st.total()-after, r
 			heap.Push(q, top)
 			continue
 		}
-		next, err := s.with(st, &cands[top.c])
+		next, err := s.next(st, &cands[top.c])
 		if err != nil {
 			return nil, err
 		}

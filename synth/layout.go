@@ -363,7 +363,19 @@ func (g *gen) extraLinks(total int) {
 	if total <= len(g.m.Links) {
 		return
 	}
-	var clients, servers []int
+	clients, servers := g.ends()
+	if len(clients) == 0 || len(servers) == 0 {
+		return
+	}
+	seen := g.flows(total)
+	for tries := 0; len(g.m.Links) < total && tries < 20*total; tries++ {
+		g.flow(clients[g.rnd.IntN(len(clients))], servers[g.rnd.IntN(len(servers))], seen)
+	}
+}
+
+// ends are the assets flows are added from (clients and devices) and to
+// (the data centre's systems).
+func (g *gen) ends() (clients, servers []int) {
 	for i := range g.m.Assets {
 		k, _ := ward.LookupKind(g.m.Assets[i].Kind)
 		switch {
@@ -373,31 +385,39 @@ func (g *gen) extraLinks(total int) {
 			clients = append(clients, i)
 		}
 	}
-	if len(clients) == 0 || len(servers) == 0 {
-		return
-	}
-	type flow struct {
-		from, to string
-		p        ward.Protocol
-	}
-	seen := make(map[flow]bool, total)
+	return clients, servers
+}
+
+type flowKey struct {
+	from, to string
+	p        ward.Protocol
+}
+
+// flows are the model's flows so far, so that each flow added is new.
+func (g *gen) flows(total int) map[flowKey]bool {
+	seen := make(map[flowKey]bool, total)
 	for _, l := range g.m.Links {
-		seen[flow{l.From, l.To, l.Protocol}] = true
+		seen[flowKey{l.From, l.To, l.Protocol}] = true
 	}
-	protocols := []struct {
-		p    ward.Protocol
-		port int
-		enc  bool
-		data ward.DataClass
-	}{{"https", 443, true, "phi"}, {"smb", 445, false, "phi"}, {"hl7v2", 2575, false, "phi"}, {"dicom", 104, false, "images"}, {"sql", 1433, true, "phi"}, {"ldap", 389, false, "credentials"}}
-	for tries := 0; len(g.m.Links) < total && tries < 20*total; tries++ {
-		c, s := clients[g.rnd.IntN(len(clients))], servers[g.rnd.IntN(len(servers))]
-		pr := protocols[g.rnd.IntN(len(protocols))]
-		f := flow{g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p}
-		if seen[f] {
-			continue
-		}
-		seen[f] = true
-		g.link(g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p, pr.port, pr.enc || g.chance(0.3), g.chance(0.7), pr.data)
+	return seen
+}
+
+var flowProtocols = []struct {
+	p    ward.Protocol
+	port int
+	enc  bool
+	data ward.DataClass
+}{{"https", 443, true, "phi"}, {"smb", 445, false, "phi"}, {"hl7v2", 2575, false, "phi"}, {"dicom", 104, false, "images"}, {"sql", 1433, true, "phi"}, {"ldap", 389, false, "credentials"}}
+
+// flow adds a flow from client c to server s over a protocol drawn, unless
+// the model has it.
+func (g *gen) flow(c, s int, seen map[flowKey]bool) bool {
+	pr := flowProtocols[g.rnd.IntN(len(flowProtocols))]
+	f := flowKey{g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p}
+	if seen[f] {
+		return false
 	}
+	seen[f] = true
+	g.link(g.m.Assets[c].ID, g.m.Assets[s].ID, pr.p, pr.port, pr.enc || g.chance(0.3), g.chance(0.7), pr.data)
+	return true
 }

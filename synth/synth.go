@@ -10,6 +10,7 @@ package synth
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/wardhealth/ward"
@@ -26,6 +27,12 @@ type Options struct {
 	// adds application flows (workstations and devices to more servers) up
 	// to that many links, for denser networks.
 	Links int
+	// LinksPerAsset, when above 0, asks for that many links per asset on
+	// average instead of Links; below what the layout itself has, it is
+	// refused.
+	LinksPerAsset float64
+	// Variety says how much assets differ (default low: today's templates).
+	Variety Variety
 }
 
 // MinAssets is the smallest model the generator makes: the shared core
@@ -47,6 +54,13 @@ func Generate(o Options) (*ward.Model, error) {
 	if o.Assets > 10_000_000 {
 		return nil, fmt.Errorf("at most 10,000,000 assets, got %d", o.Assets)
 	}
+	variety, err := ParseVariety(string(o.Variety))
+	if err != nil {
+		return nil, err
+	}
+	if math.IsNaN(o.LinksPerAsset) || o.LinksPerAsset < 0 || o.LinksPerAsset > 1000 {
+		return nil, fmt.Errorf("links-per-asset %v: give a number from the layout's about 3.1 to 1000", o.LinksPerAsset)
+	}
 	g := &gen{
 		rnd:    rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15)),
 		m:      &ward.Model{Ward: ward.FormatVersion},
@@ -61,6 +75,7 @@ func Generate(o Options) (*ward.Model, error) {
 	}
 	g.m.Organisation.Country = "DE"
 	g.sharedCore()
+	first := len(g.m.Assets)
 	budget := o.Assets - len(g.m.Assets)
 	for s := 1; s <= sites; s++ {
 		n := budget / (sites - s + 1)
@@ -68,7 +83,19 @@ func Generate(o Options) (*ward.Model, error) {
 		g.site(s, n)
 	}
 	g.sharedServices()
-	g.extraLinks(o.Links)
+	total := o.Links
+	if o.LinksPerAsset > 0 {
+		total = int(math.Round(o.LinksPerAsset * float64(o.Assets)))
+		if total < len(g.m.Links) {
+			return nil, fmt.Errorf("links-per-asset %v: the layout itself has %.2f (the cabling and the flows every device needs); ask for more, or leave it out", o.LinksPerAsset, float64(len(g.m.Links))/float64(o.Assets))
+		}
+	}
+	if variety == VarietyLow {
+		g.extraLinks(total)
+	} else {
+		g.spreadLinks(total, variety)
+	}
+	g.vary(variety, first)
 	return g.m, nil
 }
 

@@ -151,9 +151,9 @@ PostgreSQL instead (default: $WARD_DB).`,
 	pf.StringVar(&o.keyFile, "key", "", "key file of the audit chain and of sign-in device cookies, outside the database (default: ward.key in the data directory; $WARD_KEY)")
 	pf.StringVar(&o.headFile, "audit-head", "", "file the audit chain's head is written to after every write (default: audit.head in the data directory; $WARD_AUDIT_HEAD)")
 	root.AddCommand(
-		validateCmd(o), importCmd(o), exportCmd(o), assetsCmd(o), linksCmd(o),
-		orgsCmd(o), summaryCmd(o), demoCmd(o), genCmd(o), schemaCmd(o), kindsCmd(o),
-		assessCmd(o), whatifCmd(o), planCmd(o), vulnsCmd(o), sbomCmd(o), feedsCmd(o), serveCmd(o), usersCmd(o), auditCmd(o), shareCmd(o),
+		validateCmd(o), profiled(importCmd(o)), exportCmd(o), assetsCmd(o), linksCmd(o),
+		orgsCmd(o), summaryCmd(o), demoCmd(o), profiled(genCmd(o)), schemaCmd(o), kindsCmd(o),
+		profiled(assessCmd(o)), profiled(whatifCmd(o)), profiled(planCmd(o)), vulnsCmd(o), sbomCmd(o), feedsCmd(o), serveCmd(o), usersCmd(o), auditCmd(o), shareCmd(o),
 		discoverCmd(o), benchCmd(o), benchRunCmd(o), detectCmd(o), procureCmd(o), incidentCmd(o),
 		nationalCmd(o),
 	)

@@ -316,7 +316,8 @@ instead, to read and edit.`,
 func genCmd(o *options) *cobra.Command {
 	var n, sector int
 	var seed uint64
-	var output string
+	var output, variety string
+	var perAsset float64
 	c := &cobra.Command{
 		Use:   "gen",
 		Short: "Generate a synthetic hospital model",
@@ -328,13 +329,34 @@ group of hospitals sharing a data centre. For benchmarks and tests.
 (a health authority) with the national services (ePrescription erx,
 patient summary ehr, eID and PKI eid, health information exchange hie)
 and N hospitals of --assets assets whose external services bind to them
-(docs/national.md). 'ward import DIR/*.yaml' stores them.`, synth.SiteSize),
+(docs/national.md). 'ward import DIR/*.yaml' stores them.
+
+--links-per-asset F asks for F links per asset on average (the layout
+itself has about 3.1: cabling and the flows every device needs), adding
+application flows from clients and devices to the data centre.
+--variety says how much assets differ: low (the default) dresses every
+asset of a kind from a few templates; realistic gives each site asset its
+own version (spread over the ranges the advisories name), its own
+controls (drawn with documented probabilities) and its own number of
+flows; high spreads all of it further (docs/cli.md, "ward gen").`, synth.SiteSize),
+		Example: `  ward gen --assets 10000 -o hospital.yaml
+  ward gen --assets 100000 --links-per-asset 10 --variety realistic --format json -o group.json`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			v, err := synth.ParseVariety(variety)
+			if err != nil {
+				return usageError{fmt.Errorf("--%w", err)}
+			}
 			if sector > 0 {
+				if c.Flags().Changed("variety") || c.Flags().Changed("links-per-asset") {
+					return usageError{fmt.Errorf("--variety and --links-per-asset make one hospital; --sector's hospitals are made at low variety")}
+				}
 				return o.genSector(sector, n, seed, output)
 			}
-			m, err := synth.Generate(synth.Options{Assets: n, Seed: seed})
+			if c.Flags().Changed("links-per-asset") && !(perAsset > 0) {
+				return usageError{fmt.Errorf("--links-per-asset %v: give a number of links per asset above 0", perAsset)}
+			}
+			m, err := synth.Generate(synth.Options{Assets: n, Seed: seed, LinksPerAsset: perAsset, Variety: v})
 			if err != nil {
 				return usageError{err}
 			}
@@ -345,6 +367,8 @@ and N hospitals of --assets assets whose external services bind to them
 	c.Flags().IntVar(&sector, "sector", 0, "make a sector instead: this many hospitals and a hub with national services they bind to, one file each in the -o directory")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
 	c.Flags().StringVarP(&output, "output", "o", "", "file to write (default: stdout)")
+	c.Flags().Float64Var(&perAsset, "links-per-asset", 0, "links per asset on average, at least the layout's about 3.1 (default: the layout's)")
+	c.Flags().StringVar(&variety, "variety", "low", "how much assets differ: low|realistic|high")
 	addFormat(c, o, "yaml", "json")
 	return c
 }

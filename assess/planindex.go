@@ -1,0 +1,814 @@
+package assess
+
+import (
+	"container/heap"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
+)
+
+// scope says what a change touches, for the plan to re-evaluate only that.
+// A change with a scope alters neither links' ends, nor rules, nor the
+// organisation, nor what depends on what: the facts it can change are
+// those of its assets (and, with links, of their links' other ends), and
+// the attack steps it can change are those into and out of them (and into
+// and out of its zone's flat network).
+type scope struct {
+	assets []string // the assets whose own attributes change
+	links  bool     // the flags of those assets' links change: their other ends' facts too
+	zone   string   // a zone whose controls change: its members' facts and its flat network
+}
+
+// index finds, in a state's model, what a change touches: the links of
+// each asset, the members of each zone, who depends on whom, and the lean
+// attack graph with the most likely path to every node.
+type index struct {
+	asset      map[string]int32
+	linksOf    [][]int32          // per asset: the links it is an end of
+	members    map[string][]int32 // per zone: its assets
+	groups     map[string][]int32 // per redundancy group: its assets
+	dependents [][]int32          // per asset: those depending on it, or on a group it is in
+	// clearRadio counts per asset its ends of radio links without
+	// encryption: ClearWireless is whether there is one, and a change of
+	// some links' flags moves the count.
+	clearRadio []int32
+	node       map[string]int32 // attack graph nodes past the assets, by name
+	arcs       []arc
+	out, in    [][]int32 // per node: its arcs (indices into arcs)
+	// dist is -log of the probability of the most likely path to each node
+	// (+Inf when none), parent the arc it arrives over (-1 at the entry
+	// points and where no path leads), children the nodes whose most
+	// likely path continues from it.
+	dist     []float64
+	parent   []int32
+	children [][]int32
+}
+
+// newIndex indexes a model and its lean attack graph, and finds the most
+// likely paths from the entry points as the graph package's Dijkstra does
+// (the same sums of -log p in the same order, so the same numbers).
+func newIndex(m *ward.Model, ag *attackGraph) *index {
+	x := &index{node: map[string]int32{}, arcs: ag.arcs}
+	x.structure(m)
+	x.radio(m)
+	for k := len(m.Assets); k < len(ag.names); k++ {
+		x.node[ag.names[k]] = int32(k)
+	}
+	nodes := len(ag.names)
+	x.dist, x.parent = make([]float64, nodes), make([]int32, nodes)
+	for v := range x.dist {
+		x.dist[v], x.parent[v] = math.Inf(1), -1
+	}
+	x.graph(nodes)
+	q := &distQueue{}
+	for _, s := range ag.entryNodes(m) {
+		if x.dist[s] != 0 {
+			x.dist[s] = 0
+			*q = append(*q, distItem{int32(s), 0})
+		}
+	}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(distItem)
+		u := it.node
+		if it.d > x.dist[u] {
+			continue
+		}
+		for _, k := range x.out[u] {
+			a := &x.arcs[k]
+			if d := x.dist[u] + a.cost; d < x.dist[a.to] {
+				x.dist[a.to], x.parent[a.to] = d, k
+				heap.Push(q, distItem{a.to, d})
+			}
+		}
+	}
+	x.tree()
+	return x
+}
+
+// structure indexes the model: assets by id, their links, zones' members,
+// redundancy groups and dependents.
+func (x *index) structure(m *ward.Model) {
+	n := len(m.Assets)
+	x.asset, x.linksOf, x.members = make(map[string]int32, n), make([][]int32, n), map[string][]int32{}
+	x.groups, x.dependents = map[string][]int32{}, make([][]int32, n)
+	for i := range m.Assets {
+		x.asset[m.Assets[i].ID] = int32(i)
+		x.members[m.Assets[i].Zone] = append(x.members[m.Assets[i].Zone], int32(i))
+	}
+	for li := range m.Links {
+		l := &m.Links[li]
+		f, okf := x.asset[l.From]
+		if okf {
+			x.linksOf[f] = append(x.linksOf[f], int32(li))
+		}
+		if t, ok := x.asset[l.To]; ok && (!okf || t != f) {
+			x.linksOf[t] = append(x.linksOf[t], int32(li))
+		}
+	}
+	for _, g := range m.Redundancy {
+		for _, id := range g.Of {
+			if i, ok := x.asset[id]; ok {
+				x.groups[g.ID] = append(x.groups[g.ID], i)
+			}
+		}
+	}
+	for i := range m.Assets {
+		for _, d := range m.Assets[i].DependsOn {
+			for _, j := range x.refers(d) {
+				x.dependents[j] = append(x.dependents[j], int32(i))
+			}
+		}
+	}
+}
+
+// radio counts each asset's ends of radio links without encryption.
+func (x *index) radio(m *ward.Model) {
+	x.clearRadio = make([]int32, len(m.Assets))
+	for li := range m.Links {
+		l := &m.Links[li]
+		if l.Protocol != "wifi" && l.Protocol != "ble" {
+			continue
+		}
+		for _, id := range []string{l.From, l.To} {
+			if i, ok := x.asset[id]; ok {
+				x.clearRadio[i] += int32(linkFlags(l, id).radio)
+			}
+		}
+		if l.From == l.To {
+			x.clearRadio[x.asset[l.From]] -= int32(linkFlags(l, l.From).radio) // counted once per link
+		}
+	}
+}
+
+// flagCounts are what a link's flags count on one of its ends.
+type flagCounts struct{ clear, sensitive, unauthenticated, radio int }
+
+func linkFlags(l *ward.Link, id string) flagCounts {
+	var f catalog.AssetFacts
+	recountFlags(&f, id, []*ward.Link{l})
+	return flagCounts{f.Cleartext, f.ClearSensitive, f.Unauthenticated, b2i(f.ClearWireless)}
+}
+
+// graph lists each node's arcs out and in.
+func (x *index) graph(nodes int) {
+	x.out, x.in = make([][]int32, nodes), make([][]int32, nodes)
+	for k, a := range x.arcs {
+		x.out[a.from] = append(x.out[a.from], int32(k))
+		x.in[a.to] = append(x.in[a.to], int32(k))
+	}
+}
+
+// tree lists the nodes whose most likely path continues from each node.
+func (x *index) tree() {
+	x.children = make([][]int32, len(x.parent))
+	for v, k := range x.parent {
+		if k >= 0 {
+			x.children[x.arcs[k].from] = append(x.children[x.arcs[k].from], int32(v))
+		}
+	}
+}
+
+// nameOf names a node of the attack graph.
+func (x *index) nameOf(m *ward.Model, v int) string {
+	if v < len(m.Assets) {
+		return m.Assets[v].ID
+	}
+	for name, k := range x.node {
+		if int(k) == v {
+			return name
+		}
+	}
+	return fmt.Sprint(v)
+}
+
+// refers resolves a dependency to the assets it names: one asset, or the
+// members of a redundancy group.
+func (x *index) refers(id string) []int32 {
+	if i, ok := x.asset[id]; ok {
+		return []int32{i}
+	}
+	return x.groups[id]
+}
+
+// p is the probability of the most likely attack path to node v.
+func (x *index) p(v int) float64 { return math.Exp(-x.dist[v]) }
+
+type distItem struct {
+	node int32
+	d    float64
+}
+
+type distQueue []distItem
+
+func (q distQueue) Len() int           { return len(q) }
+func (q distQueue) Less(i, j int) bool { return q[i].d < q[j].d }
+func (q distQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *distQueue) Push(x any)        { *q = append(*q, x.(distItem)) }
+func (q *distQueue) Pop() any {
+	old := *q
+	x := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return x
+}
+
+// scratch is one worker's memory for re-finding paths: a value per node
+// that counts only when its stamp is the current one, so that nothing is
+// cleared between changes.
+type scratch struct {
+	cur     uint32
+	stamp   []uint32 // val[v] holds v's distance when stamp[v] == cur
+	inA     []uint32 // v's old path is broken when inA[v] == cur
+	val     []float64
+	par     []int32 // v's arc when stamped: an old arc's index, or len(arcs) + a fresh one's
+	touched []int32
+	q       distQueue
+}
+
+var scratches sync.Pool
+
+func getScratch(nodes int) *scratch {
+	if s, ok := scratches.Get().(*scratch); ok && len(s.stamp) == nodes {
+		s.next()
+		return s
+	}
+	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes)}
+	s.next()
+	return s
+}
+
+func (s *scratch) next() {
+	s.cur++
+	if s.cur == 0 { // wrapped: forget every stamp
+		clear(s.stamp)
+		clear(s.inA)
+		s.cur = 1
+	}
+	s.touched, s.q = s.touched[:0], s.q[:0]
+}
+
+// quick measures the model after a change with a scope, on the state's
+// index, without copying the model. It computes again only:
+//
+//   - the facts of the assets the change touches (D), from the part of the
+//     model they depend on (and of the other ends of links whose flags it
+//     sets, the facts those flags make) (their links, the links' other ends, what they
+//     depend on and who depends on them, all zones and rules); the facts
+//     that depend on the whole model (vendor access, services, logons,
+//     reach) are kept, since a change with a scope alters none of their
+//     inputs, and reach is found below;
+//   - the attack steps into and out of D (and the zone's flat network),
+//     from the lean graph of that part;
+//   - the most likely paths of the nodes whose path used a step that is
+//     gone or changed (the subtrees below them, A), and of those a new or
+//     likelier step makes likelier, by Dijkstra started from the unchanged
+//     rest. Every other node keeps its path: its steps are all unchanged,
+//     so its value is a path of the changed graph, and no path got likelier
+//     except through a new step, from which the search starts;
+//   - the risk of the assets whose facts or reach level changed.
+//
+// ok is false when the change reaches beyond what its scope says (a flat
+// network appears): the caller then measures the whole model.
+//
+// With commit, quick also makes the state after the change (next), from
+// the same pieces.
+func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, next *state, ok bool, err error) {
+	x, m, sc := st.ix, st.m, c.touch
+	var d []int32
+	inD := map[int32]bool{}
+	addD := func(i int32) {
+		if !inD[i] {
+			inD[i] = true
+			d = append(d, i)
+		}
+	}
+	for _, id := range sc.assets {
+		if i, ok := x.asset[id]; ok {
+			addD(i)
+		}
+	}
+	if sc.zone != "" {
+		for _, i := range x.members[sc.zone] {
+			addD(i)
+		}
+	}
+	other := func(li int32, i int32) (int32, bool) {
+		l := &m.Links[li]
+		end := l.To
+		if m.Assets[i].ID == l.To {
+			end = l.From
+		}
+		j, ok := x.asset[end]
+		return j, ok
+	}
+	// The other ends of the links whose flags change: only their facts
+	// that the flags make change (counted again below); their steps do
+	// not, as no step reads those facts.
+	var ends []int32
+	if sc.links {
+		seen := map[int32]bool{}
+		for _, i := range d {
+			for _, li := range x.linksOf[i] {
+				if j, ok := other(li, i); ok && !inD[j] && !seen[j] {
+					seen[j] = true
+					ends = append(ends, j)
+				}
+			}
+		}
+	}
+	// The part of the model D's facts and steps are made of.
+	inS := map[int32]bool{}
+	var part []int32
+	addS := func(i int32) {
+		if !inS[i] {
+			inS[i] = true
+			part = append(part, i)
+		}
+	}
+	var links []int32
+	seenLink := map[int32]bool{}
+	for _, i := range d {
+		addS(i)
+		for _, li := range x.linksOf[i] {
+			if !seenLink[li] {
+				seenLink[li] = true
+				links = append(links, li)
+			}
+			if j, ok := other(li, i); ok {
+				addS(j)
+			}
+		}
+		for _, dep := range m.Assets[i].DependsOn {
+			for _, j := range x.refers(dep) {
+				addS(j)
+			}
+		}
+		for _, j := range x.dependents[i] {
+			addS(j)
+		}
+	}
+	slices.Sort(part)
+	slices.Sort(links)
+	sm := &ward.Model{Ward: m.Ward, Organisation: m.Organisation, Zones: slices.Clone(m.Zones), Rules: m.Rules, Redundancy: m.Redundancy,
+		Assets: make([]ward.Asset, len(part)), Links: make([]ward.Link, len(links))}
+	for k, i := range part {
+		sm.Assets[k] = m.Assets[i]
+	}
+	for k, li := range links {
+		sm.Links[k] = m.Links[li]
+	}
+	c.apply(sm)
+	var vulns map[string]intel.Exposure
+	if base := s.opt.Vulnerabilities; base != nil {
+		patched := map[string]bool{}
+		for _, id := range st.patched {
+			patched[id] = true
+		}
+		for _, id := range c.Patched {
+			patched[id] = true
+		}
+		vulns = map[string]intel.Exposure{}
+		for k := range sm.Assets {
+			if e, ok := base[sm.Assets[k].ID]; ok && !patched[sm.Assets[k].ID] {
+				vulns[sm.Assets[k].ID] = e
+			}
+		}
+	}
+	_, sf := facts(sm, s.opt.Today, vulns, nil)
+	// The ends' counts move by what the links changed count on them now
+	// and counted before.
+	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
+	for _, j := range ends {
+		f := st.facts[j]
+		endFacts[j] = &f
+	}
+	radio := map[int32]int{}
+	if len(ends) > 0 {
+		for k, li := range links {
+			was, now := &m.Links[li], &sm.Links[k]
+			for _, id := range []string{was.From, was.To} {
+				j, ok := x.asset[id]
+				f := endFacts[j]
+				if !ok || f == nil || (id == was.To && was.From == was.To) {
+					continue
+				}
+				a, b := linkFlags(was, id), linkFlags(now, id)
+				f.Cleartext += b.clear - a.clear
+				f.ClearSensitive += b.sensitive - a.sensitive
+				f.Unauthenticated += b.unauthenticated - a.unauthenticated
+				radio[j] += b.radio - a.radio
+			}
+		}
+		for j, r := range radio {
+			endFacts[j].ClearWireless = int(x.clearRadio[j])+r > 0
+		}
+	}
+	cf := make([]catalog.AssetFacts, len(part))
+	for k, i := range part {
+		if !inD[i] {
+			cf[k] = st.facts[i]
+			if f, ok := endFacts[i]; ok {
+				cf[k] = *f
+			}
+			continue
+		}
+		f, old := sf[k], &st.facts[i]
+		f.VendorAccess, f.Authenticates, f.Reach = old.VendorAccess, old.Authenticates, old.Reach
+		f.Services, f.MinOutageMinutes, f.PatientSafety = old.Services, old.MinOutageMinutes, old.PatientSafety
+		cf[k] = f
+	}
+	sag := newAttackGraph(sm, cf, &st.org, true)
+
+	// The steps into and out of N: D and the zone's flat network.
+	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD[v] }
+	hub := int32(-1)
+	if sc.zone != "" {
+		if h, ok := x.node["flat network "+sc.zone]; ok {
+			hub = h
+			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD[v]) }
+		}
+	}
+	global := func(v int32) (int32, bool) {
+		if int(v) < len(part) {
+			return part[v], true
+		}
+		g, ok := x.node[sag.names[v]]
+		return g, ok
+	}
+	var fresh []arc
+	newOut, newIn := map[int32][]int32{}, map[int32][]int32{}
+	for _, a := range sag.arcs {
+		f, okf := global(a.from)
+		t, okt := global(a.to)
+		if !(okf && inN(f)) && !(okt && inN(t)) {
+			continue
+		}
+		if !okf || !okt {
+			return 0, 0, nil, false, nil // a node the model had not: measure it whole
+		}
+		k := int32(len(fresh))
+		fresh = append(fresh, arc{f, t, a.cost})
+		newOut[f] = append(newOut[f], k)
+		newIn[t] = append(newIn[t], k)
+	}
+	// G' is the old graph with the arcs incident to N replaced by fresh.
+	sp := getScratch(len(x.dist))
+	defer scratches.Put(sp)
+	get := func(v int32) float64 {
+		if sp.stamp[v] == sp.cur {
+			return sp.val[v]
+		}
+		return x.dist[v]
+	}
+	set := func(v int32, dv float64, ref int32) {
+		if sp.stamp[v] != sp.cur {
+			sp.stamp[v] = sp.cur
+			sp.touched = append(sp.touched, v)
+		}
+		sp.val[v], sp.par[v] = dv, ref
+	}
+	old := int32(len(x.arcs)) // refs from old on are fresh arcs
+	eachIn := func(v int32, fn func(from int32, cost float64, ref int32)) {
+		if !inN(v) {
+			for _, k := range x.in[v] {
+				if a := &x.arcs[k]; !inN(a.from) {
+					fn(a.from, a.cost, k)
+				}
+			}
+		}
+		for _, k := range newIn[v] {
+			fn(fresh[k].from, fresh[k].cost, old+k)
+		}
+	}
+	eachOut := func(u int32, fn func(to int32, cost float64, ref int32)) {
+		if !inN(u) {
+			for _, k := range x.out[u] {
+				if a := &x.arcs[k]; !inN(a.to) {
+					fn(a.to, a.cost, k)
+				}
+			}
+		}
+		for _, k := range newOut[u] {
+			fn(fresh[k].to, fresh[k].cost, old+k)
+		}
+	}
+	// A: the subtrees of the nodes whose path's last step is gone or
+	// changed. Only a step incident to N can be: into a node of N, or
+	// from one into its tree children.
+	// same finds the fresh arc that replaces w's old one, or -1.
+	same := func(w int32) int32 {
+		a := &x.arcs[x.parent[w]]
+		for _, j := range newIn[w] {
+			if fresh[j].from == a.from && fresh[j].cost == a.cost {
+				return j
+			}
+		}
+		return -1
+	}
+	kept := func(w int32) bool {
+		k := x.parent[w]
+		if k < 0 {
+			return true
+		}
+		if a := &x.arcs[k]; !inN(w) && !inN(a.from) {
+			return true
+		}
+		return same(w) >= 0
+	}
+	var broken []int32
+	roots := slices.Clone(d)
+	if hub >= 0 {
+		roots = append(roots, hub)
+	}
+	for _, v := range slices.Clone(roots) {
+		roots = append(roots, x.children[v]...)
+	}
+	var stack []int32
+	for _, w := range roots {
+		if sp.inA[w] == sp.cur || kept(w) {
+			continue
+		}
+		stack = append(stack[:0], w)
+		sp.inA[w] = sp.cur
+		for len(stack) > 0 {
+			v := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			broken = append(broken, v)
+			for _, ch := range x.children[v] {
+				if sp.inA[ch] != sp.cur {
+					sp.inA[ch] = sp.cur
+					stack = append(stack, ch)
+				}
+			}
+		}
+	}
+	for _, v := range broken {
+		set(v, math.Inf(1), -1)
+	}
+	relax := func(to int32, dv float64, ref int32) {
+		if dv < get(to) {
+			set(to, dv, ref)
+			heap.Push(&sp.q, distItem{to, dv})
+		}
+	}
+	for _, v := range broken {
+		eachIn(v, func(from int32, cost float64, ref int32) {
+			if sp.inA[from] != sp.cur {
+				relax(v, x.dist[from]+cost, ref)
+			}
+		})
+	}
+	for j, a := range fresh {
+		if sp.inA[a.from] != sp.cur {
+			relax(a.to, x.dist[a.from]+a.cost, old+int32(j))
+		}
+	}
+	for sp.q.Len() > 0 {
+		it := heap.Pop(&sp.q).(distItem)
+		if it.d > get(it.node) {
+			continue
+		}
+		eachOut(it.node, func(to int32, cost float64, ref int32) { relax(to, it.d+cost, ref) })
+	}
+
+	// The risk of the assets whose facts or reach changed.
+	risk, exposure = st.risk, st.exposure
+	partAt := map[int32]int{}
+	for k, i := range part {
+		partAt[i] = k
+	}
+	var changed map[int32]catalog.AssetFacts
+	var contrib map[int32]int
+	if commit {
+		changed, contrib = map[int32]catalog.AssetFacts{}, map[int32]int{}
+	}
+	score := func(i int32) error {
+		p := math.Exp(-get(i))
+		var f catalog.AssetFacts
+		ef, isEnd := endFacts[i]
+		switch {
+		case inD[i]:
+			f = cf[partAt[i]]
+		case isEnd:
+			f = *ef
+		default:
+			f = st.facts[i]
+		}
+		old := &st.facts[i]
+		if reach := reachLevel(p); inD[i] || isEnd || reach != old.Reach {
+			f.Reach = reach
+			c, err := s.contribution(&f, "", st.e, s.decided)
+			if err != nil {
+				return err
+			}
+			risk += c - st.contrib[i]
+			if commit {
+				changed[i], contrib[i] = f, c
+			}
+		}
+		if criticalWhy(old) != "" {
+			exposure -= exposurePoints(st.reach[i])
+		}
+		if criticalWhy(&f) != "" {
+			exposure += exposurePoints(p)
+		}
+		return nil
+	}
+	for _, i := range d {
+		if err := score(i); err != nil {
+			return 0, 0, nil, false, err
+		}
+	}
+	for _, i := range ends {
+		if err := score(i); err != nil {
+			return 0, 0, nil, false, err
+		}
+	}
+	for _, v := range sp.touched {
+		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD[v] && !isEnd {
+			if err := score(v); err != nil {
+				return 0, 0, nil, false, err
+			}
+		}
+	}
+	if commit {
+		next, err = s.commit(st, c, &commitPieces{fresh: fresh, inN: inN, sp: sp, same: same, changed: changed, contrib: contrib})
+		if err != nil || next == nil {
+			return 0, 0, nil, false, err
+		}
+	}
+	return risk, exposure, next, true, nil
+}
+
+// commitPieces are what quick found of a change, to make the next state.
+type commitPieces struct {
+	fresh   []arc
+	inN     func(int32) bool
+	sp      *scratch
+	same    func(int32) int32
+	changed map[int32]catalog.AssetFacts // facts that changed, with their reach
+	contrib map[int32]int
+}
+
+// commit makes the state after a change from what quick found: the model
+// changed, the facts and risks of the assets quick scored, the attack
+// graph with the arcs incident to N replaced, and the most likely paths
+// quick found again.
+func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
+	x := st.ix
+	m := cloneModel(st.m)
+	c.apply(m)
+	next := &state{m: m, org: st.org, facts: slices.Clone(st.facts), contrib: slices.Clone(st.contrib), reach: slices.Clone(st.reach),
+		patched: append(slices.Clip(st.patched), c.Patched...)}
+	for i, f := range q.changed {
+		old := &next.facts[i]
+		next.org.Exposed += b2i(f.Exposed) - b2i(old.Exposed)
+		next.org.EOS += b2i(f.EOS) - b2i(old.EOS)
+		*old = f
+		next.contrib[i] = q.contrib[i]
+	}
+	for i := range next.facts {
+		next.reach[i] = 0
+	}
+	ix := &index{asset: x.asset, linksOf: x.linksOf, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
+	if len(m.Links) != len(st.m.Links) {
+		ix.structure(m)
+	}
+	ix.radio(m)
+	remap := make([]int32, len(x.arcs))
+	ix.arcs = make([]arc, 0, len(x.arcs)+len(q.fresh))
+	for k, a := range x.arcs {
+		if q.inN(a.from) || q.inN(a.to) {
+			remap[k] = -1
+			continue
+		}
+		remap[k] = int32(len(ix.arcs))
+		ix.arcs = append(ix.arcs, a)
+	}
+	base := int32(len(ix.arcs))
+	ix.arcs = append(ix.arcs, q.fresh...)
+	ix.dist, ix.parent = slices.Clone(x.dist), make([]int32, len(x.parent))
+	old := int32(len(x.arcs))
+	ref := func(r int32) int32 {
+		switch {
+		case r < 0:
+			return -1
+		case r >= old:
+			return base + r - old
+		}
+		return remap[r]
+	}
+	for v, k := range x.parent {
+		if q.sp.stamp[v] == q.sp.cur {
+			ix.dist[v], ix.parent[v] = q.sp.val[v], ref(q.sp.par[v])
+			continue
+		}
+		if k >= 0 && remap[k] < 0 {
+			j := q.same(int32(v))
+			if j < 0 {
+				return nil, fmt.Errorf("plan: the attack path to %s lost its step unnoticed", x.nameOf(st.m, v))
+			}
+			ix.parent[v] = base + j
+			continue
+		}
+		ix.parent[v] = ref(k)
+	}
+	ix.graph(len(x.dist))
+	ix.tree()
+	e := *st.e
+	e.org = &next.org
+	next.e = &e
+	for i := range next.facts {
+		if criticalWhy(&next.facts[i]) != "" {
+			next.reach[i] = ix.p(i)
+		}
+	}
+	next.ix = ix
+	risk, exposure := 0, 0
+	for i := range next.facts {
+		risk += next.contrib[i]
+		if criticalWhy(&next.facts[i]) != "" {
+			exposure += exposurePoints(next.reach[i])
+		}
+	}
+	next.risk, next.exposure = risk, exposure
+	// The reach of the facts kept is that of the paths found again.
+	for i := range next.facts {
+		if next.facts[i].Reach != reachLevel(ix.p(i)) {
+			return nil, fmt.Errorf("plan: the reach of %s changed unscored", next.facts[i].ID)
+		}
+	}
+	return next, nil
+}
+
+// factsKey is a cheap structural key of an asset's facts but its names:
+// assets with the same key get the same answers from the catalog.
+// TestFactsKeyNamesEveryField sees that it names every other field.
+func factsKey(f *catalog.AssetFacts) string {
+	b := make([]byte, 0, 256)
+	str := func(s string) { b = append(append(b, s...), 0) }
+	num := func(n int) { b = strconv.AppendInt(b, int64(n), 36); b = append(b, 1) }
+	flag := func(x bool) {
+		if x {
+			b = append(b, 't')
+		} else {
+			b = append(b, 'f')
+		}
+	}
+	list := func(xs []string) {
+		num(len(xs))
+		for _, x := range xs {
+			str(x)
+		}
+	}
+	real := func(x float64) { b = strconv.AppendFloat(b, x, 'g', -1, 64); b = append(b, 1) }
+	str(f.Kind)
+	str(f.Category)
+	str(f.Zone)
+	str(f.ZoneKind)
+	num(f.ZoneTrust)
+	flag(f.Segmented)
+	str(f.Vendor)
+	str(f.Product)
+	str(f.Version)
+	flag(f.HasCPE)
+	flag(f.HasPURL)
+	num(f.Components)
+	list(f.Data)
+	flag(f.HoldsPHI)
+	list(f.Controls)
+	list(f.OwnControls)
+	str(f.EndOfSupport)
+	flag(f.EOS)
+	num(f.Safety)
+	num(f.Availability)
+	num(f.Confidentiality)
+	num(f.Integrity)
+	flag(f.Exposed)
+	flag(f.External)
+	flag(f.UntrustedInbound)
+	list(f.RemoteAccess)
+	flag(f.VendorAccess)
+	num(f.Cleartext)
+	num(f.ClearSensitive)
+	num(f.Unauthenticated)
+	flag(f.Wireless)
+	flag(f.ClearWireless)
+	list(f.Protocols)
+	list(f.Services)
+	num(f.MinOutageMinutes)
+	num(f.PatientSafety)
+	num(f.Vulnerabilities)
+	num(f.Exploited)
+	num(f.RansomwareExploited)
+	real(f.MaxCVSS)
+	real(f.MaxEPSS)
+	num(f.Authenticates)
+	num(f.Reach)
+	return string(b)
+}
