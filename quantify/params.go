@@ -3,6 +3,7 @@ package quantify
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/wardhealth/ward"
 )
@@ -43,6 +44,8 @@ const (
 	srcFailure    = "failures and errors: outage PERT 0.5/4/48 h (12 EMR downtimes of an emergency department averaging 4.8 h, Qatar Medical Journal 2020; an unplanned 48 h breakdown, Frontiers in Public Health 2019)"
 	srcNatural    = "fire, flood and earthquake: outage PERT 24/72/1440 h (NYU Langone reopened inpatient care 59 days after Hurricane Sandy, 2012); damage to buildings not costed"
 	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
+	srcReputation = "patients going elsewhere after a breach of 500 records or more, a share of a year's revenue, PERT 0 / 0.021 / 0.05: admissions -2.1 % at 883 breached US hospitals against their matched peers, 2010-2017, the breaches of 500 records or more HHS lists (Kwon and Johnson, Production and Operations Management 34(7), 2025, online 2024); no significant change in productivity (Choi and Lee, California 2012-2016); visits -4.65 % at 12 California hospitals (2025); set costs.reputation"
+	srcDiversion  = "ambulances diverted while an emergency service is down past its max outage: EUR 1,710 an hour, USD 1,086 an hour of diversion in forgone revenue (95 % CI 611-1,461; McConnell et al., Annals of Emergency Medicine 2006, data 2002-2003) x US CPI-U 313.689 (2024) / 184.0 (2003) = USD 1,851, at the ECB's 2024 average reference rate of USD 1.0824 a euro; on services whose id or name says emergency; set costs.diversion_per_hour, or per service costs.services[].diversion_per_hour (0: diverts no one)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
 	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years: add-mfa yearly from Microsoft Entra ID P1's list price (USD 6 a user a month, 2026), add-edr yearly within EDR list prices (USD 5.20-7.99 a device a month), offline-backup yearly from a published Veeam Cloud Connect price list (EUR 5 a server a month + EUR 0.03 a GB a month); the others Ward's estimates, assumptions; set costs.changes"
 )
@@ -114,6 +117,30 @@ var changeCosts = map[string][2]float64{
 	"offline-backup":       {20000, 25000},
 }
 
+// DiversionPerHour is Ward's default cost of an hour of ambulances
+// diverted (srcDiversion), and PublicBreach the records a breach must
+// expose to be made public, as the US health department lists breaches
+// (HITECH Act, 45 CFR 164.408), the breaches the reputation figure was
+// measured on.
+const (
+	DiversionPerHour = 1710.0
+	PublicBreach     = 500.0
+)
+
+// diverts says what an hour of a service's outage costs in patients
+// diverted: its own figure, else the organisation's for an emergency
+// service (ambulances are turned away from the emergency department), else
+// nothing.
+func (p *params) diverts(sv *ward.Service) float64 {
+	if d, ok := p.serviceDiv[sv.ID]; ok {
+		return d
+	}
+	if strings.Contains(strings.ToLower(sv.ID+" "+sv.Name), "emergency") {
+		return p.diversion
+	}
+	return 0
+}
+
 // PayOff is how many years a one-off cost is spread over.
 const PayOff = 5
 
@@ -124,6 +151,9 @@ type params struct {
 	activity     pert
 	exposed      pert
 	perRecord    lognormal
+	reputation   pert
+	diversion    float64            // per hour, for the services that divert
+	serviceDiv   map[string]float64 // per service, when set
 	fineP        float64
 	fine         lognormal
 	fineCap      float64
@@ -144,6 +174,7 @@ func newParams(m *ward.Model) *params {
 	c := &m.Costs
 	p := &params{currency: Currency, revenue: 120e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
 		fineP: 0.03, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
+		reputation: pert{0, 0.021, 0.05}, diversion: DiversionPerHour, serviceDiv: map[string]float64{},
 		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
 		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}
 	add := func(name, value, source string, set bool) {
@@ -166,6 +197,16 @@ func newParams(m *ward.Model) *params {
 	} else {
 		add("cost per record", "90 % interval 25-400", srcRecord, false)
 	}
+	src := srcReputation
+	if r := c.Reputation; r != nil {
+		p.reputation, src = pert{r.Min, r.Mode, r.Max}, "the model's costs.reputation"
+	}
+	add("revenue lost to reputation after a breach of 500+ records", fmt.Sprintf("PERT %g / %g / %g of a year's revenue", p.reputation.min, p.reputation.mode, p.reputation.max), src, c.Reputation != nil)
+	src = srcDiversion
+	if c.DiversionPerHour != nil {
+		p.diversion, src = *c.DiversionPerHour, "the model's costs.diversion_per_hour"
+	}
+	add("patients diverted, an hour of an emergency service down", Money(p.diversion), src, c.DiversionPerHour != nil)
 	add("health records held", "100,000 / 100 / 1,000", srcRecords, false)
 	if len(c.Assets) > 0 {
 		add("health records held", fmt.Sprintf("on %d assets", len(c.Assets)), "the model's costs.assets", true)
@@ -198,6 +239,12 @@ func newParams(m *ward.Model) *params {
 		} else if s.RevenueShare > 0 {
 			p.serviceShare[s.Service] = s.RevenueShare
 			add("revenue share of "+s.Service, fmt.Sprint(s.RevenueShare), "the model's costs.services", true)
+		}
+	}
+	for _, s := range c.Services {
+		if s.DiversionPerHour != nil {
+			p.serviceDiv[s.Service] = *s.DiversionPerHour
+			add("patients diverted, an hour of "+s.Service+" down", Money(*s.DiversionPerHour), "the model's costs.services", true)
 		}
 	}
 	for _, a := range c.Assets {

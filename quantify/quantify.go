@@ -45,24 +45,35 @@ type Options struct {
 // is not part of the loss (total), whether to pay being a decision.
 type Parts struct {
 	Downtime float64 `json:"downtime"`
-	Breach   float64 `json:"breach"`
-	Recovery float64 `json:"recovery"`
-	Fines    float64 `json:"fines"`
-	Ransom   float64 `json:"ransom_apart"`
+	// Diversion is the revenue forgone from patients diverted to other
+	// hospitals while an emergency service is down.
+	Diversion float64 `json:"diversion"`
+	Breach    float64 `json:"breach"`
+	// Reputation is the revenue lost to patients going elsewhere after a
+	// breach large enough to be made public.
+	Reputation float64 `json:"reputation"`
+	Recovery   float64 `json:"recovery"`
+	Fines      float64 `json:"fines"`
+	Ransom     float64 `json:"ransom_apart"`
 }
 
 func (p *Parts) add(q Parts) {
 	p.Downtime += q.Downtime
+	p.Diversion += q.Diversion
 	p.Breach += q.Breach
+	p.Reputation += q.Reputation
 	p.Recovery += q.Recovery
 	p.Fines += q.Fines
 	p.Ransom += q.Ransom
 }
 
-func (p Parts) total() float64 { return p.Downtime + p.Breach + p.Recovery + p.Fines }
+// Total is the loss: every part but the ransom.
+func (p Parts) Total() float64 {
+	return p.Downtime + p.Diversion + p.Breach + p.Reputation + p.Recovery + p.Fines
+}
 
 func (p Parts) scale(f float64) Parts {
-	return Parts{p.Downtime * f, p.Breach * f, p.Recovery * f, p.Fines * f, p.Ransom * f}
+	return Parts{p.Downtime * f, p.Diversion * f, p.Breach * f, p.Reputation * f, p.Recovery * f, p.Fines * f, p.Ransom * f}
 }
 
 // Point is one point of a loss exceedance curve: a year's loss exceeds
@@ -168,6 +179,7 @@ type sim struct {
 	profiles []profile
 	fixed    []float64 // per service: cost per hour when set, else -1
 	base     []float64 // per service: revenue per hour x share
+	divert   []float64 // per service: cost of an hour of patients diverted
 	rto      []float64 // per service: max outage in hours
 	safety   []bool    // per service: high or critical patient safety
 }
@@ -260,6 +272,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		s.fixed = append(s.fixed, fixed)
 		s.base = append(s.base, p.revenue/8760*share)
+		s.divert = append(s.divert, p.diverts(&sv))
 		s.rto = append(s.rto, (time.Duration(sv.MaxOutage)).Hours())
 		s.safety = append(s.safety, sv.PatientSafety == "high" || sv.PatientSafety == "critical")
 	}
@@ -455,7 +468,7 @@ func (s *sim) run(opt Options, out *Result) {
 		}
 		sc := &out.Scenarios[j]
 		sc.Parts = sum.scale(1 / float64(n))
-		sc.Mean = sc.Parts.total()
+		sc.Mean = sc.Parts.Total()
 		sort.Float64s(years)
 		sc.P50, sc.P90, sc.P99 = sparseQuantile(years, n, 0.5), sparseQuantile(years, n, 0.9), sparseQuantile(years, n, 0.99)
 	}
@@ -465,7 +478,7 @@ func (s *sim) run(opt Options, out *Result) {
 	}
 	out.Parts = out.Parts.scale(1 / float64(n))
 	out.HarmHours /= float64(n)
-	out.Mean = out.Parts.total()
+	out.Mean = out.Parts.Total()
 	if nets != nil {
 		sum := 0.0
 		for _, x := range nets {
@@ -549,11 +562,12 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 			inc := st.next()
 			sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
 			hitSeed := mix(inc ^ 0x5bd1e995)
-			draws := [7]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7)}
+			draws := [8]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7), sub(8)}
 			var joint Parts
 			var records float64
 			var hours float64
 			var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
+			reputation := -1.0 // drawn when a breach is made public
 			drawn := false
 			for k, j := range c.members {
 				h := stream(mix(hitSeed ^ s.lines[j].key))
@@ -582,7 +596,9 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 				lh := hours * l.harm
 				var own Parts
 				for _, si := range l.services {
-					own.Downtime += s.hourCost(si, activity) * max(0, lh-s.rto[si])
+					past := max(0, lh-s.rto[si])
+					own.Downtime += s.hourCost(si, activity) * past
+					own.Diversion += s.divert[si] * past
 					if wk.down[si] == 0 {
 						wk.touched = append(wk.touched, si)
 					}
@@ -592,6 +608,12 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 					own.Breach = breach(l.records*exposed, perRecord)
 					if fineU < p.fineP {
 						own.Fines = fine
+					}
+					if l.records*exposed >= PublicBreach {
+						if reputation < 0 {
+							reputation = p.revenue * draws[7].pert(p.reputation)
+						}
+						own.Reputation = reputation
 					}
 				}
 				if pr.recovery != nil {
@@ -608,6 +630,7 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 			for _, si := range wk.touched {
 				past := max(0, wk.down[si]-s.rto[si])
 				joint.Downtime += s.hourCost(si, activity) * past
+				joint.Diversion += s.divert[si] * past
 				if s.safety[si] {
 					wk.harmHours += past
 				}
@@ -619,17 +642,23 @@ func (s *sim) year(seed uint64, t int, wk *worker) float64 {
 				if fineU < p.fineP {
 					joint.Fines = fine
 				}
+				if records*exposed >= PublicBreach {
+					if reputation < 0 {
+						reputation = p.revenue * draws[7].pert(p.reputation)
+					}
+					joint.Reputation = reputation
+				}
 			}
 			wk.parts.add(joint)
-			total += joint.total()
+			total += joint.Total()
 			if p.insured {
-				wk.net += joint.total() - min(max(0, joint.total()-p.retention), p.limit)
+				wk.net += joint.Total() - min(max(0, joint.Total()-p.retention), p.limit)
 			}
 		}
 		for _, j := range c.members {
-			if y := wk.lineYear[j]; y.total() > 0 {
+			if y := wk.lineYear[j]; y.Total() > 0 {
 				wk.lineParts[j].add(y)
-				wk.lineYears[j] = append(wk.lineYears[j], y.total())
+				wk.lineYears[j] = append(wk.lineYears[j], y.Total())
 			}
 		}
 	}

@@ -397,7 +397,7 @@ func TestWebAssets(t *testing.T) {
 	wantAll(t, "overview", overview, "EUR expected loss a year", "10000 simulated years, seed 1, method ward-fair-1")
 	_, loss := c.get("/orgs/" + webOrg + "/loss")
 	wantAll(t, "loss page", loss, "<h1>Expected loss</h1>", `aria-label="Loss exceedance curve"`, `<polyline class="lec" points="`,
-		"Scenarios, by expected loss", "cost per record", "NetDiligence 2017", `class="here">Loss</a>`)
+		"Scenarios, by expected loss", "cost per record", "NetDiligence 2017", `class="here">Loss</a>`, "patients diverted ", "reputation ", "Kwon and Johnson", "McConnell")
 	if !strings.Contains(body, `assets/guest-ap"`) || strings.Contains(body, `assets/national-erx"`) {
 		t.Errorf("exposed=true: the open guest network's access points belong, the national service does not")
 	}
