@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 
 	"github.com/wardhealth/ward"
@@ -109,12 +110,17 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	if err := Check(m, cat); err != nil {
 		return nil, err
 	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
 	// patched are the assets the steps so far have patched: the model
 	// does not show a patch, the options' vulnerabilities do.
 	var patched []string
+	kept := &kept{opt: opt, outs: map[string]*causeOut{}}
 	// Each model is measured by its register alone: the loss reads no
-	// baseline, scenario or single point of failure.
-	measure := func(m *ward.Model, c *assess.Change) (*assess.Result, *Result, error) {
+	// baseline, scenario or single point of failure. Only the causes a
+	// change touches are simulated again; the others' outcomes are kept.
+	measure := func(m *ward.Model, c *assess.Change, full bool) (*Result, error) {
 		o := aopt
 		if c != nil {
 			o = aopt.Patched(append(slices.Clip(patched), c.Patched...)...)
@@ -122,12 +128,11 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		o.RegisterOnly = true
 		res, err := assess.Assess(m, cat, o)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		q, err := Quantify(m, cat, res, opt)
-		return res, q, err
+		return kept.quantify(m, cat, res, full)
 	}
-	_, q, err := measure(m, nil)
+	q, err := measure(m, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +149,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	cur := m
 	loss := q.Mean
 	score := func(i int) (moneyItem, error) {
-		_, after, err := measure(cands[i].Applied(cur), &cands[i])
+		after, err := measure(cands[i].Applied(cur), &cands[i], false)
 		if err != nil {
 			return moneyItem{}, err
 		}
@@ -180,7 +185,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		}
 		c := &cands[top.c]
 		next := c.Applied(cur)
-		_, after, err := measure(next, c)
+		after, err := measure(next, c, true)
 		if err != nil {
 			return nil, err
 		}
@@ -198,4 +203,55 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		plan.After, plan.CurveAfter = after.Mean, after.Curve
 	}
 	return plan, nil
+}
+
+// kept are the outcomes of the causes simulated while planning, by their
+// content (sim.causeKey): a change leaves most causes as they were, and a
+// cause as it was loses the same in every trial, so only the causes a
+// change touches are drawn again. The figures are those Quantify gives
+// the changed model: the same draws, added up in the same order.
+type kept struct {
+	opt  Options
+	outs map[string]*causeOut
+	buf  []byte
+}
+
+// quantify measures an assessed model: its expected loss, and with full
+// its percentiles and curve too (the scenarios' own percentiles are left
+// out).
+func (k *kept) quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, full bool) (*Result, error) {
+	s, scen, err := build(m, cat, res)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]*causeOut, len(s.causes))
+	keys := make([]string, len(s.causes))
+	for ci := range s.causes {
+		k.buf = s.causeKey(ci, k.buf[:0])
+		keys[ci] = string(k.buf)
+		// A kept outcome without its trials serves the mean alone.
+		if o, ok := k.outs[keys[ci]]; ok && (!full || !o.lite) {
+			outs[ci] = o
+		}
+	}
+	missing := make([]bool, len(outs))
+	for ci, o := range outs {
+		missing[ci] = o == nil
+	}
+	s.simulate(k.opt, outs, false)
+	for ci, o := range outs {
+		if !missing[ci] {
+			continue
+		}
+		if !full {
+			// Measured for the mean: the trials are let go, most changes
+			// being measured and never chosen.
+			o = &causeOut{parts: o.parts, harmHours: o.harmHours, lineParts: o.lineParts, lite: true}
+		}
+		k.outs[keys[ci]] = o
+	}
+	out := &Result{Organisation: m.Organisation.ID, Method: Method, Seed: k.opt.Seed, Trials: k.opt.Trials, Currency: s.p.currency,
+		Scenarios: scen, Parameters: s.p.list}
+	s.assemble(k.opt, outs, out, full)
+	return out, nil
 }

@@ -124,3 +124,41 @@ func TestFreeChange(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// The plan keeps the outcome of every cause it has simulated and draws
+// again only the causes a change touches: what it measures is exactly
+// what a whole simulation of the changed model gives, mean and curve, and
+// most candidates draw little.
+func TestKeptCausesAreExact(t *testing.T) {
+	m, cat, res := load(t, "")
+	opt := Options{Trials: 2000, Seed: 5, Workers: 2}
+	k := &kept{opt: opt, outs: map[string]*causeOut{}}
+	base, err := k.quantify(m, cat, res, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole := run(t, m, cat, res, opt); base.Mean != whole.Mean || !slices.Equal(base.Curve, whole.Curve) {
+		t.Fatalf("kept %.2f %v, whole %.2f %v", base.Mean, base.Curve, whole.Mean, whole.Curve)
+	}
+	causes := len(k.outs)
+	cands := assess.Candidates(m, res, assess.Options{Today: today})
+	drawn := 0
+	for i, c := range cands {
+		mm := c.Applied(m)
+		r := assessed(t, mm, cat)
+		before := len(k.outs)
+		got, err := k.quantify(mm, cat, r, i%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		drawn += len(k.outs) - before
+		whole := run(t, mm, cat, r, opt)
+		if got.Mean != whole.Mean || got.Parts != whole.Parts || (i%2 == 0 && !slices.Equal(got.Curve, whole.Curve)) {
+			t.Errorf("%s: kept %.4f %v, whole %.4f %v", c.ID, got.Mean, got.Curve, whole.Mean, whole.Curve)
+		}
+	}
+	if drawn >= len(cands)*causes/4 {
+		t.Errorf("%d candidates drew %d causes again, of %d each", len(cands), drawn, causes)
+	}
+	t.Logf("%d causes; %d candidates drew %d causes again (%.1f each)", causes, len(cands), drawn, float64(drawn)/float64(len(cands)))
+}

@@ -8,6 +8,7 @@
 package quantify
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -168,7 +169,6 @@ type cause struct {
 	rate    float64
 	members []int
 	q       []float64
-	slice   []int32 // per trial: the slice of (0, 1) its count is drawn in
 }
 
 // sim is what the trials draw from.
@@ -410,75 +410,134 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 	return s, scen, nil
 }
 
-// worker holds one worker's sums.
-type worker struct {
+// causeOut is what the trials of one cause lost: the same whatever else
+// the model holds, since a cause draws from streams of its own. A plan
+// keeps them by the cause's content (causeKey) and simulates again only
+// the causes a change touches.
+type causeOut struct {
 	parts     Parts
 	harmHours float64
+	// trials are the years that lost anything, in order, with their loss
+	// and, under insurance, their loss net of it.
+	trials []int32
+	loss   []float64
+	net    []float64
+	// Per member (in the cause's order): its parts summed over the
+	// trials, and its losses in the years it lost anything (when the
+	// scenarios' percentiles are asked for).
 	lineParts []Parts
-	lineYears [][]float64 // per line: its losses in the years it lost anything
-	down      []float64   // per service: hours down in the current incident
-	touched   []int
-	lineYear  []Parts
-	net       float64 // the year's loss net of insurance, so far
+	lineYears [][]float64
+	// lite says the trials were let go: the outcome serves the mean alone.
+	lite bool
 }
 
-// chunks of trials are summed apart and put together in order, so that
-// the figures do not depend on how many workers drew them.
-const chunks = 64
+// worker holds one worker's scratch.
+type worker struct {
+	down     []float64 // per service: hours down in the current incident
+	touched  []int
+	lineYear []Parts // per member of the cause: its loss this year
+}
 
-func (s *sim) run(opt Options, out *Result) {
+// simulate draws every trial of the causes that have no outcome yet
+// (outs[ci] == nil), side by side on opt.Workers. Each cause is drawn by
+// one worker from its own streams, so the figures do not depend on how
+// many workers drew them.
+func (s *sim) simulate(opt Options, outs []*causeOut, perLine bool) {
+	var todo []int
+	for ci := range s.causes {
+		if outs[ci] == nil {
+			todo = append(todo, ci)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(opt.Workers, len(todo)) {
+		wg.Go(func() {
+			wk := &worker{down: make([]float64, len(s.fixed))}
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(todo) {
+					return
+				}
+				outs[todo[k]] = s.cause(opt.Seed, opt.Trials, todo[k], wk, perLine)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// cause draws the n trials of cause ci.
+func (s *sim) cause(seed uint64, n, ci int, wk *worker, perLine bool) *causeOut {
+	c := &s.causes[ci]
+	out := &causeOut{lineParts: make([]Parts, len(c.members))}
+	if perLine {
+		out.lineYears = make([][]float64, len(c.members))
+	}
+	wk.lineYear = slices.Grow(wk.lineYear[:0], len(c.members))[:len(c.members)]
+	slice := s.strata(seed, c, n)
+	for t := range n {
+		loss, net := s.year(seed, c, slice, t, wk, out)
+		if loss > 0 {
+			out.trials = append(out.trials, int32(t))
+			out.loss = append(out.loss, loss)
+			if s.p.insured {
+				out.net = append(out.net, net)
+			}
+			for k := range c.members {
+				if y := wk.lineYear[k]; y.Total() > 0 {
+					out.lineParts[k].add(y)
+					if perLine {
+						out.lineYears[k] = append(out.lineYears[k], y.Total())
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// assemble puts the causes' outcomes together into out: the parts and the
+// mean always; the percentiles, the curve and the scenarios when full.
+// Causes are added in order, so the same outcomes give the same figures
+// however they were drawn or kept.
+func (s *sim) assemble(opt Options, outs []*causeOut, out *Result, full bool) {
 	n := opt.Trials
+	out.Parts, out.HarmHours = Parts{}, 0
+	for _, o := range outs {
+		out.Parts.add(o.parts)
+		out.HarmHours += o.harmHours
+	}
+	out.Parts = out.Parts.scale(1 / float64(n))
+	out.HarmHours /= float64(n)
+	out.Mean = out.Parts.Total()
+	if !full {
+		return
+	}
 	totals := make([]float64, n)
 	var nets []float64
 	if s.p.insured {
 		nets = make([]float64, n)
 	}
-	s.strata(opt.Seed, n)
-	parts := make([]*worker, min(chunks, n))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(opt.Workers, len(parts)) {
-		wg.Go(func() {
-			down := make([]float64, len(s.fixed))
-			year := make([]Parts, len(s.lines))
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(parts) {
-					return
-				}
-				wk := &worker{lineParts: make([]Parts, len(s.lines)), lineYears: make([][]float64, len(s.lines)), down: down, lineYear: year}
-				for t := k * n / len(parts); t < (k+1)*n/len(parts); t++ {
-					wk.net = 0
-					totals[t] = s.year(opt.Seed, t, wk)
-					if nets != nil {
-						nets[t] = wk.net
-					}
-				}
-				parts[k] = wk
+	for _, o := range outs {
+		for k, t := range o.trials {
+			totals[t] += o.loss[k]
+			if nets != nil {
+				nets[t] += o.net[k]
 			}
-		})
-	}
-	wg.Wait()
-	for j := range s.lines {
-		var sum Parts
-		var years []float64
-		for _, wk := range parts {
-			sum.add(wk.lineParts[j])
-			years = append(years, wk.lineYears[j]...)
 		}
-		sc := &out.Scenarios[j]
-		sc.Parts = sum.scale(1 / float64(n))
-		sc.Mean = sc.Parts.Total()
-		sort.Float64s(years)
-		sc.P50, sc.P90, sc.P99 = sparseQuantile(years, n, 0.5), sparseQuantile(years, n, 0.9), sparseQuantile(years, n, 0.99)
 	}
-	for _, wk := range parts {
-		out.Parts.add(wk.parts)
-		out.HarmHours += wk.harmHours
+	for ci, o := range outs {
+		for k, j := range s.causes[ci].members {
+			sc := &out.Scenarios[j]
+			sc.Parts = o.lineParts[k].scale(1 / float64(n))
+			sc.Mean = sc.Parts.Total()
+			if o.lineYears != nil {
+				years := o.lineYears[k]
+				sort.Float64s(years)
+				sc.P50, sc.P90, sc.P99 = sparseQuantile(years, n, 0.5), sparseQuantile(years, n, 0.9), sparseQuantile(years, n, 0.99)
+			}
+		}
 	}
-	out.Parts = out.Parts.scale(1 / float64(n))
-	out.HarmHours /= float64(n)
-	out.Mean = out.Parts.Total()
 	if nets != nil {
 		sum := 0.0
 		for _, x := range nets {
@@ -502,25 +561,78 @@ func (s *sim) run(opt Options, out *Result) {
 	sort.SliceStable(out.Scenarios, func(a, b int) bool { return out.Scenarios[a].Mean > out.Scenarios[b].Mean })
 }
 
-// strata spreads each cause's count of incidents over the trials (Latin
+func (s *sim) run(opt Options, out *Result) {
+	outs := make([]*causeOut, len(s.causes))
+	s.simulate(opt, outs, true)
+	s.assemble(opt, outs, out, true)
+}
+
+// strata spreads a cause's count of incidents over the trials (Latin
 // hypercube sampling): the uniform that draws the count of trial t lies in
 // the t-th of n equal slices, the slices shuffled per cause with a stream
 // of its own. The rare years with many incidents then come in their true
 // share at any number of trials, and the percentiles settle sooner.
-func (s *sim) strata(seed uint64, n int) {
-	for ci := range s.causes {
-		c := &s.causes[ci]
-		st := stream(mix(seed^c.key) ^ 0x2545f4914f6cdd1d)
-		perm := make([]int32, n)
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		for i := n - 1; i > 0; i-- {
-			j := int(st.next() % uint64(i+1))
-			perm[i], perm[j] = perm[j], perm[i]
-		}
-		c.slice = perm
+func (s *sim) strata(seed uint64, c *cause, n int) []int32 {
+	st := stream(mix(seed^c.key) ^ 0x2545f4914f6cdd1d)
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
 	}
+	for i := n - 1; i > 0; i-- {
+		j := int(st.next() % uint64(i+1))
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	return perm
+}
+
+// causeKey is everything a cause's outcome depends on, written out: its
+// key and, per member, the line's key, rate, share of the cause's
+// incidents, incident profile, harm, records and the services it stops
+// with what an hour of each costs. Two causes with the same key lose the
+// same in every trial (for the same seed, trials and organisation-wide
+// figures).
+func (s *sim) causeKey(ci int, buf []byte) []byte {
+	c := &s.causes[ci]
+	f := func(x float64) { buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(x)) }
+	buf = binary.LittleEndian.AppendUint64(buf, c.key)
+	f(c.rate)
+	for k, j := range c.members {
+		l := &s.lines[j]
+		pr := &s.profiles[l.profile]
+		buf = binary.LittleEndian.AppendUint64(buf, l.key)
+		f(l.rate)
+		f(c.q[k])
+		f(pr.outage.min)
+		f(pr.outage.mode)
+		f(pr.outage.max)
+		if pr.recovery != nil {
+			f(pr.recovery.mu)
+			f(pr.recovery.sigma)
+		} else {
+			f(math.NaN())
+		}
+		if pr.ransom {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+		f(l.harm)
+		f(l.records)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(l.services)))
+		for _, si := range l.services {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(si))
+			f(s.fixed[si])
+			f(s.base[si])
+			f(s.divert[si])
+			f(s.rto[si])
+			if s.safety[si] {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+		}
+	}
+	return buf
 }
 
 // quantile is the nearest-rank quantile of sorted values.
@@ -543,126 +655,118 @@ func sparseQuantile(nonzero []float64, n int, q float64) float64 {
 // golden spaces the sub-streams of one incident.
 const golden = 0x9e3779b97f4a7c15
 
-// year simulates trial t and returns its loss, adding every part to wk.
-func (s *sim) year(seed uint64, t int, wk *worker) float64 {
-	total := 0.0
+// year simulates trial t of cause c and returns its loss and, under
+// insurance, its loss net of it; each member's loss of the year is left
+// in wk.lineYear, and every part is added to out.
+func (s *sim) year(seed uint64, c *cause, slice []int32, t int, wk *worker, out *causeOut) (total, net float64) {
 	p := s.p
-	for ci := range s.causes {
-		c := &s.causes[ci]
-		st := stream(mix(seed^c.key) ^ mix(uint64(t)*golden+1))
-		u := (float64(c.slice[t]) + st.uniform()) / float64(len(c.slice))
-		events := poisson(c.rate, u)
-		if events == 0 {
-			continue
-		}
-		for _, j := range c.members {
-			wk.lineYear[j] = Parts{}
-		}
-		for range events {
-			inc := st.next()
-			sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
-			hitSeed := mix(inc ^ 0x5bd1e995)
-			draws := [8]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7), sub(8)}
-			var joint Parts
-			var records float64
-			var hours float64
-			var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
-			reputation := -1.0 // drawn when a breach is made public
-			drawn := false
-			for k, j := range c.members {
-				h := stream(mix(hitSeed ^ s.lines[j].key))
-				if h.uniform() >= c.q[k] {
-					continue
-				}
-				l := &s.lines[j]
-				pr := &s.profiles[l.profile]
-				if !drawn {
-					// Every incident draws the same numbers in the same
-					// order, whatever it hits.
-					hours = draws[0].pert(pr.outage)
-					activity = draws[1].pert(p.activity)
-					if pr.recovery != nil {
-						recovery = draws[2].lognormal(*pr.recovery)
-					}
-					perRecord = draws[3].lognormal(p.perRecord)
-					fineU = draws[4].uniform()
-					fine = min(draws[4].lognormal(p.fine), p.fineCap)
-					exposed = draws[5].pert(p.exposed)
-					if pr.ransom && draws[6].uniform() < p.ransomP {
-						ransom = draws[6].lognormal(p.ransom)
-					}
-					drawn = true
-				}
-				lh := hours * l.harm
-				var own Parts
-				for _, si := range l.services {
-					past := max(0, lh-s.rto[si])
-					own.Downtime += s.hourCost(si, activity) * past
-					own.Diversion += s.divert[si] * past
-					if wk.down[si] == 0 {
-						wk.touched = append(wk.touched, si)
-					}
-					wk.down[si] = max(wk.down[si], lh)
-				}
-				if l.records > 0 {
-					own.Breach = breach(l.records*exposed, perRecord)
-					if fineU < p.fineP {
-						own.Fines = fine
-					}
-					if l.records*exposed >= PublicBreach {
-						if reputation < 0 {
-							reputation = p.revenue * draws[7].pert(p.reputation)
-						}
-						own.Reputation = reputation
-					}
-				}
+	st := stream(mix(seed^c.key) ^ mix(uint64(t)*golden+1))
+	u := (float64(slice[t]) + st.uniform()) / float64(len(slice))
+	events := poisson(c.rate, u)
+	if events == 0 {
+		return 0, 0
+	}
+	for k := range c.members {
+		wk.lineYear[k] = Parts{}
+	}
+	for range events {
+		inc := st.next()
+		sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
+		hitSeed := mix(inc ^ 0x5bd1e995)
+		draws := [8]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7), sub(8)}
+		var joint Parts
+		var records float64
+		var hours float64
+		var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
+		reputation := -1.0 // drawn when a breach is made public
+		drawn := false
+		for k, j := range c.members {
+			h := stream(mix(hitSeed ^ s.lines[j].key))
+			if h.uniform() >= c.q[k] {
+				continue
+			}
+			l := &s.lines[j]
+			pr := &s.profiles[l.profile]
+			if !drawn {
+				// Every incident draws the same numbers in the same
+				// order, whatever it hits.
+				hours = draws[0].pert(pr.outage)
+				activity = draws[1].pert(p.activity)
 				if pr.recovery != nil {
-					own.Recovery = recovery * l.harm
-					joint.Recovery = max(joint.Recovery, own.Recovery)
+					recovery = draws[2].lognormal(*pr.recovery)
 				}
-				if pr.ransom {
-					own.Ransom = ransom
-					joint.Ransom = ransom
+				perRecord = draws[3].lognormal(p.perRecord)
+				fineU = draws[4].uniform()
+				fine = min(draws[4].lognormal(p.fine), p.fineCap)
+				exposed = draws[5].pert(p.exposed)
+				if pr.ransom && draws[6].uniform() < p.ransomP {
+					ransom = draws[6].lognormal(p.ransom)
 				}
-				records += l.records
-				wk.lineYear[j].add(own)
+				drawn = true
 			}
-			for _, si := range wk.touched {
-				past := max(0, wk.down[si]-s.rto[si])
-				joint.Downtime += s.hourCost(si, activity) * past
-				joint.Diversion += s.divert[si] * past
-				if s.safety[si] {
-					wk.harmHours += past
+			lh := hours * l.harm
+			var own Parts
+			for _, si := range l.services {
+				past := max(0, lh-s.rto[si])
+				own.Downtime += s.hourCost(si, activity) * past
+				own.Diversion += s.divert[si] * past
+				if wk.down[si] == 0 {
+					wk.touched = append(wk.touched, si)
 				}
-				wk.down[si] = 0
+				wk.down[si] = max(wk.down[si], lh)
 			}
-			wk.touched = wk.touched[:0]
-			if records > 0 {
-				joint.Breach = breach(records*exposed, perRecord)
+			if l.records > 0 {
+				own.Breach = breach(l.records*exposed, perRecord)
 				if fineU < p.fineP {
-					joint.Fines = fine
+					own.Fines = fine
 				}
-				if records*exposed >= PublicBreach {
+				if l.records*exposed >= PublicBreach {
 					if reputation < 0 {
 						reputation = p.revenue * draws[7].pert(p.reputation)
 					}
-					joint.Reputation = reputation
+					own.Reputation = reputation
 				}
 			}
-			wk.parts.add(joint)
-			total += joint.Total()
-			if p.insured {
-				wk.net += joint.Total() - min(max(0, joint.Total()-p.retention), p.limit)
+			if pr.recovery != nil {
+				own.Recovery = recovery * l.harm
+				joint.Recovery = max(joint.Recovery, own.Recovery)
+			}
+			if pr.ransom {
+				own.Ransom = ransom
+				joint.Ransom = ransom
+			}
+			records += l.records
+			wk.lineYear[k].add(own)
+		}
+		for _, si := range wk.touched {
+			past := max(0, wk.down[si]-s.rto[si])
+			joint.Downtime += s.hourCost(si, activity) * past
+			joint.Diversion += s.divert[si] * past
+			if s.safety[si] {
+				out.harmHours += past
+			}
+			wk.down[si] = 0
+		}
+		wk.touched = wk.touched[:0]
+		if records > 0 {
+			joint.Breach = breach(records*exposed, perRecord)
+			if fineU < p.fineP {
+				joint.Fines = fine
+			}
+			if records*exposed >= PublicBreach {
+				if reputation < 0 {
+					reputation = p.revenue * draws[7].pert(p.reputation)
+				}
+				joint.Reputation = reputation
 			}
 		}
-		for _, j := range c.members {
-			if y := wk.lineYear[j]; y.Total() > 0 {
-				wk.lineParts[j].add(y)
-				wk.lineYears[j] = append(wk.lineYears[j], y.Total())
-			}
+		out.parts.add(joint)
+		total += joint.Total()
+		if p.insured {
+			net += joint.Total() - min(max(0, joint.Total()-p.retention), p.limit)
 		}
 	}
-	return total
+	return total, net
 }
 
 // hourCost is what an hour of a service's outage costs.
