@@ -2,6 +2,7 @@ package quantify
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"math"
 	"runtime"
@@ -101,6 +102,24 @@ func (q *moneyQueue) Pop() any {
 // Every change is measured by re-assessing the changed model and
 // simulating it with the same seed.
 func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int) (*Plan, error) {
+	return MakePlanContext(context.Background(), m, cat, aopt, opt, budget, nil)
+}
+
+// Progress is how far a plan in money has come, for a plan that takes
+// minutes.
+type Progress struct {
+	// Measured counts the measurements of candidate changes so far: each
+	// candidate once, and again when a step chosen before may have
+	// changed what it avoids.
+	Measured   int `json:"measured"`
+	Candidates int `json:"candidates"`
+	Steps      int `json:"steps"`
+	Budget     int `json:"budget"`
+}
+
+// MakePlanContext is MakePlan that stops when ctx is done and tells
+// progress (when not nil) after each measurement.
+func MakePlanContext(ctx context.Context, m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int, progress func(Progress)) (*Plan, error) {
 	if opt.Trials <= 0 {
 		opt.Trials = DefaultTrials
 	}
@@ -148,11 +167,24 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		Before: q.Mean, After: q.Mean, CurveBefore: q.Curve, CurveAfter: q.Curve, Steps: []Step{}}
 	cur := m
 	loss := q.Mean
+	done := Progress{Candidates: len(cands), Budget: budget}
+	tell := func() {
+		if progress != nil {
+			done.Steps = len(plan.Steps)
+			progress(done)
+		}
+	}
+	tell()
 	score := func(i int) (moneyItem, error) {
+		if err := ctx.Err(); err != nil {
+			return moneyItem{}, fmt.Errorf("plan in money: %w", err)
+		}
 		after, err := measure(cands[i].Applied(cur), &cands[i], false)
 		if err != nil {
 			return moneyItem{}, err
 		}
+		done.Measured++
+		tell()
 		_, _, _, cost := costOf(p, &cands[i])
 		it := moneyItem{c: i, avoided: loss - after.Mean, round: len(plan.Steps)}
 		it.ratio = it.avoided / cost
@@ -201,6 +233,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		cur, loss = next, after.Mean
 		patched = append(patched, c.Patched...)
 		plan.After, plan.CurveAfter = after.Mean, after.Curve
+		tell()
 	}
 	return plan, nil
 }

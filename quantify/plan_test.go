@@ -1,7 +1,9 @@
 package quantify
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -161,4 +163,32 @@ func TestKeptCausesAreExact(t *testing.T) {
 		t.Errorf("%d candidates drew %d causes again, of %d each", len(cands), drawn, causes)
 	}
 	t.Logf("%d causes; %d candidates drew %d causes again (%.1f each)", causes, len(cands), drawn, float64(drawn)/float64(len(cands)))
+}
+
+// A plan tells how far it has come, and stops when it is called off.
+func TestPlanProgressAndCancel(t *testing.T) {
+	m, cat, _ := load(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var seen []Progress
+	_, err := MakePlanContext(ctx, m, cat, assess.Options{Today: today}, Options{Trials: 1000}, 3, func(p Progress) {
+		seen = append(seen, p)
+		if p.Measured == 5 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("called off after 5 measurements: %v", err)
+	}
+	if last := seen[len(seen)-1]; len(seen) != 6 || last.Measured != 5 || last.Candidates < 5 || last.Budget != 3 || last.Steps != 0 {
+		t.Errorf("progress %+v", seen)
+	}
+	seen = nil
+	p, err := MakePlanContext(context.Background(), m, cat, assess.Options{Today: today}, Options{Trials: 1000}, 2, func(p Progress) { seen = append(seen, p) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := seen[len(seen)-1]; last.Steps != len(p.Steps) || last.Measured < p.Candidates {
+		t.Errorf("last progress %+v of a plan of %d steps, %d candidates", last, len(p.Steps), p.Candidates)
+	}
 }
