@@ -47,7 +47,7 @@ const (
 	srcReputation = "patients going elsewhere after a breach of 500 records or more, a share of a year's revenue, PERT 0 / 0.021 / 0.05: admissions -2.1 % at 883 breached US hospitals against their matched peers, 2010-2017, the breaches of 500 records or more HHS lists (Kwon and Johnson, Production and Operations Management 34(7), 2025, online 2024); no significant change in productivity (Choi and Lee, California 2012-2016); visits -4.65 % at 12 California hospitals (2025); set costs.reputation"
 	srcDiversion  = "ambulances diverted while an emergency service is down past its max outage: EUR 1,710 an hour, USD 1,086 an hour of diversion in forgone revenue (95 % CI 611-1,461; McConnell et al., Annals of Emergency Medicine 2006, data 2002-2003) x US CPI-U 313.689 (2024) / 184.0 (2003) = USD 1,851, at the ECB's 2024 average reference rate of USD 1.0824 a euro; on services whose id or name says emergency; set costs.diversion_per_hour, or per service costs.services[].diversion_per_hour (0: diverts no one)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
-	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years: add-mfa yearly from Microsoft Entra ID P1's list price (USD 6 a user a month, 2026), add-edr yearly within EDR list prices (USD 5.20-7.99 a device a month), offline-backup yearly from a published Veeam Cloud Connect price list (EUR 5 a server a month + EUR 0.03 a GB a month); the others Ward's estimates, assumptions; set costs.changes"
+	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years, in EUR at the ECB's 2024 rate of USD 1.0824: list prices for add-mfa (Microsoft Entra ID P1, USD 6 a user a month), add-edr (USD 5.20-7.99 a device a month), secure-remote-access (Cloudflare Zero Trust, USD 7 a user a month), tier-admin (Entra ID P2, USD 9 a user a month), offline-backup (Veeam Cloud Connect, EUR 5 a server a month + EUR 0.03 a GB a month); work at EUR 43.40 an hour (Destatis 2024) for the hours each takes, the hours an assumption; replace, add-redundancy, segment-zone and offline-backup's one-off cost assumptions; set costs.changes"
 )
 
 // Rates maps the register's likelihood, 1 to 5, to loss events a year: a
@@ -98,24 +98,37 @@ func defaultProfile(threat, group string) profile {
 
 // Change costs by action: once and each year, per unit (an asset it
 // touches; a zone for segment-zone; the whole change for filter-links,
-// close-rule and offline-backup).
+// close-rule and offline-backup). docs/risk-method.md, "Changes in
+// money", gives each figure's basis: a public list price where there is
+// one, else hours of work at the public labour cost (LabourHour) with the
+// hours an assumption, else an assumption.
 var changeCosts = map[string][2]float64{
-	"add-mfa":              {50, 65},
-	"add-edr":              {30, 60},
-	"secure-remote-access": {2000, 1000},
-	"replace":              {25000, 0},
-	"encrypt-links":        {500, 100},
-	"authenticate-links":   {500, 100},
-	"encrypt-storage":      {100, 20},
-	"add-redundancy":       {20000, 2000},
-	"segment-zone":         {30000, 5000},
-	"remove-exposure":      {1000, 0},
-	"filter-links":         {5000, 1000},
-	"close-rule":           {500, 0},
-	"patch":                {500, 0},
-	"tier-admin":           {10000, 3000},
-	"offline-backup":       {20000, 25000},
+	"add-mfa":              {43, 67},       // 1 h to enrol; Entra ID P1 USD 6 a user a month
+	"add-edr":              {22, 73},       // 0.5 h to deploy; EDR USD 5.20-7.99 a device a month, the middle
+	"secure-remote-access": {1736, 776},    // 40 h to set up; 10 accounts on Cloudflare Zero Trust at USD 7 a user a month
+	"replace":              {25000, 0},     // assumption
+	"encrypt-links":        {521, 87},      // 12 h to set up; 2 h a year to renew certificates
+	"authenticate-links":   {521, 87},      // as encrypt-links
+	"encrypt-storage":      {87, 22},       // 2 h (BitLocker comes with Windows Pro); 0.5 h a year of key recovery
+	"add-redundancy":       {20000, 2000},  // assumption
+	"segment-zone":         {30000, 5000},  // assumption
+	"remove-exposure":      {347, 0},       // 8 h
+	"filter-links":         {3472, 694},    // 80 h to design and test the filters; 16 h a year to review them
+	"close-rule":           {174, 0},       // 4 h: change request, test, close
+	"patch":                {174, 0},       // 4 h an asset: test, window, apply
+	"tier-admin":           {6944, 1692},   // 160 h; Entra ID P2 for 10 administrators (USD 9 a user a month) and 16 h a year
+	"offline-backup":       {20000, 25000}, // one-off an assumption; a published Veeam Cloud Connect price list
 }
+
+// LabourHour is what an hour of work costs, in euros: Destatis, labour
+// costs per hour worked in industry and services, Germany 2024 (EUR
+// 43.40; EU average EUR 33.50, Eurostat). IT staff cost more: the figures
+// built on it are a floor.
+const LabourHour = 43.40
+
+// USDPerEUR is the ECB's average euro reference rate of 2024, at which
+// Ward's defaults from prices in dollars are converted.
+const USDPerEUR = 1.0824
 
 // DiversionPerHour is Ward's default cost of an hour of ambulances
 // diverted (srcDiversion), and PublicBreach the records a breach must
@@ -256,6 +269,7 @@ func newParams(m *ward.Model) *params {
 	for k, v := range changeCosts {
 		p.changes[k] = v
 	}
+	add("cost of the plan's changes", "per unit, one-off over 5 years + yearly", srcChanges, false)
 	for _, ch := range c.Changes {
 		p.changes[ch.Action] = [2]float64{ch.OneOff, ch.Yearly}
 		add("cost of "+ch.Action, fmt.Sprintf("%s once, %s a year", Money(ch.OneOff), Money(ch.Yearly)), "the model's costs.changes", true)

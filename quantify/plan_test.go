@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -190,5 +192,41 @@ func TestPlanProgressAndCancel(t *testing.T) {
 	}
 	if last := seen[len(seen)-1]; last.Steps != len(p.Steps) || last.Measured < p.Candidates {
 		t.Errorf("last progress %+v of a plan of %d steps, %d candidates", last, len(p.Steps), p.Candidates)
+	}
+}
+
+// Every default cost of a change is in docs/risk-method.md's table, and
+// the figures built from public prices and hours of work are what their
+// basis says: hours x the labour cost, dollars at the 2024 rate.
+func TestChangeCostsDocumented(t *testing.T) {
+	doc := mustRead(t, "../docs/risk-method.md")
+	hours := func(h float64) float64 { return math.Round(h * LabourHour) }
+	usd := func(perMonth, users float64) float64 { return perMonth * 12 * users / USDPerEUR }
+	derived := map[string][2]float64{
+		"add-mfa":              {hours(1), math.Round(usd(6, 1))},
+		"add-edr":              {hours(0.5), math.Round(usd((5.20+7.99)/2, 1))},
+		"secure-remote-access": {hours(40), math.Round(usd(7, 10))},
+		"encrypt-links":        {hours(12), hours(2)},
+		"authenticate-links":   {hours(12), hours(2)},
+		"encrypt-storage":      {hours(2), hours(0.5)},
+		"remove-exposure":      {hours(8), 0},
+		"filter-links":         {hours(80), hours(16)},
+		"close-rule":           {hours(4), 0},
+		"patch":                {hours(4), 0},
+		"tier-admin":           {hours(160), math.Round(usd(9, 10) + 16*LabourHour)},
+	}
+	for action, c := range changeCosts {
+		if d, ok := derived[action]; ok && d != c {
+			t.Errorf("%s: %v, its basis gives %v", action, c, d)
+		}
+		re := regexp.MustCompile("\\| `" + action + "`[^|]*\\| ([0-9,]+) \\| ([0-9,]+) \\|")
+		m := re.FindStringSubmatch(doc)
+		if m == nil {
+			re = regexp.MustCompile("`[a-z-]+`, `" + action + "`[^|]*\\| ([0-9,]+) \\| ([0-9,]+) \\|")
+			m = re.FindStringSubmatch(doc)
+		}
+		if m == nil || m[1] != Money(c[0]) || m[2] != Money(c[1]) {
+			t.Errorf("%s: %s once, %s a year; the table says %v", action, Money(c[0]), Money(c[1]), m)
+		}
 	}
 }
