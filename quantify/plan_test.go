@@ -136,7 +136,7 @@ func TestFreeChange(t *testing.T) {
 func TestKeptCausesAreExact(t *testing.T) {
 	m, cat, res := load(t, "")
 	opt := Options{Trials: 2000, Seed: 5, Workers: 2}
-	k := &kept{opt: opt, outs: map[string]*causeOut{}}
+	k := newKept(opt)
 	base, err := k.quantify(m, cat, res, true)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +173,8 @@ func TestPlanProgressAndCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var seen []Progress
-	_, err := MakePlanContext(ctx, m, cat, assess.Options{Today: today}, Options{Trials: 1000}, 3, func(p Progress) {
+	// One worker: the measurements come one at a time.
+	_, err := MakePlanContext(ctx, m, cat, assess.Options{Today: today}, Options{Trials: 1000, Workers: 1}, 3, func(p Progress) {
 		seen = append(seen, p)
 		if p.Measured == 5 {
 			cancel()

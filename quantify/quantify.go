@@ -198,7 +198,7 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 	if err := Check(m, cat); err != nil {
 		return nil, err
 	}
-	s, scen, err := build(m, cat, res)
+	s, scen, err := build(m, cat, res, assess.Stops)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,10 @@ func actions() []string {
 	return out
 }
 
-func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Scenario, error) {
+// build readies the simulation of an assessed model; stopsOf says which
+// services each group of failed assets stops (assess.Stops, or a plan's
+// memo of it).
+func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result, stopsOf func(*ward.Model, [][]string) [][]int) (*sim, []Scenario, error) {
 	p := newParams(m)
 	s := &sim{p: p}
 	shareSum, unshared := 0.0, 0
@@ -280,10 +283,11 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 	for i := range cat.Threats {
 		threats[cat.Threats[i].ID] = &cat.Threats[i]
 	}
-	_, facts := assess.Facts(m, res.Date, nil)
-	fact := make(map[string]*catalog.AssetFacts, len(facts))
-	for i := range facts {
-		fact[facts[i].ID] = &facts[i]
+	// What a scenario costs reads an asset's kind and whether it holds
+	// health data, of the model itself: no facts of the whole model.
+	asset := make(map[string]*ward.Asset, len(m.Assets))
+	for i := range m.Assets {
+		asset[m.Assets[i].ID] = &m.Assets[i]
 	}
 	entry := map[string]string{}
 	for _, tp := range res.Paths {
@@ -325,8 +329,9 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		if slices.Contains(t.Impacts, "confidentiality") {
 			for _, id := range r.Assets {
-				if f := fact[id]; f != nil {
-					sc.Records += p.recordsOf(id, f.Kind, f.Category, f.HoldsPHI)
+				if a := asset[id]; a != nil {
+					k, _ := ward.LookupKind(a.Kind)
+					sc.Records += p.recordsOf(id, string(a.Kind), string(k.Category), assess.HoldsHealthData(a))
 				}
 			}
 			l.records = float64(sc.Records) * l.harm
@@ -371,7 +376,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		which[j] = g
 	}
-	stops := assess.Stops(m, unique)
+	stops := stopsOf(m, unique)
 	for j := range s.lines {
 		if which[j] >= 0 {
 			s.lines[j].services = stops[which[j]]
