@@ -69,7 +69,7 @@ defaults (docs/risk-method.md, "Expected loss").
 			// devices) are left out of it, and kept in the model --apply
 			// writes.
 			if by == "money" {
-				return o.planByMoney(exists, m, cat, aopt, &money, budget, apply)
+				return o.planByMoney(c.Context(), exists, m, cat, aopt, &money, budget, apply)
 			}
 			plan, err := assess.MakePlan(exists, cat, aopt, budget)
 			if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -217,12 +218,14 @@ func writeChangedModel(path string, m *ward.Model) error {
 // euro and writes the plan.
 // planByMoney plans on m and applies the plan to full (m and its planned
 // assets) for --apply.
-func (o *options) planByMoney(m, full *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
+// It stops on an interrupt or SIGTERM: on a large hospital it takes
+// minutes.
+func (o *options) planByMoney(ctx context.Context, m, full *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
 	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
 	}
-	plan, err := quantify.MakePlan(m, cat, aopt, opt, budget)
+	plan, err := quantify.MakePlanContext(ctx, m, cat, aopt, opt, budget, nil)
 	if err != nil {
 		return err
 	}
