@@ -9,7 +9,6 @@ package quantify
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -209,10 +208,11 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 }
 
 // Check refuses cost figures for threats the catalog does not have and
-// for changes Ward does not propose: a figure that would be ignored.
-// Quantify and MakePlan check first.
+// for changes Ward does not propose: a figure that would be ignored. The
+// problems are a *ward.ValidationError, by field, for a model file to
+// place (modelfile.Place). Quantify and MakePlan check first.
 func Check(m *ward.Model, cat *catalog.Catalog) error {
-	var problems []string
+	var problems []ward.FieldError
 	ids := make([]string, len(cat.Threats))
 	for i := range cat.Threats {
 		ids[i] = cat.Threats[i].ID
@@ -223,16 +223,16 @@ func Check(m *ward.Model, cat *catalog.Catalog) error {
 			if c := ward.Closest(t.Threat, ids); c != "" {
 				hint = fmt.Sprintf("did you mean %q?", c)
 			}
-			problems = append(problems, fmt.Sprintf("costs.threats[%d].threat: no threat %q in the catalog (%s)", i, t.Threat, hint))
+			problems = append(problems, ward.FieldError{Path: fmt.Sprintf("costs.threats[%d].threat", i), Message: fmt.Sprintf("no threat %q in the catalog", t.Threat), Hint: hint})
 		}
 	}
 	for i, c := range m.Costs.Changes {
 		if _, ok := changeCosts[c.Action]; !ok {
-			problems = append(problems, fmt.Sprintf("costs.changes[%d].action: ward plan proposes no change %q (%s)", i, c.Action, strings.Join(actions(), ", ")))
+			problems = append(problems, ward.FieldError{Path: fmt.Sprintf("costs.changes[%d].action", i), Message: fmt.Sprintf("ward plan proposes no change %q", c.Action), Hint: strings.Join(actions(), ", ")})
 		}
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
+		return &ward.ValidationError{Errors: problems}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package quantify
 
 import (
+	"errors"
 	"math"
 	"os"
 	"strings"
@@ -297,8 +298,10 @@ func TestUnknownCostTargets(t *testing.T) {
 	m.Costs.Threats = []ward.ThreatCost{{Threat: "ransomwear", Recovery: &ward.Interval{Low: 1, High: 2}}}
 	m.Costs.Changes = []ward.ChangeCost{{Action: "buy-firewall", OneOff: 1}}
 	_, err := Quantify(m, cat, res, Options{Trials: 1000})
-	if err == nil || !strings.Contains(err.Error(), `costs.threats[0].threat: no threat "ransomwear" in the catalog (did you mean "ransomware"?)`) ||
-		!strings.Contains(err.Error(), `costs.changes[0].action: ward plan proposes no change "buy-firewall" (add-edr, add-mfa,`) {
+	var ve *ward.ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != 2 ||
+		ve.Errors[0].Error() != `costs.threats[0].threat: no threat "ransomwear" in the catalog (did you mean "ransomware"?)` ||
+		!strings.HasPrefix(ve.Errors[1].Error(), `costs.changes[0].action: ward plan proposes no change "buy-firewall" (add-edr, add-mfa,`) {
 		t.Errorf("got %v", err)
 	}
 }

@@ -54,10 +54,11 @@ defaults (docs/risk-method.md, "Expected loss").
 				return err
 			}
 			feeds.vendors = cat.Vendors
-			m, _, err := o.loadModel(c.Context(), files, org)
+			m, file, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
 				return err
 			}
+			money.file = file
 			exists := m.WithoutPlanned()
 			aopt := assess.Options{Today: date}
 			if aopt.Matches, err = o.loadMatches(c, exists, files, feeds); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +24,9 @@ type moneyFlags struct {
 	trials   int
 	seed     uint64
 	currency string
+	// file is the model file read, where problems of its costs are
+	// placed; empty for a stored model.
+	file string
 }
 
 func (f *moneyFlags) add(c *cobra.Command) {
@@ -35,6 +39,10 @@ func (f *moneyFlags) add(c *cobra.Command) {
 // figures against the catalog.
 func (f *moneyFlags) options(m *ward.Model, cat *catalog.Catalog) (quantify.Options, error) {
 	if err := quantify.Check(m, cat); err != nil {
+		var ve *ward.ValidationError
+		if f.file != "" && errors.As(err, &ve) {
+			err = modelfile.Place(f.file, ve.Errors)
+		}
 		return quantify.Options{}, invalidError{err}
 	}
 	if f.trials < 1000 {

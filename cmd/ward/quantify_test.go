@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,7 +92,10 @@ func TestAssessQuantify(t *testing.T) {
 	if err := os.WriteFile(bad, append(b, "  threats: [{threat: ransomwear, recovery: {low: 1, high: 2}}]\n"...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, ward(t, data, "assess", bad, "--quantify"), 1, `did you mean "ransomware"?`)
+	// It stands at the line and column of the field in the file.
+	line := 1 + strings.Count(string(b), "\n")
+	expect(t, ward(t, data, "assess", bad, "--quantify"), 1, fmt.Sprintf(`bad.yaml:%d:22: costs.threats[0].threat: no threat "ransomwear" in the catalog`, line), `did you mean "ransomware"?`)
+	expect(t, ward(t, data, "plan", bad, "--by", "money"), 1, fmt.Sprintf(`bad.yaml:%d:22: costs.threats[0].threat`, line))
 	// Ward does not convert: another currency than the model's is refused.
 	expect(t, ward(t, data, "assess", model, "--quantify", "--currency", "GBP"), 2, "the model's costs are in EUR and Ward does not convert")
 	expect(t, ward(t, data, "assess", model, "--quantify", "--format", "sarif"), 2, "--quantify writes text, json, csv or html")
