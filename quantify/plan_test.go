@@ -135,7 +135,7 @@ func TestFreeChange(t *testing.T) {
 // most candidates draw little.
 func TestKeptCausesAreExact(t *testing.T) {
 	m, cat, res := load(t, "")
-	opt := Options{Trials: 2000, Seed: 5, Workers: 2}
+	opt := Options{Trials: 1000, Seed: 5, Workers: 2}
 	k := newKept(opt)
 	base, err := k.quantify(m, cat, res, true)
 	if err != nil {
@@ -146,12 +146,18 @@ func TestKeptCausesAreExact(t *testing.T) {
 	}
 	causes := len(k.outs)
 	cands := assess.Candidates(m, res, assess.Options{Today: today})
-	drawn := 0
+	drawn, measured := 0, 0
+	// Every third candidate: a third of the kinds of change and of the
+	// places, and the test stays short under the race detector.
 	for i, c := range cands {
+		if i%3 != 0 {
+			continue
+		}
 		mm := c.Applied(m)
 		r := assessed(t, mm, cat)
 		before := len(k.outs)
 		got, err := k.quantify(mm, cat, r, i%2 == 0)
+		measured++
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,10 +167,10 @@ func TestKeptCausesAreExact(t *testing.T) {
 			t.Errorf("%s: kept %.4f %v, whole %.4f %v", c.ID, got.Mean, got.Curve, whole.Mean, whole.Curve)
 		}
 	}
-	if drawn >= len(cands)*causes/4 {
-		t.Errorf("%d candidates drew %d causes again, of %d each", len(cands), drawn, causes)
+	if drawn >= measured*causes/4 {
+		t.Errorf("%d candidates drew %d causes again, of %d each", measured, drawn, causes)
 	}
-	t.Logf("%d causes; %d candidates drew %d causes again (%.1f each)", causes, len(cands), drawn, float64(drawn)/float64(len(cands)))
+	t.Logf("%d causes; %d candidates drew %d causes again (%.1f each)", causes, measured, drawn, float64(drawn)/float64(measured))
 }
 
 // A plan tells how far it has come, and stops when it is called off.
