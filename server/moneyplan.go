@@ -114,7 +114,7 @@ func (j *moneyJob) result() (*quantify.Plan, string, error) {
 	return j.plan, j.state, j.err
 }
 
-// job returns the plan in money for the organisation's current model,
+// moneyJob returns the plan in money for the organisation's current model,
 // starting it when no one has, or when the last try failed.
 func (s *Server) moneyJob(r *http.Request, org string, budget, trials int) (*moneyJob, error) {
 	ctx := r.Context()
