@@ -28,6 +28,14 @@ type Costs struct {
 	// CostPerRecord is the 90 % interval of the cost of one health record
 	// exposed.
 	CostPerRecord *Interval `json:"cost_per_record,omitempty"`
+	// Reputation is the three-point estimate of the share of a year's
+	// revenue lost to patients going elsewhere after a breach of health
+	// data large enough to be made public (0 to 1).
+	Reputation *Estimate `json:"reputation,omitempty"`
+	// DiversionPerHour is what an hour of diverting ambulances away costs
+	// (revenue forgone), for each service that diverts patients while it
+	// is down past its max_outage: by default the emergency services.
+	DiversionPerHour *float64 `json:"diversion_per_hour,omitempty"`
 	// Insurance, when the organisation has cyber insurance, gives the
 	// loss net of what it pays: the loss is then shown gross and net.
 	Insurance *Insurance    `json:"insurance,omitempty"`
@@ -66,6 +74,11 @@ type ServiceCost struct {
 	// share of the organisation's revenue (0 to 1).
 	DowntimePerHour float64 `json:"downtime_per_hour,omitempty"`
 	RevenueShare    float64 `json:"revenue_share,omitempty"`
+	// DiversionPerHour is what an hour of patients diverted to other
+	// hospitals costs while the service is down past its max_outage; 0
+	// says the service diverts no one. Absent, emergency services divert
+	// at the organisation's rate and the others not.
+	DiversionPerHour *float64 `json:"diversion_per_hour,omitempty"`
 }
 
 // AssetCost says how many health records an asset holds.
@@ -131,6 +144,12 @@ func (v *validator) costs() {
 		share(at("ransom_probability"), *c.RansomProbability)
 	}
 	interval(at("cost_per_record"), c.CostPerRecord)
+	if e := c.Reputation; e != nil && (!(e.Min >= 0) || !(e.Mode >= e.Min) || !(e.Max >= e.Mode) || !(e.Max > e.Min) || !(e.Max <= 1)) {
+		v.add(at("reputation"), fmt.Sprintf("share of revenue %v, %v, %v is not in order", e.Min, e.Mode, e.Max), "write {min, mode, max} with 0 <= min <= mode <= max <= 1 and min < max")
+	}
+	if c.DiversionPerHour != nil {
+		money(at("diversion_per_hour"), *c.DiversionPerHour)
+	}
 	if in := c.Insurance; in != nil {
 		money(at("insurance.retention"), in.Retention)
 		money(at("insurance.limit"), in.Limit)
@@ -144,6 +163,9 @@ func (v *validator) costs() {
 		once(p, "service", s.Service)
 		money(path("costs.services", i, "downtime_per_hour"), s.DowntimePerHour)
 		share(path("costs.services", i, "revenue_share"), s.RevenueShare)
+		if s.DiversionPerHour != nil {
+			money(path("costs.services", i, "diversion_per_hour"), *s.DiversionPerHour)
+		}
 	}
 	for i, a := range c.Assets {
 		p := path("costs.assets", i, "asset")

@@ -26,7 +26,9 @@ func TestCostErrorsArePositioned(t *testing.T) {
   revenue_per_year: 3.1e8
   fine_probability: 0.05
   cost_per_record: {low: 25, high: 400}
-  services: [{service: er, downtime_per_hour: 42000}]
+  reputation: {min: 0, mode: 0.02, max: 0.06}
+  diversion_per_hour: 2000
+  services: [{service: er, downtime_per_hour: 42000, diversion_per_hour: 0}]
   assets: [{asset: ehr, records: 420000}]
   threats: [{threat: ransomware, outage_hours: {min: 24, mode: 168, max: 600}, recovery: {low: 5e5, high: 1e7}}]
   changes: [{action: add-edr, one_off: 40, yearly: 35}]
@@ -35,7 +37,8 @@ func TestCostErrorsArePositioned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Costs.RevenuePerYear != 3.1e8 || *m.Costs.FineProbability != 0.05 || m.Costs.Threats[0].OutageHours.Mode != 168 || m.Costs.Assets[0].Records != 420000 {
+	if m.Costs.RevenuePerYear != 3.1e8 || *m.Costs.FineProbability != 0.05 || m.Costs.Threats[0].OutageHours.Mode != 168 || m.Costs.Assets[0].Records != 420000 ||
+		m.Costs.Reputation.Mode != 0.02 || *m.Costs.DiversionPerHour != 2000 || m.Costs.Services[0].DiversionPerHour == nil || *m.Costs.Services[0].DiversionPerHour != 0 {
 		t.Fatalf("costs read as %+v", m.Costs)
 	}
 	// Written out and read again, in both formats, the figures are the same.
@@ -66,6 +69,11 @@ func TestCostErrorsArePositioned(t *testing.T) {
 		{"costs:\n  threats:\n    - {threat: ransomware, outage_hours: {min: 10, mode: 5, max: 20}}\n", "h.yaml:11:42: costs.threats[0].outage_hours"},
 		{"costs:\n  changes:\n    - {action: add-edr, one_off: 1, yearly: -2}\n", "h.yaml:11:45: costs.changes[0].yearly"},
 		{"costs:\n  revenue: 5\n", "h.yaml:10:3: costs.revenue: unknown field"},
+		{"costs:\n  reputation: {min: 0, mode: 0.3, max: 0.1}\n", "h.yaml:10:15: costs.reputation: share of revenue 0, 0.3, 0.1 is not in order"},
+		{"costs:\n  reputation: {min: 0, mode: 0.5, max: 2}\n", "h.yaml:10:15: costs.reputation"},
+		{"costs:\n  diversion_per_hour: -1\n", "h.yaml:10:23: costs.diversion_per_hour: -1 is not an amount of money"},
+		{"costs:\n  diversion_per_hour: many\n", "h.yaml:10:23: costs.diversion_per_hour: expected a number"},
+		{"costs:\n  services:\n    - {service: er, diversion_per_hour: -3}\n", "h.yaml:11:41: costs.services[0].diversion_per_hour"},
 	} {
 		_, err := modelfile.Parse("h.yaml", []byte(costsBase+c.text), modelfile.DefaultLimits)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

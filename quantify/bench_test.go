@@ -37,3 +37,30 @@ func BenchmarkQuantify(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkPlanByMoney measures a plan in money of five steps at 10,000
+// simulated years: the demo and a generated 1,000-asset hospital (the
+// 10,000-asset one takes minutes: docs/performance.md times it with the
+// binary).
+func BenchmarkPlanByMoney(b *testing.B) {
+	for _, c := range []struct {
+		name   string
+		assets int
+	}{{"demo", 0}, {"1000-assets", 1000}} {
+		b.Run(c.name, func(b *testing.B) {
+			m, cat, _ := load(b, "")
+			if c.assets > 0 {
+				var err error
+				if m, err = synth.Generate(synth.Options{Assets: c.assets, Seed: 1}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				p, err := MakePlan(m, cat, assess.Options{Today: today}, Options{}, 5)
+				if err != nil || len(p.Steps) == 0 {
+					b.Fatal(err, p)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package quantify
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/wardhealth/ward"
 )
@@ -43,8 +44,10 @@ const (
 	srcFailure    = "failures and errors: outage PERT 0.5/4/48 h (12 EMR downtimes of an emergency department averaging 4.8 h, Qatar Medical Journal 2020; an unplanned 48 h breakdown, Frontiers in Public Health 2019)"
 	srcNatural    = "fire, flood and earthquake: outage PERT 24/72/1440 h (NYU Langone reopened inpatient care 59 days after Hurricane Sandy, 2012); damage to buildings not costed"
 	srcRansom     = "ransom, shown apart from the loss: paid with probability 0.36, Sophos State of Ransomware in Healthcare 2025; amount 90 % interval EUR 100K-3M, around Sophos's medians of $150K (2025) and $1.47M (2024) paid; set costs.ransom_probability (0 for a policy of never paying)"
+	srcReputation = "patients going elsewhere after a breach of 500 records or more, a share of a year's revenue, PERT 0 / 0.021 / 0.05: admissions -2.1 % at 883 breached US hospitals against their matched peers, 2010-2017, the breaches of 500 records or more HHS lists (Kwon and Johnson, Production and Operations Management 34(7), 2025, online 2024); no significant change in productivity (Choi and Lee, California 2012-2016); visits -4.65 % at 12 California hospitals (2025); set costs.reputation"
+	srcDiversion  = "ambulances diverted while an emergency service is down past its max outage: EUR 1,710 an hour, USD 1,086 an hour of diversion in forgone revenue (95 % CI 611-1,461; McConnell et al., Annals of Emergency Medicine 2006, data 2002-2003) x US CPI-U 313.689 (2024) / 184.0 (2003) = USD 1,851, at the ECB's 2024 average reference rate of USD 1.0824 a euro; on services whose id or name says emergency; set costs.diversion_per_hour, or per service costs.services[].diversion_per_hour (0: diverts no one)"
 	srcHarm       = "Ward's rule: a harm-limiting control in place (offline backup, redundancy, ...) halves the outage, the records exposed and the recovery"
-	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years: add-mfa yearly from Microsoft Entra ID P1's list price (USD 6 a user a month, 2026), add-edr yearly within EDR list prices (USD 5.20-7.99 a device a month), offline-backup yearly from a published Veeam Cloud Connect price list (EUR 5 a server a month + EUR 0.03 a GB a month); the others Ward's estimates, assumptions; set costs.changes"
+	srcChanges    = "per asset touched (table in docs/risk-method.md), paid off over 5 years, in EUR at the ECB's 2024 rate of USD 1.0824: list prices for add-mfa (Microsoft Entra ID P1, USD 6 a user a month), add-edr (USD 5.20-7.99 a device a month), secure-remote-access (Cloudflare Zero Trust, USD 7 a user a month), tier-admin (Entra ID P2, USD 9 a user a month), offline-backup (Veeam Cloud Connect, EUR 5 a server a month + EUR 0.03 a GB a month); work at EUR 43.40 an hour (Destatis 2024) for the hours each takes, the hours an assumption; replace, add-redundancy, segment-zone and offline-backup's one-off cost assumptions; set costs.changes"
 )
 
 // Rates maps the register's likelihood, 1 to 5, to loss events a year: a
@@ -95,23 +98,60 @@ func defaultProfile(threat, group string) profile {
 
 // Change costs by action: once and each year, per unit (an asset it
 // touches; a zone for segment-zone; the whole change for filter-links,
-// close-rule and offline-backup).
+// close-rule and offline-backup). docs/risk-method.md, "Changes in
+// money", gives each figure's basis: a public list price where there is
+// one, else hours of work at the public labour cost (LabourHour) with the
+// hours an assumption, else an assumption.
 var changeCosts = map[string][2]float64{
-	"add-mfa":              {50, 65},
-	"add-edr":              {30, 60},
-	"secure-remote-access": {2000, 1000},
-	"replace":              {25000, 0},
-	"encrypt-links":        {500, 100},
-	"authenticate-links":   {500, 100},
-	"encrypt-storage":      {100, 20},
-	"add-redundancy":       {20000, 2000},
-	"segment-zone":         {30000, 5000},
-	"remove-exposure":      {1000, 0},
-	"filter-links":         {5000, 1000},
-	"close-rule":           {500, 0},
-	"patch":                {500, 0},
-	"tier-admin":           {10000, 3000},
-	"offline-backup":       {20000, 25000},
+	"add-mfa":              {43, 67},       // 1 h to enrol; Entra ID P1 USD 6 a user a month
+	"add-edr":              {22, 73},       // 0.5 h to deploy; EDR USD 5.20-7.99 a device a month, the middle
+	"secure-remote-access": {1736, 776},    // 40 h to set up; 10 accounts on Cloudflare Zero Trust at USD 7 a user a month
+	"replace":              {25000, 0},     // assumption
+	"encrypt-links":        {521, 87},      // 12 h to set up; 2 h a year to renew certificates
+	"authenticate-links":   {521, 87},      // as encrypt-links
+	"encrypt-storage":      {87, 22},       // 2 h (BitLocker comes with Windows Pro); 0.5 h a year of key recovery
+	"add-redundancy":       {20000, 2000},  // assumption
+	"segment-zone":         {30000, 5000},  // assumption
+	"remove-exposure":      {347, 0},       // 8 h
+	"filter-links":         {3472, 694},    // 80 h to design and test the filters; 16 h a year to review them
+	"close-rule":           {174, 0},       // 4 h: change request, test, close
+	"patch":                {174, 0},       // 4 h an asset: test, window, apply
+	"tier-admin":           {6944, 1692},   // 160 h; Entra ID P2 for 10 administrators (USD 9 a user a month) and 16 h a year
+	"offline-backup":       {20000, 25000}, // one-off an assumption; a published Veeam Cloud Connect price list
+}
+
+// LabourHour is what an hour of work costs, in euros: Destatis, labour
+// costs per hour worked in industry and services, Germany 2024 (EUR
+// 43.40; EU average EUR 33.50, Eurostat). IT staff cost more: the figures
+// built on it are a floor.
+const LabourHour = 43.40
+
+// USDPerEUR is the ECB's average euro reference rate of 2024, at which
+// Ward's defaults from prices in dollars are converted.
+const USDPerEUR = 1.0824
+
+// DiversionPerHour is Ward's default cost of an hour of ambulances
+// diverted (srcDiversion), and PublicBreach the records a breach must
+// expose to be made public, as the US health department lists breaches
+// (HITECH Act, 45 CFR 164.408), the breaches the reputation figure was
+// measured on.
+const (
+	DiversionPerHour = 1710.0
+	PublicBreach     = 500.0
+)
+
+// diverts says what an hour of a service's outage costs in patients
+// diverted: its own figure, else the organisation's for an emergency
+// service (ambulances are turned away from the emergency department), else
+// nothing.
+func (p *params) diverts(sv *ward.Service) float64 {
+	if d, ok := p.serviceDiv[sv.ID]; ok {
+		return d
+	}
+	if strings.Contains(strings.ToLower(sv.ID+" "+sv.Name), "emergency") {
+		return p.diversion
+	}
+	return 0
 }
 
 // PayOff is how many years a one-off cost is spread over.
@@ -124,6 +164,9 @@ type params struct {
 	activity     pert
 	exposed      pert
 	perRecord    lognormal
+	reputation   pert
+	diversion    float64            // per hour, for the services that divert
+	serviceDiv   map[string]float64 // per service, when set
 	fineP        float64
 	fine         lognormal
 	fineCap      float64
@@ -144,6 +187,7 @@ func newParams(m *ward.Model) *params {
 	c := &m.Costs
 	p := &params{currency: Currency, revenue: 120e6, activity: pert{0.15, 0.25, 0.45}, exposed: pert{0, 0.1, 1}, perRecord: fromInterval(25, 400),
 		fineP: 0.03, fine: fromInterval(50e3, 1e6), ransomP: 0.36, ransom: fromInterval(100e3, 3e6),
+		reputation: pert{0, 0.021, 0.05}, diversion: DiversionPerHour, serviceDiv: map[string]float64{},
 		serviceHour: map[string]float64{}, serviceShare: map[string]float64{}, records: map[string]int64{},
 		threats: map[string]ward.ThreatCost{}, changes: map[string][2]float64{}}
 	add := func(name, value, source string, set bool) {
@@ -166,6 +210,16 @@ func newParams(m *ward.Model) *params {
 	} else {
 		add("cost per record", "90 % interval 25-400", srcRecord, false)
 	}
+	src := srcReputation
+	if r := c.Reputation; r != nil {
+		p.reputation, src = pert{r.Min, r.Mode, r.Max}, "the model's costs.reputation"
+	}
+	add("revenue lost to reputation after a breach of 500+ records", fmt.Sprintf("PERT %g / %g / %g of a year's revenue", p.reputation.min, p.reputation.mode, p.reputation.max), src, c.Reputation != nil)
+	src = srcDiversion
+	if c.DiversionPerHour != nil {
+		p.diversion, src = *c.DiversionPerHour, "the model's costs.diversion_per_hour"
+	}
+	add("patients diverted, an hour of an emergency service down", Money(p.diversion), src, c.DiversionPerHour != nil)
 	add("health records held", "100,000 / 100 / 1,000", srcRecords, false)
 	if len(c.Assets) > 0 {
 		add("health records held", fmt.Sprintf("on %d assets", len(c.Assets)), "the model's costs.assets", true)
@@ -200,6 +254,12 @@ func newParams(m *ward.Model) *params {
 			add("revenue share of "+s.Service, fmt.Sprint(s.RevenueShare), "the model's costs.services", true)
 		}
 	}
+	for _, s := range c.Services {
+		if s.DiversionPerHour != nil {
+			p.serviceDiv[s.Service] = *s.DiversionPerHour
+			add("patients diverted, an hour of "+s.Service+" down", Money(*s.DiversionPerHour), "the model's costs.services", true)
+		}
+	}
 	for _, a := range c.Assets {
 		p.records[a.Asset] = a.Records
 	}
@@ -209,6 +269,7 @@ func newParams(m *ward.Model) *params {
 	for k, v := range changeCosts {
 		p.changes[k] = v
 	}
+	add("cost of the plan's changes", "per unit, one-off over 5 years + yearly", srcChanges, false)
 	for _, ch := range c.Changes {
 		p.changes[ch.Action] = [2]float64{ch.OneOff, ch.Yearly}
 		add("cost of "+ch.Action, fmt.Sprintf("%s once, %s a year", Money(ch.OneOff), Money(ch.Yearly)), "the model's costs.changes", true)

@@ -2,9 +2,19 @@ package quantify
 
 import (
 	"container/heap"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -100,6 +110,24 @@ func (q *moneyQueue) Pop() any {
 // Every change is measured by re-assessing the changed model and
 // simulating it with the same seed.
 func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int) (*Plan, error) {
+	return MakePlanContext(context.Background(), m, cat, aopt, opt, budget, nil)
+}
+
+// Progress is how far a plan in money has come, for a plan that takes
+// minutes.
+type Progress struct {
+	// Measured counts the measurements of candidate changes so far: each
+	// candidate once, and again when a step chosen before may have
+	// changed what it avoids.
+	Measured   int `json:"measured"`
+	Candidates int `json:"candidates"`
+	Steps      int `json:"steps"`
+	Budget     int `json:"budget"`
+}
+
+// MakePlanContext is MakePlan that stops when ctx is done and tells
+// progress (when not nil) after each measurement.
+func MakePlanContext(ctx context.Context, m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int, progress func(Progress)) (*Plan, error) {
 	if opt.Trials <= 0 {
 		opt.Trials = DefaultTrials
 	}
@@ -109,12 +137,17 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 	if err := Check(m, cat); err != nil {
 		return nil, err
 	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
 	// patched are the assets the steps so far have patched: the model
 	// does not show a patch, the options' vulnerabilities do.
 	var patched []string
+	kept := newKept(opt)
 	// Each model is measured by its register alone: the loss reads no
-	// baseline, scenario or single point of failure.
-	measure := func(m *ward.Model, c *assess.Change) (*assess.Result, *Result, error) {
+	// baseline, scenario or single point of failure. Only the causes a
+	// change touches are simulated again; the others' outcomes are kept.
+	measure := func(m *ward.Model, c *assess.Change, full bool) (*Result, error) {
 		o := aopt
 		if c != nil {
 			o = aopt.Patched(append(slices.Clip(patched), c.Patched...)...)
@@ -122,12 +155,11 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		o.RegisterOnly = true
 		res, err := assess.Assess(m, cat, o)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		q, err := Quantify(m, cat, res, opt)
-		return res, q, err
+		return kept.quantify(m, cat, res, full)
 	}
-	_, q, err := measure(m, nil)
+	q, err := measure(m, nil, true)
 	if err != nil {
 		return nil, err
 	}
@@ -143,11 +175,27 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		Before: q.Mean, After: q.Mean, CurveBefore: q.Curve, CurveAfter: q.Curve, Steps: []Step{}}
 	cur := m
 	loss := q.Mean
+	done := Progress{Candidates: len(cands), Budget: budget}
+	var told sync.Mutex // the first round measures side by side
+	tell := func() {
+		if progress != nil {
+			done.Steps = len(plan.Steps)
+			progress(done)
+		}
+	}
+	tell()
 	score := func(i int) (moneyItem, error) {
-		_, after, err := measure(cands[i].Applied(cur), &cands[i])
+		if err := ctx.Err(); err != nil {
+			return moneyItem{}, fmt.Errorf("plan in money: %w", err)
+		}
+		after, err := measure(cands[i].Applied(cur), &cands[i], false)
 		if err != nil {
 			return moneyItem{}, err
 		}
+		told.Lock()
+		done.Measured++
+		tell()
+		told.Unlock()
 		_, _, _, cost := costOf(p, &cands[i])
 		it := moneyItem{c: i, avoided: loss - after.Mean, round: len(plan.Steps)}
 		it.ratio = it.avoided / cost
@@ -156,12 +204,31 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		}
 		return it, nil
 	}
+	// The first round measures every candidate against the same model:
+	// side by side, as much of the assessment runs on one core.
+	first := make([]moneyItem, len(cands))
+	errs := make([]error, len(cands))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(opt.Workers, len(cands)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(cands) {
+					return
+				}
+				if first[i], errs[i] = score(i); errs[i] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	queue := &moneyQueue{}
-	for i := range cands {
-		it, err := score(i)
-		if err != nil {
-			return nil, err
-		}
+	for _, it := range first {
 		heap.Push(queue, it)
 	}
 	for len(plan.Steps) < budget && queue.Len() > 0 {
@@ -180,7 +247,7 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		}
 		c := &cands[top.c]
 		next := c.Applied(cur)
-		_, after, err := measure(next, c)
+		after, err := measure(next, c, true)
 		if err != nil {
 			return nil, err
 		}
@@ -196,6 +263,146 @@ func MakePlan(m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Opti
 		cur, loss = next, after.Mean
 		patched = append(patched, c.Patched...)
 		plan.After, plan.CurveAfter = after.Mean, after.Curve
+		tell()
 	}
 	return plan, nil
+}
+
+// kept are the outcomes of the causes simulated while planning, by their
+// content (sim.causeKey): a change leaves most causes as they were, and a
+// cause as it was loses the same in every trial, so only the causes a
+// change touches are drawn again. The figures are those Quantify gives
+// the changed model: the same draws, added up in the same order. The
+// services each group of failed assets stops are kept too, for models of
+// the same structure (structure).
+type kept struct {
+	opt   Options
+	mu    sync.Mutex
+	outs  map[string]*causeOut
+	stops map[[sha256.Size]byte]map[string][]int
+}
+
+func newKept(opt Options) *kept {
+	return &kept{opt: opt, outs: map[string]*causeOut{}, stops: map[[sha256.Size]byte]map[string][]int{}}
+}
+
+// quantify measures an assessed model: its expected loss, and with full
+// its percentiles and curve too (the scenarios' own percentiles are left
+// out).
+func (k *kept) quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, full bool) (*Result, error) {
+	s, scen, err := build(m, cat, res, k.stopsOf)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]*causeOut, len(s.causes))
+	keys := make([]string, len(s.causes))
+	var buf []byte
+	k.mu.Lock()
+	for ci := range s.causes {
+		buf = s.causeKey(ci, buf[:0])
+		keys[ci] = string(buf)
+		// A kept outcome without its trials serves the mean alone.
+		if o, ok := k.outs[keys[ci]]; ok && (!full || !o.lite) {
+			outs[ci] = o
+		}
+	}
+	k.mu.Unlock()
+	missing := make([]bool, len(outs))
+	for ci, o := range outs {
+		missing[ci] = o == nil
+	}
+	s.simulate(k.opt, outs, false)
+	k.mu.Lock()
+	for ci, o := range outs {
+		if !missing[ci] {
+			continue
+		}
+		if !full {
+			// Measured for the mean: the trials are let go, most changes
+			// being measured and never chosen.
+			o = &causeOut{parts: o.parts, harmHours: o.harmHours, lineParts: o.lineParts, lite: true}
+		}
+		k.outs[keys[ci]] = o
+	}
+	k.mu.Unlock()
+	out := &Result{Organisation: m.Organisation.ID, Method: Method, Seed: k.opt.Seed, Trials: k.opt.Trials, Currency: s.p.currency,
+		Scenarios: scen, Parameters: s.p.list}
+	s.assemble(k.opt, outs, out, full)
+	return out, nil
+}
+
+// stopsOf is assess.Stops, kept for each group of failed assets in models
+// of the same structure: most changes (a control on an asset, a patch)
+// leave what stops what as it was.
+func (k *kept) stopsOf(m *ward.Model, sets [][]string) [][]int {
+	fp := structure(m)
+	out := make([][]int, len(sets))
+	keys := make([]string, len(sets))
+	var miss []int
+	k.mu.Lock()
+	memo := k.stops[fp]
+	if memo == nil {
+		if len(k.stops) >= 8 {
+			clear(k.stops)
+		}
+		memo = map[string][]int{}
+		k.stops[fp] = memo
+	}
+	for i, set := range sets {
+		keys[i] = strings.Join(set, "\x00")
+		if v, ok := memo[keys[i]]; ok {
+			out[i] = v
+		} else {
+			miss = append(miss, i)
+		}
+	}
+	k.mu.Unlock()
+	if len(miss) == 0 {
+		return out
+	}
+	todo := make([][]string, len(miss))
+	for j, i := range miss {
+		todo[j] = sets[i]
+	}
+	got := assess.Stops(m, todo)
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for j, i := range miss {
+		out[i] = got[j]
+		memo[keys[i]] = got[j]
+	}
+	return out
+}
+
+// structure is a digest of everything assess.Stops reads of a model: its
+// assets (of their controls, only whether they are redundant, which makes
+// an asset a standby), zones, links, services and redundancy groups. Two
+// models of the same structure stop the same services for the same
+// failures.
+func structure(m *ward.Model) [sha256.Size]byte {
+	assets := make([]ward.Asset, len(m.Assets))
+	for i, a := range m.Assets {
+		a.Controls = nil
+		if slices.Contains(m.Assets[i].Controls, "redundancy") {
+			a.Controls = []string{"redundancy"}
+		}
+		assets[i] = a
+	}
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(struct {
+		Assets     []ward.Asset
+		Zones      []ward.Zone
+		Links      []ward.Link
+		Services   []ward.Service
+		Redundancy []ward.RedundancyGroup
+	}{assets, m.Zones, m.Links, m.Services, m.Redundancy}); err != nil {
+		// A model that does not encode is measured as of a structure of
+		// its own, never reused.
+		var fp [sha256.Size]byte
+		binary.LittleEndian.PutUint64(fp[:], uint64(time.Now().UnixNano()))
+		return fp
+	}
+	var fp [sha256.Size]byte
+	h.Sum(fp[:0])
+	return fp
 }

@@ -8,7 +8,7 @@
 package quantify
 
 import (
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"runtime"
@@ -45,24 +45,35 @@ type Options struct {
 // is not part of the loss (total), whether to pay being a decision.
 type Parts struct {
 	Downtime float64 `json:"downtime"`
-	Breach   float64 `json:"breach"`
-	Recovery float64 `json:"recovery"`
-	Fines    float64 `json:"fines"`
-	Ransom   float64 `json:"ransom_apart"`
+	// Diversion is the revenue forgone from patients diverted to other
+	// hospitals while an emergency service is down.
+	Diversion float64 `json:"diversion"`
+	Breach    float64 `json:"breach"`
+	// Reputation is the revenue lost to patients going elsewhere after a
+	// breach large enough to be made public.
+	Reputation float64 `json:"reputation"`
+	Recovery   float64 `json:"recovery"`
+	Fines      float64 `json:"fines"`
+	Ransom     float64 `json:"ransom_apart"`
 }
 
 func (p *Parts) add(q Parts) {
 	p.Downtime += q.Downtime
+	p.Diversion += q.Diversion
 	p.Breach += q.Breach
+	p.Reputation += q.Reputation
 	p.Recovery += q.Recovery
 	p.Fines += q.Fines
 	p.Ransom += q.Ransom
 }
 
-func (p Parts) total() float64 { return p.Downtime + p.Breach + p.Recovery + p.Fines }
+// Total is the loss: every part but the ransom.
+func (p Parts) Total() float64 {
+	return p.Downtime + p.Diversion + p.Breach + p.Reputation + p.Recovery + p.Fines
+}
 
 func (p Parts) scale(f float64) Parts {
-	return Parts{p.Downtime * f, p.Breach * f, p.Recovery * f, p.Fines * f, p.Ransom * f}
+	return Parts{p.Downtime * f, p.Diversion * f, p.Breach * f, p.Reputation * f, p.Recovery * f, p.Fines * f, p.Ransom * f}
 }
 
 // Point is one point of a loss exceedance curve: a year's loss exceeds
@@ -157,7 +168,6 @@ type cause struct {
 	rate    float64
 	members []int
 	q       []float64
-	slice   []int32 // per trial: the slice of (0, 1) its count is drawn in
 }
 
 // sim is what the trials draw from.
@@ -168,6 +178,7 @@ type sim struct {
 	profiles []profile
 	fixed    []float64 // per service: cost per hour when set, else -1
 	base     []float64 // per service: revenue per hour x share
+	divert   []float64 // per service: cost of an hour of patients diverted
 	rto      []float64 // per service: max outage in hours
 	safety   []bool    // per service: high or critical patient safety
 }
@@ -186,7 +197,7 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 	if err := Check(m, cat); err != nil {
 		return nil, err
 	}
-	s, scen, err := build(m, cat, res)
+	s, scen, err := build(m, cat, res, assess.Stops)
 	if err != nil {
 		return nil, err
 	}
@@ -197,10 +208,11 @@ func Quantify(m *ward.Model, cat *catalog.Catalog, res *assess.Result, opt Optio
 }
 
 // Check refuses cost figures for threats the catalog does not have and
-// for changes Ward does not propose: a figure that would be ignored.
-// Quantify and MakePlan check first.
+// for changes Ward does not propose: a figure that would be ignored. The
+// problems are a *ward.ValidationError, by field, for a model file to
+// place (modelfile.Place). Quantify and MakePlan check first.
 func Check(m *ward.Model, cat *catalog.Catalog) error {
-	var problems []string
+	var problems []ward.FieldError
 	ids := make([]string, len(cat.Threats))
 	for i := range cat.Threats {
 		ids[i] = cat.Threats[i].ID
@@ -211,16 +223,16 @@ func Check(m *ward.Model, cat *catalog.Catalog) error {
 			if c := ward.Closest(t.Threat, ids); c != "" {
 				hint = fmt.Sprintf("did you mean %q?", c)
 			}
-			problems = append(problems, fmt.Sprintf("costs.threats[%d].threat: no threat %q in the catalog (%s)", i, t.Threat, hint))
+			problems = append(problems, ward.FieldError{Path: fmt.Sprintf("costs.threats[%d].threat", i), Message: fmt.Sprintf("no threat %q in the catalog", t.Threat), Hint: hint})
 		}
 	}
 	for i, c := range m.Costs.Changes {
 		if _, ok := changeCosts[c.Action]; !ok {
-			problems = append(problems, fmt.Sprintf("costs.changes[%d].action: ward plan proposes no change %q (%s)", i, c.Action, strings.Join(actions(), ", ")))
+			problems = append(problems, ward.FieldError{Path: fmt.Sprintf("costs.changes[%d].action", i), Message: fmt.Sprintf("ward plan proposes no change %q", c.Action), Hint: strings.Join(actions(), ", ")})
 		}
 	}
 	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "\n"))
+		return &ward.ValidationError{Errors: problems}
 	}
 	return nil
 }
@@ -235,7 +247,10 @@ func actions() []string {
 	return out
 }
 
-func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Scenario, error) {
+// build readies the simulation of an assessed model; stopsOf says which
+// services each group of failed assets stops (assess.Stops, or a plan's
+// memo of it).
+func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result, stopsOf func(*ward.Model, [][]string) [][]int) (*sim, []Scenario, error) {
 	p := newParams(m)
 	s := &sim{p: p}
 	shareSum, unshared := 0.0, 0
@@ -260,6 +275,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		s.fixed = append(s.fixed, fixed)
 		s.base = append(s.base, p.revenue/8760*share)
+		s.divert = append(s.divert, p.diverts(&sv))
 		s.rto = append(s.rto, (time.Duration(sv.MaxOutage)).Hours())
 		s.safety = append(s.safety, sv.PatientSafety == "high" || sv.PatientSafety == "critical")
 	}
@@ -267,10 +283,11 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 	for i := range cat.Threats {
 		threats[cat.Threats[i].ID] = &cat.Threats[i]
 	}
-	_, facts := assess.Facts(m, res.Date, nil)
-	fact := make(map[string]*catalog.AssetFacts, len(facts))
-	for i := range facts {
-		fact[facts[i].ID] = &facts[i]
+	// What a scenario costs reads an asset's kind and whether it holds
+	// health data, of the model itself: no facts of the whole model.
+	asset := make(map[string]*ward.Asset, len(m.Assets))
+	for i := range m.Assets {
+		asset[m.Assets[i].ID] = &m.Assets[i]
 	}
 	entry := map[string]string{}
 	for _, tp := range res.Paths {
@@ -312,8 +329,9 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		if slices.Contains(t.Impacts, "confidentiality") {
 			for _, id := range r.Assets {
-				if f := fact[id]; f != nil {
-					sc.Records += p.recordsOf(id, f.Kind, f.Category, f.HoldsPHI)
+				if a := asset[id]; a != nil {
+					k, _ := ward.LookupKind(a.Kind)
+					sc.Records += p.recordsOf(id, string(a.Kind), string(k.Category), assess.HoldsHealthData(a))
 				}
 			}
 			l.records = float64(sc.Records) * l.harm
@@ -358,7 +376,7 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 		}
 		which[j] = g
 	}
-	stops := assess.Stops(m, unique)
+	stops := stopsOf(m, unique)
 	for j := range s.lines {
 		if which[j] >= 0 {
 			s.lines[j].services = stops[which[j]]
@@ -397,75 +415,134 @@ func build(m *ward.Model, cat *catalog.Catalog, res *assess.Result) (*sim, []Sce
 	return s, scen, nil
 }
 
-// worker holds one worker's sums.
-type worker struct {
+// causeOut is what the trials of one cause lost: the same whatever else
+// the model holds, since a cause draws from streams of its own. A plan
+// keeps them by the cause's content (causeKey) and simulates again only
+// the causes a change touches.
+type causeOut struct {
 	parts     Parts
 	harmHours float64
+	// trials are the years that lost anything, in order, with their loss
+	// and, under insurance, their loss net of it.
+	trials []int32
+	loss   []float64
+	net    []float64
+	// Per member (in the cause's order): its parts summed over the
+	// trials, and its losses in the years it lost anything (when the
+	// scenarios' percentiles are asked for).
 	lineParts []Parts
-	lineYears [][]float64 // per line: its losses in the years it lost anything
-	down      []float64   // per service: hours down in the current incident
-	touched   []int
-	lineYear  []Parts
-	net       float64 // the year's loss net of insurance, so far
+	lineYears [][]float64
+	// lite says the trials were let go: the outcome serves the mean alone.
+	lite bool
 }
 
-// chunks of trials are summed apart and put together in order, so that
-// the figures do not depend on how many workers drew them.
-const chunks = 64
+// worker holds one worker's scratch.
+type worker struct {
+	down     []float64 // per service: hours down in the current incident
+	touched  []int
+	lineYear []Parts // per member of the cause: its loss this year
+}
 
-func (s *sim) run(opt Options, out *Result) {
+// simulate draws every trial of the causes that have no outcome yet
+// (outs[ci] == nil), side by side on opt.Workers. Each cause is drawn by
+// one worker from its own streams, so the figures do not depend on how
+// many workers drew them.
+func (s *sim) simulate(opt Options, outs []*causeOut, perLine bool) {
+	var todo []int
+	for ci := range s.causes {
+		if outs[ci] == nil {
+			todo = append(todo, ci)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(opt.Workers, len(todo)) {
+		wg.Go(func() {
+			wk := &worker{down: make([]float64, len(s.fixed))}
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(todo) {
+					return
+				}
+				outs[todo[k]] = s.cause(opt.Seed, opt.Trials, todo[k], wk, perLine)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// cause draws the n trials of cause ci.
+func (s *sim) cause(seed uint64, n, ci int, wk *worker, perLine bool) *causeOut {
+	c := &s.causes[ci]
+	out := &causeOut{lineParts: make([]Parts, len(c.members))}
+	if perLine {
+		out.lineYears = make([][]float64, len(c.members))
+	}
+	wk.lineYear = slices.Grow(wk.lineYear[:0], len(c.members))[:len(c.members)]
+	slice := s.strata(seed, c, n)
+	for t := range n {
+		loss, net := s.year(seed, c, slice, t, wk, out)
+		if loss > 0 {
+			out.trials = append(out.trials, int32(t))
+			out.loss = append(out.loss, loss)
+			if s.p.insured {
+				out.net = append(out.net, net)
+			}
+			for k := range c.members {
+				if y := wk.lineYear[k]; y.Total() > 0 {
+					out.lineParts[k].add(y)
+					if perLine {
+						out.lineYears[k] = append(out.lineYears[k], y.Total())
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// assemble puts the causes' outcomes together into out: the parts and the
+// mean always; the percentiles, the curve and the scenarios when full.
+// Causes are added in order, so the same outcomes give the same figures
+// however they were drawn or kept.
+func (s *sim) assemble(opt Options, outs []*causeOut, out *Result, full bool) {
 	n := opt.Trials
+	out.Parts, out.HarmHours = Parts{}, 0
+	for _, o := range outs {
+		out.Parts.add(o.parts)
+		out.HarmHours += o.harmHours
+	}
+	out.Parts = out.Parts.scale(1 / float64(n))
+	out.HarmHours /= float64(n)
+	out.Mean = out.Parts.Total()
+	if !full {
+		return
+	}
 	totals := make([]float64, n)
 	var nets []float64
 	if s.p.insured {
 		nets = make([]float64, n)
 	}
-	s.strata(opt.Seed, n)
-	parts := make([]*worker, min(chunks, n))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(opt.Workers, len(parts)) {
-		wg.Go(func() {
-			down := make([]float64, len(s.fixed))
-			year := make([]Parts, len(s.lines))
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(parts) {
-					return
-				}
-				wk := &worker{lineParts: make([]Parts, len(s.lines)), lineYears: make([][]float64, len(s.lines)), down: down, lineYear: year}
-				for t := k * n / len(parts); t < (k+1)*n/len(parts); t++ {
-					wk.net = 0
-					totals[t] = s.year(opt.Seed, t, wk)
-					if nets != nil {
-						nets[t] = wk.net
-					}
-				}
-				parts[k] = wk
+	for _, o := range outs {
+		for k, t := range o.trials {
+			totals[t] += o.loss[k]
+			if nets != nil {
+				nets[t] += o.net[k]
 			}
-		})
-	}
-	wg.Wait()
-	for j := range s.lines {
-		var sum Parts
-		var years []float64
-		for _, wk := range parts {
-			sum.add(wk.lineParts[j])
-			years = append(years, wk.lineYears[j]...)
 		}
-		sc := &out.Scenarios[j]
-		sc.Parts = sum.scale(1 / float64(n))
-		sc.Mean = sc.Parts.total()
-		sort.Float64s(years)
-		sc.P50, sc.P90, sc.P99 = sparseQuantile(years, n, 0.5), sparseQuantile(years, n, 0.9), sparseQuantile(years, n, 0.99)
 	}
-	for _, wk := range parts {
-		out.Parts.add(wk.parts)
-		out.HarmHours += wk.harmHours
+	for ci, o := range outs {
+		for k, j := range s.causes[ci].members {
+			sc := &out.Scenarios[j]
+			sc.Parts = o.lineParts[k].scale(1 / float64(n))
+			sc.Mean = sc.Parts.Total()
+			if o.lineYears != nil {
+				years := o.lineYears[k]
+				sort.Float64s(years)
+				sc.P50, sc.P90, sc.P99 = sparseQuantile(years, n, 0.5), sparseQuantile(years, n, 0.9), sparseQuantile(years, n, 0.99)
+			}
+		}
 	}
-	out.Parts = out.Parts.scale(1 / float64(n))
-	out.HarmHours /= float64(n)
-	out.Mean = out.Parts.total()
 	if nets != nil {
 		sum := 0.0
 		for _, x := range nets {
@@ -489,25 +566,78 @@ func (s *sim) run(opt Options, out *Result) {
 	sort.SliceStable(out.Scenarios, func(a, b int) bool { return out.Scenarios[a].Mean > out.Scenarios[b].Mean })
 }
 
-// strata spreads each cause's count of incidents over the trials (Latin
+func (s *sim) run(opt Options, out *Result) {
+	outs := make([]*causeOut, len(s.causes))
+	s.simulate(opt, outs, true)
+	s.assemble(opt, outs, out, true)
+}
+
+// strata spreads a cause's count of incidents over the trials (Latin
 // hypercube sampling): the uniform that draws the count of trial t lies in
 // the t-th of n equal slices, the slices shuffled per cause with a stream
 // of its own. The rare years with many incidents then come in their true
 // share at any number of trials, and the percentiles settle sooner.
-func (s *sim) strata(seed uint64, n int) {
-	for ci := range s.causes {
-		c := &s.causes[ci]
-		st := stream(mix(seed^c.key) ^ 0x2545f4914f6cdd1d)
-		perm := make([]int32, n)
-		for i := range perm {
-			perm[i] = int32(i)
-		}
-		for i := n - 1; i > 0; i-- {
-			j := int(st.next() % uint64(i+1))
-			perm[i], perm[j] = perm[j], perm[i]
-		}
-		c.slice = perm
+func (s *sim) strata(seed uint64, c *cause, n int) []int32 {
+	st := stream(mix(seed^c.key) ^ 0x2545f4914f6cdd1d)
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
 	}
+	for i := n - 1; i > 0; i-- {
+		j := int(st.next() % uint64(i+1))
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	return perm
+}
+
+// causeKey is everything a cause's outcome depends on, written out: its
+// key and, per member, the line's key, rate, share of the cause's
+// incidents, incident profile, harm, records and the services it stops
+// with what an hour of each costs. Two causes with the same key lose the
+// same in every trial (for the same seed, trials and organisation-wide
+// figures).
+func (s *sim) causeKey(ci int, buf []byte) []byte {
+	c := &s.causes[ci]
+	f := func(x float64) { buf = binary.LittleEndian.AppendUint64(buf, math.Float64bits(x)) }
+	buf = binary.LittleEndian.AppendUint64(buf, c.key)
+	f(c.rate)
+	for k, j := range c.members {
+		l := &s.lines[j]
+		pr := &s.profiles[l.profile]
+		buf = binary.LittleEndian.AppendUint64(buf, l.key)
+		f(l.rate)
+		f(c.q[k])
+		f(pr.outage.min)
+		f(pr.outage.mode)
+		f(pr.outage.max)
+		if pr.recovery != nil {
+			f(pr.recovery.mu)
+			f(pr.recovery.sigma)
+		} else {
+			f(math.NaN())
+		}
+		if pr.ransom {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+		f(l.harm)
+		f(l.records)
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(l.services)))
+		for _, si := range l.services {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(si))
+			f(s.fixed[si])
+			f(s.base[si])
+			f(s.divert[si])
+			f(s.rto[si])
+			if s.safety[si] {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+			}
+		}
+	}
+	return buf
 }
 
 // quantile is the nearest-rank quantile of sorted values.
@@ -530,110 +660,118 @@ func sparseQuantile(nonzero []float64, n int, q float64) float64 {
 // golden spaces the sub-streams of one incident.
 const golden = 0x9e3779b97f4a7c15
 
-// year simulates trial t and returns its loss, adding every part to wk.
-func (s *sim) year(seed uint64, t int, wk *worker) float64 {
-	total := 0.0
+// year simulates trial t of cause c and returns its loss and, under
+// insurance, its loss net of it; each member's loss of the year is left
+// in wk.lineYear, and every part is added to out.
+func (s *sim) year(seed uint64, c *cause, slice []int32, t int, wk *worker, out *causeOut) (total, net float64) {
 	p := s.p
-	for ci := range s.causes {
-		c := &s.causes[ci]
-		st := stream(mix(seed^c.key) ^ mix(uint64(t)*golden+1))
-		u := (float64(c.slice[t]) + st.uniform()) / float64(len(c.slice))
-		events := poisson(c.rate, u)
-		if events == 0 {
-			continue
-		}
-		for _, j := range c.members {
-			wk.lineYear[j] = Parts{}
-		}
-		for range events {
-			inc := st.next()
-			sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
-			hitSeed := mix(inc ^ 0x5bd1e995)
-			draws := [7]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7)}
-			var joint Parts
-			var records float64
-			var hours float64
-			var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
-			drawn := false
-			for k, j := range c.members {
-				h := stream(mix(hitSeed ^ s.lines[j].key))
-				if h.uniform() >= c.q[k] {
-					continue
-				}
-				l := &s.lines[j]
-				pr := &s.profiles[l.profile]
-				if !drawn {
-					// Every incident draws the same numbers in the same
-					// order, whatever it hits.
-					hours = draws[0].pert(pr.outage)
-					activity = draws[1].pert(p.activity)
-					if pr.recovery != nil {
-						recovery = draws[2].lognormal(*pr.recovery)
-					}
-					perRecord = draws[3].lognormal(p.perRecord)
-					fineU = draws[4].uniform()
-					fine = min(draws[4].lognormal(p.fine), p.fineCap)
-					exposed = draws[5].pert(p.exposed)
-					if pr.ransom && draws[6].uniform() < p.ransomP {
-						ransom = draws[6].lognormal(p.ransom)
-					}
-					drawn = true
-				}
-				lh := hours * l.harm
-				var own Parts
-				for _, si := range l.services {
-					own.Downtime += s.hourCost(si, activity) * max(0, lh-s.rto[si])
-					if wk.down[si] == 0 {
-						wk.touched = append(wk.touched, si)
-					}
-					wk.down[si] = max(wk.down[si], lh)
-				}
-				if l.records > 0 {
-					own.Breach = breach(l.records*exposed, perRecord)
-					if fineU < p.fineP {
-						own.Fines = fine
-					}
-				}
+	st := stream(mix(seed^c.key) ^ mix(uint64(t)*golden+1))
+	u := (float64(slice[t]) + st.uniform()) / float64(len(slice))
+	events := poisson(c.rate, u)
+	if events == 0 {
+		return 0, 0
+	}
+	for k := range c.members {
+		wk.lineYear[k] = Parts{}
+	}
+	for range events {
+		inc := st.next()
+		sub := func(i uint64) stream { return stream(mix(inc + i*golden)) }
+		hitSeed := mix(inc ^ 0x5bd1e995)
+		draws := [8]stream{sub(1), sub(2), sub(3), sub(4), sub(5), sub(6), sub(7), sub(8)}
+		var joint Parts
+		var records float64
+		var hours float64
+		var activity, recovery, perRecord, fineU, fine, exposed, ransom float64
+		reputation := -1.0 // drawn when a breach is made public
+		drawn := false
+		for k, j := range c.members {
+			h := stream(mix(hitSeed ^ s.lines[j].key))
+			if h.uniform() >= c.q[k] {
+				continue
+			}
+			l := &s.lines[j]
+			pr := &s.profiles[l.profile]
+			if !drawn {
+				// Every incident draws the same numbers in the same
+				// order, whatever it hits.
+				hours = draws[0].pert(pr.outage)
+				activity = draws[1].pert(p.activity)
 				if pr.recovery != nil {
-					own.Recovery = recovery * l.harm
-					joint.Recovery = max(joint.Recovery, own.Recovery)
+					recovery = draws[2].lognormal(*pr.recovery)
 				}
-				if pr.ransom {
-					own.Ransom = ransom
-					joint.Ransom = ransom
+				perRecord = draws[3].lognormal(p.perRecord)
+				fineU = draws[4].uniform()
+				fine = min(draws[4].lognormal(p.fine), p.fineCap)
+				exposed = draws[5].pert(p.exposed)
+				if pr.ransom && draws[6].uniform() < p.ransomP {
+					ransom = draws[6].lognormal(p.ransom)
 				}
-				records += l.records
-				wk.lineYear[j].add(own)
+				drawn = true
 			}
-			for _, si := range wk.touched {
-				past := max(0, wk.down[si]-s.rto[si])
-				joint.Downtime += s.hourCost(si, activity) * past
-				if s.safety[si] {
-					wk.harmHours += past
+			lh := hours * l.harm
+			var own Parts
+			for _, si := range l.services {
+				past := max(0, lh-s.rto[si])
+				own.Downtime += s.hourCost(si, activity) * past
+				own.Diversion += s.divert[si] * past
+				if wk.down[si] == 0 {
+					wk.touched = append(wk.touched, si)
 				}
-				wk.down[si] = 0
+				wk.down[si] = max(wk.down[si], lh)
 			}
-			wk.touched = wk.touched[:0]
-			if records > 0 {
-				joint.Breach = breach(records*exposed, perRecord)
+			if l.records > 0 {
+				own.Breach = breach(l.records*exposed, perRecord)
 				if fineU < p.fineP {
-					joint.Fines = fine
+					own.Fines = fine
+				}
+				if l.records*exposed >= PublicBreach {
+					if reputation < 0 {
+						reputation = p.revenue * draws[7].pert(p.reputation)
+					}
+					own.Reputation = reputation
 				}
 			}
-			wk.parts.add(joint)
-			total += joint.total()
-			if p.insured {
-				wk.net += joint.total() - min(max(0, joint.total()-p.retention), p.limit)
+			if pr.recovery != nil {
+				own.Recovery = recovery * l.harm
+				joint.Recovery = max(joint.Recovery, own.Recovery)
+			}
+			if pr.ransom {
+				own.Ransom = ransom
+				joint.Ransom = ransom
+			}
+			records += l.records
+			wk.lineYear[k].add(own)
+		}
+		for _, si := range wk.touched {
+			past := max(0, wk.down[si]-s.rto[si])
+			joint.Downtime += s.hourCost(si, activity) * past
+			joint.Diversion += s.divert[si] * past
+			if s.safety[si] {
+				out.harmHours += past
+			}
+			wk.down[si] = 0
+		}
+		wk.touched = wk.touched[:0]
+		if records > 0 {
+			joint.Breach = breach(records*exposed, perRecord)
+			if fineU < p.fineP {
+				joint.Fines = fine
+			}
+			if records*exposed >= PublicBreach {
+				if reputation < 0 {
+					reputation = p.revenue * draws[7].pert(p.reputation)
+				}
+				joint.Reputation = reputation
 			}
 		}
-		for _, j := range c.members {
-			if y := wk.lineYear[j]; y.total() > 0 {
-				wk.lineParts[j].add(y)
-				wk.lineYears[j] = append(wk.lineYears[j], y.total())
-			}
+		out.parts.add(joint)
+		total += joint.Total()
+		if p.insured {
+			net += joint.Total() - min(max(0, joint.Total()-p.retention), p.limit)
 		}
 	}
-	return total
+	return total, net
 }
 
 // hourCost is what an hour of a service's outage costs.

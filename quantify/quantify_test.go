@@ -1,6 +1,7 @@
 package quantify
 
 import (
+	"errors"
 	"math"
 	"os"
 	"strings"
@@ -63,7 +64,8 @@ func TestWorkedExample(t *testing.T) {
 	q := run(t, m, cat, res, Options{Trials: 1_000_000, Seed: 7})
 	// Per event, by hand (docs/risk-method.md):
 	const (
-		hour     = 10_000.0
+		hour     = 10_000.0 // costs.services
+		divert   = 1_710.0  // ambulances diverted from emergency care, an hour
 		records  = 200_000.0
 		exposed  = 7.0 / 30                           // PERT 0 / 0.1 / 1
 		perRec   = 142.644                            // lognormal 25-400: 100 x exp(0.842807^2 / 2)
@@ -71,19 +73,25 @@ func TestWorkedExample(t *testing.T) {
 		recovery = 3_384_970.0                        // lognormal 0.5M-10M: 2,236,068 x exp(0.910638^2 / 2)
 		breach   = records*exposed*perRec + 0.03*fine // 6,666,743
 		malware  = 427_923.0                          // lognormal 75K-1.2M: 300,000 x exp(0.842807^2 / 2)
+		// Reputation: 120M revenue x PERT 0 / 0.021 / 0.05 (mean 0.134 / 6)
+		// when at least 500 of the 200,000 records are exposed: a share of
+		// 0.0025 or more, which PERT 0 / 0.1 / 1 (Beta(1.4, 4.6)) draws
+		// with probability 1 - 0.0016343.
+		reputation = 120e6 * 0.134 / 6 * (1 - 0.0016343) // 2,675,620
+		leak       = breach + reputation                 // 9,342,363
 	)
 	want := map[string]struct {
 		rate, event float64
 	}{
-		"software-failure":    {0.1, hour * (10.75 - 0.25)},                    // PERT 0.5 / 4 / 48 h
-		"overload":            {0.01, hour * (10.75 - 0.25)},                   // PERT 0.5 / 4 / 48 h
-		"unauthorised-access": {0.03, breach},                                  // confidentiality only
-		"data-theft":          {0.002, breach},                                 // no attack path reaches the server
-		"earthquake":          {0.002, hour * (292 - 0.25)},                    // PERT 24 / 72 / 1440 h
-		"fire":                {0.002, hour * (292 - 0.25)},                    //
-		"flood":               {0.002, hour * (292 - 0.25)},                    //
-		"ransomware":          {0.002, hour*(216-0.25) + recovery},             // PERT 24 / 168 / 600 h
-		"malware":             {0.002, hour*(532.0/6-0.25) + malware + breach}, // PERT 4 / 48 / 336 h, recovery 75K-1.2M
+		"software-failure":    {0.1, (hour + divert) * (10.75 - 0.25)},                // PERT 0.5 / 4 / 48 h
+		"overload":            {0.01, (hour + divert) * (10.75 - 0.25)},               // PERT 0.5 / 4 / 48 h
+		"unauthorised-access": {0.03, leak},                                           // confidentiality only
+		"data-theft":          {0.002, leak},                                          // no attack path reaches the server
+		"earthquake":          {0.002, (hour + divert) * (292 - 0.25)},                // PERT 24 / 72 / 1440 h
+		"fire":                {0.002, (hour + divert) * (292 - 0.25)},                //
+		"flood":               {0.002, (hour + divert) * (292 - 0.25)},                //
+		"ransomware":          {0.002, (hour+divert)*(216-0.25) + recovery},           // PERT 24 / 168 / 600 h
+		"malware":             {0.002, (hour+divert)*(532.0/6-0.25) + malware + leak}, // PERT 4 / 48 / 336 h, recovery 75K-1.2M
 	}
 	total := 0.0
 	for _, s := range q.Scenarios {
@@ -119,11 +127,20 @@ func TestWorkedExample(t *testing.T) {
 	if !near(q.Mean, sum, 1e-9) {
 		t.Errorf("total %.0f, sum of scenarios %.0f", q.Mean, sum)
 	}
+	// The parts of the new components: diversion is 1,710 / 10,000 of the
+	// downtime (both count the same hours past max outage), and every
+	// breach of the server is made public but one in 612.
+	if !near(q.Parts.Diversion, q.Parts.Downtime*divert/hour, 1e-9) {
+		t.Errorf("diversion %.0f, downtime %.0f: not in the ratio 1,710 / 10,000", q.Parts.Diversion, q.Parts.Downtime)
+	}
+	if want := (0.03 + 0.002 + 0.002) * reputation; !near(q.Parts.Reputation, want, 3*1.1/math.Sqrt(0.034*1e6)) {
+		t.Errorf("reputation %.0f a year, by hand %.0f", q.Parts.Reputation, want)
+	}
 	if !near(q.NoLoss, math.Exp(-0.152), 0.002) {
 		t.Errorf("years without loss %.4f, want e^-0.152 = %.4f", q.NoLoss, math.Exp(-0.152))
 	}
 	// The rounded figures the documentation gives.
-	for _, s := range []string{"269,433", "200,002", "6,666,743", "5,542,486", "7,978,833"} {
+	for _, s := range []string{"366,413", "280,271", "9,342,363", "2,675,620", "5,911,418", "10,805,645", "122,955", "3,416,393"} {
 		if !strings.Contains(doc, s) {
 			t.Errorf("docs/risk-method.md does not give %s", s)
 		}
@@ -231,15 +248,16 @@ func TestSharedCauses(t *testing.T) {
 
 // A harm-limiting control halves the outage and the recovery: with an
 // offline backup of the worked example's server, ransomware costs
-// 10,000 x (216 / 2 - 0.25) + 3,384,986 / 2 = 2,769,993 an event, and a
-// software failure 10,000 x (10.75 / 2 - 0.25) = 51,250.
+// (10,000 + 1,710) x (216 / 2 - 0.25) + 3,384,986 / 2 = 2,954,245 an
+// event, and a software failure (10,000 + 1,710) x (10.75 / 2 - 0.25) =
+// 60,014.
 func TestHarmLimitingControl(t *testing.T) {
 	m, cat, _ := load(t, "testdata/worked.yaml")
 	m.Assets[0].Controls = []string{"offline-backup"}
 	q := run(t, m, cat, assessed(t, m, cat), Options{Trials: 1_000_000, Seed: 7})
 	want := map[string]struct{ rate, event float64 }{
-		"ransomware":       {0.002, 10_000*(216.0/2-0.25) + 3_384_986.0/2},
-		"software-failure": {0.1, 10_000 * (10.75/2 - 0.25)},
+		"ransomware":       {0.002, 11_710*(216.0/2-0.25) + 3_384_986.0/2},
+		"software-failure": {0.1, 11_710 * (10.75/2 - 0.25)},
 	}
 	for _, s := range q.Scenarios {
 		w, ok := want[s.Threat]
@@ -257,8 +275,10 @@ func TestHarmLimitingControl(t *testing.T) {
 	if len(want) > 0 {
 		t.Errorf("missing scenarios: %v", want)
 	}
-	if !strings.Contains(mustRead(t, "../docs/risk-method.md"), "2,769,993") {
-		t.Error("docs/risk-method.md does not give 2,769,993")
+	for _, s := range []string{"2,954,245", "60,014"} {
+		if !strings.Contains(mustRead(t, "../docs/risk-method.md"), s) {
+			t.Error("docs/risk-method.md does not give " + s)
+		}
 	}
 }
 
@@ -278,8 +298,10 @@ func TestUnknownCostTargets(t *testing.T) {
 	m.Costs.Threats = []ward.ThreatCost{{Threat: "ransomwear", Recovery: &ward.Interval{Low: 1, High: 2}}}
 	m.Costs.Changes = []ward.ChangeCost{{Action: "buy-firewall", OneOff: 1}}
 	_, err := Quantify(m, cat, res, Options{Trials: 1000})
-	if err == nil || !strings.Contains(err.Error(), `costs.threats[0].threat: no threat "ransomwear" in the catalog (did you mean "ransomware"?)`) ||
-		!strings.Contains(err.Error(), `costs.changes[0].action: ward plan proposes no change "buy-firewall" (add-edr, add-mfa,`) {
+	var ve *ward.ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) != 2 ||
+		ve.Errors[0].Error() != `costs.threats[0].threat: no threat "ransomwear" in the catalog (did you mean "ransomware"?)` ||
+		!strings.HasPrefix(ve.Errors[1].Error(), `costs.changes[0].action: ward plan proposes no change "buy-firewall" (add-edr, add-mfa,`) {
 		t.Errorf("got %v", err)
 	}
 }
@@ -303,7 +325,7 @@ func TestRansomApart(t *testing.T) {
 		t.Errorf("ransom %.0f a year (total %.0f), by hand %.0f", rw.Parts.Ransom, q.Parts.Ransom, want)
 	}
 	p := q.Parts
-	if !near(q.Mean, p.Downtime+p.Breach+p.Recovery+p.Fines, 1e-12) {
+	if !near(q.Mean, p.Downtime+p.Diversion+p.Breach+p.Reputation+p.Recovery+p.Fines, 1e-12) {
 		t.Errorf("the ransom is in the loss: mean %.0f, parts %+v", q.Mean, p)
 	}
 	never := 0.0
@@ -340,5 +362,54 @@ func TestInsurance(t *testing.T) {
 		if q.Net == nil || !c.check(q) {
 			t.Errorf("retention %g, limit %g: gross %.0f/%.0f, net %+v", c.retention, c.limit, q.Mean, q.P99, q.Net)
 		}
+	}
+}
+
+// Reputation and patients diverted are the organisation's to set: an
+// emergency service diverts at the organisation's rate unless it says
+// otherwise, another service only when it says so, and the reputation
+// share scales its part, the same draws underneath.
+func TestReputationAndDiversionSet(t *testing.T) {
+	m, cat, res := load(t, "testdata/worked.yaml")
+	opt := Options{Trials: 20_000, Seed: 3}
+	base := run(t, m, cat, res, opt)
+	if !(base.Parts.Diversion > 0) || !(base.Parts.Reputation > 0) {
+		t.Fatalf("worked example: diversion %.0f, reputation %.0f", base.Parts.Diversion, base.Parts.Reputation)
+	}
+	twice, none := 2*DiversionPerHour, 0.0
+	mm := *m
+	mm.Costs.DiversionPerHour = &twice
+	mm.Costs.Reputation = &ward.Estimate{Min: 0, Mode: 0.042, Max: 0.1}
+	q := run(t, &mm, cat, res, opt)
+	if !near(q.Parts.Diversion, 2*base.Parts.Diversion, 1e-9) || !near(q.Parts.Reputation, 2*base.Parts.Reputation, 1e-9) ||
+		q.Parts.Downtime != base.Parts.Downtime || q.Parts.Breach != base.Parts.Breach {
+		t.Errorf("doubled: %+v, from %+v", q.Parts, base.Parts)
+	}
+	// The service's own figure comes first: 0 diverts no one.
+	mm = *m
+	mm.Costs.DiversionPerHour = &twice
+	mm.Costs.Services = []ward.ServiceCost{{Service: "emergency-care", DowntimePerHour: 10_000, DiversionPerHour: &none}}
+	if q := run(t, &mm, cat, res, opt); q.Parts.Diversion != 0 || q.Parts.Downtime != base.Parts.Downtime {
+		t.Errorf("a service that diverts no one: %+v", q.Parts)
+	}
+	// A service that does not say emergency diverts nothing by default,
+	// and its own figure when it has one.
+	mm = *m
+	mm.Services = []ward.Service{m.Services[0]}
+	mm.Services[0].ID, mm.Services[0].Name = "records-office", "Records office"
+	mm.Costs.Services = []ward.ServiceCost{{Service: "records-office", DowntimePerHour: 10_000}}
+	if q := run(t, &mm, cat, res, opt); q.Parts.Diversion != 0 || !near(q.Parts.Downtime, base.Parts.Downtime, 1e-9) {
+		t.Errorf("a service that is not emergency care diverts %.0f", q.Parts.Diversion)
+	}
+	rate := 855.0
+	mm.Costs.Services[0].DiversionPerHour = &rate
+	if q := run(t, &mm, cat, res, opt); !near(q.Parts.Diversion, base.Parts.Diversion/2, 1e-9) {
+		t.Errorf("diverting at 855 an hour: %.0f, half of %.0f", q.Parts.Diversion, base.Parts.Diversion)
+	}
+	// A public body is not fined, but loses patients all the same.
+	mm = *m
+	mm.Costs.PublicBody = true
+	if q := run(t, &mm, cat, res, opt); q.Parts.Fines != 0 || q.Parts.Reputation != base.Parts.Reputation {
+		t.Errorf("public body: %+v", q.Parts)
 	}
 }

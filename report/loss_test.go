@@ -37,7 +37,7 @@ func TestReportWithLoss(t *testing.T) {
 	}
 	page := buf.String()
 	for _, want := range []string{`<section id="expected-loss">`, quantify.Money(q.Mean), quantify.Money(q.P99), q.Scenarios[0].ThreatName,
-		fmt.Sprintf("seed %d", q.Seed), "cost per record"} {
+		fmt.Sprintf("seed %d", q.Seed), "cost per record", "patients diverted " + quantify.Money(q.Parts.Diversion), "reputation " + quantify.Money(q.Parts.Reputation)} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
 		}

@@ -77,6 +77,8 @@ func (s *Server) register() {
 	s.handle("GET", "/api/v1/orgs/{org}/links", orgViewer, s.apiLinks)
 	s.handle("GET", "/api/v1/orgs/{org}/vulnerabilities", orgViewer, s.apiVulns)
 	s.handle("GET", "/api/v1/orgs/{org}/loss", orgViewer, s.apiLoss)
+	s.handle("GET", "/api/v1/orgs/{org}/money-plan", orgViewer, s.apiMoneyPlan)
+	s.handle("GET", "/api/v1/orgs/{org}/money-plan/status", orgViewer, s.apiMoneyPlanStatus)
 	s.handle("GET", "/api/v1/orgs/{org}/assessments", orgViewer, s.apiAssessments)
 	s.handle("POST", "/api/v1/orgs/{org}/assessments", orgAnalyst, s.apiRunAssessment)
 	s.handle("GET", "/api/v1/orgs/{org}/assessments/{id}", orgViewer, s.apiAssessment)

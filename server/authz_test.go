@@ -150,6 +150,8 @@ func request(t testing.TB, method, pattern, caller string) (string, any) {
 		path = strings.NewReplacer("{org}", "st-example", "{id}", testIncident, "{kind}", "early-warning").Replace(pattern)
 	case pattern == "/api/v1/national/whatif":
 		path += "?fail=cloud:microsoft&for=4h"
+	case strings.Contains(pattern, "/money-plan"):
+		path += "?budget=1&trials=1000" // the least plan: it computes in the background
 	}
 	var body any
 	switch method + " " + pattern {

@@ -32,8 +32,6 @@ type view struct {
 	// losses are the expected losses simulated, by trials and seed.
 	lossMu sync.Mutex
 	losses map[[2]uint64]*quantify.Result
-	// moneyPlans are the plans in money made, by budget and trials.
-	moneyPlans map[[2]int]*quantify.Plan
 }
 
 // reachableFromInternet says why an asset is reachable from the Internet,

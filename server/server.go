@@ -105,6 +105,8 @@ type Server struct {
 	pageFlight singleflight.Group
 	// national keeps the models shared with the hub by revision.
 	national *national.Cache
+	// money runs the plans in money in the background.
+	money *moneyJobs
 }
 
 // New makes a server.
@@ -155,7 +157,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst), checking: inFlight{limit: 2},
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
 		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) }),
-		national: national.NewCache()}
+		national: national.NewCache(), money: newMoneyJobs()}
 	s.register()
 	return s, nil
 }

@@ -181,6 +181,7 @@ func newTestServer(t testing.TB, cfg server.Config) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	// Timeouts as 'ward serve' sets them: each request's read deadline
 	// is set anew.
 	ts := httptest.NewUnstartedServer(srv.Handler())

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -87,6 +86,8 @@ type planPage struct {
 	By    string
 	Plan  *assess.Plan
 	Money *quantify.Plan
+	// Job is the plan in money while it is computed.
+	Job *MoneyPlanStatus
 	// Removed is the share of the risk the plan removes, in percent.
 	Removed int
 	// Bars draw each step's removal; BarsH is the chart's height.
@@ -100,29 +101,16 @@ type planBar struct {
 }
 
 func (s *Server) webPlan(w http.ResponseWriter, r *http.Request, c *call) error {
-	budget := DefaultPlanBudget
-	if b := r.URL.Query().Get("budget"); b != "" {
-		n, err := strconv.Atoi(b)
-		if err != nil || n < 1 || n > MaxPlanBudget {
-			return fail(http.StatusBadRequest, "budget %q: a number of changes from 1 to %d", b, MaxPlanBudget)
-		}
-		budget = n
+	budget, err := budgetParam(r)
+	if err != nil {
+		return err
 	}
 	by := r.URL.Query().Get("by")
 	switch by {
 	case "", "risk":
 		by = "risk"
 	case "money":
-		trials, err := trialsParam(r)
-		if err != nil {
-			return err
-		}
-		mp, took, err := s.moneyPlan(r, c.org, budget, trials)
-		if err != nil {
-			return err
-		}
-		return s.render(w, r, c, http.StatusOK, "plan.html", "Mitigation plan in money",
-			planPage{Budget: budget, MaxBudget: MaxPlanBudget, By: by, Money: mp, Took: took.Round(time.Millisecond)})
+		return s.webMoneyPlan(w, r, c, budget)
 	default:
 		return fail(http.StatusBadRequest, "by %q: risk or money", by)
 	}
@@ -143,46 +131,6 @@ func (s *Server) webPlan(w http.ResponseWriter, r *http.Request, c *call) error 
 	}
 	out.BarsH = len(out.Bars)*26 + 4
 	return s.render(w, r, c, http.StatusOK, "plan.html", "Mitigation plan", out)
-}
-
-// moneyPlan ranks the plan's changes by expected loss avoided per euro
-// (docs/risk-method.md, "Changes in money"), with Ward's default trials
-// and seed, computed once per revision, feeds and day as plan is.
-func (s *Server) moneyPlan(r *http.Request, org string, budget, trials int) (*quantify.Plan, time.Duration, error) {
-	ctx := r.Context()
-	stamp, _, err := s.feedStamp(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	v, err := s.assessed(ctx, org)
-	if err != nil {
-		return nil, 0, err
-	}
-	key := fmt.Sprintf("moneyplan|%d|%d|%s|%d|%s|%s", budget, trials, org, v.Revision, stamp, v.Result.Date)
-	start := time.Now()
-	p, err, _ := s.flight.Do(key, func() (any, error) {
-		v.lossMu.Lock()
-		if mp, ok := v.moneyPlans[[2]int{budget, trials}]; ok {
-			v.lossMu.Unlock()
-			return mp, nil
-		}
-		v.lossMu.Unlock()
-		mp, err := quantify.MakePlan(v.Model, s.cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities}, quantify.Options{Trials: trials}, budget)
-		if err != nil {
-			return nil, fmt.Errorf("plan in money %s: %w", org, err)
-		}
-		v.lossMu.Lock()
-		if v.moneyPlans == nil {
-			v.moneyPlans = map[[2]int]*quantify.Plan{}
-		}
-		v.moneyPlans[[2]int{budget, trials}] = mp
-		v.lossMu.Unlock()
-		return mp, nil
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	return p.(*quantify.Plan), time.Since(start), nil
 }
 
 // plan makes the mitigation plan of an organisation's current model for a

@@ -70,6 +70,7 @@ The method is in docs/risk-method.md.`,
 			if err != nil {
 				return err
 			}
+			money.file = file
 			if withPlanned && quantified {
 				return usageError{errors.New("--with-planned and --quantify: the expected loss is of what exists")}
 			}

@@ -54,10 +54,11 @@ defaults (docs/risk-method.md, "Expected loss").
 				return err
 			}
 			feeds.vendors = cat.Vendors
-			m, _, err := o.loadModel(c.Context(), files, org)
+			m, file, err := o.loadModel(c.Context(), files, org)
 			if err != nil {
 				return err
 			}
+			money.file = file
 			exists := m.WithoutPlanned()
 			aopt := assess.Options{Today: date}
 			if aopt.Matches, err = o.loadMatches(c, exists, files, feeds); err != nil {
@@ -69,7 +70,7 @@ defaults (docs/risk-method.md, "Expected loss").
 			// devices) are left out of it, and kept in the model --apply
 			// writes.
 			if by == "money" {
-				return o.planByMoney(exists, m, cat, aopt, &money, budget, apply)
+				return o.planByMoney(c.Context(), exists, m, cat, aopt, &money, budget, apply)
 			}
 			plan, err := assess.MakePlan(exists, cat, aopt, budget)
 			if err != nil {

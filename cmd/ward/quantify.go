@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,6 +24,9 @@ type moneyFlags struct {
 	trials   int
 	seed     uint64
 	currency string
+	// file is the model file read, where problems of its costs are
+	// placed; empty for a stored model.
+	file string
 }
 
 func (f *moneyFlags) add(c *cobra.Command) {
@@ -34,6 +39,10 @@ func (f *moneyFlags) add(c *cobra.Command) {
 // figures against the catalog.
 func (f *moneyFlags) options(m *ward.Model, cat *catalog.Catalog) (quantify.Options, error) {
 	if err := quantify.Check(m, cat); err != nil {
+		var ve *ward.ValidationError
+		if f.file != "" && errors.As(err, &ve) {
+			err = modelfile.Place(f.file, ve.Errors)
+		}
 		return quantify.Options{}, invalidError{err}
 	}
 	if f.trials < 1000 {
@@ -100,8 +109,9 @@ func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int)
 	c := q.Currency
 	fmt.Fprintf(w, "Expected loss of %s (%s), %s\n", res.Name, res.Organisation, res.Date)
 	fmt.Fprintf(w, "  method %s, %s simulated years, seed %d; amounts in %s a year\n", q.Method, quantify.Money(float64(q.Trials)), q.Seed, c)
-	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, breach %s, recovery %s, fines %s)\n", quantify.Money(q.Mean), c,
-		quantify.Money(q.Parts.Downtime), quantify.Money(q.Parts.Breach), quantify.Money(q.Parts.Recovery), quantify.Money(q.Parts.Fines))
+	fmt.Fprintf(w, "  expected loss: %s %s (downtime %s, patients diverted %s, breach %s, reputation %s, recovery %s, fines %s)\n", quantify.Money(q.Mean), c,
+		quantify.Money(q.Parts.Downtime), quantify.Money(q.Parts.Diversion), quantify.Money(q.Parts.Breach), quantify.Money(q.Parts.Reputation),
+		quantify.Money(q.Parts.Recovery), quantify.Money(q.Parts.Fines))
 	if n := q.Net; n != nil {
 		fmt.Fprintf(w, "  net of insurance: %s %s a year expected (the insurance pays %s); P50 %s, P90 %s, P99 %s\n", quantify.Money(n.Mean), c,
 			quantify.Money(n.Paid), quantify.Money(n.P50), quantify.Money(n.P90), quantify.Money(n.P99))
@@ -150,10 +160,11 @@ func amount(x float64) string { return fmt.Sprintf("%.0f", x) }
 func writeLossCSV(w io.Writer, q *quantify.Result) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "threat", "assets", "events_per_year", "cause", "mean_annual_loss", "p50", "p90", "p99",
-		"downtime", "breach", "recovery", "fines", "ransom_apart", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
+		"downtime", "diversion", "breach", "reputation", "recovery", "fines", "ransom_apart", "services_stopped", "records_exposed", "currency", "method", "seed", "trials"})
 	row := func(rank, threat, assets, rate, cause string, mean, p50, p90, p99 float64, parts quantify.Parts, services, records string) {
 		cw.Write([]string{rank, threat, assets, rate, cause, amount(mean), amount(p50), amount(p90), amount(p99),
-			amount(parts.Downtime), amount(parts.Breach), amount(parts.Recovery), amount(parts.Fines), amount(parts.Ransom), services, records,
+			amount(parts.Downtime), amount(parts.Diversion), amount(parts.Breach), amount(parts.Reputation), amount(parts.Recovery), amount(parts.Fines),
+			amount(parts.Ransom), services, records,
 			q.Currency, q.Method, fmt.Sprint(q.Seed), fmt.Sprint(q.Trials)})
 	}
 	row("total", "", "", "", "", q.Mean, q.P50, q.P90, q.P99, q.Parts, "", "")
@@ -215,12 +226,14 @@ func writeChangedModel(path string, m *ward.Model) error {
 // euro and writes the plan.
 // planByMoney plans on m and applies the plan to full (m and its planned
 // assets) for --apply.
-func (o *options) planByMoney(m, full *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
+// It stops on an interrupt or SIGTERM: on a large hospital it takes
+// minutes.
+func (o *options) planByMoney(ctx context.Context, m, full *ward.Model, cat *catalog.Catalog, aopt assess.Options, f *moneyFlags, budget int, apply string) error {
 	opt, err := f.options(m, cat)
 	if err != nil {
 		return err
 	}
-	plan, err := quantify.MakePlan(m, cat, aopt, opt, budget)
+	plan, err := quantify.MakePlanContext(ctx, m, cat, aopt, opt, budget, nil)
 	if err != nil {
 		return err
 	}

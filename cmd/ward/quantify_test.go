@@ -3,6 +3,7 @@ package main_test
 import (
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,7 +19,9 @@ func TestAssessQuantify(t *testing.T) {
 	data := t.TempDir()
 	r := ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01")
 	expect(t, r, 0, "Expected loss of Worked Example Clinic", "method ward-fair-1, 10,000 simulated years, seed 1", "Loss exceedance",
-		"Unauthorised access by staff", "downtime per hour of emergency-care", "model", "ransoms, apart from the loss")
+		"Unauthorised access by staff", "downtime per hour of emergency-care", "model", "ransoms, apart from the loss",
+		"patients diverted ", "reputation ", "patients diverted, an hour of an emergency service down", "ambulances diverted while an emergency service is down",
+		"revenue lost to reputation after a breach of 500+ records")
 	r = ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01", "--format", "json", "--trials", "20000", "--seed", "5")
 	expect(t, r, 0)
 	var q struct {
@@ -39,8 +42,8 @@ func TestAssessQuantify(t *testing.T) {
 	if q.Method != "ward-fair-1" || q.Seed != 5 || q.Trials != 20000 || q.Currency != "EUR" || len(q.Scenarios) != 9 || q.Scenarios[0].Threat != "unauthorised-access" || q.Scenarios[0].Rate != 0.03 {
 		t.Errorf("quantified: %+v", q)
 	}
-	if q.Mean < 200_000 || q.Mean > 310_000 {
-		t.Errorf("expected loss %.0f, by hand 269,433", q.Mean)
+	if q.Mean < 300_000 || q.Mean > 430_000 {
+		t.Errorf("expected loss %.0f, by hand 366,413", q.Mean)
 	}
 	again := ward(t, data, "assess", model, "--quantify", "--date", "2026-12-01", "--format", "json", "--trials", "20000", "--seed", "5")
 	if again.stdout != r.stdout {
@@ -57,7 +60,8 @@ func TestAssessQuantify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 11 || rows[0][0] != "rank" || rows[1][0] != "total" || rows[2][1] != "unauthorised-access" || rows[2][16] != "EUR" {
+	if len(rows) != 11 || rows[0][0] != "rank" || rows[1][0] != "total" || rows[2][1] != "unauthorised-access" || rows[2][18] != "EUR" ||
+		rows[0][10] != "diversion" || rows[0][12] != "reputation" || rows[1][10] == "0" || rows[1][12] == "0" || rows[2][10] != "0" || rows[2][12] == "0" {
 		t.Errorf("csv: %v", rows)
 	}
 	page := filepath.Join(t.TempDir(), "report.html")
@@ -88,7 +92,10 @@ func TestAssessQuantify(t *testing.T) {
 	if err := os.WriteFile(bad, append(b, "  threats: [{threat: ransomwear, recovery: {low: 1, high: 2}}]\n"...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	expect(t, ward(t, data, "assess", bad, "--quantify"), 1, `did you mean "ransomware"?`)
+	// It stands at the line and column of the field in the file.
+	line := 1 + strings.Count(string(b), "\n")
+	expect(t, ward(t, data, "assess", bad, "--quantify"), 1, fmt.Sprintf(`bad.yaml:%d:22: costs.threats[0].threat: no threat "ransomwear" in the catalog`, line), `did you mean "ransomware"?`)
+	expect(t, ward(t, data, "plan", bad, "--by", "money"), 1, fmt.Sprintf(`bad.yaml:%d:22: costs.threats[0].threat`, line))
 	// Ward does not convert: another currency than the model's is refused.
 	expect(t, ward(t, data, "assess", model, "--quantify", "--currency", "GBP"), 2, "the model's costs are in EUR and Ward does not convert")
 	expect(t, ward(t, data, "assess", model, "--quantify", "--format", "sarif"), 2, "--quantify writes text, json, csv or html")

@@ -175,7 +175,10 @@ Detections are logged as they are found. See docs/detection.md.`,
 			shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 			defer cancel()
 			fmt.Fprintln(o.stderr, "ward: stopping")
-			return hs.Shutdown(shutdown)
+			err = hs.Shutdown(shutdown)
+			// Plans in money under way stop with the server.
+			srv.Close()
+			return err
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; :PORT for every interface)")
