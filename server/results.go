@@ -26,6 +26,8 @@ type view struct {
 	// revision never changes, so each order is sorted once.
 	mu     sync.Mutex
 	sorted map[string][]*ward.Asset
+	// mapPage is the map laid out (web_map.go), once per revision.
+	mapPage *mapPage
 	// reachable is why each asset is reachable from the Internet (by id;
 	// "" when not), as ward.Model.Exposure says, worked out once.
 	reachable map[string]string

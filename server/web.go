@@ -164,6 +164,7 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/orgs/{org}/assets", orgViewer, s.webAssets)
 	s.page("GET", "/orgs/{org}/assets/{id}", orgViewer, s.webAsset)
 	s.page("GET", "/orgs/{org}/map", orgViewer, s.webMap)
+	s.page("GET", "/orgs/{org}/map/path.svg", orgViewer, s.webMapPathSVG)
 	s.page("GET", "/orgs/{org}/services", orgViewer, s.webServices)
 	s.page("GET", "/orgs/{org}/plan", orgViewer, s.webPlan)
 	s.page("GET", "/orgs/{org}/findings", orgViewer, s.webFindings)
