@@ -31,7 +31,7 @@ const (
 	mapPad     = 12  // inner margin of a zone box
 	mapHead    = 28  // a zone box's title band
 	mapGap     = 36  // between zone boxes
-	mapEntries = 150 // the column of entry points on the left
+	mapEntries = 190 // the column of entry points on the left
 	// mapLabelMax is the most labels drawn at once: beyond it only the
 	// worst assets are labelled, the rest on hover.
 	mapLabelMax = 400
@@ -55,6 +55,70 @@ type mapNode struct {
 	Severity             string
 	X, Y                 int
 	Label                string
+}
+
+// mapLabel is an asset's name on the map: beside its dot, or above or
+// below it with a leader line when the places beside are taken.
+type mapLabel struct {
+	For, Text string
+	X, Y      int // the text's anchor, on its baseline
+	Anchor    string
+	// Leader runs from the dot to the label, when it is set apart.
+	Leader        bool
+	LX1, LY1, LY2 int
+}
+
+// box is a rectangle: left, top, right, bottom.
+type box struct{ x1, y1, x2, y2 int }
+
+func (a box) overlaps(b box) bool { return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2 }
+
+// labelWidth is about how wide a label is drawn (10-unit text).
+func labelWidth(s string) int { return 6*len([]rune(s)) + 4 }
+
+func (l mapLabel) box() box {
+	w := labelWidth(l.Text)
+	x := l.X
+	switch l.Anchor {
+	case "end":
+		x -= w
+	case "middle":
+		x -= w / 2
+	}
+	return box{x, l.Y - 10, x + w, l.Y + 3}
+}
+
+// placeLabel finds a place for an asset's label that overlaps none taken:
+// right of the dot, left of it, above, below, then further above or
+// below with a leader line.
+func placeLabel(n *mapNode, taken []box) (mapLabel, bool) {
+	cands := []mapLabel{
+		{X: n.X + 8, Y: n.Y + 4, Anchor: "start"},
+		{X: n.X - 8, Y: n.Y + 4, Anchor: "end"},
+		{X: n.X, Y: n.Y - 8, Anchor: "middle"},
+		{X: n.X, Y: n.Y + 17, Anchor: "middle"},
+	}
+	for k := 1; k <= 6; k++ {
+		cands = append(cands, mapLabel{X: n.X, Y: n.Y - 8 - 13*k, Anchor: "middle", Leader: true},
+			mapLabel{X: n.X, Y: n.Y + 17 + 13*k, Anchor: "middle", Leader: true})
+	}
+	for _, c := range cands {
+		c.For, c.Text = n.ID, n.Label
+		b := c.box()
+		if slices.ContainsFunc(taken, b.overlaps) {
+			continue
+		}
+		if c.Leader {
+			c.LX1, c.LY1, c.LY2 = n.X, n.Y, c.Y-10
+			if c.Y > n.Y {
+				c.LY1, c.LY2 = n.Y, c.Y-10
+			} else {
+				c.LY2 = c.Y + 3
+			}
+		}
+		return c, true
+	}
+	return mapLabel{}, false
 }
 
 // mapBundle is every link between two zones, drawn as one edge from
@@ -81,6 +145,7 @@ type mapLayout struct {
 	Nodes   []mapNode
 	Bundles []mapBundle
 	Entries []mapEntry
+	Labels  []mapLabel
 	// Lines and Clear are the links inside zones, as SVG path data: one
 	// element each rather than one per link, so that a 10,000-asset
 	// hospital's map stays light to draw and to pan.
@@ -196,7 +261,7 @@ func layoutMap(m *ward.Model, worst map[string]string, paths []assess.TargetPath
 		area += (w + mapGap) * (h + mapGap)
 		widest = max(widest, w)
 	}
-	shelf := max(widest, 1100, int(math.Sqrt(float64(area))*1.3))
+	shelf := max(widest, 700, int(math.Sqrt(float64(area))*1.3))
 	x, y, rowH := mapEntries, 10, 0
 	for zi := range boxes {
 		b := &boxes[zi]
@@ -234,19 +299,26 @@ func layoutMap(m *ward.Model, worst map[string]string, paths []assess.TargetPath
 		}
 	}
 	// Labels: the attack targets first, then the critical assets, within
-	// the budget of labels.
-	labelled := 0
+	// the budget of labels, each placed where it covers no other label
+	// nor a zone's title.
+	var taken []box
+	for _, b := range boxes {
+		taken = append(taken, box{b.X, b.Y, b.X + 16 + 7*len([]rune(b.Name)) + 30, b.Y + mapHead - 6})
+	}
 	for pass := range 2 {
 		for k := range out.Nodes {
 			n := &out.Nodes[k]
-			if labelled == mapLabelMax {
+			if len(out.Labels) == mapLabelMax {
 				break
 			}
 			if n.Label != "" || (pass == 0 && !targets[n.ID]) || (pass == 1 && n.Severity != "critical") {
 				continue
 			}
-			n.Label = shorten(cmp.Or(n.Name, n.ID), 26)
-			labelled++
+			n.Label = shorten(cmp.Or(n.Name, n.ID), 24)
+			if l, ok := placeLabel(n, taken); ok {
+				taken = append(taken, l.box())
+				out.Labels = append(out.Labels, l)
+			}
 		}
 	}
 	// The script's table, in the order of the dots.
@@ -323,7 +395,7 @@ func layoutMap(m *ward.Model, worst map[string]string, paths []assess.TargetPath
 		for _, p := range tp.Paths {
 			if !seen[p.Entry] {
 				seen[p.Entry] = true
-				e := mapEntry{ID: p.Entry, Name: entryName(p.Entry), X: 40}
+				e := mapEntry{ID: p.Entry, Name: entryName(p.Entry), X: 90}
 				e.Y = 40 + 56*len(out.Entries)
 				out.Entries = append(out.Entries, e)
 				out.pos[p.Entry] = point{e.X, e.Y}

@@ -246,6 +246,25 @@
     apply();
   }
 
+  // fitTo brings a drawn path whole into the view, with a margin.
+  function fitTo(line) {
+    if (!line) return;
+    const pts = line.points;
+    if (!pts || pts.numberOfItems === 0) return;
+    let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+    for (let k = 0; k < pts.numberOfItems; k++) {
+      const p = pts.getItem(k);
+      x1 = Math.min(x1, p.x); y1 = Math.min(y1, p.y);
+      x2 = Math.max(x2, p.x); y2 = Math.max(y2, p.y);
+    }
+    const m = 60;
+    let w = Math.max(x2 - x1 + 2 * m, 300), h = Math.max(y2 - y1 + 2 * m, 200);
+    // keep the map's proportions, so that the view only scales
+    if (w / h > home.w / home.h) h = w * home.h / home.w; else w = h * home.w / home.h;
+    vb = { x: (x1 + x2) / 2 - w / 2, y: (y1 + y2) / 2 - h / 2, w: w, h: h };
+    apply();
+  }
+
   // Search: by id or name, the first few that contain what is typed.
   const search = document.getElementById("map-search");
   const hits = document.getElementById("map-hits");
@@ -326,7 +345,12 @@
         p.classList.toggle("sel", p.dataset.path === n);
         if (p.dataset.path === n) g.appendChild(p); // drawn last, on top
       });
-      box.querySelectorAll("li.path-item").forEach(function (li) { li.classList.toggle("sel", li.dataset.path === n); });
+      fitTo(g.querySelector('g.path[data-path="' + n + '"] polyline'));
+      pin(-1);
+      box.querySelectorAll("li.path-item").forEach(function (li) {
+        li.classList.toggle("sel", li.dataset.path === n);
+        if (li.dataset.path === n) li.querySelector("details").open = true;
+      });
       box.querySelectorAll("button.path-pick").forEach(function (o) {
         o.classList.toggle("on", o === b);
         o.setAttribute("aria-pressed", o === b ? "true" : "false");
