@@ -59,7 +59,7 @@ func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
 		t.Fatal("every asset is labelled: nothing to point at")
 	}
 	do(t, ctx, chromedp.Click(pump)) // unpin
-	pos := read(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = document.querySelector('circle[data-id="` + unlabelled + `"]').getBoundingClientRect(); return {x: r.left + r.width/2, y: r.top + r.height/2}; })()`))
+	pos := read(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = document.querySelector('circle[data-id="`+unlabelled+`"]').getBoundingClientRect(); return {x: r.left + r.width/2, y: r.top + r.height/2}; })()`))
 	do(t, ctx, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, pos["x"], pos["y"]))
 	until(t, ctx, "hover label", `!document.getElementById("map-hover").classList.contains("hidden") && document.querySelector("#map-hover text").textContent.includes("`+unlabelled+`")`)
 	do(t, ctx, shot(t, dir, "map-hover"))
@@ -238,7 +238,7 @@ func TestBrowserMapLarge(t *testing.T) {
 			const x0 = r.left + r.width / 2, y0 = r.top + r.height / 2;
 			const ev = (type, x, y, buttons) => svg.dispatchEvent(new PointerEvent(type, {clientX: x, clientY: y, button: 0, buttons: buttons, pointerId: 1, isPrimary: true, pointerType: "mouse", bubbles: true}));
 			const vb = svg.viewBox.baseVal, vx = vb.x, vy = vb.y, vw = vb.width, vh = vb.height;
-			const viewBox = "` + mode + `" === "viewBox";
+			const viewBox = "`+mode+`" === "viewBox";
 			if (!viewBox) ev("pointerdown", x0, y0, 1);
 			const times = [];
 			let k = 0;
