@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +29,9 @@ type view struct {
 	sorted map[string][]*ward.Asset
 	// mapPage is the map laid out (web_map.go), once per revision.
 	mapPage *mapPage
+	// pages are contents rendered (renderCached), by page, organisation,
+	// role and query.
+	pages map[string]template.HTML
 	// reachable is why each asset is reachable from the Internet (by id;
 	// "" when not), as ward.Model.Exposure says, worked out once.
 	reachable map[string]string

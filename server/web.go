@@ -35,6 +35,7 @@ var (
 
 var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
 	"sevclass": func(s string) string { return "sev-" + s },
 	"money":    quantify.Money,
 	// pct100 turns a probability into percent.
@@ -108,10 +109,62 @@ type pageData struct {
 	// Sector: the user reads the sector's view (hub role, administrator).
 	Sector bool
 	Data   any
+	// Content is the page's content when it was rendered before
+	// (renderCached); the layout shows it instead of the "content"
+	// template.
+	Content template.HTML
 }
 
 // render writes a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) error {
+	return s.renderPage(w, r, c, status, name, title, data, "")
+}
+
+// maxCachedPages bounds the contents a view keeps, whatever queries come.
+const maxCachedPages = 128
+
+// renderCached writes a page whose content depends only on the view (one
+// revision's model and assessment), the address and the caller's role: the content is rendered once and kept with the view, and
+// only the layout (who is signed in, the navigation, the CSRF token) is
+// rendered for each request. The large pages of a large hospital cost
+// tens of milliseconds to render; twenty people reading them at once
+// would wait on each other.
+func (s *Server) renderCached(w http.ResponseWriter, r *http.Request, c *call, v *view, name, title string, data func() (any, error)) error {
+	key := r.URL.Path + "?" + r.URL.RawQuery + "|" + string(c.role)
+	v.mu.Lock()
+	content, ok := v.pages[key]
+	v.mu.Unlock()
+	if !ok {
+		d, err := data()
+		if err != nil {
+			return err
+		}
+		ps, err := loadPages()
+		if err != nil {
+			return err
+		}
+		t, ok := ps[name]
+		if !ok {
+			return fmt.Errorf("no page template %s", name)
+		}
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "content", pageData{Title: title, Org: c.org, Role: c.role, Data: d}); err != nil {
+			return err
+		}
+		content = template.HTML(buf.String())
+		v.mu.Lock()
+		if v.pages == nil {
+			v.pages = map[string]template.HTML{}
+		}
+		if len(v.pages) < maxCachedPages {
+			v.pages[key] = content
+		}
+		v.mu.Unlock()
+	}
+	return s.renderPage(w, r, c, http.StatusOK, name, title, nil, content)
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any, content template.HTML) error {
 	ps, err := loadPages()
 	if err != nil {
 		return err
@@ -120,7 +173,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	if !ok {
 		return fmt.Errorf("no page template %s", name)
 	}
-	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html")}
+	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html"), Content: content}
 	if c != nil && c.user.ID != "" {
 		pd.User = &c.user
 		pd.Org, pd.Role = c.org, c.role

@@ -184,17 +184,19 @@ func (s *Server) webMap(w http.ResponseWriter, r *http.Request, c *call) error {
 	if err != nil {
 		return err
 	}
-	base := *v.mapView()
-	base.AssetBase = "/orgs/" + url.PathEscape(c.org) + "/assets/"
-	base.Export = "/orgs/" + url.PathEscape(c.org) + "/map/path.svg"
-	if t := r.URL.Query().Get("target"); t != "" {
-		i := base.target(t)
-		if i < 0 {
-			return fail(http.StatusNotFound, "target %q: no attack path reaches it among the map's %d targets", t, len(base.Targets))
+	return s.renderCached(w, r, c, v, "map.html", "Interconnection map", func() (any, error) {
+		base := *v.mapView()
+		base.AssetBase = "/orgs/" + url.PathEscape(c.org) + "/assets/"
+		base.Export = "/orgs/" + url.PathEscape(c.org) + "/map/path.svg"
+		if t := r.URL.Query().Get("target"); t != "" {
+			i := base.target(t)
+			if i < 0 {
+				return nil, fail(http.StatusNotFound, "target %q: no attack path reaches it among the map's %d targets", t, len(base.Targets))
+			}
+			base.Selected = i
 		}
-		base.Selected = i
-	}
-	return s.render(w, r, c, http.StatusOK, "map.html", "Interconnection map", base)
+		return base, nil
+	})
 }
 
 func (p *mapPage) target(id string) int {
