@@ -32,6 +32,8 @@ type overview struct {
 	Incidents, Overdue int
 	// Detections counts the detections kept in the last ObservedFor.
 	Detections int
+	// History is the open risks over the stored runs (web_history.go).
+	History historyChart
 }
 
 type sevCount struct {

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"fmt"
-	"html/template"
 	"slices"
 	"strings"
 	"sync"
@@ -31,7 +30,7 @@ type view struct {
 	mapPage *mapPage
 	// pages are contents rendered (renderCached), by page, organisation,
 	// role and query.
-	pages map[string]template.HTML
+	pages map[string]cachedPage
 	// reachable is why each asset is reachable from the Internet (by id;
 	// "" when not), as ward.Model.Exposure says, worked out once.
 	reachable map[string]string

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -105,6 +106,9 @@ type Server struct {
 	pageFlight singleflight.Group
 	// national keeps the models shared with the hub by revision.
 	national *national.Cache
+	// summaries keeps the summaries of stored assessment runs, by
+	// organisation and id, for the history chart (web_history.go).
+	summaries sync.Map
 }
 
 // New makes a server.

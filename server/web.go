@@ -36,6 +36,7 @@ var (
 var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
 	"sub":      func(a, b int) int { return a - b },
+	"mul":      func(a, b int) int { return a * b },
 	"sevclass": func(s string) string { return "sev-" + s },
 	"money":    quantify.Money,
 	// pct100 turns a probability into percent.
@@ -130,48 +131,68 @@ const maxCachedPages = 128
 // tens of milliseconds to render; twenty people reading them at once
 // would wait on each other.
 func (s *Server) renderCached(w http.ResponseWriter, r *http.Request, c *call, v *view, name, title string, data func() (any, error)) error {
+	return s.renderCachedTitled(w, r, c, v, name, func() (any, string, error) {
+		d, err := data()
+		return d, title, err
+	})
+}
+
+// cachedPage is a page's content and title, rendered.
+type cachedPage struct {
+	Title   string
+	Content template.HTML
+}
+
+// renderCachedTitled is renderCached for a page whose title comes with
+// its data.
+func (s *Server) renderCachedTitled(w http.ResponseWriter, r *http.Request, c *call, v *view, name string, data func() (any, string, error)) error {
 	key := r.URL.Path + "?" + r.URL.RawQuery + "|" + string(c.role)
 	v.mu.Lock()
-	content, ok := v.pages[key]
+	page, ok := v.pages[key]
 	v.mu.Unlock()
 	if !ok {
-		d, err := data()
+		d, title, err := data()
 		if err != nil {
 			return err
 		}
-		ps, err := loadPages()
+		t, err := pageTemplate(name)
 		if err != nil {
 			return err
-		}
-		t, ok := ps[name]
-		if !ok {
-			return fmt.Errorf("no page template %s", name)
 		}
 		var buf bytes.Buffer
 		if err := t.ExecuteTemplate(&buf, "content", pageData{Title: title, Org: c.org, Role: c.role, Data: d}); err != nil {
 			return err
 		}
-		content = template.HTML(buf.String())
+		page = cachedPage{Title: title, Content: template.HTML(buf.String())}
 		v.mu.Lock()
 		if v.pages == nil {
-			v.pages = map[string]template.HTML{}
+			v.pages = map[string]cachedPage{}
 		}
 		if len(v.pages) < maxCachedPages {
-			v.pages[key] = content
+			v.pages[key] = page
 		}
 		v.mu.Unlock()
 	}
-	return s.renderPage(w, r, c, http.StatusOK, name, title, nil, content)
+	return s.renderPage(w, r, c, http.StatusOK, name, page.Title, nil, page.Content)
 }
 
-func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any, content template.HTML) error {
+// pageTemplate is a page's template, with the layout.
+func pageTemplate(name string) (*template.Template, error) {
 	ps, err := loadPages()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t, ok := ps[name]
 	if !ok {
-		return fmt.Errorf("no page template %s", name)
+		return nil, fmt.Errorf("no page template %s", name)
+	}
+	return t, nil
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any, content template.HTML) error {
+	t, err := pageTemplate(name)
+	if err != nil {
+		return err
 	}
 	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html"), Content: content}
 	if c != nil && c.user.ID != "" {
@@ -214,6 +235,7 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/logout", signedIn, s.webLogout)
 	s.page("GET", "/{$}", signedIn, s.webHome)
 	s.page("GET", "/orgs/{org}/{$}", orgViewer, s.webOverview)
+	s.page("POST", "/orgs/{org}/assessments", orgAnalyst, s.webKeepAssessment)
 	s.page("GET", "/orgs/{org}/assets", orgViewer, s.webAssets)
 	s.page("GET", "/orgs/{org}/assets/{id}", orgViewer, s.webAsset)
 	s.page("GET", "/orgs/{org}/map", orgViewer, s.webMap)
@@ -337,6 +359,9 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 		}
 	}
 	if o.Detections, err = s.recentDetections(r.Context(), c.org); err != nil {
+		return err
+	}
+	if o.History, err = s.history(r.Context(), c.org, v); err != nil {
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)

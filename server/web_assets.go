@@ -236,61 +236,63 @@ func (s *Server) webAsset(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	d, err := assetDetail(v, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	m := v.Model
-	out := assetPage{AssetDetail: d, Zone: ward.Zone{ID: d.Asset.Zone}}
-	for _, z := range m.Zones {
-		if z.ID == d.Asset.Zone {
-			out.Zone = z
+	return s.renderCachedTitled(w, r, c, v, "asset.html", func() (any, string, error) {
+		d, err := assetDetail(v, r.PathValue("id"))
+		if err != nil {
+			return nil, "", err
 		}
-	}
-	for _, rk := range d.Risks {
-		if rk.Status == assess.Open && assess.SeverityRank(rk.Severity) > assess.SeverityRank(out.Worst) {
-			out.Worst = rk.Severity
-		}
-	}
-	out.Exposure = intel.Exposures(d.Vulnerabilities)[d.Asset.ID]
-	names := map[string]string{}
-	for _, z := range m.Zones {
-		names[z.ID] = cmp.Or(z.Name, z.ID)
-	}
-	isAsset := map[string]bool{}
-	for _, a := range m.Assets {
-		isAsset[a.ID] = true
-		names[a.ID] = cmp.Or(a.Name, a.ID)
-	}
-	for _, l := range d.Links {
-		lr := linkRow{Link: l, Outgoing: l.From == d.Asset.ID, Other: l.To}
-		if !lr.Outgoing {
-			lr.Other = l.From
-		}
-		lr.OtherName, lr.OtherAsset = names[lr.Other], isAsset[lr.Other]
-		out.Links = append(out.Links, lr)
-	}
-	services := map[string]ward.Service{}
-	for _, sv := range m.Services {
-		services[sv.ID] = sv
-	}
-	for _, rs := range v.Result.Resilience {
-		as := assetService{Service: services[rs.Service], Direct: slices.Contains(services[rs.Service].DependsOn, d.Asset.ID)}
-		for _, sp := range rs.SinglePoints {
-			if sp.Asset == d.Asset.ID {
-				as.SinglePoint, as.Reason = true, sp.Reason
+		m := v.Model
+		out := assetPage{AssetDetail: d, Zone: ward.Zone{ID: d.Asset.Zone}}
+		for _, z := range m.Zones {
+			if z.ID == d.Asset.Zone {
+				out.Zone = z
 			}
 		}
-		if as.Direct || as.SinglePoint || slices.Contains(rs.Needs, d.Asset.ID) {
-			out.Needed = append(out.Needed, as)
+		for _, rk := range d.Risks {
+			if rk.Status == assess.Open && assess.SeverityRank(rk.Severity) > assess.SeverityRank(out.Worst) {
+				out.Worst = rk.Severity
+			}
 		}
-	}
-	title := d.Asset.ID
-	if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
-		title = d.Asset.Name + " (" + d.Asset.ID + ")"
-	}
-	if out.Detections, err = s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Asset: d.Asset.ID, Limit: 20}); err != nil {
-		return err
-	}
-	return s.render(w, r, c, http.StatusOK, "asset.html", strings.TrimSpace(title), out)
+		out.Exposure = intel.Exposures(d.Vulnerabilities)[d.Asset.ID]
+		names := map[string]string{}
+		for _, z := range m.Zones {
+			names[z.ID] = cmp.Or(z.Name, z.ID)
+		}
+		isAsset := map[string]bool{}
+		for _, a := range m.Assets {
+			isAsset[a.ID] = true
+			names[a.ID] = cmp.Or(a.Name, a.ID)
+		}
+		for _, l := range d.Links {
+			lr := linkRow{Link: l, Outgoing: l.From == d.Asset.ID, Other: l.To}
+			if !lr.Outgoing {
+				lr.Other = l.From
+			}
+			lr.OtherName, lr.OtherAsset = names[lr.Other], isAsset[lr.Other]
+			out.Links = append(out.Links, lr)
+		}
+		services := map[string]ward.Service{}
+		for _, sv := range m.Services {
+			services[sv.ID] = sv
+		}
+		for _, rs := range v.Result.Resilience {
+			as := assetService{Service: services[rs.Service], Direct: slices.Contains(services[rs.Service].DependsOn, d.Asset.ID)}
+			for _, sp := range rs.SinglePoints {
+				if sp.Asset == d.Asset.ID {
+					as.SinglePoint, as.Reason = true, sp.Reason
+				}
+			}
+			if as.Direct || as.SinglePoint || slices.Contains(rs.Needs, d.Asset.ID) {
+				out.Needed = append(out.Needed, as)
+			}
+		}
+		title := d.Asset.ID
+		if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
+			title = d.Asset.Name + " (" + d.Asset.ID + ")"
+		}
+		if out.Detections, err = s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Asset: d.Asset.ID, Limit: 20}); err != nil {
+			return nil, "", err
+		}
+		return out, strings.TrimSpace(title), nil
+	})
 }
