@@ -110,6 +110,12 @@ type pageData struct {
 	// Sector: the user reads the sector's view (hub role, administrator).
 	Sector bool
 	Data   any
+	// NavOrg and NavRole are the organisation the navigation leads to and
+	// the user's role there: the page's organisation, or on the pages of
+	// no organisation (tokens, users, the sector, errors) the one the user
+	// read last, so that the navigation is the same on every page.
+	NavOrg  string
+	NavRole ward.Role
 	// Content is the page's content when it was rendered before
 	// (renderCached); the layout shows it instead of the "content"
 	// template.
@@ -205,6 +211,7 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, sta
 		if pd.Orgs, err = s.visible(r, c); err != nil {
 			return err
 		}
+		pd.NavOrg, pd.NavRole = navOrg(w, r, c, pd.Orgs)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
@@ -215,6 +222,34 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, sta
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// navCookie remembers the organisation last read, for the navigation of
+// the pages of no organisation. It names an organisation, nothing secret,
+// and is only believed for one the user may read.
+const navCookie = "ward_org"
+
+// navOrg is the organisation the navigation leads to (pageData.NavOrg),
+// remembered when the page is one of an organisation's.
+func navOrg(w http.ResponseWriter, r *http.Request, c *call, orgs []ward.Organisation) (string, ward.Role) {
+	if c.org != "" {
+		if ck, err := r.Cookie(navCookie); err != nil || ck.Value != c.org {
+			http.SetCookie(w, &http.Cookie{Name: navCookie, Value: c.org, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		}
+		return c.org, c.role
+	}
+	if len(orgs) == 0 {
+		return "", ""
+	}
+	pick := orgs[0].ID
+	if ck, err := r.Cookie(navCookie); err == nil {
+		for _, o := range orgs {
+			if o.ID == ck.Value {
+				pick = o.ID
+			}
+		}
+	}
+	return pick, c.user.RoleIn(pick)
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, c *call, p *problem) {
@@ -234,6 +269,9 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/login", public, s.webLogin)
 	s.page("POST", "/logout", signedIn, s.webLogout)
 	s.page("GET", "/{$}", signedIn, s.webHome)
+	// Any other address: a 404 inside the layout (the API and TAXII
+	// prefixes answer problems of their own).
+	s.mux.Handle("/", s.metrics.instrument("/ (unknown)", http.HandlerFunc(s.webNotFound)))
 	s.page("GET", "/orgs/{org}/{$}", orgViewer, s.webOverview)
 	s.page("POST", "/orgs/{org}/assessments", orgAnalyst, s.webKeepAssessment)
 	s.page("GET", "/orgs/{org}/assets", orgViewer, s.webAssets)
@@ -324,6 +362,16 @@ func (s *Server) webLogout(w http.ResponseWriter, r *http.Request, c *call) erro
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
+}
+
+// webNotFound answers an address no route has with the error page,
+// with the caller's navigation when signed in.
+func (s *Server) webNotFound(w http.ResponseWriter, r *http.Request) {
+	c := &call{remote: s.remote(r)}
+	if s.authenticate(r, c) != nil {
+		c = nil
+	}
+	s.errorPage(w, r, c, fail(http.StatusNotFound, "no page at %s", r.URL.Path))
 }
 
 // webHome sends the user to their organisation, or lists them.
