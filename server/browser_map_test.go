@@ -280,3 +280,42 @@ func TestBrowserMapLarge(t *testing.T) {
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`).Replace(s) + "'"
 }
+
+// lowContrast lists, for the page in the tab, the elements whose text
+// has less contrast with the background it is drawn on than WCAG AA asks
+// (4.5:1; 3:1 for large text), as the browser computes their colours:
+// what the style sheet test cannot see, such as a colour inherited into a
+// coloured card.
+const lowContrast = `(() => {
+	const rgb = s => { const m = s.match(/rgba?\(([^)]+)\)/); if (!m) return null; const p = m[1].split(",").map(Number); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+	const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+	const over = (c, b) => ({r: c.r * c.a + b.r * (1 - c.a), g: c.g * c.a + b.g * (1 - c.a), b: c.b * c.a + b.b * (1 - c.a), a: 1});
+	const background = el => {
+		const layers = [];
+		for (let e = el; e; e = e.parentElement) {
+			const c = rgb(getComputedStyle(e).backgroundColor);
+			if (c && c.a > 0) { layers.push(c); if (c.a === 1) break; }
+		}
+		let b = {r: 255, g: 255, b: 255, a: 1};
+		for (let i = layers.length - 1; i >= 0; i--) b = over(layers[i], b);
+		return b;
+	};
+	const out = [];
+	for (const el of document.querySelectorAll("body *:not(svg *):not(script):not(style)")) {
+		const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() !== "");
+		if (!own || el.getClientRects().length === 0) continue;
+		const st = getComputedStyle(el);
+		if (st.visibility === "hidden") continue;
+		let opacity = 1;
+		for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+		const bg = background(el);
+		let fg = rgb(st.color);
+		fg = over({r: fg.r, g: fg.g, b: fg.b, a: fg.a * opacity}, bg);
+		const l1 = lum(fg), l2 = lum(bg);
+		const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+		const size = parseFloat(st.fontSize), bold = Number(st.fontWeight) >= 700;
+		const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+		if (ratio < need) out.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") + " '" + el.textContent.trim().slice(0, 30) + "': " + ratio.toFixed(2) + " < " + need);
+	}
+	return out;
+})()`

@@ -258,6 +258,10 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 	ctx, _ := tab(t, b)
 	do(t, ctx, signInBrowser(e, "admin"))
 	for _, p := range []struct{ path, wait, name string }{
+		{"/orgs/" + webOrg + "/", "#summary", "overview-admin"},
+		{"/orgs/" + webOrg + "/map", "#map-legend", "map-admin"},
+		{"/orgs/" + webOrg + "/assets/pump-01", "#risks", "asset-pump"},
+		{"/orgs/" + webOrg + "/nope", "main", "not-found"},
 		{"/orgs/" + webOrg + "/assets?sort=risk", "#asset-list", "assets"},
 		{"/orgs/" + webOrg + "/services", ".service", "services"},
 		{"/orgs/" + webOrg + "/plan", "#plan-steps", "plan"},
@@ -274,6 +278,9 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/orgs/" + webOrg + "/detections", "#detection-list", "detections"},
 	} {
 		do(t, ctx, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), shot(t, dir, p.name))
+		for _, low := range read(t, ctx, chromedp.Evaluate[[]string](lowContrast)) {
+			t.Errorf("%s: low contrast: %s", p.path, low)
+		}
 	}
 	// The overview's cards lead to the pages behind them.
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`#detections-card`)), chromedp.WaitVisible(chromedp.CSS(`#detection-list`)))
