@@ -26,7 +26,10 @@ type view struct {
 	// revision never changes, so each order is sorted once.
 	mu     sync.Mutex
 	sorted map[string][]*ward.Asset
-	// mapPage is the map laid out (web_map.go), once per revision.
+	// mapPage is the map laid out (web_map.go), once per revision; mapMu
+	// guards it apart from mu, so that laying a large map out holds up
+	// no other page.
+	mapMu   sync.Mutex
 	mapPage *mapPage
 	// pages are contents rendered (renderCached), by page, organisation,
 	// role and query.

@@ -60,8 +60,8 @@ type mapPath struct {
 // mapView is the map of one revision, laid out once: the layout depends
 // only on the model and its assessment, which a view never changes.
 func (v *view) mapView() *mapPage {
-	v.mu.Lock()
-	defer v.mu.Unlock()
+	v.mapMu.Lock()
+	defer v.mapMu.Unlock()
 	if v.mapPage != nil {
 		return v.mapPage
 	}

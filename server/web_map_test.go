@@ -103,7 +103,7 @@ func TestWebMap(t *testing.T) {
 	// The first target's paths, all of them, numbered, with steps in words.
 	first := v.Result.Paths[0]
 	for k := range first.Paths {
-		wantAll(t, "paths", body, fmt.Sprintf(`>Path %d</button>`, k+1), fmt.Sprintf(`class="badge-n" x=`))
+		wantAll(t, "paths", body, fmt.Sprintf(`>Path %d</button>`, k+1), `class="badge-n" x=`)
 	}
 	if n := strings.Count(body, `<li class="path-item`); n < len(first.Paths) {
 		t.Errorf("%d paths listed, want at least the first target's %d", n, len(first.Paths))
