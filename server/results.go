@@ -31,6 +31,8 @@ type view struct {
 	// no other page.
 	mapMu   sync.Mutex
 	mapPage *mapPage
+	// first is the overview's part that depends on the view alone.
+	first *overview
 	// pages are contents rendered (renderCached), by page, organisation,
 	// role and query.
 	pages map[string]cachedPage

@@ -392,7 +392,7 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	o := newOverview(v)
+	o := v.overview()
 	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
 		return err
 	}
