@@ -261,7 +261,7 @@ func TestBrowserMapLarge(t *testing.T) {
 				const dx = 220 * Math.sin(k / 15), dy = 140 * Math.cos(k / 19);
 				if (viewBox) svg.setAttribute("viewBox", (vx - dx) + " " + (vy - dy) + " " + vw + " " + vh);
 				else ev("pointermove", x0 + dx, y0 + dy, 1);
-				if (t - times[0] < ` + fmt.Sprint(panFor) + `) { requestAnimationFrame(frame); return; }
+				if (t - times[0] < `+fmt.Sprint(panFor)+`) { requestAnimationFrame(frame); return; }
 				if (viewBox) svg.setAttribute("viewBox", vx + " " + vy + " " + vw + " " + vh);
 				else ev("pointerup", x0 + dx, y0 + dy, 0);
 				let worst = 0;
