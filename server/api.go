@@ -752,12 +752,8 @@ func (s *Server) apiRunAssessment(w http.ResponseWriter, r *http.Request, c *cal
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(v.Result)
+	a, err := s.keepAssessment(r.Context(), c, v)
 	if err != nil {
-		return err
-	}
-	a := ward.Assessment{Org: c.org, Revision: v.Revision, Created: s.cfg.Now().UTC(), Actor: c.user.Name, Data: data}
-	if a.ID, err = s.cfg.Store.PutAssessment(s.audited(r.Context(), c, "assessment.run", "revision "+strconv.FormatInt(v.Revision, 10), "worst "+string(v.Result.Summary.Worst)), a); err != nil {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/orgs/%s/assessments/%d", c.org, a.ID))

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -246,92 +245,6 @@ func browseImport(t *testing.T, b context.Context, dir string, e *webEnv) {
 	}
 }
 
-func browseMap(t *testing.T, b context.Context, dir string, e *webEnv) {
-	ctx, _ := tab(t, b)
-	pump := chromedp.CSS(`circle[data-id="pump-01"]`)
-	do(t, ctx,
-		signInBrowser(e, "viewer"),
-		chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/map"),
-		chromedp.WaitVisible(pump),
-		shot(t, dir, "map"),
-		chromedp.Click(pump),
-		chromedp.WaitVisible(chromedp.CSS(`#mi-link`)),
-		shot(t, dir, "map-selected"),
-	)
-	if name := read(t, ctx, chromedp.Text(chromedp.CSS(`#mi-name`))); name != "Infusion pump 1 (ICU)" {
-		t.Errorf("clicking the pump shows %q", name)
-	}
-	if href := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#mi-link`), "href")).Value; !strings.HasSuffix(href, "/orgs/"+webOrg+"/assets/pump-01") {
-		t.Errorf("the asset link goes to %q", href)
-	}
-	lit := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map line.hl').length`))
-	near := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#map circle.hl').length`))
-	if lit == 0 || near < 2 {
-		t.Errorf("clicking the pump highlights %d lines and %d assets", lit, near)
-	}
-
-	viewBox := func() (x, y, w, h float64) {
-		t.Helper()
-		v := read(t, ctx, chromedp.AttributeValue(chromedp.CSS(`#map`), "viewBox")).Value
-		if _, err := fmt.Sscan(v, &x, &y, &w, &h); err != nil {
-			t.Fatalf("viewBox %q: %v", v, err)
-		}
-		return
-	}
-	// The page handles an input event a little after the browser takes
-	// it, so each check waits for the change.
-	moved := func(what string) {
-		t.Helper()
-		until(t, ctx, what, `window.__vb !== document.getElementById("map").getAttribute("viewBox")`)
-	}
-	remember := chromedp.Evaluate[bool](`(window.__vb = document.getElementById("map").getAttribute("viewBox"), true)`)
-	_, _, w0, _ := viewBox()
-	read(t, ctx, remember)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=in]`)))
-	moved("zoom in")
-	do(t, ctx, shot(t, dir, "map-zoomed"))
-	x1, y1, w1, _ := viewBox()
-	if w1 >= w0 {
-		t.Errorf("zooming in widens the view from %g to %g", w0, w1)
-	}
-	// Dragging pans: the view moves against the pointer.
-	box := read(t, ctx, chromedp.Evaluate[map[string]float64](`(() => { const r = document.getElementById("map").getBoundingClientRect(); return {x: r.left, y: r.top, h: r.height}; })()`))
-	x, y := box["x"]+15, box["y"]+box["h"]/2
-	// While the button is down, moves say so (buttons 1); the release
-	// says it is up again.
-	held := func(p *input.DispatchMouseEventParams) { p.Buttons = 1 }
-	read(t, ctx, remember)
-	do(t, ctx,
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x, y, chromedp.ButtonLeft, held, chromedp.ClickCount(1)),
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+40, y-20, chromedp.ButtonLeft, held),
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x+120, y-60, chromedp.ButtonLeft, held),
-		chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x+120, y-60, chromedp.ButtonLeft, chromedp.ClickCount(1)),
-	)
-	moved("drag")
-	if x2, y2, w2, _ := viewBox(); x2 >= x1 || y2 <= y1 || w2 != w1 {
-		t.Errorf("dragging right and up moves the view from (%g, %g) to (%g, %g), width %g to %g", x1, y1, x2, y2, w1, w2)
-	}
-	read(t, ctx, remember)
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[data-zoom=reset]`)))
-	moved("fit")
-	if _, _, w, _ := viewBox(); w != w0 {
-		t.Errorf("fitting leaves the view %g wide, not %g", w, w0)
-	}
-	shownPaths := chromedp.Evaluate[int](`[...document.querySelectorAll("#map g.path")].filter(g => getComputedStyle(g).display !== "none").length`)
-	if n := read(t, ctx, shownPaths); n != 1 {
-		t.Errorf("%d attack paths drawn, want the most likely one", n)
-	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#show-paths`)))
-	until(t, ctx, "hide the attack paths", `document.getElementById("map").classList.contains("no-paths")`)
-	if n := read(t, ctx, shownPaths); n != 0 {
-		t.Errorf("%d attack paths still drawn after hiding them", n)
-	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#mi-link`)), chromedp.WaitVisible(chromedp.CSS(`#links`)), shot(t, dir, "asset"))
-	if title := read(t, ctx, chromedp.Title()); !strings.HasPrefix(title, "Infusion pump 1 (ICU)") {
-		t.Errorf("the asset link opens %q", title)
-	}
-}
-
 // The other pages render and run without a browser error, for a look.
 func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 	now := time.Now().UTC()
@@ -345,6 +258,10 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 	ctx, _ := tab(t, b)
 	do(t, ctx, signInBrowser(e, "admin"))
 	for _, p := range []struct{ path, wait, name string }{
+		{"/orgs/" + webOrg + "/", "#summary", "overview-admin"},
+		{"/orgs/" + webOrg + "/map", "#map-legend", "map-admin"},
+		{"/orgs/" + webOrg + "/assets/pump-01", "#risks", "asset-pump"},
+		{"/orgs/" + webOrg + "/nope", "main", "not-found"},
 		{"/orgs/" + webOrg + "/assets?sort=risk", "#asset-list", "assets"},
 		{"/orgs/" + webOrg + "/services", ".service", "services"},
 		{"/orgs/" + webOrg + "/plan", "#plan-steps", "plan"},
@@ -361,6 +278,9 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/orgs/" + webOrg + "/detections", "#detection-list", "detections"},
 	} {
 		do(t, ctx, chromedp.Navigate(e.ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)), shot(t, dir, p.name))
+		for _, low := range read(t, ctx, chromedp.Evaluate[[]string](lowContrast)) {
+			t.Errorf("%s: low contrast: %s", p.path, low)
+		}
 	}
 	// The overview's cards lead to the pages behind them.
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`#detections-card`)), chromedp.WaitVisible(chromedp.CSS(`#detection-list`)))

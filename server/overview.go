@@ -32,6 +32,8 @@ type overview struct {
 	Incidents, Overdue int
 	// Detections counts the detections kept in the last ObservedFor.
 	Detections int
+	// History is the open risks over the stored runs (web_history.go).
+	History historyChart
 }
 
 type sevCount struct {
@@ -58,6 +60,19 @@ type exposedAsset struct {
 
 // baselineRow is the height of one baseline in the coverage chart.
 const baselineRow = 40
+
+// overview is the part of the overview that depends on the view alone,
+// worked out once; the caller adds what the store holds beside it
+// (incidents, detections, the history).
+func (v *view) overview() overview {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.first == nil {
+		o := newOverview(v)
+		v.first = &o
+	}
+	return *v.first
+}
 
 func newOverview(v *view) overview {
 	res := v.Result

@@ -26,6 +26,16 @@ type view struct {
 	// revision never changes, so each order is sorted once.
 	mu     sync.Mutex
 	sorted map[string][]*ward.Asset
+	// mapPage is the map laid out (web_map.go), once per revision; mapMu
+	// guards it apart from mu, so that laying a large map out holds up
+	// no other page.
+	mapMu   sync.Mutex
+	mapPage *mapPage
+	// first is the overview's part that depends on the view alone.
+	first *overview
+	// pages are contents rendered (renderCached), by page, organisation,
+	// role and query.
+	pages map[string]cachedPage
 	// reachable is why each asset is reachable from the Internet (by id;
 	// "" when not), as ward.Model.Exposure says, worked out once.
 	reachable map[string]string

@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -107,6 +108,9 @@ type Server struct {
 	national *national.Cache
 	// money runs the plans in money in the background.
 	money *moneyJobs
+	// summaries keeps the summaries of stored assessment runs, by
+	// organisation and id, for the history chart (web_history.go).
+	summaries sync.Map
 }
 
 // New makes a server.

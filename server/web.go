@@ -35,6 +35,8 @@ var (
 
 var funcs = template.FuncMap{
 	"add":      func(a, b int) int { return a + b },
+	"sub":      func(a, b int) int { return a - b },
+	"mul":      func(a, b int) int { return a * b },
 	"sevclass": func(s string) string { return "sev-" + s },
 	"money":    quantify.Money,
 	// pct100 turns a probability into percent.
@@ -108,19 +110,97 @@ type pageData struct {
 	// Sector: the user reads the sector's view (hub role, administrator).
 	Sector bool
 	Data   any
+	// NavOrg and NavRole are the organisation the navigation leads to and
+	// the user's role there: the page's organisation, or on the pages of
+	// no organisation (tokens, users, the sector, errors) the one the user
+	// read last, so that the navigation is the same on every page.
+	NavOrg  string
+	NavRole ward.Role
+	// Content is the page's content when it was rendered before
+	// (renderCached); the layout shows it instead of the "content"
+	// template.
+	Content template.HTML
 }
 
 // render writes a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any) error {
+	return s.renderPage(w, r, c, status, name, title, data, "")
+}
+
+// maxCachedPages bounds the contents a view keeps, whatever queries come.
+const maxCachedPages = 128
+
+// renderCached writes a page whose content depends only on the view (one
+// revision's model and assessment), the address and the caller's role: the content is rendered once and kept with the view, and
+// only the layout (who is signed in, the navigation, the CSRF token) is
+// rendered for each request. The large pages of a large hospital cost
+// tens of milliseconds to render; twenty people reading them at once
+// would wait on each other.
+func (s *Server) renderCached(w http.ResponseWriter, r *http.Request, c *call, v *view, name, title string, data func() (any, error)) error {
+	return s.renderCachedTitled(w, r, c, v, name, func() (any, string, error) {
+		d, err := data()
+		return d, title, err
+	})
+}
+
+// cachedPage is a page's content and title, rendered.
+type cachedPage struct {
+	Title   string
+	Content template.HTML
+}
+
+// renderCachedTitled is renderCached for a page whose title comes with
+// its data.
+func (s *Server) renderCachedTitled(w http.ResponseWriter, r *http.Request, c *call, v *view, name string, data func() (any, string, error)) error {
+	key := r.URL.Path + "?" + r.URL.RawQuery + "|" + string(c.role)
+	v.mu.Lock()
+	page, ok := v.pages[key]
+	v.mu.Unlock()
+	if !ok {
+		d, title, err := data()
+		if err != nil {
+			return err
+		}
+		t, err := pageTemplate(name)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := t.ExecuteTemplate(&buf, "content", pageData{Title: title, Org: c.org, Role: c.role, Data: d}); err != nil {
+			return err
+		}
+		page = cachedPage{Title: title, Content: template.HTML(buf.String())}
+		v.mu.Lock()
+		if v.pages == nil {
+			v.pages = map[string]cachedPage{}
+		}
+		if len(v.pages) < maxCachedPages {
+			v.pages[key] = page
+		}
+		v.mu.Unlock()
+	}
+	return s.renderPage(w, r, c, http.StatusOK, name, page.Title, nil, page.Content)
+}
+
+// pageTemplate is a page's template, with the layout.
+func pageTemplate(name string) (*template.Template, error) {
 	ps, err := loadPages()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t, ok := ps[name]
 	if !ok {
-		return fmt.Errorf("no page template %s", name)
+		return nil, fmt.Errorf("no page template %s", name)
 	}
-	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html")}
+	return t, nil
+}
+
+func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, c *call, status int, name, title string, data any, content template.HTML) error {
+	t, err := pageTemplate(name)
+	if err != nil {
+		return err
+	}
+	pd := pageData{Title: title, Version: s.cfg.Version, Data: data, Nav: strings.TrimSuffix(name, ".html"), Content: content}
 	if c != nil && c.user.ID != "" {
 		pd.User = &c.user
 		pd.Org, pd.Role = c.org, c.role
@@ -131,6 +211,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 		if pd.Orgs, err = s.visible(r, c); err != nil {
 			return err
 		}
+		pd.NavOrg, pd.NavRole = navOrg(w, r, c, pd.Orgs)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
@@ -141,6 +222,34 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, c *call, status 
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// navCookie remembers the organisation last read, for the navigation of
+// the pages of no organisation. It names an organisation, nothing secret,
+// and is only believed for one the user may read.
+const navCookie = "ward_org"
+
+// navOrg is the organisation the navigation leads to (pageData.NavOrg),
+// remembered when the page is one of an organisation's.
+func navOrg(w http.ResponseWriter, r *http.Request, c *call, orgs []ward.Organisation) (string, ward.Role) {
+	if c.org != "" {
+		if ck, err := r.Cookie(navCookie); err != nil || ck.Value != c.org {
+			http.SetCookie(w, &http.Cookie{Name: navCookie, Value: c.org, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+		}
+		return c.org, c.role
+	}
+	if len(orgs) == 0 {
+		return "", ""
+	}
+	pick := orgs[0].ID
+	if ck, err := r.Cookie(navCookie); err == nil {
+		for _, o := range orgs {
+			if o.ID == ck.Value {
+				pick = o.ID
+			}
+		}
+	}
+	return pick, c.user.RoleIn(pick)
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, c *call, p *problem) {
@@ -160,10 +269,15 @@ func (s *Server) registerWeb() {
 	s.page("POST", "/login", public, s.webLogin)
 	s.page("POST", "/logout", signedIn, s.webLogout)
 	s.page("GET", "/{$}", signedIn, s.webHome)
+	// Any other address: a 404 inside the layout (the API and TAXII
+	// prefixes answer problems of their own).
+	s.mux.Handle("/", s.metrics.instrument("/ (unknown)", http.HandlerFunc(s.webNotFound)))
 	s.page("GET", "/orgs/{org}/{$}", orgViewer, s.webOverview)
+	s.page("POST", "/orgs/{org}/assessments", orgAnalyst, s.webKeepAssessment)
 	s.page("GET", "/orgs/{org}/assets", orgViewer, s.webAssets)
 	s.page("GET", "/orgs/{org}/assets/{id}", orgViewer, s.webAsset)
 	s.page("GET", "/orgs/{org}/map", orgViewer, s.webMap)
+	s.page("GET", "/orgs/{org}/map/path.svg", orgViewer, s.webMapPathSVG)
 	s.page("GET", "/orgs/{org}/services", orgViewer, s.webServices)
 	s.page("GET", "/orgs/{org}/plan", orgViewer, s.webPlan)
 	s.page("GET", "/orgs/{org}/findings", orgViewer, s.webFindings)
@@ -250,6 +364,16 @@ func (s *Server) webLogout(w http.ResponseWriter, r *http.Request, c *call) erro
 	return nil
 }
 
+// webNotFound answers an address no route has with the error page,
+// with the caller's navigation when signed in.
+func (s *Server) webNotFound(w http.ResponseWriter, r *http.Request) {
+	c := &call{remote: s.remote(r)}
+	if s.authenticate(r, c) != nil {
+		c = nil
+	}
+	s.errorPage(w, r, c, fail(http.StatusNotFound, "no page at %s", r.URL.Path))
+}
+
 // webHome sends the user to their organisation, or lists them.
 func (s *Server) webHome(w http.ResponseWriter, r *http.Request, c *call) error {
 	orgs, err := s.visible(r, c)
@@ -268,7 +392,7 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	o := newOverview(v)
+	o := v.overview()
 	if o.Loss, err = v.loss(s.cfg.Catalog, quantify.DefaultTrials, quantify.DefaultSeed); err != nil {
 		return err
 	}
@@ -283,6 +407,9 @@ func (s *Server) webOverview(w http.ResponseWriter, r *http.Request, c *call) er
 		}
 	}
 	if o.Detections, err = s.recentDetections(r.Context(), c.org); err != nil {
+		return err
+	}
+	if o.History, err = s.history(r.Context(), c.org, v); err != nil {
 		return err
 	}
 	return s.render(w, r, c, http.StatusOK, "overview.html", v.Model.Organisation.Name, o)

@@ -76,114 +76,116 @@ func (s *Server) webAssets(w http.ResponseWriter, r *http.Request, c *call) erro
 	if err != nil {
 		return err
 	}
-	m := v.Model
-	worst, count := report.WorstOpen(v.Result)
-	q := r.URL.Query()
-	// Sorting by risk is the page's own: filterAssets sorts by id and the
-	// risks re-sort stably, worst first unless asked otherwise.
-	byRisk := q.Get("sort") == "risk"
-	fr := r
-	if byRisk {
-		if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
-			return fail(http.StatusBadRequest, "order %q: asc or desc", o)
-		}
-		fq := url.Values{}
-		for k, vs := range q {
-			if k != "sort" && k != "order" {
-				fq[k] = vs
+	return s.renderCached(w, r, c, v, "assets.html", "Assets", func() (any, error) {
+		m := v.Model
+		worst, count := report.WorstOpen(v.Result)
+		q := r.URL.Query()
+		// Sorting by risk is the page's own: filterAssets sorts by id and the
+		// risks re-sort stably, worst first unless asked otherwise.
+		byRisk := q.Get("sort") == "risk"
+		fr := r
+		if byRisk {
+			if o := q.Get("order"); o != "" && o != "asc" && o != "desc" {
+				return nil, fail(http.StatusBadRequest, "order %q: asc or desc", o)
 			}
-		}
-		u := *r.URL
-		u.RawQuery = fq.Encode()
-		fr = &http.Request{Method: r.Method, URL: &u}
-	}
-	assets, err := filterAssets(fr, v)
-	if err != nil {
-		return err
-	}
-	if byRisk {
-		// A copy: filterAssets may return the view's cached order.
-		assets = slices.Clone(assets)
-		asc := q.Get("order") == "asc"
-		slices.SortStableFunc(assets, func(a, b *ward.Asset) int {
-			d := cmp.Or(cmp.Compare(assess.SeverityRank(worst[a.ID]), assess.SeverityRank(worst[b.ID])), cmp.Compare(count[a.ID], count[b.ID]))
-			if asc {
-				return d
+			fq := url.Values{}
+			for k, vs := range q {
+				if k != "sort" && k != "order" {
+					fq[k] = vs
+				}
 			}
-			return -d
-		})
-	}
-	p, err := paginate(r, assets)
-	if err != nil {
-		return err
-	}
-	exp := intel.Exposures(v.Result.Vulnerabilities)
-	out := assetsPage{Total: p.Total, All: len(m.Assets), Zones: m.Zones}
-	for _, a := range p.Items {
-		out.Rows = append(out.Rows, assetRow{Asset: *a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID], Reachable: v.reachableFromInternet(a.ID)})
-	}
-	kinds := map[string]bool{}
-	for _, a := range m.Assets {
-		kinds[string(a.Kind)] = true
-	}
-	for k := range kinds {
-		out.Kinds = append(out.Kinds, k)
-	}
-	slices.Sort(out.Kinds)
-	f := assetFilterForm{Zone: q.Get("zone"), Kind: q.Get("kind"), Q: q.Get("q"), Exposed: q.Get("exposed") == "true",
-		Sort: cmp.Or(q.Get("sort"), "id"), Order: q.Get("order"), Limit: q.Get("limit")}
-	f.Active = f.Zone != "" || f.Kind != "" || f.Q != "" || f.Exposed
-	out.Filter = f
+			u := *r.URL
+			u.RawQuery = fq.Encode()
+			fr = &http.Request{Method: r.Method, URL: &u}
+		}
+		assets, err := filterAssets(fr, v)
+		if err != nil {
+			return nil, err
+		}
+		if byRisk {
+			// A copy: filterAssets may return the view's cached order.
+			assets = slices.Clone(assets)
+			asc := q.Get("order") == "asc"
+			slices.SortStableFunc(assets, func(a, b *ward.Asset) int {
+				d := cmp.Or(cmp.Compare(assess.SeverityRank(worst[a.ID]), assess.SeverityRank(worst[b.ID])), cmp.Compare(count[a.ID], count[b.ID]))
+				if asc {
+					return d
+				}
+				return -d
+			})
+		}
+		p, err := paginate(r, assets)
+		if err != nil {
+			return nil, err
+		}
+		exp := intel.Exposures(v.Result.Vulnerabilities)
+		out := assetsPage{Total: p.Total, All: len(m.Assets), Zones: m.Zones}
+		for _, a := range p.Items {
+			out.Rows = append(out.Rows, assetRow{Asset: *a, Worst: worst[a.ID], Open: count[a.ID], Exposure: exp[a.ID], Reachable: v.reachableFromInternet(a.ID)})
+		}
+		kinds := map[string]bool{}
+		for _, a := range m.Assets {
+			kinds[string(a.Kind)] = true
+		}
+		for k := range kinds {
+			out.Kinds = append(out.Kinds, k)
+		}
+		slices.Sort(out.Kinds)
+		f := assetFilterForm{Zone: q.Get("zone"), Kind: q.Get("kind"), Q: q.Get("q"), Exposed: q.Get("exposed") == "true",
+			Sort: cmp.Or(q.Get("sort"), "id"), Order: q.Get("order"), Limit: q.Get("limit")}
+		f.Active = f.Zone != "" || f.Kind != "" || f.Q != "" || f.Exposed
+		out.Filter = f
 
-	// Page links keep the filters and the order; sort links keep the
-	// filters and start again at the first page.
-	base := url.Values{}
-	for k, vs := range q {
-		if k != "cursor" {
-			base[k] = vs
-		}
-	}
-	link := func(vals url.Values) string { return "/orgs/" + url.PathEscape(c.org) + "/assets?" + vals.Encode() }
-	limit := 100
-	if n, err := strconv.Atoi(f.Limit); err == nil {
-		limit = n
-	}
-	offset := 0
-	if len(p.Items) > 0 {
-		offset = slices.IndexFunc(assets, func(a *ward.Asset) bool { return a.ID == p.Items[0].ID })
-		out.From, out.To = offset+1, offset+len(p.Items)
-	}
-	if offset > 0 {
-		out.First = link(base)
-		prev := cloneValues(base)
-		if po := max(0, offset-limit); po > 0 {
-			prev.Set("cursor", pageCursor(po))
-		}
-		out.Prev = link(prev)
-	}
-	if p.Next != "" {
-		next := cloneValues(base)
-		next.Set("cursor", p.Next)
-		out.Next = link(next)
-	}
-	for _, col := range assetColumns {
-		sc := sortColumn{Label: col[0]}
-		if col[1] != "" {
-			vals := cloneValues(base)
-			vals.Set("sort", col[1])
-			// Risk sorts worst first; asking again gives the mildest first.
-			desc := col[1] == "risk"
-			if f.Sort == col[1] {
-				now := f.Order == "desc" || (col[1] == "risk" && f.Order == "")
-				sc.Arrow = map[bool]string{true: "▼", false: "▲"}[now]
-				desc = !now
+		// Page links keep the filters and the order; sort links keep the
+		// filters and start again at the first page.
+		base := url.Values{}
+		for k, vs := range q {
+			if k != "cursor" {
+				base[k] = vs
 			}
-			vals.Set("order", map[bool]string{true: "desc", false: "asc"}[desc])
-			sc.URL = link(vals)
 		}
-		out.Columns = append(out.Columns, sc)
-	}
-	return s.render(w, r, c, http.StatusOK, "assets.html", "Assets", out)
+		link := func(vals url.Values) string { return "/orgs/" + url.PathEscape(c.org) + "/assets?" + vals.Encode() }
+		limit := 100
+		if n, err := strconv.Atoi(f.Limit); err == nil {
+			limit = n
+		}
+		offset := 0
+		if len(p.Items) > 0 {
+			offset = slices.IndexFunc(assets, func(a *ward.Asset) bool { return a.ID == p.Items[0].ID })
+			out.From, out.To = offset+1, offset+len(p.Items)
+		}
+		if offset > 0 {
+			out.First = link(base)
+			prev := cloneValues(base)
+			if po := max(0, offset-limit); po > 0 {
+				prev.Set("cursor", pageCursor(po))
+			}
+			out.Prev = link(prev)
+		}
+		if p.Next != "" {
+			next := cloneValues(base)
+			next.Set("cursor", p.Next)
+			out.Next = link(next)
+		}
+		for _, col := range assetColumns {
+			sc := sortColumn{Label: col[0]}
+			if col[1] != "" {
+				vals := cloneValues(base)
+				vals.Set("sort", col[1])
+				// Risk sorts worst first; asking again gives the mildest first.
+				desc := col[1] == "risk"
+				if f.Sort == col[1] {
+					now := f.Order == "desc" || (col[1] == "risk" && f.Order == "")
+					sc.Arrow = map[bool]string{true: "▼", false: "▲"}[now]
+					desc = !now
+				}
+				vals.Set("order", map[bool]string{true: "desc", false: "asc"}[desc])
+				sc.URL = link(vals)
+			}
+			out.Columns = append(out.Columns, sc)
+		}
+		return out, nil
+	})
 }
 
 func cloneValues(v url.Values) url.Values {
@@ -236,61 +238,63 @@ func (s *Server) webAsset(w http.ResponseWriter, r *http.Request, c *call) error
 	if err != nil {
 		return err
 	}
-	d, err := assetDetail(v, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	m := v.Model
-	out := assetPage{AssetDetail: d, Zone: ward.Zone{ID: d.Asset.Zone}}
-	for _, z := range m.Zones {
-		if z.ID == d.Asset.Zone {
-			out.Zone = z
+	return s.renderCachedTitled(w, r, c, v, "asset.html", func() (any, string, error) {
+		d, err := assetDetail(v, r.PathValue("id"))
+		if err != nil {
+			return nil, "", err
 		}
-	}
-	for _, rk := range d.Risks {
-		if rk.Status == assess.Open && assess.SeverityRank(rk.Severity) > assess.SeverityRank(out.Worst) {
-			out.Worst = rk.Severity
-		}
-	}
-	out.Exposure = intel.Exposures(d.Vulnerabilities)[d.Asset.ID]
-	names := map[string]string{}
-	for _, z := range m.Zones {
-		names[z.ID] = cmp.Or(z.Name, z.ID)
-	}
-	isAsset := map[string]bool{}
-	for _, a := range m.Assets {
-		isAsset[a.ID] = true
-		names[a.ID] = cmp.Or(a.Name, a.ID)
-	}
-	for _, l := range d.Links {
-		lr := linkRow{Link: l, Outgoing: l.From == d.Asset.ID, Other: l.To}
-		if !lr.Outgoing {
-			lr.Other = l.From
-		}
-		lr.OtherName, lr.OtherAsset = names[lr.Other], isAsset[lr.Other]
-		out.Links = append(out.Links, lr)
-	}
-	services := map[string]ward.Service{}
-	for _, sv := range m.Services {
-		services[sv.ID] = sv
-	}
-	for _, rs := range v.Result.Resilience {
-		as := assetService{Service: services[rs.Service], Direct: slices.Contains(services[rs.Service].DependsOn, d.Asset.ID)}
-		for _, sp := range rs.SinglePoints {
-			if sp.Asset == d.Asset.ID {
-				as.SinglePoint, as.Reason = true, sp.Reason
+		m := v.Model
+		out := assetPage{AssetDetail: d, Zone: ward.Zone{ID: d.Asset.Zone}}
+		for _, z := range m.Zones {
+			if z.ID == d.Asset.Zone {
+				out.Zone = z
 			}
 		}
-		if as.Direct || as.SinglePoint || slices.Contains(rs.Needs, d.Asset.ID) {
-			out.Needed = append(out.Needed, as)
+		for _, rk := range d.Risks {
+			if rk.Status == assess.Open && assess.SeverityRank(rk.Severity) > assess.SeverityRank(out.Worst) {
+				out.Worst = rk.Severity
+			}
 		}
-	}
-	title := d.Asset.ID
-	if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
-		title = d.Asset.Name + " (" + d.Asset.ID + ")"
-	}
-	if out.Detections, err = s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Asset: d.Asset.ID, Limit: 20}); err != nil {
-		return err
-	}
-	return s.render(w, r, c, http.StatusOK, "asset.html", strings.TrimSpace(title), out)
+		out.Exposure = intel.Exposures(d.Vulnerabilities)[d.Asset.ID]
+		names := map[string]string{}
+		for _, z := range m.Zones {
+			names[z.ID] = cmp.Or(z.Name, z.ID)
+		}
+		isAsset := map[string]bool{}
+		for _, a := range m.Assets {
+			isAsset[a.ID] = true
+			names[a.ID] = cmp.Or(a.Name, a.ID)
+		}
+		for _, l := range d.Links {
+			lr := linkRow{Link: l, Outgoing: l.From == d.Asset.ID, Other: l.To}
+			if !lr.Outgoing {
+				lr.Other = l.From
+			}
+			lr.OtherName, lr.OtherAsset = names[lr.Other], isAsset[lr.Other]
+			out.Links = append(out.Links, lr)
+		}
+		services := map[string]ward.Service{}
+		for _, sv := range m.Services {
+			services[sv.ID] = sv
+		}
+		for _, rs := range v.Result.Resilience {
+			as := assetService{Service: services[rs.Service], Direct: slices.Contains(services[rs.Service].DependsOn, d.Asset.ID)}
+			for _, sp := range rs.SinglePoints {
+				if sp.Asset == d.Asset.ID {
+					as.SinglePoint, as.Reason = true, sp.Reason
+				}
+			}
+			if as.Direct || as.SinglePoint || slices.Contains(rs.Needs, d.Asset.ID) {
+				out.Needed = append(out.Needed, as)
+			}
+		}
+		title := d.Asset.ID
+		if d.Asset.Name != "" && d.Asset.Name != d.Asset.ID {
+			title = d.Asset.Name + " (" + d.Asset.ID + ")"
+		}
+		if out.Detections, err = s.cfg.Store.Detections(r.Context(), c.org, ward.DetectionFilter{Asset: d.Asset.ID, Limit: 20}); err != nil {
+			return nil, "", err
+		}
+		return out, strings.TrimSpace(title), nil
+	})
 }

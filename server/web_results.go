@@ -30,43 +30,45 @@ func (s *Server) webFindings(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	p := findingsPage{All: len(v.Result.Findings), Severity: q.Get("severity"), Zone: q.Get("zone"), Severities: []string{"critical", "high", "medium", "low"}}
-	if p.Severity != "" && !slices.Contains(p.Severities, p.Severity) {
-		return fail(http.StatusBadRequest, "severity %q: critical, high, medium or low", p.Severity)
-	}
-	zoneOf := map[string]string{}
-	for _, a := range v.Model.Assets {
-		zoneOf[a.ID] = a.Zone
-	}
-	for _, z := range v.Model.Zones {
-		p.Zones = append(p.Zones, z.ID)
-	}
-	if p.Zone != "" && !slices.Contains(p.Zones, p.Zone) {
-		return fail(http.StatusBadRequest, "zone %q: not a zone of %s", p.Zone, c.org)
-	}
-	for _, f := range v.Result.Findings {
-		if p.Severity != "" && f.Severity != p.Severity {
-			continue
+	return s.renderCached(w, r, c, v, "findings.html", "Findings", func() (any, error) {
+		q := r.URL.Query()
+		p := findingsPage{All: len(v.Result.Findings), Severity: q.Get("severity"), Zone: q.Get("zone"), Severities: []string{"critical", "high", "medium", "low"}}
+		if p.Severity != "" && !slices.Contains(p.Severities, p.Severity) {
+			return nil, fail(http.StatusBadRequest, "severity %q: critical, high, medium or low", p.Severity)
 		}
-		if p.Zone != "" {
-			var in []string
-			for _, a := range f.Assets {
-				if zoneOf[a] == p.Zone {
-					in = append(in, a)
-				}
-			}
-			if len(in) == 0 {
+		zoneOf := map[string]string{}
+		for _, a := range v.Model.Assets {
+			zoneOf[a.ID] = a.Zone
+		}
+		for _, z := range v.Model.Zones {
+			p.Zones = append(p.Zones, z.ID)
+		}
+		if p.Zone != "" && !slices.Contains(p.Zones, p.Zone) {
+			return nil, fail(http.StatusBadRequest, "zone %q: not a zone of %s", p.Zone, c.org)
+		}
+		for _, f := range v.Result.Findings {
+			if p.Severity != "" && f.Severity != p.Severity {
 				continue
 			}
-			f.Assets = in
+			if p.Zone != "" {
+				var in []string
+				for _, a := range f.Assets {
+					if zoneOf[a] == p.Zone {
+						in = append(in, a)
+					}
+				}
+				if len(in) == 0 {
+					continue
+				}
+				f.Assets = in
+			}
+			p.Findings = append(p.Findings, f)
 		}
-		p.Findings = append(p.Findings, f)
-	}
-	slices.SortStableFunc(p.Findings, func(a, b assess.Finding) int {
-		return cmp.Or(assess.SeverityRank(b.Severity)-assess.SeverityRank(a.Severity), len(b.Assets)-len(a.Assets))
+		slices.SortStableFunc(p.Findings, func(a, b assess.Finding) int {
+			return cmp.Or(assess.SeverityRank(b.Severity)-assess.SeverityRank(a.Severity), len(b.Assets)-len(a.Assets))
+		})
+		return p, nil
 	})
-	return s.render(w, r, c, http.StatusOK, "findings.html", "Findings", p)
 }
 
 // vulnRow is one asset's known vulnerabilities, in patch order.
@@ -84,20 +86,22 @@ func (s *Server) webVulnerabilities(w http.ResponseWriter, r *http.Request, c *c
 	if err != nil {
 		return err
 	}
-	by := map[string][]intel.Match{}
-	for _, m := range v.Result.Vulnerabilities {
-		by[m.Asset] = append(by[m.Asset], m)
-	}
-	exp := intel.Exposures(v.Result.Vulnerabilities)
-	rows := make([]vulnRow, 0, len(by))
-	for id, ms := range by {
-		slices.SortFunc(ms, patchOrder)
-		rows = append(rows, vulnRow{Asset: id, Matches: ms, Exposure: exp[id]})
-	}
-	slices.SortFunc(rows, func(a, b vulnRow) int {
-		return cmp.Or(patchOrder(a.Matches[0], b.Matches[0]), cmp.Compare(a.Asset, b.Asset))
+	return s.renderCached(w, r, c, v, "vulnerabilities.html", "Vulnerabilities", func() (any, error) {
+		by := map[string][]intel.Match{}
+		for _, m := range v.Result.Vulnerabilities {
+			by[m.Asset] = append(by[m.Asset], m)
+		}
+		exp := intel.Exposures(v.Result.Vulnerabilities)
+		rows := make([]vulnRow, 0, len(by))
+		for id, ms := range by {
+			slices.SortFunc(ms, patchOrder)
+			rows = append(rows, vulnRow{Asset: id, Matches: ms, Exposure: exp[id]})
+		}
+		slices.SortFunc(rows, func(a, b vulnRow) int {
+			return cmp.Or(patchOrder(a.Matches[0], b.Matches[0]), cmp.Compare(a.Asset, b.Asset))
+		})
+		return rows, nil
 	})
-	return s.render(w, r, c, http.StatusOK, "vulnerabilities.html", "Vulnerabilities", rows)
 }
 
 // patchOrder puts first what to patch first.
@@ -163,7 +167,7 @@ func (s *Server) webScenarios(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "scenarios.html", "Attack scenarios", v.Result.Scenarios)
+	return s.renderCached(w, r, c, v, "scenarios.html", "Attack scenarios", func() (any, error) { return v.Result.Scenarios, nil })
 }
 
 // webBaselines: every baseline measure with its checks and the assets that
@@ -173,7 +177,7 @@ func (s *Server) webBaselines(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "baselines.html", "Baselines", v.Result.Baselines)
+	return s.renderCached(w, r, c, v, "baselines.html", "Baselines", func() (any, error) { return v.Result.Baselines, nil })
 }
 
 // auditView is a page of the audit log, newest first, and what verifying

@@ -42,35 +42,37 @@ func (s *Server) webServices(w http.ResponseWriter, r *http.Request, c *call) er
 	if err != nil {
 		return err
 	}
-	m := v.Model
-	res := map[string]assess.Resilience{}
-	for _, rs := range v.Result.Resilience {
-		res[rs.Service] = rs
-	}
-	names := map[string]string{}
-	isService := map[string]bool{}
-	for _, a := range m.Assets {
-		names[a.ID] = cmp.Or(a.Name, a.ID)
-	}
-	for _, sv := range m.Services {
-		names[sv.ID] = cmp.Or(sv.Name, sv.ID)
-		isService[sv.ID] = true
-	}
-	out := servicePage{}
-	for _, sv := range m.Services {
-		row := serviceRow{Service: sv, Names: names}
-		for _, d := range sv.DependsOn {
-			row.Deps = append(row.Deps, depRef{ID: d, Name: cmp.Or(names[d], d), Service: isService[d]})
+	return s.renderCached(w, r, c, v, "services.html", "Clinical services", func() (any, error) {
+		m := v.Model
+		res := map[string]assess.Resilience{}
+		for _, rs := range v.Result.Resilience {
+			res[rs.Service] = rs
 		}
-		if rs, ok := res[sv.ID]; ok {
-			row.Needs, row.SinglePoints = len(rs.Needs), rs.SinglePoints
+		names := map[string]string{}
+		isService := map[string]bool{}
+		for _, a := range m.Assets {
+			names[a.ID] = cmp.Or(a.Name, a.ID)
 		}
-		if len(row.SinglePoints) > 0 {
-			out.Fragile++
+		for _, sv := range m.Services {
+			names[sv.ID] = cmp.Or(sv.Name, sv.ID)
+			isService[sv.ID] = true
 		}
-		out.Services = append(out.Services, row)
-	}
-	return s.render(w, r, c, http.StatusOK, "services.html", "Clinical services", out)
+		out := servicePage{}
+		for _, sv := range m.Services {
+			row := serviceRow{Service: sv, Names: names}
+			for _, d := range sv.DependsOn {
+				row.Deps = append(row.Deps, depRef{ID: d, Name: cmp.Or(names[d], d), Service: isService[d]})
+			}
+			if rs, ok := res[sv.ID]; ok {
+				row.Needs, row.SinglePoints = len(rs.Needs), rs.SinglePoints
+			}
+			if len(row.SinglePoints) > 0 {
+				out.Fragile++
+			}
+			out.Services = append(out.Services, row)
+		}
+		return out, nil
+	})
 }
 
 // Plan budgets: how many changes a plan may hold.
