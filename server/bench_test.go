@@ -283,10 +283,7 @@ func BenchmarkDashboardPages(b *testing.B) {
 	if err := s.PutUser(ctx, ward.User{ID: "u-admin", Name: "admin", PasswordHash: "unused", Admin: true, Created: time.Now()}); err != nil {
 		b.Fatal(err)
 	}
-	// The plan of a 10,000-asset hospital takes longer to compute than
-	// a request may take by default (BodyTimeout bounds the connection's
-	// read deadline): its first, unmeasured read is given the time.
-	srv, err := server.New(server.Config{Store: s, Version: "bench", BodyTimeout: 10 * time.Minute})
+	srv, err := server.New(server.Config{Store: s, Version: "bench"})
 	if err != nil {
 		b.Fatal(err)
 	}

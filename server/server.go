@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -335,6 +336,12 @@ func (s *Server) bound(w http.ResponseWriter, r *http.Request, limit int64) erro
 		return &http.MaxBytesError{Limit: limit}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+		// Nothing to read: no deadline, so that a long computation (a
+		// plan on a large hospital) is not cut off by one meant for a
+		// slow sender.
+		return nil
+	}
 	size := r.ContentLength
 	if size < 0 {
 		size = limit
@@ -343,8 +350,27 @@ func (s *Server) bound(w http.ResponseWriter, r *http.Request, limit int64) erro
 	// The http.Server sets the next request's deadline anew (it must
 	// have a ReadHeaderTimeout, as 'ward serve' does). Not every
 	// ResponseWriter has deadlines: the server's ReadTimeout holds then.
-	_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(deadline)
+	r.Body = &bodyDeadline{ReadCloser: r.Body, clear: func() { _ = rc.SetReadDeadline(time.Time{}) }}
 	return nil
+}
+
+// bodyDeadline lifts the read deadline once the whole body has arrived:
+// the deadline bounds the sender, not the work that follows.
+type bodyDeadline struct {
+	io.ReadCloser
+	clear func()
+	done  bool
+}
+
+func (b *bodyDeadline) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		b.clear()
+	}
+	return n, err
 }
 
 // remote is the client's address: the connection's or, from a trusted
