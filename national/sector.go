@@ -24,6 +24,9 @@ type Member struct {
 	Model   *ward.Model  `json:"-"`
 	Summary ward.Summary `json:"summary"`
 	ix      *index
+	// prof is its assessment for the register, made when first asked
+	// for and kept with the member in the cache.
+	prof *profile
 }
 
 // Service is a national service: a clinical service of a hub's model,
@@ -266,7 +269,7 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 					cache.put(id, cached{rev: rev, level: l, today: today, hub: m})
 					continue
 				}
-				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today)}
+				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today), prof: &profile{}}
 				if members[j.i].Model != nil {
 					members[j.i].indexOf()
 				}
@@ -417,7 +420,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // snapshotVersion changes when what a snapshot holds does: older ones are
 // read again from the model.
-const snapshotVersion = 1
+const snapshotVersion = 2
 
 // snapshot is a member as its stored snapshot has it, when the snapshot
 // is of this revision, level and day.
@@ -435,6 +438,7 @@ func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.
 	if m.Model != nil {
 		m.indexOf()
 	}
+	m.prof = &profile{}
 	return m, true
 }
 

@@ -313,7 +313,8 @@ func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request
 }
 
 // sectorMap is the sector drawn as SVG: hospitals as nodes grouped by
-// country on the left, national services and providers on the right,
+// region (the organisation's ISO 3166-2 region, else its country) on the
+// left, national services and providers on the right,
 // a line for each dependency.
 type sectorMap struct {
 	Width, Height int
@@ -339,7 +340,9 @@ func (r mapRun) Stroke() string { return kindColour(r.Kind) }
 func abs(x int) int { return max(x, -x) }
 
 type mapGroup struct {
-	Country    string
+	// Region is the group's label: a region code, or a country for the
+	// hospitals that name no region.
+	Region     string
 	X, Y, W, H int
 	Hospitals  []mapHospital
 }
@@ -368,8 +371,8 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 	m := sectorMap{Width: 1180}
 	by := map[string][]national.Member{}
 	for _, mem := range sec.Members {
-		country := cmp.Or(mem.Org.Country, "—")
-		by[country] = append(by[country], mem)
+		region := cmp.Or(mem.Org.Region, mem.Org.Country, "—")
+		by[region] = append(by[region], mem)
 	}
 	countries := make([]string, 0, len(by))
 	for k := range by {
@@ -381,7 +384,7 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 	for _, ctry := range countries {
 		list := by[ctry]
 		rows := (len(list) + perRow - 1) / perRow
-		g := mapGroup{Country: ctry, X: 10, Y: y, W: perRow*step + 2*pad, H: rows*step + 2*pad + 14}
+		g := mapGroup{Region: ctry, X: 10, Y: y, W: perRow*step + 2*pad, H: rows*step + 2*pad + 14}
 		for i, mem := range list {
 			hx, hy := g.X+pad+(i%perRow)*step+step/2, g.Y+pad+14+(i/perRow)*step+step/2
 			g.Hospitals = append(g.Hospitals, mapHospital{Org: mem.Org.ID, Name: cmp.Or(mem.Org.Name, mem.Org.ID), Level: string(mem.Level), X: hx, Y: hy})
