@@ -2,6 +2,8 @@ package national
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"slices"
@@ -232,9 +234,15 @@ func (s *Sector) Register(o RegisterOptions) (*Register, error) {
 		}
 		r.Sector = append(r.Sector, row)
 	}
-	rank := func(sev string) int { return -slices.Index(Severities, sev) }
+	// Worst first; rows whose counts are all withheld last.
+	rank := func(sev string) int {
+		if i := slices.Index(Severities, sev); i >= 0 {
+			return i
+		}
+		return len(Severities)
+	}
 	slices.SortFunc(r.Sector, func(a, b SectorRisk) int {
-		return cmp.Or(cmp.Compare(rank(b.Worst), rank(a.Worst)), cmp.Compare(derefOr(b.Counts[b.Worst]), derefOr(a.Counts[a.Worst])),
+		return cmp.Or(cmp.Compare(rank(a.Worst), rank(b.Worst)), cmp.Compare(derefOr(b.Counts[b.Worst]), derefOr(a.Counts[a.Worst])),
 			cmp.Compare(b.Hospitals, a.Hospitals), cmp.Compare(a.Threat, b.Threat), cmp.Compare(a.Kind, b.Kind))
 	})
 	for k, by := range measures {
@@ -337,4 +345,15 @@ func (m *Member) profileOf(o RegisterOptions, opt func(*ward.Model) assess.Optio
 			p.titles[k] = ms.Title
 		}
 	}
+}
+
+// FeedKey names the state of the stored feeds (what RegisterOptions
+// needs to know when they change): a digest of each file's kind, name
+// and hash.
+func FeedKey(feeds []ward.Feed) string {
+	h := sha256.New()
+	for _, f := range feeds {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\n", f.Kind, f.Name, f.SHA256)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
