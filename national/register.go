@@ -259,10 +259,22 @@ func (s *Sector) Register(o RegisterOptions) (*Register, error) {
 		}
 		r.Baselines = append(r.Baselines, row)
 	}
+	// NIS2's measures first: they are what the law asks of hospitals.
 	slices.SortFunc(r.Baselines, func(a, b SectorMeasure) int {
-		return cmp.Or(cmp.Compare(a.Baseline, b.Baseline), cmp.Compare(a.Measure, b.Measure))
+		nis2 := func(m SectorMeasure) bool { return m.Baseline != "nis2" }
+		return cmp.Or(compareBool(nis2(a), nis2(b)), cmp.Compare(a.Baseline, b.Baseline), cmp.Compare(a.Measure, b.Measure))
 	})
 	return r, nil
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 func sum(by map[string]int) int {

@@ -27,6 +27,7 @@ func (s *Server) registerNational() {
 	s.handle("GET", "/api/v1/national/whatif", sectorReader, s.apiNationalWhatIf)
 	s.handle("GET", "/api/v1/national/concentration", sectorReader, s.apiNationalConcentration)
 	s.handle("GET", "/api/v1/national/exposure", sectorReader, s.apiNationalExposure)
+	s.handle("GET", "/api/v1/national/register", sectorReader, s.apiNationalRegister)
 	s.handle("GET", "/api/v1/orgs/{org}/national-sharing", orgViewer, s.apiNationalSharing)
 	s.handle("PUT", "/api/v1/orgs/{org}/national-sharing", orgAdmin, s.apiPutNationalSharing)
 	s.page("GET", "/orgs/{org}/national-sharing", orgViewer, s.webNationalSharing)
@@ -34,6 +35,7 @@ func (s *Server) registerNational() {
 	s.page("GET", "/national", sectorReader, s.webNational)
 	s.page("GET", "/national/concentration", sectorReader, s.webNationalConcentration)
 	s.page("GET", "/national/map", sectorReader, s.webNationalMap)
+	s.page("GET", "/national/register", sectorReader, s.webNationalRegister)
 }
 
 // sharing is what an organisation shares with the hub (none without a
@@ -162,14 +164,14 @@ func (s *Server) apiNationalConcentration(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-// exposures matches what is shared against the hub's feeds.
+// exposures matches what is shared against the hub's feeds, recording
+// the day's counts for the history.
 func (s *Server) exposures(ctx context.Context, sec *national.Sector) ([]national.Exposure, int, error) {
 	f, err := intel.LoadStored(ctx, s.cfg.Store)
 	if err != nil {
 		return nil, 0, err
 	}
-	items, withheld := sec.Exposures(f.Matcher(), s.cfg.MinGroup)
-	return items, withheld, nil
+	return sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
 }
 
 func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -288,8 +290,10 @@ type concentrationPage struct {
 	Providers []national.Concentration
 	Devices   []national.Concentration
 	Exposures []national.Exposure
-	Withheld  int
-	MinGroup  int
+	// Trends are the exposures' histories drawn, by advisory.
+	Trends   map[string]*trend
+	Withheld int
+	MinGroup int
 }
 
 func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -308,6 +312,10 @@ func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request
 	}
 	if p.Exposures, p.Withheld, err = s.exposures(r.Context(), sec); err != nil {
 		return err
+	}
+	p.Trends = map[string]*trend{}
+	for _, e := range p.Exposures {
+		p.Trends[e.Advisory] = drawTrend(e.History)
 	}
 	return s.render(w, r, c, http.StatusOK, "national_concentration.html", "Concentration", p)
 }
@@ -513,4 +521,53 @@ func (s *Server) fullySharing(ctx context.Context) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// nationalRegister is the national risk register over the sector, against the
+// hub's stored feeds.
+func (s *Server) nationalRegister(r *http.Request, c *call) (*national.Register, error) {
+	sec, err := s.loadSector(r, c, "register")
+	if err != nil {
+		return nil, err
+	}
+	ctx := r.Context()
+	list, err := s.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := intel.LoadStored(ctx, s.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: national.FeedKey(list),
+		Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
+}
+
+func (s *Server) apiNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
+	reg, err := s.nationalRegister(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, reg)
+	return nil
+}
+
+// registerPage is the national risk register page: each hub's top lines.
+type registerPage struct {
+	*national.Register
+	Top        int
+	Severities []string
+	Statuses   []string
+}
+
+// MaxRegisterLines is how many of a hub's register lines the page shows.
+const MaxRegisterLines = 30
+
+func (s *Server) webNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
+	reg, err := s.nationalRegister(r, c)
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, c, http.StatusOK, "national_register.html", "National risk register",
+		registerPage{Register: reg, Top: MaxRegisterLines, Severities: national.Severities, Statuses: national.Statuses})
 }

@@ -199,7 +199,7 @@ func TestNationalPages(t *testing.T) {
 	conc := hub.do("GET", "/national/concentration", nil)
 	wantIn(t, "concentration page", conc.body, `id="national-spof"`, "cloud:microsoft", "Baxter Sigma Spectrum 35700", "No advisory reaches 3 hospitals")
 	mp := hub.do("GET", "/national/map", nil)
-	wantIn(t, "map", mp.body, `aria-label="Sector map"`, `<path d="M 1080 `, `data-org="gamma"`, `data-key="national:erx"`, ">FR · 1</text>", "<line ")
+	wantIn(t, "map", mp.body, `aria-label="Sector map"`, `<path d="M 1080 `, `data-org="gamma"`, `data-key="national:erx"`, ">FR-IDF · 1</text>", ">DE-BY · 1</text>", ">DE-NW · 1</text>", "<line ")
 	if res := ts.session(t, "amy").do("GET", "/national", nil); res.code != http.StatusForbidden {
 		t.Errorf("a hospital's admin opens the national page: %d", res.code)
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	// (default 3): fewer, and it is withheld, so that no hospital can be
 	// singled out.
 	MinGroup int
+	// RegisterMinGroup is the fewest hospitals a count of the national
+	// risk register is shown for (default national.DefaultMinGroup, 5).
+	RegisterMinGroup int
 	// Backoff holds unrecognised clients back after failed sign-ins to an
 	// account (default ward.DefaultLoginBackoff); browsers that signed in
 	// before and API tokens are not held back by it.
@@ -133,6 +136,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MinGroup <= 0 {
 		cfg.MinGroup = 3
+	}
+	if cfg.RegisterMinGroup <= 0 {
+		cfg.RegisterMinGroup = national.DefaultMinGroup
 	}
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = 30 * time.Second

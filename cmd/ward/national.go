@@ -221,14 +221,29 @@ func nationalExposureCmd(o *options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				items, withheld := sec.Exposures(f.Matcher(), minGroup)
+				items, withheld, err := sec.ExposureOverTime(c.Context(), s, f.Matcher(), national.Today(time.Now()), minGroup)
+				if err != nil {
+					return err
+				}
 				if o.format == "json" {
 					return writeJSON(o.stdout, map[string]any{"min_group": minGroup, "withheld": withheld, "items": items})
 				}
 				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ADVISORY\tHOSPITALS\tASSETS\tCVES")
+				fmt.Fprintln(tw, "ADVISORY\tHOSPITALS\tASSETS\tCVES\tBY DAY")
 				for _, x := range items {
-					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", x.Advisory, x.Hospitals, x.Assets, strings.Join(x.CVEs, ", "))
+					n, a := fmt.Sprint(x.Hospitals), fmt.Sprint(x.Assets)
+					if x.Below {
+						n, a = fmt.Sprintf("<%d", minGroup), "-"
+					}
+					var days []string
+					for _, p := range x.History {
+						v := fmt.Sprintf("<%d", minGroup)
+						if p.Hospitals != nil {
+							v = fmt.Sprint(*p.Hospitals)
+						}
+						days = append(days, p.Day+" "+v)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.Advisory, n, a, strings.Join(x.CVEs, ", "), strings.Join(days, ", "))
 				}
 				tw.Flush()
 				fmt.Fprintf(o.stdout, "%d advisories reaching fewer than %d hospitals withheld\n", withheld, minGroup)
