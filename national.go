@@ -95,7 +95,8 @@ type ExposurePoint struct {
 }
 
 // NationalSnapshot is what an organisation shares with the hub as it was
-// at a revision, share level and day, encoded by the national package: a
+// at a revision and share level, encoded by the national package (Day is
+// no longer part of it, and written empty): a
 // derived copy of the stored model, so that the hub need not decode the
 // whole model again until it changes. Reading it is a read of the
 // organisation's data like any other, and audited as one.

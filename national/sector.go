@@ -23,7 +23,11 @@ type Member struct {
 	// Model is what it shares (Project); nil below ShareServices.
 	Model   *ward.Model  `json:"-"`
 	Summary ward.Summary `json:"summary"`
-	ix      *index
+	// Ends are the end-of-support dates of its assets (TLP:RED ones
+	// aside), so that the count in Summary follows the day without the
+	// model being read again.
+	Ends []string `json:"-"`
+	ix   *index
 	// prof is its assessment for the register, made when first asked
 	// for and kept with the member in the cache.
 	prof *profile
@@ -121,8 +125,8 @@ type Reader interface {
 	ward.NationalStore
 }
 
-// Cache keeps what Load read, by organisation, revision, share level and
-// day, so that a hub's server reads again only the models that changed.
+// Cache keeps what Load read, by organisation, revision and share level,
+// so that a hub's server reads again only the models that changed.
 // Reads served from it are audited as any other. Safe for concurrent use.
 type Cache struct {
 	mu sync.Mutex
@@ -132,7 +136,6 @@ type Cache struct {
 type cached struct {
 	rev    int64
 	level  ward.ShareLevel
-	today  string
 	member Member
 	hub    *ward.Model
 }
@@ -140,14 +143,14 @@ type cached struct {
 // NewCache makes an empty cache.
 func NewCache() *Cache { return &Cache{m: map[string]cached{}} }
 
-func (c *Cache) get(org string, rev int64, level ward.ShareLevel, today string) (cached, bool) {
+func (c *Cache) get(org string, rev int64, level ward.ShareLevel) (cached, bool) {
 	if c == nil {
 		return cached{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	x, ok := c.m[org]
-	return x, ok && x.rev == rev && x.level == level && x.today == today
+	return x, ok && x.rev == rev && x.level == level
 }
 
 func (c *Cache) put(org string, x cached) {
@@ -242,18 +245,20 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 					l = ward.ShareFull
 				}
 				rev := revs[id]
-				if x, ok := cache.get(id, rev, l, today); ok {
+				if x, ok := cache.get(id, rev, l); ok {
 					if j.hub {
 						hubs[j.i] = x.hub
 					} else {
 						members[j.i] = x.member
+						members[j.i].on(today)
 					}
 					continue
 				}
 				if !j.hub {
-					if mem, ok := snapshot(ctx, st, id, rev, l, today); ok {
+					if mem, ok := snapshot(ctx, st, id, rev, l); ok {
 						members[j.i] = mem
-						cache.put(id, cached{rev: rev, level: l, today: today, member: mem})
+						members[j.i].on(today)
+						cache.put(id, cached{rev: rev, level: l, member: mem})
 						continue
 					}
 				}
@@ -266,15 +271,13 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 				}
 				if j.hub {
 					hubs[j.i] = m
-					cache.put(id, cached{rev: rev, level: l, today: today, hub: m})
+					cache.put(id, cached{rev: rev, level: l, hub: m})
 					continue
 				}
-				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today), prof: &profile{}}
-				if members[j.i].Model != nil {
-					members[j.i].indexOf()
-				}
-				putSnapshot(ctx, st, &members[j.i], rev, today)
-				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
+				members[j.i] = newMember(m, l)
+				putSnapshot(ctx, st, &members[j.i], rev)
+				members[j.i].on(today)
+				cache.put(id, cached{rev: rev, level: l, member: members[j.i]})
 			}
 		})
 	}
@@ -418,15 +421,112 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
+// newMember is what an organisation shares at a level.
+func newMember(m *ward.Model, level ward.ShareLevel) Member {
+	mem := Member{Org: Project(m, ward.ShareServices).Organisation, Level: level, Model: Project(m, level), Summary: Counts(m, ""), prof: &profile{}}
+	for i := range m.Assets {
+		if a := &m.Assets[i]; a.EndOfSupport != "" && !Red(a) {
+			mem.Ends = append(mem.Ends, string(a.EndOfSupport))
+		}
+	}
+	if mem.Model != nil {
+		mem.indexOf()
+	}
+	return mem
+}
+
+// on counts the member's assets past their end of support on a day.
+func (m *Member) on(today string) {
+	m.Summary.EndOfSupport = 0
+	for _, d := range m.Ends {
+		if d <= today {
+			m.Summary.EndOfSupport++
+		}
+	}
+}
+
+// Reshare makes again what the organisations of the models share with
+// the hub, right after they are written (ward import, the API), so that
+// the national view reads the shares and not the models: the cost of a
+// share is paid once, by the write that changes it, and the first what-if
+// after a sector-wide import costs what any other does. Models of hubs
+// and of organisations sharing nothing are left alone. Writing a share is
+// derived data with no audit entry of its own (the write is audited, and
+// every read of the share is); a share that cannot be written is only a
+// lost shortcut, read again from the model by the next what-if.
+//
+// revs are the revisions the models were written at (the store's
+// Revision right after each write): a share is labelled with the
+// revision of the model it was made from, or not made.
+func Reshare(ctx context.Context, st Reader, models []*ward.Model, revs map[string]int64) error {
+	settings, err := st.NationalSharings(ctx)
+	if err != nil {
+		return err
+	}
+	level := map[string]ward.ShareLevel{}
+	for _, s := range settings {
+		level[s.Org] = s.Level
+	}
+	var todo []*ward.Model
+	for _, m := range models {
+		if !IsHub(m.Organisation) && level[m.Organisation.ID].Rank() >= ward.ShareCounts.Rank() {
+			todo = append(todo, m)
+		}
+	}
+	for _, m := range todo {
+		if rev, ok := revs[m.Organisation.ID]; ok {
+			mem := newMember(m, level[m.Organisation.ID])
+			putSnapshot(ctx, st, &mem, rev)
+		}
+	}
+	return nil
+}
+
+// ReshareStored is Reshare for one stored organisation, when what it
+// shares changed rather than its model.
+func ReshareStored(ctx context.Context, st interface {
+	Reader
+	Revision(ctx context.Context, org string) (int64, error)
+}, org string) error {
+	before, err := st.Revision(ctx, org)
+	if err != nil {
+		return err
+	}
+	m, err := st.Model(ctx, org)
+	if err != nil {
+		return err
+	}
+	after, err := st.Revision(ctx, org)
+	if err != nil || after != before {
+		return err // written meanwhile: the next what-if reads it
+	}
+	return Reshare(ctx, st, []*ward.Model{m}, map[string]int64{org: before})
+}
+
+// Written is the revisions the models were written at, from the
+// revisions before (Revisions) and after the write: an organisation whose
+// revision moved by more than one was written by someone else too, and is
+// left out (its share is made again from the model when next read).
+func Written(before, after map[string]int64, models []*ward.Model) map[string]int64 {
+	out := map[string]int64{}
+	for _, m := range models {
+		id := m.Organisation.ID
+		if r, ok := after[id]; ok && r == before[id]+1 {
+			out[id] = r
+		}
+	}
+	return out
+}
+
 // snapshotVersion changes when what a snapshot holds does: older ones are
 // read again from the model.
-const snapshotVersion = 2
+const snapshotVersion = 3
 
 // snapshot is a member as its stored snapshot has it, when the snapshot
-// is of this revision, level and day.
-func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel, today string) (Member, bool) {
+// is of this revision and level.
+func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel) (Member, bool) {
 	s, err := st.NationalSnapshot(ctx, org)
-	if err != nil || s.Revision != rev || s.Level != level || s.Day != today {
+	if err != nil || s.Revision != rev || s.Level != level {
 		return Member{}, false
 	}
 	var m Member
@@ -444,11 +544,11 @@ func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.
 
 // putSnapshot stores a member's snapshot; a snapshot that cannot be
 // stored is only a lost shortcut.
-func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64, today string) {
+func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64) {
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	if enc.Encode(snapshotVersion) != nil || enc.Encode(m) != nil {
 		return
 	}
-	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Day: today, Data: buf.Bytes()})
+	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Data: buf.Bytes()})
 }

@@ -336,6 +336,7 @@ func (s *Server) putModel(r *http.Request, c *call, m *ward.Model, rev int64, ac
 		if err != nil {
 			return 0, err
 		}
+		s.reshare(ctx, m, at+1)
 		return at + 1, nil
 	}
 }

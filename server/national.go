@@ -68,6 +68,15 @@ func (s *Server) hubMayRead(r *http.Request, c *call) error {
 	return s.audit(r.Context(), c, "hub.read", r.URL.Path, "")
 }
 
+// reshare makes again what the organisation shares with the hub after
+// its model is written at rev, so that the national view reads the share
+// rather than the model; a failure costs only that shortcut.
+func (s *Server) reshare(ctx context.Context, m *ward.Model, rev int64) {
+	if err := national.Reshare(context.WithoutCancel(ctx), s.cfg.Store, []*ward.Model{m}, map[string]int64{m.Organisation.ID: rev}); err != nil {
+		s.log.Warn("national share not made", "org", m.Organisation.ID, "err", err)
+	}
+}
+
 // loadSector reads what every organisation shares, each read audited.
 func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
 	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
@@ -220,6 +229,9 @@ func (s *Server) putSharing(r *http.Request, c *call, level ward.ShareLevel, fie
 	x := ward.NationalSharing{Org: c.org, Level: level, Updated: s.cfg.Now().UTC(), By: c.user.Name}
 	if err := s.cfg.Store.PutNationalSharing(s.audited(r.Context(), c, "national.sharing", c.org, string(level)), x); err != nil {
 		return ward.NationalSharing{}, err
+	}
+	if err := national.ReshareStored(r.Context(), s.cfg.Store, c.org); err != nil {
+		s.log.Warn("national share not made", "org", c.org, "err", err)
 	}
 	return x, nil
 }

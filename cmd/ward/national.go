@@ -62,6 +62,9 @@ admin sets it (PUT /api/v1/orgs/ORG/national-sharing).`,
 				if err := s.PutNationalSharing(cliAudited(c.Context(), id, "national.sharing", id, string(l)), x); err != nil {
 					return err
 				}
+				if err := national.ReshareStored(c.Context(), s, id); err != nil {
+					return err
+				}
 				if o.format == "json" {
 					return writeJSON(o.stdout, x)
 				}
