@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/national"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/national"
 	"github.com/wardhealth/ward/synth"
 )
 
