@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/gob"
 	"errors"
 	"fmt"
@@ -183,6 +185,27 @@ func (c *Cache) forget(keep map[string]bool) {
 // the organisation and the level filled in): no entry, no read. A cache
 // (nil for none) spares reading again the models that did not change.
 func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
+	rd, err := Open(ctx, st, audit)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Load(ctx, st, today, cache)
+}
+
+// Reads is what a Load reads, recorded in the audit log before it reads
+// it: the hubs, the organisations that share and at which level, and the
+// revisions of their models.
+type Reads struct {
+	hubOrgs, memberOrgs []ward.Organisation
+	level               map[string]ward.ShareLevel
+	revs                map[string]int64
+}
+
+// Open audits the reads of a Load (one entry "national.read" per
+// organisation whose share it reads) and says what they are, without
+// reading a share yet: a server that keeps results by Fingerprint serves
+// them without reading anything more, each request audited all the same.
+func Open(ctx context.Context, st Reader, audit ward.AuditEntry) (*Reads, error) {
 	orgs, err := st.Organisations(ctx)
 	if err != nil {
 		return nil, err
@@ -191,35 +214,57 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 	if err != nil {
 		return nil, err
 	}
-	level := map[string]ward.ShareLevel{}
+	rd := &Reads{level: map[string]ward.ShareLevel{}}
 	for _, s := range settings {
-		level[s.Org] = s.Level
+		rd.level[s.Org] = s.Level
 	}
-	var hubOrgs, memberOrgs []ward.Organisation
 	var entries []ward.AuditEntry
-	keep := map[string]bool{}
 	for _, o := range orgs {
 		switch {
 		case IsHub(o):
-			hubOrgs = append(hubOrgs, o)
-		case level[o.ID].Rank() >= ward.ShareCounts.Rank():
-			memberOrgs = append(memberOrgs, o)
+			rd.hubOrgs = append(rd.hubOrgs, o)
+		case rd.level[o.ID].Rank() >= ward.ShareCounts.Rank():
+			rd.memberOrgs = append(rd.memberOrgs, o)
 			e := audit
-			e.Action, e.Org, e.Target = "national.read", o.ID, string(level[o.ID])
+			e.Action, e.Org, e.Target = "national.read", o.ID, string(rd.level[o.ID])
 			entries = append(entries, e)
-		default:
-			continue
 		}
-		keep[o.ID] = true
 	}
-	cache.forget(keep)
 	if err := st.AppendAudits(ctx, entries); err != nil {
 		return nil, fmt.Errorf("audit the hub's reads: %w", err)
 	}
-	revs, err := st.Revisions(ctx)
-	if err != nil {
+	if rd.revs, err = st.Revisions(ctx); err != nil {
 		return nil, err
 	}
+	return rd, nil
+}
+
+// Fingerprint names the state of what the reads see: every hub and
+// member with its level and revision. Two reads with the same
+// fingerprint load the same sector.
+func (rd *Reads) Fingerprint() string {
+	h := sha256.New()
+	for _, o := range rd.hubOrgs {
+		fmt.Fprintf(h, "hub %s %d\n", o.ID, rd.revs[o.ID])
+	}
+	for _, o := range rd.memberOrgs {
+		fmt.Fprintf(h, "%s %s %d\n", o.ID, rd.level[o.ID], rd.revs[o.ID])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Load reads the shares Open audited (from the cache, the stored
+// shares, or the models) and joins them.
+func (rd *Reads) Load(ctx context.Context, st Reader, today string, cache *Cache) (*Sector, error) {
+	hubOrgs, memberOrgs, level, revs := rd.hubOrgs, rd.memberOrgs, rd.level, rd.revs
+	keep := map[string]bool{}
+	for _, o := range hubOrgs {
+		keep[o.ID] = true
+	}
+	for _, o := range memberOrgs {
+		keep[o.ID] = true
+	}
+	cache.forget(keep)
 	hubs := make([]*ward.Model, len(hubOrgs))
 	members := make([]Member, len(memberOrgs))
 	// Models are read by a few workers at once: a store serves several

@@ -77,16 +77,63 @@ func (s *Server) reshare(ctx context.Context, m *ward.Model, rev int64) {
 	}
 }
 
-// loadSector reads what every organisation shares, each read audited.
-func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
-	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
-	if err != nil {
-		if be := (*national.BindingError)(nil); errors.As(err, &be) {
-			return nil, fail(http.StatusConflict, "%v", err)
-		}
-		return nil, err
+// sectorError is a binding to nothing as a conflict.
+func sectorError(err error) error {
+	if be := (*national.BindingError)(nil); errors.As(err, &be) {
+		return fail(http.StatusConflict, "%v", err)
 	}
-	return sec, nil
+	return err
+}
+
+// nationalResult is what compute makes of the sector, kept by key, day
+// and the fingerprint of what the sector is read from (every share's
+// level and revision): the national pages are read far more often than
+// hospitals change, and a result of 500 hospitals takes a second or more
+// to make. Every request is audited as a read of each share all the same
+// (national.Open), kept result or not; requests that miss together wait
+// for one computation. Errors are not kept.
+func nationalResult[T any](s *Server, r *http.Request, c *call, purpose, key string, compute func(*national.Sector) (T, error)) (T, error) {
+	var zero T
+	ctx := r.Context()
+	rd, err := national.Open(ctx, s.cfg.Store, s.entry(c, "national.read", "", purpose))
+	if err != nil {
+		return zero, err
+	}
+	today := national.Today(s.cfg.Now())
+	k := key + "\x00" + today + "\x00" + rd.Fingerprint()
+	if v, ok := s.nationalResults.get(k); ok {
+		return v.(T), nil
+	}
+	v, err, _ := s.nationalFlight.Do(k, func() (any, error) {
+		if v, ok := s.nationalResults.get(k); ok {
+			return v, nil
+		}
+		// The first caller's cancellation must not fail the others.
+		sec, err := rd.Load(context.WithoutCancel(ctx), s.cfg.Store, today, s.national)
+		if err != nil {
+			return nil, sectorError(err)
+		}
+		v, err := compute(sec)
+		if err != nil {
+			return nil, err
+		}
+		s.nationalResults.put(k, v)
+		return v, nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// feedKey names the state of the hub's stored feeds, for the results
+// that read them.
+func (s *Server) feedKey(ctx context.Context) (string, error) {
+	list, err := s.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", err
+	}
+	return national.FeedKey(list), nil
 }
 
 // nationalMember is a member as the API lists it.
@@ -107,12 +154,25 @@ func members(sec *national.Sector) []nationalMember {
 	return out
 }
 
+// sectorBasics is who is in the sector and what may fail.
+type sectorBasics struct {
+	Services []national.Service `json:"national_services"`
+	Members  []nationalMember   `json:"members"`
+	Targets  []string           `json:"targets"`
+}
+
+func (s *Server) sectorBasics(r *http.Request, c *call, purpose string) (sectorBasics, error) {
+	return nationalResult(s, r, c, purpose, "basics", func(sec *national.Sector) (sectorBasics, error) {
+		return sectorBasics{Services: sec.Services, Members: members(sec), Targets: sec.Targets()}, nil
+	})
+}
+
 func (s *Server) apiNational(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "members")
+	b, err := s.sectorBasics(r, c, "members")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"national_services": sec.Services, "members": members(sec), "targets": sec.Targets()})
+	writeJSON(w, http.StatusOK, b)
 	return nil
 }
 
@@ -136,7 +196,9 @@ func whatIfQuery(r *http.Request) (fail []string, d time.Duration, err error) {
 	return fail, d, nil
 }
 
-func (s *Server) nationalWhatIf(r *http.Request, c *call, sec *national.Sector) (*national.WhatIf, error) {
+// nationalWhatIf is the what-if the query asks for: bad input is refused
+// before anything is read.
+func (s *Server) nationalWhatIf(r *http.Request, c *call, purpose string) (*national.WhatIf, error) {
 	names, d, err := whatIfQuery(r)
 	if err != nil {
 		return nil, err
@@ -144,19 +206,18 @@ func (s *Server) nationalWhatIf(r *http.Request, c *call, sec *national.Sector) 
 	if len(names) == 0 {
 		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: "name what fails", Hint: "a national service (erx), a provider (cloud:microsoft) or a hub asset; GET /api/v1/national lists the targets"}})
 	}
-	keys, err := sec.Resolve(names)
-	if err != nil {
-		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: err.Error()}})
-	}
-	return sec.WhatIf(keys, d), nil
+	key := fmt.Sprintf("whatif %q %d", names, d)
+	return nationalResult(s, r, c, purpose, key, func(sec *national.Sector) (*national.WhatIf, error) {
+		keys, err := sec.Resolve(names)
+		if err != nil {
+			return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: err.Error()}})
+		}
+		return sec.WhatIf(keys, d), nil
+	})
 }
 
 func (s *Server) apiNationalWhatIf(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "what-if "+r.URL.RawQuery)
-	if err != nil {
-		return err
-	}
-	res, err := s.nationalWhatIf(r, c, sec)
+	res, err := s.nationalWhatIf(r, c, "what-if "+r.URL.RawQuery)
 	if err != nil {
 		return err
 	}
@@ -164,35 +225,52 @@ func (s *Server) apiNationalWhatIf(w http.ResponseWriter, r *http.Request, c *ca
 	return nil
 }
 
+func (s *Server) analysis(r *http.Request, c *call, purpose string) (*national.Analysis, error) {
+	return nationalResult(s, r, c, purpose, "analysis", func(sec *national.Sector) (*national.Analysis, error) { return sec.Analyse(), nil })
+}
+
 func (s *Server) apiNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "concentration")
+	a, err := s.analysis(r, c, "concentration")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sec.Analyse())
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 
+// exposure is the advisories' reach, small groups withheld.
+type exposure struct {
+	MinGroup int                 `json:"min_group"`
+	Withheld int                 `json:"withheld"`
+	Items    []national.Exposure `json:"items"`
+}
+
 // exposures matches what is shared against the hub's feeds, recording
-// the day's counts for the history.
-func (s *Server) exposures(ctx context.Context, sec *national.Sector) ([]national.Exposure, int, error) {
-	f, err := intel.LoadStored(ctx, s.cfg.Store)
+// the day's counts for the history (once per day, feeds and state of the
+// shares: the counts would not change).
+func (s *Server) exposures(r *http.Request, c *call, purpose string) (exposure, error) {
+	feeds, err := s.feedKey(r.Context())
 	if err != nil {
-		return nil, 0, err
+		return exposure{}, err
 	}
-	return sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
+	return nationalResult(s, r, c, purpose, "exposure "+feeds, func(sec *national.Sector) (exposure, error) {
+		ctx := context.WithoutCancel(r.Context())
+		f, err := intel.LoadStored(ctx, s.cfg.Store)
+		if err != nil {
+			return exposure{}, err
+		}
+		x := exposure{MinGroup: s.cfg.MinGroup}
+		x.Items, x.Withheld, err = sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
+		return x, err
+	})
 }
 
 func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "exposure")
+	x, err := s.exposures(r, c, "exposure")
 	if err != nil {
 		return err
 	}
-	items, withheld, err := s.exposures(r.Context(), sec)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "withheld": withheld, "items": items})
+	writeJSON(w, http.StatusOK, x)
 	return nil
 }
 
@@ -276,13 +354,13 @@ type nationalPage struct {
 }
 
 func (s *Server) webNational(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "what-if page "+r.URL.RawQuery)
+	b, err := s.sectorBasics(r, c, "what-if page")
 	if err != nil {
 		return err
 	}
-	p := nationalPage{Services: sec.Services, Members: members(sec), Targets: sec.Targets(), Fail: r.URL.Query().Get("fail"), For: r.URL.Query().Get("for")}
+	p := nationalPage{Services: b.Services, Members: b.Members, Targets: b.Targets, Fail: r.URL.Query().Get("fail"), For: r.URL.Query().Get("for")}
 	if p.Fail != "" {
-		res, err := s.nationalWhatIf(r, c, sec)
+		res, err := s.nationalWhatIf(r, c, "what-if page "+r.URL.RawQuery)
 		if pr, ok := err.(*problem); ok {
 			p.Error = pr.Detail
 			for _, e := range pr.Errors {
@@ -309,11 +387,10 @@ type concentrationPage struct {
 }
 
 func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "concentration page")
+	a, err := s.analysis(r, c, "concentration page")
 	if err != nil {
 		return err
 	}
-	a := sec.Analyse()
 	p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
 	for _, x := range a.Concentration {
 		if x.Kind == national.KindDevice {
@@ -322,9 +399,11 @@ func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request
 			p.Providers = append(p.Providers, x)
 		}
 	}
-	if p.Exposures, p.Withheld, err = s.exposures(r.Context(), sec); err != nil {
+	x, err := s.exposures(r, c, "concentration page")
+	if err != nil {
 		return err
 	}
+	p.Exposures, p.Withheld = x.Items, x.Withheld
 	p.Trends = map[string]*trend{}
 	for _, e := range p.Exposures {
 		p.Trends[e.Advisory] = drawTrend(e.History)
@@ -483,11 +562,11 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 }
 
 func (s *Server) webNationalMap(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "sector map")
+	m, err := nationalResult(s, r, c, "sector map", "map", func(sec *national.Sector) (sectorMap, error) { return drawSector(sec, sec.Analyse()), nil })
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "national_map.html", "Sector map", drawSector(sec, sec.Analyse()))
+	return s.render(w, r, c, http.StatusOK, "national_map.html", "Sector map", m)
 }
 
 // kindColour is the colour of a provider kind on the sector map.
@@ -538,21 +617,18 @@ func (s *Server) fullySharing(ctx context.Context) (map[string]bool, error) {
 // nationalRegister is the national risk register over the sector, against the
 // hub's stored feeds.
 func (s *Server) nationalRegister(r *http.Request, c *call) (*national.Register, error) {
-	sec, err := s.loadSector(r, c, "register")
+	feeds, err := s.feedKey(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	ctx := r.Context()
-	list, err := s.cfg.Store.Feeds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	f, err := intel.LoadStored(ctx, s.cfg.Store)
-	if err != nil {
-		return nil, err
-	}
-	return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: national.FeedKey(list),
-		Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
+	return nationalResult(s, r, c, "register", "register "+feeds, func(sec *national.Sector) (*national.Register, error) {
+		f, err := intel.LoadStored(context.WithoutCancel(r.Context()), s.cfg.Store)
+		if err != nil {
+			return nil, err
+		}
+		return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: feeds,
+			Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
+	})
 }
 
 func (s *Server) apiNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {

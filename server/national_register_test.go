@@ -201,3 +201,54 @@ func hubToNational(e *webEnv) chromedp.Action[chromedp.Void] {
 		chromedp.Click(chromedp.CSS(`header a[href="/national"]`)),
 	)
 }
+
+// TestNationalResultsKept: a what-if asked again is served from what was
+// computed, each time audited as a read of every share; a hospital that
+// changes its model changes the answer.
+func TestNationalResultsKept(t *testing.T) {
+	t.Parallel()
+	e := newSectorWebEnv(t, "alpha", "beta", "gamma")
+	ctx := context.Background()
+	affected := func() int {
+		t.Helper()
+		var w struct {
+			Affected int `json:"hospitals_affected"`
+		}
+		if err := json.Unmarshal([]byte(e.get(t, "hub", "/api/v1/national/whatif?fail=cloud:microsoft&for=2h")), &w); err != nil {
+			t.Fatal(err)
+		}
+		return w.Affected
+	}
+	reads := func() int {
+		entries, _ := e.store.Audit(ctx, "beta", 0, 0)
+		n := 0
+		for _, a := range entries {
+			if a.Action == "national.read" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := affected(); n != 3 {
+		t.Fatalf("%d affected", n)
+	}
+	if n := affected(); n != 3 || reads() != 2 {
+		t.Errorf("asked again: %d affected, %d reads of beta audited", n, reads())
+	}
+	// gamma moves its telemedicine off Microsoft's cloud.
+	m, err := e.store.Model(ctx, "gamma")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range m.Assets {
+		if m.Assets[i].Vendor == "Microsoft" {
+			m.Assets[i].Vendor = "OVHcloud"
+		}
+	}
+	if err := e.store.PutModels(ctx, []*ward.Model{m}); err != nil {
+		t.Fatal(err)
+	}
+	if n := affected(); n != 2 {
+		t.Errorf("after gamma's change: %d affected, want alpha and beta", n)
+	}
+}

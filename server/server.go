@@ -108,6 +108,11 @@ type Server struct {
 	pageFlight singleflight.Group
 	// national keeps the models shared with the hub by revision.
 	national *national.Cache
+	// nationalResults keeps the national view's results by what they
+	// were computed from (nationalResult); nationalFlight makes requests
+	// arriving together compute one.
+	nationalResults *lru[any]
+	nationalFlight  singleflight.Group
 }
 
 // New makes a server.
@@ -161,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst), checking: inFlight{limit: 2},
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
 		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) }),
-		national: national.NewCache()}
+		national: national.NewCache(), nationalResults: newLRU(64, func(any) int { return 1 })}
 	s.register()
 	return s, nil
 }
