@@ -3,6 +3,8 @@ package national
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,5 +161,72 @@ func TestReshareAtWrite(t *testing.T) {
 	}
 	if len(r.models) != 1 || r.models["nha"] != 1 {
 		t.Errorf("a new day read %v", r.models)
+	}
+}
+
+// slowAudits counts the transactions of audit entries, each taking a
+// while, as a loaded database's do.
+type slowAudits struct {
+	*sqlite.Store
+	mu    sync.Mutex
+	calls int
+}
+
+func (s *slowAudits) AppendAudits(ctx context.Context, entries []ward.AuditEntry) error {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	return s.Store.AppendAudits(ctx, entries)
+}
+
+// TestAuditsTogether: twenty reads at once each have their entries in
+// the log when Open returns, written in fewer transactions than reads.
+func TestAuditsTogether(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var models []*ward.Model
+	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
+		models = append(models, load(t, id))
+	}
+	if err := st.PutModels(ctx, models); err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []string{"alpha", "beta", "gamma"} {
+		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: ward.ShareServices, Updated: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &slowAudits{Store: st}
+	cache := NewCache()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if _, err := Open(ctx, s, ward.AuditEntry{Time: time.Now(), Actor: fmt.Sprintf("hub-%d", i)}, cache); err != nil {
+				t.Error(err)
+				return
+			}
+			entries, _ := st.Audit(ctx, "beta", 0, 0)
+			mine := 0
+			for _, e := range entries {
+				if e.Actor == fmt.Sprintf("hub-%d", i) {
+					mine++
+				}
+			}
+			if mine != 1 {
+				t.Errorf("hub-%d: %d entries in beta's log when Open returned", i, mine)
+			}
+		})
+	}
+	wg.Wait()
+	if s.calls >= 20 || s.calls == 0 {
+		t.Errorf("%d transactions for 20 reads", s.calls)
+	}
+	if entries, _ := st.Audit(ctx, "gamma", 0, 0); len(entries) != 20 {
+		t.Errorf("gamma's log: %d entries", len(entries))
 	}
 }

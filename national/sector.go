@@ -133,6 +133,126 @@ type Reader interface {
 type Cache struct {
 	mu sync.Mutex
 	m  map[string]cached
+	// orgs is the list of organisations as it was at revs.
+	orgs []ward.Organisation
+	revs map[string]int64
+	// audits gathers the audit entries of reads arriving together.
+	audits auditBatch
+}
+
+// Organisations lists the stored organisations as st.Organisations does,
+// from the cache while no organisation's revision changed (a model
+// written, an organisation added or removed): one small query rather than
+// every organisation's document decoded, for pages that list them.
+func (c *Cache) Organisations(ctx context.Context, st interface {
+	Organisations(ctx context.Context) ([]ward.Organisation, error)
+	Revisions(ctx context.Context) (map[string]int64, error)
+}) ([]ward.Organisation, error) {
+	orgs, _, err := c.organisations(ctx, st)
+	return orgs, err
+}
+
+func (c *Cache) organisations(ctx context.Context, st interface {
+	Organisations(ctx context.Context) ([]ward.Organisation, error)
+	Revisions(ctx context.Context) (map[string]int64, error)
+}) ([]ward.Organisation, map[string]int64, error) {
+	revs, err := st.Revisions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, ok := c.orgsAt(revs)
+	if !ok {
+		if orgs, err = st.Organisations(ctx); err != nil {
+			return nil, nil, err
+		}
+		c.putOrgs(revs, orgs)
+	}
+	return orgs, revs, nil
+}
+
+func (c *Cache) orgsAt(revs map[string]int64) ([]ward.Organisation, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.revs == nil || len(c.revs) != len(revs) {
+		return nil, false
+	}
+	for k, v := range revs {
+		if w, ok := c.revs[k]; !ok || w != v {
+			return nil, false
+		}
+	}
+	return c.orgs, true
+}
+
+func (c *Cache) putOrgs(revs map[string]int64, orgs []ward.Organisation) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.orgs, c.revs = orgs, revs
+}
+
+// appendAudits writes the entries before the caller reads anything. The
+// entries of callers arriving while a write is under way are written
+// together by one of them, in one transaction, after it: each caller
+// returns once its own entries are stored (or with the error that kept
+// them out). A hub's pages are read by many at once, each read an entry
+// per hospital, and one transaction for many is what keeps that cheap.
+func (c *Cache) appendAudits(ctx context.Context, st ward.NationalStore, entries []ward.AuditEntry) error {
+	if c == nil {
+		return st.AppendAudits(ctx, entries)
+	}
+	return c.audits.append(ctx, st, entries)
+}
+
+type auditBatch struct {
+	mu      sync.Mutex
+	pending []*auditRequest
+	writing bool
+}
+
+type auditRequest struct {
+	entries []ward.AuditEntry
+	done    chan error
+}
+
+func (b *auditBatch) append(ctx context.Context, st ward.NationalStore, entries []ward.AuditEntry) error {
+	req := &auditRequest{entries: entries, done: make(chan error, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, req)
+	if b.writing {
+		b.mu.Unlock()
+		select {
+		case err := <-req.done:
+			return err
+		case <-ctx.Done():
+			// The entries may still be written: an entry too many,
+			// never a read without one (the caller reads nothing).
+			return ctx.Err()
+		}
+	}
+	b.writing = true
+	for len(b.pending) > 0 {
+		batch := b.pending
+		b.pending = nil
+		b.mu.Unlock()
+		var all []ward.AuditEntry
+		for _, r := range batch {
+			all = append(all, r.entries...)
+		}
+		err := st.AppendAudits(context.WithoutCancel(ctx), all)
+		for _, r := range batch {
+			r.done <- err
+		}
+		b.mu.Lock()
+	}
+	b.writing = false
+	b.mu.Unlock()
+	return <-req.done
 }
 
 type cached struct {
@@ -185,7 +305,7 @@ func (c *Cache) forget(keep map[string]bool) {
 // the organisation and the level filled in): no entry, no read. A cache
 // (nil for none) spares reading again the models that did not change.
 func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
-	rd, err := Open(ctx, st, audit)
+	rd, err := Open(ctx, st, audit, cache)
 	if err != nil {
 		return nil, err
 	}
@@ -205,8 +325,11 @@ type Reads struct {
 // organisation whose share it reads) and says what they are, without
 // reading a share yet: a server that keeps results by Fingerprint serves
 // them without reading anything more, each request audited all the same.
-func Open(ctx context.Context, st Reader, audit ward.AuditEntry) (*Reads, error) {
-	orgs, err := st.Organisations(ctx)
+// A cache (nil for none) keeps the list of organisations while no model
+// changes, and writes the audit entries of reads arriving together in
+// one transaction.
+func Open(ctx context.Context, st Reader, audit ward.AuditEntry, cache *Cache) (*Reads, error) {
+	orgs, revs, err := cache.organisations(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +337,7 @@ func Open(ctx context.Context, st Reader, audit ward.AuditEntry) (*Reads, error)
 	if err != nil {
 		return nil, err
 	}
-	rd := &Reads{level: map[string]ward.ShareLevel{}}
+	rd := &Reads{level: map[string]ward.ShareLevel{}, revs: revs}
 	for _, s := range settings {
 		rd.level[s.Org] = s.Level
 	}
@@ -230,11 +353,8 @@ func Open(ctx context.Context, st Reader, audit ward.AuditEntry) (*Reads, error)
 			entries = append(entries, e)
 		}
 	}
-	if err := st.AppendAudits(ctx, entries); err != nil {
+	if err := cache.appendAudits(ctx, st, entries); err != nil {
 		return nil, fmt.Errorf("audit the hub's reads: %w", err)
-	}
-	if rd.revs, err = st.Revisions(ctx); err != nil {
-		return nil, err
 	}
 	return rd, nil
 }

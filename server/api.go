@@ -160,7 +160,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *call) error {
 
 // visible lists the organisations a user has a role in.
 func (s *Server) visible(r *http.Request, c *call) ([]ward.Organisation, error) {
-	orgs, err := s.cfg.Store.Organisations(r.Context())
+	orgs, err := s.national.Organisations(r.Context(), s.cfg.Store)
 	if err != nil {
 		return nil, err
 	}

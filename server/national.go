@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,7 +97,7 @@ func sectorError(err error) error {
 func nationalResult[T any](s *Server, r *http.Request, c *call, purpose, key string, compute func(*national.Sector) (T, error)) (T, error) {
 	var zero T
 	ctx := r.Context()
-	rd, err := national.Open(ctx, s.cfg.Store, s.entry(c, "national.read", "", purpose))
+	rd, err := national.Open(ctx, s.cfg.Store, s.entry(c, "national.read", "", purpose), s.national)
 	if err != nil {
 		return zero, err
 	}
@@ -254,15 +256,21 @@ func (s *Server) exposures(r *http.Request, c *call, purpose string) (exposure, 
 		return exposure{}, err
 	}
 	return nationalResult(s, r, c, purpose, "exposure "+feeds, func(sec *national.Sector) (exposure, error) {
-		ctx := context.WithoutCancel(r.Context())
-		f, err := intel.LoadStored(ctx, s.cfg.Store)
-		if err != nil {
-			return exposure{}, err
-		}
-		x := exposure{MinGroup: s.cfg.MinGroup}
-		x.Items, x.Withheld, err = sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
-		return x, err
+		return s.exposureOf(r.Context(), sec)
 	})
+}
+
+// exposureOf matches the sector against the feeds and records the day's
+// counts.
+func (s *Server) exposureOf(ctx context.Context, sec *national.Sector) (exposure, error) {
+	ctx = context.WithoutCancel(ctx)
+	f, err := intel.LoadStored(ctx, s.cfg.Store)
+	if err != nil {
+		return exposure{}, err
+	}
+	x := exposure{MinGroup: s.cfg.MinGroup}
+	x.Items, x.Withheld, err = sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
+	return x, err
 }
 
 func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -353,25 +361,63 @@ type nationalPage struct {
 	Error    string
 }
 
+// problemText is a refusal as a sentence for a page.
+func problemText(pr *problem) string {
+	out := pr.Detail
+	for _, e := range pr.Errors {
+		out = strings.TrimSpace(out + " " + e.Message + " " + e.Hint)
+	}
+	return out
+}
+
 func (s *Server) webNational(w http.ResponseWriter, r *http.Request, c *call) error {
-	b, err := s.sectorBasics(r, c, "what-if page")
+	q := r.URL.Query()
+	p := nationalPage{Fail: q.Get("fail"), For: q.Get("for")}
+	names, d, qerr := whatIfQuery(r)
+	if pr, ok := qerr.(*problem); ok {
+		p.Error = problemText(pr)
+	} else if qerr != nil {
+		return qerr
+	}
+	key := fmt.Sprintf("%q %q %q %d", p.Fail, p.For, names, d)
+	return s.keptPage(w, r, c, "what-if page "+r.URL.RawQuery, key, "national.html", "National what-if", func(sec *national.Sector) (any, error) {
+		p.Services, p.Members, p.Targets = sec.Services, members(sec), sec.Targets()
+		if p.Fail == "" || p.Error != "" {
+			return p, nil
+		}
+		keys, err := sec.Resolve(names)
+		if err != nil {
+			p.Error = err.Error()
+			return p, nil
+		}
+		p.Result = sec.WhatIf(keys, d)
+		return p, nil
+	})
+}
+
+// keptPage renders a national page's content once per state of the
+// shares (nationalResult) and serves it within each caller's layout: a
+// page of 500 hospitals is large, and the same for every hub user.
+func (s *Server) keptPage(w http.ResponseWriter, r *http.Request, c *call, purpose, key, tmpl, title string, compute func(*national.Sector) (any, error)) error {
+	html, err := nationalResult(s, r, c, purpose, "page "+tmpl+" "+key, func(sec *national.Sector) (template.HTML, error) {
+		data, err := compute(sec)
+		if err != nil {
+			return "", err
+		}
+		ps, err := loadPages()
+		if err != nil {
+			return "", err
+		}
+		var buf bytes.Buffer
+		if err := ps[tmpl].ExecuteTemplate(&buf, "content", pageData{Data: data}); err != nil {
+			return "", err
+		}
+		return template.HTML(buf.String()), nil
+	})
 	if err != nil {
 		return err
 	}
-	p := nationalPage{Services: b.Services, Members: b.Members, Targets: b.Targets, Fail: r.URL.Query().Get("fail"), For: r.URL.Query().Get("for")}
-	if p.Fail != "" {
-		res, err := s.nationalWhatIf(r, c, "what-if page "+r.URL.RawQuery)
-		if pr, ok := err.(*problem); ok {
-			p.Error = pr.Detail
-			for _, e := range pr.Errors {
-				p.Error = strings.TrimSpace(p.Error + " " + e.Message + " " + e.Hint)
-			}
-		} else if err != nil {
-			return err
-		}
-		p.Result = res
-	}
-	return s.render(w, r, c, http.StatusOK, "national.html", "National what-if", p)
+	return s.render(w, r, c, http.StatusOK, "national_kept.html", title, html)
 }
 
 // concentrationPage is the concentration tables and the exposure.
@@ -387,28 +433,31 @@ type concentrationPage struct {
 }
 
 func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
-	a, err := s.analysis(r, c, "concentration page")
+	feeds, err := s.feedKey(r.Context())
 	if err != nil {
 		return err
 	}
-	p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
-	for _, x := range a.Concentration {
-		if x.Kind == national.KindDevice {
-			p.Devices = append(p.Devices, x)
-		} else {
-			p.Providers = append(p.Providers, x)
+	return s.keptPage(w, r, c, "concentration page", feeds, "national_concentration.html", "Concentration", func(sec *national.Sector) (any, error) {
+		a := sec.Analyse()
+		p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
+		for _, x := range a.Concentration {
+			if x.Kind == national.KindDevice {
+				p.Devices = append(p.Devices, x)
+			} else {
+				p.Providers = append(p.Providers, x)
+			}
 		}
-	}
-	x, err := s.exposures(r, c, "concentration page")
-	if err != nil {
-		return err
-	}
-	p.Exposures, p.Withheld = x.Items, x.Withheld
-	p.Trends = map[string]*trend{}
-	for _, e := range p.Exposures {
-		p.Trends[e.Advisory] = drawTrend(e.History)
-	}
-	return s.render(w, r, c, http.StatusOK, "national_concentration.html", "Concentration", p)
+		x, err := s.exposureOf(r.Context(), sec)
+		if err != nil {
+			return nil, err
+		}
+		p.Exposures, p.Withheld = x.Items, x.Withheld
+		p.Trends = map[string]*trend{}
+		for _, e := range p.Exposures {
+			p.Trends[e.Advisory] = drawTrend(e.History)
+		}
+		return p, nil
+	})
 }
 
 // sectorMap is the sector drawn as SVG: hospitals as nodes grouped by
@@ -562,11 +611,9 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 }
 
 func (s *Server) webNationalMap(w http.ResponseWriter, r *http.Request, c *call) error {
-	m, err := nationalResult(s, r, c, "sector map", "map", func(sec *national.Sector) (sectorMap, error) { return drawSector(sec, sec.Analyse()), nil })
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, c, http.StatusOK, "national_map.html", "Sector map", m)
+	return s.keptPage(w, r, c, "sector map", "", "national_map.html", "Sector map", func(sec *national.Sector) (any, error) {
+		return drawSector(sec, sec.Analyse()), nil
+	})
 }
 
 // kindColour is the colour of a provider kind on the sector map.
@@ -622,13 +669,18 @@ func (s *Server) nationalRegister(r *http.Request, c *call) (*national.Register,
 		return nil, err
 	}
 	return nationalResult(s, r, c, "register", "register "+feeds, func(sec *national.Sector) (*national.Register, error) {
-		f, err := intel.LoadStored(context.WithoutCancel(r.Context()), s.cfg.Store)
-		if err != nil {
-			return nil, err
-		}
-		return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: feeds,
-			Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
+		return s.registerOf(r.Context(), sec, feeds)
 	})
+}
+
+// registerOf is the sector's register against the hub's feeds.
+func (s *Server) registerOf(ctx context.Context, sec *national.Sector, feeds string) (*national.Register, error) {
+	f, err := intel.LoadStored(context.WithoutCancel(ctx), s.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: feeds,
+		Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
 }
 
 func (s *Server) apiNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
@@ -652,10 +704,15 @@ type registerPage struct {
 const MaxRegisterLines = 30
 
 func (s *Server) webNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
-	reg, err := s.nationalRegister(r, c)
+	feeds, err := s.feedKey(r.Context())
 	if err != nil {
 		return err
 	}
-	return s.render(w, r, c, http.StatusOK, "national_register.html", "National risk register",
-		registerPage{Register: reg, Top: MaxRegisterLines, Severities: national.Severities, Statuses: national.Statuses})
+	return s.keptPage(w, r, c, "register page", feeds, "national_register.html", "National risk register", func(sec *national.Sector) (any, error) {
+		reg, err := s.registerOf(r.Context(), sec, feeds)
+		if err != nil {
+			return nil, err
+		}
+		return registerPage{Register: reg, Top: MaxRegisterLines, Severities: national.Severities, Statuses: national.Statuses}, nil
+	})
 }
