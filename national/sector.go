@@ -1,11 +1,9 @@
 package national
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -683,21 +681,16 @@ func Written(before, after map[string]int64, models []*ward.Model) map[string]in
 	return out
 }
 
-// snapshotVersion changes when what a snapshot holds does: older ones are
-// read again from the model.
-const snapshotVersion = 3
-
 // snapshot is a member as its stored snapshot has it, when the snapshot
-// is of this revision and level.
+// is of this revision and level (and of this version of the format:
+// older ones are read again from the model).
 func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel) (Member, bool) {
 	s, err := st.NationalSnapshot(ctx, org)
 	if err != nil || s.Revision != rev || s.Level != level {
 		return Member{}, false
 	}
-	var m Member
-	dec := gob.NewDecoder(bytes.NewReader(s.Data))
-	var v int
-	if dec.Decode(&v) != nil || v != snapshotVersion || dec.Decode(&m) != nil || m.Org.ID != org {
+	m, err := decodeShare(s.Data)
+	if err != nil || m.Org.ID != org {
 		return Member{}, false
 	}
 	if m.Model != nil {
@@ -710,10 +703,9 @@ func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.
 // putSnapshot stores a member's snapshot; a snapshot that cannot be
 // stored is only a lost shortcut.
 func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64) {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	if enc.Encode(snapshotVersion) != nil || enc.Encode(m) != nil {
+	data, err := encodeShare(m)
+	if err != nil {
 		return
 	}
-	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Data: buf.Bytes()})
+	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Data: data})
 }
