@@ -216,10 +216,18 @@ type auditBatch struct {
 type auditRequest struct {
 	entries []ward.AuditEntry
 	done    chan error
+	// lead tells a waiting caller that it writes the next batch.
+	lead chan struct{}
 }
 
+// append writes the caller's entries with those of the callers waiting.
+// One caller writes at a time; it writes every entry pending, its own
+// among them, and hands the writing on to the first caller that came
+// meanwhile, so that no caller writes for others for long. A caller
+// waits for its entries whatever its context says: they are on their way,
+// and a read must not go on without them.
 func (b *auditBatch) append(ctx context.Context, st ward.NationalStore, entries []ward.AuditEntry) error {
-	req := &auditRequest{entries: entries, done: make(chan error, 1)}
+	req := &auditRequest{entries: entries, done: make(chan error, 1), lead: make(chan struct{}, 1)}
 	b.mu.Lock()
 	b.pending = append(b.pending, req)
 	if b.writing {
@@ -227,28 +235,28 @@ func (b *auditBatch) append(ctx context.Context, st ward.NationalStore, entries 
 		select {
 		case err := <-req.done:
 			return err
-		case <-ctx.Done():
-			// The entries may still be written: an entry too many,
-			// never a read without one (the caller reads nothing).
-			return ctx.Err()
-		}
-	}
-	b.writing = true
-	for len(b.pending) > 0 {
-		batch := b.pending
-		b.pending = nil
-		b.mu.Unlock()
-		var all []ward.AuditEntry
-		for _, r := range batch {
-			all = append(all, r.entries...)
-		}
-		err := st.AppendAudits(context.WithoutCancel(ctx), all)
-		for _, r := range batch {
-			r.done <- err
+		case <-req.lead:
 		}
 		b.mu.Lock()
 	}
-	b.writing = false
+	b.writing = true
+	batch := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	var all []ward.AuditEntry
+	for _, r := range batch {
+		all = append(all, r.entries...)
+	}
+	err := st.AppendAudits(context.WithoutCancel(ctx), all)
+	for _, r := range batch {
+		r.done <- err
+	}
+	b.mu.Lock()
+	if len(b.pending) > 0 {
+		b.pending[0].lead <- struct{}{}
+	} else {
+		b.writing = false
+	}
 	b.mu.Unlock()
 	return <-req.done
 }
