@@ -61,6 +61,11 @@ type Organisation struct {
 	Kind OrgKind `json:"kind,omitempty"`
 	// Country is an ISO 3166-1 alpha-2 code, e.g. "DE".
 	Country string `json:"country,omitempty"`
+	// Region is the ISO 3166-2 subdivision the organisation is in, e.g.
+	// "DE-BY" (Bavaria): health care is planned and overseen by region in
+	// most countries, so the hub's sector map groups hospitals by it. Its
+	// country part must agree with Country when both are given.
+	Region string `json:"region,omitempty"`
 	// Controls are measures in force across the whole organisation
 	// (incident response plan, awareness training, ...).
 	Controls []string `json:"controls,omitempty"`

@@ -74,10 +74,29 @@ type NationalStore interface {
 	// (ErrNotFound when there is none); PutNationalSnapshot replaces it.
 	NationalSnapshot(ctx context.Context, org string) (NationalSnapshot, error)
 	PutNationalSnapshot(ctx context.Context, s NationalSnapshot) error
+	// RecordExposures keeps the day's count of the hospitals running a
+	// device each advisory names (one row per advisory and day, the
+	// day's last count), and a zero for the day on every advisory whose
+	// last count was above zero and that reaches no hospital now: the
+	// patch progress over time.
+	RecordExposures(ctx context.Context, day string, points []ExposurePoint) error
+	// ExposureHistory lists an advisory's counts by day (every
+	// advisory's, by advisory then day, for "").
+	ExposureHistory(ctx context.Context, advisory string) ([]ExposurePoint, error)
+}
+
+// ExposurePoint is how many hospitals (and their devices) an advisory
+// reached on a day, from what the hospitals shared with the hub.
+type ExposurePoint struct {
+	Advisory  string `json:"advisory"`
+	Day       string `json:"day"`
+	Hospitals int    `json:"hospitals"`
+	Assets    int    `json:"assets"`
 }
 
 // NationalSnapshot is what an organisation shares with the hub as it was
-// at a revision, share level and day, encoded by the national package: a
+// at a revision and share level, encoded by the national package (Day is
+// no longer part of it, and written empty): a
 // derived copy of the stored model, so that the hub need not decode the
 // whole model again until it changes. Reading it is a read of the
 // organisation's data like any other, and audited as one.

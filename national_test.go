@@ -40,3 +40,36 @@ func TestNationalBindingSyntax(t *testing.T) {
 		t.Error("ranks out of order")
 	}
 }
+
+// TestRegion: a region is an ISO 3166-2 code of the organisation's
+// country; a malformed one, or one of another country, is refused at its
+// place with a hint.
+func TestRegion(t *testing.T) {
+	check := func(country, region string) string {
+		t.Helper()
+		m := &Model{Ward: FormatVersion, Organisation: Organisation{ID: "h", Name: "H", Country: country, Region: region}}
+		err := m.Validate()
+		if err == nil {
+			return ""
+		}
+		var msg string
+		for _, e := range err.(*ValidationError).Errors {
+			msg += e.Error() + "\n"
+		}
+		return msg
+	}
+	for _, ok := range [][2]string{{"DE", "DE-BY"}, {"FR", "FR-IDF"}, {"AT", "AT-9"}, {"", "NL-NH"}, {"DE", ""}} {
+		if msg := check(ok[0], ok[1]); msg != "" {
+			t.Errorf("%s in %s refused: %s", ok[1], ok[0], msg)
+		}
+	}
+	for _, bad := range []struct{ country, region, want string }{
+		{"DE", "Bavaria", `organisation.region: invalid region "Bavaria"`},
+		{"DE", "de-by", `organisation.region: invalid region "de-by"`},
+		{"DE", "FR-IDF", `organisation.region: region "FR-IDF" is not in country DE`},
+	} {
+		if msg := check(bad.country, bad.region); !strings.Contains(msg, bad.want) {
+			t.Errorf("%s in %s: want %q, got %q", bad.region, bad.country, bad.want, msg)
+		}
+	}
+}

@@ -48,6 +48,7 @@ const MaxErrors = 1000
 var (
 	idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$`)
 	countryRe = regexp.MustCompile(`^[A-Z]{2}$`)
+	regionRe  = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{1,3}$`)
 	hostRe    = regexp.MustCompile(`^([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$`)
 	cpeRe     = func() *regexp.Regexp {
 		// The CPE 2.3 formatted-string binding (NISTIR 7695, section 6.2).
@@ -287,6 +288,13 @@ func (v *validator) organisation() {
 	}
 	if o.Country != "" && !countryRe.MatchString(o.Country) {
 		v.add(top("organisation.country"), fmt.Sprintf("invalid country %q", o.Country), "use an ISO 3166-1 alpha-2 code such as DE or FR")
+	}
+	switch {
+	case o.Region == "":
+	case !regionRe.MatchString(o.Region):
+		v.add(top("organisation.region"), fmt.Sprintf("invalid region %q", o.Region), "use an ISO 3166-2 subdivision code such as DE-BY or FR-IDF")
+	case o.Country != "" && !strings.HasPrefix(o.Region, o.Country+"-"):
+		v.add(top("organisation.region"), fmt.Sprintf("region %q is not in country %s", o.Region, o.Country), fmt.Sprintf("an ISO 3166-2 code of %s begins with %s-", o.Country, o.Country))
 	}
 }
 

@@ -2,6 +2,8 @@ package national
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"sort"
@@ -208,6 +210,44 @@ type Exposure struct {
 	Assets    int      `json:"assets"`
 	Exploited bool     `json:"exploited,omitempty"`
 	Orgs      []string `json:"orgs"`
+	// Below marks an advisory that reached the minimum group on an
+	// earlier day and fewer hospitals now (but not none): its counts are
+	// withheld, its history shown.
+	Below bool `json:"below_min_group,omitempty"`
+	// History is the advisory's reach by day, as the hub recorded it:
+	// patch progress.
+	History []Point `json:"history,omitempty"`
+}
+
+// Point is an advisory's reach on a day; Hospitals is nil when it was
+// fewer than the minimum group (but not none): withheld.
+type Point struct {
+	Day       string `json:"day"`
+	Hospitals *int   `json:"hospitals"`
+}
+
+// Points are ward.ExposurePoint series as they may be shown, by
+// advisory: counts of fewer than minGroup hospitals withheld, a count of
+// none shown (it singles no one out).
+func Points(history []ward.ExposurePoint, minGroup int) map[string][]Point {
+	out := map[string][]Point{}
+	for _, p := range history {
+		pt := Point{Day: p.Day}
+		if n := p.Hospitals; n == 0 || n >= minGroup {
+			pt.Hospitals = &n
+		}
+		out[p.Advisory] = append(out[p.Advisory], pt)
+	}
+	return out
+}
+
+// Record is what the hub keeps of the exposures computed on a day.
+func Record(all []Exposure) []ward.ExposurePoint {
+	out := make([]ward.ExposurePoint, len(all))
+	for i, e := range all {
+		out[i] = ward.ExposurePoint{Advisory: e.Advisory, Hospitals: e.Hospitals, Assets: e.Assets}
+	}
+	return out
 }
 
 // Exposures matches the members' shared assets against the advisories
@@ -215,6 +255,13 @@ type Exposure struct {
 // reaching fewer than minGroup hospitals are withheld, so that no hospital
 // can be singled out: only how many are withheld is told.
 func (s *Sector) Exposures(m *intel.Matcher, minGroup int) (items []Exposure, withheld int) {
+	return Withhold(s.Exposed(m), minGroup)
+}
+
+// Exposed is every advisory's reach, small groups included: what the
+// hub records (ward.NationalStore.RecordExposures) and never shows as
+// it is.
+func (s *Sector) Exposed(m *intel.Matcher) []Exposure {
 	by := map[string]*Exposure{}
 	seen := map[string]map[string]bool{}
 	for _, mem := range s.Members {
@@ -247,15 +294,25 @@ func (s *Sector) Exposures(m *intel.Matcher, minGroup int) (items []Exposure, wi
 			}
 		}
 	}
-	items = []Exposure{}
+	all := make([]Exposure, 0, len(by))
 	for _, e := range by {
+		sort.Strings(e.CVEs)
+		sort.Strings(e.Orgs)
+		all = append(all, *e)
+	}
+	return all
+}
+
+// Withhold keeps the advisories reaching minGroup hospitals or more, most
+// hospitals first, and counts those left out.
+func Withhold(all []Exposure, minGroup int) (items []Exposure, withheld int) {
+	items = []Exposure{}
+	for _, e := range all {
 		if e.Hospitals < minGroup {
 			withheld++
 			continue
 		}
-		sort.Strings(e.CVEs)
-		sort.Strings(e.Orgs)
-		items = append(items, *e)
+		items = append(items, e)
 	}
 	slices.SortFunc(items, func(x, y Exposure) int {
 		return cmp.Or(cmp.Compare(y.Hospitals, x.Hospitals), cmp.Compare(y.Assets, x.Assets), cmp.Compare(x.Advisory, y.Advisory))
@@ -270,4 +327,44 @@ func (s *Sector) Levels() map[string]ward.ShareLevel {
 		out[m.Org.ID] = m.Level
 	}
 	return out
+}
+
+// ExposureOverTime matches the shared assets against the feeds, records
+// the day's counts at the hub (small groups too: they are the hub's, and
+// never shown as they are) and returns the advisories reaching minGroup
+// hospitals or more, each with its history: how many hospitals it
+// reached each day it was counted, so that patch progress shows.
+func (s *Sector) ExposureOverTime(ctx context.Context, st ward.NationalStore, m *intel.Matcher, today string, minGroup int) (items []Exposure, withheld int, err error) {
+	all := s.Exposed(m)
+	if err := st.RecordExposures(ctx, today, Record(all)); err != nil {
+		return nil, 0, fmt.Errorf("record the day's exposure: %w", err)
+	}
+	history, err := st.ExposureHistory(ctx, "")
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the exposure history: %w", err)
+	}
+	series := Points(history, minGroup)
+	items, withheld = Withhold(all, minGroup)
+	shown := map[string]bool{}
+	for i := range items {
+		items[i].History = series[items[i].Advisory]
+		shown[items[i].Advisory] = true
+	}
+	// An advisory shown on an earlier day stays, so that its fall shows:
+	// at none, as none; at fewer than minGroup, withheld (Below).
+	now := map[string]Exposure{}
+	for _, e := range all {
+		now[e.Advisory] = e
+	}
+	for _, adv := range sortedKeys(series) {
+		if shown[adv] || !slices.ContainsFunc(series[adv], func(p Point) bool { return p.Hospitals != nil && *p.Hospitals > 0 }) {
+			continue
+		}
+		e := Exposure{Advisory: adv, CVEs: []string{}, Products: []string{}, Orgs: []string{}, History: series[adv]}
+		if x, ok := now[adv]; ok {
+			e.CVEs, e.Products, e.Exploited, e.Below = x.CVEs, x.Products, x.Exploited, true
+		}
+		items = append(items, e)
+	}
+	return items, withheld, nil
 }

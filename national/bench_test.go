@@ -85,8 +85,9 @@ func benchSector(b *testing.B, s ward.Store) {
 			run(sec)
 		}
 	})
-	// A cold what-if with the snapshots of what each hospital shares
-	// stored (any later what-if on the command line, or a new server).
+	// A cold what-if with what each hospital shares stored, as ward
+	// import and the API's writes store it (any what-if on the command
+	// line, or a new server, after the hospitals wrote their models).
 	b.Run("whatif-snapshots", func(b *testing.B) {
 		for b.Loop() {
 			sec, err := national.Load(ctx, s, audit, "2026-01-01", nil)
@@ -96,8 +97,9 @@ func benchSector(b *testing.B, s ward.Store) {
 			run(sec)
 		}
 	})
-	// The first what-if after every model changed: every model read,
-	// decoded, projected, and its snapshot stored.
+	// A what-if that finds no share up to date (the models written by a
+	// path that does not make shares, or shares of an older format):
+	// every model read, decoded, projected, and its share stored.
 	b.Run("whatif-first", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			b.StopTimer()

@@ -3,6 +3,8 @@ package national
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -81,5 +83,150 @@ func TestLoadFromSnapshots(t *testing.T) {
 	}
 	if s, _ = Load(ctx, st, audit, "2026-01-01", nil); s.WhatIf([]string{"cloud:microsoft"}, time.Hour).Considered != 3 {
 		t.Error("gamma's new level is not seen")
+	}
+}
+
+// countingReader counts the models read.
+type countingReader struct {
+	*sqlite.Store
+	models map[string]int
+}
+
+func (c *countingReader) Model(ctx context.Context, org string) (*ward.Model, error) {
+	c.models[org]++
+	return c.Store.Model(ctx, org)
+}
+
+// TestReshareAtWrite: what a hospital shares is made when its model is
+// written (as ward import and the API do), so that the national view then
+// reads no hospital's model, only the hub's; a share whose revision is not
+// known for sure is not made; a new day needs no new share.
+func TestReshareAtWrite(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var models []*ward.Model
+	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
+		models = append(models, load(t, id))
+	}
+	if err := st.PutModels(ctx, models); err != nil {
+		t.Fatal(err)
+	}
+	for org, l := range map[string]ward.ShareLevel{"alpha": ward.ShareServices, "beta": ward.ShareFull, "gamma": ward.ShareCounts} {
+		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: l, Updated: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// alpha and beta are written again, alpha with its e-mail moved off
+	// Microsoft; gamma is written twice (someone else wrote between).
+	alpha := load(t, "alpha")
+	alpha.Assets[2].Vendor = "Proton"
+	written := []*ward.Model{alpha, load(t, "beta"), load(t, "gamma")}
+	before, _ := st.Revisions(ctx)
+	if err := st.PutModels(ctx, written); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutModels(ctx, []*ward.Model{load(t, "gamma")}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := st.Revisions(ctx)
+	revs := Written(before, after, written)
+	if _, ok := revs["gamma"]; ok || revs["alpha"] != after["alpha"] || len(revs) != 2 {
+		t.Fatalf("written at %v (before %v, after %v)", revs, before, after)
+	}
+	if err := Reshare(ctx, st, written, revs); err != nil {
+		t.Fatal(err)
+	}
+	r := &countingReader{Store: st, models: map[string]int{}}
+	audit := ward.AuditEntry{Time: time.Now(), Actor: "hub"}
+	s, err := Load(ctx, r, audit, "2026-01-01", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.models["alpha"]+r.models["beta"] != 0 || r.models["gamma"] != 1 || r.models["nha"] != 1 {
+		t.Errorf("models read: %v, want the hub's and gamma's only", r.models)
+	}
+	for _, h := range s.WhatIf([]string{"cloud:microsoft"}, 2*time.Hour).Hospitals {
+		if h.Org == "alpha" && len(h.Services) != 1 {
+			t.Errorf("alpha's share is not its new model: %+v", h.Services)
+		}
+	}
+	// A day later the shares still serve.
+	r.models = map[string]int{}
+	if _, err := Load(ctx, r, audit, "2026-01-02", nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.models) != 1 || r.models["nha"] != 1 {
+		t.Errorf("a new day read %v", r.models)
+	}
+}
+
+// slowAudits counts the transactions of audit entries, each taking a
+// while, as a loaded database's do.
+type slowAudits struct {
+	*sqlite.Store
+	mu    sync.Mutex
+	calls int
+}
+
+func (s *slowAudits) AppendAudits(ctx context.Context, entries []ward.AuditEntry) error {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	time.Sleep(20 * time.Millisecond)
+	return s.Store.AppendAudits(ctx, entries)
+}
+
+// TestAuditsTogether: twenty reads at once each have their entries in
+// the log when Open returns, written in fewer transactions than reads.
+func TestAuditsTogether(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var models []*ward.Model
+	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
+		models = append(models, load(t, id))
+	}
+	if err := st.PutModels(ctx, models); err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range []string{"alpha", "beta", "gamma"} {
+		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: ward.ShareServices, Updated: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := &slowAudits{Store: st}
+	cache := NewCache()
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if _, err := Open(ctx, s, ward.AuditEntry{Time: time.Now(), Actor: fmt.Sprintf("hub-%d", i)}, cache); err != nil {
+				t.Error(err)
+				return
+			}
+			entries, _ := st.Audit(ctx, "beta", 0, 0)
+			mine := 0
+			for _, e := range entries {
+				if e.Actor == fmt.Sprintf("hub-%d", i) {
+					mine++
+				}
+			}
+			if mine != 1 {
+				t.Errorf("hub-%d: %d entries in beta's log when Open returned", i, mine)
+			}
+		})
+	}
+	wg.Wait()
+	if s.calls >= 20 || s.calls == 0 {
+		t.Errorf("%d transactions for 20 reads", s.calls)
+	}
+	if entries, _ := st.Audit(ctx, "gamma", 0, 0); len(entries) != 20 {
+		t.Errorf("gamma's log: %d entries", len(entries))
 	}
 }

@@ -1,10 +1,10 @@
 package national
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/gob"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -24,7 +24,14 @@ type Member struct {
 	// Model is what it shares (Project); nil below ShareServices.
 	Model   *ward.Model  `json:"-"`
 	Summary ward.Summary `json:"summary"`
-	ix      *index
+	// Ends are the end-of-support dates of its assets (TLP:RED ones
+	// aside), so that the count in Summary follows the day without the
+	// model being read again.
+	Ends []string `json:"-"`
+	ix   *index
+	// prof is its assessment for the register, made when first asked
+	// for and kept with the member in the cache.
+	prof *profile
 }
 
 // Service is a national service: a clinical service of a hub's model,
@@ -119,18 +126,145 @@ type Reader interface {
 	ward.NationalStore
 }
 
-// Cache keeps what Load read, by organisation, revision, share level and
-// day, so that a hub's server reads again only the models that changed.
+// Cache keeps what Load read, by organisation, revision and share level,
+// so that a hub's server reads again only the models that changed.
 // Reads served from it are audited as any other. Safe for concurrent use.
 type Cache struct {
 	mu sync.Mutex
 	m  map[string]cached
+	// orgs is the list of organisations as it was at revs.
+	orgs []ward.Organisation
+	revs map[string]int64
+	// audits gathers the audit entries of reads arriving together.
+	audits auditBatch
+}
+
+// Organisations lists the stored organisations as st.Organisations does,
+// from the cache while no organisation's revision changed (a model
+// written, an organisation added or removed): one small query rather than
+// every organisation's document decoded, for pages that list them.
+func (c *Cache) Organisations(ctx context.Context, st interface {
+	Organisations(ctx context.Context) ([]ward.Organisation, error)
+	Revisions(ctx context.Context) (map[string]int64, error)
+}) ([]ward.Organisation, error) {
+	orgs, _, err := c.organisations(ctx, st)
+	return orgs, err
+}
+
+func (c *Cache) organisations(ctx context.Context, st interface {
+	Organisations(ctx context.Context) ([]ward.Organisation, error)
+	Revisions(ctx context.Context) (map[string]int64, error)
+}) ([]ward.Organisation, map[string]int64, error) {
+	revs, err := st.Revisions(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	orgs, ok := c.orgsAt(revs)
+	if !ok {
+		if orgs, err = st.Organisations(ctx); err != nil {
+			return nil, nil, err
+		}
+		c.putOrgs(revs, orgs)
+	}
+	return orgs, revs, nil
+}
+
+func (c *Cache) orgsAt(revs map[string]int64) ([]ward.Organisation, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.revs == nil || len(c.revs) != len(revs) {
+		return nil, false
+	}
+	for k, v := range revs {
+		if w, ok := c.revs[k]; !ok || w != v {
+			return nil, false
+		}
+	}
+	return c.orgs, true
+}
+
+func (c *Cache) putOrgs(revs map[string]int64, orgs []ward.Organisation) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.orgs, c.revs = orgs, revs
+}
+
+// appendAudits writes the entries before the caller reads anything. The
+// entries of callers arriving while a write is under way are written
+// together by one of them, in one transaction, after it: each caller
+// returns once its own entries are stored (or with the error that kept
+// them out). A hub's pages are read by many at once, each read an entry
+// per hospital, and one transaction for many is what keeps that cheap.
+func (c *Cache) appendAudits(ctx context.Context, st ward.NationalStore, entries []ward.AuditEntry) error {
+	if c == nil {
+		return st.AppendAudits(ctx, entries)
+	}
+	return c.audits.append(ctx, st, entries)
+}
+
+type auditBatch struct {
+	mu      sync.Mutex
+	pending []*auditRequest
+	writing bool
+}
+
+type auditRequest struct {
+	entries []ward.AuditEntry
+	done    chan error
+	// lead tells a waiting caller that it writes the next batch.
+	lead chan struct{}
+}
+
+// append writes the caller's entries with those of the callers waiting.
+// One caller writes at a time; it writes every entry pending, its own
+// among them, and hands the writing on to the first caller that came
+// meanwhile, so that no caller writes for others for long. A caller
+// waits for its entries whatever its context says: they are on their way,
+// and a read must not go on without them.
+func (b *auditBatch) append(ctx context.Context, st ward.NationalStore, entries []ward.AuditEntry) error {
+	req := &auditRequest{entries: entries, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	b.mu.Lock()
+	b.pending = append(b.pending, req)
+	if b.writing {
+		b.mu.Unlock()
+		select {
+		case err := <-req.done:
+			return err
+		case <-req.lead:
+		}
+		b.mu.Lock()
+	}
+	b.writing = true
+	batch := b.pending
+	b.pending = nil
+	b.mu.Unlock()
+	var all []ward.AuditEntry
+	for _, r := range batch {
+		all = append(all, r.entries...)
+	}
+	err := st.AppendAudits(context.WithoutCancel(ctx), all)
+	for _, r := range batch {
+		r.done <- err
+	}
+	b.mu.Lock()
+	if len(b.pending) > 0 {
+		b.pending[0].lead <- struct{}{}
+	} else {
+		b.writing = false
+	}
+	b.mu.Unlock()
+	return <-req.done
 }
 
 type cached struct {
 	rev    int64
 	level  ward.ShareLevel
-	today  string
 	member Member
 	hub    *ward.Model
 }
@@ -138,14 +272,14 @@ type cached struct {
 // NewCache makes an empty cache.
 func NewCache() *Cache { return &Cache{m: map[string]cached{}} }
 
-func (c *Cache) get(org string, rev int64, level ward.ShareLevel, today string) (cached, bool) {
+func (c *Cache) get(org string, rev int64, level ward.ShareLevel) (cached, bool) {
 	if c == nil {
 		return cached{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	x, ok := c.m[org]
-	return x, ok && x.rev == rev && x.level == level && x.today == today
+	return x, ok && x.rev == rev && x.level == level
 }
 
 func (c *Cache) put(org string, x cached) {
@@ -178,7 +312,31 @@ func (c *Cache) forget(keep map[string]bool) {
 // the organisation and the level filled in): no entry, no read. A cache
 // (nil for none) spares reading again the models that did not change.
 func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
-	orgs, err := st.Organisations(ctx)
+	rd, err := Open(ctx, st, audit, cache)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Load(ctx, st, today, cache)
+}
+
+// Reads is what a Load reads, recorded in the audit log before it reads
+// it: the hubs, the organisations that share and at which level, and the
+// revisions of their models.
+type Reads struct {
+	hubOrgs, memberOrgs []ward.Organisation
+	level               map[string]ward.ShareLevel
+	revs                map[string]int64
+}
+
+// Open audits the reads of a Load (one entry "national.read" per
+// organisation whose share it reads) and says what they are, without
+// reading a share yet: a server that keeps results by Fingerprint serves
+// them without reading anything more, each request audited all the same.
+// A cache (nil for none) keeps the list of organisations while no model
+// changes, and writes the audit entries of reads arriving together in
+// one transaction.
+func Open(ctx context.Context, st Reader, audit ward.AuditEntry, cache *Cache) (*Reads, error) {
+	orgs, revs, err := cache.organisations(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -186,35 +344,54 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 	if err != nil {
 		return nil, err
 	}
-	level := map[string]ward.ShareLevel{}
+	rd := &Reads{level: map[string]ward.ShareLevel{}, revs: revs}
 	for _, s := range settings {
-		level[s.Org] = s.Level
+		rd.level[s.Org] = s.Level
 	}
-	var hubOrgs, memberOrgs []ward.Organisation
 	var entries []ward.AuditEntry
-	keep := map[string]bool{}
 	for _, o := range orgs {
 		switch {
 		case IsHub(o):
-			hubOrgs = append(hubOrgs, o)
-		case level[o.ID].Rank() >= ward.ShareCounts.Rank():
-			memberOrgs = append(memberOrgs, o)
+			rd.hubOrgs = append(rd.hubOrgs, o)
+		case rd.level[o.ID].Rank() >= ward.ShareCounts.Rank():
+			rd.memberOrgs = append(rd.memberOrgs, o)
 			e := audit
-			e.Action, e.Org, e.Target = "national.read", o.ID, string(level[o.ID])
+			e.Action, e.Org, e.Target = "national.read", o.ID, string(rd.level[o.ID])
 			entries = append(entries, e)
-		default:
-			continue
 		}
+	}
+	if err := cache.appendAudits(ctx, st, entries); err != nil {
+		return nil, fmt.Errorf("audit the hub's reads: %w", err)
+	}
+	return rd, nil
+}
+
+// Fingerprint names the state of what the reads see: every hub and
+// member with its level and revision. Two reads with the same
+// fingerprint load the same sector.
+func (rd *Reads) Fingerprint() string {
+	h := sha256.New()
+	for _, o := range rd.hubOrgs {
+		fmt.Fprintf(h, "hub %s %d\n", o.ID, rd.revs[o.ID])
+	}
+	for _, o := range rd.memberOrgs {
+		fmt.Fprintf(h, "%s %s %d\n", o.ID, rd.level[o.ID], rd.revs[o.ID])
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Load reads the shares Open audited (from the cache, the stored
+// shares, or the models) and joins them.
+func (rd *Reads) Load(ctx context.Context, st Reader, today string, cache *Cache) (*Sector, error) {
+	hubOrgs, memberOrgs, level, revs := rd.hubOrgs, rd.memberOrgs, rd.level, rd.revs
+	keep := map[string]bool{}
+	for _, o := range hubOrgs {
+		keep[o.ID] = true
+	}
+	for _, o := range memberOrgs {
 		keep[o.ID] = true
 	}
 	cache.forget(keep)
-	if err := st.AppendAudits(ctx, entries); err != nil {
-		return nil, fmt.Errorf("audit the hub's reads: %w", err)
-	}
-	revs, err := st.Revisions(ctx)
-	if err != nil {
-		return nil, err
-	}
 	hubs := make([]*ward.Model, len(hubOrgs))
 	members := make([]Member, len(memberOrgs))
 	// Models are read by a few workers at once: a store serves several
@@ -240,18 +417,20 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 					l = ward.ShareFull
 				}
 				rev := revs[id]
-				if x, ok := cache.get(id, rev, l, today); ok {
+				if x, ok := cache.get(id, rev, l); ok {
 					if j.hub {
 						hubs[j.i] = x.hub
 					} else {
 						members[j.i] = x.member
+						members[j.i].on(today)
 					}
 					continue
 				}
 				if !j.hub {
-					if mem, ok := snapshot(ctx, st, id, rev, l, today); ok {
+					if mem, ok := snapshot(ctx, st, id, rev, l); ok {
 						members[j.i] = mem
-						cache.put(id, cached{rev: rev, level: l, today: today, member: mem})
+						members[j.i].on(today)
+						cache.put(id, cached{rev: rev, level: l, member: mem})
 						continue
 					}
 				}
@@ -264,15 +443,13 @@ func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, c
 				}
 				if j.hub {
 					hubs[j.i] = m
-					cache.put(id, cached{rev: rev, level: l, today: today, hub: m})
+					cache.put(id, cached{rev: rev, level: l, hub: m})
 					continue
 				}
-				members[j.i] = Member{Org: Project(m, ward.ShareServices).Organisation, Level: l, Model: Project(m, l), Summary: Counts(m, today)}
-				if members[j.i].Model != nil {
-					members[j.i].indexOf()
-				}
-				putSnapshot(ctx, st, &members[j.i], rev, today)
-				cache.put(id, cached{rev: rev, level: l, today: today, member: members[j.i]})
+				members[j.i] = newMember(m, l)
+				putSnapshot(ctx, st, &members[j.i], rev)
+				members[j.i].on(today)
+				cache.put(id, cached{rev: rev, level: l, member: members[j.i]})
 			}
 		})
 	}
@@ -418,36 +595,128 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// snapshotVersion changes when what a snapshot holds does: older ones are
-// read again from the model.
-const snapshotVersion = 1
+// newMember is what an organisation shares at a level.
+func newMember(m *ward.Model, level ward.ShareLevel) Member {
+	mem := Member{Org: Project(m, ward.ShareServices).Organisation, Level: level, Model: Project(m, level), Summary: Counts(m, ""), prof: &profile{}}
+	for i := range m.Assets {
+		if a := &m.Assets[i]; a.EndOfSupport != "" && !Red(a) {
+			mem.Ends = append(mem.Ends, string(a.EndOfSupport))
+		}
+	}
+	if mem.Model != nil {
+		mem.indexOf()
+	}
+	return mem
+}
+
+// on counts the member's assets past their end of support on a day.
+func (m *Member) on(today string) {
+	m.Summary.EndOfSupport = 0
+	for _, d := range m.Ends {
+		if d <= today {
+			m.Summary.EndOfSupport++
+		}
+	}
+}
+
+// Reshare makes again what the organisations of the models share with
+// the hub, right after they are written (ward import, the API), so that
+// the national view reads the shares and not the models: the cost of a
+// share is paid once, by the write that changes it, and the first what-if
+// after a sector-wide import costs what any other does. Models of hubs
+// and of organisations sharing nothing are left alone. Writing a share is
+// derived data with no audit entry of its own (the write is audited, and
+// every read of the share is); a share that cannot be written is only a
+// lost shortcut, read again from the model by the next what-if.
+//
+// revs are the revisions the models were written at (the store's
+// Revision right after each write): a share is labelled with the
+// revision of the model it was made from, or not made.
+func Reshare(ctx context.Context, st Reader, models []*ward.Model, revs map[string]int64) error {
+	settings, err := st.NationalSharings(ctx)
+	if err != nil {
+		return err
+	}
+	level := map[string]ward.ShareLevel{}
+	for _, s := range settings {
+		level[s.Org] = s.Level
+	}
+	var todo []*ward.Model
+	for _, m := range models {
+		if !IsHub(m.Organisation) && level[m.Organisation.ID].Rank() >= ward.ShareCounts.Rank() {
+			todo = append(todo, m)
+		}
+	}
+	for _, m := range todo {
+		if rev, ok := revs[m.Organisation.ID]; ok {
+			mem := newMember(m, level[m.Organisation.ID])
+			putSnapshot(ctx, st, &mem, rev)
+		}
+	}
+	return nil
+}
+
+// ReshareStored is Reshare for one stored organisation, when what it
+// shares changed rather than its model.
+func ReshareStored(ctx context.Context, st interface {
+	Reader
+	Revision(ctx context.Context, org string) (int64, error)
+}, org string) error {
+	before, err := st.Revision(ctx, org)
+	if err != nil {
+		return err
+	}
+	m, err := st.Model(ctx, org)
+	if err != nil {
+		return err
+	}
+	after, err := st.Revision(ctx, org)
+	if err != nil || after != before {
+		return err // written meanwhile: the next what-if reads it
+	}
+	return Reshare(ctx, st, []*ward.Model{m}, map[string]int64{org: before})
+}
+
+// Written is the revisions the models were written at, from the
+// revisions before (Revisions) and after the write: an organisation whose
+// revision moved by more than one was written by someone else too, and is
+// left out (its share is made again from the model when next read).
+func Written(before, after map[string]int64, models []*ward.Model) map[string]int64 {
+	out := map[string]int64{}
+	for _, m := range models {
+		id := m.Organisation.ID
+		if r, ok := after[id]; ok && r == before[id]+1 {
+			out[id] = r
+		}
+	}
+	return out
+}
 
 // snapshot is a member as its stored snapshot has it, when the snapshot
-// is of this revision, level and day.
-func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel, today string) (Member, bool) {
+// is of this revision and level (and of this version of the format:
+// older ones are read again from the model).
+func snapshot(ctx context.Context, st Reader, org string, rev int64, level ward.ShareLevel) (Member, bool) {
 	s, err := st.NationalSnapshot(ctx, org)
-	if err != nil || s.Revision != rev || s.Level != level || s.Day != today {
+	if err != nil || s.Revision != rev || s.Level != level {
 		return Member{}, false
 	}
-	var m Member
-	dec := gob.NewDecoder(bytes.NewReader(s.Data))
-	var v int
-	if dec.Decode(&v) != nil || v != snapshotVersion || dec.Decode(&m) != nil || m.Org.ID != org {
+	m, err := decodeShare(s.Data)
+	if err != nil || m.Org.ID != org {
 		return Member{}, false
 	}
 	if m.Model != nil {
 		m.indexOf()
 	}
+	m.prof = &profile{}
 	return m, true
 }
 
 // putSnapshot stores a member's snapshot; a snapshot that cannot be
 // stored is only a lost shortcut.
-func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64, today string) {
-	var buf bytes.Buffer
-	enc := gob.NewEncoder(&buf)
-	if enc.Encode(snapshotVersion) != nil || enc.Encode(m) != nil {
+func putSnapshot(ctx context.Context, st Reader, m *Member, rev int64) {
+	data, err := encodeShare(m)
+	if err != nil {
 		return
 	}
-	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Day: today, Data: buf.Bytes()})
+	_ = st.PutNationalSnapshot(ctx, ward.NationalSnapshot{Org: m.Org.ID, Revision: rev, Level: m.Level, Data: data})
 }

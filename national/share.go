@@ -50,7 +50,7 @@ func Project(m *ward.Model, level ward.ShareLevel) *ward.Model {
 	}
 	full := level == ward.ShareFull
 	out := &ward.Model{Ward: m.Ward}
-	out.Organisation = ward.Organisation{ID: m.Organisation.ID, Name: m.Organisation.Name, Kind: m.Organisation.Kind, Country: m.Organisation.Country}
+	out.Organisation = ward.Organisation{ID: m.Organisation.ID, Name: m.Organisation.Name, Kind: m.Organisation.Kind, Country: m.Organisation.Country, Region: m.Organisation.Region}
 	if full {
 		out.Organisation = m.Organisation
 		out.Rules = slices.Clone(m.Rules)

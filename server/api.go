@@ -162,7 +162,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, c *call) error {
 
 // visible lists the organisations a user has a role in.
 func (s *Server) visible(r *http.Request, c *call) ([]ward.Organisation, error) {
-	orgs, err := s.cfg.Store.Organisations(r.Context())
+	orgs, err := s.national.Organisations(r.Context(), s.cfg.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -338,6 +338,7 @@ func (s *Server) putModel(r *http.Request, c *call, m *ward.Model, rev int64, ac
 		if err != nil {
 			return 0, err
 		}
+		s.reshare(ctx, m, at+1)
 		return at + 1, nil
 	}
 }

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,6 +29,7 @@ func (s *Server) registerNational() {
 	s.handle("GET", "/api/v1/national/whatif", sectorReader, s.apiNationalWhatIf)
 	s.handle("GET", "/api/v1/national/concentration", sectorReader, s.apiNationalConcentration)
 	s.handle("GET", "/api/v1/national/exposure", sectorReader, s.apiNationalExposure)
+	s.handle("GET", "/api/v1/national/register", sectorReader, s.apiNationalRegister)
 	s.handle("GET", "/api/v1/orgs/{org}/national-sharing", orgViewer, s.apiNationalSharing)
 	s.handle("PUT", "/api/v1/orgs/{org}/national-sharing", orgAdmin, s.apiPutNationalSharing)
 	s.page("GET", "/orgs/{org}/national-sharing", orgViewer, s.webNationalSharing)
@@ -34,6 +37,7 @@ func (s *Server) registerNational() {
 	s.page("GET", "/national", sectorReader, s.webNational)
 	s.page("GET", "/national/concentration", sectorReader, s.webNationalConcentration)
 	s.page("GET", "/national/map", sectorReader, s.webNationalMap)
+	s.page("GET", "/national/register", sectorReader, s.webNationalRegister)
 }
 
 // sharing is what an organisation shares with the hub (none without a
@@ -66,16 +70,72 @@ func (s *Server) hubMayRead(r *http.Request, c *call) error {
 	return s.audit(r.Context(), c, "hub.read", r.URL.Path, "")
 }
 
-// loadSector reads what every organisation shares, each read audited.
-func (s *Server) loadSector(r *http.Request, c *call, purpose string) (*national.Sector, error) {
-	sec, err := national.Load(r.Context(), s.cfg.Store, s.entry(c, "national.read", "", purpose), national.Today(s.cfg.Now()), s.national)
-	if err != nil {
-		if be := (*national.BindingError)(nil); errors.As(err, &be) {
-			return nil, fail(http.StatusConflict, "%v", err)
-		}
-		return nil, err
+// reshare makes again what the organisation shares with the hub after
+// its model is written at rev, so that the national view reads the share
+// rather than the model; a failure costs only that shortcut.
+func (s *Server) reshare(ctx context.Context, m *ward.Model, rev int64) {
+	if err := national.Reshare(context.WithoutCancel(ctx), s.cfg.Store, []*ward.Model{m}, map[string]int64{m.Organisation.ID: rev}); err != nil {
+		s.log.Warn("national share not made", "org", m.Organisation.ID, "err", err)
 	}
-	return sec, nil
+}
+
+// sectorError is a binding to nothing as a conflict.
+func sectorError(err error) error {
+	if be := (*national.BindingError)(nil); errors.As(err, &be) {
+		return fail(http.StatusConflict, "%v", err)
+	}
+	return err
+}
+
+// nationalResult is what compute makes of the sector, kept by key, day
+// and the fingerprint of what the sector is read from (every share's
+// level and revision): the national pages are read far more often than
+// hospitals change, and a result of 500 hospitals takes a second or more
+// to make. Every request is audited as a read of each share all the same
+// (national.Open), kept result or not; requests that miss together wait
+// for one computation. Errors are not kept.
+func nationalResult[T any](s *Server, r *http.Request, c *call, purpose, key string, compute func(*national.Sector) (T, error)) (T, error) {
+	var zero T
+	ctx := r.Context()
+	rd, err := national.Open(ctx, s.cfg.Store, s.entry(c, "national.read", "", purpose), s.national)
+	if err != nil {
+		return zero, err
+	}
+	today := national.Today(s.cfg.Now())
+	k := key + "\x00" + today + "\x00" + rd.Fingerprint()
+	if v, ok := s.nationalResults.get(k); ok {
+		return v.(T), nil
+	}
+	v, err, _ := s.nationalFlight.Do(k, func() (any, error) {
+		if v, ok := s.nationalResults.get(k); ok {
+			return v, nil
+		}
+		// The first caller's cancellation must not fail the others.
+		sec, err := rd.Load(context.WithoutCancel(ctx), s.cfg.Store, today, s.national)
+		if err != nil {
+			return nil, sectorError(err)
+		}
+		v, err := compute(sec)
+		if err != nil {
+			return nil, err
+		}
+		s.nationalResults.put(k, v)
+		return v, nil
+	})
+	if err != nil {
+		return zero, err
+	}
+	return v.(T), nil
+}
+
+// feedKey names the state of the hub's stored feeds, for the results
+// that read them.
+func (s *Server) feedKey(ctx context.Context) (string, error) {
+	list, err := s.cfg.Store.Feeds(ctx)
+	if err != nil {
+		return "", err
+	}
+	return national.FeedKey(list), nil
 }
 
 // nationalMember is a member as the API lists it.
@@ -96,12 +156,25 @@ func members(sec *national.Sector) []nationalMember {
 	return out
 }
 
+// sectorBasics is who is in the sector and what may fail.
+type sectorBasics struct {
+	Services []national.Service `json:"national_services"`
+	Members  []nationalMember   `json:"members"`
+	Targets  []string           `json:"targets"`
+}
+
+func (s *Server) sectorBasics(r *http.Request, c *call, purpose string) (sectorBasics, error) {
+	return nationalResult(s, r, c, purpose, "basics", func(sec *national.Sector) (sectorBasics, error) {
+		return sectorBasics{Services: sec.Services, Members: members(sec), Targets: sec.Targets()}, nil
+	})
+}
+
 func (s *Server) apiNational(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "members")
+	b, err := s.sectorBasics(r, c, "members")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"national_services": sec.Services, "members": members(sec), "targets": sec.Targets()})
+	writeJSON(w, http.StatusOK, b)
 	return nil
 }
 
@@ -125,7 +198,9 @@ func whatIfQuery(r *http.Request) (fail []string, d time.Duration, err error) {
 	return fail, d, nil
 }
 
-func (s *Server) nationalWhatIf(r *http.Request, c *call, sec *national.Sector) (*national.WhatIf, error) {
+// nationalWhatIf is the what-if the query asks for: bad input is refused
+// before anything is read.
+func (s *Server) nationalWhatIf(r *http.Request, c *call, purpose string) (*national.WhatIf, error) {
 	names, d, err := whatIfQuery(r)
 	if err != nil {
 		return nil, err
@@ -133,19 +208,18 @@ func (s *Server) nationalWhatIf(r *http.Request, c *call, sec *national.Sector) 
 	if len(names) == 0 {
 		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: "name what fails", Hint: "a national service (erx), a provider (cloud:microsoft) or a hub asset; GET /api/v1/national lists the targets"}})
 	}
-	keys, err := sec.Resolve(names)
-	if err != nil {
-		return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: err.Error()}})
-	}
-	return sec.WhatIf(keys, d), nil
+	key := fmt.Sprintf("whatif %q %d", names, d)
+	return nationalResult(s, r, c, purpose, key, func(sec *national.Sector) (*national.WhatIf, error) {
+		keys, err := sec.Resolve(names)
+		if err != nil {
+			return nil, invalid(modelfile.Errors{{File: "query", Field: "fail", Message: err.Error()}})
+		}
+		return sec.WhatIf(keys, d), nil
+	})
 }
 
 func (s *Server) apiNationalWhatIf(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "what-if "+r.URL.RawQuery)
-	if err != nil {
-		return err
-	}
-	res, err := s.nationalWhatIf(r, c, sec)
+	res, err := s.nationalWhatIf(r, c, "what-if "+r.URL.RawQuery)
 	if err != nil {
 		return err
 	}
@@ -153,35 +227,58 @@ func (s *Server) apiNationalWhatIf(w http.ResponseWriter, r *http.Request, c *ca
 	return nil
 }
 
+func (s *Server) analysis(r *http.Request, c *call, purpose string) (*national.Analysis, error) {
+	return nationalResult(s, r, c, purpose, "analysis", func(sec *national.Sector) (*national.Analysis, error) { return sec.Analyse(), nil })
+}
+
 func (s *Server) apiNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "concentration")
+	a, err := s.analysis(r, c, "concentration")
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sec.Analyse())
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 
-// exposures matches what is shared against the hub's feeds.
-func (s *Server) exposures(ctx context.Context, sec *national.Sector) ([]national.Exposure, int, error) {
+// exposure is the advisories' reach, small groups withheld.
+type exposure struct {
+	MinGroup int                 `json:"min_group"`
+	Withheld int                 `json:"withheld"`
+	Items    []national.Exposure `json:"items"`
+}
+
+// exposures matches what is shared against the hub's feeds, recording
+// the day's counts for the history (once per day, feeds and state of the
+// shares: the counts would not change).
+func (s *Server) exposures(r *http.Request, c *call, purpose string) (exposure, error) {
+	feeds, err := s.feedKey(r.Context())
+	if err != nil {
+		return exposure{}, err
+	}
+	return nationalResult(s, r, c, purpose, "exposure "+feeds, func(sec *national.Sector) (exposure, error) {
+		return s.exposureOf(r.Context(), sec)
+	})
+}
+
+// exposureOf matches the sector against the feeds and records the day's
+// counts.
+func (s *Server) exposureOf(ctx context.Context, sec *national.Sector) (exposure, error) {
+	ctx = context.WithoutCancel(ctx)
 	f, err := intel.LoadStored(ctx, s.cfg.Store)
 	if err != nil {
-		return nil, 0, err
+		return exposure{}, err
 	}
-	items, withheld := sec.Exposures(f.Matcher(), s.cfg.MinGroup)
-	return items, withheld, nil
+	x := exposure{MinGroup: s.cfg.MinGroup}
+	x.Items, x.Withheld, err = sec.ExposureOverTime(ctx, s.cfg.Store, f.Matcher(), national.Today(s.cfg.Now()), s.cfg.MinGroup)
+	return x, err
 }
 
 func (s *Server) apiNationalExposure(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "exposure")
+	x, err := s.exposures(r, c, "exposure")
 	if err != nil {
 		return err
 	}
-	items, withheld, err := s.exposures(r.Context(), sec)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"min_group": s.cfg.MinGroup, "withheld": withheld, "items": items})
+	writeJSON(w, http.StatusOK, x)
 	return nil
 }
 
@@ -218,6 +315,9 @@ func (s *Server) putSharing(r *http.Request, c *call, level ward.ShareLevel, fie
 	x := ward.NationalSharing{Org: c.org, Level: level, Updated: s.cfg.Now().UTC(), By: c.user.Name}
 	if err := s.cfg.Store.PutNationalSharing(s.audited(r.Context(), c, "national.sharing", c.org, string(level)), x); err != nil {
 		return ward.NationalSharing{}, err
+	}
+	if err := national.ReshareStored(r.Context(), s.cfg.Store, c.org); err != nil {
+		s.log.Warn("national share not made", "org", c.org, "err", err)
 	}
 	return x, nil
 }
@@ -261,25 +361,63 @@ type nationalPage struct {
 	Error    string
 }
 
+// problemText is a refusal as a sentence for a page.
+func problemText(pr *problem) string {
+	out := pr.Detail
+	for _, e := range pr.Errors {
+		out = strings.TrimSpace(out + " " + e.Message + " " + e.Hint)
+	}
+	return out
+}
+
 func (s *Server) webNational(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "what-if page "+r.URL.RawQuery)
+	q := r.URL.Query()
+	p := nationalPage{Fail: q.Get("fail"), For: q.Get("for")}
+	names, d, qerr := whatIfQuery(r)
+	if pr, ok := qerr.(*problem); ok {
+		p.Error = problemText(pr)
+	} else if qerr != nil {
+		return qerr
+	}
+	key := fmt.Sprintf("%q %q %q %d", p.Fail, p.For, names, d)
+	return s.keptPage(w, r, c, "what-if page "+r.URL.RawQuery, key, "national.html", "National what-if", func(sec *national.Sector) (any, error) {
+		p.Services, p.Members, p.Targets = sec.Services, members(sec), sec.Targets()
+		if p.Fail == "" || p.Error != "" {
+			return p, nil
+		}
+		keys, err := sec.Resolve(names)
+		if err != nil {
+			p.Error = err.Error()
+			return p, nil
+		}
+		p.Result = sec.WhatIf(keys, d)
+		return p, nil
+	})
+}
+
+// keptPage renders a national page's content once per state of the
+// shares (nationalResult) and serves it within each caller's layout: a
+// page of 500 hospitals is large, and the same for every hub user.
+func (s *Server) keptPage(w http.ResponseWriter, r *http.Request, c *call, purpose, key, tmpl, title string, compute func(*national.Sector) (any, error)) error {
+	html, err := nationalResult(s, r, c, purpose, "page "+tmpl+" "+key, func(sec *national.Sector) (template.HTML, error) {
+		data, err := compute(sec)
+		if err != nil {
+			return "", err
+		}
+		ps, err := loadPages()
+		if err != nil {
+			return "", err
+		}
+		var buf bytes.Buffer
+		if err := ps[tmpl].ExecuteTemplate(&buf, "content", pageData{Data: data}); err != nil {
+			return "", err
+		}
+		return template.HTML(buf.String()), nil
+	})
 	if err != nil {
 		return err
 	}
-	p := nationalPage{Services: sec.Services, Members: members(sec), Targets: sec.Targets(), Fail: r.URL.Query().Get("fail"), For: r.URL.Query().Get("for")}
-	if p.Fail != "" {
-		res, err := s.nationalWhatIf(r, c, sec)
-		if pr, ok := err.(*problem); ok {
-			p.Error = pr.Detail
-			for _, e := range pr.Errors {
-				p.Error = strings.TrimSpace(p.Error + " " + e.Message + " " + e.Hint)
-			}
-		} else if err != nil {
-			return err
-		}
-		p.Result = res
-	}
-	return s.render(w, r, c, http.StatusOK, "national.html", "National what-if", p)
+	return s.render(w, r, c, http.StatusOK, "national_kept.html", title, html)
 }
 
 // concentrationPage is the concentration tables and the exposure.
@@ -288,32 +426,43 @@ type concentrationPage struct {
 	Providers []national.Concentration
 	Devices   []national.Concentration
 	Exposures []national.Exposure
-	Withheld  int
-	MinGroup  int
+	// Trends are the exposures' histories drawn, by advisory.
+	Trends   map[string]*trend
+	Withheld int
+	MinGroup int
 }
 
 func (s *Server) webNationalConcentration(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "concentration page")
+	feeds, err := s.feedKey(r.Context())
 	if err != nil {
 		return err
 	}
-	a := sec.Analyse()
-	p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
-	for _, x := range a.Concentration {
-		if x.Kind == national.KindDevice {
-			p.Devices = append(p.Devices, x)
-		} else {
-			p.Providers = append(p.Providers, x)
+	return s.keptPage(w, r, c, "concentration page", feeds, "national_concentration.html", "Concentration", func(sec *national.Sector) (any, error) {
+		a := sec.Analyse()
+		p := concentrationPage{Analysis: a, MinGroup: s.cfg.MinGroup}
+		for _, x := range a.Concentration {
+			if x.Kind == national.KindDevice {
+				p.Devices = append(p.Devices, x)
+			} else {
+				p.Providers = append(p.Providers, x)
+			}
 		}
-	}
-	if p.Exposures, p.Withheld, err = s.exposures(r.Context(), sec); err != nil {
-		return err
-	}
-	return s.render(w, r, c, http.StatusOK, "national_concentration.html", "Concentration", p)
+		x, err := s.exposureOf(r.Context(), sec)
+		if err != nil {
+			return nil, err
+		}
+		p.Exposures, p.Withheld = x.Items, x.Withheld
+		p.Trends = map[string]*trend{}
+		for _, e := range p.Exposures {
+			p.Trends[e.Advisory] = drawTrend(e.History)
+		}
+		return p, nil
+	})
 }
 
 // sectorMap is the sector drawn as SVG: hospitals as nodes grouped by
-// country on the left, national services and providers on the right,
+// region (the organisation's ISO 3166-2 region, else its country) on the
+// left, national services and providers on the right,
 // a line for each dependency.
 type sectorMap struct {
 	Width, Height int
@@ -339,7 +488,9 @@ func (r mapRun) Stroke() string { return kindColour(r.Kind) }
 func abs(x int) int { return max(x, -x) }
 
 type mapGroup struct {
-	Country    string
+	// Region is the group's label: a region code, or a country for the
+	// hospitals that name no region.
+	Region     string
 	X, Y, W, H int
 	Hospitals  []mapHospital
 }
@@ -368,8 +519,8 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 	m := sectorMap{Width: 1180}
 	by := map[string][]national.Member{}
 	for _, mem := range sec.Members {
-		country := cmp.Or(mem.Org.Country, "—")
-		by[country] = append(by[country], mem)
+		region := cmp.Or(mem.Org.Region, mem.Org.Country, "—")
+		by[region] = append(by[region], mem)
 	}
 	countries := make([]string, 0, len(by))
 	for k := range by {
@@ -381,7 +532,7 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 	for _, ctry := range countries {
 		list := by[ctry]
 		rows := (len(list) + perRow - 1) / perRow
-		g := mapGroup{Country: ctry, X: 10, Y: y, W: perRow*step + 2*pad, H: rows*step + 2*pad + 14}
+		g := mapGroup{Region: ctry, X: 10, Y: y, W: perRow*step + 2*pad, H: rows*step + 2*pad + 14}
 		for i, mem := range list {
 			hx, hy := g.X+pad+(i%perRow)*step+step/2, g.Y+pad+14+(i/perRow)*step+step/2
 			g.Hospitals = append(g.Hospitals, mapHospital{Org: mem.Org.ID, Name: cmp.Or(mem.Org.Name, mem.Org.ID), Level: string(mem.Level), X: hx, Y: hy})
@@ -460,11 +611,9 @@ func drawSector(sec *national.Sector, a *national.Analysis) sectorMap {
 }
 
 func (s *Server) webNationalMap(w http.ResponseWriter, r *http.Request, c *call) error {
-	sec, err := s.loadSector(r, c, "sector map")
-	if err != nil {
-		return err
-	}
-	return s.render(w, r, c, http.StatusOK, "national_map.html", "Sector map", drawSector(sec, sec.Analyse()))
+	return s.keptPage(w, r, c, "sector map", "", "national_map.html", "Sector map", func(sec *national.Sector) (any, error) {
+		return drawSector(sec, sec.Analyse()), nil
+	})
 }
 
 // kindColour is the colour of a provider kind on the sector map.
@@ -510,4 +659,60 @@ func (s *Server) fullySharing(ctx context.Context) (map[string]bool, error) {
 		}
 	}
 	return out, nil
+}
+
+// nationalRegister is the national risk register over the sector, against the
+// hub's stored feeds.
+func (s *Server) nationalRegister(r *http.Request, c *call) (*national.Register, error) {
+	feeds, err := s.feedKey(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return nationalResult(s, r, c, "register", "register "+feeds, func(sec *national.Sector) (*national.Register, error) {
+		return s.registerOf(r.Context(), sec, feeds)
+	})
+}
+
+// registerOf is the sector's register against the hub's feeds.
+func (s *Server) registerOf(ctx context.Context, sec *national.Sector, feeds string) (*national.Register, error) {
+	f, err := intel.LoadStored(context.WithoutCancel(ctx), s.cfg.Store)
+	if err != nil {
+		return nil, err
+	}
+	return sec.Register(national.RegisterOptions{Catalog: s.cfg.Catalog, Matcher: f.Matcher(), FeedKey: feeds,
+		Today: national.Today(s.cfg.Now()), MinGroup: s.cfg.RegisterMinGroup})
+}
+
+func (s *Server) apiNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
+	reg, err := s.nationalRegister(r, c)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, reg)
+	return nil
+}
+
+// registerPage is the national risk register page: each hub's top lines.
+type registerPage struct {
+	*national.Register
+	Top        int
+	Severities []string
+	Statuses   []string
+}
+
+// MaxRegisterLines is how many of a hub's register lines the page shows.
+const MaxRegisterLines = 30
+
+func (s *Server) webNationalRegister(w http.ResponseWriter, r *http.Request, c *call) error {
+	feeds, err := s.feedKey(r.Context())
+	if err != nil {
+		return err
+	}
+	return s.keptPage(w, r, c, "register page", feeds, "national_register.html", "National risk register", func(sec *national.Sector) (any, error) {
+		reg, err := s.registerOf(r.Context(), sec, feeds)
+		if err != nil {
+			return nil, err
+		}
+		return registerPage{Register: reg, Top: MaxRegisterLines, Severities: national.Severities, Statuses: national.Statuses}, nil
+	})
 }

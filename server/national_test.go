@@ -199,10 +199,14 @@ func TestNationalPages(t *testing.T) {
 	conc := hub.do("GET", "/national/concentration", nil)
 	wantIn(t, "concentration page", conc.body, `id="national-spof"`, "cloud:microsoft", "Baxter Sigma Spectrum 35700", "No advisory reaches 3 hospitals")
 	mp := hub.do("GET", "/national/map", nil)
-	wantIn(t, "map", mp.body, `aria-label="Sector map"`, `<path d="M 1080 `, `data-org="gamma"`, `data-key="national:erx"`, ">FR · 1</text>", "<line ")
-	if res := ts.session(t, "amy").do("GET", "/national", nil); res.code != http.StatusForbidden {
-		t.Errorf("a hospital's admin opens the national page: %d", res.code)
+	wantIn(t, "map", mp.body, `aria-label="Sector map"`, `<path d="M 1080 `, `data-org="gamma"`, `data-key="national:erx"`, ">FR-IDF · 1</text>", ">DE-BY · 1</text>", ">DE-NW · 1</text>", "<line ")
+	for _, path := range []string{"/national", "/national/register", "/national/concentration", "/national/map", "/api/v1/national/register", "/api/v1/national/exposure"} {
+		if res := ts.session(t, "amy").do("GET", path, nil); res.code != http.StatusForbidden {
+			t.Errorf("a hospital's admin opens %s: %d", path, res.code)
+		}
 	}
+	reg := hub.do("GET", "/national/register", nil)
+	wantIn(t, "register page", reg.body, "<h1>National risk register</h1>", `id="national-risks-nha"`, "from the 0 hospitals sharing their full model (3 share less and are not assessed)", "No risk is shared by 5 hospitals or more")
 }
 
 func wantIn(t *testing.T, what, body string, want ...string) {

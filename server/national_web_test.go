@@ -25,6 +25,13 @@ import (
 // named sharing their services; the user "hub" has the hub role.
 func newSectorWebEnv(t testing.TB, sharing ...string) *webEnv {
 	t.Helper()
+	return newSectorWebEnvWith(t, ward.ShareServices, nil, sharing...)
+}
+
+// newSectorWebEnvWith is newSectorWebEnv with the hospitals named sharing
+// at a level, and the server's configuration changed by cfg.
+func newSectorWebEnvWith(t testing.TB, level ward.ShareLevel, cfg func(*Config), sharing ...string) *webEnv {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir())
 	if err != nil {
@@ -58,7 +65,7 @@ func newSectorWebEnv(t testing.TB, sharing ...string) *webEnv {
 		t.Fatal(err)
 	}
 	for _, org := range sharing {
-		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: ward.ShareServices, Updated: time.Now(), By: "test"}); err != nil {
+		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: level, Updated: time.Now(), By: "test"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -69,7 +76,11 @@ func newSectorWebEnv(t testing.TB, sharing ...string) *webEnv {
 	if err := st.PutUser(ctx, ward.User{ID: "u-hub", Name: "hub", PasswordHash: hash, Created: time.Now().UTC(), Memberships: []ward.Membership{{Org: ward.AllOrganisations, Role: ward.RoleHub}}}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Store: st, Version: "test"})
+	c := Config{Store: st, Version: "test"}
+	if cfg != nil {
+		cfg(&c)
+	}
+	srv, err := New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,13 +150,7 @@ func TestBrowserNational(t *testing.T) {
 	e := newSectorWebEnv(t, "alpha", "beta", "gamma")
 	ctx, _ := tab(t, b)
 	do(t, ctx,
-		chromedp.Navigate(e.ts.URL+"/login"),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=name]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "hub"),
-		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), webPassword),
-		chromedp.Click(chromedp.CSS(`.login button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`header a[href="/national"]`)),
-		chromedp.Click(chromedp.CSS(`header a[href="/national"]`)),
+		hubToNational(e),
 		chromedp.WaitVisible(chromedp.CSS(`input[name=fail]`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=fail]`), "cloud:microsoft"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=for]`), "2h"),

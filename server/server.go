@@ -49,6 +49,9 @@ type Config struct {
 	// (default 3): fewer, and it is withheld, so that no hospital can be
 	// singled out.
 	MinGroup int
+	// RegisterMinGroup is the fewest hospitals a count of the national
+	// risk register is shown for (default national.DefaultMinGroup, 5).
+	RegisterMinGroup int
 	// Backoff holds unrecognised clients back after failed sign-ins to an
 	// account (default ward.DefaultLoginBackoff); browsers that signed in
 	// before and API tokens are not held back by it.
@@ -112,6 +115,11 @@ type Server struct {
 	// summaries keeps the summaries of stored assessment runs, by
 	// organisation and id, for the history chart (web_history.go).
 	summaries sync.Map
+	// nationalResults keeps the national view's results by what they
+	// were computed from (nationalResult); nationalFlight makes requests
+	// arriving together compute one.
+	nationalResults *lru[any]
+	nationalFlight  singleflight.Group
 }
 
 // New makes a server.
@@ -141,6 +149,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MinGroup <= 0 {
 		cfg.MinGroup = 3
 	}
+	if cfg.RegisterMinGroup <= 0 {
+		cfg.RegisterMinGroup = national.DefaultMinGroup
+	}
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = 30 * time.Second
 	}
@@ -162,7 +173,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, log: cfg.Log, mux: http.NewServeMux(), failures: newFailureLimit(cfg.LoginRate, cfg.LoginBurst), checking: inFlight{limit: 2},
 		metrics: newMetrics(), hashing: make(chan struct{}, runtime.GOMAXPROCS(0)), results: newLRU(16, func(*view) int { return 1 }),
 		basicCache: newCredentialCache(time.Minute), pages: newLRU(64<<20, func(p *recordedPage) int { return len(p.body) }),
-		national: national.NewCache(), money: newMoneyJobs()}
+		national: national.NewCache(), money: newMoneyJobs(), nationalResults: newLRU(64, func(any) int { return 1 })}
 	s.register()
 	return s, nil
 }

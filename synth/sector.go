@@ -56,7 +56,15 @@ var (
 	countries = []string{"DE", "DE", "DE", "AT", "FR", "NL", "BE"}
 	clouds    = []string{"Microsoft", "Microsoft", "Microsoft", "Amazon Web Services", "Google Cloud", "OVHcloud", "IONOS"}
 	carriers  = []string{"Deutsche Telekom", "Deutsche Telekom", "Vodafone", "Telefonica", "Orange", "KPN", "Proximus"}
-	vendors   = []string{"Philips", "GE HealthCare", "Siemens Healthineers", "Baxter", "Draeger", "B. Braun"}
+	// regions are a few ISO 3166-2 subdivisions of each country.
+	regions = map[string][]string{
+		"DE": {"DE-BY", "DE-BW", "DE-NW", "DE-NI", "DE-HE", "DE-BE"},
+		"AT": {"AT-9", "AT-3", "AT-6"},
+		"FR": {"FR-IDF", "FR-ARA", "FR-OCC"},
+		"NL": {"NL-NH", "NL-ZH"},
+		"BE": {"BE-VLG", "BE-WAL", "BE-BRU"},
+	}
+	vendors = []string{"Philips", "GE HealthCare", "Siemens Healthineers", "Baxter", "Draeger", "B. Braun"}
 )
 
 // hub is the national health agency's model.
@@ -64,7 +72,7 @@ func hub() *ward.Model {
 	d := func(s string) ward.Duration { v, _ := ward.ParseDuration(s); return v }
 	return &ward.Model{
 		Ward:         ward.FormatVersion,
-		Organisation: ward.Organisation{ID: HubID, Name: "National Health Agency", Kind: "health-authority", Country: "DE"},
+		Organisation: ward.Organisation{ID: HubID, Name: "National Health Agency", Kind: "health-authority", Country: "DE", Region: "DE-BE"},
 		Zones: []ward.Zone{
 			{ID: "internet", Name: "Internet", Kind: "internet", Trust: "untrusted"},
 			{ID: "cloud", Name: "Government cloud tenant", Kind: "cloud", Trust: "medium"},
@@ -104,6 +112,10 @@ func bindHospital(m *ward.Model, i int, rnd *rand.Rand) {
 	m.Organisation.ID = fmt.Sprintf("hospital-%04d", i)
 	m.Organisation.Name = fmt.Sprintf("Hospital %d", i)
 	m.Organisation.Country = pick(countries)
+	// The region follows from the hospital's number, so that it draws
+	// nothing from rnd and the rest of the sector stays as it was.
+	rs := regions[m.Organisation.Country]
+	m.Organisation.Region = rs[i%len(rs)]
 	cloud, remote := pick(clouds), pick(vendors)
 	var erx string
 	for k := range m.Assets {

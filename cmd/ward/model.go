@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/demo"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/national"
 	"github.com/wardhealth/ward/synth"
 )
 
@@ -169,8 +170,14 @@ func (o *options) store(ctx context.Context, models []*ward.Model) error {
 		detail := fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)
 		entries = append(entries, cliEntry(m.Organisation.ID, "model.import", m.Organisation.ID, detail))
 	}
+	before, berr := s.Revisions(ctx)
 	if err := s.PutModels(ward.WithAudit(ctx, entries...), models); err != nil {
 		return fmt.Errorf("import: %w", err)
+	}
+	// What each hospital shares with the hub is made now, so that the
+	// national view reads it rather than the whole model.
+	if after, err := s.Revisions(ctx); err == nil && berr == nil {
+		_ = national.Reshare(ctx, s, models, national.Written(before, after, models)) // a lost shortcut at worst
 	}
 	p.step("stored")
 	return nil

@@ -34,7 +34,7 @@ advisories. 'ward whatif --national ID' fails a national service or a
 provider across the sector. Every read of a hospital's model is in the
 audit log.`,
 	}
-	c.AddCommand(nationalShareCmd(o), nationalListCmd(o), nationalTargetsCmd(o), nationalConcentrationCmd(o), nationalExposureCmd(o))
+	c.AddCommand(nationalShareCmd(o), nationalListCmd(o), nationalTargetsCmd(o), nationalConcentrationCmd(o), nationalExposureCmd(o), nationalRegisterCmd(o))
 	return c
 }
 
@@ -60,6 +60,9 @@ admin sets it (PUT /api/v1/orgs/ORG/national-sharing).`,
 			return o.withOrg(c.Context(), org, func(s ward.Store, id string) error {
 				x := ward.NationalSharing{Org: id, Level: l, Updated: time.Now().UTC(), By: cliEntry("", "", "", "").Actor}
 				if err := s.PutNationalSharing(cliAudited(c.Context(), id, "national.sharing", id, string(l)), x); err != nil {
+					return err
+				}
+				if err := national.ReshareStored(c.Context(), s, id); err != nil {
 					return err
 				}
 				if o.format == "json" {
@@ -221,14 +224,29 @@ func nationalExposureCmd(o *options) *cobra.Command {
 				if err != nil {
 					return err
 				}
-				items, withheld := sec.Exposures(f.Matcher(), minGroup)
+				items, withheld, err := sec.ExposureOverTime(c.Context(), s, f.Matcher(), national.Today(time.Now()), minGroup)
+				if err != nil {
+					return err
+				}
 				if o.format == "json" {
 					return writeJSON(o.stdout, map[string]any{"min_group": minGroup, "withheld": withheld, "items": items})
 				}
 				tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', 0)
-				fmt.Fprintln(tw, "ADVISORY\tHOSPITALS\tASSETS\tCVES")
+				fmt.Fprintln(tw, "ADVISORY\tHOSPITALS\tASSETS\tCVES\tBY DAY")
 				for _, x := range items {
-					fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", x.Advisory, x.Hospitals, x.Assets, strings.Join(x.CVEs, ", "))
+					n, a := fmt.Sprint(x.Hospitals), fmt.Sprint(x.Assets)
+					if x.Below {
+						n, a = fmt.Sprintf("<%d", minGroup), "-"
+					}
+					var days []string
+					for _, p := range x.History {
+						v := fmt.Sprintf("<%d", minGroup)
+						if p.Hospitals != nil {
+							v = fmt.Sprint(*p.Hospitals)
+						}
+						days = append(days, p.Day+" "+v)
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.Advisory, n, a, strings.Join(x.CVEs, ", "), strings.Join(days, ", "))
 				}
 				tw.Flush()
 				fmt.Fprintf(o.stdout, "%d advisories reaching fewer than %d hospitals withheld\n", withheld, minGroup)
@@ -239,6 +257,108 @@ func nationalExposureCmd(o *options) *cobra.Command {
 	c.Flags().IntVar(&minGroup, "min-group", 3, "fewest hospitals an advisory is shown for")
 	addFormat(c, o, "text", "json")
 	return c
+}
+
+func nationalRegisterCmd(o *options) *cobra.Command {
+	var minGroup, top int
+	var catalogs []string
+	c := &cobra.Command{
+		Use:   "register",
+		Short: "The national risk register: the national services assessed, the sector's risks and baselines rolled up",
+		Long: `The national risk register: the catalog's threats assessed on the national
+services (the hub's own model, by the same assessment as 'ward assess',
+each score with its factors); the sector's hospital risks, per threat and
+asset kind, how many hospitals are at each severity; and the hospitals'
+baselines rolled up, per measure (NIS2 Art. 21(2) a-j and the others),
+how many hospitals meet it. Only hospitals sharing their full model are
+assessed (a model without its controls would give made-up scores). A
+count of fewer hospitals than --min-group is withheld, and a row of fewer
+is left out.`,
+		Example: `  ward national register --top 10
+  ward national register --min-group 10 --format json`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if minGroup < 1 {
+				return usageError{fmt.Errorf("--min-group %d: at least 1", minGroup)}
+			}
+			cat, err := loadCatalog(catalogs)
+			if err != nil {
+				return err
+			}
+			return o.withSector(c.Context(), "register", func(s ward.Store, sec *national.Sector) error {
+				f, err := intel.LoadStored(c.Context(), s)
+				if err != nil {
+					return err
+				}
+				reg, err := sec.Register(national.RegisterOptions{Catalog: cat, Matcher: f.Matcher(), Today: national.Today(time.Now()), MinGroup: minGroup})
+				if err != nil {
+					return err
+				}
+				if o.format == "json" {
+					return writeJSON(o.stdout, reg)
+				}
+				return writeRegister(o, reg, top)
+			})
+		},
+	}
+	c.Flags().IntVar(&minGroup, "min-group", national.DefaultMinGroup, "fewest hospitals a count is shown for")
+	c.Flags().IntVar(&top, "top", 20, "rows per table (0: all)")
+	c.Flags().StringArrayVar(&catalogs, "catalog", nil, "directory of catalog files to add (repeatable)")
+	addFormat(c, o, "text", "json")
+	return c
+}
+
+// writeRegister prints the national register as tables.
+func writeRegister(o *options, reg *national.Register, top int) error {
+	out := o.stdout
+	count := func(p *int) string {
+		if p == nil {
+			return "<" + fmt.Sprint(reg.MinGroup)
+		}
+		return fmt.Sprint(*p)
+	}
+	for _, h := range reg.National {
+		fmt.Fprintf(out, "National services of %s (%s): %d risks, worst %s\n", h.Name, strings.Join(h.Services, ", "), len(h.Risks), h.Summary.Worst)
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "SEVERITY\tSCORE\tTHREAT\tASSETS\tWHY")
+		for i, x := range h.Risks {
+			if top > 0 && i == top {
+				break
+			}
+			var why []string
+			for _, f := range x.Factors {
+				if f.Effect != 0 {
+					why = append(why, fmt.Sprintf("%s %+d %s", f.Term, f.Effect, f.Reason))
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", x.Severity, x.Score, x.ThreatName, strings.Join(x.Assets, ", "), strings.Join(why, "; "))
+		}
+		tw.Flush()
+		fmt.Fprintln(out)
+	}
+	fmt.Fprintf(out, "The sector's risks, over %d hospitals sharing their full model (%d share less and are not assessed)\n", reg.Assessed, reg.NotAssessed)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "THREAT\tKIND\tHOSPITALS\tCRITICAL\tHIGH\tMEDIUM\tLOW")
+	for i, x := range reg.Sector {
+		if top > 0 && i == top {
+			break
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\n", x.ThreatName, x.Kind, x.Hospitals, count(x.Counts["critical"]), count(x.Counts["high"]), count(x.Counts["medium"]), count(x.Counts["low"]))
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "%d rows of fewer than %d hospitals withheld\n\nBaselines across the sector\n", reg.SectorWithheld, reg.MinGroup)
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "BASELINE\tMEASURE\tHOSPITALS\tMET\tPARTLY\tNOT MET\tN/A\tMET %")
+	for _, m := range reg.Baselines {
+		pct := "-"
+		if m.MetPercent >= 0 {
+			pct = fmt.Sprint(m.MetPercent)
+		}
+		fmt.Fprintf(tw, "%s\t%s %s\t%d\t%s\t%s\t%s\t%s\t%s\n", m.Baseline, m.Measure, m.Title, m.Hospitals, count(m.Counts["met"]), count(m.Counts["partly"]), count(m.Counts["not met"]), count(m.Counts["not applicable"]), pct)
+	}
+	tw.Flush()
+	fmt.Fprintf(out, "%d measures of fewer than %d hospitals withheld\n", reg.BaselineWithheld, reg.MinGroup)
+	return nil
 }
 
 // nationalWhatIf is 'ward whatif --national'.

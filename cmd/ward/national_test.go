@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,5 +80,82 @@ func TestGenSector(t *testing.T) {
 	expect(t, ward(t, data, "gen", "--sector", "3"), 2, "-o")
 	if _, err := os.Stat(filepath.Join(dir, "national-health-agency.yaml")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestNationalRegisterCLI: five generated hospitals sharing their full
+// model are rolled up in the national register; at a minimum group of
+// six nothing of the sector is shown; the hub's own services are
+// assessed with their factors.
+func TestNationalRegisterCLI(t *testing.T) {
+	t.Parallel()
+	data, dir := t.TempDir(), t.TempDir()
+	expect(t, ward(t, data, "gen", "--sector", "5", "--assets", "80", "-o", dir), 0)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	expect(t, ward(t, data, append([]string{"import"}, files...)...), 0, "imported hospital-0005")
+	for i := 1; i <= 5; i++ {
+		expect(t, ward(t, data, "national", "share", "--org", fmt.Sprintf("hospital-%04d", i), "--level", "full"), 0)
+	}
+	r := ward(t, data, "national", "register", "--format", "json")
+	var reg struct {
+		MinGroup int `json:"min_group"`
+		National []struct {
+			Org      string   `json:"org"`
+			Services []string `json:"national_services"`
+			Risks    []struct {
+				Factors []json.RawMessage `json:"factors"`
+			} `json:"risks"`
+		} `json:"national"`
+		Sector []struct {
+			Hospitals int             `json:"hospitals"`
+			Counts    map[string]*int `json:"counts"`
+		} `json:"sector_risks"`
+		Baselines []struct {
+			Baseline  string `json:"baseline"`
+			Hospitals int    `json:"hospitals"`
+		} `json:"baselines"`
+		Assessed int `json:"hospitals_assessed"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &reg); err != nil || r.code != 0 {
+		t.Fatalf("%d %v %s %s", r.code, err, r.stdout, r.stderr)
+	}
+	if reg.MinGroup != 5 || reg.Assessed != 5 || len(reg.National) != 1 || len(reg.National[0].Services) != 4 || len(reg.National[0].Risks) == 0 || len(reg.National[0].Risks[0].Factors) == 0 {
+		t.Fatalf("register: min group %d, %d assessed, national %+v", reg.MinGroup, reg.Assessed, reg.National)
+	}
+	nis2 := 0
+	for _, m := range reg.Baselines {
+		if m.Baseline == "nis2" {
+			nis2++
+		}
+	}
+	if len(reg.Sector) == 0 || nis2 != 10 {
+		t.Errorf("%d sector rows, %d NIS2 measures", len(reg.Sector), nis2)
+	}
+	for _, x := range reg.Sector {
+		n := 0
+		for _, c := range x.Counts {
+			if c != nil {
+				n += *c
+			}
+		}
+		// Five hospitals: a count is either shown (five at least) or
+		// withheld with another, never one to four.
+		for sev, c := range x.Counts {
+			if c != nil && *c > 0 && *c < 5 {
+				t.Errorf("%s: %d hospitals shown", sev, *c)
+			}
+		}
+		if x.Hospitals < 5 || n > x.Hospitals {
+			t.Errorf("row of %d hospitals, counts %d", x.Hospitals, n)
+		}
+	}
+	expect(t, ward(t, data, "national", "register", "--top", "3"), 0, "National services of National Health Agency (erx, ehr, eid, hie)", "over 5 hospitals sharing their full model", "nis2                         j Multi-factor authentication", "rows of fewer than 5 hospitals withheld")
+	r = ward(t, data, "national", "register", "--min-group", "6", "--format", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &reg); err != nil || len(reg.Sector) != 0 || len(reg.Baselines) != 0 {
+		t.Errorf("at six: %d rows, %d measures, %v", len(reg.Sector), len(reg.Baselines), err)
+	}
+	expect(t, ward(t, data, "national", "register", "--min-group", "0"), 2, "--min-group")
+	if r := ward(t, data, "audit", "list", "--org", "hospital-0003", "--format", "json"); !strings.Contains(r.stdout, `"register"`) {
+		t.Errorf("the register's read of hospital-0003 is not audited: %s", r.stdout)
 	}
 }

@@ -142,6 +142,7 @@ var migrations = []string{
 	sqldb.IncidentSchema(true),
 	sqldb.DetectionSchema(true),
 	sqldb.NationalMigration(true),
+	sqldb.ExposureMigration,
 }
 
 // migrationLock serialises migrations of several servers starting at once.

@@ -186,6 +186,7 @@ var migrations = []string{
 	sqldb.IncidentSchema(false),
 	sqldb.DetectionSchema(false),
 	sqldb.NationalMigration(false),
+	sqldb.ExposureMigration,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

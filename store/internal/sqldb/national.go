@@ -33,6 +33,89 @@ func NationalMigration(postgres bool) string {
 	);`
 }
 
+// ExposureMigration adds the history of the hospitals each advisory
+// reaches, by day (patch progress); append it to each store's migrations.
+const ExposureMigration = `CREATE TABLE national_exposure (
+		advisory  TEXT NOT NULL,
+		day       TEXT NOT NULL,
+		hospitals INTEGER NOT NULL,
+		assets    INTEGER NOT NULL,
+		PRIMARY KEY (advisory, day)
+	);`
+
+// RecordExposures keeps the day's counts, each advisory's row of the day
+// replaced, and a zero for the advisories that reached hospitals at their
+// last count and reach none now. Derived data: the reads it counts are
+// audited.
+func (d *DB) RecordExposures(ctx context.Context, day string, points []ward.ExposurePoint) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := map[string]bool{}
+	for _, p := range points {
+		now[p.Advisory] = true
+	}
+	// The advisories whose last count, before today, was above zero.
+	rs, err := tx.QueryContext(ctx, d.q(`SELECT e.advisory, e.hospitals FROM national_exposure e
+		WHERE e.day = (SELECT MAX(day) FROM national_exposure x WHERE x.advisory = e.advisory)`))
+	if err != nil {
+		return err
+	}
+	var gone []string
+	for rs.Next() {
+		var adv string
+		var n int
+		if err := rs.Scan(&adv, &n); err != nil {
+			rs.Close()
+			return err
+		}
+		if n > 0 && !now[adv] {
+			gone = append(gone, adv)
+		}
+	}
+	rs.Close()
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	for _, adv := range gone {
+		points = append(points, ward.ExposurePoint{Advisory: adv, Day: day})
+	}
+	for _, p := range points {
+		if _, err := tx.ExecContext(ctx, d.q(`DELETE FROM national_exposure WHERE advisory = ? AND day = ?`), p.Advisory, day); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, d.q(`INSERT INTO national_exposure (advisory, day, hospitals, assets) VALUES (?, ?, ?, ?)`), p.Advisory, day, p.Hospitals, p.Assets); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// ExposureHistory lists an advisory's counts by day; every advisory's for
+// "".
+func (d *DB) ExposureHistory(ctx context.Context, advisory string) ([]ward.ExposurePoint, error) {
+	q, args := `SELECT advisory, day, hospitals, assets FROM national_exposure ORDER BY advisory, day`, []any{}
+	if advisory != "" {
+		q, args = `SELECT advisory, day, hospitals, assets FROM national_exposure WHERE advisory = ? ORDER BY day`, []any{advisory}
+	}
+	rs, err := d.db.QueryContext(ctx, d.q(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	out := []ward.ExposurePoint{}
+	for rs.Next() {
+		var p ward.ExposurePoint
+		if err := rs.Scan(&p.Advisory, &p.Day, &p.Hospitals, &p.Assets); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rs.Err()
+}
+
 // NationalSnapshot returns an organisation's snapshot.
 func (d *DB) NationalSnapshot(ctx context.Context, org string) (ward.NationalSnapshot, error) {
 	s := ward.NationalSnapshot{Org: org}
