@@ -64,9 +64,15 @@ type keyFrame struct {
 // (false) on anything unusual, such as an escape in a key; encoding/json
 // checks the syntax itself. It also counts the items of each top-level list.
 func strictKeys(data []byte) (counts map[string]int, ok bool) {
+	return strictKeysOf(data, reflect.TypeFor[ward.Model]())
+}
+
+// strictKeysOf is strictKeys for a value of type typ: a model, or one of
+// its fields or list items when a file is streamed.
+func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool) {
 	counts = map[string]int{}
 	stack := make([]keyFrame, 0, 8)
-	next := reflect.TypeFor[ward.Model]() // type of the coming value
+	next := typ // type of the coming value
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
 		case '{':
@@ -81,11 +87,14 @@ func strictKeys(data []byte) (counts map[string]int, ok bool) {
 			next = nil
 		case '[':
 			t := derefType(next)
-			if t == nil || t.Kind() != reflect.Slice || len(stack) == 0 {
+			if t == nil || t.Kind() != reflect.Slice {
 				return nil, false
 			}
-			parent := &stack[len(stack)-1]
-			stack = append(stack, keyFrame{array: true, typ: t.Elem(), key: parent.key})
+			key := ""
+			if len(stack) > 0 {
+				key = stack[len(stack)-1].key
+			}
+			stack = append(stack, keyFrame{array: true, typ: t.Elem(), key: key})
 			next = t.Elem()
 		case '}', ']':
 			if len(stack) == 0 {
@@ -167,6 +176,7 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 	line := 1
 	itemPrefix := []byte(nil) // "  - " of the current section's list
 	last := 0                 // where the current piece began
+	cut := false              // the current section's list was cut
 	for off := 0; off < len(data); {
 		end := bytes.IndexByte(data[off:], '\n')
 		if end < 0 {
@@ -181,10 +191,13 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 						itemPrefix = append([]byte(nil), l[:i+2]...)
 					}
 				}
+				if cut && lessIndented(l, len(itemPrefix)-2) {
+					return nil, false // a piece alone would read it otherwise
+				}
 				if itemPrefix != nil && off-last >= yamlChunk && bytes.HasPrefix(l, itemPrefix) {
 					pieces[len(pieces)-1].end = off
 					pieces = append(pieces, &piece{start: off, line: line})
-					last = off
+					last, cut = off, true
 				}
 			case c == '#' || c == '\r':
 			case (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_':
@@ -195,7 +208,7 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 					pieces[len(pieces)-1].end = off
 				}
 				pieces = append(pieces, &piece{start: off, line: line, head: true})
-				itemPrefix, last = nil, off
+				itemPrefix, last, cut = nil, off, false
 			default: // documents, directives, flow style, anchors at the top
 				return nil, false
 			}

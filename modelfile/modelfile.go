@@ -136,6 +136,11 @@ func Read(name string, r io.Reader, lim Limits) (*ward.Model, error) {
 
 // ReadContext is Read that stops when ctx ends.
 func ReadContext(ctx context.Context, name string, r io.Reader, lim Limits) (*ward.Model, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			return readFile(ctx, name, f, st.Size(), lim)
+		}
+	}
 	data, err := ReadLimited(name, r, lim.MaxBytes)
 	if err != nil {
 		return nil, err
