@@ -336,72 +336,233 @@ func (in interner) source(s *ward.Source) {
 
 // streamJSON decodes a JSON model one top-level field, and one list item,
 // at a time. Each item's keys are checked as strictly as the fast path
-// checks a whole file before encoding/json decodes it.
+// checks a whole file, then encoding/json decodes the item (and so checks
+// its syntax); what stands between items is checked here.
 func streamJSON(ctx context.Context, r io.Reader, m *ward.Model) (ok bool, err error) {
-	dec := json.NewDecoder(checkedReader{ctx, r})
-	fail := func(err error) (bool, error) { return false, sourceError(err) }
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fail(err)
+	s := &jsonScanner{r: checkedReader{ctx, r}, buf: make([]byte, 1<<20)}
+	ok = s.model(m)
+	if s.err != nil && s.err != io.EOF {
+		return false, sourceError(s.err)
 	}
-	in := interner{}
-	ls := lists(m, in)
+	return ok, nil
+}
+
+func (s *jsonScanner) model(m *ward.Model) bool {
+	if !s.expect('{') {
+		return false
+	}
+	ls := lists(m, interner{})
 	mv := reflect.ValueOf(m).Elem()
 	info := structFields(mv.Type())
 	seen := map[string]bool{}
-	var raw json.RawMessage
-	for dec.More() {
-		tok, err := dec.Token()
-		key, isKey := tok.(string)
-		if err != nil || !isKey {
-			return fail(err)
+	for first := true; ; first = false {
+		c, ok := s.next()
+		if !ok {
+			return false
+		}
+		if c == '}' {
+			s.pos++
+			break
+		}
+		if !first && !s.expect(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok || !s.expect(':') {
+			return false
 		}
 		idx, known := info.index[key]
 		if !known || seen[key] {
-			return false, nil
+			return false
 		}
 		seen[key] = true
 		if l, isList := ls[key]; isList {
-			tok, err := dec.Token()
-			switch {
-			case err != nil:
-				return fail(err)
-			case tok == nil: // null: no list
-				continue
-			case tok != json.Delim('['):
-				return false, nil
+			if !s.list(l) {
+				return false
 			}
-			for dec.More() {
-				if err := dec.Decode(&raw); err != nil {
-					return fail(err)
-				}
-				if !l.json(raw) {
-					return false, nil
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return fail(err)
-			}
-			l.done()
 			continue
 		}
-		if err := dec.Decode(&raw); err != nil {
-			return fail(err)
-		}
+		raw, ok := s.value()
 		f := mv.Field(idx)
+		if !ok {
+			return false
+		}
 		if _, ok := strictKeysOf(raw, f.Type()); !ok {
-			return false, nil
+			return false
 		}
 		if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
-			return false, nil
+			return false
 		}
 	}
-	if _, err := dec.Token(); err != nil { // the closing }
-		return fail(err)
+	_, more := s.next()
+	return !more // nothing but white space after the model
+}
+
+// list reads a list (or null) item by item into l.
+func (s *jsonScanner) list(l list) bool {
+	c, ok := s.next()
+	if ok && c == 'n' {
+		raw, ok := s.value()
+		return ok && string(raw) == "null"
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fail(err)
+	if !s.expect('[') {
+		return false
 	}
-	return true, nil
+	for first := true; ; first = false {
+		c, ok := s.next()
+		if !ok {
+			return false
+		}
+		if c == ']' {
+			s.pos++
+			break
+		}
+		if !first && !s.expect(',') {
+			return false
+		}
+		raw, ok := s.value()
+		if !ok || !l.json(raw) {
+			return false
+		}
+	}
+	l.done()
+	return true
+}
+
+// jsonScanner hands out the bytes of a JSON document's values as it reads
+// them, finding where each ends by its brackets and quotes alone: the
+// value's syntax is encoding/json's to check when it decodes it. A value
+// stays valid until the next call.
+type jsonScanner struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int   // the next byte to look at; the end of what was read
+	err      error // what r said last, io.EOF at the end
+}
+
+// more reads more of the document, keeping buf[from:end]; shift is how far
+// what was kept moved towards the start. ok is false at the end.
+func (s *jsonScanner) more(from int) (shift int, ok bool) {
+	if s.err != nil {
+		return 0, false
+	}
+	s.end = copy(s.buf, s.buf[from:s.end])
+	s.pos -= from
+	if s.end == len(s.buf) { // a value longer than the buffer
+		s.buf = append(s.buf, make([]byte, len(s.buf))...)
+	}
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err != nil {
+			s.err = err
+			return from, n > 0
+		}
+		if n > 0 {
+			return from, true
+		}
+	}
+}
+
+// next skips white space and tells the byte that follows, without taking it.
+func (s *jsonScanner) next() (byte, bool) {
+	for {
+		for ; s.pos < s.end; s.pos++ {
+			switch c := s.buf[s.pos]; c {
+			case ' ', '\t', '\r', '\n':
+			default:
+				return c, true
+			}
+		}
+		if _, ok := s.more(s.pos); !ok {
+			return 0, false
+		}
+	}
+}
+
+// expect takes the byte c, after white space; false if another comes.
+func (s *jsonScanner) expect(c byte) bool {
+	if got, ok := s.next(); !ok || got != c {
+		return false
+	}
+	s.pos++
+	return true
+}
+
+// key reads an object key.
+func (s *jsonScanner) key() (string, bool) {
+	raw, ok := s.value()
+	if !ok || len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var k string
+	if err := json.Unmarshal(raw, &k); err != nil {
+		return "", false
+	}
+	return k, true
+}
+
+// value takes the next value, after white space: an object or a list to
+// its closing bracket, a string to its closing quote, anything else to the
+// next delimiter.
+func (s *jsonScanner) value() ([]byte, bool) {
+	if _, ok := s.next(); !ok {
+		return nil, false
+	}
+	start, i := s.pos, s.pos
+	depth, inString := 0, false
+	for {
+		for ; i < s.end; i++ {
+			c := s.buf[i]
+			if inString {
+				switch c {
+				case '\\':
+					i++
+				case '"':
+					inString = false
+					if depth == 0 {
+						return s.take(start, i+1)
+					}
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inString = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth < 0 {
+					return s.take(start, i) // the end of the enclosing value: no value here
+				}
+				if depth == 0 {
+					return s.take(start, i+1)
+				}
+			case ',', ':', ' ', '\t', '\r', '\n':
+				if depth == 0 {
+					return s.take(start, i)
+				}
+			}
+		}
+		shift, ok := s.more(start)
+		i -= shift
+		start -= shift
+		if !ok {
+			if depth == 0 && !inString {
+				return s.take(start, min(i, s.end)) // a number or word at the very end
+			}
+			return nil, false
+		}
+	}
+}
+
+func (s *jsonScanner) take(start, end int) ([]byte, bool) {
+	s.pos = end
+	return s.buf[start:end], end > start
 }
 
 // streamChunk is the size a long top-level YAML list is cut into; tests

@@ -213,12 +213,13 @@ func sameString(a, b string) bool {
 }
 
 // FuzzStream feeds the streaming reader arbitrary files, cut into small
-// pieces: it must never panic or hang, and must give what reading the
-// file whole gives, the same model or the same positioned errors. Run:
+// pieces: it must never panic or hang, and whatever it takes must be what
+// reading the file whole gives; what it gives up on goes to the general
+// path, as TestStreamErrorsArePositioned checks. Run:
 // go test ./modelfile -run XXX -fuzz FuzzStream
 func FuzzStream(f *testing.F) {
 	for _, format := range []Format{YAML, JSON} {
-		data, _ := generated(f, 60, 1, format)
+		data, _ := generated(f, synth.MinAssets, 1, format)
 		f.Add(data, format == JSON)
 	}
 	f.Add([]byte("ward: 1\norganisation: &o {id: a, name: b}\nzones: [{<<: *o, kind: dmz, trust: low}]\n"), false)
@@ -232,6 +233,41 @@ func FuzzStream(f *testing.F) {
 		if asJSON {
 			name = "fuzz.json"
 		}
-		readBoth(t, name, data, lim)
+		m, ok, err := stream(context.Background(), name, bytes.NewReader(data), lim)
+		if err != nil {
+			t.Fatalf("streaming failed where the general path would explain: %v", err)
+		}
+		if !ok {
+			return
+		}
+		whole, err := Parse(name, data, lim)
+		if err != nil {
+			t.Fatalf("streaming took a file the general path refuses: %v", err)
+		}
+		a, _ := json.Marshal(m)
+		b, _ := json.Marshal(whole)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("streamed model differs from the whole file's:\n%s\n%s", a, b)
+		}
 	})
+}
+
+// BenchmarkLoad measures reading a generated hospital from a file,
+// streamed. Run: go test ./modelfile -run XXX -bench Load -benchmem
+func BenchmarkLoad(b *testing.B) {
+	for _, f := range []Format{YAML, JSON} {
+		data, _ := generated(b, 10_000, 1, f)
+		path := filepath.Join(b.TempDir(), "h."+string(f))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(string(f), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Load(path, DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
