@@ -71,14 +71,22 @@ func strictKeys(data []byte) (counts map[string]int, ok bool) {
 // its fields or list items when a file is streamed.
 func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool) {
 	counts = map[string]int{}
-	stack := make([]keyFrame, 0, 8)
+	_, ok = scanKeys(data, typ, counts, make([]keyFrame, 0, 8))
+	return counts, ok
+}
+
+// scanKeys is strictKeysOf counting into counts unless it is nil, with
+// stack's room for its frames, which it returns for the next call: a
+// streamed file scans each of its items alike.
+func scanKeys(data []byte, typ reflect.Type, counts map[string]int, stack []keyFrame) ([]keyFrame, bool) {
+	stack = stack[:0]
 	next := typ // type of the coming value
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
 		case '{':
 			t := derefType(next)
 			if t == nil || t.Kind() != reflect.Struct {
-				return nil, false
+				return stack, false
 			}
 			if len(stack) > 0 {
 				stack[len(stack)-1].items++
@@ -88,7 +96,7 @@ func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool
 		case '[':
 			t := derefType(next)
 			if t == nil || t.Kind() != reflect.Slice {
-				return nil, false
+				return stack, false
 			}
 			key := ""
 			if len(stack) > 0 {
@@ -98,9 +106,9 @@ func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool
 			next = t.Elem()
 		case '}', ']':
 			if len(stack) == 0 {
-				return nil, false
+				return stack, false
 			}
-			if f := stack[len(stack)-1]; f.array && len(stack) == 2 {
+			if f := stack[len(stack)-1]; counts != nil && f.array && len(stack) == 2 {
 				counts[f.key] = f.items
 			}
 			stack = stack[:len(stack)-1]
@@ -128,12 +136,12 @@ func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool
 				continue // a value, not a key
 			}
 			if escaped || len(stack) == 0 || stack[len(stack)-1].array {
-				return nil, false
+				return stack, false
 			}
 			f := &stack[len(stack)-1]
 			idx, known := structFields(f.typ).index[string(data[start:i])]
 			if !known || idx >= 64 || f.seen&(1<<idx) != 0 {
-				return nil, false
+				return stack, false
 			}
 			f.seen |= 1 << idx
 			if len(stack) == 1 {
@@ -143,7 +151,7 @@ func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool
 			i = j
 		}
 	}
-	return counts, len(stack) == 0
+	return stack, len(stack) == 0
 }
 
 func derefType(t reflect.Type) reflect.Type {

@@ -32,9 +32,10 @@ type Limits struct {
 	MaxAliasNodes int
 }
 
-// DefaultLimits fit a national-scale model (a few hundred thousand assets)
+// DefaultLimits fit a national-scale model (a million assets with ten
+// million links is some 2.1 GiB of JSON, 1.4 GiB of YAML, read as a stream)
 // and refuse what no model needs.
-var DefaultLimits = Limits{MaxBytes: 512 << 20, MaxDepth: 32, MaxAliasNodes: 100_000}
+var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxDepth: 32, MaxAliasNodes: 100_000}
 
 // Error is one problem in a model file.
 type Error struct {

@@ -59,6 +59,10 @@ func tooBigError(name string, max int64) Errors {
 	return Errors{{File: name, Message: fmt.Sprintf("file is larger than the %s limit", sizeString(max)), Hint: "split the file, or raise the limit with --max-size"}}
 }
 
+// explainWhole is the largest file read again whole, with its node tree, to
+// explain its problems: reading YAML that way costs some 40 KiB an asset.
+var explainWhole int64 = 512 << 20
+
 // readFile reads a model from a regular file, streaming, and falls back
 // on the general path (the file read again from its start) when streaming
 // gives up.
@@ -70,9 +74,15 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 	if size-start > lim.MaxBytes {
 		return nil, tooBigError(name, lim.MaxBytes)
 	}
-	m, ok, err := stream(ctx, name, f, lim)
+	m, ok, found, err := stream(ctx, name, f, lim)
 	if err != nil || ok {
 		return m, err
+	}
+	if len(found) > 0 && size-start > explainWhole {
+		// Too large to read again whole: the problems streaming found
+		// are reported as they are, those of decoding with their
+		// positions, those of validation with their fields.
+		return nil, dedupe(found)
 	}
 	if _, err := f.Seek(start, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("read %s again: %w", name, err)
@@ -87,28 +97,38 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 // stream decodes and validates a model from r. ok is false when the
 // general path must read the file instead; err is set only for what that
 // would not change: the budget exceeded, an I/O error, ctx ended.
-func stream(ctx context.Context, name string, r io.Reader, lim Limits) (m *ward.Model, ok bool, err error) {
+func stream(ctx context.Context, name string, r io.Reader, lim Limits) (m *ward.Model, ok bool, found Errors, err error) {
 	br := bufio.NewReaderSize(&budgetReader{r: r, max: lim.MaxBytes}, 1<<20)
 	head, err := br.Peek(4096)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
-		return nil, false, readError(name, err, lim)
+		return nil, false, nil, readError(name, err, lim)
 	}
 	if len(bytes.TrimLeft(head, " \t\r\n")) == 0 {
-		return nil, false, nil // empty, or a file the general path explains
+		return nil, false, nil, nil // empty, or a file the general path explains
 	}
 	m = &ward.Model{}
 	if DetectFormat(name, head) == JSON {
 		ok, err = streamJSON(ctx, br, m)
 	} else {
-		ok, err = streamYAML(ctx, name, br, m, lim)
+		ok, found, err = streamYAML(ctx, name, br, m, lim)
 	}
 	if err != nil {
-		return nil, false, readError(name, err, lim)
+		return nil, false, nil, readError(name, err, lim)
 	}
-	if !ok || m.Validate() != nil {
-		return nil, false, nil
+	if !ok {
+		return nil, false, found, nil
 	}
-	return m, true, nil
+	if err := m.Validate(); err != nil {
+		var ve *ward.ValidationError
+		if !errors.As(err, &ve) {
+			return nil, false, nil, err
+		}
+		for _, fe := range ve.Errors {
+			found = append(found, Error{File: name, Field: fe.Path, Message: fe.Message, Hint: fe.Hint})
+		}
+		return nil, false, found, nil
+	}
+	return m, true, nil, nil
 }
 
 func readError(name string, err error, lim Limits) error {
@@ -181,6 +201,7 @@ type listOf[T any] struct {
 	full   [][]T
 	cur    []T
 	n      int
+	stack  []keyFrame // scanKeys' room, kept from item to item
 }
 
 func (l *listOf[T]) add() *T {
@@ -196,7 +217,8 @@ func (l *listOf[T]) add() *T {
 }
 
 func (l *listOf[T]) json(raw []byte) bool {
-	if _, ok := strictKeysOf(raw, reflect.TypeFor[T]()); !ok {
+	var ok bool
+	if l.stack, ok = scanKeys(raw, reflect.TypeFor[T](), nil, l.stack); !ok {
 		return false
 	}
 	v := l.add()
@@ -586,7 +608,7 @@ type yamlPiece struct {
 // held at a time. It gives up (false) on a file that is not plain block
 // style, on a piece that fails to parse alone, and on any problem the
 // decoder finds.
-func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model, lim Limits) (ok bool, err error) {
+func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model, lim Limits) (ok bool, found Errors, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
@@ -641,7 +663,7 @@ func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model
 		<-p.done
 		n := p.node
 		if p.err != nil || n == nil || (first && !p.head) {
-			return false, nil
+			return false, nil, nil
 		}
 		first = false
 		depthOff := 0
@@ -649,17 +671,17 @@ func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model
 			depthOff = 1 // the piece's items sit one level nearer the top than in the file
 		}
 		if checkDepth(n, lim.MaxDepth-depthOff) != nil {
-			return false, nil
+			return false, nil, nil
 		}
 		d.merged = nil // anchors do not cross pieces: what was merged is not met again
 		if p.head {
 			if n.Kind != yaml.MappingNode || len(n.Content) != 2 {
-				return false, nil
+				return false, nil, nil
 			}
 			key, val := n.Content[0], n.Content[1]
 			idx, known := info.index[key.Value]
 			if key.Kind != yaml.ScalarNode || key.Tag == "!!merge" || !known || seen[key.Value] {
-				return false, nil
+				return false, nil, nil
 			}
 			seen[key.Value] = true
 			if cur != nil {
@@ -677,27 +699,27 @@ func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model
 			}
 		} else {
 			if cur == nil || n.Kind != yaml.SequenceNode {
-				return false, nil
+				return false, nil, nil
 			}
 			decodeItems(&d, cur, keyOf(ls, cur), n)
 		}
 		if d.stopped != nil {
-			return false, d.stopped
+			return false, nil, d.stopped
 		}
 		if len(d.errs) > 0 || d.bombed {
-			return false, nil
+			return false, d.errs, nil
 		}
 	}
 	if cutErr != nil || cutGaveUp {
-		return false, cutErr
+		return false, nil, cutErr
 	}
 	if first {
-		return false, nil
+		return false, nil, nil
 	}
 	if cur != nil {
 		cur.done()
 	}
-	return true, ctx.Err()
+	return true, nil, ctx.Err()
 }
 
 func keyOf(ls map[string]list, l list) string {

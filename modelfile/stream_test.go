@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,7 +46,7 @@ func readBoth(t testing.TB, name string, data []byte, lim Limits) (*ward.Model, 
 // general path.
 func streamed(t testing.TB, name string, data []byte) bool {
 	t.Helper()
-	_, ok, err := stream(context.Background(), name, bytes.NewReader(data), DefaultLimits)
+	_, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestStreamBudget(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "larger than the") {
 		t.Fatalf("got %v", err)
 	}
-	_, _, err = stream(context.Background(), "h.json", buf, lim)
+	_, _, _, err = stream(context.Background(), "h.json", buf, lim)
 	if es, ok := AsErrors(err); !ok || len(es) != 1 || !strings.Contains(es[0].Message, "larger than the") {
 		t.Fatalf("streaming past the budget: %v", err)
 	}
@@ -233,7 +234,7 @@ func FuzzStream(f *testing.F) {
 		if asJSON {
 			name = "fuzz.json"
 		}
-		m, ok, err := stream(context.Background(), name, bytes.NewReader(data), lim)
+		m, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), lim)
 		if err != nil {
 			t.Fatalf("streaming failed where the general path would explain: %v", err)
 		}
@@ -269,5 +270,51 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A file too large to read again whole is not: its problems are reported
+// as streaming found them, a decoding problem at its place, a validation
+// problem by its field.
+func TestStreamLargeFileProblems(t *testing.T) {
+	defer func(c int, w int64) { streamChunk, explainWhole = c, w }(streamChunk, explainWhole)
+	streamChunk, explainWhole = 4<<10, 1<<10
+	data, m := generated(t, 400, 5, YAML)
+	good := string(data)
+	path := filepath.Join(t.TempDir(), "h.yaml")
+	read := func(text string) Errors {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, DefaultLimits)
+		es, ok := AsErrors(err)
+		if !ok || len(es) == 0 {
+			t.Fatalf("got %v", err)
+		}
+		return es
+	}
+	// A wrong type deep in the links: the decoder's own error, at the
+	// line and column the general path gives.
+	port := fmt.Sprintf("port: %d", m.Links[700].Port)
+	i := strings.Index(good, "links:")
+	j := i + strings.Index(good[i:], "  - from: "+m.Links[700].From+"\n    to: "+m.Links[700].To)
+	k := j + strings.Index(good[j:], port)
+	bad := good[:k] + "port: https" + good[k+len(port):]
+	want, err := Parse(path, []byte(bad), DefaultLimits)
+	if want != nil {
+		t.Fatal("the general path accepts it")
+	}
+	got := read(bad)
+	if got[0].Error() != err.(Errors)[0].Error() {
+		t.Fatalf("streamed: %v\nwhole:    %v", got[0], err.(Errors)[0])
+	}
+	// A link to an asset that is not there: validation names the field.
+	to := "    to: " + m.Links[900].To + "\n"
+	j = i + strings.Index(good[i:], "  - from: "+m.Links[900].From+"\n"+to)
+	bad = good[:j] + strings.Replace(good[j:], to, "    to: nowhere\n", 1)
+	got = read(bad)
+	if got[0].Line != 0 || !strings.HasPrefix(got[0].Field, "links[") || !strings.Contains(got[0].Message, `unknown asset or zone "nowhere"`) {
+		t.Fatalf("got %v", got)
 	}
 }
