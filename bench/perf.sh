@@ -70,7 +70,7 @@ measure() {
 
 thousands() { echo "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/; ta'; }
 
-mib() { awk -v b="$(stat -c %s "$1")" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
+mib() { awk -v b="$(stat -L -c %s "$1")" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 
 rows=$work/rows.md
 : >"$rows"
