@@ -74,7 +74,11 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 	if size-start > lim.MaxBytes {
 		return nil, tooBigError(name, lim.MaxBytes)
 	}
-	m, ok, found, err := stream(ctx, name, f, lim)
+	counts := countJSONFile(ctx, name, f, start, lim)
+	if _, err := f.Seek(start, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	m, ok, found, err := stream(ctx, name, f, lim, counts)
 	if err != nil || ok {
 		return m, err
 	}
@@ -97,7 +101,7 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 // stream decodes and validates a model from r. ok is false when the
 // general path must read the file instead; err is set only for what that
 // would not change: the budget exceeded, an I/O error, ctx ended.
-func stream(ctx context.Context, name string, r io.Reader, lim Limits) (m *ward.Model, ok bool, found Errors, err error) {
+func stream(ctx context.Context, name string, r io.Reader, lim Limits, counts map[string]int) (m *ward.Model, ok bool, found Errors, err error) {
 	br := bufio.NewReaderSize(&budgetReader{r: r, max: lim.MaxBytes}, 1<<20)
 	head, err := br.Peek(4096)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -108,7 +112,7 @@ func stream(ctx context.Context, name string, r io.Reader, lim Limits) (m *ward.
 	}
 	m = &ward.Model{}
 	if DetectFormat(name, head) == JSON {
-		ok, err = streamJSON(ctx, br, m)
+		ok, err = streamJSON(ctx, br, m, counts)
 	} else {
 		ok, found, err = streamYAML(ctx, name, br, m, lim)
 	}
@@ -189,6 +193,9 @@ type list interface {
 	yaml(d *decoder, n *yaml.Node, path string)
 	// len is how many items came so far.
 	len() int
+	// expect says how many items will come, when a first pass counted
+	// them: the list is then allocated once, at its size.
+	expect(n int)
 	// done stores the list in the model.
 	done()
 }
@@ -202,14 +209,21 @@ type listOf[T any] struct {
 	cur    []T
 	n      int
 	stack  []keyFrame // scanKeys' room, kept from item to item
+	hint   int        // items expected, if counted
 }
+
+func (l *listOf[T]) expect(n int) { l.hint = n }
 
 func (l *listOf[T]) add() *T {
 	if len(l.cur) == cap(l.cur) {
 		if l.cur != nil {
 			l.full = append(l.full, l.cur)
 		}
-		l.cur = make([]T, 0, chunkItems)
+		size := chunkItems
+		if l.cur == nil && l.n == 0 && l.hint > 0 {
+			size = l.hint
+		}
+		l.cur = make([]T, 0, size)
 	}
 	l.cur = l.cur[:len(l.cur)+1]
 	l.n++
@@ -242,6 +256,10 @@ func (l *listOf[T]) yaml(d *decoder, n *yaml.Node, path string) {
 func (l *listOf[T]) len() int { return l.n }
 
 func (l *listOf[T]) done() {
+	if len(l.full) == 0 && l.hint > 0 && l.n == l.hint {
+		*l.dst, l.cur = l.cur, nil // allocated at its size: nothing to join
+		return
+	}
 	out := make([]T, 0, l.n)
 	for i, c := range l.full {
 		out = append(out, c...)
@@ -360,20 +378,25 @@ func (in interner) source(s *ward.Source) {
 // at a time. Each item's keys are checked as strictly as the fast path
 // checks a whole file, then encoding/json decodes the item (and so checks
 // its syntax); what stands between items is checked here.
-func streamJSON(ctx context.Context, r io.Reader, m *ward.Model) (ok bool, err error) {
+func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[string]int) (ok bool, err error) {
 	s := &jsonScanner{r: checkedReader{ctx, r}, buf: make([]byte, 1<<20)}
-	ok = s.model(m)
+	ok = s.model(m, counts)
 	if s.err != nil && s.err != io.EOF {
 		return false, sourceError(s.err)
 	}
 	return ok, nil
 }
 
-func (s *jsonScanner) model(m *ward.Model) bool {
+func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
 	if !s.expect('{') {
 		return false
 	}
 	ls := lists(m, interner{})
+	for k, n := range counts {
+		if l, ok := ls[k]; ok {
+			l.expect(n)
+		}
+	}
 	mv := reflect.ValueOf(m).Elem()
 	info := structFields(mv.Type())
 	seen := map[string]bool{}
@@ -833,4 +856,63 @@ func lessIndented(l []byte, indent int) bool {
 		return false
 	}
 	return len(l)-len(t) < indent
+}
+
+// countJSONFile counts the items of a JSON model file's top-level lists in
+// a first pass, then puts the file back where it was: the second pass
+// allocates each list once at its size, where joining chunks at the end
+// would hold the largest list twice at the peak. Nil when the file is not
+// JSON or the pass meets anything it does not expect.
+func countJSONFile(ctx context.Context, name string, f *os.File, start int64, lim Limits) map[string]int {
+	br := bufio.NewReaderSize(&budgetReader{r: f, max: lim.MaxBytes}, 1<<20)
+	if head, _ := br.Peek(4096); DetectFormat(name, head) != JSON {
+		return nil
+	}
+	s := &jsonScanner{r: checkedReader{ctx, br}, buf: make([]byte, 1<<20)}
+	counts := map[string]int{}
+	if !s.expect('{') {
+		return nil
+	}
+	for first := true; ; first = false {
+		c, ok := s.next()
+		if !ok {
+			return nil
+		}
+		if c == '}' {
+			return counts
+		}
+		if !first && !s.expect(',') {
+			return nil
+		}
+		key, ok := s.key()
+		if !ok || !s.expect(':') {
+			return nil
+		}
+		if c, ok := s.next(); ok && c == '[' {
+			s.pos++
+			n := 0
+			for item := true; ; item = false {
+				c, ok := s.next()
+				if !ok {
+					return nil
+				}
+				if c == ']' {
+					s.pos++
+					break
+				}
+				if !item && !s.expect(',') {
+					return nil
+				}
+				if _, ok := s.value(); !ok {
+					return nil
+				}
+				n++
+			}
+			counts[key] = n
+			continue
+		}
+		if _, ok := s.value(); !ok {
+			return nil
+		}
+	}
 }

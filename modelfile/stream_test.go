@@ -46,7 +46,7 @@ func readBoth(t testing.TB, name string, data []byte, lim Limits) (*ward.Model, 
 // general path.
 func streamed(t testing.TB, name string, data []byte) bool {
 	t.Helper()
-	_, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), DefaultLimits)
+	_, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), DefaultLimits, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestStreamBudget(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "larger than the") {
 		t.Fatalf("got %v", err)
 	}
-	_, _, _, err = stream(context.Background(), "h.json", buf, lim)
+	_, _, _, err = stream(context.Background(), "h.json", buf, lim, nil)
 	if es, ok := AsErrors(err); !ok || len(es) != 1 || !strings.Contains(es[0].Message, "larger than the") {
 		t.Fatalf("streaming past the budget: %v", err)
 	}
@@ -238,7 +238,7 @@ func FuzzStream(f *testing.F) {
 		if asJSON {
 			name = "fuzz.json"
 		}
-		m, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), lim)
+		m, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), lim, nil)
 		if err != nil {
 			t.Fatalf("streaming failed where the general path would explain: %v", err)
 		}
