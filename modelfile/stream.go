@@ -388,9 +388,6 @@ func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[stri
 }
 
 func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
-	if !s.expect('{') {
-		return false
-	}
 	ls := lists(m, interner{})
 	for k, n := range counts {
 		if l, ok := ls[k]; ok {
@@ -400,32 +397,14 @@ func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
 	mv := reflect.ValueOf(m).Elem()
 	info := structFields(mv.Type())
 	seen := map[string]bool{}
-	for first := true; ; first = false {
-		c, ok := s.next()
-		if !ok {
-			return false
-		}
-		if c == '}' {
-			s.pos++
-			break
-		}
-		if !first && !s.expect(',') {
-			return false
-		}
-		key, ok := s.key()
-		if !ok || !s.expect(':') {
-			return false
-		}
+	ok := s.object(func(key string) bool {
 		idx, known := info.index[key]
 		if !known || seen[key] {
 			return false
 		}
 		seen[key] = true
 		if l, isList := ls[key]; isList {
-			if !s.list(l) {
-				return false
-			}
-			continue
+			return s.list(l)
 		}
 		raw, ok := s.value()
 		f := mv.Field(idx)
@@ -435,21 +414,38 @@ func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
 		if _, ok := strictKeysOf(raw, f.Type()); !ok {
 			return false
 		}
-		if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
+		return json.Unmarshal(raw, f.Addr().Interface()) == nil
+	})
+	_, more := s.next()
+	return ok && !more // nothing but white space after the model
+}
+
+// object reads an object, handing each key to each, which reads its value.
+func (s *jsonScanner) object(each func(key string) bool) bool {
+	if !s.expect('{') {
+		return false
+	}
+	for first := true; ; first = false {
+		c, ok := s.next()
+		if !ok {
+			return false
+		}
+		if c == '}' {
+			s.pos++
+			return true
+		}
+		if !first && !s.expect(',') {
+			return false
+		}
+		key, ok := s.key()
+		if !ok || !s.expect(':') || !each(key) {
 			return false
 		}
 	}
-	_, more := s.next()
-	return !more // nothing but white space after the model
 }
 
-// list reads a list (or null) item by item into l.
-func (s *jsonScanner) list(l list) bool {
-	c, ok := s.next()
-	if ok && c == 'n' {
-		raw, ok := s.value()
-		return ok && string(raw) == "null"
-	}
+// array reads a list, calling each to read every item.
+func (s *jsonScanner) array(each func() bool) bool {
 	if !s.expect('[') {
 		return false
 	}
@@ -460,18 +456,32 @@ func (s *jsonScanner) list(l list) bool {
 		}
 		if c == ']' {
 			s.pos++
-			break
+			return true
 		}
 		if !first && !s.expect(',') {
 			return false
 		}
-		raw, ok := s.value()
-		if !ok || !l.json(raw) {
+		if !each() {
 			return false
 		}
 	}
-	l.done()
-	return true
+}
+
+// list reads a list (or null) item by item into l.
+func (s *jsonScanner) list(l list) bool {
+	c, ok := s.next()
+	if ok && c == 'n' {
+		raw, ok := s.value()
+		return ok && string(raw) == "null"
+	}
+	ok = s.array(func() bool {
+		raw, ok := s.value()
+		return ok && l.json(raw)
+	})
+	if ok {
+		l.done()
+	}
+	return ok
 }
 
 // jsonScanner hands out the bytes of a JSON document's values as it reads
@@ -870,49 +880,22 @@ func countJSONFile(ctx context.Context, name string, f *os.File, start int64, li
 	}
 	s := &jsonScanner{r: checkedReader{ctx, br}, buf: make([]byte, 1<<20)}
 	counts := map[string]int{}
-	if !s.expect('{') {
+	ok := s.object(func(key string) bool {
+		if c, ok := s.next(); !ok || c != '[' {
+			_, ok := s.value()
+			return ok
+		}
+		n := 0
+		ok := s.array(func() bool {
+			n++
+			_, ok := s.value()
+			return ok
+		})
+		counts[key] = n
+		return ok
+	})
+	if !ok {
 		return nil
 	}
-	for first := true; ; first = false {
-		c, ok := s.next()
-		if !ok {
-			return nil
-		}
-		if c == '}' {
-			return counts
-		}
-		if !first && !s.expect(',') {
-			return nil
-		}
-		key, ok := s.key()
-		if !ok || !s.expect(':') {
-			return nil
-		}
-		if c, ok := s.next(); ok && c == '[' {
-			s.pos++
-			n := 0
-			for item := true; ; item = false {
-				c, ok := s.next()
-				if !ok {
-					return nil
-				}
-				if c == ']' {
-					s.pos++
-					break
-				}
-				if !item && !s.expect(',') {
-					return nil
-				}
-				if _, ok := s.value(); !ok {
-					return nil
-				}
-				n++
-			}
-			counts[key] = n
-			continue
-		}
-		if _, ok := s.value(); !ok {
-			return nil
-		}
-	}
+	return counts
 }
