@@ -91,11 +91,11 @@ func TestOversizedFileRefusedUnread(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.Truncate(600 << 20); err != nil { // sparse: costs no disk
+	if err := f.Truncate(5 << 30); err != nil { // sparse: costs no disk
 		t.Fatal(err)
 	}
 	_, err = modelfile.Read(path, f, modelfile.DefaultLimits)
-	if es, ok := modelfile.AsErrors(err); !ok || !strings.Contains(es[0].Message, "larger than the 512 MiB limit") {
+	if es, ok := modelfile.AsErrors(err); !ok || !strings.Contains(es[0].Message, "larger than the 4096 MiB limit") {
 		t.Fatalf("got %v", err)
 	}
 	if off, _ := f.Seek(0, io.SeekCurrent); off != 0 {

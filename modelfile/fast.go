@@ -64,15 +64,29 @@ type keyFrame struct {
 // (false) on anything unusual, such as an escape in a key; encoding/json
 // checks the syntax itself. It also counts the items of each top-level list.
 func strictKeys(data []byte) (counts map[string]int, ok bool) {
+	return strictKeysOf(data, reflect.TypeFor[ward.Model]())
+}
+
+// strictKeysOf is strictKeys for a value of type typ: a model, or one of
+// its fields or list items when a file is streamed.
+func strictKeysOf(data []byte, typ reflect.Type) (counts map[string]int, ok bool) {
 	counts = map[string]int{}
-	stack := make([]keyFrame, 0, 8)
-	next := reflect.TypeFor[ward.Model]() // type of the coming value
+	_, ok = scanKeys(data, typ, counts, make([]keyFrame, 0, 8))
+	return counts, ok
+}
+
+// scanKeys is strictKeysOf counting into counts unless it is nil, with
+// stack's room for its frames, which it returns for the next call: a
+// streamed file scans each of its items alike.
+func scanKeys(data []byte, typ reflect.Type, counts map[string]int, stack []keyFrame) ([]keyFrame, bool) {
+	stack = stack[:0]
+	next := typ // type of the coming value
 	for i := 0; i < len(data); i++ {
 		switch data[i] {
 		case '{':
 			t := derefType(next)
 			if t == nil || t.Kind() != reflect.Struct {
-				return nil, false
+				return stack, false
 			}
 			if len(stack) > 0 {
 				stack[len(stack)-1].items++
@@ -81,17 +95,20 @@ func strictKeys(data []byte) (counts map[string]int, ok bool) {
 			next = nil
 		case '[':
 			t := derefType(next)
-			if t == nil || t.Kind() != reflect.Slice || len(stack) == 0 {
-				return nil, false
+			if t == nil || t.Kind() != reflect.Slice {
+				return stack, false
 			}
-			parent := &stack[len(stack)-1]
-			stack = append(stack, keyFrame{array: true, typ: t.Elem(), key: parent.key})
+			key := ""
+			if len(stack) > 0 {
+				key = stack[len(stack)-1].key
+			}
+			stack = append(stack, keyFrame{array: true, typ: t.Elem(), key: key})
 			next = t.Elem()
 		case '}', ']':
 			if len(stack) == 0 {
-				return nil, false
+				return stack, false
 			}
-			if f := stack[len(stack)-1]; f.array && len(stack) == 2 {
+			if f := stack[len(stack)-1]; counts != nil && f.array && len(stack) == 2 {
 				counts[f.key] = f.items
 			}
 			stack = stack[:len(stack)-1]
@@ -119,12 +136,12 @@ func strictKeys(data []byte) (counts map[string]int, ok bool) {
 				continue // a value, not a key
 			}
 			if escaped || len(stack) == 0 || stack[len(stack)-1].array {
-				return nil, false
+				return stack, false
 			}
 			f := &stack[len(stack)-1]
 			idx, known := structFields(f.typ).index[string(data[start:i])]
 			if !known || idx >= 64 || f.seen&(1<<idx) != 0 {
-				return nil, false
+				return stack, false
 			}
 			f.seen |= 1 << idx
 			if len(stack) == 1 {
@@ -134,7 +151,7 @@ func strictKeys(data []byte) (counts map[string]int, ok bool) {
 			i = j
 		}
 	}
-	return counts, len(stack) == 0
+	return stack, len(stack) == 0
 }
 
 func derefType(t reflect.Type) reflect.Type {
@@ -167,6 +184,7 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 	line := 1
 	itemPrefix := []byte(nil) // "  - " of the current section's list
 	last := 0                 // where the current piece began
+	cut := false              // the current section's list was cut
 	for off := 0; off < len(data); {
 		end := bytes.IndexByte(data[off:], '\n')
 		if end < 0 {
@@ -181,10 +199,13 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 						itemPrefix = append([]byte(nil), l[:i+2]...)
 					}
 				}
+				if cut && lessIndented(l, len(itemPrefix)-2) {
+					return nil, false // a piece alone would read it otherwise
+				}
 				if itemPrefix != nil && off-last >= yamlChunk && bytes.HasPrefix(l, itemPrefix) {
 					pieces[len(pieces)-1].end = off
 					pieces = append(pieces, &piece{start: off, line: line})
-					last = off
+					last, cut = off, true
 				}
 			case c == '#' || c == '\r':
 			case (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_':
@@ -195,7 +216,7 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 					pieces[len(pieces)-1].end = off
 				}
 				pieces = append(pieces, &piece{start: off, line: line, head: true})
-				itemPrefix, last = nil, off
+				itemPrefix, last, cut = nil, off, false
 			default: // documents, directives, flow style, anchors at the top
 				return nil, false
 			}

@@ -32,9 +32,10 @@ type Limits struct {
 	MaxAliasNodes int
 }
 
-// DefaultLimits fit a national-scale model (a few hundred thousand assets)
+// DefaultLimits fit a national-scale model (a million assets with ten
+// million links is some 2.1 GiB of JSON, 1.4 GiB of YAML, read as a stream)
 // and refuse what no model needs.
-var DefaultLimits = Limits{MaxBytes: 512 << 20, MaxDepth: 32, MaxAliasNodes: 100_000}
+var DefaultLimits = Limits{MaxBytes: 4 << 30, MaxDepth: 32, MaxAliasNodes: 100_000}
 
 // Error is one problem in a model file.
 type Error struct {
@@ -136,6 +137,11 @@ func Read(name string, r io.Reader, lim Limits) (*ward.Model, error) {
 
 // ReadContext is Read that stops when ctx ends.
 func ReadContext(ctx context.Context, name string, r io.Reader, lim Limits) (*ward.Model, error) {
+	if f, ok := r.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			return readFile(ctx, name, f, st.Size(), lim)
+		}
+	}
 	data, err := ReadLimited(name, r, lim.MaxBytes)
 	if err != nil {
 		return nil, err

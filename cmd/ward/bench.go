@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -156,11 +157,61 @@ names, as organisations called bench-N that are deleted afterwards.`,
 			return tw.Flush()
 		},
 	}
+	c.AddCommand(benchGenCmd(o))
 	c.Flags().StringVar(&sizes, "assets", "10000,100000", "comma-separated hospital sizes")
 	c.Flags().StringVar(&linkSizes, "links", "", "comma-separated link counts, one per size (default: what the layout gives, about 3.2 per asset)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated hospitals")
 	c.Flags().BoolVar(&withPostgres, "postgres", false, "also import into PostgreSQL (--db)")
 	addFormat(c, o, "text", "json")
+	return c
+}
+
+// benchGenCmd writes a generated hospital of a chosen size and link count,
+// the input of bench/perf.sh, without holding the file in memory beside
+// the model: a million assets with ten million links make some GiB.
+func benchGenCmd(o *options) *cobra.Command {
+	var n, links int
+	var seed uint64
+	var output string
+	c := &cobra.Command{
+		Use:   "gen -o FILE",
+		Short: "Write a generated hospital with a given number of links",
+		Long: `Write the generated hospital of --assets assets (--seed as for 'ward gen')
+with --links links in all (added as application flows when above what the
+layout gives, about 3.2 per asset), to measure with bench/perf.sh.`,
+		Args: args(cobra.NoArgs),
+		RunE: func(c *cobra.Command, _ []string) error {
+			if output == "" {
+				return usageError{errors.New("-o FILE is required")}
+			}
+			m, err := synth.Generate(synth.Options{Assets: n, Seed: seed, Links: links})
+			if err != nil {
+				return usageError{err}
+			}
+			f, err := os.Create(output)
+			if err != nil {
+				return err
+			}
+			bw := bufio.NewWriterSize(f, 1<<20)
+			err = modelfile.Write(bw, m, modelfile.Format(o.format))
+			if err == nil {
+				err = bw.Flush()
+			}
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("write %s: %w", output, err)
+			}
+			fmt.Fprintf(o.stdout, "wrote %s: %d assets, %d links\n", output, len(m.Assets), len(m.Links))
+			return nil
+		},
+	}
+	c.Flags().IntVar(&n, "assets", 1000, "number of assets")
+	c.Flags().IntVar(&links, "links", 0, "number of links in all (default: what the layout gives)")
+	c.Flags().Uint64Var(&seed, "seed", 1, "random seed")
+	c.Flags().StringVarP(&output, "output", "o", "", "file to write")
+	addFormat(c, o, "yaml", "json")
 	return c
 }
 

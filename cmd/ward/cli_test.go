@@ -677,3 +677,36 @@ func TestSBOMAttach(t *testing.T) {
 	os.WriteFile(broken, []byte(`{"bomFormat":"SPDX"}`), 0o644)
 	expect(t, ward(t, data, "sbom", "attach", "central-station", broken), 1, "broken.json")
 }
+
+// A model file of many pieces is read as a stream: a valid one imports
+// whole with its audit entry, and a problem deep in its links is reported
+// at its line and column, as from a file read whole.
+func TestStreamedFiles(t *testing.T) {
+	t.Parallel()
+	data, dir := t.TempDir(), t.TempDir()
+	big := filepath.Join(dir, "big.json")
+	expect(t, ward(t, data, "bench", "gen", "--assets", "3000", "--links", "30000", "--format", "json", "-o", big), 0, "3000 assets, 30000 links")
+	expect(t, ward(t, data, "import", big), 0, "imported synthetic-1: 3000 assets, 30000 links")
+	expect(t, ward(t, data, "audit", "list"), 0, "model.import", "3000 assets, 30000 links")
+	expect(t, ward(t, data, "audit", "verify"), 0, "audit log intact")
+
+	yml := filepath.Join(dir, "big.yaml")
+	expect(t, ward(t, data, "bench", "gen", "--assets", "3000", "--links", "30000", "-o", yml), 0)
+	text, err := os.ReadFile(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(text) < 1<<20 {
+		t.Fatalf("only %d bytes: the test wants a file of several pieces", len(text))
+	}
+	lines := strings.Split(string(text), "\n")
+	bad := -1
+	for i := len(lines) - 1; i > 0; i-- {
+		if strings.HasPrefix(lines[i], "    port: ") {
+			lines[i], bad = "    port: https", i
+			break
+		}
+	}
+	os.WriteFile(yml, []byte(strings.Join(lines, "\n")), 0o644)
+	expect(t, ward(t, data, "validate", yml), 1, fmt.Sprintf("big.yaml:%d:11: links[", bad+1), `.port: expected a whole number, found "https"`)
+}

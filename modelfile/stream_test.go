@@ -1,0 +1,324 @@
+package modelfile
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/synth"
+)
+
+// readBoth reads data as a file (streamed) and from memory (Parse), and
+// fails unless both give the same model or the same errors.
+func readBoth(t testing.TB, name string, data []byte, lim Limits) (*ward.Model, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	streamed, serr := Load(path, lim)
+	whole, werr := Parse(path, data, lim)
+	if (serr == nil) != (werr == nil) {
+		t.Fatalf("streamed: %v\nwhole: %v", serr, werr)
+	}
+	if serr != nil {
+		if serr.Error() != werr.Error() {
+			t.Fatalf("errors differ:\nstreamed: %v\nwhole:    %v", serr, werr)
+		}
+		return nil, serr
+	}
+	a, _ := json.Marshal(streamed)
+	b, _ := json.Marshal(whole)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("streamed model differs from the whole file's")
+	}
+	return streamed, nil
+}
+
+// streamed reports whether stream takes the file itself, without the
+// general path.
+func streamed(t testing.TB, name string, data []byte) bool {
+	t.Helper()
+	_, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), DefaultLimits, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// Generated hospitals, the demo and every kind of list read the same
+// streamed and whole, and a valid file is taken by streaming itself, in
+// pieces of every size.
+func TestStreamMatchesParse(t *testing.T) {
+	defer func(c int) { streamChunk = c }(streamChunk)
+	dm, err := synth.Generate(synth.Options{Assets: 150, Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gm, err := synth.Generate(synth.Options{Assets: 800, Seed: 4}) // over 256 KiB of YAML: several pieces at the default size
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunk := range []int{64, 4 << 10, yamlChunk} {
+		streamChunk = chunk
+		models := []*ward.Model{dm, gm}
+		if chunk < 4<<10 {
+			models = models[:1] // thousands of pieces of the small one are enough
+		}
+		for i, m := range models {
+			for _, f := range []Format{YAML, JSON} {
+				var buf bytes.Buffer
+				if err := Write(&buf, m, f); err != nil {
+					t.Fatal(err)
+				}
+				name := "h." + string(f)
+				if _, err := readBoth(t, name, buf.Bytes(), DefaultLimits); err != nil {
+					t.Fatalf("model %d %s chunk %d: %v", i, f, chunk, err)
+				}
+				if !streamed(t, name, buf.Bytes()) {
+					t.Errorf("model %d %s chunk %d: streaming gave up on a valid file", i, f, chunk)
+				}
+			}
+		}
+	}
+}
+
+// Every problem of the error tests is reported from a file, streamed, as
+// from memory, at the same place: streaming gives up and the general path
+// explains.
+func TestStreamErrorsArePositioned(t *testing.T) {
+	defer func(c int) { streamChunk = c }(streamChunk)
+	streamChunk = 64 // cut the small file into many pieces
+	for _, f := range []Format{YAML, JSON} {
+		data, m := generated(t, 120, 2, f)
+		good := string(data)
+		zone := `zone: ` + m.Assets[100].Zone
+		protocol := `protocol: ` + string(m.Links[250].Protocol)
+		if f == JSON {
+			zone = `"zone": "` + m.Assets[100].Zone + `"`
+			protocol = `"protocol": "` + string(m.Links[250].Protocol) + `"`
+		}
+		for name, bad := range map[string]string{
+			"unknown zone":     replaceNth(good, zone, strings.Replace(zone, m.Assets[100].Zone, "nowhere", 1), strings.Count(good[:strings.Index(good, "links")], zone)-1),
+			"bad protocol":     replaceNth(good, protocol, strings.Replace(protocol, string(m.Links[250].Protocol), "smtp", 1), strings.Count(good, protocol)-1),
+			"duplicate key":    strings.Replace(good, zone, zone+map[Format]string{YAML: "\n    zone: dmz", JSON: `, "zone": "dmz"`}[f], 1),
+			"unknown field":    strings.Replace(good, zone, zone+map[Format]string{YAML: "\n    colour: red", JSON: `, "colour": "red"`}[f], 1),
+			"truncated":        good[:len(good)*2/3] + map[Format]string{YAML: "\n  - {id: [", JSON: ""}[f],
+			"duplicate id":     strings.Replace(good, m.Assets[7].ID, m.Assets[6].ID, 1),
+			"trailing garbage": good + map[Format]string{YAML: "---\nward: 1\n", JSON: "{}"}[f],
+		} {
+			t.Run(string(f)+"/"+name, func(t *testing.T) {
+				data := []byte(bad)
+				if _, err := readBoth(t, "h."+string(f), data, DefaultLimits); err == nil {
+					t.Fatal("accepted")
+				}
+				if _, ok := AsErrors(func() error { _, err := readBoth(t, "h."+string(f), data, DefaultLimits); return err }()); !ok {
+					t.Fatal("error without position")
+				}
+			})
+		}
+	}
+}
+
+// replaceNth replaces the n-th (from 0) occurrence of old.
+func replaceNth(s, old, new string, n int) string {
+	i := 0
+	for range n {
+		j := strings.Index(s[i:], old)
+		if j < 0 {
+			return s
+		}
+		i += j + len(old)
+	}
+	j := strings.Index(s[i:], old)
+	if j < 0 {
+		return s
+	}
+	return s[:i+j] + new + s[i+j+len(old):]
+}
+
+// The size budget is checked while streaming, as for a file read whole.
+func TestStreamBudget(t *testing.T) {
+	data, _ := generated(t, 200, 2, JSON)
+	buf := bytes.NewBuffer(data)
+	lim := DefaultLimits
+	lim.MaxBytes = int64(buf.Len() / 2)
+	// Stat refuses a file at once; a reader that is not a file is
+	// refused as it is read.
+	path := filepath.Join(t.TempDir(), "h.json")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path, lim)
+	if err == nil || !strings.Contains(err.Error(), "larger than the") {
+		t.Fatalf("got %v", err)
+	}
+	_, _, _, err = stream(context.Background(), "h.json", buf, lim, nil)
+	if es, ok := AsErrors(err); !ok || len(es) != 1 || !strings.Contains(es[0].Message, "larger than the") {
+		t.Fatalf("streaming past the budget: %v", err)
+	}
+}
+
+// Interning: the assets' kinds, zones and vendors, and the ids the links
+// name, are one string each however many assets repeat them.
+func TestStreamInterns(t *testing.T) {
+	for _, f := range []Format{YAML, JSON} {
+		data, _ := generated(t, 2000, 3, f)
+		m, err := readBoth(t, "h."+string(f), data, DefaultLimits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byZone := map[string]string{}
+		byID := map[string]string{}
+		shared := 0
+		for _, a := range m.Assets {
+			byID[a.ID] = a.ID
+			if z, ok := byZone[a.Zone]; ok {
+				if !sameString(z, a.Zone) {
+					t.Fatalf("%s: zone %q of asset %s is a copy", f, a.Zone, a.ID)
+				}
+				shared++
+			}
+			byZone[a.Zone] = a.Zone
+		}
+		for _, l := range m.Links {
+			if id, ok := byID[l.From]; ok && !sameString(id, l.From) {
+				t.Fatalf("%s: link from %s holds a copy of the asset's id", f, l.From)
+			}
+		}
+		if shared < len(m.Assets)/2 {
+			t.Fatalf("%s: only %d assets share a zone", f, shared)
+		}
+	}
+}
+
+// generated is a generated hospital written as a model file.
+func generated(t testing.TB, assets int, seed uint64, f Format) ([]byte, *ward.Model) {
+	t.Helper()
+	m, err := synth.Generate(synth.Options{Assets: assets, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, m, f); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes(), m
+}
+
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
+
+// FuzzStream feeds the streaming reader arbitrary files, cut into small
+// pieces: it must never panic or hang, and whatever it takes must be what
+// reading the file whole gives; what it gives up on goes to the general
+// path, as TestStreamErrorsArePositioned checks. Run:
+// go test ./modelfile -run XXX -fuzz FuzzStream
+func FuzzStream(f *testing.F) {
+	for _, format := range []Format{YAML, JSON} {
+		data, _ := generated(f, synth.MinAssets, 1, format)
+		f.Add(data, format == JSON)
+	}
+	f.Add([]byte("ward: 1\norganisation: &o {id: a, name: b}\nzones: [{<<: *o, kind: dmz, trust: low}]\n"), false)
+	f.Add([]byte("ward: 1\nzones:\n  - &z {id: z, kind: dmz, trust: low}\n  - *z\nassets:\n- id: a\n  kind: ehr\n  zone: z\n"), false)
+	f.Add([]byte(`{"ward":1,"organisation":{"id":"a","name":"b"},"assets":[{"id":"x","kind":"ehr","zone":"z"}],"links":null}`), true)
+	lim := Limits{MaxBytes: 1 << 20, MaxDepth: 32, MaxAliasNodes: 10_000}
+	defer func(c int) { streamChunk = c }(streamChunk)
+	streamChunk = 48
+	f.Fuzz(func(t *testing.T, data []byte, asJSON bool) {
+		name := "fuzz.yaml"
+		if asJSON {
+			name = "fuzz.json"
+		}
+		m, ok, _, err := stream(context.Background(), name, bytes.NewReader(data), lim, nil)
+		if err != nil {
+			t.Fatalf("streaming failed where the general path would explain: %v", err)
+		}
+		if !ok {
+			return
+		}
+		whole, err := Parse(name, data, lim)
+		if err != nil {
+			t.Fatalf("streaming took a file the general path refuses: %v", err)
+		}
+		a, _ := json.Marshal(m)
+		b, _ := json.Marshal(whole)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("streamed model differs from the whole file's:\n%s\n%s", a, b)
+		}
+	})
+}
+
+// BenchmarkLoad measures reading a generated hospital from a file,
+// streamed. Run: go test ./modelfile -run XXX -bench Load -benchmem
+func BenchmarkLoad(b *testing.B) {
+	for _, f := range []Format{YAML, JSON} {
+		data, _ := generated(b, 10_000, 1, f)
+		path := filepath.Join(b.TempDir(), "h."+string(f))
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(string(f), func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := Load(path, DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A file too large to read again whole is not: its problems are reported
+// as streaming found them, a decoding problem at its place, a validation
+// problem by its field.
+func TestStreamLargeFileProblems(t *testing.T) {
+	defer func(c int, w int64) { streamChunk, explainWhole = c, w }(streamChunk, explainWhole)
+	streamChunk, explainWhole = 4<<10, 1<<10
+	data, m := generated(t, 400, 5, YAML)
+	good := string(data)
+	path := filepath.Join(t.TempDir(), "h.yaml")
+	read := func(text string) Errors {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(path, DefaultLimits)
+		es, ok := AsErrors(err)
+		if !ok || len(es) == 0 {
+			t.Fatalf("got %v", err)
+		}
+		return es
+	}
+	// A wrong type deep in the links: the decoder's own error, at the
+	// line and column the general path gives.
+	port := fmt.Sprintf("port: %d", m.Links[700].Port)
+	i := strings.Index(good, "links:")
+	j := i + strings.Index(good[i:], "  - from: "+m.Links[700].From+"\n    to: "+m.Links[700].To)
+	k := j + strings.Index(good[j:], port)
+	bad := good[:k] + "port: https" + good[k+len(port):]
+	want, err := Parse(path, []byte(bad), DefaultLimits)
+	if want != nil {
+		t.Fatal("the general path accepts it")
+	}
+	got := read(bad)
+	if got[0].Error() != err.(Errors)[0].Error() {
+		t.Fatalf("streamed: %v\nwhole:    %v", got[0], err.(Errors)[0])
+	}
+	// A link to an asset that is not there: validation names the field.
+	to := "    to: " + m.Links[900].To + "\n"
+	j = i + strings.Index(good[i:], "  - from: "+m.Links[900].From+"\n"+to)
+	bad = good[:j] + strings.Replace(good[j:], to, "    to: nowhere\n", 1)
+	got = read(bad)
+	if got[0].Line != 0 || !strings.HasPrefix(got[0].Field, "links[") || !strings.Contains(got[0].Message, `unknown asset or zone "nowhere"`) {
+		t.Fatalf("got %v", got)
+	}
+}
