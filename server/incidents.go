@@ -142,6 +142,7 @@ func (s *Server) changeIncidentAndModel(r *http.Request, c *call, action string,
 		if err := s.cfg.Store.PutModelAt(ctx, next, rev); err != nil {
 			return nil, i, err
 		}
+		s.reshare(ctx, next, rev+1)
 		m = next
 	default:
 		if err := s.cfg.Store.PutIncident(s.audited(r.Context(), c, action, i.ID, detail), i, version); err != nil {

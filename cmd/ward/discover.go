@@ -177,7 +177,7 @@ func (o *options) discover(ctx context.Context, path string, d discoverOptions, 
 			return o.printDiff(res, diff, fmt.Sprintf("nothing new: the model is unchanged, still revision %d of %s", rev, id))
 		}
 		detail := fmt.Sprintf("%s %s: %d new, %d updated, %d conflicts, %d new links", res.Source, res.File, len(diff.Added), len(diff.Changed), len(diff.Conflicts), len(diff.LinksAdded))
-		if err := s.PutModelAt(cliAudited(ctx, id, "model.discover", id, detail), m, rev); err != nil {
+		if err := putModelAt(cliAudited(ctx, id, "model.discover", id, detail), s, m, rev); err != nil {
 			if errors.Is(err, ward.ErrConflict) {
 				return fmt.Errorf("the model of %s changed while discovering; run again: %w", id, err)
 			}

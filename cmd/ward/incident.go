@@ -650,7 +650,7 @@ incident are stored in one transaction.`,
 					return "", "", err
 				}
 				ctx := ward.WithAudit(ward.WithIncident(c.Context(), *i, i.Version), entries...)
-				if err := s.PutModelAt(ctx, next, rev); err != nil {
+				if err := putModelAt(ctx, s, next, rev); err != nil {
 					return "", "", err
 				}
 				return storedWithModel, "", nil

@@ -170,16 +170,34 @@ func (o *options) store(ctx context.Context, models []*ward.Model) error {
 		detail := fmt.Sprintf("%d assets, %d links, %d services", sum.Assets, sum.Links, sum.Services)
 		entries = append(entries, cliEntry(m.Organisation.ID, "model.import", m.Organisation.ID, detail))
 	}
-	before, berr := s.Revisions(ctx)
-	if err := s.PutModels(ward.WithAudit(ctx, entries...), models); err != nil {
+	if err := putModels(ward.WithAudit(ctx, entries...), s, models); err != nil {
 		return fmt.Errorf("import: %w", err)
 	}
-	// What each hospital shares with the hub is made now, so that the
-	// national view reads it rather than the whole model.
-	if after, err := s.Revisions(ctx); err == nil && berr == nil {
-		_ = national.Reshare(ctx, s, models, national.Written(before, after, models)) // a lost shortcut at worst
-	}
 	p.step("stored")
+	return nil
+}
+
+// putModels writes models and makes again what each hospital shares with
+// the hub, so that the national view reads the share rather than the
+// whole model. Every command that writes a model writes it so.
+func putModels(ctx context.Context, s ward.Store, models []*ward.Model) error {
+	before, berr := s.Revisions(ctx)
+	if err := s.PutModels(ctx, models); err != nil {
+		return err
+	}
+	if after, err := s.Revisions(ctx); err == nil && berr == nil {
+		_ = national.Reshare(context.WithoutCancel(ctx), s, models, national.Written(before, after, models)) // a lost shortcut at worst
+	}
+	return nil
+}
+
+// putModelAt is putModels for a write at a known revision (rev before
+// it, rev+1 after).
+func putModelAt(ctx context.Context, s ward.Store, m *ward.Model, rev int64) error {
+	if err := s.PutModelAt(ctx, m, rev); err != nil {
+		return err
+	}
+	_ = national.Reshare(context.WithoutCancel(ctx), s, []*ward.Model{m}, map[string]int64{m.Organisation.ID: rev + 1}) // a lost shortcut at worst
 	return nil
 }
 

@@ -1,12 +1,15 @@
 package main_test
 
 import (
+	"context"
 	"encoding/json"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/wardhealth/ward/store/sqlite"
 )
 
 // sectorBrief is a national what-if as national/testdata/pathology's
@@ -172,4 +175,30 @@ func keysOf(m map[string]int) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestSharesFollowEveryWrite: what a hospital shares with the hub is made
+// again by every command that writes its model, not only by import, so
+// the national view reads shares, not models.
+func TestSharesFollowEveryWrite(t *testing.T) {
+	t.Parallel()
+	data := t.TempDir()
+	files, _ := filepath.Glob(filepath.Join("..", "..", "national", "testdata", "pathology", "*.yaml"))
+	expect(t, ward(t, data, append([]string{"import"}, files...)...), 0, "imported nhx")
+	expect(t, ward(t, data, "national", "share", "--org", "riverside", "--level", "full"), 0)
+	sbom := filepath.Join("..", "..", "intel", "testdata", "monitor-sbom.json")
+	expect(t, ward(t, data, "sbom", "attach", "mon-icu-1", sbom, "--org", "riverside"), 0, "attached 4 components to mon-icu-1")
+	st, err := sqlite.Open(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rev, err := st.Revision(context.Background(), "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	share, err := st.NationalSnapshot(context.Background(), "riverside")
+	if err != nil || share.Revision != rev || share.Level != "full" {
+		t.Errorf("riverside at revision %d after the SBOM: its share is of revision %d at %q (%v)", rev, share.Revision, share.Level, err)
+	}
 }

@@ -308,7 +308,7 @@ exists. Placing the same candidate again replaces it.`,
 					return invalidError{err}
 				}
 				detail := fmt.Sprintf("planned %s %s: %s", r.Vendor, r.Product, r.Verdict)
-				if err := s.PutModels(cliAudited(c.Context(), id, "asset.planned", r.Candidate, detail), []*ward.Model{placed}); err != nil {
+				if err := putModels(cliAudited(c.Context(), id, "asset.planned", r.Candidate, detail), s, []*ward.Model{placed}); err != nil {
 					return err
 				}
 				if o.format == "json" {

@@ -54,7 +54,7 @@ Vulnerability matching then looks at them too ('ward vulns').`,
 					}
 					return err
 				}
-				if err := s.PutModels(c.Context(), []*ward.Model{m}); err != nil {
+				if err := putModels(c.Context(), s, []*ward.Model{m}); err != nil {
 					return err
 				}
 				if o.format == "json" {
