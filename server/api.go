@@ -21,6 +21,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/intel"
 	"github.com/wardhealth/ward/modelfile"
+	"github.com/wardhealth/ward/quantify"
 )
 
 //go:embed openapi.json
@@ -309,7 +310,26 @@ func (s *Server) readModel(r *http.Request, name string, data []byte, org string
 		return nil, invalid(modelfile.Errors{{File: name, Field: "organisation.id",
 			Message: fmt.Sprintf("the model is of %q, uploaded to %q", m.Organisation.ID, org)}})
 	}
+	// Cost figures for a threat the catalog lacks or a change Ward does
+	// not propose would be ignored, or fail the expected loss later: they
+	// are refused now, as 'ward import' refuses them.
+	if err := quantify.Check(m, s.cfg.Catalog); err != nil {
+		return nil, fieldProblems(name, err)
+	}
 	return m, nil
+}
+
+// fieldProblems is a validation error as the problems of a file.
+func fieldProblems(name string, err error) error {
+	var ve *ward.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	errs := make(modelfile.Errors, len(ve.Errors))
+	for i, fe := range ve.Errors {
+		errs[i] = modelfile.Error{File: name, Field: fe.Path, Message: fe.Message, Hint: fe.Hint}
+	}
+	return invalid(errs)
 }
 
 // ParseTimeout bounds the parsing of an uploaded model.

@@ -140,6 +140,7 @@ func TestHostileInput(t *testing.T) {
 		{"oversized model", "PUT", "/api/v1/orgs/st-example/model", strings.Repeat(" ", 100<<10) + "{}", []string{"Content-Type", "application/json"}, 413, "larger than"},
 		{"model of another hospital", "PUT", "/api/v1/orgs/st-example/model", "ward: 1\norganisation: {id: north, name: North}\n", []string{"Content-Type", "application/yaml"}, 422, "organisation.id"},
 		{"model with errors", "PUT", "/api/v1/orgs/st-example/model", "ward: 1\norganisation: {id: st-example, name: X}\nzones:\n  - {id: z, name: Z, kind: clinicl}\n", []string{"Content-Type", "application/yaml"}, 422, `"line":4,"column":28,"field":"zones[0].kind"`},
+		{"model with costs of no threat", "PUT", "/api/v1/orgs/st-example/model", "ward: 1\norganisation: {id: st-example, name: X}\nzones:\n  - {id: z, kind: clinical, trust: medium}\nassets:\n  - {id: a, kind: server, zone: z}\ncosts:\n  threats:\n    - {threat: ransomwere}\n", []string{"Content-Type", "application/yaml"}, 422, `"field":"costs.threats[0].threat"`},
 		{"model as text", "PUT", "/api/v1/orgs/st-example/model", "ward: 1", []string{"Content-Type", "text/plain"}, 415, "application/yaml"},
 		{"path traversal", "GET", "/api/v1/orgs/..%2F..%2Fetc%2Fpasswd/assets", nil, nil, 404, ""},
 		{"SQL metacharacters", "GET", "/api/v1/orgs/x'%20OR%20'1'%3D'1/assets", nil, nil, 404, "not found"},
