@@ -230,3 +230,80 @@ func TestAuditsTogether(t *testing.T) {
 		t.Errorf("gamma's log: %d entries", len(entries))
 	}
 }
+
+// TestReadsAuditedOncePerWindow: a reading of a share is one entry in
+// the hospital's log per ReadAuditWindow; another reader, address,
+// purpose or revision is another entry, and so is the same reading once
+// the window has passed.
+func TestReadsAuditedOncePerWindow(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var models []*ward.Model
+	for _, id := range []string{"nha", "alpha", "beta"} {
+		models = append(models, load(t, id))
+	}
+	if err := st.PutModels(ctx, models); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: "beta", Level: ward.ShareServices, Updated: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	betaReads := func() int {
+		entries, _ := st.Audit(ctx, "beta", 0, 0)
+		n := 0
+		for _, e := range entries {
+			if e.Action == "national.read" {
+				n++
+			}
+		}
+		return n
+	}
+	cache := NewCache()
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	read := func(actor, remote, purpose string, at time.Duration) {
+		t.Helper()
+		if _, err := Open(ctx, st, ward.AuditEntry{Time: t0.Add(at), Actor: actor, Remote: remote, Detail: purpose}, cache); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		what                   string
+		actor, remote, purpose string
+		at                     time.Duration
+		want                   int
+	}{
+		{"the first read", "hub", "10.0.0.1", "what-if", 0, 1},
+		{"the same read ten minutes on", "hub", "10.0.0.1", "what-if", 10 * time.Minute, 1},
+		{"another purpose", "hub", "10.0.0.1", "concentration", 11 * time.Minute, 2},
+		{"another address", "hub", "10.0.0.2", "what-if", 12 * time.Minute, 3},
+		{"another reader", "csirt", "10.0.0.1", "what-if", 13 * time.Minute, 4},
+		{"the first read an hour on", "hub", "10.0.0.1", "what-if", 61 * time.Minute, 5},
+		{"and again just after", "hub", "10.0.0.1", "what-if", 62 * time.Minute, 5},
+	} {
+		read(c.actor, c.remote, c.purpose, c.at)
+		if n := betaReads(); n != c.want {
+			t.Fatalf("%s: %d reads in beta's log, want %d", c.what, n, c.want)
+		}
+	}
+	// beta writes its model: the next read is of another revision.
+	if err := st.PutModels(ctx, []*ward.Model{load(t, "beta")}); err != nil {
+		t.Fatal(err)
+	}
+	read("hub", "10.0.0.1", "what-if", 63*time.Minute)
+	if n := betaReads(); n != 6 {
+		t.Errorf("a new revision read: %d reads in beta's log, want 6", n)
+	}
+	// Without a cache every read is audited.
+	for range 2 {
+		if _, err := Open(ctx, st, ward.AuditEntry{Time: t0.Add(64 * time.Minute), Actor: "hub"}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := betaReads(); n != 8 {
+		t.Errorf("without a cache: %d reads in beta's log, want 8", n)
+	}
+}

@@ -137,6 +137,75 @@ type Cache struct {
 	revs map[string]int64
 	// audits gathers the audit entries of reads arriving together.
 	audits auditBatch
+	// read is when each reading of a share was last audited
+	// (ReadAuditWindow).
+	readMu sync.Mutex
+	read   map[shareRead]time.Time
+}
+
+// ReadAuditWindow is how long one reading of a share is one audit entry:
+// the same reader (name, token, address), for the same purpose, of the
+// same share (organisation, level, revision) within it is in the log
+// once, at its first read. A hub's pages are read over and over (a
+// dashboard left open, twenty analysts at once), each read touching
+// every hospital that shares: an entry per hospital per page view made a
+// hospital's log thousands of identical lines a day and the hub's pages
+// wait on writing them. Who read what, from where, why and when first in
+// each hour is all kept; any other reader, purpose, address, or a new
+// revision of the share is a new entry.
+const ReadAuditWindow = time.Hour
+
+// shareRead is one reading of a share, as the audit log tells it.
+type shareRead struct {
+	actor, remote, detail, org string
+	level                      ward.ShareLevel
+	rev                        int64
+}
+
+// unaudited keeps the entries whose reading was not audited within the
+// window before their time, and remembers them as audited at it; kept
+// are their readings.
+func (c *Cache) unaudited(entries []ward.AuditEntry, keys []shareRead) (out []ward.AuditEntry, kept []shareRead) {
+	if c == nil {
+		return entries, nil
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	if c.read == nil {
+		c.read = map[shareRead]time.Time{}
+	}
+	for i, e := range entries {
+		if last, ok := c.read[keys[i]]; ok && !e.Time.Before(last) && e.Time.Sub(last) < ReadAuditWindow {
+			continue
+		}
+		c.read[keys[i]] = e.Time
+		out = append(out, e)
+		kept = append(kept, keys[i])
+	}
+	if len(c.read) > 100_000 && len(entries) > 0 {
+		// Readings past the window are forgotten: they would be
+		// audited again anyway.
+		cutoff := entries[0].Time.Add(-ReadAuditWindow)
+		for k, t := range c.read {
+			if t.Before(cutoff) {
+				delete(c.read, k)
+			}
+		}
+	}
+	return out, kept
+}
+
+// forgetReads undoes unaudited for readings whose entries could not be
+// written, so that the next read audits them again.
+func (c *Cache) forgetReads(keys []shareRead) {
+	if c == nil {
+		return
+	}
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	for _, k := range keys {
+		delete(c.read, k)
+	}
 }
 
 // Organisations lists the stored organisations as st.Organisations does,
@@ -309,7 +378,8 @@ func (c *Cache) forget(keep map[string]bool) {
 // each other organisation's model at the level it shares. Every read of an
 // organisation's model is in the audit log first (action
 // "national.read", one entry per organisation, each a copy of audit with
-// the organisation and the level filled in): no entry, no read. A cache
+// the organisation and the level filled in): no entry, no read; with a
+// cache, the same reading within ReadAuditWindow is the one entry. A cache
 // (nil for none) spares reading again the models that did not change.
 func Load(ctx context.Context, st Reader, audit ward.AuditEntry, today string, cache *Cache) (*Sector, error) {
 	rd, err := Open(ctx, st, audit, cache)
@@ -329,7 +399,8 @@ type Reads struct {
 }
 
 // Open audits the reads of a Load (one entry "national.read" per
-// organisation whose share it reads) and says what they are, without
+// organisation whose share it reads, once per ReadAuditWindow with a
+// cache) and says what they are, without
 // reading a share yet: a server that keeps results by Fingerprint serves
 // them without reading anything more, each request audited all the same.
 // A cache (nil for none) keeps the list of organisations while no model
@@ -349,6 +420,7 @@ func Open(ctx context.Context, st Reader, audit ward.AuditEntry, cache *Cache) (
 		rd.level[s.Org] = s.Level
 	}
 	var entries []ward.AuditEntry
+	var keys []shareRead
 	for _, o := range orgs {
 		switch {
 		case IsHub(o):
@@ -358,9 +430,15 @@ func Open(ctx context.Context, st Reader, audit ward.AuditEntry, cache *Cache) (
 			e := audit
 			e.Action, e.Org, e.Target = "national.read", o.ID, string(rd.level[o.ID])
 			entries = append(entries, e)
+			keys = append(keys, shareRead{actor: e.Actor, remote: e.Remote, detail: e.Detail, org: o.ID, level: rd.level[o.ID], rev: revs[o.ID]})
 		}
 	}
-	if err := cache.appendAudits(ctx, st, entries); err != nil {
+	fresh, kept := cache.unaudited(entries, keys)
+	if len(fresh) == 0 {
+		return rd, nil
+	}
+	if err := cache.appendAudits(ctx, st, fresh); err != nil {
+		cache.forgetReads(kept)
 		return nil, fmt.Errorf("audit the hub's reads: %w", err)
 	}
 	return rd, nil
