@@ -17,18 +17,7 @@ import (
 // is read from the model again, and so is a new level.
 func TestLoadFromSnapshots(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var models []*ward.Model
-	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
-		models = append(models, load(t, id))
-	}
-	if err := st.PutModels(ctx, models); err != nil {
-		t.Fatal(err)
-	}
+	st := storedSector(t, "nha", "alpha", "beta", "gamma")
 	for org, l := range map[string]ward.ShareLevel{"alpha": ward.ShareServices, "beta": ward.ShareFull, "gamma": ward.ShareCounts} {
 		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: l, Updated: time.Now()}); err != nil {
 			t.Fatal(err)
@@ -103,18 +92,7 @@ func (c *countingReader) Model(ctx context.Context, org string) (*ward.Model, er
 // known for sure is not made; a new day needs no new share.
 func TestReshareAtWrite(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var models []*ward.Model
-	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
-		models = append(models, load(t, id))
-	}
-	if err := st.PutModels(ctx, models); err != nil {
-		t.Fatal(err)
-	}
+	st := storedSector(t, "nha", "alpha", "beta", "gamma")
 	for org, l := range map[string]ward.ShareLevel{"alpha": ward.ShareServices, "beta": ward.ShareFull, "gamma": ward.ShareCounts} {
 		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: l, Updated: time.Now()}); err != nil {
 			t.Fatal(err)
@@ -184,18 +162,7 @@ func (s *slowAudits) AppendAudits(ctx context.Context, entries []ward.AuditEntry
 // the log when Open returns, written in fewer transactions than reads.
 func TestAuditsTogether(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var models []*ward.Model
-	for _, id := range []string{"nha", "alpha", "beta", "gamma"} {
-		models = append(models, load(t, id))
-	}
-	if err := st.PutModels(ctx, models); err != nil {
-		t.Fatal(err)
-	}
+	st := storedSector(t, "nha", "alpha", "beta", "gamma")
 	for _, org := range []string{"alpha", "beta", "gamma"} {
 		if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: org, Level: ward.ShareServices, Updated: time.Now()}); err != nil {
 			t.Fatal(err)
@@ -237,18 +204,7 @@ func TestAuditsTogether(t *testing.T) {
 // the window has passed.
 func TestReadsAuditedOncePerWindow(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var models []*ward.Model
-	for _, id := range []string{"nha", "alpha", "beta"} {
-		models = append(models, load(t, id))
-	}
-	if err := st.PutModels(ctx, models); err != nil {
-		t.Fatal(err)
-	}
+	st := storedSector(t, "nha", "alpha", "beta")
 	if err := st.PutNationalSharing(ctx, ward.NationalSharing{Org: "beta", Level: ward.ShareServices, Updated: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
@@ -306,4 +262,23 @@ func TestReadsAuditedOncePerWindow(t *testing.T) {
 	if n := betaReads(); n != 8 {
 		t.Errorf("without a cache: %d reads in beta's log, want 8", n)
 	}
+}
+
+// storedSector is a store (closed when the test ends) holding the models
+// of testdata/sector named.
+func storedSector(t *testing.T, ids ...string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var models []*ward.Model
+	for _, id := range ids {
+		models = append(models, load(t, id))
+	}
+	if err := st.PutModels(context.Background(), models); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
