@@ -268,6 +268,7 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 		{"/tokens", "#token-create", "tokens"},
 		{"/users", "#user-create", "users"},
 		{"/orgs/" + webOrg + "/findings", "#finding-list", "findings"},
+		{"/orgs/" + webOrg + "/risks?status=open", "#risk-list", "risks"},
 		{"/orgs/" + webOrg + "/vulnerabilities", "#vulnerability-list", "vulnerabilities"},
 		{"/orgs/" + webOrg + "/reports", "#report-downloads", "reports"},
 		{"/sector", "#sector", "sector"},
@@ -290,6 +291,11 @@ func browsePages(t *testing.T, b context.Context, dir string, e *webEnv) {
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`a.card[href$="/findings"]`)), chromedp.WaitVisible(chromedp.CSS(`#finding-list`)))
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#finding-list article.finding').length`)); n == 0 {
 		t.Error("the findings page lists no finding")
+	}
+	// A count of the heat map leads to the register's lines of its cell.
+	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/"), chromedp.Click(chromedp.CSS(`#heat-map td a`)), chromedp.WaitVisible(chromedp.CSS(`#risk-list`)))
+	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#risk-list article.risk').length`)); n == 0 {
+		t.Error("a heat map cell leads to no line of the register")
 	}
 	do(t, ctx, chromedp.Navigate(e.ts.URL+"/orgs/"+webOrg+"/assets?sort=risk"))
 	if n := read(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll('#asset-list tbody tr').length`)); n != min(100, len(e.model.Assets)) {

@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,5 +75,67 @@ func TestResultPages(t *testing.T) {
 	}
 	if res := ts.session(t, "nora").do("GET", base+"findings", nil); res.code != http.StatusNotFound {
 		t.Errorf("another hospital's findings: %d", res.code)
+	}
+}
+
+// TestRiskRegisterPage: every count of the overview's heat map links to
+// the register's lines at that likelihood and impact, and those lines
+// hold as many asset x threat pairs as the cell says; the lines are the
+// JSON report's, with their factors and paths; bad filters are 400.
+func TestRiskRegisterPage(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	v := ts.session(t, "victor")
+	base := "/orgs/st-example/"
+	var report struct {
+		Risks []struct {
+			Likelihood, Impact int
+			Status             string
+			Assets             []string
+			Path               *struct{}
+		}
+	}
+	v.do("GET", base+"reports/json", nil).json(t, &report)
+	over := v.do("GET", base, nil)
+	cells := regexp.MustCompile(`href="/orgs/st-example/risks\?status=open&amp;likelihood=(\d)&amp;impact=(\d)">(\d+)</a>`).FindAllStringSubmatch(over.body, -1)
+	if len(cells) < 3 {
+		t.Fatalf("the heat map links %d cells to the register: %.400s", len(cells), over.body)
+	}
+	pairs := regexp.MustCompile(`data-pairs="(\d+)"`)
+	for _, c := range cells {
+		l, _ := strconv.Atoi(c[1])
+		im, _ := strconv.Atoi(c[2])
+		lines, want := 0, 0
+		for _, r := range report.Risks {
+			if r.Status == "open" && r.Likelihood == l && r.Impact == im {
+				lines++
+				want += len(r.Assets)
+			}
+		}
+		page := v.do("GET", fmt.Sprintf("%srisks?status=open&likelihood=%d&impact=%d", base, l, im), nil)
+		m := pairs.FindStringSubmatch(page.body)
+		if page.code != http.StatusOK || m == nil || m[1] != c[3] || m[1] != strconv.Itoa(want) || strings.Count(page.body, `<article class="risk">`) != min(lines, 200) {
+			t.Errorf("cell %d x %d (%s on the overview): page %d, pairs %v, %d lines shown; the report has %d lines, %d pairs", l, im, c[3], page.code, m, strings.Count(page.body, `<article class="risk">`), lines, want)
+		}
+	}
+	all := v.do("GET", base+"risks", nil)
+	withPath := 0
+	for _, r := range report.Risks {
+		if r.Path != nil {
+			withPath++
+		}
+	}
+	if all.code != http.StatusOK || !strings.Contains(all.body, "likelihood +") || (withPath > 0 && !strings.Contains(all.body, `<ol class="steps"><li>from the Internet`)) {
+		t.Errorf("the whole register: %d %.600s", all.code, all.body)
+	}
+	if !strings.Contains(over.body, `href="/orgs/st-example/risks"`) {
+		t.Errorf("the navigation does not lead to the register")
+	}
+	for _, bad := range []string{"severity=purple", "likelihood=6", "impact=x", "zone=moon", "threat=dragons", "status=forgotten"} {
+		if res := v.do("GET", base+"risks?"+bad, nil); res.code != http.StatusBadRequest {
+			t.Errorf("risks?%s: %d", bad, res.code)
+		}
+	}
+	if res := ts.session(t, "nora").do("GET", base+"risks", nil); res.code != http.StatusNotFound {
+		t.Errorf("another hospital's register: %d", res.code)
 	}
 }

@@ -280,6 +280,7 @@ func (s *Server) registerWeb() {
 	s.page("GET", "/orgs/{org}/map/path.svg", orgViewer, s.webMapPathSVG)
 	s.page("GET", "/orgs/{org}/services", orgViewer, s.webServices)
 	s.page("GET", "/orgs/{org}/plan", orgViewer, s.webPlan)
+	s.page("GET", "/orgs/{org}/risks", orgViewer, s.webRisks)
 	s.page("GET", "/orgs/{org}/findings", orgViewer, s.webFindings)
 	s.page("GET", "/orgs/{org}/vulnerabilities", orgViewer, s.webVulnerabilities)
 	s.page("GET", "/orgs/{org}/reports", orgViewer, s.webReports)
