@@ -8,8 +8,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -239,13 +237,8 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, org); err != nil {
 			return err
 		}
-		var current int64
-		err := tx.QueryRow(ctx, `SELECT revision FROM revisions WHERE org = $1`, org).Scan(&current)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err := s.CheckRevision(ctx, pgxTx{s.DB, tx}, org, revision); err != nil {
 			return err
-		}
-		if current != revision {
-			return fmt.Errorf("organisation %s at revision %d, not %d: %w", org, current, revision, ward.ErrConflict)
 		}
 		if err := s.putModel(ctx, tx, m); err != nil {
 			return fmt.Errorf("store organisation %s: %w", org, err)
@@ -328,146 +321,5 @@ func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
 		d := &m.Decisions[i]
 		doc, err := rows.Encode(d)
 		return []any{org, i, d.Threat, d.Asset, string(doc)}, err
-	})
-}
-
-// Model reads an organisation's whole model in one repeatable-read
-// transaction, so it is a consistent snapshot.
-func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
-	var m *ward.Model
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var doc []byte
-		err := tx.QueryRow(ctx, `SELECT doc FROM organisations WHERE id = $1`, org).Scan(&doc)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		var od rows.OrgDoc
-		if err := rows.Decode(doc, &od); err != nil {
-			return err
-		}
-		m = od.Model()
-		return rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
-			rs, err := tx.Query(ctx, `SELECT doc FROM `+table+` WHERE org = $1 ORDER BY seq`, org)
-			if err != nil {
-				return err
-			}
-			defer rs.Close()
-			return each(rs)
-		})
-	})
-	return m, err
-}
-
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
-	rs, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	return rows.Collect[T](rs)
-}
-
-// Organisations lists the organisations by id.
-func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
-	docs, err := collect[rows.OrgDoc](ctx, s.pool, `SELECT doc FROM organisations ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	return rows.Organisations(docs), nil
-}
-
-func (s *Store) exists(ctx context.Context, org string) error {
-	var one int
-	err := s.pool.QueryRow(ctx, `SELECT 1 FROM organisations WHERE id = $1`, org).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	return err
-}
-
-// where builds a WHERE clause with numbered placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	for range args {
-		w.args = append(w.args, nil)
-		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
-	}
-	copy(w.args[len(w.args)-len(args):], args)
-	w.conds = append(w.conds, cond)
-}
-
-func (w *where) String() string { return strings.Join(w.conds, " AND ") }
-
-// Assets lists matching assets in model order.
-func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("org = ?", org)
-	if f.Zone != "" {
-		w.add("zone = ?", f.Zone)
-	}
-	if f.Kind != "" {
-		w.add("kind = ?", string(f.Kind))
-	}
-	if f.Exposed {
-		w.add("exposed")
-	}
-	return collect[ward.Asset](ctx, s.pool, `SELECT doc FROM assets WHERE `+w.String()+` ORDER BY seq`, w.args...)
-}
-
-// Links lists matching links in model order.
-func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("org = ?", org)
-	if f.Zone != "" {
-		w.add("(from_zone = ? OR to_zone = ?)", f.Zone, f.Zone)
-	}
-	if f.Kind != "" {
-		w.add("(from_kind = ? OR to_kind = ?)", string(f.Kind), string(f.Kind))
-	}
-	if f.Exposed {
-		w.add("exposed")
-	}
-	if f.Protocol != "" {
-		w.add("protocol = ?", string(f.Protocol))
-	}
-	if f.Unencrypted {
-		w.add("NOT encrypted")
-	}
-	return collect[ward.Link](ctx, s.pool, `SELECT doc FROM links WHERE `+w.String()+` ORDER BY seq`, w.args...)
-}
-
-// DeleteOrganisation removes an organisation and all its rows.
-func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		for _, q := range s.ForgetOrganisation() {
-			if _, err := tx.Exec(ctx, q, org); err != nil {
-				return err
-			}
-		}
-		return nil
 	})
 }

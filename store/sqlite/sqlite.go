@@ -5,12 +5,10 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -247,13 +245,8 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 		}
 	}()
-	var current int64
-	err = conn.QueryRowContext(ctx, `SELECT revision FROM revisions WHERE org = ?`, m.Organisation.ID).Scan(&current)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := s.CheckRevision(ctx, s.SQLTx(conn), m.Organisation.ID, revision); err != nil {
 		return err
-	}
-	if current != revision {
-		return fmt.Errorf("organisation %s at revision %d, not %d: %w", m.Organisation.ID, current, revision, ward.ErrConflict)
 	}
 	if err := s.putModel(ctx, conn, m); err != nil {
 		return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
@@ -353,131 +346,4 @@ func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 		return fmt.Errorf("decisions: %w", err)
 	}
 	return nil
-}
-
-// Model reads an organisation's whole model in one read transaction, so it
-// is a consistent snapshot.
-func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var doc []byte
-	err = tx.QueryRowContext(ctx, `SELECT doc FROM organisations WHERE id = ?`, org).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var od rows.OrgDoc
-	if err := rows.Decode(doc, &od); err != nil {
-		return nil, err
-	}
-	m := od.Model()
-	err = rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
-		rs, err := tx.QueryContext(ctx, `SELECT doc FROM `+table+` WHERE org = ? ORDER BY seq`, org)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		return each(rs)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return m, tx.Commit()
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
-	rs, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	return rows.Collect[T](rs)
-}
-
-// Organisations lists the organisations by id.
-func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
-	docs, err := collect[rows.OrgDoc](ctx, s.db, `SELECT doc FROM organisations ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	return rows.Organisations(docs), nil
-}
-
-func (s *Store) exists(ctx context.Context, org string) error {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM organisations WHERE id = ?`, org).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	return err
-}
-
-// Assets lists matching assets in model order.
-func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	where, args := []string{"org = ?"}, []any{org}
-	if f.Zone != "" {
-		where, args = append(where, "zone = ?"), append(args, f.Zone)
-	}
-	if f.Kind != "" {
-		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
-	}
-	if f.Exposed {
-		where = append(where, "exposed = 1")
-	}
-	return collect[ward.Asset](ctx, s.db, `SELECT doc FROM assets WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
-}
-
-// Links lists matching links in model order.
-func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	where, args := []string{"org = ?"}, []any{org}
-	if f.Zone != "" {
-		where, args = append(where, "(from_zone = ? OR to_zone = ?)"), append(args, f.Zone, f.Zone)
-	}
-	if f.Kind != "" {
-		where, args = append(where, "(from_kind = ? OR to_kind = ?)"), append(args, string(f.Kind), string(f.Kind))
-	}
-	if f.Exposed {
-		where = append(where, "exposed = 1")
-	}
-	if f.Protocol != "" {
-		where, args = append(where, "protocol = ?"), append(args, string(f.Protocol))
-	}
-	if f.Unencrypted {
-		where = append(where, "encrypted = 0")
-	}
-	return collect[ward.Link](ctx, s.db, `SELECT doc FROM links WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
-}
-
-// DeleteOrganisation removes an organisation and all its rows.
-func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	return s.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		for _, q := range s.ForgetOrganisation() {
-			if _, err := tx.ExecContext(ctx, q, org); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }
