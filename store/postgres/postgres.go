@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/store/internal/rows"
 	"github.com/wardhealth/ward/store/internal/sqldb"
 )
 
@@ -220,8 +219,8 @@ func (r pgxRow) Scan(dest ...any) error {
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		for _, m := range models {
-			if err := s.putModel(ctx, tx, m); err != nil {
-				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			if err := s.PutModel(ctx, pgxTx{s.DB, tx}, m, copyRows(tx)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -240,86 +239,29 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 		if err := s.CheckRevision(ctx, pgxTx{s.DB, tx}, org, revision); err != nil {
 			return err
 		}
-		if err := s.putModel(ctx, tx, m); err != nil {
-			return fmt.Errorf("store organisation %s: %w", org, err)
-		}
-		return nil
+		return s.PutModel(ctx, pgxTx{s.DB, tx}, m, copyRows(tx))
 	})
 }
 
-func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
-	org := m.Organisation.ID
-	if _, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, s.BumpRevision(), org); err != nil {
-		return err
-	}
-	doc, err := rows.Encode(rows.DocOf(m))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, doc) VALUES ($1, $2, $3)`, org, m.Organisation.Name, string(doc)); err != nil {
-		return err
-	}
-	copyRows := func(table string, cols []string, n int, row func(i int) ([]any, error)) error {
-		if n == 0 {
-			return nil
-		}
+// copyRows adds a table's rows with COPY: one round trip for the
+// thousands of rows of a large hospital, where an INSERT each would wait on
+// the network for every one.
+func copyRows(tx pgx.Tx) sqldb.Insert {
+	return func(ctx context.Context, t sqldb.Table) error {
 		var rowErr error
-		src := pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			r, err := row(i)
+		src := pgx.CopyFromSlice(t.Len, func(i int) ([]any, error) {
+			r, err := t.Row(i)
 			if err != nil {
 				rowErr = err
 			}
 			return r, err
 		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src); err != nil {
 			if rowErr != nil {
 				return rowErr
 			}
-			return fmt.Errorf("%s: %w", table, err)
+			return err
 		}
 		return nil
 	}
-	if err := copyRows("zones", []string{"org", "seq", "id", "kind", "doc"}, len(m.Zones), func(i int) ([]any, error) {
-		z := &m.Zones[i]
-		doc, err := rows.Encode(z)
-		return []any{org, i, z.ID, string(z.Kind), string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	exposure := m.Exposure()
-	if err := copyRows("assets", []string{"org", "seq", "id", "kind", "zone", "exposed", "doc"}, len(m.Assets), func(i int) ([]any, error) {
-		a := &m.Assets[i]
-		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	ends := m.LinkEnds()
-	if err := copyRows("links", []string{"org", "seq", "from_id", "to_id", "protocol", "encrypted", "from_zone", "to_zone", "from_kind", "to_kind", "exposed", "doc"}, len(m.Links), func(i int) ([]any, error) {
-		l, e := &m.Links[i], ends[i]
-		doc, err := rows.Encode(l)
-		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	if err := copyRows("services", []string{"org", "seq", "id", "doc"}, len(m.Services), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Services[i])
-		return []any{org, i, m.Services[i].ID, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	if err := copyRows("controls", []string{"org", "seq", "id", "doc"}, len(m.Controls), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Controls[i])
-		return []any{org, i, m.Controls[i].ID, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	return copyRows("decisions", []string{"org", "seq", "threat", "asset", "doc"}, len(m.Decisions), func(i int) ([]any, error) {
-		d := &m.Decisions[i]
-		doc, err := rows.Encode(d)
-		return []any{org, i, d.Threat, d.Asset, string(doc)}, err
-	})
 }

@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/store/internal/rows"
 	"github.com/wardhealth/ward/store/internal/sqldb"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -218,8 +218,8 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	return s.Write(ctx, func(tx *sql.Tx) error {
 		for _, m := range models {
-			if err := s.putModel(ctx, tx, m); err != nil {
-				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			if err := s.PutModel(ctx, s.SQLTx(tx), m, insert(tx)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -248,8 +248,8 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 	if err := s.CheckRevision(ctx, s.SQLTx(conn), m.Organisation.ID, revision); err != nil {
 		return err
 	}
-	if err := s.putModel(ctx, conn, m); err != nil {
-		return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+	if err := s.PutModel(ctx, s.SQLTx(conn), m, insert(conn)); err != nil {
+		return err
 	}
 	e, err := s.Audited(ctx, s.SQLTx(conn))
 	if err != nil {
@@ -262,38 +262,22 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 	return s.Recorded(e)
 }
 
-// execer is a transaction or a connection inside one.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// preparer is a transaction or a connection inside one.
+type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
-	org := m.Organisation.ID
-	if _, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.BumpRevision(), org); err != nil {
-		return err
-	}
-	doc, err := rows.Encode(rows.DocOf(m))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, name, doc) VALUES (?, ?, ?)`, org, m.Organisation.Name, doc); err != nil {
-		return err
-	}
-	insert := func(query string, n int, args func(i int) ([]any, error)) error {
-		if n == 0 {
-			return nil
-		}
-		st, err := tx.PrepareContext(ctx, query)
+// insert adds a table's rows through one prepared statement: SQLite runs
+// in this process, so a statement a row costs no round trips.
+func insert(tx preparer) sqldb.Insert {
+	return func(ctx context.Context, t sqldb.Table) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO `+t.Name+` (`+strings.Join(t.Columns, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(t.Columns)-1)+`)`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		for i := range n {
-			a, err := args(i)
+		for i := range t.Len {
+			a, err := t.Row(i)
 			if err != nil {
 				return err
 			}
@@ -303,47 +287,4 @@ func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 		}
 		return nil
 	}
-	if err := insert(`INSERT INTO zones (org, seq, id, kind, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Zones), func(i int) ([]any, error) {
-		z := &m.Zones[i]
-		doc, err := rows.Encode(z)
-		return []any{org, i, z.ID, string(z.Kind), doc}, err
-	}); err != nil {
-		return fmt.Errorf("zones: %w", err)
-	}
-	exposure := m.Exposure()
-	if err := insert(`INSERT INTO assets (org, seq, id, kind, zone, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`, len(m.Assets), func(i int) ([]any, error) {
-		a := &m.Assets[i]
-		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", doc}, err
-	}); err != nil {
-		return fmt.Errorf("assets: %w", err)
-	}
-	ends := m.LinkEnds()
-	if err := insert(`INSERT INTO links (org, seq, from_id, to_id, protocol, encrypted, from_zone, to_zone, from_kind, to_kind, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(m.Links), func(i int) ([]any, error) {
-		l, e := &m.Links[i], ends[i]
-		doc, err := rows.Encode(l)
-		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, doc}, err
-	}); err != nil {
-		return fmt.Errorf("links: %w", err)
-	}
-	if err := insert(`INSERT INTO services (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Services), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Services[i])
-		return []any{org, i, m.Services[i].ID, doc}, err
-	}); err != nil {
-		return fmt.Errorf("services: %w", err)
-	}
-	if err := insert(`INSERT INTO controls (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Controls), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Controls[i])
-		return []any{org, i, m.Controls[i].ID, doc}, err
-	}); err != nil {
-		return fmt.Errorf("controls: %w", err)
-	}
-	if err := insert(`INSERT INTO decisions (org, seq, threat, asset, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Decisions), func(i int) ([]any, error) {
-		d := &m.Decisions[i]
-		doc, err := rows.Encode(d)
-		return []any{org, i, d.Threat, d.Asset, doc}, err
-	}); err != nil {
-		return fmt.Errorf("decisions: %w", err)
-	}
-	return nil
 }

@@ -147,8 +147,8 @@ func (d *DB) DeleteOrganisation(ctx context.Context, org string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
 		}
-		for _, q := range d.ForgetOrganisation() {
-			if _, err := tx.ExecContext(ctx, q, org); err != nil {
+		for _, q := range forgetOrganisation {
+			if _, err := tx.ExecContext(ctx, d.q(q), org); err != nil {
 				return err
 			}
 		}
