@@ -105,79 +105,9 @@ func (s *Store) Close() error {
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.
 var migrations = []string{
-	`CREATE TABLE organisations (
-		id   TEXT PRIMARY KEY,
-		name TEXT NOT NULL,
-		doc  BLOB NOT NULL,
-		updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-	);
-	CREATE TABLE zones (
-		org  TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq  INTEGER NOT NULL,
-		id   TEXT NOT NULL,
-		kind TEXT NOT NULL,
-		doc  BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE assets (
-		org     TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq     INTEGER NOT NULL,
-		id      TEXT NOT NULL,
-		kind    TEXT NOT NULL,
-		zone    TEXT NOT NULL,
-		exposed INTEGER NOT NULL,
-		doc     BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE INDEX assets_org_seq ON assets (org, seq);
-	CREATE TABLE links (
-		org       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq       INTEGER NOT NULL,
-		from_id   TEXT NOT NULL,
-		to_id     TEXT NOT NULL,
-		protocol  TEXT NOT NULL,
-		encrypted INTEGER NOT NULL,
-		from_zone TEXT NOT NULL,
-		to_zone   TEXT NOT NULL,
-		from_kind TEXT NOT NULL,
-		to_kind   TEXT NOT NULL,
-		exposed   INTEGER NOT NULL,
-		doc       BLOB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);
-	CREATE TABLE services (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE controls (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);`,
-	`CREATE TABLE decisions (
-		org    TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq    INTEGER NOT NULL,
-		threat TEXT NOT NULL,
-		asset  TEXT NOT NULL,
-		doc    BLOB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);`, `CREATE TABLE feeds (
-		kind      TEXT NOT NULL,
-		name      TEXT NOT NULL,
-		source    TEXT NOT NULL,
-		sha256    TEXT NOT NULL,
-		size      BIGINT NOT NULL,
-		items     INTEGER NOT NULL,
-		published TEXT NOT NULL,
-		imported  TEXT NOT NULL,
-		data      BLOB NOT NULL,
-		PRIMARY KEY (kind, name)
-	);`,
+	sqldb.ModelSchema(false),
+	sqldb.DecisionSchema(false),
+	sqldb.FeedSchema(false),
 	sqldb.Schema(false),
 	sqldb.SharingSchema(false),
 	sqldb.AuditMigration,
@@ -193,23 +123,8 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if err := sqldb.Migrate(ctx, s.SQLTx(tx), migrations); err != nil {
 		return err
-	}
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this Ward (%d): upgrade Ward", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }
