@@ -13,14 +13,18 @@ import (
 	"github.com/wardhealth/ward/store/storetest"
 )
 
+// open gives an empty store, closed when the test ends.
+func open(tb testing.TB) ward.Store {
+	s, err := sqlite.Open(context.Background(), tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) ward.Store {
-		s, err := sqlite.Open(context.Background(), t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	})
+	storetest.Run(t, func(t *testing.T) ward.Store { return open(t) })
 }
 
 func TestReopenKeepsData(t *testing.T) {
