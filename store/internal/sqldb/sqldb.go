@@ -1,7 +1,11 @@
-// Package sqldb implements the parts of a ward.Store that are the same on
-// SQLite and PostgreSQL — users, sessions, tokens, the audit log and stored
-// assessments — over database/sql, with the dialects' few differences in
-// one place.
+// Package sqldb implements what a ward.Store does the same on SQLite and
+// PostgreSQL — reading and putting models, feeds, users, sessions, tokens,
+// the audit log, stored assessments, sharing, incidents, detections and
+// the national shares, and the tables' schema and migration — over
+// database/sql, with the dialects' few differences in one place. Each
+// store keeps only what its engine does its own way: how a model's rows go
+// in (COPY on PostgreSQL), how writers are ordered, and its migrations'
+// list.
 package sqldb
 
 import (
