@@ -8,14 +8,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/store/internal/rows"
 	"github.com/wardhealth/ward/store/internal/sqldb"
 )
 
@@ -63,79 +60,9 @@ func (s *Store) Close() error { s.CloseStatements(); s.sdb.Close(); s.pool.Close
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.
 var migrations = []string{
-	`CREATE TABLE organisations (
-		id   TEXT PRIMARY KEY,
-		name TEXT NOT NULL,
-		doc  JSONB NOT NULL,
-		updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
-	);
-	CREATE TABLE zones (
-		org  TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq  INTEGER NOT NULL,
-		id   TEXT NOT NULL,
-		kind TEXT NOT NULL,
-		doc  JSONB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE assets (
-		org     TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq     INTEGER NOT NULL,
-		id      TEXT NOT NULL,
-		kind    TEXT NOT NULL,
-		zone    TEXT NOT NULL,
-		exposed BOOLEAN NOT NULL,
-		doc     JSONB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE INDEX assets_org_seq ON assets (org, seq);
-	CREATE TABLE links (
-		org       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq       INTEGER NOT NULL,
-		from_id   TEXT NOT NULL,
-		to_id     TEXT NOT NULL,
-		protocol  TEXT NOT NULL,
-		encrypted BOOLEAN NOT NULL,
-		from_zone TEXT NOT NULL,
-		to_zone   TEXT NOT NULL,
-		from_kind TEXT NOT NULL,
-		to_kind   TEXT NOT NULL,
-		exposed   BOOLEAN NOT NULL,
-		doc       JSONB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);
-	CREATE TABLE services (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc JSONB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE controls (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc JSONB NOT NULL,
-		PRIMARY KEY (org, id)
-	);`,
-	`CREATE TABLE decisions (
-		org    TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq    INTEGER NOT NULL,
-		threat TEXT NOT NULL,
-		asset  TEXT NOT NULL,
-		doc    JSONB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);`, `CREATE TABLE feeds (
-		kind      TEXT NOT NULL,
-		name      TEXT NOT NULL,
-		source    TEXT NOT NULL,
-		sha256    TEXT NOT NULL,
-		size      BIGINT NOT NULL,
-		items     INTEGER NOT NULL,
-		published TEXT NOT NULL,
-		imported  TIMESTAMPTZ NOT NULL,
-		data      BYTEA NOT NULL,
-		PRIMARY KEY (kind, name)
-	);`,
+	sqldb.ModelSchema(true),
+	sqldb.DecisionSchema(true),
+	sqldb.FeedSchema(true),
 	sqldb.Schema(true),
 	sqldb.SharingSchema(true),
 	sqldb.AuditMigration,
@@ -153,25 +80,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
-			return err
-		}
-		var version int
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version); err != nil {
-			return err
-		}
-		if version > len(migrations) {
-			return fmt.Errorf("database schema version %d is newer than this Ward (%d): upgrade Ward", version, len(migrations))
-		}
-		for i := version; i < len(migrations); i++ {
-			if _, err := tx.Exec(ctx, migrations[i]); err != nil {
-				return fmt.Errorf("migration %d: %w", i+1, err)
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_version (version) VALUES ($1)`, i+1); err != nil {
-				return err
-			}
-		}
-		return nil
+		return sqldb.Migrate(ctx, pgxTx{s.DB, tx}, migrations)
 	})
 }
 
@@ -222,8 +131,8 @@ func (r pgxRow) Scan(dest ...any) error {
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	return s.write(ctx, func(tx pgx.Tx) error {
 		for _, m := range models {
-			if err := s.putModel(ctx, tx, m); err != nil {
-				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			if err := s.PutModel(ctx, pgxTx{s.DB, tx}, m, copyRows(tx)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -239,235 +148,32 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, org); err != nil {
 			return err
 		}
-		var current int64
-		err := tx.QueryRow(ctx, `SELECT revision FROM revisions WHERE org = $1`, org).Scan(&current)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if err := s.CheckRevision(ctx, pgxTx{s.DB, tx}, org, revision); err != nil {
 			return err
 		}
-		if current != revision {
-			return fmt.Errorf("organisation %s at revision %d, not %d: %w", org, current, revision, ward.ErrConflict)
-		}
-		if err := s.putModel(ctx, tx, m); err != nil {
-			return fmt.Errorf("store organisation %s: %w", org, err)
-		}
-		return nil
+		return s.PutModel(ctx, pgxTx{s.DB, tx}, m, copyRows(tx))
 	})
 }
 
-func (s *Store) putModel(ctx context.Context, tx pgx.Tx, m *ward.Model) error {
-	org := m.Organisation.ID
-	if _, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, s.BumpRevision(), org); err != nil {
-		return err
-	}
-	doc, err := rows.Encode(rows.DocOf(m))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, doc) VALUES ($1, $2, $3)`, org, m.Organisation.Name, string(doc)); err != nil {
-		return err
-	}
-	copyRows := func(table string, cols []string, n int, row func(i int) ([]any, error)) error {
-		if n == 0 {
-			return nil
-		}
+// copyRows adds a table's rows with COPY: one round trip for the
+// thousands of rows of a large hospital, where an INSERT each would wait on
+// the network for every one.
+func copyRows(tx pgx.Tx) sqldb.Insert {
+	return func(ctx context.Context, t sqldb.Table) error {
 		var rowErr error
-		src := pgx.CopyFromSlice(n, func(i int) ([]any, error) {
-			r, err := row(i)
+		src := pgx.CopyFromSlice(t.Len, func(i int) ([]any, error) {
+			r, err := t.Row(i)
 			if err != nil {
 				rowErr = err
 			}
 			return r, err
 		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, src); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, src); err != nil {
 			if rowErr != nil {
 				return rowErr
 			}
-			return fmt.Errorf("%s: %w", table, err)
+			return err
 		}
 		return nil
 	}
-	if err := copyRows("zones", []string{"org", "seq", "id", "kind", "doc"}, len(m.Zones), func(i int) ([]any, error) {
-		z := &m.Zones[i]
-		doc, err := rows.Encode(z)
-		return []any{org, i, z.ID, string(z.Kind), string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	exposure := m.Exposure()
-	if err := copyRows("assets", []string{"org", "seq", "id", "kind", "zone", "exposed", "doc"}, len(m.Assets), func(i int) ([]any, error) {
-		a := &m.Assets[i]
-		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	ends := m.LinkEnds()
-	if err := copyRows("links", []string{"org", "seq", "from_id", "to_id", "protocol", "encrypted", "from_zone", "to_zone", "from_kind", "to_kind", "exposed", "doc"}, len(m.Links), func(i int) ([]any, error) {
-		l, e := &m.Links[i], ends[i]
-		doc, err := rows.Encode(l)
-		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	if err := copyRows("services", []string{"org", "seq", "id", "doc"}, len(m.Services), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Services[i])
-		return []any{org, i, m.Services[i].ID, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	if err := copyRows("controls", []string{"org", "seq", "id", "doc"}, len(m.Controls), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Controls[i])
-		return []any{org, i, m.Controls[i].ID, string(doc)}, err
-	}); err != nil {
-		return err
-	}
-	return copyRows("decisions", []string{"org", "seq", "threat", "asset", "doc"}, len(m.Decisions), func(i int) ([]any, error) {
-		d := &m.Decisions[i]
-		doc, err := rows.Encode(d)
-		return []any{org, i, d.Threat, d.Asset, string(doc)}, err
-	})
-}
-
-// Model reads an organisation's whole model in one repeatable-read
-// transaction, so it is a consistent snapshot.
-func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
-	var m *ward.Model
-	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var doc []byte
-		err := tx.QueryRow(ctx, `SELECT doc FROM organisations WHERE id = $1`, org).Scan(&doc)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		var od rows.OrgDoc
-		if err := rows.Decode(doc, &od); err != nil {
-			return err
-		}
-		m = od.Model()
-		return rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
-			rs, err := tx.Query(ctx, `SELECT doc FROM `+table+` WHERE org = $1 ORDER BY seq`, org)
-			if err != nil {
-				return err
-			}
-			defer rs.Close()
-			return each(rs)
-		})
-	})
-	return m, err
-}
-
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
-	rs, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	return rows.Collect[T](rs)
-}
-
-// Organisations lists the organisations by id.
-func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
-	docs, err := collect[rows.OrgDoc](ctx, s.pool, `SELECT doc FROM organisations ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	return rows.Organisations(docs), nil
-}
-
-func (s *Store) exists(ctx context.Context, org string) error {
-	var one int
-	err := s.pool.QueryRow(ctx, `SELECT 1 FROM organisations WHERE id = $1`, org).Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	return err
-}
-
-// where builds a WHERE clause with numbered placeholders.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	for range args {
-		w.args = append(w.args, nil)
-		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(w.args)), 1)
-	}
-	copy(w.args[len(w.args)-len(args):], args)
-	w.conds = append(w.conds, cond)
-}
-
-func (w *where) String() string { return strings.Join(w.conds, " AND ") }
-
-// Assets lists matching assets in model order.
-func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("org = ?", org)
-	if f.Zone != "" {
-		w.add("zone = ?", f.Zone)
-	}
-	if f.Kind != "" {
-		w.add("kind = ?", string(f.Kind))
-	}
-	if f.Exposed {
-		w.add("exposed")
-	}
-	return collect[ward.Asset](ctx, s.pool, `SELECT doc FROM assets WHERE `+w.String()+` ORDER BY seq`, w.args...)
-}
-
-// Links lists matching links in model order.
-func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	var w where
-	w.add("org = ?", org)
-	if f.Zone != "" {
-		w.add("(from_zone = ? OR to_zone = ?)", f.Zone, f.Zone)
-	}
-	if f.Kind != "" {
-		w.add("(from_kind = ? OR to_kind = ?)", string(f.Kind), string(f.Kind))
-	}
-	if f.Exposed {
-		w.add("exposed")
-	}
-	if f.Protocol != "" {
-		w.add("protocol = ?", string(f.Protocol))
-	}
-	if f.Unencrypted {
-		w.add("NOT encrypted")
-	}
-	return collect[ward.Link](ctx, s.pool, `SELECT doc FROM links WHERE `+w.String()+` ORDER BY seq`, w.args...)
-}
-
-// DeleteOrganisation removes an organisation and all its rows.
-func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	return s.write(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `DELETE FROM organisations WHERE id = $1`, org)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		for _, q := range s.ForgetOrganisation() {
-			if _, err := tx.Exec(ctx, q, org); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

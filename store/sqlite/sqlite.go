@@ -5,7 +5,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/wardhealth/ward"
-	"github.com/wardhealth/ward/store/internal/rows"
 	"github.com/wardhealth/ward/store/internal/sqldb"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -107,79 +105,9 @@ func (s *Store) Close() error {
 // migrations are applied in order, each once; never edit a released one,
 // append a new one.
 var migrations = []string{
-	`CREATE TABLE organisations (
-		id   TEXT PRIMARY KEY,
-		name TEXT NOT NULL,
-		doc  BLOB NOT NULL,
-		updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-	);
-	CREATE TABLE zones (
-		org  TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq  INTEGER NOT NULL,
-		id   TEXT NOT NULL,
-		kind TEXT NOT NULL,
-		doc  BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE assets (
-		org     TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq     INTEGER NOT NULL,
-		id      TEXT NOT NULL,
-		kind    TEXT NOT NULL,
-		zone    TEXT NOT NULL,
-		exposed INTEGER NOT NULL,
-		doc     BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE INDEX assets_org_seq ON assets (org, seq);
-	CREATE TABLE links (
-		org       TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq       INTEGER NOT NULL,
-		from_id   TEXT NOT NULL,
-		to_id     TEXT NOT NULL,
-		protocol  TEXT NOT NULL,
-		encrypted INTEGER NOT NULL,
-		from_zone TEXT NOT NULL,
-		to_zone   TEXT NOT NULL,
-		from_kind TEXT NOT NULL,
-		to_kind   TEXT NOT NULL,
-		exposed   INTEGER NOT NULL,
-		doc       BLOB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);
-	CREATE TABLE services (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);
-	CREATE TABLE controls (
-		org TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq INTEGER NOT NULL,
-		id  TEXT NOT NULL,
-		doc BLOB NOT NULL,
-		PRIMARY KEY (org, id)
-	);`,
-	`CREATE TABLE decisions (
-		org    TEXT NOT NULL REFERENCES organisations(id) ON DELETE CASCADE,
-		seq    INTEGER NOT NULL,
-		threat TEXT NOT NULL,
-		asset  TEXT NOT NULL,
-		doc    BLOB NOT NULL,
-		PRIMARY KEY (org, seq)
-	);`, `CREATE TABLE feeds (
-		kind      TEXT NOT NULL,
-		name      TEXT NOT NULL,
-		source    TEXT NOT NULL,
-		sha256    TEXT NOT NULL,
-		size      BIGINT NOT NULL,
-		items     INTEGER NOT NULL,
-		published TEXT NOT NULL,
-		imported  TEXT NOT NULL,
-		data      BLOB NOT NULL,
-		PRIMARY KEY (kind, name)
-	);`,
+	sqldb.ModelSchema(false),
+	sqldb.DecisionSchema(false),
+	sqldb.FeedSchema(false),
 	sqldb.Schema(false),
 	sqldb.SharingSchema(false),
 	sqldb.AuditMigration,
@@ -195,23 +123,8 @@ func (s *Store) migrate(ctx context.Context) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	if err := sqldb.Migrate(ctx, s.SQLTx(tx), migrations); err != nil {
 		return err
-	}
-	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&version); err != nil {
-		return err
-	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this Ward (%d): upgrade Ward", version, len(migrations))
-	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, i+1); err != nil {
-			return err
-		}
 	}
 	return tx.Commit()
 }
@@ -220,8 +133,8 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) PutModels(ctx context.Context, models []*ward.Model) error {
 	return s.Write(ctx, func(tx *sql.Tx) error {
 		for _, m := range models {
-			if err := s.putModel(ctx, tx, m); err != nil {
-				return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+			if err := s.PutModel(ctx, s.SQLTx(tx), m, insert(tx)); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -247,16 +160,11 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 			conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`)
 		}
 	}()
-	var current int64
-	err = conn.QueryRowContext(ctx, `SELECT revision FROM revisions WHERE org = ?`, m.Organisation.ID).Scan(&current)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := s.CheckRevision(ctx, s.SQLTx(conn), m.Organisation.ID, revision); err != nil {
 		return err
 	}
-	if current != revision {
-		return fmt.Errorf("organisation %s at revision %d, not %d: %w", m.Organisation.ID, current, revision, ward.ErrConflict)
-	}
-	if err := s.putModel(ctx, conn, m); err != nil {
-		return fmt.Errorf("store organisation %s: %w", m.Organisation.ID, err)
+	if err := s.PutModel(ctx, s.SQLTx(conn), m, insert(conn)); err != nil {
+		return err
 	}
 	e, err := s.Audited(ctx, s.SQLTx(conn))
 	if err != nil {
@@ -269,38 +177,22 @@ func (s *Store) PutModelAt(ctx context.Context, m *ward.Model, revision int64) e
 	return s.Recorded(e)
 }
 
-// execer is a transaction or a connection inside one.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+// preparer is a transaction or a connection inside one.
+type preparer interface {
 	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
-func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
-	org := m.Organisation.ID
-	if _, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org); err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, s.BumpRevision(), org); err != nil {
-		return err
-	}
-	doc, err := rows.Encode(rows.DocOf(m))
-	if err != nil {
-		return err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO organisations (id, name, doc) VALUES (?, ?, ?)`, org, m.Organisation.Name, doc); err != nil {
-		return err
-	}
-	insert := func(query string, n int, args func(i int) ([]any, error)) error {
-		if n == 0 {
-			return nil
-		}
-		st, err := tx.PrepareContext(ctx, query)
+// insert adds a table's rows through one prepared statement: SQLite runs
+// in this process, so a statement a row costs no round trips.
+func insert(tx preparer) sqldb.Insert {
+	return func(ctx context.Context, t sqldb.Table) error {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO `+t.Name+` (`+strings.Join(t.Columns, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(t.Columns)-1)+`)`)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		for i := range n {
-			a, err := args(i)
+		for i := range t.Len {
+			a, err := t.Row(i)
 			if err != nil {
 				return err
 			}
@@ -310,174 +202,4 @@ func (s *Store) putModel(ctx context.Context, tx execer, m *ward.Model) error {
 		}
 		return nil
 	}
-	if err := insert(`INSERT INTO zones (org, seq, id, kind, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Zones), func(i int) ([]any, error) {
-		z := &m.Zones[i]
-		doc, err := rows.Encode(z)
-		return []any{org, i, z.ID, string(z.Kind), doc}, err
-	}); err != nil {
-		return fmt.Errorf("zones: %w", err)
-	}
-	exposure := m.Exposure()
-	if err := insert(`INSERT INTO assets (org, seq, id, kind, zone, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?)`, len(m.Assets), func(i int) ([]any, error) {
-		a := &m.Assets[i]
-		doc, err := rows.Encode(a)
-		return []any{org, i, a.ID, string(a.Kind), a.Zone, exposure[i] != "", doc}, err
-	}); err != nil {
-		return fmt.Errorf("assets: %w", err)
-	}
-	ends := m.LinkEnds()
-	if err := insert(`INSERT INTO links (org, seq, from_id, to_id, protocol, encrypted, from_zone, to_zone, from_kind, to_kind, exposed, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, len(m.Links), func(i int) ([]any, error) {
-		l, e := &m.Links[i], ends[i]
-		doc, err := rows.Encode(l)
-		return []any{org, i, l.From, l.To, string(l.Protocol), l.Encrypted, e.FromZone, e.ToZone, string(e.FromKind), string(e.ToKind), e.Exposed, doc}, err
-	}); err != nil {
-		return fmt.Errorf("links: %w", err)
-	}
-	if err := insert(`INSERT INTO services (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Services), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Services[i])
-		return []any{org, i, m.Services[i].ID, doc}, err
-	}); err != nil {
-		return fmt.Errorf("services: %w", err)
-	}
-	if err := insert(`INSERT INTO controls (org, seq, id, doc) VALUES (?, ?, ?, ?)`, len(m.Controls), func(i int) ([]any, error) {
-		doc, err := rows.Encode(&m.Controls[i])
-		return []any{org, i, m.Controls[i].ID, doc}, err
-	}); err != nil {
-		return fmt.Errorf("controls: %w", err)
-	}
-	if err := insert(`INSERT INTO decisions (org, seq, threat, asset, doc) VALUES (?, ?, ?, ?, ?)`, len(m.Decisions), func(i int) ([]any, error) {
-		d := &m.Decisions[i]
-		doc, err := rows.Encode(d)
-		return []any{org, i, d.Threat, d.Asset, doc}, err
-	}); err != nil {
-		return fmt.Errorf("decisions: %w", err)
-	}
-	return nil
-}
-
-// Model reads an organisation's whole model in one read transaction, so it
-// is a consistent snapshot.
-func (s *Store) Model(ctx context.Context, org string) (*ward.Model, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	var doc []byte
-	err = tx.QueryRowContext(ctx, `SELECT doc FROM organisations WHERE id = ?`, org).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var od rows.OrgDoc
-	if err := rows.Decode(doc, &od); err != nil {
-		return nil, err
-	}
-	m := od.Model()
-	err = rows.Fill(m, func(table string, each func(rows.Scanner) error) error {
-		rs, err := tx.QueryContext(ctx, `SELECT doc FROM `+table+` WHERE org = ? ORDER BY seq`, org)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		return each(rs)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return m, tx.Commit()
-}
-
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-func collect[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
-	rs, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	return rows.Collect[T](rs)
-}
-
-// Organisations lists the organisations by id.
-func (s *Store) Organisations(ctx context.Context) ([]ward.Organisation, error) {
-	docs, err := collect[rows.OrgDoc](ctx, s.db, `SELECT doc FROM organisations ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	return rows.Organisations(docs), nil
-}
-
-func (s *Store) exists(ctx context.Context, org string) error {
-	var one int
-	err := s.db.QueryRowContext(ctx, `SELECT 1 FROM organisations WHERE id = ?`, org).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-	}
-	return err
-}
-
-// Assets lists matching assets in model order.
-func (s *Store) Assets(ctx context.Context, org string, f ward.AssetFilter) ([]ward.Asset, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	where, args := []string{"org = ?"}, []any{org}
-	if f.Zone != "" {
-		where, args = append(where, "zone = ?"), append(args, f.Zone)
-	}
-	if f.Kind != "" {
-		where, args = append(where, "kind = ?"), append(args, string(f.Kind))
-	}
-	if f.Exposed {
-		where = append(where, "exposed = 1")
-	}
-	return collect[ward.Asset](ctx, s.db, `SELECT doc FROM assets WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
-}
-
-// Links lists matching links in model order.
-func (s *Store) Links(ctx context.Context, org string, f ward.LinkFilter) ([]ward.Link, error) {
-	if err := s.exists(ctx, org); err != nil {
-		return nil, err
-	}
-	where, args := []string{"org = ?"}, []any{org}
-	if f.Zone != "" {
-		where, args = append(where, "(from_zone = ? OR to_zone = ?)"), append(args, f.Zone, f.Zone)
-	}
-	if f.Kind != "" {
-		where, args = append(where, "(from_kind = ? OR to_kind = ?)"), append(args, string(f.Kind), string(f.Kind))
-	}
-	if f.Exposed {
-		where = append(where, "exposed = 1")
-	}
-	if f.Protocol != "" {
-		where, args = append(where, "protocol = ?"), append(args, string(f.Protocol))
-	}
-	if f.Unencrypted {
-		where = append(where, "encrypted = 0")
-	}
-	return collect[ward.Link](ctx, s.db, `SELECT doc FROM links WHERE `+strings.Join(where, " AND ")+` ORDER BY seq`, args...)
-}
-
-// DeleteOrganisation removes an organisation and all its rows.
-func (s *Store) DeleteOrganisation(ctx context.Context, org string) error {
-	return s.Write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM organisations WHERE id = ?`, org)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("organisation %q: %w", org, ward.ErrNotFound)
-		}
-		for _, q := range s.ForgetOrganisation() {
-			if _, err := tx.ExecContext(ctx, q, org); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 }

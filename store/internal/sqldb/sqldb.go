@@ -1,7 +1,11 @@
-// Package sqldb implements the parts of a ward.Store that are the same on
-// SQLite and PostgreSQL — users, sessions, tokens, the audit log and stored
-// assessments — over database/sql, with the dialects' few differences in
-// one place.
+// Package sqldb implements what a ward.Store does the same on SQLite and
+// PostgreSQL — reading and putting models, feeds, users, sessions, tokens,
+// the audit log, stored assessments, sharing, incidents, detections and
+// the national shares, and the tables' schema and migration — over
+// database/sql, with the dialects' few differences in one place. Each
+// store keeps only what its engine does its own way: how a model's rows go
+// in (COPY on PostgreSQL), how writers are ordered, and its migrations'
+// list.
 package sqldb
 
 import (
@@ -543,14 +547,10 @@ func (d *DB) Revision(ctx context.Context, org string) (int64, error) {
 	return rev, err
 }
 
-// BumpRevision is the statement each store runs in the transaction that
-// puts a model; its one argument is the organisation.
-func (d *DB) BumpRevision() string {
-	return d.q(`INSERT INTO revisions (org, revision) VALUES (?, 1) ON CONFLICT (org) DO UPDATE SET revision = revisions.revision + 1`)
-}
+// bumpRevision moves an organisation's revision on, in the transaction
+// that puts its model; its one argument is the organisation.
+const bumpRevision = `INSERT INTO revisions (org, revision) VALUES (?, 1) ON CONFLICT (org) DO UPDATE SET revision = revisions.revision + 1`
 
-// ForgetOrganisation is what each store runs, with the organisation as
-// argument, when it deletes one: the tables without a foreign key to it.
-func (d *DB) ForgetOrganisation() []string {
-	return []string{d.q(`DELETE FROM revisions WHERE org = ?`), d.q(`DELETE FROM assessments WHERE org = ?`), d.q(`DELETE FROM incidents WHERE org = ?`)}
-}
+// forgetOrganisation is what DeleteOrganisation runs, with the
+// organisation as argument: the tables without a foreign key to it.
+var forgetOrganisation = []string{`DELETE FROM revisions WHERE org = ?`, `DELETE FROM assessments WHERE org = ?`, `DELETE FROM incidents WHERE org = ?`}
