@@ -200,6 +200,37 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 	return o, nil
 }
 
+// scores is the plan's evaluation of one asset: the threats that apply
+// and their scores, without what only the register shows (weaknesses'
+// evidence, baseline checks, grouping keys). A plan scores thousands of
+// changed assets, and those are most of an evaluation's cost.
+func (e *evaluator) scores(f *catalog.AssetFacts) ([]threatScore, error) {
+	s := catalog.Subject{Asset: f, Org: e.org}
+	present := map[string]weaknessHit{}
+	for i := range e.cat.Weaknesses {
+		w := &e.cat.Weaknesses[i]
+		ok, err := w.AppliesTo(s)
+		if err != nil {
+			return nil, fmt.Errorf("weakness %s: %w", w.ID, err)
+		}
+		if ok {
+			present[w.ID] = weaknessHit{weakness: w}
+		}
+	}
+	var out []threatScore
+	for i := range e.cat.Threats {
+		t := &e.cat.Threats[i]
+		ok, err := t.AppliesTo(s)
+		if err != nil {
+			return nil, fmt.Errorf("threat %s: %w", t.ID, err)
+		}
+		if ok {
+			out = append(out, threatScore{t.ID, e.score(t, f, present).Score})
+		}
+	}
+	return out, nil
+}
+
 // score rates one threat against one asset; docs/risk-method.md explains
 // each step.
 func (e *evaluator) score(t *catalog.Threat, f *catalog.AssetFacts, present map[string]weaknessHit) Risk {

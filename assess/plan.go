@@ -390,13 +390,9 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 	rs, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
-		o, err := e.evaluate(f)
-		if err != nil {
+		var err error
+		if rs, err = e.scores(f); err != nil {
 			return 0, err
-		}
-		rs = make([]threatScore, len(o.risks))
-		for k, r := range o.risks {
-			rs[k] = threatScore{r.Threat, r.Score}
 		}
 		s.mu.Lock()
 		s.cache[key] = rs
