@@ -749,66 +749,111 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 // factsKey is a cheap structural key of an asset's facts but its names:
 // assets with the same key get the same answers from the catalog.
 // TestFactsKeyNamesEveryField sees that it names every other field.
-func factsKey(f *catalog.AssetFacts) string {
-	b := make([]byte, 0, 256)
-	str := func(s string) { b = append(append(b, s...), 0) }
-	num := func(n int) { b = strconv.AppendInt(b, int64(n), 36); b = append(b, 1) }
-	flag := func(x bool) {
-		if x {
-			b = append(b, 't')
-		} else {
-			b = append(b, 'f')
-		}
+func factsKey(f *catalog.AssetFacts) string { return wholeKey.of(f) }
+
+// keyBuf is a key being written: strings end in 0, numbers in 1, so that
+// no two sequences of parts write the same bytes.
+type keyBuf []byte
+
+func (b *keyBuf) str(s string) { *b = append(append(*b, s...), 0) }
+func (b *keyBuf) num(n int)    { *b = append(strconv.AppendInt(*b, int64(n), 36), 1) }
+func (b *keyBuf) real(x float64) {
+	*b = append(strconv.AppendFloat(*b, x, 'g', -1, 64), 1)
+}
+func (b *keyBuf) flag(x bool) {
+	if x {
+		*b = append(*b, 't')
+	} else {
+		*b = append(*b, 'f')
 	}
-	list := func(xs []string) {
-		num(len(xs))
-		for _, x := range xs {
-			str(x)
-		}
+}
+func (b *keyBuf) list(xs []string) {
+	b.num(len(xs))
+	for _, x := range xs {
+		b.str(x)
 	}
-	real := func(x float64) { b = strconv.AppendFloat(b, x, 'g', -1, 64); b = append(b, 1) }
-	str(f.Kind)
-	str(f.Category)
-	str(f.Zone)
-	str(f.ZoneKind)
-	num(f.ZoneTrust)
-	flag(f.Segmented)
-	str(f.Vendor)
-	str(f.Product)
-	str(f.Version)
-	flag(f.HasCPE)
-	flag(f.HasPURL)
-	num(f.Components)
-	list(f.Data)
-	flag(f.HoldsPHI)
-	list(f.Controls)
-	list(f.OwnControls)
-	str(f.EndOfSupport)
-	flag(f.EOS)
-	num(f.Safety)
-	num(f.Availability)
-	num(f.Confidentiality)
-	num(f.Integrity)
-	flag(f.Exposed)
-	flag(f.External)
-	flag(f.UntrustedInbound)
-	list(f.RemoteAccess)
-	flag(f.VendorAccess)
-	num(f.Cleartext)
-	num(f.ClearSensitive)
-	num(f.Unauthenticated)
-	flag(f.Wireless)
-	flag(f.ClearWireless)
-	list(f.Protocols)
-	list(f.Services)
-	num(f.MinOutageMinutes)
-	num(f.PatientSafety)
-	num(f.Vulnerabilities)
-	num(f.Exploited)
-	num(f.RansomwareExploited)
-	real(f.MaxCVSS)
-	real(f.MaxEPSS)
-	num(f.Authenticates)
-	num(f.Reach)
+}
+
+// keyPart writes one fact, named by its json name, into a key.
+type keyPart struct {
+	field string
+	add   func(b *keyBuf, f *catalog.AssetFacts)
+}
+
+// keyParts are all the facts but the asset's id and name, in the order
+// keys write them.
+var keyParts = []keyPart{
+	{"kind", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Kind) }},
+	{"category", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Category) }},
+	{"zone", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Zone) }},
+	{"zone_kind", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.ZoneKind) }},
+	{"zone_trust", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.ZoneTrust) }},
+	{"segmented", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Segmented) }},
+	{"vendor", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Vendor) }},
+	{"product", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Product) }},
+	{"version", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Version) }},
+	{"has_cpe", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HasCPE) }},
+	{"has_purl", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HasPURL) }},
+	{"components", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Components) }},
+	{"data", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Data) }},
+	{"holds_phi", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HoldsPHI) }},
+	{"controls", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Controls) }},
+	{"own_controls", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.OwnControls) }},
+	{"end_of_support", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.EndOfSupport) }},
+	{"eos", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.EOS) }},
+	{"safety", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Safety) }},
+	{"availability", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Availability) }},
+	{"confidentiality", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Confidentiality) }},
+	{"integrity", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Integrity) }},
+	{"exposed", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Exposed) }},
+	{"external", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.External) }},
+	{"untrusted_inbound", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.UntrustedInbound) }},
+	{"remote_access", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.RemoteAccess) }},
+	{"vendor_access", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.VendorAccess) }},
+	{"cleartext", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Cleartext) }},
+	{"clear_sensitive", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.ClearSensitive) }},
+	{"unauthenticated", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Unauthenticated) }},
+	{"wireless", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Wireless) }},
+	{"clear_wireless", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.ClearWireless) }},
+	{"protocols", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Protocols) }},
+	{"services", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Services) }},
+	{"min_outage_minutes", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.MinOutageMinutes) }},
+	{"patient_safety", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.PatientSafety) }},
+	{"vulnerabilities", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Vulnerabilities) }},
+	{"exploited", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Exploited) }},
+	{"ransomware_exploited", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.RansomwareExploited) }},
+	{"max_cvss", func(b *keyBuf, f *catalog.AssetFacts) { b.real(f.MaxCVSS) }},
+	{"max_epss", func(b *keyBuf, f *catalog.AssetFacts) { b.real(f.MaxEPSS) }},
+	{"authenticates", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Authenticates) }},
+	{"reach", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Reach) }},
+}
+
+// keyer writes a key of some of the facts.
+type keyer []keyPart
+
+var wholeKey = keyer(keyParts)
+
+func (k keyer) of(f *catalog.AssetFacts) string {
+	b := make(keyBuf, 0, 256)
+	for _, p := range k {
+		p.add(&b, f)
+	}
 	return string(b)
+}
+
+// projection is the keyer of the named facts only (json names), in
+// keyParts' order; ok is false when a name is not among keyParts (an id
+// or a name, which no key may read).
+func projection(fields []string) (k keyer, ok bool) {
+	want := map[string]bool{}
+	for _, f := range fields {
+		want[f] = true
+	}
+	for _, p := range keyParts {
+		if want[p.field] {
+			k = append(k, p)
+			delete(want, p.field)
+		}
+	}
+	return k, len(want) == 0
 }
