@@ -417,8 +417,11 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 	rs, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
+		// The rules see a copy: what they are given escapes to the heap,
+		// and most calls find their answer cached without it.
+		g := *f
 		var err error
-		if rs, err = e.scores(f); err != nil {
+		if rs, err = e.scores(&g); err != nil {
 			return 0, err
 		}
 		s.mu.Lock()

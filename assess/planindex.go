@@ -752,91 +752,144 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 func factsKey(f *catalog.AssetFacts) string { return wholeKey.of(f) }
 
 // keyBuf is a key being written: strings end in 0, numbers in 1, so that
-// no two sequences of parts write the same bytes.
+// no two sequences of parts write the same bytes. Its methods return the
+// buffer grown, as append does, so that it can stay on the stack.
 type keyBuf []byte
 
-func (b *keyBuf) str(s string) { *b = append(append(*b, s...), 0) }
-func (b *keyBuf) num(n int)    { *b = append(strconv.AppendInt(*b, int64(n), 36), 1) }
-func (b *keyBuf) real(x float64) {
-	*b = append(strconv.AppendFloat(*b, x, 'g', -1, 64), 1)
+func (b keyBuf) str(s string) keyBuf { return append(append(b, s...), 0) }
+func (b keyBuf) num(n int) keyBuf    { return append(strconv.AppendInt(b, int64(n), 36), 1) }
+func (b keyBuf) real(x float64) keyBuf {
+	return append(strconv.AppendFloat(b, x, 'g', -1, 64), 1)
 }
-func (b *keyBuf) flag(x bool) {
+func (b keyBuf) flag(x bool) keyBuf {
 	if x {
-		*b = append(*b, 't')
-	} else {
-		*b = append(*b, 'f')
+		return append(b, 't')
 	}
+	return append(b, 'f')
 }
-func (b *keyBuf) list(xs []string) {
-	b.num(len(xs))
+func (b keyBuf) list(xs []string) keyBuf {
+	b = b.num(len(xs))
 	for _, x := range xs {
-		b.str(x)
+		b = b.str(x)
 	}
+	return b
 }
 
-// keyPart writes one fact, named by its json name, into a key.
-type keyPart struct {
-	field string
-	add   func(b *keyBuf, f *catalog.AssetFacts)
+// keyParts name all the facts but the asset's id and name (by their json
+// names), in the order keys write them; keyBuf.part writes each.
+var keyParts = []string{"kind", "category", "zone", "zone_kind", "zone_trust", "segmented", "vendor", "product", "version", "has_cpe", "has_purl", "components", "data", "holds_phi", "controls", "own_controls", "end_of_support", "eos", "safety", "availability", "confidentiality", "integrity", "exposed", "external", "untrusted_inbound", "remote_access", "vendor_access", "cleartext", "clear_sensitive", "unauthenticated", "wireless", "clear_wireless", "protocols", "services", "min_outage_minutes", "patient_safety", "vulnerabilities", "exploited", "ransomware_exploited", "max_cvss", "max_epss", "authenticates", "reach"}
+
+// part writes fact i of keyParts. A switch rather than a function per
+// part keeps the key's buffer on the stack: the plan writes a key for
+// every asset a change touches.
+func (b keyBuf) part(i int, f *catalog.AssetFacts) keyBuf {
+	switch i {
+	case 0:
+		return b.str(f.Kind)
+	case 1:
+		return b.str(f.Category)
+	case 2:
+		return b.str(f.Zone)
+	case 3:
+		return b.str(f.ZoneKind)
+	case 4:
+		return b.num(f.ZoneTrust)
+	case 5:
+		return b.flag(f.Segmented)
+	case 6:
+		return b.str(f.Vendor)
+	case 7:
+		return b.str(f.Product)
+	case 8:
+		return b.str(f.Version)
+	case 9:
+		return b.flag(f.HasCPE)
+	case 10:
+		return b.flag(f.HasPURL)
+	case 11:
+		return b.num(f.Components)
+	case 12:
+		return b.list(f.Data)
+	case 13:
+		return b.flag(f.HoldsPHI)
+	case 14:
+		return b.list(f.Controls)
+	case 15:
+		return b.list(f.OwnControls)
+	case 16:
+		return b.str(f.EndOfSupport)
+	case 17:
+		return b.flag(f.EOS)
+	case 18:
+		return b.num(f.Safety)
+	case 19:
+		return b.num(f.Availability)
+	case 20:
+		return b.num(f.Confidentiality)
+	case 21:
+		return b.num(f.Integrity)
+	case 22:
+		return b.flag(f.Exposed)
+	case 23:
+		return b.flag(f.External)
+	case 24:
+		return b.flag(f.UntrustedInbound)
+	case 25:
+		return b.list(f.RemoteAccess)
+	case 26:
+		return b.flag(f.VendorAccess)
+	case 27:
+		return b.num(f.Cleartext)
+	case 28:
+		return b.num(f.ClearSensitive)
+	case 29:
+		return b.num(f.Unauthenticated)
+	case 30:
+		return b.flag(f.Wireless)
+	case 31:
+		return b.flag(f.ClearWireless)
+	case 32:
+		return b.list(f.Protocols)
+	case 33:
+		return b.list(f.Services)
+	case 34:
+		return b.num(f.MinOutageMinutes)
+	case 35:
+		return b.num(f.PatientSafety)
+	case 36:
+		return b.num(f.Vulnerabilities)
+	case 37:
+		return b.num(f.Exploited)
+	case 38:
+		return b.num(f.RansomwareExploited)
+	case 39:
+		return b.real(f.MaxCVSS)
+	case 40:
+		return b.real(f.MaxEPSS)
+	case 41:
+		return b.num(f.Authenticates)
+	case 42:
+		return b.num(f.Reach)
+	}
+	return b
 }
 
-// keyParts are all the facts but the asset's id and name, in the order
-// keys write them.
-var keyParts = []keyPart{
-	{"kind", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Kind) }},
-	{"category", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Category) }},
-	{"zone", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Zone) }},
-	{"zone_kind", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.ZoneKind) }},
-	{"zone_trust", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.ZoneTrust) }},
-	{"segmented", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Segmented) }},
-	{"vendor", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Vendor) }},
-	{"product", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Product) }},
-	{"version", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.Version) }},
-	{"has_cpe", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HasCPE) }},
-	{"has_purl", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HasPURL) }},
-	{"components", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Components) }},
-	{"data", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Data) }},
-	{"holds_phi", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.HoldsPHI) }},
-	{"controls", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Controls) }},
-	{"own_controls", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.OwnControls) }},
-	{"end_of_support", func(b *keyBuf, f *catalog.AssetFacts) { b.str(f.EndOfSupport) }},
-	{"eos", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.EOS) }},
-	{"safety", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Safety) }},
-	{"availability", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Availability) }},
-	{"confidentiality", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Confidentiality) }},
-	{"integrity", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Integrity) }},
-	{"exposed", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Exposed) }},
-	{"external", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.External) }},
-	{"untrusted_inbound", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.UntrustedInbound) }},
-	{"remote_access", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.RemoteAccess) }},
-	{"vendor_access", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.VendorAccess) }},
-	{"cleartext", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Cleartext) }},
-	{"clear_sensitive", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.ClearSensitive) }},
-	{"unauthenticated", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Unauthenticated) }},
-	{"wireless", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.Wireless) }},
-	{"clear_wireless", func(b *keyBuf, f *catalog.AssetFacts) { b.flag(f.ClearWireless) }},
-	{"protocols", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Protocols) }},
-	{"services", func(b *keyBuf, f *catalog.AssetFacts) { b.list(f.Services) }},
-	{"min_outage_minutes", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.MinOutageMinutes) }},
-	{"patient_safety", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.PatientSafety) }},
-	{"vulnerabilities", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Vulnerabilities) }},
-	{"exploited", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Exploited) }},
-	{"ransomware_exploited", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.RansomwareExploited) }},
-	{"max_cvss", func(b *keyBuf, f *catalog.AssetFacts) { b.real(f.MaxCVSS) }},
-	{"max_epss", func(b *keyBuf, f *catalog.AssetFacts) { b.real(f.MaxEPSS) }},
-	{"authenticates", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Authenticates) }},
-	{"reach", func(b *keyBuf, f *catalog.AssetFacts) { b.num(f.Reach) }},
-}
+// keyer writes a key of some of the facts: indices into keyParts.
+type keyer []int
 
-// keyer writes a key of some of the facts.
-type keyer []keyPart
-
-var wholeKey = keyer(keyParts)
+var wholeKey = func() keyer {
+	k := make(keyer, len(keyParts))
+	for i := range k {
+		k[i] = i
+	}
+	return k
+}()
 
 func (k keyer) of(f *catalog.AssetFacts) string {
-	b := make(keyBuf, 0, 256)
-	for _, p := range k {
-		p.add(&b, f)
+	var buf [512]byte
+	b := keyBuf(buf[:0])
+	for _, i := range k {
+		b = b.part(i, f)
 	}
 	return string(b)
 }
@@ -849,10 +902,10 @@ func projection(fields []string) (k keyer, ok bool) {
 	for _, f := range fields {
 		want[f] = true
 	}
-	for _, p := range keyParts {
-		if want[p.field] {
-			k = append(k, p)
-			delete(want, p.field)
+	for i, p := range keyParts {
+		if want[p] {
+			k = append(k, i)
+			delete(want, p)
 		}
 	}
 	return k, len(want) == 0
