@@ -354,8 +354,11 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	slices.Sort(part)
 	slices.Sort(links)
+	pb := partBuffers.Get().(*partBuffer)
+	defer partBuffers.Put(pb)
+	pb.assets, pb.links = slices.Grow(pb.assets[:0], len(part))[:len(part)], slices.Grow(pb.links[:0], len(links))[:len(links)]
 	sm := &ward.Model{Ward: m.Ward, Organisation: m.Organisation, Zones: slices.Clone(m.Zones), Rules: m.Rules, Redundancy: m.Redundancy,
-		Assets: make([]ward.Asset, len(part)), Links: make([]ward.Link, len(links))}
+		Assets: pb.assets, Links: pb.links}
 	for k, i := range part {
 		sm.Assets[k] = m.Assets[i]
 	}
@@ -408,7 +411,9 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			endFacts[j].ClearWireless = int(x.clearRadio[j])+r > 0
 		}
 	}
-	cf := make([]catalog.AssetFacts, len(part))
+	// The part's facts, written over those of the sub-model: D's as
+	// computed but for what depends on the whole model, the rest kept.
+	cf := sf
 	for k, i := range part {
 		if !inD[i] {
 			cf[k] = st.facts[i]
@@ -417,10 +422,9 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			}
 			continue
 		}
-		f, old := sf[k], &st.facts[i]
+		f, old := &cf[k], &st.facts[i]
 		f.VendorAccess, f.Authenticates, f.Reach = old.VendorAccess, old.Authenticates, old.Reach
 		f.Services, f.MinOutageMinutes, f.PatientSafety = old.Services, old.MinOutageMinutes, old.PatientSafety
-		cf[k] = f
 	}
 	sag := newAttackGraph(sm, cf, &st.org, true)
 
@@ -644,6 +648,17 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	return risk, exposure, next, true, nil
 }
+
+// partBuffer holds the assets and links of the part of the model quick
+// re-evaluates, kept between candidates: they are the largest of its
+// allocations, a part being thousands of assets for a change to every
+// workstation of a site.
+type partBuffer struct {
+	assets []ward.Asset
+	links  []ward.Link
+}
+
+var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}
 
 // commitPieces are what quick found of a change, to make the next state.
 type commitPieces struct {
