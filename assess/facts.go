@@ -111,6 +111,21 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 	for _, z := range m.Zones {
 		zones[z.ID] = zoneInfo{z.Kind, z.Trust.Rank(), slices.Contains(z.Controls, "segmentation"), z.Controls}
 	}
+	// The controls of an asset without its own are its zone's and the
+	// organisation's: one list per zone, shared (facts are read, never
+	// changed in place), rather than one made for each asset.
+	zoneControls := make(map[string][]string, len(m.Zones))
+	controls := func(a *ward.Asset, z zoneInfo) []string {
+		if len(a.Controls) > 0 {
+			return union(a.Controls, z.controls, m.Organisation.Controls)
+		}
+		c, ok := zoneControls[a.Zone]
+		if !ok {
+			c = union(z.controls, m.Organisation.Controls)
+			zoneControls[a.Zone] = c
+		}
+		return c
+	}
 	// zoneOf gives the zone an end of a link is in (or is).
 	zoneOf := func(id string) string {
 		if i, ok := index[id]; ok {
@@ -120,7 +135,7 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 	}
 	exposure := m.Exposure()
 	facts := make([]catalog.AssetFacts, n)
-	protocols := make([]map[ward.Protocol]bool, n)
+	protocols := make([][]string, n) // with repeats until sorted
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		z := zones[a.Zone]
@@ -135,7 +150,7 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			Exposed:             exposure[i] != "",
 			External:            m.External(a),
 			OwnControls:         nonNil(a.Controls),
-			Controls:            union(a.Controls, z.controls, m.Organisation.Controls),
+			Controls:            controls(a, z),
 			Safety:              rank(a.Criticality.Safety, k.Default.Safety),
 			Availability:        rank(a.Criticality.Availability, k.Default.Availability),
 			Confidentiality:     rank(a.Criticality.Confidentiality, k.Default.Confidentiality),
@@ -154,7 +169,6 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			f.Data = append(f.Data, string(d))
 			f.HoldsPHI = f.HoldsPHI || healthData[d]
 		}
-		protocols[i] = map[ward.Protocol]bool{}
 	}
 
 	// Links: exposure, remote access, clear text, authentication.
@@ -194,7 +208,9 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			if !end.ok {
 				continue
 			}
-			protocols[end.i][l.Protocol] = true
+			if ps := protocols[end.i]; len(ps) == 0 || ps[len(ps)-1] != string(l.Protocol) {
+				protocols[end.i] = append(ps, string(l.Protocol))
+			}
 			if countEnd(&facts[end.i], l) {
 				why.note("cleartext-sensitive", end.i, li)
 			}
@@ -247,12 +263,12 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 		facts[p[1]].Authenticates++
 	}
 	for i := range facts {
-		ps := make([]string, 0, len(protocols[i]))
-		for p := range protocols[i] {
-			ps = append(ps, string(p))
+		ps := protocols[i]
+		if ps == nil {
+			ps = []string{}
 		}
 		sort.Strings(ps)
-		facts[i].Protocols = ps
+		facts[i].Protocols = slices.Clip(slices.Compact(ps))
 		sort.Strings(facts[i].RemoteAccess)
 	}
 
