@@ -228,6 +228,11 @@ type scratch struct {
 	par     []int32 // v's arc when stamped: an old arc's index, or len(arcs) + a fresh one's
 	touched []int32
 	q       distQueue
+	// d, s, e mark per asset D, the part of the model and the other ends
+	// of links whose flags change; link the part's links; at the place
+	// in the part of an asset marked in s.
+	d, s, e, link []uint32
+	at            []int32
 }
 
 var scratches sync.Pool
@@ -237,7 +242,8 @@ func getScratch(nodes int) *scratch {
 		s.next()
 		return s
 	}
-	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes)}
+	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes),
+		d: make([]uint32, nodes), s: make([]uint32, nodes), e: make([]uint32, nodes), at: make([]int32, nodes)}
 	s.next()
 	return s
 }
@@ -247,6 +253,10 @@ func (s *scratch) next() {
 	if s.cur == 0 { // wrapped: forget every stamp
 		clear(s.stamp)
 		clear(s.inA)
+		clear(s.d)
+		clear(s.s)
+		clear(s.e)
+		clear(s.link)
 		s.cur = 1
 	}
 	s.touched, s.q = s.touched[:0], s.q[:0]
@@ -280,10 +290,15 @@ func (s *scratch) next() {
 func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, next *state, ok bool, err error) {
 	x, m, sc := st.ix, st.m, c.touch
 	var d []int32
-	inD := map[int32]bool{}
+	sp := getScratch(len(x.dist))
+	defer scratches.Put(sp)
+	if len(sp.link) < len(m.Links) {
+		sp.link = append(sp.link, make([]uint32, len(m.Links)-len(sp.link))...)
+	}
+	inD := func(i int32) bool { return sp.d[i] == sp.cur }
 	addD := func(i int32) {
-		if !inD[i] {
-			inD[i] = true
+		if !inD(i) {
+			sp.d[i] = sp.cur
 			d = append(d, i)
 		}
 	}
@@ -311,32 +326,29 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	// not, as no step reads those facts.
 	var ends []int32
 	if sc.links {
-		seen := map[int32]bool{}
 		for _, i := range d {
 			for _, li := range x.linksOf[i] {
-				if j, ok := other(li, i); ok && !inD[j] && !seen[j] {
-					seen[j] = true
+				if j, ok := other(li, i); ok && !inD(j) && sp.e[j] != sp.cur {
+					sp.e[j] = sp.cur
 					ends = append(ends, j)
 				}
 			}
 		}
 	}
 	// The part of the model D's facts and steps are made of.
-	inS := map[int32]bool{}
 	var part []int32
 	addS := func(i int32) {
-		if !inS[i] {
-			inS[i] = true
+		if sp.s[i] != sp.cur {
+			sp.s[i] = sp.cur
 			part = append(part, i)
 		}
 	}
 	var links []int32
-	seenLink := map[int32]bool{}
 	for _, i := range d {
 		addS(i)
 		for _, li := range x.linksOf[i] {
-			if !seenLink[li] {
-				seenLink[li] = true
+			if sp.link[li] != sp.cur {
+				sp.link[li] = sp.cur
 				links = append(links, li)
 			}
 			if j, ok := other(li, i); ok {
@@ -353,6 +365,9 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	slices.Sort(part)
+	for k, i := range part {
+		sp.at[i] = int32(k)
+	}
 	slices.Sort(links)
 	pb := partBuffers.Get().(*partBuffer)
 	defer partBuffers.Put(pb)
@@ -415,7 +430,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	// computed but for what depends on the whole model, the rest kept.
 	cf := sf
 	for k, i := range part {
-		if !inD[i] {
+		if !inD(i) {
 			cf[k] = st.facts[i]
 			if f, ok := endFacts[i]; ok {
 				cf[k] = *f
@@ -429,12 +444,12 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	sag := newAttackGraph(sm, cf, &st.org, true)
 
 	// The steps into and out of N: D and the zone's flat network.
-	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD[v] }
+	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD(v) }
 	hub := int32(-1)
 	if sc.zone != "" {
 		if h, ok := x.node["flat network "+sc.zone]; ok {
 			hub = h
-			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD[v]) }
+			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD(v)) }
 		}
 	}
 	global := func(v int32) (int32, bool) {
@@ -461,8 +476,6 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		newIn[t] = append(newIn[t], k)
 	}
 	// G' is the old graph with the arcs incident to N replaced by fresh.
-	sp := getScratch(len(x.dist))
-	defer scratches.Put(sp)
 	get := func(v int32) float64 {
 		if sp.stamp[v] == sp.cur {
 			return sp.val[v]
@@ -582,10 +595,6 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 
 	// The risk of the assets whose facts or reach changed.
 	risk, exposure = st.risk, st.exposure
-	partAt := map[int32]int{}
-	for k, i := range part {
-		partAt[i] = k
-	}
 	var changed map[int32]catalog.AssetFacts
 	var contrib map[int32]int
 	if commit {
@@ -596,15 +605,15 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		var f catalog.AssetFacts
 		ef, isEnd := endFacts[i]
 		switch {
-		case inD[i]:
-			f = cf[partAt[i]]
+		case inD(i):
+			f = cf[sp.at[i]]
 		case isEnd:
 			f = *ef
 		default:
 			f = st.facts[i]
 		}
 		old := &st.facts[i]
-		if reach := reachLevel(p); inD[i] || isEnd || reach != old.Reach {
+		if reach := reachLevel(p); inD(i) || isEnd || reach != old.Reach {
 			f.Reach = reach
 			c, err := s.contribution(&f, "", st.e, s.decided)
 			if err != nil {
@@ -634,7 +643,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	for _, v := range sp.touched {
-		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD[v] && !isEnd {
+		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD(v) && !isEnd {
 			if err := score(v); err != nil {
 				return 0, 0, nil, false, err
 			}
