@@ -31,6 +31,7 @@ type scope struct {
 type index struct {
 	asset      map[string]int32
 	linksOf    [][]int32          // per asset: the links it is an end of
+	ends       [][2]int32         // per link: the assets it goes from and to (-1 for a zone)
 	members    map[string][]int32 // per zone: its assets
 	groups     map[string][]int32 // per redundancy group: its assets
 	dependents [][]int32          // per asset: those depending on it, or on a group it is in
@@ -101,13 +102,20 @@ func (x *index) structure(m *ward.Model) {
 		x.asset[m.Assets[i].ID] = int32(i)
 		x.members[m.Assets[i].Zone] = append(x.members[m.Assets[i].Zone], int32(i))
 	}
+	x.ends = make([][2]int32, len(m.Links))
 	for li := range m.Links {
 		l := &m.Links[li]
+		x.ends[li] = [2]int32{-1, -1}
 		f, okf := x.asset[l.From]
 		if okf {
 			x.linksOf[f] = append(x.linksOf[f], int32(li))
+			x.ends[li][0] = f
 		}
-		if t, ok := x.asset[l.To]; ok && (!okf || t != f) {
+		t, okt := x.asset[l.To]
+		if okt {
+			x.ends[li][1] = t
+		}
+		if okt && (!okf || t != f) {
 			x.linksOf[t] = append(x.linksOf[t], int32(li))
 		}
 	}
@@ -313,13 +321,11 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	other := func(li int32, i int32) (int32, bool) {
-		l := &m.Links[li]
-		end := l.To
-		if m.Assets[i].ID == l.To {
-			end = l.From
+		e := x.ends[li]
+		if e[1] == i {
+			return e[0], e[0] >= 0
 		}
-		j, ok := x.asset[end]
-		return j, ok
+		return e[1], e[1] >= 0
 	}
 	// The other ends of the links whose flags change: only their facts
 	// that the flags make change (counted again below); their steps do
@@ -699,7 +705,7 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 	for i := range next.facts {
 		next.reach[i] = 0
 	}
-	ix := &index{asset: x.asset, linksOf: x.linksOf, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
+	ix := &index{asset: x.asset, linksOf: x.linksOf, ends: x.ends, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
 	if len(m.Links) != len(st.m.Links) {
 		ix.structure(m)
 	}
