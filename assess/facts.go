@@ -96,6 +96,12 @@ func (c causes) explain(m *ward.Model, r *Risk, first int) {
 }
 
 func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
+	return factsIn(nil, m, today, vulns, why)
+}
+
+// factsIn is facts written into buf's room when there is enough, for the
+// plan to reuse one buffer across the parts of the model it re-evaluates.
+func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
 	n := len(m.Assets)
 	index := make(map[string]int, n)
 	for i := range m.Assets {
@@ -134,7 +140,12 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 		return id
 	}
 	exposure := m.Exposure()
-	facts := make([]catalog.AssetFacts, n)
+	var facts []catalog.AssetFacts
+	if cap(buf) >= n {
+		facts = buf[:n] // every element is written whole below
+	} else {
+		facts = make([]catalog.AssetFacts, n)
+	}
 	protocols := make([][]string, n) // with repeats until sorted
 	for i := range m.Assets {
 		a := &m.Assets[i]

@@ -403,7 +403,8 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			}
 		}
 	}
-	_, sf := facts(sm, s.opt.Today, vulns, nil)
+	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil)
+	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
 	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
@@ -671,6 +672,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 type partBuffer struct {
 	assets []ward.Asset
 	links  []ward.Link
+	facts  []catalog.AssetFacts
 }
 
 var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}
