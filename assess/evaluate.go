@@ -147,7 +147,7 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 }
 
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
-	s := catalog.Subject{Asset: f, Org: e.org}
+	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
 	o := &outcome{}
 	err := e.risks(s, true, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
 		o.risks = append(o.risks, r)
@@ -183,7 +183,7 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 // changed assets, and those are most of an evaluation's cost.
 func (e *evaluator) scores(f *catalog.AssetFacts) ([]threatScore, error) {
 	var out []threatScore
-	err := e.risks(catalog.Subject{Asset: f, Org: e.org}, false, func(weaknessHit) {}, func(r Risk) {
+	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(weaknessHit) {}, func(r Risk) {
 		out = append(out, threatScore{r.Threat, r.Score})
 	})
 	return out, err

@@ -197,6 +197,15 @@ func Env() *cel.Env {
 type Subject struct {
 	Asset *AssetFacts
 	Org   *OrgFacts
+	act   interpreter.Activation
+}
+
+// Bound is the subject with its variables made once, for the many rules
+// evaluated against one asset: each evaluation of a plain Subject boxes
+// its variables anew.
+func (s Subject) Bound() Subject {
+	s.act = s.vars()
+	return s
 }
 
 // vars are the subject as CEL's variables. An activation of its own,
@@ -204,22 +213,28 @@ type Subject struct {
 // rule of the catalog against each distinct set of asset facts, and a
 // map each time was its largest allocation on a large hospital.
 func (s Subject) vars() interpreter.Activation {
+	if s.act != nil {
+		return s.act
+	}
 	if s.Asset == nil {
 		s.Asset = &noFacts
 	}
-	return subjectVars{s}
+	return subjectVars{s.Asset, s.Org}
 }
 
 var noFacts AssetFacts
 
-type subjectVars struct{ s Subject }
+type subjectVars struct {
+	asset *AssetFacts
+	org   *OrgFacts
+}
 
 func (v subjectVars) ResolveName(name string) (any, bool) {
 	switch name {
 	case "asset":
-		return v.s.Asset, true
+		return v.asset, true
 	case "org":
-		return v.s.Org, true
+		return v.org, true
 	}
 	return nil, false
 }
