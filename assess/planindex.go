@@ -693,7 +693,15 @@ type commitPieces struct {
 // quick found again.
 func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 	x := st.ix
-	m := cloneModel(st.m)
+	// A change whose scope leaves links' flags alone changes no link in
+	// place (taking assets off the Internet copies the links it keeps):
+	// the next model shares them.
+	mc := *st.m
+	m := &mc
+	m.Assets, m.Zones = slices.Clone(st.m.Assets), slices.Clone(st.m.Zones)
+	if c.touch.links {
+		m.Links = slices.Clone(st.m.Links)
+	}
 	c.apply(m)
 	next := &state{m: m, org: st.org, facts: slices.Clone(st.facts), contrib: slices.Clone(st.contrib), reach: slices.Clone(st.reach),
 		patched: append(slices.Clip(st.patched), c.Patched...)}
