@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
+	"strconv"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
@@ -349,12 +349,18 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 
 // riskKey groups risks that read the same in the register.
 func riskKey(r Risk, f *catalog.AssetFacts) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%d\x00%d\x00%s", r.Threat, f.Kind, f.Zone, r.Likelihood, r.Impact, r.Dimension)
+	// Appended rather than formatted: every risk of every distinct asset
+	// writes one.
+	b := make([]byte, 0, 256)
+	b = append(append(append(append(append(append(b, r.Threat...), 0), f.Kind...), 0), f.Zone...), 0)
+	b = append(strconv.AppendInt(b, int64(r.Likelihood), 10), 0)
+	b = append(strconv.AppendInt(b, int64(r.Impact), 10), 0)
+	b = append(b, r.Dimension...)
 	for _, x := range r.Factors {
-		fmt.Fprintf(&b, "\x00%s%d%s", x.Term, x.Effect, x.Reason)
+		b = append(append(b, 0), x.Term...)
+		b = append(strconv.AppendInt(b, int64(x.Effect), 10), x.Reason...)
 	}
-	return b.String()
+	return string(b)
 }
 
 // riskBefore orders the register: highest score first; at equal score,

@@ -147,37 +147,14 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 }
 
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
-	s := catalog.Subject{Asset: f, Org: e.org}
+	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
 	o := &outcome{}
-	present := map[string]weaknessHit{}
-	for i := range e.cat.Weaknesses {
-		w := &e.cat.Weaknesses[i]
-		ok, err := w.AppliesTo(s)
-		if err != nil {
-			return nil, fmt.Errorf("weakness %s: %w", w.ID, err)
-		}
-		if !ok {
-			continue
-		}
-		ev, err := w.EvidenceFor(s)
-		if err != nil {
-			return nil, fmt.Errorf("weakness %s evidence: %w", w.ID, err)
-		}
-		hit := weaknessHit{w, ev}
-		present[w.ID] = hit
-		o.weaknesses = append(o.weaknesses, hit)
-	}
-	for i := range e.cat.Threats {
-		t := &e.cat.Threats[i]
-		ok, err := t.AppliesTo(s)
-		if err != nil {
-			return nil, fmt.Errorf("threat %s: %w", t.ID, err)
-		}
-		if ok {
-			r := e.score(t, f, present)
-			o.risks = append(o.risks, r)
-			o.riskKeys = append(o.riskKeys, riskKey(r, f))
-		}
+	err := e.risks(s, true, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
+		o.risks = append(o.risks, r)
+		o.riskKeys = append(o.riskKeys, riskKey(r, f))
+	})
+	if err != nil {
+		return nil, err
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
@@ -198,6 +175,54 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 		}
 	}
 	return o, nil
+}
+
+// scores is the plan's evaluation of one asset: the threats that apply
+// and their scores, without what only the register shows (weaknesses'
+// evidence, baseline checks, grouping keys). A plan scores thousands of
+// changed assets, and those are most of an evaluation's cost.
+func (e *evaluator) scores(f *catalog.AssetFacts) ([]threatScore, error) {
+	var out []threatScore
+	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(weaknessHit) {}, func(r Risk) {
+		out = append(out, threatScore{r.Threat, r.Score})
+	})
+	return out, err
+}
+
+// risks finds the weaknesses present on the subject's asset (with their
+// evidence when asked) and scores the threats that apply to it, in the
+// catalog's order.
+func (e *evaluator) risks(s catalog.Subject, evidence bool, weakness func(weaknessHit), risk func(Risk)) error {
+	present := map[string]weaknessHit{}
+	for i := range e.cat.Weaknesses {
+		w := &e.cat.Weaknesses[i]
+		ok, err := w.AppliesTo(s)
+		if err != nil {
+			return fmt.Errorf("weakness %s: %w", w.ID, err)
+		}
+		if !ok {
+			continue
+		}
+		hit := weaknessHit{weakness: w}
+		if evidence {
+			if hit.evidence, err = w.EvidenceFor(s); err != nil {
+				return fmt.Errorf("weakness %s evidence: %w", w.ID, err)
+			}
+		}
+		present[w.ID] = hit
+		weakness(hit)
+	}
+	for i := range e.cat.Threats {
+		t := &e.cat.Threats[i]
+		ok, err := t.AppliesTo(s)
+		if err != nil {
+			return fmt.Errorf("threat %s: %w", t.ID, err)
+		}
+		if ok {
+			risk(e.score(t, s.Asset, present))
+		}
+	}
+	return nil
 }
 
 // score rates one threat against one asset; docs/risk-method.md explains

@@ -96,6 +96,12 @@ func (c causes) explain(m *ward.Model, r *Risk, first int) {
 }
 
 func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
+	return factsIn(nil, m, today, vulns, why)
+}
+
+// factsIn is facts written into buf's room when there is enough, for the
+// plan to reuse one buffer across the parts of the model it re-evaluates.
+func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
 	n := len(m.Assets)
 	index := make(map[string]int, n)
 	for i := range m.Assets {
@@ -111,6 +117,21 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 	for _, z := range m.Zones {
 		zones[z.ID] = zoneInfo{z.Kind, z.Trust.Rank(), slices.Contains(z.Controls, "segmentation"), z.Controls}
 	}
+	// The controls of an asset without its own are its zone's and the
+	// organisation's: one list per zone, shared (facts are read, never
+	// changed in place), rather than one made for each asset.
+	zoneControls := make(map[string][]string, len(m.Zones))
+	controls := func(a *ward.Asset, z zoneInfo) []string {
+		if len(a.Controls) > 0 {
+			return union(a.Controls, z.controls, m.Organisation.Controls)
+		}
+		c, ok := zoneControls[a.Zone]
+		if !ok {
+			c = union(z.controls, m.Organisation.Controls)
+			zoneControls[a.Zone] = c
+		}
+		return c
+	}
 	// zoneOf gives the zone an end of a link is in (or is).
 	zoneOf := func(id string) string {
 		if i, ok := index[id]; ok {
@@ -119,8 +140,13 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 		return id
 	}
 	exposure := m.Exposure()
-	facts := make([]catalog.AssetFacts, n)
-	protocols := make([]map[ward.Protocol]bool, n)
+	var facts []catalog.AssetFacts
+	if cap(buf) >= n {
+		facts = buf[:n] // every element is written whole below
+	} else {
+		facts = make([]catalog.AssetFacts, n)
+	}
+	protocols := make([][]string, n) // with repeats until sorted
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		z := zones[a.Zone]
@@ -135,7 +161,7 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			Exposed:             exposure[i] != "",
 			External:            m.External(a),
 			OwnControls:         nonNil(a.Controls),
-			Controls:            union(a.Controls, z.controls, m.Organisation.Controls),
+			Controls:            controls(a, z),
 			Safety:              rank(a.Criticality.Safety, k.Default.Safety),
 			Availability:        rank(a.Criticality.Availability, k.Default.Availability),
 			Confidentiality:     rank(a.Criticality.Confidentiality, k.Default.Confidentiality),
@@ -154,7 +180,6 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			f.Data = append(f.Data, string(d))
 			f.HoldsPHI = f.HoldsPHI || healthData[d]
 		}
-		protocols[i] = map[ward.Protocol]bool{}
 	}
 
 	// Links: exposure, remote access, clear text, authentication.
@@ -194,7 +219,9 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 			if !end.ok {
 				continue
 			}
-			protocols[end.i][l.Protocol] = true
+			if ps := protocols[end.i]; len(ps) == 0 || ps[len(ps)-1] != string(l.Protocol) {
+				protocols[end.i] = append(ps, string(l.Protocol))
+			}
 			if countEnd(&facts[end.i], l) {
 				why.note("cleartext-sensitive", end.i, li)
 			}
@@ -247,12 +274,12 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 		facts[p[1]].Authenticates++
 	}
 	for i := range facts {
-		ps := make([]string, 0, len(protocols[i]))
-		for p := range protocols[i] {
-			ps = append(ps, string(p))
+		ps := protocols[i]
+		if ps == nil {
+			ps = []string{}
 		}
 		sort.Strings(ps)
-		facts[i].Protocols = ps
+		facts[i].Protocols = slices.Clip(slices.Compact(ps))
 		sort.Strings(facts[i].RemoteAccess)
 	}
 

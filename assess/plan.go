@@ -345,6 +345,8 @@ type scorer struct {
 	decided map[[2]string]bool // (threat, asset) with a standing decision
 	mu      sync.Mutex
 	cache   map[string][]threatScore
+	// key is of the facts that decide an asset's risks, for the cache.
+	key keyer
 }
 
 // state is a model with the risk each asset contributes to it.
@@ -382,21 +384,45 @@ type threatScore struct {
 	score  int
 }
 
+// scoreReads are the facts the scoring of a threat reads beyond its rules
+// (evaluator.score): the reach, the controls, and the impact dimensions
+// with what raises them. The names of kinds and services only explain.
+var scoreReads = []string{"reach", "controls", "safety", "patient_safety", "availability", "min_outage_minutes",
+	"confidentiality", "holds_phi", "data", "integrity"}
+
+// newScorer readies the plan's measure of a model: the decisions standing
+// on its date, and the key that shares the catalog's answers between
+// assets alike in what the risk rules and the scoring read.
+func newScorer(m *ward.Model, cat *catalog.Catalog, opt Options, full bool) *scorer {
+	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{},
+		cache: map[string][]threatScore{}, key: wholeKey}
+	if fields, all := cat.RiskReads(); !all {
+		if k, ok := projection(append(fields, scoreReads...)); ok {
+			s.key = k
+		}
+	}
+	for _, d := range m.Decisions {
+		if !lapsed(d, opt.Today) {
+			s.decided[[2]string{d.Threat, d.Asset}] = true
+		}
+	}
+	return s
+}
+
 // contribution is the open risk on one asset: the sum of its risks' scores.
 // Assets with the same facts but their names share the catalog's answers.
 func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
-	key := orgKey + factsKey(f)
+	key := orgKey + s.key.of(f)
 	s.mu.Lock()
 	rs, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
-		o, err := e.evaluate(f)
-		if err != nil {
+		// The rules see a copy: what they are given escapes to the heap,
+		// and most calls find their answer cached without it.
+		g := *f
+		var err error
+		if rs, err = e.scores(&g); err != nil {
 			return 0, err
-		}
-		rs = make([]threatScore, len(o.risks))
-		for k, r := range o.risks {
-			rs[k] = threatScore{r.Threat, r.Score}
 		}
 		s.mu.Lock()
 		s.cache[key] = rs
@@ -559,12 +585,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 		return nil, err
 	}
 	cands := Candidates(m, res, opt)
-	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{}, cache: map[string][]threatScore{}}
-	for _, d := range m.Decisions {
-		if !lapsed(d, opt.Today) {
-			s.decided[[2]string{d.Threat, d.Asset}] = true
-		}
-	}
+	s := newScorer(m, cat, opt, full)
 	st, err := s.measure(m, nil, nil)
 	if err != nil {
 		return nil, err

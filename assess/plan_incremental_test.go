@@ -168,7 +168,8 @@ func TestQuickMeasureEqualsWhole(t *testing.T) {
 				t.Fatal(err)
 			}
 			cands := Candidates(h.m, res, opt)
-			s := &scorer{e: newEvaluator(cat, nil), opt: opt, decided: map[[2]string]bool{}, cache: map[string][]threatScore{}}
+			s := newScorer(h.m, cat, opt, false)
+			s.orgInRisks = false
 			st, err := s.measure(h.m, nil, nil)
 			if err != nil {
 				t.Fatal(err)

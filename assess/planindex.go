@@ -31,6 +31,7 @@ type scope struct {
 type index struct {
 	asset      map[string]int32
 	linksOf    [][]int32          // per asset: the links it is an end of
+	ends       [][2]int32         // per link: the assets it goes from and to (-1 for a zone)
 	members    map[string][]int32 // per zone: its assets
 	groups     map[string][]int32 // per redundancy group: its assets
 	dependents [][]int32          // per asset: those depending on it, or on a group it is in
@@ -101,13 +102,20 @@ func (x *index) structure(m *ward.Model) {
 		x.asset[m.Assets[i].ID] = int32(i)
 		x.members[m.Assets[i].Zone] = append(x.members[m.Assets[i].Zone], int32(i))
 	}
+	x.ends = make([][2]int32, len(m.Links))
 	for li := range m.Links {
 		l := &m.Links[li]
+		x.ends[li] = [2]int32{-1, -1}
 		f, okf := x.asset[l.From]
 		if okf {
 			x.linksOf[f] = append(x.linksOf[f], int32(li))
+			x.ends[li][0] = f
 		}
-		if t, ok := x.asset[l.To]; ok && (!okf || t != f) {
+		t, okt := x.asset[l.To]
+		if okt {
+			x.ends[li][1] = t
+		}
+		if okt && (!okf || t != f) {
 			x.linksOf[t] = append(x.linksOf[t], int32(li))
 		}
 	}
@@ -228,6 +236,11 @@ type scratch struct {
 	par     []int32 // v's arc when stamped: an old arc's index, or len(arcs) + a fresh one's
 	touched []int32
 	q       distQueue
+	// d, s, e mark per asset D, the part of the model and the other ends
+	// of links whose flags change; link the part's links; at the place
+	// in the part of an asset marked in s.
+	d, s, e, link []uint32
+	at            []int32
 }
 
 var scratches sync.Pool
@@ -237,7 +250,8 @@ func getScratch(nodes int) *scratch {
 		s.next()
 		return s
 	}
-	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes)}
+	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes),
+		d: make([]uint32, nodes), s: make([]uint32, nodes), e: make([]uint32, nodes), at: make([]int32, nodes)}
 	s.next()
 	return s
 }
@@ -247,6 +261,10 @@ func (s *scratch) next() {
 	if s.cur == 0 { // wrapped: forget every stamp
 		clear(s.stamp)
 		clear(s.inA)
+		clear(s.d)
+		clear(s.s)
+		clear(s.e)
+		clear(s.link)
 		s.cur = 1
 	}
 	s.touched, s.q = s.touched[:0], s.q[:0]
@@ -280,10 +298,15 @@ func (s *scratch) next() {
 func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, next *state, ok bool, err error) {
 	x, m, sc := st.ix, st.m, c.touch
 	var d []int32
-	inD := map[int32]bool{}
+	sp := getScratch(len(x.dist))
+	defer scratches.Put(sp)
+	if len(sp.link) < len(m.Links) {
+		sp.link = append(sp.link, make([]uint32, len(m.Links)-len(sp.link))...)
+	}
+	inD := func(i int32) bool { return sp.d[i] == sp.cur }
 	addD := func(i int32) {
-		if !inD[i] {
-			inD[i] = true
+		if !inD(i) {
+			sp.d[i] = sp.cur
 			d = append(d, i)
 		}
 	}
@@ -298,45 +321,40 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	other := func(li int32, i int32) (int32, bool) {
-		l := &m.Links[li]
-		end := l.To
-		if m.Assets[i].ID == l.To {
-			end = l.From
+		e := x.ends[li]
+		if e[1] == i {
+			return e[0], e[0] >= 0
 		}
-		j, ok := x.asset[end]
-		return j, ok
+		return e[1], e[1] >= 0
 	}
 	// The other ends of the links whose flags change: only their facts
 	// that the flags make change (counted again below); their steps do
 	// not, as no step reads those facts.
 	var ends []int32
 	if sc.links {
-		seen := map[int32]bool{}
 		for _, i := range d {
 			for _, li := range x.linksOf[i] {
-				if j, ok := other(li, i); ok && !inD[j] && !seen[j] {
-					seen[j] = true
+				if j, ok := other(li, i); ok && !inD(j) && sp.e[j] != sp.cur {
+					sp.e[j] = sp.cur
 					ends = append(ends, j)
 				}
 			}
 		}
 	}
 	// The part of the model D's facts and steps are made of.
-	inS := map[int32]bool{}
 	var part []int32
 	addS := func(i int32) {
-		if !inS[i] {
-			inS[i] = true
+		if sp.s[i] != sp.cur {
+			sp.s[i] = sp.cur
 			part = append(part, i)
 		}
 	}
 	var links []int32
-	seenLink := map[int32]bool{}
 	for _, i := range d {
 		addS(i)
 		for _, li := range x.linksOf[i] {
-			if !seenLink[li] {
-				seenLink[li] = true
+			if sp.link[li] != sp.cur {
+				sp.link[li] = sp.cur
 				links = append(links, li)
 			}
 			if j, ok := other(li, i); ok {
@@ -353,9 +371,15 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	slices.Sort(part)
+	for k, i := range part {
+		sp.at[i] = int32(k)
+	}
 	slices.Sort(links)
+	pb := partBuffers.Get().(*partBuffer)
+	defer partBuffers.Put(pb)
+	pb.assets, pb.links = slices.Grow(pb.assets[:0], len(part))[:len(part)], slices.Grow(pb.links[:0], len(links))[:len(links)]
 	sm := &ward.Model{Ward: m.Ward, Organisation: m.Organisation, Zones: slices.Clone(m.Zones), Rules: m.Rules, Redundancy: m.Redundancy,
-		Assets: make([]ward.Asset, len(part)), Links: make([]ward.Link, len(links))}
+		Assets: pb.assets, Links: pb.links}
 	for k, i := range part {
 		sm.Assets[k] = m.Assets[i]
 	}
@@ -379,7 +403,8 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			}
 		}
 	}
-	_, sf := facts(sm, s.opt.Today, vulns, nil)
+	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil)
+	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
 	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
@@ -408,29 +433,30 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			endFacts[j].ClearWireless = int(x.clearRadio[j])+r > 0
 		}
 	}
-	cf := make([]catalog.AssetFacts, len(part))
+	// The part's facts, written over those of the sub-model: D's as
+	// computed but for what depends on the whole model, the rest kept.
+	cf := sf
 	for k, i := range part {
-		if !inD[i] {
+		if !inD(i) {
 			cf[k] = st.facts[i]
 			if f, ok := endFacts[i]; ok {
 				cf[k] = *f
 			}
 			continue
 		}
-		f, old := sf[k], &st.facts[i]
+		f, old := &cf[k], &st.facts[i]
 		f.VendorAccess, f.Authenticates, f.Reach = old.VendorAccess, old.Authenticates, old.Reach
 		f.Services, f.MinOutageMinutes, f.PatientSafety = old.Services, old.MinOutageMinutes, old.PatientSafety
-		cf[k] = f
 	}
 	sag := newAttackGraph(sm, cf, &st.org, true)
 
 	// The steps into and out of N: D and the zone's flat network.
-	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD[v] }
+	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD(v) }
 	hub := int32(-1)
 	if sc.zone != "" {
 		if h, ok := x.node["flat network "+sc.zone]; ok {
 			hub = h
-			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD[v]) }
+			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD(v)) }
 		}
 	}
 	global := func(v int32) (int32, bool) {
@@ -457,8 +483,6 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		newIn[t] = append(newIn[t], k)
 	}
 	// G' is the old graph with the arcs incident to N replaced by fresh.
-	sp := getScratch(len(x.dist))
-	defer scratches.Put(sp)
 	get := func(v int32) float64 {
 		if sp.stamp[v] == sp.cur {
 			return sp.val[v]
@@ -578,10 +602,6 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 
 	// The risk of the assets whose facts or reach changed.
 	risk, exposure = st.risk, st.exposure
-	partAt := map[int32]int{}
-	for k, i := range part {
-		partAt[i] = k
-	}
 	var changed map[int32]catalog.AssetFacts
 	var contrib map[int32]int
 	if commit {
@@ -592,15 +612,15 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		var f catalog.AssetFacts
 		ef, isEnd := endFacts[i]
 		switch {
-		case inD[i]:
-			f = cf[partAt[i]]
+		case inD(i):
+			f = cf[sp.at[i]]
 		case isEnd:
 			f = *ef
 		default:
 			f = st.facts[i]
 		}
 		old := &st.facts[i]
-		if reach := reachLevel(p); inD[i] || isEnd || reach != old.Reach {
+		if reach := reachLevel(p); inD(i) || isEnd || reach != old.Reach {
 			f.Reach = reach
 			c, err := s.contribution(&f, "", st.e, s.decided)
 			if err != nil {
@@ -630,7 +650,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	for _, v := range sp.touched {
-		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD[v] && !isEnd {
+		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD(v) && !isEnd {
 			if err := score(v); err != nil {
 				return 0, 0, nil, false, err
 			}
@@ -644,6 +664,18 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	return risk, exposure, next, true, nil
 }
+
+// partBuffer holds the assets and links of the part of the model quick
+// re-evaluates, kept between candidates: they are the largest of its
+// allocations, a part being thousands of assets for a change to every
+// workstation of a site.
+type partBuffer struct {
+	assets []ward.Asset
+	links  []ward.Link
+	facts  []catalog.AssetFacts
+}
+
+var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}
 
 // commitPieces are what quick found of a change, to make the next state.
 type commitPieces struct {
@@ -661,7 +693,15 @@ type commitPieces struct {
 // quick found again.
 func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 	x := st.ix
-	m := cloneModel(st.m)
+	// A change whose scope leaves links' flags alone changes no link in
+	// place (taking assets off the Internet copies the links it keeps):
+	// the next model shares them.
+	mc := *st.m
+	m := &mc
+	m.Assets, m.Zones = slices.Clone(st.m.Assets), slices.Clone(st.m.Zones)
+	if c.touch.links {
+		m.Links = slices.Clone(st.m.Links)
+	}
 	c.apply(m)
 	next := &state{m: m, org: st.org, facts: slices.Clone(st.facts), contrib: slices.Clone(st.contrib), reach: slices.Clone(st.reach),
 		patched: append(slices.Clip(st.patched), c.Patched...)}
@@ -675,7 +715,7 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 	for i := range next.facts {
 		next.reach[i] = 0
 	}
-	ix := &index{asset: x.asset, linksOf: x.linksOf, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
+	ix := &index{asset: x.asset, linksOf: x.linksOf, ends: x.ends, members: x.members, groups: x.groups, dependents: x.dependents, node: x.node}
 	if len(m.Links) != len(st.m.Links) {
 		ix.structure(m)
 	}
@@ -749,66 +789,164 @@ func (s *scorer) commit(st *state, c *Change, q *commitPieces) (*state, error) {
 // factsKey is a cheap structural key of an asset's facts but its names:
 // assets with the same key get the same answers from the catalog.
 // TestFactsKeyNamesEveryField sees that it names every other field.
-func factsKey(f *catalog.AssetFacts) string {
-	b := make([]byte, 0, 256)
-	str := func(s string) { b = append(append(b, s...), 0) }
-	num := func(n int) { b = strconv.AppendInt(b, int64(n), 36); b = append(b, 1) }
-	flag := func(x bool) {
-		if x {
-			b = append(b, 't')
-		} else {
-			b = append(b, 'f')
-		}
+func factsKey(f *catalog.AssetFacts) string { return wholeKey.of(f) }
+
+// keyBuf is a key being written: strings end in 0, numbers in 1, so that
+// no two sequences of parts write the same bytes. Its methods return the
+// buffer grown, as append does, so that it can stay on the stack.
+type keyBuf []byte
+
+func (b keyBuf) str(s string) keyBuf { return append(append(b, s...), 0) }
+func (b keyBuf) num(n int) keyBuf    { return append(strconv.AppendInt(b, int64(n), 36), 1) }
+func (b keyBuf) real(x float64) keyBuf {
+	return append(strconv.AppendFloat(b, x, 'g', -1, 64), 1)
+}
+func (b keyBuf) flag(x bool) keyBuf {
+	if x {
+		return append(b, 't')
 	}
-	list := func(xs []string) {
-		num(len(xs))
-		for _, x := range xs {
-			str(x)
-		}
+	return append(b, 'f')
+}
+func (b keyBuf) list(xs []string) keyBuf {
+	b = b.num(len(xs))
+	for _, x := range xs {
+		b = b.str(x)
 	}
-	real := func(x float64) { b = strconv.AppendFloat(b, x, 'g', -1, 64); b = append(b, 1) }
-	str(f.Kind)
-	str(f.Category)
-	str(f.Zone)
-	str(f.ZoneKind)
-	num(f.ZoneTrust)
-	flag(f.Segmented)
-	str(f.Vendor)
-	str(f.Product)
-	str(f.Version)
-	flag(f.HasCPE)
-	flag(f.HasPURL)
-	num(f.Components)
-	list(f.Data)
-	flag(f.HoldsPHI)
-	list(f.Controls)
-	list(f.OwnControls)
-	str(f.EndOfSupport)
-	flag(f.EOS)
-	num(f.Safety)
-	num(f.Availability)
-	num(f.Confidentiality)
-	num(f.Integrity)
-	flag(f.Exposed)
-	flag(f.External)
-	flag(f.UntrustedInbound)
-	list(f.RemoteAccess)
-	flag(f.VendorAccess)
-	num(f.Cleartext)
-	num(f.ClearSensitive)
-	num(f.Unauthenticated)
-	flag(f.Wireless)
-	flag(f.ClearWireless)
-	list(f.Protocols)
-	list(f.Services)
-	num(f.MinOutageMinutes)
-	num(f.PatientSafety)
-	num(f.Vulnerabilities)
-	num(f.Exploited)
-	num(f.RansomwareExploited)
-	real(f.MaxCVSS)
-	real(f.MaxEPSS)
-	num(f.Authenticates)
-	num(f.Reach)
+	return b
+}
+
+// keyParts name all the facts but the asset's id and name (by their json
+// names), in the order keys write them; keyBuf.part writes each.
+var keyParts = []string{"kind", "category", "zone", "zone_kind", "zone_trust", "segmented", "vendor", "product", "version", "has_cpe", "has_purl", "components", "data", "holds_phi", "controls", "own_controls", "end_of_support", "eos", "safety", "availability", "confidentiality", "integrity", "exposed", "external", "untrusted_inbound", "remote_access", "vendor_access", "cleartext", "clear_sensitive", "unauthenticated", "wireless", "clear_wireless", "protocols", "services", "min_outage_minutes", "patient_safety", "vulnerabilities", "exploited", "ransomware_exploited", "max_cvss", "max_epss", "authenticates", "reach"}
+
+// part writes fact i of keyParts. A switch rather than a function per
+// part keeps the key's buffer on the stack: the plan writes a key for
+// every asset a change touches.
+func (b keyBuf) part(i int, f *catalog.AssetFacts) keyBuf {
+	switch i {
+	case 0:
+		return b.str(f.Kind)
+	case 1:
+		return b.str(f.Category)
+	case 2:
+		return b.str(f.Zone)
+	case 3:
+		return b.str(f.ZoneKind)
+	case 4:
+		return b.num(f.ZoneTrust)
+	case 5:
+		return b.flag(f.Segmented)
+	case 6:
+		return b.str(f.Vendor)
+	case 7:
+		return b.str(f.Product)
+	case 8:
+		return b.str(f.Version)
+	case 9:
+		return b.flag(f.HasCPE)
+	case 10:
+		return b.flag(f.HasPURL)
+	case 11:
+		return b.num(f.Components)
+	case 12:
+		return b.list(f.Data)
+	case 13:
+		return b.flag(f.HoldsPHI)
+	case 14:
+		return b.list(f.Controls)
+	case 15:
+		return b.list(f.OwnControls)
+	case 16:
+		return b.str(f.EndOfSupport)
+	case 17:
+		return b.flag(f.EOS)
+	case 18:
+		return b.num(f.Safety)
+	case 19:
+		return b.num(f.Availability)
+	case 20:
+		return b.num(f.Confidentiality)
+	case 21:
+		return b.num(f.Integrity)
+	case 22:
+		return b.flag(f.Exposed)
+	case 23:
+		return b.flag(f.External)
+	case 24:
+		return b.flag(f.UntrustedInbound)
+	case 25:
+		return b.list(f.RemoteAccess)
+	case 26:
+		return b.flag(f.VendorAccess)
+	case 27:
+		return b.num(f.Cleartext)
+	case 28:
+		return b.num(f.ClearSensitive)
+	case 29:
+		return b.num(f.Unauthenticated)
+	case 30:
+		return b.flag(f.Wireless)
+	case 31:
+		return b.flag(f.ClearWireless)
+	case 32:
+		return b.list(f.Protocols)
+	case 33:
+		return b.list(f.Services)
+	case 34:
+		return b.num(f.MinOutageMinutes)
+	case 35:
+		return b.num(f.PatientSafety)
+	case 36:
+		return b.num(f.Vulnerabilities)
+	case 37:
+		return b.num(f.Exploited)
+	case 38:
+		return b.num(f.RansomwareExploited)
+	case 39:
+		return b.real(f.MaxCVSS)
+	case 40:
+		return b.real(f.MaxEPSS)
+	case 41:
+		return b.num(f.Authenticates)
+	case 42:
+		return b.num(f.Reach)
+	}
+	return b
+}
+
+// keyer writes a key of some of the facts: indices into keyParts.
+type keyer []int
+
+var wholeKey = func() keyer {
+	k := make(keyer, len(keyParts))
+	for i := range k {
+		k[i] = i
+	}
+	return k
+}()
+
+func (k keyer) of(f *catalog.AssetFacts) string {
+	var buf [512]byte
+	b := keyBuf(buf[:0])
+	for _, i := range k {
+		b = b.part(i, f)
+	}
 	return string(b)
+}
+
+// projection is the keyer of the named facts only (json names), in
+// keyParts' order; ok is false when a name is not among keyParts (an id
+// or a name, which no key may read).
+func projection(fields []string) (k keyer, ok bool) {
+	want := map[string]bool{}
+	for _, f := range fields {
+		want[f] = true
+	}
+	for i, p := range keyParts {
+		if want[p] {
+			k = append(k, i)
+			delete(want, p)
+		}
+	}
+	return k, len(want) == 0
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/ext"
 	"cel.dev/cel-go/interpreter"
 )
@@ -196,6 +197,15 @@ func Env() *cel.Env {
 type Subject struct {
 	Asset *AssetFacts
 	Org   *OrgFacts
+	act   interpreter.Activation
+}
+
+// Bound is the subject with its variables made once, for the many rules
+// evaluated against one asset: each evaluation of a plain Subject boxes
+// its variables anew.
+func (s Subject) Bound() Subject {
+	s.act = s.vars()
+	return s
 }
 
 // vars are the subject as CEL's variables. An activation of its own,
@@ -203,22 +213,28 @@ type Subject struct {
 // rule of the catalog against each distinct set of asset facts, and a
 // map each time was its largest allocation on a large hospital.
 func (s Subject) vars() interpreter.Activation {
+	if s.act != nil {
+		return s.act
+	}
 	if s.Asset == nil {
 		s.Asset = &noFacts
 	}
-	return subjectVars{s}
+	return subjectVars{s.Asset, s.Org}
 }
 
 var noFacts AssetFacts
 
-type subjectVars struct{ s Subject }
+type subjectVars struct {
+	asset *AssetFacts
+	org   *OrgFacts
+}
 
 func (v subjectVars) ResolveName(name string) (any, bool) {
 	switch name {
 	case "asset":
-		return v.s.Asset, true
+		return v.asset, true
 	case "org":
-		return v.s.Org, true
+		return v.org, true
 	}
 	return nil, false
 }
@@ -264,3 +280,66 @@ func (c *Check) AppliesTo(s Subject) (bool, error) { return evalBool(c.applies, 
 
 // Passes reports whether the subject meets the check.
 func (c *Check) Passes(s Subject) (bool, error) { return evalBool(c.check, s) }
+
+// RiskReads names the asset facts (by their json names) that the threats'
+// and weaknesses' rules read, so that the plan can share one evaluation
+// between sets of facts alike in those: two assets differing only in their
+// zone's name, their vendor or their protocols get the same risks when no
+// rule reads them. all is true when some rule uses asset otherwise than by
+// naming a field (passing it whole), and every fact may then count.
+func (c *Catalog) RiskReads() (fields []string, all bool) {
+	env := Env()
+	seen := map[string]bool{}
+	for _, x := range c.riskExprs() {
+		f, a, err := assetReads(env, x)
+		if err != nil || a {
+			return nil, true
+		}
+		for _, name := range f {
+			if !seen[name] {
+				seen[name] = true
+				fields = append(fields, name)
+			}
+		}
+	}
+	slices.Sort(fields)
+	return fields, false
+}
+
+// riskExprs are the expressions that decide an asset's risks: threats'
+// and weaknesses' applies (evidence only explains).
+func (c *Catalog) riskExprs() []string {
+	var out []string
+	for _, t := range c.Threats {
+		out = append(out, t.Applies)
+	}
+	for _, w := range c.Weaknesses {
+		out = append(out, w.Applies)
+	}
+	return out
+}
+
+// assetReads finds the fields of asset an expression selects; all when
+// asset also appears on its own.
+func assetReads(env *cel.Env, expr string) (fields []string, all bool, err error) {
+	checked, iss := env.Compile(expr)
+	if iss != nil && iss.Err() != nil {
+		return nil, true, iss.Err()
+	}
+	idents, selects := 0, 0
+	ast.PreOrderVisit(checked.NativeRep().Expr(), ast.NewExprVisitor(func(e ast.Expr) {
+		switch e.Kind() {
+		case ast.IdentKind:
+			if e.AsIdent() == "asset" {
+				idents++
+			}
+		case ast.SelectKind:
+			s := e.AsSelect()
+			if op := s.Operand(); op.Kind() == ast.IdentKind && op.AsIdent() == "asset" {
+				selects++
+				fields = append(fields, s.FieldName())
+			}
+		}
+	}))
+	return fields, idents != selects, nil
+}

@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/wardhealth/ward/catalog"
@@ -33,5 +34,30 @@ func TestEqualNamesEveryField(t *testing.T) {
 		if !b.Equal(&b) {
 			t.Errorf("facts differ from themselves in %s", typ.Field(i).Name)
 		}
+	}
+}
+
+// RiskReads names the fields the threats' and weaknesses' rules select,
+// and every field when a rule uses the asset whole.
+func TestRiskReads(t *testing.T) {
+	c := &catalog.Catalog{
+		Threats:    []catalog.Threat{{Applies: `asset.kind == "pacs" && asset.exposed`}},
+		Weaknesses: []catalog.Weakness{{Applies: `"mfa" in asset.controls || asset.exposed`, Evidence: `asset.vendor`}},
+	}
+	fields, all := c.RiskReads()
+	if all || !reflect.DeepEqual(fields, []string{"controls", "exposed", "kind"}) {
+		t.Errorf("RiskReads = %v, all %v; want [controls exposed kind] (evidence only explains)", fields, all)
+	}
+	c.Threats = append(c.Threats, catalog.Threat{Applies: `[asset].size() > 0`})
+	if _, all := c.RiskReads(); !all {
+		t.Error("a rule that takes the asset whole reads every field; RiskReads says not")
+	}
+	def, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, all = def.RiskReads()
+	if all || !slices.Contains(fields, "exposed") || slices.Contains(fields, "zone") {
+		t.Errorf("the default catalog's rules read %v (all %v); want exposed among them and not the zone's name", fields, all)
 	}
 }
