@@ -34,7 +34,17 @@ func TestNmapScanOfLoopbackServices(t *testing.T) {
 	t.Cleanup(func() { scp.Process.Kill(); scp.Wait() })
 	waitListening(t, fmt.Sprintf("127.0.0.1:%d", dicomPort))
 
-	fhir, err := net.Listen("tcp", "127.0.0.1:0")
+	// The FHIR server listens on a port Nmap's tables know for HTTP, so
+	// that its HTTP probes come first: on an ephemeral port Nmap may name
+	// the service after the port (32777 is "sometimes-rpc17") when the
+	// probes it sends there first do not match.
+	var fhir net.Listener
+	var err error
+	for _, port := range []string{"8080", "8000", "8008", "8081", "8888", "0"} {
+		if fhir, err = net.Listen("tcp", "127.0.0.1:"+port); err == nil {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
