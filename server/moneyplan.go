@@ -30,6 +30,9 @@ const (
 	jobCancelled = "cancelled"
 )
 
+// errSuperseded stops a plan in money of a model that changed since.
+var errSuperseded = errors.New("the model changed")
+
 // maxMoneyJobs is how many finished plans in money are kept.
 const maxMoneyJobs = 16
 
@@ -59,7 +62,11 @@ func newMoneyJobs() *moneyJobs {
 // moneyJob is one plan in money being computed, or computed.
 type moneyJob struct {
 	org            string
+	rev            int64
 	budget, trials int
+	// cancel stops the job, saying why (the server stops, the model
+	// changed).
+	cancel         context.CancelCauseFunc
 	mu             sync.Mutex
 	state          string
 	progress       quantify.Progress
@@ -138,20 +145,29 @@ func (s *Server) moneyJob(r *http.Request, org string, budget, trials int) (*mon
 	if js.ctx.Err() != nil {
 		return nil, fail(http.StatusServiceUnavailable, "the server is stopping")
 	}
-	j := &moneyJob{org: org, budget: budget, trials: trials, state: jobQueued, queued: s.cfg.Now().UTC()}
+	// A plan of an older revision of the model answers no one any more:
+	// it is stopped, so that this one need not wait for it.
+	for _, old := range js.jobs {
+		if old.org == org && old.rev < v.Revision {
+			old.cancel(fmt.Errorf("%w (revision %d) before the plan of revision %d was done", errSuperseded, v.Revision, old.rev))
+		}
+	}
+	ctx, cancel := context.WithCancelCause(js.ctx)
+	j := &moneyJob{org: org, rev: v.Revision, budget: budget, trials: trials, state: jobQueued, queued: s.cfg.Now().UTC(), cancel: cancel}
 	js.jobs[key] = j
 	js.wg.Go(func() {
+		defer cancel(nil)
 		select {
 		case js.turn <- struct{}{}:
-		case <-js.ctx.Done():
-			j.finish(nil, js.ctx.Err(), s.cfg.Now())
+		case <-ctx.Done():
+			j.finish(nil, context.Cause(ctx), s.cfg.Now())
 			return
 		}
 		defer func() { <-js.turn }()
 		j.mu.Lock()
 		j.state, j.started = jobRunning, s.cfg.Now().UTC()
 		j.mu.Unlock()
-		plan, err := quantify.MakePlanContext(js.ctx, v.Model, s.cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities},
+		plan, err := quantify.MakePlanContext(ctx, v.Model, s.cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities},
 			quantify.Options{Trials: trials}, budget, func(p quantify.Progress) {
 				j.mu.Lock()
 				j.progress = p
@@ -159,6 +175,9 @@ func (s *Server) moneyJob(r *http.Request, org string, budget, trials int) (*mon
 			})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.log.Error("plan in money", "org", org, "err", err)
+		}
+		if errors.Is(err, context.Canceled) {
+			err = context.Cause(ctx)
 		}
 		j.finish(plan, err, s.cfg.Now())
 		js.mu.Lock()
@@ -182,6 +201,8 @@ func (j *moneyJob) finish(plan *quantify.Plan, err error, now time.Time) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		j.state, j.err = jobCancelled, errors.New("the server stopped before the plan was done")
+	case errors.Is(err, errSuperseded):
+		j.state, j.err = jobCancelled, err
 	case err != nil:
 		j.state, j.err = jobFailed, err
 	default:
