@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wardhealth/ward"
@@ -44,9 +45,26 @@ type invalidError struct{ error }
 // the model lacks: exit 1, with the command's help hint.
 type lookupError struct{ error }
 
+// stopGrace is how long a command may take to stop after an interrupt
+// or SIGTERM before Ward exits without it.
+const stopGrace = 15 * time.Second
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal asks the command to stop (a server shuts down,
+		// a plan stops between candidates); commands that cannot stop
+		// midway, or a read that waits for input, must not hold Ward
+		// up: a second signal stops it at once (the default handling is
+		// back), and it stops by itself after stopGrace.
+		<-ctx.Done()
+		stop()
+		fmt.Fprintln(os.Stderr, "ward: stopping (again to stop at once)")
+		time.Sleep(stopGrace)
+		fmt.Fprintln(os.Stderr, "ward: stopped before the command was done")
+		os.Exit(130)
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
