@@ -3,7 +3,6 @@
 package main_test
 
 import (
-	"bytes"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -23,7 +22,7 @@ func TestStopsOnASecondSignal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stdin.Close()
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
