@@ -60,15 +60,7 @@ func BenchmarkAssetsPage(b *testing.B) {
 	s.PutUser(ctx, ward.User{ID: "u1", Name: "reader", PasswordHash: h, Memberships: []ward.Membership{{Org: org, Role: ward.RoleViewer}}, Created: time.Now()})
 	const secret = "ward_bench_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
 	s.PutToken(ctx, ward.Token{ID: "bench", UserID: "u1", Name: "bench", Hash: sha256hex(secret), Scope: ward.ScopeRead, Created: time.Now(), Expires: time.Now().Add(time.Hour)})
-	srv, err := server.New(server.Config{Store: s, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler()}
-	ln := listen(b)
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
+	_, base := serveBench(b, s)
 	tr := &http.Transport{MaxIdleConnsPerHost: 200, MaxConnsPerHost: 200}
 	client := &http.Client{Transport: tr}
 	get := func(path string) (time.Duration, error) {
@@ -283,15 +275,7 @@ func BenchmarkDashboardPages(b *testing.B) {
 	if err := s.PutUser(ctx, ward.User{ID: "u-admin", Name: "admin", PasswordHash: "unused", Admin: true, Created: time.Now()}); err != nil {
 		b.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: s, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler()}
-	ln := listen(b)
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
+	srv, base := serveBench(b, s)
 	var pages []string
 	for _, rt := range srv.Routes() {
 		if !rt.Page || rt.Method != "GET" || rt.Pattern == "/login" || strings.Contains(rt.Pattern, "/reports/{") || strings.HasSuffix(rt.Pattern, ".svg") {
@@ -396,4 +380,19 @@ func BenchmarkDashboardPages(b *testing.B) {
 	}
 	b.Logf("slowest page: %s, p99 %v", slowest, worst)
 	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-p99-ms")
+}
+
+// serveBench starts a server on the store, on a loopback port, for the
+// length of the benchmark, and gives it with its base URL.
+func serveBench(b *testing.B, st ward.Store) (*server.Server, string) {
+	b.Helper()
+	srv, err := server.New(server.Config{Store: st, Version: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	ln := listen(b)
+	go hs.Serve(ln)
+	b.Cleanup(func() { hs.Close(); srv.Close() })
+	return srv, "http://" + ln.Addr().String()
 }

@@ -96,15 +96,7 @@ func BenchmarkNationalPages(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("%d hospitals x %d assets stored and shared in %s (%T, GOMAXPROCS %d)", hospitals, assets, time.Since(start).Round(time.Millisecond), st, runtime.GOMAXPROCS(0))
-	srv, err := server.New(server.Config{Store: st, Version: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	hs := &http.Server{Handler: srv.Handler()}
-	ln := listen(b)
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
+	_, base := serveBench(b, st)
 	tr := &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}
 	signIn := func() *http.Client {
 		jar, _ := cookiejar.New(nil)
