@@ -1,6 +1,10 @@
 package server
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/wardhealth/ward/server/internal/core"
+)
 
 // RouteInfo is a route as tests see it.
 type RouteInfo struct {
@@ -8,7 +12,7 @@ type RouteInfo struct {
 }
 
 // APIRoutes lists the API routes of a route table.
-func APIRoutes(rs []route) []RouteInfo {
+func APIRoutes(rs []core.Route) []RouteInfo {
 	var out []RouteInfo
 	for _, r := range rs {
 		if !r.Page && strings.HasPrefix(r.Pattern, "/api/v1/") {
