@@ -377,3 +377,38 @@ func TestHubSeesEveryOrganisation(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRecreatedOrganisation: an organisation deleted and made again under
+// the same id is read as the new one, not as the old one a cache or a
+// client's ETag still holds.
+func TestRecreatedOrganisation(t *testing.T) {
+	ts := newTestServer(t, server.Config{})
+	root := ts.login(t, "root")
+	old := root.do("GET", "/api/v1/orgs/north/assets?limit=1", nil)
+	if old.code != http.StatusOK || !strings.Contains(old.body, `"total":60`) {
+		t.Fatalf("north before: %d %s", old.code, old.body)
+	}
+	oldTag := root.do("GET", "/api/v1/orgs/north/model", nil).header.Get("ETag")
+	if res := root.do("DELETE", "/api/v1/orgs/north", nil); res.code != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", res.code, res.body)
+	}
+	again := "ward: 1\norganisation: {id: north, name: North Clinic}\nzones:\n  - {id: lan, kind: clinical, trust: medium}\nassets:\n  - {id: ehr, kind: ehr, zone: lan}\n  - {id: pacs, kind: pacs, zone: lan}\n"
+	if res := root.do("PUT", "/api/v1/orgs/north/model", again, "Content-Type", "application/yaml"); res.code != http.StatusOK && res.code != http.StatusCreated {
+		t.Fatalf("re-create: %d %s", res.code, res.body)
+	}
+	now := root.do("GET", "/api/v1/orgs/north/assets?limit=1", nil)
+	if !strings.Contains(now.body, `"total":2`) {
+		t.Errorf("north after it was made again: %s", now.body)
+	}
+	if page := root.do("GET", "/orgs/north/", nil); !strings.Contains(page.body, "North Clinic") {
+		t.Errorf("the overview does not show the new organisation: %.300s", page.body)
+	}
+	newTag := root.do("GET", "/api/v1/orgs/north/model", nil).header.Get("ETag")
+	if newTag == oldTag {
+		t.Errorf("the new organisation's ETag %s is the old one's", newTag)
+	}
+	// A write made against the old organisation's ETag is refused.
+	if res := root.do("PUT", "/api/v1/orgs/north/model", again, "Content-Type", "application/yaml", "If-Match", oldTag); res.code != http.StatusPreconditionFailed {
+		t.Errorf("a write against the deleted organisation's revision: %d %s", res.code, res.body)
+	}
+}

@@ -299,4 +299,21 @@ func testRevisions(t *testing.T, s ward.Store) {
 	if _, err := s.Assessment(ctx, "st-example", 0); !errors.Is(err, ward.ErrNotFound) {
 		t.Errorf("assessment after delete: %v", err)
 	}
+	if revs, err := s.Revisions(ctx); err != nil || revs["st-example"] != 0 {
+		t.Errorf("revisions after delete: %v, %v", revs, err)
+	}
+	// Made again under the same id, it goes on from the deleted one's
+	// revision (3), so that no revision names two models.
+	if err := s.PutModelAt(ctx, m, 0); err != nil {
+		t.Fatalf("put after delete: %v", err)
+	}
+	if rev, _ := s.Revision(ctx, "st-example"); rev != 4 {
+		t.Errorf("revision of the organisation made again: %d, want 4", rev)
+	}
+	if revs, _ := s.Revisions(ctx); revs["st-example"] != 4 {
+		t.Errorf("revisions of the organisation made again: %v", revs)
+	}
+	if err := s.PutModelAt(ctx, m, 3); !errors.Is(err, ward.ErrConflict) {
+		t.Errorf("a put against the deleted organisation's revision: %v", err)
+	}
 }

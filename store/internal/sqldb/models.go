@@ -160,7 +160,7 @@ func (d *DB) DeleteOrganisation(ctx context.Context, org string) error {
 // a put made against a revision the organisation has moved on from.
 func (d *DB) CheckRevision(ctx context.Context, tx Tx, org string, revision int64) error {
 	var current int64
-	err := tx.QueryRow(ctx, `SELECT revision FROM revisions WHERE org = ?`, org).Scan(&current)
+	err := tx.QueryRow(ctx, `SELECT revision FROM revisions WHERE org = ? AND revision > 0`, org).Scan(&current)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}

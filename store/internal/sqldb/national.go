@@ -229,7 +229,7 @@ func (d *DB) AppendAudits(ctx context.Context, entries []ward.AuditEntry) error 
 
 // Revisions is every organisation's revision (Revision) in one query.
 func (d *DB) Revisions(ctx context.Context) (map[string]int64, error) {
-	rs, err := d.db.QueryContext(ctx, `SELECT org, revision FROM revisions`)
+	rs, err := d.db.QueryContext(ctx, `SELECT org, revision FROM revisions WHERE revision > 0`)
 	if err != nil {
 		return nil, err
 	}

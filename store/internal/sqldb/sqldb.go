@@ -536,7 +536,7 @@ func (d *DB) Assessments(ctx context.Context, org string, limit int) ([]ward.Ass
 // Revision returns an organisation's model revision, 0 when it has none.
 func (d *DB) Revision(ctx context.Context, org string) (int64, error) {
 	var rev int64
-	st, err := d.stmt(ctx, `SELECT revision FROM revisions WHERE org = ?`)
+	st, err := d.stmt(ctx, `SELECT revision FROM revisions WHERE org = ? AND revision > 0`)
 	if err != nil {
 		return 0, err
 	}
@@ -548,9 +548,14 @@ func (d *DB) Revision(ctx context.Context, org string) (int64, error) {
 }
 
 // bumpRevision moves an organisation's revision on, in the transaction
-// that puts its model; its one argument is the organisation.
-const bumpRevision = `INSERT INTO revisions (org, revision) VALUES (?, 1) ON CONFLICT (org) DO UPDATE SET revision = revisions.revision + 1`
+// that puts its model; its one argument is the organisation. A deleted
+// organisation's row is kept with its last revision negated (see
+// forgetOrganisation), so that one made again under the same id goes on
+// from there: a revision never names two models of one id, and what was
+// kept or sent by revision (the server's results, an ETag a client holds,
+// the national view's shares) cannot be taken for the new one's.
+const bumpRevision = `INSERT INTO revisions (org, revision) VALUES (?, 1) ON CONFLICT (org) DO UPDATE SET revision = ABS(revisions.revision) + 1`
 
 // forgetOrganisation is what DeleteOrganisation runs, with the
 // organisation as argument: the tables without a foreign key to it.
-var forgetOrganisation = []string{`DELETE FROM revisions WHERE org = ?`, `DELETE FROM assessments WHERE org = ?`, `DELETE FROM incidents WHERE org = ?`}
+var forgetOrganisation = []string{`UPDATE revisions SET revision = -ABS(revision) WHERE org = ?`, `DELETE FROM assessments WHERE org = ?`, `DELETE FROM incidents WHERE org = ?`}
