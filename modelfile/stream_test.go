@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unsafe"
@@ -217,15 +218,60 @@ func sameString(a, b string) bool {
 	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
 }
 
+// fewOfEach is m with its first n assets, the zones they are in, the links
+// between them and the services that depend on them only.
+func fewOfEach(m *ward.Model, n int) *ward.Model {
+	out := *m
+	out.Assets = slices.Clone(m.Assets[:n])
+	kept := map[string]bool{}
+	zones := map[string]bool{}
+	for _, a := range out.Assets {
+		kept[a.ID], zones[a.Zone] = true, true
+	}
+	out.Zones = nil
+	for _, z := range m.Zones {
+		if zones[z.ID] {
+			out.Zones = append(out.Zones, z)
+		}
+	}
+	out.Links = nil
+	for _, l := range m.Links {
+		if kept[l.From] && kept[l.To] {
+			out.Links = append(out.Links, l)
+		}
+	}
+	out.Services = nil
+	for _, sv := range m.Services {
+		if len(sv.DependsOn) > 0 && !slices.ContainsFunc(sv.DependsOn, func(id string) bool { return !kept[id] }) {
+			out.Services = append(out.Services, sv)
+		}
+	}
+	out.Rules = nil
+	return &out
+}
+
 // FuzzStream feeds the streaming reader arbitrary files, cut into small
 // pieces: it must never panic or hang, and whatever it takes must be what
 // reading the file whole gives; what it gives up on goes to the general
 // path, as TestStreamErrorsArePositioned checks. Run:
-// go test ./modelfile -run XXX -fuzz FuzzStream
+// go test ./modelfile -run XXX -fuzz FuzzStream -fuzzminimizetime 50x
 func FuzzStream(f *testing.F) {
+	// Seeds are a generated hospital cut to a few of each item: every
+	// section and list, each item over several pieces, but small, because
+	// the engine spends a minute minimising each input that finds new
+	// code, and minimising a whole hospital's 70 KB left it no time to
+	// run anything else.
+	_, whole := generated(f, synth.MinAssets, 1, YAML)
+	cut := fewOfEach(whole, 4)
 	for _, format := range []Format{YAML, JSON} {
-		data, _ := generated(f, synth.MinAssets, 1, format)
-		f.Add(data, format == JSON)
+		var buf bytes.Buffer
+		if err := Write(&buf, cut, format); err != nil {
+			f.Fatal(err)
+		}
+		if _, err := Parse("seed."+string(format), buf.Bytes(), DefaultLimits); err != nil {
+			f.Fatalf("the cut hospital is not a valid model: %v", err)
+		}
+		f.Add(buf.Bytes(), format == JSON)
 	}
 	f.Add([]byte("ward: 1\norganisation: &o {id: a, name: b}\nzones: [{<<: *o, kind: dmz, trust: low}]\n"), false)
 	f.Add([]byte("ward: 1\nzones:\n  - &z {id: z, kind: dmz, trust: low}\n  - *z\nassets:\n- id: a\n  kind: ehr\n  zone: z\n"), false)
