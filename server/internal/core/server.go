@@ -253,7 +253,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt Route, c *Call,
 	if !known {
 		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	if rt.Page {
+	if rt.Page && s.ErrorPage != nil {
 		if p.Status == http.StatusUnauthorized {
 			http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
 			return
