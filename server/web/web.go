@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -199,16 +200,37 @@ func (s *handler) renderPage(w http.ResponseWriter, r *http.Request, c *core.Cal
 		}
 		pd.NavOrg, pd.NavRole = navOrg(w, r, c, pd.Orgs)
 	}
+	if content != "" {
+		// The content, rendered before, is written beside the layout
+		// rather than through it: a template prints a value by copying
+		// it through fmt, and a map's content is megabytes.
+		pd.Content = contentSlot
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", pd); err != nil {
 		return err
 	}
+	before, after := buf.Bytes(), []byte(nil)
+	if content != "" {
+		var ok bool
+		if before, after, ok = bytes.Cut(before, []byte(contentSlot)); !ok {
+			return fmt.Errorf("page %s: the layout has no place for the content", name)
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(before)
+	if content != "" {
+		io.WriteString(w, string(content))
+		w.Write(after)
+	}
 	return nil
 }
+
+// contentSlot stands for a page's content in its layout until it is
+// written: a comment no template writes.
+const contentSlot template.HTML = "<!--ward: the page's content-->"
 
 // navCookie remembers the organisation last read, for the navigation of
 // the pages of no organisation. It names an organisation, nothing secret,
