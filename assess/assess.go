@@ -32,6 +32,9 @@ type Options struct {
 	// single points of failure, scenarios, and all but the likeliest path
 	// to each critical target), for measuring many changed models.
 	RegisterOnly bool
+	// forCandidates leaves out what the plan's candidates do not read
+	// (baselines and scenarios).
+	forCandidates bool
 }
 
 // Patched returns the options with the given assets' matched
@@ -328,7 +331,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		res.Summary = summarise(res, len(facts))
 		return res, nil
 	}
-	if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
+	if opt.forCandidates {
+		res.Baselines, res.Scenarios = []BaselineResult{}, []ScenarioResult{}
+	} else if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err
 	}
 	res.Resilience = SinglePointsOfFailure(m)
@@ -340,6 +345,10 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		targets = DefaultTargets
 	}
 	res.Paths = AttackPaths(ag, m, facts, k, targets)
+	if opt.forCandidates {
+		res.Summary = summarise(res, len(facts))
+		return res, nil
+	}
 	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {
 		return nil, err
 	}

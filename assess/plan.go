@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,14 +26,24 @@ type Change struct {
 	Title  string   `json:"title"`
 	Assets []string `json:"assets,omitempty"`
 	Zone   string   `json:"zone,omitempty"`
+	// Zones are the zones a change segments when it is on several zones
+	// alike (Zone is the first).
+	Zones []string `json:"zones,omitempty"`
 	// Rules are the firewall rules the change closes or filters.
 	Rules []string `json:"rules,omitempty"`
 	// Patched are the assets whose matched vulnerabilities the change
 	// fixes: the model itself does not change (Options.Patched).
 	Patched []string `json:"patched,omitempty"`
-	// Answers names the weakness the change removes.
+	// Answers names the weakness the change removes ("; " between
+	// several, when the same remedy answers more than one on its assets).
 	Answers string `json:"answers"`
-	apply   func(m *ward.Model)
+	// Places is how many places (the assets of one kind in one zone, a
+	// zone, a rule, a single point of failure) the change is made on;
+	// Alike, when it groups more than one or part of one, says what they
+	// have in common (docs/attack-paths.md, "Candidates grouped").
+	Places int    `json:"places"`
+	Alike  string `json:"alike,omitempty"`
+	apply  func(m *ward.Model)
 	// touch says what apply changes, so that the plan re-evaluates only
 	// that; nil when the change alters links, rules or the organisation,
 	// which the plan then measures on the whole model.
@@ -61,189 +72,25 @@ type PlanStep struct {
 // Plan is a ranked list of changes.
 type Plan struct {
 	// Before and After are register risk plus path exposure.
-	Before         int        `json:"before"`
-	After          int        `json:"after"`
-	RiskBefore     int        `json:"risk_before"`
-	RiskAfter      int        `json:"risk_after"`
-	ExposureBefore int        `json:"exposure_before"`
-	ExposureAfter  int        `json:"exposure_after"`
-	Candidates     int        `json:"candidates"`
-	Steps          []PlanStep `json:"steps"`
-}
-
-// candidates derives changes from the findings: each weakness on a group of
-// assets of one kind in one zone has a remedy that re-assessing can test.
-func candidates(m *ward.Model, res *Result) []Change {
-	assetIdx := map[string]int{}
-	for i := range m.Assets {
-		assetIdx[m.Assets[i].ID] = i
-	}
-	addControl := func(ids []string, control string) func(*ward.Model) {
-		return func(m *ward.Model) {
-			for _, a := range byID(m, ids) {
-				if !slices.Contains(a.Controls, control) {
-					a.Controls = append(slices.Clone(a.Controls), control)
-				}
-			}
-		}
-	}
-	links := func(ids []string, fix func(l *ward.Link) bool, set func(l *ward.Link)) func(*ward.Model) {
-		in := map[string]bool{}
-		for _, id := range ids {
-			in[id] = true
-		}
-		return func(m *ward.Model) {
-			for i := range m.Links {
-				l := &m.Links[i]
-				if (in[l.From] || in[l.To]) && fix(l) {
-					set(l)
-				}
-			}
-		}
-	}
-	sensitiveData := func(l *ward.Link) bool {
-		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] })
-	}
-	var out []Change
-	seenZone := map[string]bool{}
-	patchSeen := map[string]bool{}
-	for _, f := range res.Findings {
-		groups := map[string][]string{}
-		var keys []string
-		for _, id := range f.Assets {
-			a := &m.Assets[assetIdx[id]]
-			k := string(a.Kind) + "\x00" + a.Zone
-			if _, ok := groups[k]; !ok {
-				keys = append(keys, k)
-			}
-			groups[k] = append(groups[k], id)
-		}
-		for _, k := range keys {
-			ids := groups[k]
-			kind, zone, _ := strings.Cut(k, "\x00")
-			what := fmt.Sprintf("%d × %s in %s", len(ids), kind, zone)
-			if len(ids) == 1 {
-				what = ids[0]
-			}
-			c := Change{Answers: f.Weakness, Assets: ids, touch: &scope{assets: ids}}
-			switch f.Weakness {
-			case "internet-exposed", "no-mfa-on-exposed":
-				if kind == "vpn-gateway" || f.Weakness == "no-mfa-on-exposed" {
-					c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
-				} else {
-					// Links from the Internet into the assets go: that
-					// touches no other asset's facts or steps.
-					c.Action, c.Title = "remove-exposure", "Take "+what+" off the Internet"
-					c.apply = func(m *ward.Model) {
-						for _, a := range byID(m, ids) {
-							a.InternetExposed = false
-						}
-						internet := map[string]bool{}
-						for _, z := range m.Zones {
-							if z.Kind == "internet" {
-								internet[z.ID] = true
-							}
-						}
-						m.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l ward.Link) bool {
-							return internet[l.From] && slices.Contains(ids, l.To)
-						})
-					}
-				}
-			case "no-mfa-on-user-device":
-				c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
-			case "remote-admin-from-outside", "vendor-access":
-				c.Action, c.Title, c.apply = "secure-remote-access", "Broker remote access to "+what+" (on demand, MFA, recorded)", addControl(ids, "secure-remote-access")
-			case "end-of-support":
-				c.Action, c.Title = "replace", "Replace or upgrade "+what+" (out of support)"
-				c.apply = func(m *ward.Model) {
-					for _, a := range byID(m, ids) {
-						a.EndOfSupport = ""
-					}
-				}
-			case "cleartext-sensitive", "wireless-clear":
-				c.Action, c.Title, c.touch.links = "encrypt-links", "Encrypt the links of "+what+" that carry sensitive data", true
-				c.apply = links(ids, func(l *ward.Link) bool {
-					return sensitiveData(l) || ((l.Protocol == "wifi" || l.Protocol == "ble") && !l.Encrypted)
-				}, func(l *ward.Link) { l.Encrypted = true })
-			case "unauthenticated-inbound":
-				c.Action, c.Title, c.touch.links = "authenticate-links", "Require authentication on the links into "+what, true
-				c.apply = links(ids, func(l *ward.Link) bool { return !l.Authenticated && !attachment(l.Protocol) }, func(l *ward.Link) { l.Authenticated = true })
-			case "known-vulnerabilities", "exploited-vulnerabilities":
-				if patchSeen[k] {
-					continue
-				}
-				patchSeen[k] = true
-				c.Action, c.Title, c.Patched = "patch", "Patch "+what+" (the advisories' fixes, or their mitigations until then)", ids
-				c.apply = func(*ward.Model) {}
-			case "no-edr":
-				c.Action, c.Title, c.apply = "add-edr", "Deploy EDR on "+what, addControl(ids, "edr")
-			case "no-encryption-at-rest":
-				c.Action, c.Title, c.apply = "encrypt-storage", "Encrypt storage on "+what, addControl(ids, "disk-encryption")
-			case "single-instance":
-				c.Action, c.Title, c.apply = "add-redundancy", "Add a standby for "+what, addControl(ids, "redundancy")
-			case "flat-network", "untrusted-inbound":
-				if seenZone[zone] {
-					continue
-				}
-				seenZone[zone] = true
-				c.Action, c.Title, c.Zone, c.Assets, c.touch = "segment-zone", "Segment zone "+zone+" and filter its flows", zone, nil, &scope{zone: zone}
-				c.apply = func(m *ward.Model) {
-					for i := range m.Zones {
-						if z := &m.Zones[i]; z.ID == zone {
-							z.Controls = append(slices.Clone(z.Controls), "segmentation", "firewall")
-						}
-					}
-				}
-			default:
-				continue
-			}
-			c.ID = c.Action + ":" + zone + ":" + kind
-			if c.Zone != "" {
-				c.ID = c.Action + ":" + zone
-			}
-			out = append(out, c)
-		}
-	}
-	out = append(out, pathCandidates(m, res, assetIdx)...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	Before         int `json:"before"`
+	After          int `json:"after"`
+	RiskBefore     int `json:"risk_before"`
+	RiskAfter      int `json:"risk_after"`
+	ExposureBefore int `json:"exposure_before"`
+	ExposureAfter  int `json:"exposure_after"`
+	Candidates     int `json:"candidates"`
+	// Places is how many places the candidates are made on: the
+	// candidates there would be were places alike not grouped.
+	Places int        `json:"places"`
+	Steps  []PlanStep `json:"steps"`
 }
 
 // pathCandidates are the changes that attack paths suggest beyond the
-// findings: closing a firewall rule a path crosses, tiering the
-// administration of a directory that others log on through, and offline
-// backups against ransomware.
+// findings and the places of pathPlaces: tiering the administration of a
+// directory that others log on through, and offline backups against
+// ransomware.
 func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Change {
 	var out []Change
-	onPath := map[string]bool{}
-	mark := func(p *AttackPath) {
-		for _, st := range p.Steps {
-			if st.Rule != "" {
-				onPath[st.Rule] = true
-			}
-		}
-	}
-	for _, tp := range res.Paths {
-		for k := range tp.Paths {
-			mark(&tp.Paths[k])
-		}
-	}
-	for k := range res.Risks {
-		if p := res.Risks[k].Path; p != nil {
-			mark(p)
-		}
-	}
-	for _, r := range m.Rules {
-		if !onPath[r.ID] || r.Denies() {
-			continue
-		}
-		id := r.ID
-		out = append(out, Change{ID: "close-rule:" + id, Action: "close-rule", Rules: []string{id}, Answers: "attack paths through rule " + id,
-			Title: "Close rule " + r.Describe() + ", or narrow it to the flows that must cross it",
-			apply: func(m *ward.Model) {
-				m.Rules = slices.DeleteFunc(slices.Clone(m.Rules), func(r ward.Rule) bool { return r.ID == id })
-			}})
-	}
 	var dirs []string
 	users := map[int]bool{}
 	for _, pair := range logons(m, assetIdx) {
@@ -257,7 +104,7 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 	}
 	if len(dirs) > 0 {
 		ids := dirs
-		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory",
+		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory", Places: 1,
 			Title: "Tier the administration of " + strings.Join(ids, ", ") + ": privileged accounts only from privileged-access workstations, never on user systems",
 			apply: func(m *ward.Model) {
 				for _, a := range byID(m, ids) {
@@ -277,30 +124,10 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 		if len(backups) > 0 {
 			title = "Take copies of " + strings.Join(backups, ", ") + " offline, out of the domain, and test restoring them (restorable when the domain is lost)"
 		}
-		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm", Assets: backups, Title: title,
+		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm", Assets: backups, Title: title, Places: 1,
 			apply: func(m *ward.Model) {
 				m.Organisation.Controls = append(slices.Clone(m.Organisation.Controls), "offline-backup")
 			}})
-	}
-	// A single point of failure of a service is a place for a standby,
-	// whether or not a finding asks for one.
-	standby := map[string]bool{}
-	for _, r := range res.Resilience {
-		for _, sp := range r.SinglePoints {
-			i, ok := assetIdx[sp.Asset]
-			if !ok || standby[sp.Asset] || slices.Contains(m.Assets[i].Controls, "redundancy") {
-				continue
-			}
-			standby[sp.Asset] = true
-			ids := []string{sp.Asset}
-			out = append(out, Change{ID: "add-redundancy:spof:" + sp.Asset, Action: "add-redundancy", Assets: ids, Answers: "a single point of failure of " + r.Service,
-				Title: "Add a standby for " + sp.Asset + " (a single point of failure of " + r.Name + ")",
-				apply: func(m *ward.Model) {
-					for _, a := range byID(m, ids) {
-						a.Controls = append(slices.Clone(a.Controls), "redundancy")
-					}
-				}, touch: &scope{assets: ids}})
-		}
 	}
 	return out
 }
@@ -569,22 +396,26 @@ func (q *gainQueue) Pop() any {
 // since a change rarely gains from others). Every gain is measured by
 // re-assessing the changed model.
 func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Plan, error) {
-	return makePlan(m, cat, opt, budget, false)
+	return makePlan(m, cat, opt, budget, false, false)
 }
 
-// makePlan is MakePlan, each change measured on the whole model when full.
-func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full bool) (*Plan, error) {
+// makePlan is MakePlan, each change measured on the whole model when full,
+// each place a candidate of its own when alone (the plan before places
+// alike were grouped, which the grouped plan is checked against).
+func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full, alone bool) (*Plan, error) {
 	if cat.UsesIdentity() {
 		return nil, fmt.Errorf("plan: the catalog has rules that read asset ids or names; planning needs rules that do not")
 	}
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	res, err := Assess(m, cat, opt)
+	ropt := opt
+	ropt.forCandidates = true
+	res, err := Assess(m, cat, ropt)
 	if err != nil {
 		return nil, err
 	}
-	cands := Candidates(m, res, opt)
+	cands, places := candidatesOf(m, res, opt, alone)
 	s := newScorer(m, cat, opt, full)
 	st, err := s.measure(m, nil, nil)
 	if err != nil {
@@ -592,6 +423,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	}
 	before := st.total()
 	plan := &Plan{Before: before, After: before, RiskBefore: st.risk, ExposureBefore: st.exposure, Candidates: len(cands), Steps: []PlanStep{}}
+	plan.Places = places
 	// First gains, on all cores.
 	gains := make([]int, len(cands))
 	errs := make([]error, len(cands))
@@ -651,20 +483,47 @@ func Candidates(m *ward.Model, res *Result, opt Options) []Change {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	cands := candidates(m, res)
+	cands, _ := candidatesOf(m, res, opt, false)
+	return cands
+}
+
+// candidatesOf are the candidates, each place alone when asked, and how
+// many places they are made on.
+func candidatesOf(m *ward.Model, res *Result, opt Options, alone bool) ([]Change, int) {
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
+	}
+	cands, n := candidates(m, res, alone)
 	if c, ok := cutCandidate(m, opt); ok {
 		cands = append(cands, c)
+		n++
 	}
-	return cands
+	return cands, n
 }
 
 // Purpose says what the change is for: the weakness it removes, or what
 // the attack paths or single points of failure ask of it.
 func (c *Change) Purpose() string {
-	if strings.ContainsRune(c.Answers, ' ') {
-		return "answers " + c.Answers
+	var weak, other []string
+	for _, a := range strings.Split(c.Answers, answersSep) {
+		if strings.ContainsRune(a, ' ') {
+			other = append(other, a)
+		} else {
+			weak = append(weak, strconv.Quote(a))
+		}
 	}
-	return fmt.Sprintf("removes the weakness %q", c.Answers)
+	var parts []string
+	switch len(weak) {
+	case 0:
+	case 1:
+		parts = append(parts, "removes the weakness "+weak[0])
+	default:
+		parts = append(parts, "removes the weaknesses "+strings.Join(weak[:len(weak)-1], ", ")+" and "+weak[len(weak)-1])
+	}
+	if len(other) > 0 {
+		parts = append(parts, "answers "+strings.Join(other, " and "))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // Applied returns a copy of the model with the change made.
@@ -719,7 +578,7 @@ func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
 		what = fmt.Sprintf("%d links and %d rules", len(cut), len(rules))
 	}
 	return Change{
-		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets",
+		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets", Places: 1,
 		Title: fmt.Sprintf("Block or filter the %s that every attack path to the critical targets crosses: %s", what, strings.Join(names, ", ")),
 		Rules: slices.Sorted(maps.Keys(closed)),
 		apply: func(m *ward.Model) {

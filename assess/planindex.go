@@ -22,7 +22,7 @@ import (
 type scope struct {
 	assets []string // the assets whose own attributes change
 	links  bool     // the flags of those assets' links change: their other ends' facts too
-	zone   string   // a zone whose controls change: its members' facts and its flat network
+	zones  []string // zones whose controls change: their members' facts and their flat networks
 }
 
 // index finds, in a state's model, what a change touches: the links of
@@ -315,8 +315,8 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			addD(i)
 		}
 	}
-	if sc.zone != "" {
-		for _, i := range x.members[sc.zone] {
+	for _, z := range sc.zones {
+		for _, i := range x.members[z] {
 			addD(i)
 		}
 	}
@@ -450,15 +450,16 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	sag := newAttackGraph(sm, cf, &st.org, true)
 
-	// The steps into and out of N: D and the zone's flat network.
-	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD(v) }
-	hub := int32(-1)
-	if sc.zone != "" {
-		if h, ok := x.node["flat network "+sc.zone]; ok {
-			hub = h
-			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD(v)) }
+	// The steps into and out of N: D and the zones' flat networks (hubs),
+	// marked beside D's assets.
+	var hubs []int32
+	for _, z := range sc.zones {
+		if h, ok := x.node["flat network "+z]; ok {
+			hubs = append(hubs, h)
+			sp.d[h] = sp.cur
 		}
 	}
+	inN := func(v int32) bool { return sp.d[v] == sp.cur }
 	global := func(v int32) (int32, bool) {
 		if int(v) < len(part) {
 			return part[v], true
@@ -545,10 +546,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		return same(w) >= 0
 	}
 	var broken []int32
-	roots := slices.Clone(d)
-	if hub >= 0 {
-		roots = append(roots, hub)
-	}
+	roots := append(slices.Clone(d), hubs...)
 	for _, v := range slices.Clone(roots) {
 		roots = append(roots, x.children[v]...)
 	}
