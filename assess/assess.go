@@ -63,6 +63,9 @@ func (o Options) Patched(ids ...string) Options {
 
 // Result is a whole assessment.
 type Result struct {
+	// cut is the minimum cut of the attack graph, found on the graph the
+	// assessment built when it was for the plan's candidates.
+	cut          *minCut
 	Organisation string           `json:"organisation"`
 	Name         string           `json:"name"`
 	Date         string           `json:"date"`
@@ -212,10 +215,15 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	why := causes{}
 	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(m, facts, &orgFacts)
+	var cut *minCut
+	if opt.forCandidates {
+		cut = &minCut{}
+		cut.links, cut.rules, cut.ok = ag.minimumCut(m, facts)
+	}
 	tree := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
-	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
+	res := &Result{cut: cut, Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
 	if res.Vulnerabilities == nil {
 		res.Vulnerabilities = []intel.Match{}

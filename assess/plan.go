@@ -494,7 +494,7 @@ func candidatesOf(m *ward.Model, res *Result, opt Options, alone bool) ([]Change
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	cands, n := candidates(m, res, alone)
-	if c, ok := cutCandidate(m, opt); ok {
+	if c, ok := cutCandidate(m, res, opt); ok {
 		cands = append(cands, c)
 		n++
 	}
@@ -542,16 +542,30 @@ func (p *Plan) Apply(m *ward.Model) *ward.Model {
 	return c
 }
 
+// minCut is a minimum cut of the attack graph: the links and rules
+// (indices into the model's) that every path to the critical targets
+// crosses, ok false when none separates them.
+type minCut struct {
+	links, rules []int
+	ok           bool
+}
+
 // maxCutLinks bounds the links a cut candidate may block: past it, blocking
 // is no longer a change one would make at once.
 const maxCutLinks = 40
 
 // cutCandidate proposes blocking or filtering the fewest links that every
 // attack path from the entry points to the critical targets crosses.
-func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
-	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
-	ag := buildAttackGraph(m, facts, &org)
-	cut, rules, ok := ag.minimumCut(m, facts)
+// res's cut is used when the assessment found it.
+func cutCandidate(m *ward.Model, res *Result, opt Options) (Change, bool) {
+	c := res.cut
+	if c == nil {
+		org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+		ag := buildAttackGraph(m, facts, &org)
+		c = &minCut{}
+		c.links, c.rules, c.ok = ag.minimumCut(m, facts)
+	}
+	cut, rules, ok := c.links, c.rules, c.ok
 	if !ok || len(cut)+len(rules) == 0 || len(cut)+len(rules) > maxCutLinks {
 		return Change{}, false
 	}
