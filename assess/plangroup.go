@@ -216,6 +216,7 @@ type placeGroup struct {
 	answers []string
 	kind    string
 	profile []string
+	has     map[string]bool // the assets, to add each once
 }
 
 // groupPlaces groups the places (placeGroup) and makes each group's change.
@@ -299,7 +300,11 @@ func groupPlaces(m *ward.Model, places []place, alone bool) []Change {
 				key := p.action + "\x00" + p.kind + "\x00" + zoneClass[p.zone] + "\x00" + strings.Join(prof, "\x00")
 				g := join(key, pi, p)
 				g.profile = prof
-				if !slices.Contains(g.assets, id) {
+				if g.has == nil {
+					g.has = map[string]bool{}
+				}
+				if !g.has[id] {
+					g.has[id] = true
 					g.assets = append(g.assets, id)
 				}
 			}
@@ -380,8 +385,12 @@ func (g *placeGroup) change(m *ward.Model, first *place) Change {
 					internet[z.ID] = true
 				}
 			}
+			in := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				in[id] = true
+			}
 			m.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l ward.Link) bool {
-				return internet[l.From] && slices.Contains(ids, l.To)
+				return internet[l.From] && in[l.To]
 			})
 		}
 	case "replace":
