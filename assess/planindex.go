@@ -403,7 +403,12 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			}
 		}
 	}
-	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil)
+	// Only D's facts are computed: the rest of the part keeps its own.
+	pb.want = slices.Grow(pb.want[:0], len(part))[:len(part)]
+	for k, i := range part {
+		pb.want[k] = inD(i)
+	}
+	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil, pb.want)
 	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
@@ -671,6 +676,7 @@ type partBuffer struct {
 	assets []ward.Asset
 	links  []ward.Link
 	facts  []catalog.AssetFacts
+	want   []bool
 }
 
 var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}
