@@ -213,6 +213,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	why := causes{}
+	if opt.forCandidates {
+		why = nil // no explanations: the candidates read none
+	}
 	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(m, facts, &orgFacts)
 	var cut *minCut
@@ -223,6 +226,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	tree := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
+	e.lean = opt.forCandidates
 	res := &Result{cut: cut, Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
 	if res.Vulnerabilities == nil {

@@ -58,6 +58,9 @@ type evaluator struct {
 	mitigations map[string][]mitigation
 	checks      []assetCheck
 	cache       bool // assets with equal facts share an evaluation
+	// lean leaves out the weaknesses' evidence and the baselines' checks,
+	// for an assessment whose findings and baselines no one reads.
+	lean bool
 	// observed are the attacks seen, by asset id.
 	observed map[string][]Observation
 }
@@ -149,12 +152,15 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
 	o := &outcome{}
-	err := e.risks(s, true, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
+	err := e.risks(s, !e.lean, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
 		o.risks = append(o.risks, r)
 		o.riskKeys = append(o.riskKeys, riskKey(r, f))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if e.lean {
+		return o, nil
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
