@@ -321,10 +321,11 @@ func groupPlaces(m *ward.Model, places []place, alone bool) []Change {
 		if !whole {
 			c.ID, c.Title, c.Alike = g.id(first), g.title(first), g.alike(m, places, zoneClass)
 		}
-		if n := ids[c.ID]; n > 0 {
+		base := c.ID
+		if n := ids[base]; n > 0 {
 			c.ID += "#" + strconv.Itoa(n+1)
 		}
-		ids[c.ID]++
+		ids[base]++
 		c.Places = len(g.places)
 		out = append(out, c)
 	}

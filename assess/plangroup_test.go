@@ -67,6 +67,13 @@ func TestGroupedPlanNoWorse(t *testing.T) {
 				if grouped.Places != alone.Candidates {
 					t.Errorf("budget %d: the grouped plan's candidates are on %d places, there are %d", budget, grouped.Places, alone.Candidates)
 				}
+				ids := map[string]bool{}
+				for _, st := range grouped.Steps {
+					if ids[st.ID] {
+						t.Errorf("budget %d: two steps %s", budget, st.ID)
+					}
+					ids[st.ID] = true
+				}
 				if grouped.Candidates > alone.Candidates {
 					t.Errorf("budget %d: %d candidates grouped, %d alone", budget, grouped.Candidates, alone.Candidates)
 				}
@@ -114,6 +121,13 @@ func TestGroupingSplitsWhatDiffers(t *testing.T) {
 		return Candidates(m, res, opt)
 	}
 	before := cands(m)
+	seen := map[string]bool{}
+	for _, c := range before {
+		if seen[c.ID] {
+			t.Errorf("two candidates %s", c.ID)
+		}
+		seen[c.ID] = true
+	}
 	// A group on several sites' assets whose links are encrypted for
 	// clear-text flows alone.
 	var g *Change
