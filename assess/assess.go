@@ -65,7 +65,11 @@ func (o Options) Patched(ids ...string) Options {
 type Result struct {
 	// cut is the minimum cut of the attack graph, found on the graph the
 	// assessment built when it was for the plan's candidates.
-	cut          *minCut
+	cut *minCut
+	// org and facts are the model's, kept when the assessment was for the
+	// plan's candidates.
+	org          catalog.OrgFacts
+	facts        []catalog.AssetFacts
 	Organisation string           `json:"organisation"`
 	Name         string           `json:"name"`
 	Date         string           `json:"date"`
@@ -359,6 +363,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	res.Paths = AttackPaths(ag, m, facts, k, targets)
 	if opt.forCandidates {
 		res.Summary = summarise(res, len(facts))
+		res.org, res.facts = orgFacts, facts
 		return res, nil
 	}
 	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {

@@ -268,6 +268,11 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 // scores the assets whose facts differ from prev's (all when prev is nil).
 func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
 	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
+	return s.measureFacts(m, prev, patched, org, facts)
+}
+
+// measureFacts is measure on the model's facts, computed already.
+func (s *scorer) measureFacts(m *ward.Model, prev *state, patched []string, org catalog.OrgFacts, facts []catalog.AssetFacts) (*state, error) {
 	ag := newAttackGraph(m, facts, &org, true)
 	ix := newIndex(m, ag)
 	for i := range facts {
@@ -417,7 +422,10 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	}
 	cands, places := candidatesOf(m, res, opt, alone)
 	s := newScorer(m, cat, opt, full)
-	st, err := s.measure(m, nil, nil)
+	// The assessment's facts are the model's: only their reach is found
+	// again, on the plan's lean attack graph.
+	st, err := s.measureFacts(m, nil, nil, res.org, res.facts)
+	res.facts = nil
 	if err != nil {
 		return nil, err
 	}
