@@ -314,16 +314,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	for _, k := range findingOrder {
 		res.Findings = append(res.Findings, *findings[k])
 	}
-	sort.SliceStable(res.Findings, func(i, j int) bool {
-		a, b := &res.Findings[i], &res.Findings[j]
-		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
-			return ra > rb
-		}
-		if len(a.Assets) != len(b.Assets) {
-			return len(a.Assets) > len(b.Assets)
-		}
-		return a.Weakness < b.Weakness
-	})
+	sortFindings(res.Findings)
 	known := map[string]bool{}
 	for _, t := range cat.Threats {
 		known[t.ID] = true
@@ -371,6 +362,21 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	}
 	res.Summary = summarise(res, len(facts))
 	return res, nil
+}
+
+// sortFindings orders findings: the most severe first, then those on the
+// most assets.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if len(a.Assets) != len(b.Assets) {
+			return len(a.Assets) > len(b.Assets)
+		}
+		return a.Weakness < b.Weakness
+	})
 }
 
 // riskKey groups risks that read the same in the register.

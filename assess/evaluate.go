@@ -188,11 +188,22 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 // evidence, baseline checks, grouping keys). A plan scores thousands of
 // changed assets, and those are most of an evaluation's cost.
 func (e *evaluator) scores(f *catalog.AssetFacts) ([]threatScore, error) {
-	var out []threatScore
-	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(weaknessHit) {}, func(r Risk) {
-		out = append(out, threatScore{r.Threat, r.Score})
+	a, err := e.answer(f)
+	if err != nil {
+		return nil, err
+	}
+	return a.risks, nil
+}
+
+// answer is scores with the weaknesses present, for the plan's findings.
+func (e *evaluator) answer(f *catalog.AssetFacts) (*answers, error) {
+	a := &answers{}
+	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(w weaknessHit) {
+		a.weaknesses = append(a.weaknesses, w.weakness.ID)
+	}, func(r Risk) {
+		a.risks = append(a.risks, threatScore{r.Threat, r.Score})
 	})
-	return out, err
+	return a, err
 }
 
 // risks finds the weaknesses present on the subject's asset (with their

@@ -171,7 +171,7 @@ type scorer struct {
 	full    bool
 	decided map[[2]string]bool // (threat, asset) with a standing decision
 	mu      sync.Mutex
-	cache   map[string][]threatScore
+	cache   map[string]*answers
 	// key is of the facts that decide an asset's risks, for the cache.
 	key keyer
 }
@@ -191,6 +191,9 @@ type state struct {
 	patched []string
 	ix      *index
 	e       *evaluator // with the state's organisation
+	// answers are the catalog's answers for each asset, in the first
+	// state only: the findings the candidates come from.
+	answers []*answers
 }
 
 // total is what the plan minimises.
@@ -211,6 +214,13 @@ type threatScore struct {
 	score  int
 }
 
+// answers are the catalog's answers the plan keeps for a set of facts: the
+// risks, and the weaknesses present (the ids, from the catalog).
+type answers struct {
+	risks      []threatScore
+	weaknesses []string
+}
+
 // scoreReads are the facts the scoring of a threat reads beyond its rules
 // (evaluator.score): the reach, the controls, and the impact dimensions
 // with what raises them. The names of kinds and services only explain.
@@ -222,7 +232,7 @@ var scoreReads = []string{"reach", "controls", "safety", "patient_safety", "avai
 // assets alike in what the risk rules and the scoring read.
 func newScorer(m *ward.Model, cat *catalog.Catalog, opt Options, full bool) *scorer {
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{},
-		cache: map[string][]threatScore{}, key: wholeKey}
+		cache: map[string]*answers{}, key: wholeKey}
 	if fields, all := cat.RiskReads(); !all {
 		if k, ok := projection(append(fields, scoreReads...)); ok {
 			s.key = k
@@ -238,30 +248,30 @@ func newScorer(m *ward.Model, cat *catalog.Catalog, opt Options, full bool) *sco
 
 // contribution is the open risk on one asset: the sum of its risks' scores.
 // Assets with the same facts but their names share the catalog's answers.
-func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
+func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, *answers, error) {
 	key := orgKey + s.key.of(f)
 	s.mu.Lock()
-	rs, ok := s.cache[key]
+	a, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
 		// The rules see a copy: what they are given escapes to the heap,
 		// and most calls find their answer cached without it.
 		g := *f
 		var err error
-		if rs, err = e.scores(&g); err != nil {
-			return 0, err
+		if a, err = e.answer(&g); err != nil {
+			return 0, nil, err
 		}
 		s.mu.Lock()
-		s.cache[key] = rs
+		s.cache[key] = a
 		s.mu.Unlock()
 	}
 	total := 0
-	for _, r := range rs {
+	for _, r := range a.risks {
 		if !decided[[2]string{r.threat, f.ID}] {
 			total += r.score
 		}
 	}
-	return total, nil
+	return total, a, nil
 }
 
 // measure computes a model's facts, with the attack paths' reach, and
@@ -286,16 +296,22 @@ func (s *scorer) measureFacts(m *ward.Model, prev *state, patched []string, org 
 	e := *s.e
 	e.org = &org
 	st := &state{m: m, org: org, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched, ix: ix, e: &e}
+	if prev == nil {
+		st.answers = make([]*answers, len(facts))
+	}
 	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
 		if same && facts[i].Equal(&prev.facts[i]) {
 			st.contrib[i] = prev.contrib[i]
 		} else {
-			c, err := s.contribution(&facts[i], orgKey, &e, s.decided)
+			c, a, err := s.contribution(&facts[i], orgKey, &e, s.decided)
 			if err != nil {
 				return nil, err
 			}
 			st.contrib[i] = c
+			if prev == nil {
+				st.answers[i] = a
+			}
 		}
 		st.risk += st.contrib[i]
 		if criticalWhy(&facts[i]) != "" {
@@ -414,21 +430,30 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	ropt := opt
-	ropt.forCandidates = true
-	res, err := Assess(m, cat, ropt)
-	if err != nil {
-		return nil, err
-	}
-	cands, places := candidatesOf(m, res, opt, alone)
 	s := newScorer(m, cat, opt, full)
-	// The assessment's facts are the model's: only their reach is found
-	// again, on the plan's lean attack graph.
-	st, err := s.measureFacts(m, nil, nil, res.org, res.facts)
-	res.facts = nil
+	var res *Result
+	var st *state
+	var err error
+	if slices.ContainsFunc(m.Rules, func(r ward.Rule) bool { return !r.Denies() }) {
+		// Rules to close are those the attack paths of the register
+		// cross: the assessment finds them.
+		ropt := opt
+		ropt.forCandidates = true
+		if res, err = Assess(m, cat, ropt); err != nil {
+			return nil, err
+		}
+		// The assessment's facts are the model's: only their reach is
+		// found again, on the plan's lean attack graph.
+		st, err = s.measureFacts(m, nil, nil, res.org, res.facts)
+		res.facts = nil
+	} else {
+		res, st, err = s.candidateInputs(m)
+	}
 	if err != nil {
 		return nil, err
 	}
+	st.answers = nil
+	cands, places := candidatesOf(m, res, opt, alone)
 	before := st.total()
 	plan := &Plan{Before: before, After: before, RiskBefore: st.risk, ExposureBefore: st.exposure, Candidates: len(cands), Steps: []PlanStep{}}
 	plan.Places = places
@@ -483,6 +508,49 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	}
 	plan.After, plan.RiskAfter, plan.ExposureAfter = st.total(), st.risk, st.exposure
 	return plan, nil
+}
+
+// candidateInputs measures the model's first state and makes, from the
+// catalog's answers the measure finds, what the candidates read of an
+// assessment when the model has no rules to close: the findings (the
+// weaknesses present, on which assets), the threats present, the single
+// points of failure, the minimum cut; the whole assessment would evaluate
+// every asset again with the register's explanations.
+func (s *scorer) candidateInputs(m *ward.Model) (*Result, *state, error) {
+	org, facts := Facts(m, s.opt.Today, s.opt.Vulnerabilities)
+	cut := &minCut{}
+	cut.links, cut.rules, cut.ok = buildAttackGraph(m, facts, &org).minimumCut(m, facts)
+	st, err := s.measureFacts(m, nil, nil, org, facts)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &Result{cut: cut, Resilience: SinglePointsOfFailure(m)}
+	weakness := map[string]*catalog.Weakness{}
+	for i := range s.e.cat.Weaknesses {
+		weakness[s.e.cat.Weaknesses[i].ID] = &s.e.cat.Weaknesses[i]
+	}
+	findings := map[string]int{}
+	threats := map[string]bool{}
+	for i := range facts {
+		for _, id := range st.answers[i].weaknesses {
+			k, ok := findings[id]
+			if !ok {
+				w := weakness[id]
+				k = len(res.Findings)
+				findings[id] = k
+				res.Findings = append(res.Findings, Finding{Weakness: id, Title: w.Title, Severity: w.Severity, Remedy: w.Remedy})
+			}
+			res.Findings[k].Assets = append(res.Findings[k].Assets, facts[i].ID)
+		}
+		for _, r := range st.answers[i].risks {
+			if !threats[r.threat] {
+				threats[r.threat] = true
+				res.Risks = append(res.Risks, Risk{Threat: r.threat})
+			}
+		}
+	}
+	sortFindings(res.Findings)
+	return res, st, nil
 }
 
 // Candidates are the changes MakePlan chooses from, for rankings of other

@@ -1,7 +1,9 @@
 package assess
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +14,15 @@ import (
 	"github.com/wardhealth/ward/synth"
 )
 
+// hospital is a model to plan for, with its vulnerabilities; sites when
+// it is a group of sites.
+type hospital struct {
+	name  string
+	m     *ward.Model
+	vulns map[string]intel.Exposure
+	sites bool
+}
+
 // The plan with places alike grouped reaches the same residual risk and
 // path exposure as the plan of one candidate per place, or less, in no
 // more steps, on the incident hospitals, on generated ones of one site and
@@ -21,12 +32,6 @@ func TestGroupedPlanNoWorse(t *testing.T) {
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)
-	}
-	type hospital struct {
-		name  string
-		m     *ward.Model
-		vulns map[string]intel.Exposure
-		sites bool
 	}
 	var hs []hospital
 	names, models, vulns := incidentHospitals(t)
@@ -200,5 +205,81 @@ func TestGroupingSplitsWhatDiffers(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("zone %s of another trust has no segmentation of its own", odd)
+	}
+}
+
+// Without rules to close, the plan takes its candidates' inputs from its
+// own first measure (candidateInputs) rather than from an assessment: the
+// same findings on the same assets in the same order, the same threats,
+// the same single points of failure and the same candidates.
+func TestCandidateInputsAreTheAssessments(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs []hospital
+	for _, v := range []synth.Variety{synth.VarietyLow, synth.VarietyRealistic} {
+		m, err := synth.Generate(synth.Options{Assets: 2500, Seed: 2, Variety: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, hospital{fmt.Sprintf("generated-2500-%s", v), m, nil, false})
+	}
+	sm, sv := stirred(t, 1600, 3)
+	sm.Rules = slices.DeleteFunc(slices.Clone(sm.Rules), func(r ward.Rule) bool { return !r.Denies() })
+	hs = append(hs, hospital{"stirred-1600-3-deny-rules-only", sm, sv, true})
+	names, models, vulns := incidentHospitals(t)
+	for i := range names {
+		m := cloneModel(models[i])
+		m.Rules = nil
+		hs = append(hs, hospital{names[i] + "-without-rules", m, vulns[i], false})
+	}
+	for _, h := range hs {
+		t.Run(h.name, func(t *testing.T) {
+			opt := Options{Today: "2026-11-23", Vulnerabilities: h.vulns}
+			ropt := opt
+			ropt.forCandidates = true
+			want, err := Assess(h.m, cat, ropt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, st, err := newScorer(h.m, cat, opt, false).candidateInputs(h.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Findings) != len(want.Findings) {
+				t.Fatalf("%d findings, the assessment %d", len(res.Findings), len(want.Findings))
+			}
+			for i := range want.Findings {
+				g, w := &res.Findings[i], &want.Findings[i]
+				if g.Weakness != w.Weakness || g.Severity != w.Severity || g.Title != w.Title || !slices.Equal(g.Assets, w.Assets) {
+					t.Errorf("finding %d: %s on %d assets, the assessment %s on %d", i, g.Weakness, len(g.Assets), w.Weakness, len(w.Assets))
+				}
+			}
+			threats := func(rs []Risk) []string {
+				var out []string
+				for _, r := range rs {
+					out = append(out, r.Threat)
+				}
+				slices.Sort(out)
+				return slices.Compact(out)
+			}
+			if g, w := threats(res.Risks), threats(want.Risks); !slices.Equal(g, w) {
+				t.Errorf("threats %v, the assessment's %v", g, w)
+			}
+			if !reflect.DeepEqual(res.Resilience, want.Resilience) || !reflect.DeepEqual(res.cut, want.cut) {
+				t.Error("single points of failure or minimum cut differ")
+			}
+			a, _ := candidatesOf(h.m, res, opt, false)
+			b, _ := candidatesOf(h.m, want, opt, false)
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			if string(ja) != string(jb) {
+				t.Error("the candidates differ")
+			}
+			if len(a) == 0 || st.total() == 0 {
+				t.Errorf("%d candidates, %d to remove: nothing compared", len(a), st.total())
+			}
+		})
 	}
 }

@@ -625,7 +625,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		old := &st.facts[i]
 		if reach := reachLevel(p); inD(i) || isEnd || reach != old.Reach {
 			f.Reach = reach
-			c, err := s.contribution(&f, "", st.e, s.decided)
+			c, _, err := s.contribution(&f, "", st.e, s.decided)
 			if err != nil {
 				return err
 			}
