@@ -471,11 +471,7 @@ func (g *placeGroup) alike(m *ward.Model, places []place, zoneClass map[string]s
 	case "segment-zone":
 		return fmt.Sprintf("%d zones of the same kind, trust and controls (%s)", len(g.zones), describeZone(m, g.zones[0]))
 	}
-	weak := "no weakness"
-	if len(g.profile) > 0 {
-		weak = "the same weaknesses (" + strings.Join(g.profile, ", ") + ")"
-	}
-	s := fmt.Sprintf("%d × %s with %s", len(g.assets), g.kind, weak)
+	s := fmt.Sprintf("%d × %s, from each of which it removes the same: %s", len(g.assets), g.kind, strings.Join(g.profile, ", "))
 	if len(g.zones) > 1 {
 		s += fmt.Sprintf(", in %d zones of the same kind, trust and controls (%s)", len(g.zones), describeZone(m, g.zones[0]))
 	}
