@@ -98,7 +98,11 @@ func writePlanCSV(w io.Writer, plan *assess.Plan) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "id", "action", "title", "assets", "zone", "rules", "patched", "risk_removed", "exposure_removed", "removed", "after", "paths_weakened", "why"})
 	for _, s := range plan.Steps {
-		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), s.Zone, strings.Join(s.Rules, " "), strings.Join(s.Patched, " "),
+		zone := s.Zone
+		if len(s.Zones) > 0 { // a change on several zones alike
+			zone = strings.Join(s.Zones, " ")
+		}
+		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), zone, strings.Join(s.Rules, " "), strings.Join(s.Patched, " "),
 			fmt.Sprint(s.RiskRemoved), fmt.Sprint(s.ExposureRemoved), fmt.Sprint(s.Removed), fmt.Sprint(s.After), s.Breaks, s.Why})
 	}
 	cw.Flush()
