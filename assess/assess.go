@@ -32,6 +32,9 @@ type Options struct {
 	// single points of failure, scenarios, and all but the likeliest path
 	// to each critical target), for measuring many changed models.
 	RegisterOnly bool
+	// forCandidates leaves out what the plan's candidates do not read
+	// (baselines and scenarios).
+	forCandidates bool
 }
 
 // Patched returns the options with the given assets' matched
@@ -60,6 +63,13 @@ func (o Options) Patched(ids ...string) Options {
 
 // Result is a whole assessment.
 type Result struct {
+	// cut is the minimum cut of the attack graph, found on the graph the
+	// assessment built when it was for the plan's candidates.
+	cut *minCut
+	// org and facts are the model's, kept when the assessment was for the
+	// plan's candidates.
+	org          catalog.OrgFacts
+	facts        []catalog.AssetFacts
 	Organisation string           `json:"organisation"`
 	Name         string           `json:"name"`
 	Date         string           `json:"date"`
@@ -207,12 +217,21 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
 	why := causes{}
+	if opt.forCandidates {
+		why = nil // no explanations: the candidates read none
+	}
 	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(m, facts, &orgFacts)
+	var cut *minCut
+	if opt.forCandidates {
+		cut = &minCut{}
+		cut.links, cut.rules, cut.ok = ag.minimumCut(m, facts)
+	}
 	tree := ag.reach(m, facts)
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
-	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
+	e.lean = opt.forCandidates
+	res := &Result{cut: cut, Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
 	if res.Vulnerabilities == nil {
 		res.Vulnerabilities = []intel.Match{}
@@ -295,16 +314,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	for _, k := range findingOrder {
 		res.Findings = append(res.Findings, *findings[k])
 	}
-	sort.SliceStable(res.Findings, func(i, j int) bool {
-		a, b := &res.Findings[i], &res.Findings[j]
-		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
-			return ra > rb
-		}
-		if len(a.Assets) != len(b.Assets) {
-			return len(a.Assets) > len(b.Assets)
-		}
-		return a.Weakness < b.Weakness
-	})
+	sortFindings(res.Findings)
 	known := map[string]bool{}
 	for _, t := range cat.Threats {
 		known[t.ID] = true
@@ -328,7 +338,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		res.Summary = summarise(res, len(facts))
 		return res, nil
 	}
-	if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
+	if opt.forCandidates {
+		res.Baselines, res.Scenarios = []BaselineResult{}, []ScenarioResult{}
+	} else if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err
 	}
 	res.Resilience = SinglePointsOfFailure(m)
@@ -340,11 +352,31 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		targets = DefaultTargets
 	}
 	res.Paths = AttackPaths(ag, m, facts, k, targets)
+	if opt.forCandidates {
+		res.Summary = summarise(res, len(facts))
+		res.org, res.facts = orgFacts, facts
+		return res, nil
+	}
 	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {
 		return nil, err
 	}
 	res.Summary = summarise(res, len(facts))
 	return res, nil
+}
+
+// sortFindings orders findings: the most severe first, then those on the
+// most assets.
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := &fs[i], &fs[j]
+		if ra, rb := SeverityRank(a.Severity), SeverityRank(b.Severity); ra != rb {
+			return ra > rb
+		}
+		if len(a.Assets) != len(b.Assets) {
+			return len(a.Assets) > len(b.Assets)
+		}
+		return a.Weakness < b.Weakness
+	})
 }
 
 // riskKey groups risks that read the same in the register.

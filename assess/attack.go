@@ -287,12 +287,15 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean}
 	// Links (both ways at most), and per asset its zone, its flat network
 	// both ways, a logon or two and an entry step.
-	if !lean {
-		arcs := 2*len(m.Links) + 6*len(m.Assets)
+	arcs := 2*len(m.Links) + 6*len(m.Assets)
+	if lean {
+		ag.arcs = make([]arc, 0, arcs)
+	} else {
 		ag.steps = make([]Step, 0, arcs)
 		ag.from, ag.to = make([]int, 0, arcs), make([]int, 0, arcs)
 	}
-	index := map[string]int{}
+	index := make(map[string]int, len(m.Assets))
+	ag.names = make([]string, 0, len(m.Assets)+2*len(m.Zones)+8)
 	for i := range m.Assets {
 		index[m.Assets[i].ID] = i
 		ag.names = append(ag.names, m.Assets[i].ID)
@@ -325,7 +328,9 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		ruleNode[k] = len(ag.names)
 		ag.names = append(ag.names, "rule "+m.Rules[o.Rule].ID)
 	}
-	ag.g = graph.NewDirected(len(ag.names))
+	if !lean {
+		ag.g = graph.NewDirected(len(ag.names)) // a lean graph's steps are its arcs
+	}
 	add := func(from, to int, s Step) {
 		if ag.lean {
 			// probabilities only: no path is told from a lean graph. The

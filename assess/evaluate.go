@@ -58,6 +58,9 @@ type evaluator struct {
 	mitigations map[string][]mitigation
 	checks      []assetCheck
 	cache       bool // assets with equal facts share an evaluation
+	// lean leaves out the weaknesses' evidence and the baselines' checks,
+	// for an assessment whose findings and baselines no one reads.
+	lean bool
 	// observed are the attacks seen, by asset id.
 	observed map[string][]Observation
 }
@@ -149,12 +152,15 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
 	o := &outcome{}
-	err := e.risks(s, true, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
+	err := e.risks(s, !e.lean, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
 		o.risks = append(o.risks, r)
 		o.riskKeys = append(o.riskKeys, riskKey(r, f))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if e.lean {
+		return o, nil
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
@@ -182,11 +188,22 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 // evidence, baseline checks, grouping keys). A plan scores thousands of
 // changed assets, and those are most of an evaluation's cost.
 func (e *evaluator) scores(f *catalog.AssetFacts) ([]threatScore, error) {
-	var out []threatScore
-	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(weaknessHit) {}, func(r Risk) {
-		out = append(out, threatScore{r.Threat, r.Score})
+	a, err := e.answer(f)
+	if err != nil {
+		return nil, err
+	}
+	return a.risks, nil
+}
+
+// answer is scores with the weaknesses present, for the plan's findings.
+func (e *evaluator) answer(f *catalog.AssetFacts) (*answers, error) {
+	a := &answers{}
+	err := e.risks(catalog.Subject{Asset: f, Org: e.org}.Bound(), false, func(w weaknessHit) {
+		a.weaknesses = append(a.weaknesses, w.weakness.ID)
+	}, func(r Risk) {
+		a.risks = append(a.risks, threatScore{r.Threat, r.Score})
 	})
-	return out, err
+	return a, err
 }
 
 // risks finds the weaknesses present on the subject's asset (with their

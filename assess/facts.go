@@ -96,12 +96,16 @@ func (c causes) explain(m *ward.Model, r *Risk, first int) {
 }
 
 func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
-	return factsIn(nil, m, today, vulns, why)
+	return factsIn(nil, m, today, vulns, why, nil)
 }
 
 // factsIn is facts written into buf's room when there is enough, for the
 // plan to reuse one buffer across the parts of the model it re-evaluates.
-func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
+// With want, only the assets it marks get their facts, but for those that
+// depend on the whole model (logons, vendor access, services), which the
+// plan keeps from before, and the organisation's facts are left out: the
+// others are left with their id and zone.
+func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[string]intel.Exposure, why causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
 	n := len(m.Assets)
 	index := make(map[string]int, n)
 	for i := range m.Assets {
@@ -149,8 +153,12 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 	protocols := make([][]string, n) // with repeats until sorted
 	for i := range m.Assets {
 		a := &m.Assets[i]
-		z := zones[a.Zone]
 		f := &facts[i]
+		if want != nil && !want[i] {
+			*f = catalog.AssetFacts{ID: a.ID, Zone: a.Zone}
+			continue
+		}
+		z := zones[a.Zone]
 		k, _ := ward.LookupKind(a.Kind)
 		*f = catalog.AssetFacts{
 			ID: a.ID, Name: a.Name, Kind: string(a.Kind), Category: string(k.Category),
@@ -270,16 +278,20 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 			fromZone[r.From] = append(fromZone[r.From], i)
 		}
 	}
+	if want != nil {
+		for i := range facts {
+			if want[i] {
+				facts[i].Protocols = sortedSet(protocols[i])
+				sort.Strings(facts[i].RemoteAccess)
+			}
+		}
+		return catalog.OrgFacts{}, facts
+	}
 	for _, p := range logons(m, index) {
 		facts[p[1]].Authenticates++
 	}
 	for i := range facts {
-		ps := protocols[i]
-		if ps == nil {
-			ps = []string{}
-		}
-		sort.Strings(ps)
-		facts[i].Protocols = slices.Clip(slices.Compact(ps))
+		facts[i].Protocols = sortedSet(protocols[i])
 		sort.Strings(facts[i].RemoteAccess)
 	}
 
@@ -345,6 +357,15 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 	}
 	sort.Strings(org.Kinds)
 	return org, facts
+}
+
+// sortedSet sorts a list and leaves each element once, never nil.
+func sortedSet(ps []string) []string {
+	if ps == nil {
+		return []string{}
+	}
+	sort.Strings(ps)
+	return slices.Clip(slices.Compact(ps))
 }
 
 // countEnd adds what a link's flags tell of one of its ends to the end's

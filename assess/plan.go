@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -25,14 +26,24 @@ type Change struct {
 	Title  string   `json:"title"`
 	Assets []string `json:"assets,omitempty"`
 	Zone   string   `json:"zone,omitempty"`
+	// Zones are the zones a change segments when it is on several zones
+	// alike (Zone is the first).
+	Zones []string `json:"zones,omitempty"`
 	// Rules are the firewall rules the change closes or filters.
 	Rules []string `json:"rules,omitempty"`
 	// Patched are the assets whose matched vulnerabilities the change
 	// fixes: the model itself does not change (Options.Patched).
 	Patched []string `json:"patched,omitempty"`
-	// Answers names the weakness the change removes.
+	// Answers names the weakness the change removes ("; " between
+	// several, when the same remedy answers more than one on its assets).
 	Answers string `json:"answers"`
-	apply   func(m *ward.Model)
+	// Places is how many places (the assets of one kind in one zone, a
+	// zone, a rule, a single point of failure) the change is made on;
+	// Alike, when it groups more than one or part of one, says what they
+	// have in common (docs/attack-paths.md, "Candidates grouped").
+	Places int    `json:"places"`
+	Alike  string `json:"alike,omitempty"`
+	apply  func(m *ward.Model)
 	// touch says what apply changes, so that the plan re-evaluates only
 	// that; nil when the change alters links, rules or the organisation,
 	// which the plan then measures on the whole model.
@@ -61,189 +72,25 @@ type PlanStep struct {
 // Plan is a ranked list of changes.
 type Plan struct {
 	// Before and After are register risk plus path exposure.
-	Before         int        `json:"before"`
-	After          int        `json:"after"`
-	RiskBefore     int        `json:"risk_before"`
-	RiskAfter      int        `json:"risk_after"`
-	ExposureBefore int        `json:"exposure_before"`
-	ExposureAfter  int        `json:"exposure_after"`
-	Candidates     int        `json:"candidates"`
-	Steps          []PlanStep `json:"steps"`
-}
-
-// candidates derives changes from the findings: each weakness on a group of
-// assets of one kind in one zone has a remedy that re-assessing can test.
-func candidates(m *ward.Model, res *Result) []Change {
-	assetIdx := map[string]int{}
-	for i := range m.Assets {
-		assetIdx[m.Assets[i].ID] = i
-	}
-	addControl := func(ids []string, control string) func(*ward.Model) {
-		return func(m *ward.Model) {
-			for _, a := range byID(m, ids) {
-				if !slices.Contains(a.Controls, control) {
-					a.Controls = append(slices.Clone(a.Controls), control)
-				}
-			}
-		}
-	}
-	links := func(ids []string, fix func(l *ward.Link) bool, set func(l *ward.Link)) func(*ward.Model) {
-		in := map[string]bool{}
-		for _, id := range ids {
-			in[id] = true
-		}
-		return func(m *ward.Model) {
-			for i := range m.Links {
-				l := &m.Links[i]
-				if (in[l.From] || in[l.To]) && fix(l) {
-					set(l)
-				}
-			}
-		}
-	}
-	sensitiveData := func(l *ward.Link) bool {
-		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] })
-	}
-	var out []Change
-	seenZone := map[string]bool{}
-	patchSeen := map[string]bool{}
-	for _, f := range res.Findings {
-		groups := map[string][]string{}
-		var keys []string
-		for _, id := range f.Assets {
-			a := &m.Assets[assetIdx[id]]
-			k := string(a.Kind) + "\x00" + a.Zone
-			if _, ok := groups[k]; !ok {
-				keys = append(keys, k)
-			}
-			groups[k] = append(groups[k], id)
-		}
-		for _, k := range keys {
-			ids := groups[k]
-			kind, zone, _ := strings.Cut(k, "\x00")
-			what := fmt.Sprintf("%d × %s in %s", len(ids), kind, zone)
-			if len(ids) == 1 {
-				what = ids[0]
-			}
-			c := Change{Answers: f.Weakness, Assets: ids, touch: &scope{assets: ids}}
-			switch f.Weakness {
-			case "internet-exposed", "no-mfa-on-exposed":
-				if kind == "vpn-gateway" || f.Weakness == "no-mfa-on-exposed" {
-					c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
-				} else {
-					// Links from the Internet into the assets go: that
-					// touches no other asset's facts or steps.
-					c.Action, c.Title = "remove-exposure", "Take "+what+" off the Internet"
-					c.apply = func(m *ward.Model) {
-						for _, a := range byID(m, ids) {
-							a.InternetExposed = false
-						}
-						internet := map[string]bool{}
-						for _, z := range m.Zones {
-							if z.Kind == "internet" {
-								internet[z.ID] = true
-							}
-						}
-						m.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l ward.Link) bool {
-							return internet[l.From] && slices.Contains(ids, l.To)
-						})
-					}
-				}
-			case "no-mfa-on-user-device":
-				c.Action, c.Title, c.apply = "add-mfa", "Require MFA on "+what, addControl(ids, "mfa")
-			case "remote-admin-from-outside", "vendor-access":
-				c.Action, c.Title, c.apply = "secure-remote-access", "Broker remote access to "+what+" (on demand, MFA, recorded)", addControl(ids, "secure-remote-access")
-			case "end-of-support":
-				c.Action, c.Title = "replace", "Replace or upgrade "+what+" (out of support)"
-				c.apply = func(m *ward.Model) {
-					for _, a := range byID(m, ids) {
-						a.EndOfSupport = ""
-					}
-				}
-			case "cleartext-sensitive", "wireless-clear":
-				c.Action, c.Title, c.touch.links = "encrypt-links", "Encrypt the links of "+what+" that carry sensitive data", true
-				c.apply = links(ids, func(l *ward.Link) bool {
-					return sensitiveData(l) || ((l.Protocol == "wifi" || l.Protocol == "ble") && !l.Encrypted)
-				}, func(l *ward.Link) { l.Encrypted = true })
-			case "unauthenticated-inbound":
-				c.Action, c.Title, c.touch.links = "authenticate-links", "Require authentication on the links into "+what, true
-				c.apply = links(ids, func(l *ward.Link) bool { return !l.Authenticated && !attachment(l.Protocol) }, func(l *ward.Link) { l.Authenticated = true })
-			case "known-vulnerabilities", "exploited-vulnerabilities":
-				if patchSeen[k] {
-					continue
-				}
-				patchSeen[k] = true
-				c.Action, c.Title, c.Patched = "patch", "Patch "+what+" (the advisories' fixes, or their mitigations until then)", ids
-				c.apply = func(*ward.Model) {}
-			case "no-edr":
-				c.Action, c.Title, c.apply = "add-edr", "Deploy EDR on "+what, addControl(ids, "edr")
-			case "no-encryption-at-rest":
-				c.Action, c.Title, c.apply = "encrypt-storage", "Encrypt storage on "+what, addControl(ids, "disk-encryption")
-			case "single-instance":
-				c.Action, c.Title, c.apply = "add-redundancy", "Add a standby for "+what, addControl(ids, "redundancy")
-			case "flat-network", "untrusted-inbound":
-				if seenZone[zone] {
-					continue
-				}
-				seenZone[zone] = true
-				c.Action, c.Title, c.Zone, c.Assets, c.touch = "segment-zone", "Segment zone "+zone+" and filter its flows", zone, nil, &scope{zone: zone}
-				c.apply = func(m *ward.Model) {
-					for i := range m.Zones {
-						if z := &m.Zones[i]; z.ID == zone {
-							z.Controls = append(slices.Clone(z.Controls), "segmentation", "firewall")
-						}
-					}
-				}
-			default:
-				continue
-			}
-			c.ID = c.Action + ":" + zone + ":" + kind
-			if c.Zone != "" {
-				c.ID = c.Action + ":" + zone
-			}
-			out = append(out, c)
-		}
-	}
-	out = append(out, pathCandidates(m, res, assetIdx)...)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
+	Before         int `json:"before"`
+	After          int `json:"after"`
+	RiskBefore     int `json:"risk_before"`
+	RiskAfter      int `json:"risk_after"`
+	ExposureBefore int `json:"exposure_before"`
+	ExposureAfter  int `json:"exposure_after"`
+	Candidates     int `json:"candidates"`
+	// Places is how many places the candidates are made on: the
+	// candidates there would be were places alike not grouped.
+	Places int        `json:"places"`
+	Steps  []PlanStep `json:"steps"`
 }
 
 // pathCandidates are the changes that attack paths suggest beyond the
-// findings: closing a firewall rule a path crosses, tiering the
-// administration of a directory that others log on through, and offline
-// backups against ransomware.
+// findings and the places of pathPlaces: tiering the administration of a
+// directory that others log on through, and offline backups against
+// ransomware.
 func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Change {
 	var out []Change
-	onPath := map[string]bool{}
-	mark := func(p *AttackPath) {
-		for _, st := range p.Steps {
-			if st.Rule != "" {
-				onPath[st.Rule] = true
-			}
-		}
-	}
-	for _, tp := range res.Paths {
-		for k := range tp.Paths {
-			mark(&tp.Paths[k])
-		}
-	}
-	for k := range res.Risks {
-		if p := res.Risks[k].Path; p != nil {
-			mark(p)
-		}
-	}
-	for _, r := range m.Rules {
-		if !onPath[r.ID] || r.Denies() {
-			continue
-		}
-		id := r.ID
-		out = append(out, Change{ID: "close-rule:" + id, Action: "close-rule", Rules: []string{id}, Answers: "attack paths through rule " + id,
-			Title: "Close rule " + r.Describe() + ", or narrow it to the flows that must cross it",
-			apply: func(m *ward.Model) {
-				m.Rules = slices.DeleteFunc(slices.Clone(m.Rules), func(r ward.Rule) bool { return r.ID == id })
-			}})
-	}
 	var dirs []string
 	users := map[int]bool{}
 	for _, pair := range logons(m, assetIdx) {
@@ -257,7 +104,7 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 	}
 	if len(dirs) > 0 {
 		ids := dirs
-		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory",
+		out = append(out, Change{ID: "tier-admin", Action: "tier-admin", Assets: ids, Answers: "credential theft onto the directory", Places: 1,
 			Title: "Tier the administration of " + strings.Join(ids, ", ") + ": privileged accounts only from privileged-access workstations, never on user systems",
 			apply: func(m *ward.Model) {
 				for _, a := range byID(m, ids) {
@@ -277,30 +124,10 @@ func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Chang
 		if len(backups) > 0 {
 			title = "Take copies of " + strings.Join(backups, ", ") + " offline, out of the domain, and test restoring them (restorable when the domain is lost)"
 		}
-		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm", Assets: backups, Title: title,
+		out = append(out, Change{ID: "offline-backup", Action: "offline-backup", Answers: "ransomware's harm", Assets: backups, Title: title, Places: 1,
 			apply: func(m *ward.Model) {
 				m.Organisation.Controls = append(slices.Clone(m.Organisation.Controls), "offline-backup")
 			}})
-	}
-	// A single point of failure of a service is a place for a standby,
-	// whether or not a finding asks for one.
-	standby := map[string]bool{}
-	for _, r := range res.Resilience {
-		for _, sp := range r.SinglePoints {
-			i, ok := assetIdx[sp.Asset]
-			if !ok || standby[sp.Asset] || slices.Contains(m.Assets[i].Controls, "redundancy") {
-				continue
-			}
-			standby[sp.Asset] = true
-			ids := []string{sp.Asset}
-			out = append(out, Change{ID: "add-redundancy:spof:" + sp.Asset, Action: "add-redundancy", Assets: ids, Answers: "a single point of failure of " + r.Service,
-				Title: "Add a standby for " + sp.Asset + " (a single point of failure of " + r.Name + ")",
-				apply: func(m *ward.Model) {
-					for _, a := range byID(m, ids) {
-						a.Controls = append(slices.Clone(a.Controls), "redundancy")
-					}
-				}, touch: &scope{assets: ids}})
-		}
 	}
 	return out
 }
@@ -344,7 +171,7 @@ type scorer struct {
 	full    bool
 	decided map[[2]string]bool // (threat, asset) with a standing decision
 	mu      sync.Mutex
-	cache   map[string][]threatScore
+	cache   map[string]*answers
 	// key is of the facts that decide an asset's risks, for the cache.
 	key keyer
 }
@@ -364,6 +191,9 @@ type state struct {
 	patched []string
 	ix      *index
 	e       *evaluator // with the state's organisation
+	// answers are the catalog's answers for each asset, in the first
+	// state only: the findings the candidates come from.
+	answers []*answers
 }
 
 // total is what the plan minimises.
@@ -384,6 +214,13 @@ type threatScore struct {
 	score  int
 }
 
+// answers are the catalog's answers the plan keeps for a set of facts: the
+// risks, and the weaknesses present (the ids, from the catalog).
+type answers struct {
+	risks      []threatScore
+	weaknesses []string
+}
+
 // scoreReads are the facts the scoring of a threat reads beyond its rules
 // (evaluator.score): the reach, the controls, and the impact dimensions
 // with what raises them. The names of kinds and services only explain.
@@ -395,7 +232,7 @@ var scoreReads = []string{"reach", "controls", "safety", "patient_safety", "avai
 // assets alike in what the risk rules and the scoring read.
 func newScorer(m *ward.Model, cat *catalog.Catalog, opt Options, full bool) *scorer {
 	s := &scorer{e: newEvaluator(cat, nil), opt: opt, orgInRisks: cat.RisksReadOrg(), full: full, decided: map[[2]string]bool{},
-		cache: map[string][]threatScore{}, key: wholeKey}
+		cache: map[string]*answers{}, key: wholeKey}
 	if fields, all := cat.RiskReads(); !all {
 		if k, ok := projection(append(fields, scoreReads...)); ok {
 			s.key = k
@@ -411,36 +248,41 @@ func newScorer(m *ward.Model, cat *catalog.Catalog, opt Options, full bool) *sco
 
 // contribution is the open risk on one asset: the sum of its risks' scores.
 // Assets with the same facts but their names share the catalog's answers.
-func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, error) {
+func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator, decided map[[2]string]bool) (int, *answers, error) {
 	key := orgKey + s.key.of(f)
 	s.mu.Lock()
-	rs, ok := s.cache[key]
+	a, ok := s.cache[key]
 	s.mu.Unlock()
 	if !ok {
 		// The rules see a copy: what they are given escapes to the heap,
 		// and most calls find their answer cached without it.
 		g := *f
 		var err error
-		if rs, err = e.scores(&g); err != nil {
-			return 0, err
+		if a, err = e.answer(&g); err != nil {
+			return 0, nil, err
 		}
 		s.mu.Lock()
-		s.cache[key] = rs
+		s.cache[key] = a
 		s.mu.Unlock()
 	}
 	total := 0
-	for _, r := range rs {
+	for _, r := range a.risks {
 		if !decided[[2]string{r.threat, f.ID}] {
 			total += r.score
 		}
 	}
-	return total, nil
+	return total, a, nil
 }
 
 // measure computes a model's facts, with the attack paths' reach, and
 // scores the assets whose facts differ from prev's (all when prev is nil).
 func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
 	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
+	return s.measureFacts(m, prev, patched, org, facts)
+}
+
+// measureFacts is measure on the model's facts, computed already.
+func (s *scorer) measureFacts(m *ward.Model, prev *state, patched []string, org catalog.OrgFacts, facts []catalog.AssetFacts) (*state, error) {
 	ag := newAttackGraph(m, facts, &org, true)
 	ix := newIndex(m, ag)
 	for i := range facts {
@@ -454,16 +296,22 @@ func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, 
 	e := *s.e
 	e.org = &org
 	st := &state{m: m, org: org, facts: facts, contrib: make([]int, len(facts)), reach: make([]float64, len(facts)), patched: patched, ix: ix, e: &e}
+	if prev == nil {
+		st.answers = make([]*answers, len(facts))
+	}
 	same := prev != nil && !s.orgInRisks && len(prev.facts) == len(facts)
 	for i := range facts {
 		if same && facts[i].Equal(&prev.facts[i]) {
 			st.contrib[i] = prev.contrib[i]
 		} else {
-			c, err := s.contribution(&facts[i], orgKey, &e, s.decided)
+			c, a, err := s.contribution(&facts[i], orgKey, &e, s.decided)
 			if err != nil {
 				return nil, err
 			}
 			st.contrib[i] = c
+			if prev == nil {
+				st.answers[i] = a
+			}
 		}
 		st.risk += st.contrib[i]
 		if criticalWhy(&facts[i]) != "" {
@@ -569,29 +417,46 @@ func (q *gainQueue) Pop() any {
 // since a change rarely gains from others). Every gain is measured by
 // re-assessing the changed model.
 func MakePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int) (*Plan, error) {
-	return makePlan(m, cat, opt, budget, false)
+	return makePlan(m, cat, opt, budget, false, false)
 }
 
-// makePlan is MakePlan, each change measured on the whole model when full.
-func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full bool) (*Plan, error) {
+// makePlan is MakePlan, each change measured on the whole model when full,
+// each place a candidate of its own when alone (the plan before places
+// alike were grouped, which the grouped plan is checked against).
+func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full, alone bool) (*Plan, error) {
 	if cat.UsesIdentity() {
 		return nil, fmt.Errorf("plan: the catalog has rules that read asset ids or names; planning needs rules that do not")
 	}
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	res, err := Assess(m, cat, opt)
-	if err != nil {
-		return nil, err
-	}
-	cands := Candidates(m, res, opt)
 	s := newScorer(m, cat, opt, full)
-	st, err := s.measure(m, nil, nil)
+	var res *Result
+	var st *state
+	var err error
+	if slices.ContainsFunc(m.Rules, func(r ward.Rule) bool { return !r.Denies() }) {
+		// Rules to close are those the attack paths of the register
+		// cross: the assessment finds them.
+		ropt := opt
+		ropt.forCandidates = true
+		if res, err = Assess(m, cat, ropt); err != nil {
+			return nil, err
+		}
+		// The assessment's facts are the model's: only their reach is
+		// found again, on the plan's lean attack graph.
+		st, err = s.measureFacts(m, nil, nil, res.org, res.facts)
+		res.facts = nil
+	} else {
+		res, st, err = s.candidateInputs(m)
+	}
 	if err != nil {
 		return nil, err
 	}
+	st.answers = nil
+	cands, places := candidatesOf(m, res, opt, alone)
 	before := st.total()
 	plan := &Plan{Before: before, After: before, RiskBefore: st.risk, ExposureBefore: st.exposure, Candidates: len(cands), Steps: []PlanStep{}}
+	plan.Places = places
 	// First gains, on all cores.
 	gains := make([]int, len(cands))
 	errs := make([]error, len(cands))
@@ -645,26 +510,96 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	return plan, nil
 }
 
+// candidateInputs measures the model's first state and makes, from the
+// catalog's answers the measure finds, what the candidates read of an
+// assessment when the model has no rules to close: the findings (the
+// weaknesses present, on which assets), the threats present, the single
+// points of failure, the minimum cut; the whole assessment would evaluate
+// every asset again with the register's explanations.
+func (s *scorer) candidateInputs(m *ward.Model) (*Result, *state, error) {
+	org, facts := Facts(m, s.opt.Today, s.opt.Vulnerabilities)
+	cut := &minCut{}
+	cut.links, cut.rules, cut.ok = buildAttackGraph(m, facts, &org).minimumCut(m, facts)
+	st, err := s.measureFacts(m, nil, nil, org, facts)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &Result{cut: cut, Resilience: SinglePointsOfFailure(m)}
+	weakness := map[string]*catalog.Weakness{}
+	for i := range s.e.cat.Weaknesses {
+		weakness[s.e.cat.Weaknesses[i].ID] = &s.e.cat.Weaknesses[i]
+	}
+	findings := map[string]int{}
+	threats := map[string]bool{}
+	for i := range facts {
+		for _, id := range st.answers[i].weaknesses {
+			k, ok := findings[id]
+			if !ok {
+				w := weakness[id]
+				k = len(res.Findings)
+				findings[id] = k
+				res.Findings = append(res.Findings, Finding{Weakness: id, Title: w.Title, Severity: w.Severity, Remedy: w.Remedy})
+			}
+			res.Findings[k].Assets = append(res.Findings[k].Assets, facts[i].ID)
+		}
+		for _, r := range st.answers[i].risks {
+			if !threats[r.threat] {
+				threats[r.threat] = true
+				res.Risks = append(res.Risks, Risk{Threat: r.threat})
+			}
+		}
+	}
+	sortFindings(res.Findings)
+	return res, st, nil
+}
+
 // Candidates are the changes MakePlan chooses from, for rankings of other
 // measures (loss avoided per euro).
 func Candidates(m *ward.Model, res *Result, opt Options) []Change {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	cands := candidates(m, res)
-	if c, ok := cutCandidate(m, opt); ok {
-		cands = append(cands, c)
-	}
+	cands, _ := candidatesOf(m, res, opt, false)
 	return cands
+}
+
+// candidatesOf are the candidates, each place alone when asked, and how
+// many places they are made on.
+func candidatesOf(m *ward.Model, res *Result, opt Options, alone bool) ([]Change, int) {
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
+	}
+	cands, n := candidates(m, res, alone)
+	if c, ok := cutCandidate(m, res, opt); ok {
+		cands = append(cands, c)
+		n++
+	}
+	return cands, n
 }
 
 // Purpose says what the change is for: the weakness it removes, or what
 // the attack paths or single points of failure ask of it.
 func (c *Change) Purpose() string {
-	if strings.ContainsRune(c.Answers, ' ') {
-		return "answers " + c.Answers
+	var weak, other []string
+	for _, a := range strings.Split(c.Answers, answersSep) {
+		if strings.ContainsRune(a, ' ') {
+			other = append(other, a)
+		} else {
+			weak = append(weak, strconv.Quote(a))
+		}
 	}
-	return fmt.Sprintf("removes the weakness %q", c.Answers)
+	var parts []string
+	switch len(weak) {
+	case 0:
+	case 1:
+		parts = append(parts, "removes the weakness "+weak[0])
+	default:
+		parts = append(parts, "removes the weaknesses "+strings.Join(weak[:len(weak)-1], ", ")+" and "+weak[len(weak)-1])
+	}
+	if len(other) > 0 {
+		parts = append(parts, "answers "+strings.Join(other, " and "))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // Applied returns a copy of the model with the change made.
@@ -683,16 +618,30 @@ func (p *Plan) Apply(m *ward.Model) *ward.Model {
 	return c
 }
 
+// minCut is a minimum cut of the attack graph: the links and rules
+// (indices into the model's) that every path to the critical targets
+// crosses, ok false when none separates them.
+type minCut struct {
+	links, rules []int
+	ok           bool
+}
+
 // maxCutLinks bounds the links a cut candidate may block: past it, blocking
 // is no longer a change one would make at once.
 const maxCutLinks = 40
 
 // cutCandidate proposes blocking or filtering the fewest links that every
 // attack path from the entry points to the critical targets crosses.
-func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
-	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
-	ag := buildAttackGraph(m, facts, &org)
-	cut, rules, ok := ag.minimumCut(m, facts)
+// res's cut is used when the assessment found it.
+func cutCandidate(m *ward.Model, res *Result, opt Options) (Change, bool) {
+	c := res.cut
+	if c == nil {
+		org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+		ag := buildAttackGraph(m, facts, &org)
+		c = &minCut{}
+		c.links, c.rules, c.ok = ag.minimumCut(m, facts)
+	}
+	cut, rules, ok := c.links, c.rules, c.ok
 	if !ok || len(cut)+len(rules) == 0 || len(cut)+len(rules) > maxCutLinks {
 		return Change{}, false
 	}
@@ -719,7 +668,7 @@ func cutCandidate(m *ward.Model, opt Options) (Change, bool) {
 		what = fmt.Sprintf("%d links and %d rules", len(cut), len(rules))
 	}
 	return Change{
-		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets",
+		ID: "filter-links:minimum-cut", Action: "filter-links", Answers: "attack paths to critical targets", Places: 1,
 		Title: fmt.Sprintf("Block or filter the %s that every attack path to the critical targets crosses: %s", what, strings.Join(names, ", ")),
 		Rules: slices.Sorted(maps.Keys(closed)),
 		apply: func(m *ward.Model) {

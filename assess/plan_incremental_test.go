@@ -250,11 +250,11 @@ func TestPlanIncrementalEqualsFull(t *testing.T) {
 		seed := size.seed
 		m, vulns := stirred(t, size.assets, seed)
 		opt := Options{Today: "2026-11-23", Vulnerabilities: vulns}
-		quick, err := makePlan(m, cat, opt, 8, false)
+		quick, err := makePlan(m, cat, opt, 8, false, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := makePlan(m, cat, opt, 8, true)
+		full, err := makePlan(m, cat, opt, 8, true, false)
 		if err != nil {
 			t.Fatal(err)
 		}

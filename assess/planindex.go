@@ -22,7 +22,7 @@ import (
 type scope struct {
 	assets []string // the assets whose own attributes change
 	links  bool     // the flags of those assets' links change: their other ends' facts too
-	zone   string   // a zone whose controls change: its members' facts and its flat network
+	zones  []string // zones whose controls change: their members' facts and their flat networks
 }
 
 // index finds, in a state's model, what a change touches: the links of
@@ -41,14 +41,44 @@ type index struct {
 	clearRadio []int32
 	node       map[string]int32 // attack graph nodes past the assets, by name
 	arcs       []arc
-	out, in    [][]int32 // per node: its arcs (indices into arcs)
+	out, in    lists // per node: its arcs (indices into arcs)
 	// dist is -log of the probability of the most likely path to each node
 	// (+Inf when none), parent the arc it arrives over (-1 at the entry
 	// points and where no path leads), children the nodes whose most
 	// likely path continues from it.
 	dist     []float64
 	parent   []int32
-	children [][]int32
+	children lists
+}
+
+// lists are a list per node in one array, as few allocations as one list
+// for each node would be many: the plan makes them again at every step.
+type lists struct{ start, list []int32 }
+
+// of is node v's list.
+func (l *lists) of(v int32) []int32 { return l.list[l.start[v]:l.start[v+1]] }
+
+// makeLists puts each item of n into the list of node at(item), in the
+// items' order.
+func makeLists(nodes, n int, at func(item int) int32) lists {
+	l := lists{start: make([]int32, nodes+1), list: make([]int32, n)}
+	for k := range n {
+		if v := at(k); v >= 0 {
+			l.start[v+1]++
+		}
+	}
+	for v := range nodes {
+		l.start[v+1] += l.start[v]
+	}
+	fill := slices.Clone(l.start[:nodes])
+	for k := range n {
+		if v := at(k); v >= 0 {
+			l.list[fill[v]] = int32(k)
+			fill[v]++
+		}
+	}
+	l.list = l.list[:l.start[nodes]]
+	return l
 }
 
 // newIndex indexes a model and its lean attack graph, and finds the most
@@ -80,7 +110,7 @@ func newIndex(m *ward.Model, ag *attackGraph) *index {
 		if it.d > x.dist[u] {
 			continue
 		}
-		for _, k := range x.out[u] {
+		for _, k := range x.out.of(u) {
 			a := &x.arcs[k]
 			if d := x.dist[u] + a.cost; d < x.dist[a.to] {
 				x.dist[a.to], x.parent[a.to] = d, k
@@ -165,21 +195,18 @@ func linkFlags(l *ward.Link, id string) flagCounts {
 
 // graph lists each node's arcs out and in.
 func (x *index) graph(nodes int) {
-	x.out, x.in = make([][]int32, nodes), make([][]int32, nodes)
-	for k, a := range x.arcs {
-		x.out[a.from] = append(x.out[a.from], int32(k))
-		x.in[a.to] = append(x.in[a.to], int32(k))
-	}
+	x.out = makeLists(nodes, len(x.arcs), func(k int) int32 { return x.arcs[k].from })
+	x.in = makeLists(nodes, len(x.arcs), func(k int) int32 { return x.arcs[k].to })
 }
 
 // tree lists the nodes whose most likely path continues from each node.
 func (x *index) tree() {
-	x.children = make([][]int32, len(x.parent))
-	for v, k := range x.parent {
-		if k >= 0 {
-			x.children[x.arcs[k].from] = append(x.children[x.arcs[k].from], int32(v))
+	x.children = makeLists(len(x.parent), len(x.parent), func(v int) int32 {
+		if k := x.parent[v]; k >= 0 {
+			return x.arcs[k].from
 		}
-	}
+		return -1
+	})
 }
 
 // nameOf names a node of the attack graph.
@@ -315,8 +342,8 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			addD(i)
 		}
 	}
-	if sc.zone != "" {
-		for _, i := range x.members[sc.zone] {
+	for _, z := range sc.zones {
+		for _, i := range x.members[z] {
 			addD(i)
 		}
 	}
@@ -403,7 +430,12 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			}
 		}
 	}
-	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil)
+	// Only D's facts are computed: the rest of the part keeps its own.
+	pb.want = slices.Grow(pb.want[:0], len(part))[:len(part)]
+	for k, i := range part {
+		pb.want[k] = inD(i)
+	}
+	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil, pb.want)
 	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
@@ -450,15 +482,16 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	sag := newAttackGraph(sm, cf, &st.org, true)
 
-	// The steps into and out of N: D and the zone's flat network.
-	inN := func(v int32) bool { return v < int32(len(m.Assets)) && inD(v) }
-	hub := int32(-1)
-	if sc.zone != "" {
-		if h, ok := x.node["flat network "+sc.zone]; ok {
-			hub = h
-			inN = func(v int32) bool { return v == hub || (v < int32(len(m.Assets)) && inD(v)) }
+	// The steps into and out of N: D and the zones' flat networks (hubs),
+	// marked beside D's assets.
+	var hubs []int32
+	for _, z := range sc.zones {
+		if h, ok := x.node["flat network "+z]; ok {
+			hubs = append(hubs, h)
+			sp.d[h] = sp.cur
 		}
 	}
+	inN := func(v int32) bool { return sp.d[v] == sp.cur }
 	global := func(v int32) (int32, bool) {
 		if int(v) < len(part) {
 			return part[v], true
@@ -499,7 +532,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	old := int32(len(x.arcs)) // refs from old on are fresh arcs
 	eachIn := func(v int32, fn func(from int32, cost float64, ref int32)) {
 		if !inN(v) {
-			for _, k := range x.in[v] {
+			for _, k := range x.in.of(v) {
 				if a := &x.arcs[k]; !inN(a.from) {
 					fn(a.from, a.cost, k)
 				}
@@ -511,7 +544,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	}
 	eachOut := func(u int32, fn func(to int32, cost float64, ref int32)) {
 		if !inN(u) {
-			for _, k := range x.out[u] {
+			for _, k := range x.out.of(u) {
 				if a := &x.arcs[k]; !inN(a.to) {
 					fn(a.to, a.cost, k)
 				}
@@ -545,12 +578,9 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		return same(w) >= 0
 	}
 	var broken []int32
-	roots := slices.Clone(d)
-	if hub >= 0 {
-		roots = append(roots, hub)
-	}
+	roots := append(slices.Clone(d), hubs...)
 	for _, v := range slices.Clone(roots) {
-		roots = append(roots, x.children[v]...)
+		roots = append(roots, x.children.of(v)...)
 	}
 	var stack []int32
 	for _, w := range roots {
@@ -563,7 +593,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			v := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			broken = append(broken, v)
-			for _, ch := range x.children[v] {
+			for _, ch := range x.children.of(v) {
 				if sp.inA[ch] != sp.cur {
 					sp.inA[ch] = sp.cur
 					stack = append(stack, ch)
@@ -622,7 +652,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		old := &st.facts[i]
 		if reach := reachLevel(p); inD(i) || isEnd || reach != old.Reach {
 			f.Reach = reach
-			c, err := s.contribution(&f, "", st.e, s.decided)
+			c, _, err := s.contribution(&f, "", st.e, s.decided)
 			if err != nil {
 				return err
 			}
@@ -673,6 +703,7 @@ type partBuffer struct {
 	assets []ward.Asset
 	links  []ward.Link
 	facts  []catalog.AssetFacts
+	want   []bool
 }
 
 var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}

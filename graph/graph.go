@@ -565,10 +565,16 @@ func (nw *Network) Add(from, to int, capacity int64, id int) {
 	nw.head[to] = len(nw.to) - 1
 }
 
-// MinCut computes a minimum cut between the sources and the sinks
-// (Edmonds-Karp: O(V E^2), O(E F) for a flow F of unit arcs) and returns
-// the ids of the cut arcs and the cut's capacity; ok is false when no
-// finite cut exists.
+// MinCut computes a minimum cut between the sources and the sinks and
+// returns the ids of the cut arcs and the cut's capacity; ok is false when
+// no finite cut exists. The flow is found by Dinic's method: a
+// breadth-first search ranks the nodes by their distance from the sources
+// over arcs with room left, then depth-first searches push flow along
+// arcs one rank up until none is left at that distance (O(E √V) phases'
+// worth for unit arcs, where augmenting one shortest path at a time, as
+// Edmonds-Karp does, searches the whole graph for each unit of flow). The
+// cut is the same whatever maximum flow is found: the arcs from the nodes
+// the sources still reach to those they do not.
 func (nw *Network) MinCut(sources, sinks []int) (ids []int, capacity int64, ok bool) {
 	s, t := nw.n, nw.n+1
 	nw.head = append(nw.head, -1, -1)
@@ -580,44 +586,63 @@ func (nw *Network) MinCut(sources, sinks []int) (ids []int, capacity int64, ok b
 	}
 	n := nw.n + 2
 	var flow int64
-	prevArc := make([]int, n)
-	for {
-		for i := range prevArc {
-			prevArc[i] = -2
+	level := make([]int32, n)
+	iter := make([]int, n)
+	queue := make([]int, 0, n)
+	// push sends up to f from u toward t along arcs one rank up, and
+	// returns how much it sent.
+	var push func(u int, f int64) int64
+	push = func(u int, f int64) int64 {
+		if u == t {
+			return f
 		}
-		prevArc[s] = -1
-		queue := []int{s}
-		for len(queue) > 0 && prevArc[t] == -2 {
-			u := queue[0]
-			queue = queue[1:]
+		for ; iter[u] >= 0; iter[u] = nw.nextArc[iter[u]] {
+			a := iter[u]
+			if v := nw.to[a]; nw.cap[a] > 0 && level[v] == level[u]+1 {
+				if d := push(v, min(f, nw.cap[a])); d > 0 {
+					nw.cap[a] -= d
+					nw.cap[a^1] += d
+					return d
+				}
+			}
+		}
+		return 0
+	}
+	for {
+		for i := range level {
+			level[i] = -1
+		}
+		level[s] = 0
+		queue = append(queue[:0], s)
+		for k := 0; k < len(queue); k++ {
+			u := queue[k]
 			for a := nw.head[u]; a >= 0; a = nw.nextArc[a] {
-				if v := nw.to[a]; nw.cap[a] > 0 && prevArc[v] == -2 {
-					prevArc[v] = a
+				if v := nw.to[a]; nw.cap[a] > 0 && level[v] < 0 {
+					level[v] = level[u] + 1
 					queue = append(queue, v)
 				}
 			}
 		}
-		if prevArc[t] == -2 {
+		if level[t] < 0 {
 			break
 		}
-		push := int64(Inf)
-		for v := t; v != s; v = nw.to[prevArc[v]^1] {
-			push = min(push, nw.cap[prevArc[v]])
-		}
-		for v := t; v != s; v = nw.to[prevArc[v]^1] {
-			nw.cap[prevArc[v]] -= push
-			nw.cap[prevArc[v]^1] += push
-		}
-		flow += push
-		if flow >= Inf {
-			return nil, flow, false
+		copy(iter, nw.head)
+		for {
+			f := push(s, Inf)
+			if f == 0 {
+				break
+			}
+			flow += f
+			if flow >= Inf {
+				return nil, flow, false
+			}
 		}
 	}
 	// The cut: arcs from nodes reachable from s in the residual graph to
 	// nodes that are not.
 	reach := make([]bool, n)
 	reach[s] = true
-	queue := []int{s}
+	queue = append(queue[:0], s)
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]

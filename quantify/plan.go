@@ -71,6 +71,9 @@ func costOf(p *params, c *assess.Change) (units int, oneOff, yearly, perYear flo
 	if c.Zone != "" || units == 0 {
 		units = 1
 	}
+	if len(c.Zones) > 1 {
+		units = len(c.Zones) // a change on several zones alike
+	}
 	k, ok := p.changes[c.Action]
 	if !ok {
 		k = [2]float64{}

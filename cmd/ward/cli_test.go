@@ -576,6 +576,23 @@ func TestPlanWidestDoorFirst(t *testing.T) {
 	}
 }
 
+// On a group of sites, the same change on places alike is one step: the
+// text says how many places the candidates are on and what a step's
+// places have in common, the spreadsheet names all the zones it segments.
+func TestPlanGroupsPlacesAlike(t *testing.T) {
+	t.Parallel()
+	data, dir := t.TempDir(), t.TempDir()
+	f := filepath.Join(dir, "group.json")
+	expect(t, ward(t, data, "gen", "--assets", "3000", "--format", "json", "-o", f), 0)
+	expect(t, ward(t, data, "plan", f, "--budget", "2", "--date", "2026-12-01"), 0, "places: the same change on places alike is one", "zones alike", "alike: ")
+	r := ward(t, data, "plan", f, "--budget", "1", "--date", "2026-12-01", "--format", "csv")
+	expect(t, r, 0)
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][5] != "zone" || !strings.Contains(rows[1][5], " ") {
+		t.Errorf("plan csv of a group of sites: %v %v", err, rows)
+	}
+}
+
 func TestPlan(t *testing.T) {
 	t.Parallel()
 	data, dir := demoData(t), t.TempDir()

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 )
 
@@ -76,7 +77,7 @@ defaults (docs/risk-method.md, "Expected loss").
 			if err != nil {
 				return err
 			}
-			return o.finishPlan(apply, plan.Apply(m), plan, func(w io.Writer) { writePlanText(w, plan) },
+			return o.finishPlan(apply, func() *ward.Model { return plan.Apply(m) }, plan, func(w io.Writer) { writePlanText(w, plan) },
 				func(w io.Writer) error { return writePlanCSV(w, plan) })
 		},
 	}
@@ -97,7 +98,11 @@ func writePlanCSV(w io.Writer, plan *assess.Plan) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"rank", "id", "action", "title", "assets", "zone", "rules", "patched", "risk_removed", "exposure_removed", "removed", "after", "paths_weakened", "why"})
 	for _, s := range plan.Steps {
-		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), s.Zone, strings.Join(s.Rules, " "), strings.Join(s.Patched, " "),
+		zone := s.Zone
+		if len(s.Zones) > 0 { // a change on several zones alike
+			zone = strings.Join(s.Zones, " ")
+		}
+		cw.Write([]string{fmt.Sprint(s.Rank), s.ID, s.Action, s.Title, strings.Join(s.Assets, " "), zone, strings.Join(s.Rules, " "), strings.Join(s.Patched, " "),
 			fmt.Sprint(s.RiskRemoved), fmt.Sprint(s.ExposureRemoved), fmt.Sprint(s.Removed), fmt.Sprint(s.After), s.Breaks, s.Why})
 	}
 	cw.Flush()
@@ -112,8 +117,12 @@ func percent(part, whole int) int {
 }
 
 func writePlanText(w io.Writer, plan *assess.Plan) {
-	fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates; register risk %d -> %d, path exposure %d -> %d (-%d%% together)\n",
-		len(plan.Steps), plan.Candidates, plan.RiskBefore, plan.RiskAfter, plan.ExposureBefore, plan.ExposureAfter, percent(plan.Before-plan.After, plan.Before))
+	grouped := ""
+	if plan.Places > plan.Candidates {
+		grouped = fmt.Sprintf(" (on %d places: the same change on places alike is one)", plan.Places)
+	}
+	fmt.Fprintf(w, "Mitigation plan: %d changes of %d candidates%s; register risk %d -> %d, path exposure %d -> %d (-%d%% together)\n",
+		len(plan.Steps), plan.Candidates, grouped, plan.RiskBefore, plan.RiskAfter, plan.ExposureBefore, plan.ExposureAfter, percent(plan.Before-plan.After, plan.Before))
 	fmt.Fprintln(w, "Register risk: the open risks' scores, summed over their assets. Path exposure: 100 x the probability of the most likely attack path to each critical target.")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tCHANGE\tRISK REMOVED\tEXPOSURE REMOVED\tWHY")
@@ -121,6 +130,9 @@ func writePlanText(w io.Writer, plan *assess.Plan) {
 		why := s.Why
 		if s.Breaks != "" {
 			why += "; " + s.Breaks
+		}
+		if s.Alike != "" {
+			why += "; alike: " + s.Alike
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%d\t%d\t%s\n", s.Rank, s.Title, s.RiskRemoved, s.ExposureRemoved, why)
 	}

@@ -237,7 +237,7 @@ func (o *options) planByMoney(ctx context.Context, m, full *ward.Model, cat *cat
 	if err != nil {
 		return err
 	}
-	return o.finishPlan(apply, plan.Apply(full), plan, func(w io.Writer) { writeMoneyPlanText(w, plan) },
+	return o.finishPlan(apply, func() *ward.Model { return plan.Apply(full) }, plan, func(w io.Writer) { writeMoneyPlanText(w, plan) },
 		func(w io.Writer) error { return writeMoneyPlanCSV(w, plan) })
 }
 
@@ -256,11 +256,13 @@ func writeMoneyPlanCSV(w io.Writer, p *quantify.Plan) error {
 	return cw.Error()
 }
 
-// finishPlan writes the changed model to apply, when given, and the plan
-// as JSON, CSV or text.
-func (o *options) finishPlan(apply string, changed *ward.Model, plan any, text func(io.Writer), csv func(io.Writer) error) error {
-	if err := writeChangedModel(apply, changed); err != nil {
-		return err
+// finishPlan writes the changed model to apply, when given (changed makes
+// it only then), and the plan as JSON, CSV or text.
+func (o *options) finishPlan(apply string, changed func() *ward.Model, plan any, text func(io.Writer), csv func(io.Writer) error) error {
+	if apply != "" {
+		if err := writeChangedModel(apply, changed()); err != nil {
+			return err
+		}
 	}
 	switch o.format {
 	case "json":
