@@ -176,7 +176,7 @@ func (s *Server) CheckPassword(ctx context.Context, name, password, remote, devi
 	}
 	hash := u.PasswordHash
 	if !known {
-		hash = decoyHash // the same work whether or not the name exists
+		hash = decoyHash() // the same work whether or not the name exists
 	}
 	select {
 	case s.hashing <- struct{}{}:
@@ -261,14 +261,15 @@ func (s *Server) deviceOf(r *http.Request, name string) string {
 }
 
 // decoyHash is checked for unknown names so they take as long as known
-// ones.
-var decoyHash = func() string {
+// ones. It is made at the first sign-in, not when the package loads: every
+// ward command links the server, and a hash is argon2id's work.
+var decoyHash = sync.OnceValue(func() string {
 	h, err := HashPassword("decoy password that matches nothing")
 	if err != nil {
 		panic(err)
 	}
 	return h
-}()
+})
 
 // SignOut ends the caller's session.
 func (s *Server) SignOut(w http.ResponseWriter, r *http.Request, c *Call) error {
