@@ -231,28 +231,24 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
 	e.lean = opt.forCandidates
+	if opt.RegisterOnly {
+		e.checks = nil // no baselines: their checks go unread
+	}
 	res := &Result{cut: cut, Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today,
 		Risks: []Risk{}, Findings: []Finding{}, Baselines: []BaselineResult{}, Vulnerabilities: opt.Matches}
 	if res.Vulnerabilities == nil {
 		res.Vulnerabilities = []intel.Match{}
 	}
 
-	decisions := make(map[[2]string]int, len(m.Decisions))
-	for i, d := range m.Decisions {
-		decisions[[2]string{d.Threat, d.Asset}] = i
-	}
-	matched := make([]bool, len(m.Decisions))
-	risks := map[string]*Risk{}
 	findings := map[string]*Finding{}
-	var riskOrder, findingOrder []string
+	var findingOrder []string
 	outcomes, err := e.outcomes(facts)
 	if err != nil {
 		return nil, err
 	}
 	for i := range facts {
 		f := &facts[i]
-		out := outcomes[i]
-		for _, w := range out.weaknesses {
+		for _, w := range outcomes[i].weaknesses {
 			key := w.weakness.ID
 			fd, ok := findings[key]
 			if !ok {
@@ -267,29 +263,8 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			}
 			fd.Evidence = append(fd.Evidence, ev)
 		}
-		for k, r := range out.risks {
-			key := out.riskKeys[k]
-			r.Status = Open
-			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
-				matched[di] = true
-				d := m.Decisions[di]
-				if lapsed(d, opt.Today) {
-					r.Note = "acceptance lapsed on " + string(d.Until)
-				} else {
-					r.Status = string(d.Status)
-				}
-				r.Decision = &d
-				key += "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
-			}
-			if g, ok := risks[key]; ok {
-				g.Assets = append(g.Assets, f.ID)
-				continue
-			}
-			r.Kind, r.Zone, r.Assets = f.Kind, f.Zone, []string{f.ID}
-			risks[key] = &r
-			riskOrder = append(riskOrder, key)
-		}
 	}
+	lines, matched := registerLines(m, facts, outcomes, opt.Today)
 	paths := map[string]bool{}
 	for _, t := range cat.Threats {
 		paths[t.ID] = t.Paths
@@ -298,8 +273,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	for i := range facts {
 		index[facts[i].ID] = i
 	}
-	for _, k := range riskOrder {
-		r := risks[k]
+	for _, r := range lines {
 		// The factors are the evaluation's, shared by alike assets: the
 		// line's own names go into a copy.
 		r.Factors = slices.Clone(r.Factors)

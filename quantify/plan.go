@@ -131,6 +131,12 @@ type Progress struct {
 // MakePlanContext is MakePlan that stops when ctx is done and tells
 // progress (when not nil) after each measurement.
 func MakePlanContext(ctx context.Context, m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int, progress func(Progress)) (*Plan, error) {
+	return makePlan(ctx, m, cat, aopt, opt, budget, progress, false)
+}
+
+// makePlan is MakePlanContext, each changed model assessed whole when
+// whole (the way the register measure is checked against).
+func makePlan(ctx context.Context, m *ward.Model, cat *catalog.Catalog, aopt assess.Options, opt Options, budget int, progress func(Progress), whole bool) (*Plan, error) {
 	if opt.Trials <= 0 {
 		opt.Trials = DefaultTrials
 	}
@@ -147,16 +153,26 @@ func MakePlanContext(ctx context.Context, m *ward.Model, cat *catalog.Catalog, a
 	// does not show a patch, the options' vulnerabilities do.
 	var patched []string
 	kept := newKept(opt)
+	regs := assess.NewRegisters(cat)
 	// Each model is measured by its register alone: the loss reads no
-	// baseline, scenario or single point of failure. Only the causes a
-	// change touches are simulated again; the others' outcomes are kept.
+	// baseline, scenario or single point of failure, and of the register
+	// its lines and the entry points of the attack paths; the catalog's
+	// answers are evaluated again only for the assets whose facts the
+	// change altered (assess.Registers). Only the causes a change touches
+	// are simulated again; the others' outcomes are kept.
 	measure := func(m *ward.Model, c *assess.Change, full bool) (*Result, error) {
 		o := aopt
 		if c != nil {
 			o = aopt.Patched(append(slices.Clip(patched), c.Patched...)...)
 		}
 		o.RegisterOnly = true
-		res, err := assess.Assess(m, cat, o)
+		var res *assess.Result
+		var err error
+		if whole {
+			res, err = assess.Assess(m, cat, o)
+		} else {
+			res, err = regs.Assess(m, o)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,147 @@
+package assess
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/intel"
+)
+
+// registerLines groups the assets' risks into the register's lines, in the
+// order each line first appears (the assets' order, then the catalog's),
+// with the status of the decisions on them; matched says which of the
+// model's decisions met a risk.
+func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcome, today string) (lines []*Risk, matched []bool) {
+	decisions := make(map[[2]string]int, len(m.Decisions))
+	for i, d := range m.Decisions {
+		decisions[[2]string{d.Threat, d.Asset}] = i
+	}
+	matched = make([]bool, len(m.Decisions))
+	risks := map[string]*Risk{}
+	for i := range facts {
+		f := &facts[i]
+		out := outcomes[i]
+		for k, r := range out.risks {
+			key := out.riskKeys[k]
+			r.Status = Open
+			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
+				matched[di] = true
+				d := m.Decisions[di]
+				if lapsed(d, today) {
+					r.Note = "acceptance lapsed on " + string(d.Until)
+				} else {
+					r.Status = string(d.Status)
+				}
+				r.Decision = &d
+				key += "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
+			}
+			if g, ok := risks[key]; ok {
+				g.Assets = append(g.Assets, f.ID)
+				continue
+			}
+			r.Kind, r.Zone, r.Assets = f.Kind, f.Zone, []string{f.ID}
+			risks[key] = &r
+			lines = append(lines, &r)
+		}
+	}
+	return lines, matched
+}
+
+// Registers assess many changed models of one hospital for what a
+// simulation of their loss reads (quantify): the register's lines, in the
+// register's order, with their threat, assets, status, likelihood and
+// impact and the factors that score them, and the likeliest attack path
+// to each critical target. That is Assess with RegisterOnly less the
+// explanations (the links and paths named in the factors, Risk.Path) and
+// the summary. The catalog's answers for each asset are kept between
+// models by the facts they read: a change alters the facts of few assets,
+// and only those are evaluated again.
+type Registers struct {
+	cat *catalog.Catalog
+	// orgInRisks: the rules read the organisation's facts, which are then
+	// part of every key; identity: they read ids or names, likewise.
+	orgInRisks, identity bool
+	mu                   sync.Mutex
+	answers              map[string]*outcome
+}
+
+// NewRegisters readies the assessment of models against the catalog.
+func NewRegisters(cat *catalog.Catalog) *Registers {
+	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}}
+}
+
+// Assess assesses a model as Assess(m, cat, opt) with opt.RegisterOnly
+// would, for the register's lines and the attack paths' entry points; the
+// lines' factors are shared between calls and must not be changed.
+func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
+	if opt.Vulnerabilities == nil && opt.Matches != nil {
+		opt.Vulnerabilities = intel.Exposures(opt.Matches)
+	}
+	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
+	ag := buildAttackGraph(m, facts, &org)
+	ag.reach(m, facts)
+	e := newEvaluator(rs.cat, &org)
+	e.observed = indexObserved(opt.Observed)
+	e.checks = nil
+	prefix := ""
+	if rs.orgInRisks {
+		b, err := json.Marshal(&org)
+		if err != nil {
+			return nil, err
+		}
+		prefix = string(b)
+	}
+	outcomes := make([]*outcome, len(facts))
+	keys := make([]string, len(facts))
+	rs.mu.Lock()
+	for i := range facts {
+		f := &facts[i]
+		if len(e.observed[f.ID]) > 0 {
+			continue // what was seen on it is its own: evaluated below
+		}
+		keys[i] = prefix + factsKey(f)
+		if rs.identity {
+			keys[i] = f.ID + "\x00" + f.Name + "\x00" + keys[i]
+		}
+		outcomes[i] = rs.answers[keys[i]]
+	}
+	rs.mu.Unlock()
+	here := map[string]*outcome{} // evaluated for this model
+	for i := range facts {
+		if outcomes[i] != nil {
+			continue
+		}
+		if o, ok := here[keys[i]]; ok && keys[i] != "" {
+			outcomes[i] = o
+			continue
+		}
+		o, err := e.evaluate(&facts[i])
+		if err != nil {
+			return nil, fmt.Errorf("asset %s: %w", facts[i].ID, err)
+		}
+		// Only the risks are read again.
+		outcomes[i] = &outcome{risks: o.risks, riskKeys: o.riskKeys}
+		if keys[i] != "" {
+			here[keys[i]] = outcomes[i]
+		}
+	}
+	if len(here) > 0 {
+		rs.mu.Lock()
+		for k, o := range here {
+			rs.answers[k] = o
+		}
+		rs.mu.Unlock()
+	}
+	lines, _ := registerLines(m, facts, outcomes, opt.Today)
+	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today, Risks: make([]Risk, 0, len(lines))}
+	for _, r := range lines {
+		res.Risks = append(res.Risks, *r)
+	}
+	sort.SliceStable(res.Risks, func(i, j int) bool { return riskBefore(&res.Risks[i], &res.Risks[j]) })
+	res.Paths = AttackPaths(ag, m, facts, 1, 0)
+	return res, nil
+}
