@@ -555,17 +555,9 @@ func criticalWhy(f *catalog.AssetFacts) string {
 	return ""
 }
 
-// AttackPaths finds, for the critical targets most exposed, their k most
-// likely attack paths from the model's entry points.
-func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
-	tree := ag.g.BestFromAny(ag.entryNodes(m))
-	// Yen's algorithm wants one source: a copy of the graph with a super
-	// source, made only when paths beyond the likeliest are asked for.
-	var g *graph.Directed
-	src := -1
-	if k > 1 && targets > 0 {
-		g, src = ag.withSource(ag.entriesOf(m))
-	}
+// reachedTargets are the critical targets some path reaches, the most
+// exposed first, without their paths.
+func reachedTargets(facts []catalog.AssetFacts, tree *graph.Tree) []TargetPaths {
 	var out []TargetPaths
 	for i := range facts {
 		why := criticalWhy(&facts[i])
@@ -580,6 +572,33 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 		}
 		return out[a].Target < out[b].Target
 	})
+	return out
+}
+
+// fromEachEntry are the most likely paths from each entry point attacks
+// start from, in their order.
+func (ag *attackGraph) fromEachEntry(m *ward.Model) []*graph.Tree {
+	var out []*graph.Tree
+	for _, e := range ag.entriesOf(m) {
+		if n, ok := ag.entries[e]; ok {
+			out = append(out, ag.g.BestFromAny([]int{n}))
+		}
+	}
+	return out
+}
+
+// AttackPaths finds, for the critical targets most exposed, their k most
+// likely attack paths from the model's entry points.
+func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
+	tree := ag.g.BestFromAny(ag.entryNodes(m))
+	// Yen's algorithm wants one source: a copy of the graph with a super
+	// source, made only when paths beyond the likeliest are asked for.
+	var g *graph.Directed
+	src := -1
+	if k > 1 && targets > 0 {
+		g, src = ag.withSource(ag.entriesOf(m))
+	}
+	out := reachedTargets(facts, tree)
 	index := map[string]int{}
 	for i := range facts {
 		index[facts[i].ID] = i
@@ -587,12 +606,7 @@ func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, 
 	// The most likely path from each entry point, so that the paths a
 	// target gets show every way in (the vendor gateway and a phished
 	// workstation), not five turns of the one likeliest.
-	var perEntry []*graph.Tree
-	for _, e := range ag.entriesOf(m) {
-		if n, ok := ag.entries[e]; ok {
-			perEntry = append(perEntry, ag.g.BestFromAny([]int{n}))
-		}
-	}
+	perEntry := ag.fromEachEntry(m)
 	for ti := range out {
 		t := &out[ti]
 		v := index[t.Target]

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/graph"
 	"github.com/wardhealth/ward/intel"
 )
 
@@ -83,7 +84,7 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	}
 	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
 	ag := buildAttackGraph(m, facts, &org)
-	ag.reach(m, facts)
+	tree := ag.reach(m, facts)
 	e := newEvaluator(rs.cat, &org)
 	e.observed = indexObserved(opt.Observed)
 	e.checks = nil
@@ -137,11 +138,46 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 		rs.mu.Unlock()
 	}
 	lines, _ := registerLines(m, facts, outcomes, opt.Today)
+	// Sorted as Assess sorts its lines (stably, from the same order), by
+	// reference: a realistic hospital has tens of thousands of lines.
+	sort.SliceStable(lines, func(i, j int) bool { return riskBefore(lines[i], lines[j]) })
 	res := &Result{Organisation: m.Organisation.ID, Name: m.Organisation.Name, Date: opt.Today, Risks: make([]Risk, 0, len(lines))}
 	for _, r := range lines {
 		res.Risks = append(res.Risks, *r)
 	}
-	sort.SliceStable(res.Risks, func(i, j int) bool { return riskBefore(&res.Risks[i], &res.Risks[j]) })
-	res.Paths = AttackPaths(ag, m, facts, 1, 0)
+	res.Paths = likeliestPaths(ag, m, facts, tree)
 	return res, nil
+}
+
+// likeliestPaths is AttackPaths(ag, m, facts, 1, 0), the likeliest path to
+// each critical target, from tree (the most likely paths from any entry
+// point, as reach finds them): of the paths from each entry point, the
+// likeliest, ties in the order of the entry points; only that one is
+// made.
+func likeliestPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, tree *graph.Tree) []TargetPaths {
+	out := reachedTargets(facts, tree)
+	if len(out) == 0 {
+		return out
+	}
+	at := make(map[string]int, len(out))
+	for i := range facts {
+		if criticalWhy(&facts[i]) != "" {
+			at[facts[i].ID] = i
+		}
+	}
+	perEntry := ag.fromEachEntry(m)
+	for ti := range out {
+		v := at[out[ti].Target]
+		var best *graph.Tree
+		for _, et := range perEntry {
+			if et.Reaches(v) && (best == nil || et.P(v) > best.P(v)) {
+				best = et
+			}
+		}
+		if best != nil {
+			p, _ := best.Path(v)
+			out[ti].Paths = []AttackPath{ag.toAttackPath(p)}
+		}
+	}
+	return out
 }

@@ -340,6 +340,9 @@ func (g *Directed) BestFromAny(srcs []int) *Tree {
 // P is the probability of the most likely path to v, 0 when unreachable.
 func (t *Tree) P(v int) float64 { return math.Exp(-t.dist[v]) }
 
+// Reaches says whether a path leads to v: whether Path finds one.
+func (t *Tree) Reaches(v int) bool { return !math.IsInf(t.dist[v], 1) }
+
 // Path returns the most likely path to v, or false when v is unreachable.
 func (t *Tree) Path(v int) (Path, bool) {
 	if math.IsInf(t.dist[v], 1) {

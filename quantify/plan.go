@@ -298,11 +298,19 @@ type kept struct {
 	opt   Options
 	mu    sync.Mutex
 	outs  map[string]*causeOut
-	stops map[[sha256.Size]byte]map[string][]int
+	stops map[[sha256.Size]byte]*stopsMemo
+}
+
+// stopsMemo is what stops what in models of one structure, and how often
+// it was asked: the structure of the steps so far is asked by most
+// candidates, each of the others by one.
+type stopsMemo struct {
+	of   map[string][]int
+	asks int
 }
 
 func newKept(opt Options) *kept {
-	return &kept{opt: opt, outs: map[string]*causeOut{}, stops: map[[sha256.Size]byte]map[string][]int{}}
+	return &kept{opt: opt, outs: map[string]*causeOut{}, stops: map[[sha256.Size]byte]*stopsMemo{}}
 }
 
 // quantify measures an assessed model: its expected loss, and with full
@@ -359,14 +367,29 @@ func (k *kept) stopsOf(m *ward.Model, sets [][]string) [][]int {
 	keys := make([]string, len(sets))
 	var miss []int
 	k.mu.Lock()
-	memo := k.stops[fp]
-	if memo == nil {
+	sm := k.stops[fp]
+	if sm == nil {
 		if len(k.stops) >= 8 {
-			clear(k.stops)
+			// The most asked structure stays: forgetting it would have the
+			// candidates that leave it as it was find their stops again.
+			var most [sha256.Size]byte
+			asks := -1
+			for f, x := range k.stops {
+				if x.asks > asks {
+					most, asks = f, x.asks
+				}
+			}
+			for f := range k.stops {
+				if f != most {
+					delete(k.stops, f)
+				}
+			}
 		}
-		memo = map[string][]int{}
-		k.stops[fp] = memo
+		sm = &stopsMemo{of: map[string][]int{}}
+		k.stops[fp] = sm
 	}
+	sm.asks++
+	memo := sm.of
 	for i, set := range sets {
 		keys[i] = strings.Join(set, "\x00")
 		if v, ok := memo[keys[i]]; ok {

@@ -1,0 +1,99 @@
+package assess
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/demo"
+	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/synth"
+)
+
+// Registers assess a model as Assess with RegisterOnly does, for what a
+// simulation of loss reads: the same lines in the same order, with the same
+// threat, assets, kind, zone, status, likelihood, impact and score, and the
+// same likeliest path to every critical target (likeliestPaths is
+// AttackPaths with one path). Checked on the demo, the incident hospitals
+// and stirred generated ones, each model and then every candidate's changed
+// model, the answers kept from the models before.
+func TestRegistersEqualAssess(t *testing.T) {
+	type hospital struct {
+		name  string
+		m     *ward.Model
+		vulns map[string]intel.Exposure
+	}
+	dm, err := demo.Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := []hospital{{"demo", dm, nil}}
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, models, vulns := incidentHospitals(t)
+	for i := range names {
+		hs = append(hs, hospital{names[i], models[i], vulns[i]})
+	}
+	for _, seed := range []uint64{1, 2} {
+		sm, sv := stirred(t, 250, seed)
+		hs = append(hs, hospital{fmt.Sprintf("stirred-250-%d", seed), sm, sv})
+	}
+	rm, err := synth.Generate(synth.Options{Assets: 300, Seed: 3, Variety: synth.VarietyRealistic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs = append(hs, hospital{"realistic-300", rm, nil})
+	type line struct {
+		Threat, Kind, Zone, Status        string
+		Assets                            []string
+		Likelihood, Impact, Score, Attack int
+		HarmLimited                       bool
+	}
+	lines := func(res *Result) []line {
+		var out []line
+		for _, r := range res.Risks {
+			l := line{r.Threat, r.Kind, r.Zone, r.Status, r.Assets, r.Likelihood, r.Impact, r.Score, len(r.Attack), false}
+			for _, f := range r.Factors {
+				l.HarmLimited = l.HarmLimited || (f.Term == "impact" && f.Effect < 0)
+			}
+			out = append(out, l)
+		}
+		return out
+	}
+	for _, h := range hs {
+		t.Run(h.name, func(t *testing.T) {
+			rs, opt := NewRegisters(cat), Options{Today: "2026-11-23", Vulnerabilities: h.vulns}
+			check := func(what string, m *ward.Model, opt Options) {
+				o := opt
+				o.RegisterOnly = true
+				want, err := Assess(m, cat, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := rs.Assess(m, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if w, g := lines(want), lines(got); !reflect.DeepEqual(w, g) {
+					t.Errorf("%s: the register's lines differ from Assess's: %d lines, want %d", what, len(g), len(w))
+				}
+				if !reflect.DeepEqual(got.Paths, want.Paths) {
+					t.Errorf("%s: the likeliest paths differ from Assess's", what)
+				}
+			}
+			// The candidates come from the whole assessment.
+			res, err := Assess(h.m, cat, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("the model", h.m, opt)
+			for _, c := range Candidates(h.m, res, opt) {
+				check(c.ID, c.Applied(h.m), opt.Patched(c.Patched...))
+			}
+		})
+	}
+}
