@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
@@ -416,34 +414,73 @@ func (k *kept) stopsOf(m *ward.Model, sets [][]string) [][]int {
 	return out
 }
 
-// structure is a digest of everything assess.Stops reads of a model: its
-// assets (of their controls, only whether they are redundant, which makes
-// an asset a standby), zones, links, services and redundancy groups. Two
-// models of the same structure stop the same services for the same
-// failures.
+// structure is a digest of everything assess.Stops reads of a model (its
+// network and dependencies: assess's newNetwork and dependencies): of the
+// assets, in order, their ids, kinds, whether they are redundant (which
+// makes an asset a standby) and what they depend on; the zones' ids; the
+// links' ends and protocols; the services' ids and dependencies; the
+// redundancy groups. Two models of the same structure stop the same
+// services for the same failures: a change of controls, exposure, link
+// flags or zone segmentation leaves the structure as it was.
+// TestStructureIsWhatStopsReads checks it over the candidates' changes.
 func structure(m *ward.Model) [sha256.Size]byte {
-	assets := make([]ward.Asset, len(m.Assets))
-	for i, a := range m.Assets {
-		a.Controls = nil
-		if slices.Contains(m.Assets[i].Controls, "redundancy") {
-			a.Controls = []string{"redundancy"}
-		}
-		assets[i] = a
-	}
 	h := sha256.New()
-	if err := json.NewEncoder(h).Encode(struct {
-		Assets     []ward.Asset
-		Zones      []ward.Zone
-		Links      []ward.Link
-		Services   []ward.Service
-		Redundancy []ward.RedundancyGroup
-	}{assets, m.Zones, m.Links, m.Services, m.Redundancy}); err != nil {
-		// A model that does not encode is measured as of a structure of
-		// its own, never reused.
-		var fp [sha256.Size]byte
-		binary.LittleEndian.PutUint64(fp[:], uint64(time.Now().UnixNano()))
-		return fp
+	var buf []byte
+	str := func(x string) {
+		buf = binary.AppendUvarint(buf, uint64(len(x)))
+		buf = append(buf, x...)
 	}
+	list := func(xs []string) {
+		buf = binary.AppendUvarint(buf, uint64(len(xs)))
+		for _, x := range xs {
+			str(x)
+		}
+	}
+	flush := func() {
+		if len(buf) >= 4096 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(m.Assets)))
+	for i := range m.Assets {
+		a := &m.Assets[i]
+		str(a.ID)
+		str(string(a.Kind))
+		if slices.Contains(a.Controls, "redundancy") {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+		list(a.DependsOn)
+		flush()
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(m.Zones)))
+	for i := range m.Zones {
+		str(m.Zones[i].ID)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(m.Links)))
+	for i := range m.Links {
+		l := &m.Links[i]
+		str(l.From)
+		str(l.To)
+		str(string(l.Protocol))
+		flush()
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(m.Services)))
+	for i := range m.Services {
+		str(m.Services[i].ID)
+		list(m.Services[i].DependsOn)
+		flush()
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(m.Redundancy)))
+	for i := range m.Redundancy {
+		g := &m.Redundancy[i]
+		str(g.ID)
+		list(g.Of)
+		buf = binary.AppendVarint(buf, int64(g.Need))
+	}
+	h.Write(buf)
 	var fp [sha256.Size]byte
 	h.Sum(fp[:0])
 	return fp

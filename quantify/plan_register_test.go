@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -114,6 +116,80 @@ func TestPlanRegistersEqualWhole(t *testing.T) {
 				t.Errorf("no step chosen: the comparison says little")
 			}
 			t.Logf("%d candidates, %d steps, loss %.0f -> %.0f", p.Candidates, len(p.Steps), p.Before, p.After)
+		})
+	}
+}
+
+// A change that leaves a model's structure as it was stops the same
+// services for every failure the plan asks about: the memo of the plan in
+// money may serve the stops of one model for the other. Checked for every
+// candidate change of the demo and of generated hospitals, low and
+// realistic, on the failure of each asset alone, of each zone's assets and
+// of the register's lines; and a change of the structure is seen.
+func TestStructureIsWhatStopsReads(t *testing.T) {
+	dm, cat, _ := load(t, "")
+	models := map[string]*ward.Model{"demo": dm}
+	for _, v := range []synth.Variety{synth.VarietyLow, synth.VarietyRealistic} {
+		m, err := synth.Generate(synth.Options{Assets: 200, Seed: 5, Variety: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		models[fmt.Sprint("200-", v)] = m
+	}
+	for name, m := range models {
+		t.Run(name, func(t *testing.T) {
+			res, err := assess.Assess(m, cat, assess.Options{Today: today})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sets [][]string
+			zones := map[string][]string{}
+			for _, a := range m.Assets {
+				sets = append(sets, []string{a.ID})
+				zones[a.Zone] = append(zones[a.Zone], a.ID)
+			}
+			for _, ids := range zones {
+				sets = append(sets, ids)
+			}
+			for _, r := range res.Risks {
+				sets = append(sets, r.Assets)
+			}
+			base, fp := assess.Stops(m, sets), structure(m)
+			same, other := 0, 0
+			for _, c := range assess.Candidates(m, res, assess.Options{Today: today}) {
+				mm := c.Applied(m)
+				if structure(mm) != fp {
+					other++
+					continue
+				}
+				same++
+				if got := assess.Stops(mm, sets); !reflect.DeepEqual(got, base) {
+					t.Errorf("%s leaves the structure as it was but stops other services", c.ID)
+				}
+			}
+			if same == 0 {
+				t.Errorf("no candidate leaves the structure as it was: nothing checked")
+			}
+			// Each part of the structure moves the digest.
+			for what, change := range map[string]func(*ward.Model){
+				"a dependency":  func(m *ward.Model) { m.Assets[0].DependsOn = append(m.Assets[0].DependsOn, m.Assets[1].ID) },
+				"a standby":     func(m *ward.Model) { m.Assets[0].Controls = append(m.Assets[0].Controls, "redundancy") },
+				"a kind":        func(m *ward.Model) { m.Assets[0].Kind = "switch" },
+				"a link's end":  func(m *ward.Model) { m.Links[0].To = m.Assets[2].ID },
+				"a protocol":    func(m *ward.Model) { m.Links[0].Protocol = "ethernet-x" },
+				"a service":     func(m *ward.Model) { m.Services[0].DependsOn = nil },
+				"a group":       func(m *ward.Model) { m.Redundancy = append(m.Redundancy, ward.RedundancyGroup{ID: "g", Need: 1}) },
+				"a zone's name": func(m *ward.Model) { m.Zones[0].ID += "-x" },
+			} {
+				mm := *m
+				mm.Assets, mm.Links, mm.Services, mm.Zones = slices.Clone(m.Assets), slices.Clone(m.Links), slices.Clone(m.Services), slices.Clone(m.Zones)
+				mm.Assets[0].DependsOn, mm.Assets[0].Controls = slices.Clone(m.Assets[0].DependsOn), slices.Clone(m.Assets[0].Controls)
+				change(&mm)
+				if structure(&mm) == fp {
+					t.Errorf("%s changed, the structure stayed", what)
+				}
+			}
+			t.Logf("%d candidates of the same structure, %d of another", same, other)
 		})
 	}
 }
