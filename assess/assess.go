@@ -264,7 +264,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			fd.Evidence = append(fd.Evidence, ev)
 		}
 	}
-	lines, matched := registerLines(m, facts, outcomes, opt.Today)
+	lines, matched := registerLines(m, facts, outcomes, opt.Today, 0)
 	paths := map[string]bool{}
 	for _, t := range cat.Threats {
 		paths[t.ID] = t.Paths

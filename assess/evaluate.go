@@ -44,7 +44,10 @@ type outcome struct {
 	weaknesses []weaknessHit
 	risks      []Risk
 	riskKeys   []string // register grouping key of each risk
-	checks     []int8   // per asset-level check: -1 not applicable, 0 fails, 1 passes
+	// riskIDs number the keys, when the outcome is kept between models
+	// (Registers): lines are then grouped by number.
+	riskIDs []int32
+	checks  []int8 // per asset-level check: -1 not applicable, 0 fails, 1 passes
 }
 
 type assetCheck struct {

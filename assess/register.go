@@ -16,20 +16,37 @@ import (
 // order each line first appears (the assets' order, then the catalog's),
 // with the status of the decisions on them; matched says which of the
 // model's decisions met a risk.
-func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcome, today string) (lines []*Risk, matched []bool) {
+//
+// Outcomes whose keys are numbered (riskIDs, below ids) are grouped by
+// number when no decision is on the risk: a key with a decision's part
+// is never a key without one, so the lines are the same.
+func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcome, today string, ids int) (lines []*Risk, matched []bool) {
 	decisions := make(map[[2]string]int, len(m.Decisions))
 	for i, d := range m.Decisions {
 		decisions[[2]string{d.Threat, d.Asset}] = i
 	}
 	matched = make([]bool, len(m.Decisions))
 	risks := map[string]*Risk{}
+	numbered := make([]*Risk, ids)
 	for i := range facts {
 		f := &facts[i]
 		out := outcomes[i]
 		for k, r := range out.risks {
+			di, decided := decisions[[2]string{r.Threat, f.ID}]
+			if !decided && out.riskIDs != nil {
+				if g := numbered[out.riskIDs[k]]; g != nil {
+					g.Assets = append(g.Assets, f.ID)
+					continue
+				}
+				r.Status = Open
+				r.Kind, r.Zone, r.Assets = f.Kind, f.Zone, []string{f.ID}
+				numbered[out.riskIDs[k]] = &r
+				lines = append(lines, &r)
+				continue
+			}
 			key := out.riskKeys[k]
 			r.Status = Open
-			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
+			if decided {
 				matched[di] = true
 				d := m.Decisions[di]
 				if lapsed(d, today) {
@@ -68,11 +85,13 @@ type Registers struct {
 	orgInRisks, identity bool
 	mu                   sync.Mutex
 	answers              map[string]*outcome
+	// keys number the register's grouping keys of the answers kept.
+	keys map[string]int32
 }
 
 // NewRegisters readies the assessment of models against the catalog.
 func NewRegisters(cat *catalog.Catalog) *Registers {
-	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}}
+	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}, keys: map[string]int32{}}
 }
 
 // Assess assesses a model as Assess(m, cat, opt) with opt.RegisterOnly
@@ -112,6 +131,7 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	}
 	rs.mu.Unlock()
 	here := map[string]*outcome{} // evaluated for this model
+	var fresh []*outcome
 	for i := range facts {
 		if outcomes[i] != nil {
 			continue
@@ -126,18 +146,31 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 		}
 		// Only the risks are read again.
 		outcomes[i] = &outcome{risks: o.risks, riskKeys: o.riskKeys}
+		fresh = append(fresh, outcomes[i])
 		if keys[i] != "" {
 			here[keys[i]] = outcomes[i]
 		}
 	}
-	if len(here) > 0 {
-		rs.mu.Lock()
-		for k, o := range here {
-			rs.answers[k] = o
+	// Every outcome is numbered, those of assets with observations too
+	// (evaluated for each model), so that every line is grouped by number.
+	rs.mu.Lock()
+	for _, o := range fresh {
+		o.riskIDs = make([]int32, len(o.riskKeys))
+		for j, key := range o.riskKeys {
+			id, ok := rs.keys[key]
+			if !ok {
+				id = int32(len(rs.keys))
+				rs.keys[key] = id
+			}
+			o.riskIDs[j] = id
 		}
-		rs.mu.Unlock()
 	}
-	lines, _ := registerLines(m, facts, outcomes, opt.Today)
+	for k, o := range here {
+		rs.answers[k] = o
+	}
+	ids := len(rs.keys)
+	rs.mu.Unlock()
+	lines, _ := registerLines(m, facts, outcomes, opt.Today, ids)
 	// Sorted as Assess sorts its lines (stably, from the same order), by
 	// reference: a realistic hospital has tens of thousands of lines.
 	sort.SliceStable(lines, func(i, j int) bool { return riskBefore(lines[i], lines[j]) })
