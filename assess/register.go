@@ -84,14 +84,22 @@ type Registers struct {
 	// part of every key; identity: they read ids or names, likewise.
 	orgInRisks, identity bool
 	mu                   sync.Mutex
-	answers              map[string]*outcome
+	// answers are kept in two generations: those asked since the last
+	// turn and those before, which an ask brings back. A turn comes when
+	// the newer holds half as many as a model has assets: the answers of
+	// the model most changes leave as they were are asked by every model
+	// and stay, those of one change's assets alone go at the next turn or
+	// the one after (kept, they made the plan's peak memory half again as
+	// large on a realistic hospital, where most assets' facts are their
+	// own).
+	answers, older map[string]*outcome
 	// keys number the register's grouping keys of the answers kept.
 	keys map[string]int32
 }
 
 // NewRegisters readies the assessment of models against the catalog.
 func NewRegisters(cat *catalog.Catalog) *Registers {
-	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}, keys: map[string]int32{}}
+	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}, older: map[string]*outcome{}, keys: map[string]int32{}}
 }
 
 // Assess assesses a model as Assess(m, cat, opt) with opt.RegisterOnly
@@ -128,6 +136,10 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 			keys[i] = f.ID + "\x00" + f.Name + "\x00" + keys[i]
 		}
 		outcomes[i] = rs.answers[keys[i]]
+		if o, ok := rs.older[keys[i]]; ok && outcomes[i] == nil {
+			outcomes[i] = o
+			rs.answers[keys[i]] = o
+		}
 	}
 	rs.mu.Unlock()
 	here := map[string]*outcome{} // evaluated for this model
@@ -167,6 +179,9 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	}
 	for k, o := range here {
 		rs.answers[k] = o
+	}
+	if len(rs.answers) > len(facts)/2 {
+		rs.older, rs.answers = rs.answers, map[string]*outcome{}
 	}
 	ids := len(rs.keys)
 	rs.mu.Unlock()
