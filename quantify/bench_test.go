@@ -40,8 +40,8 @@ func BenchmarkQuantify(b *testing.B) {
 
 // BenchmarkPlanByMoney measures a plan in money of five steps at 10,000
 // simulated years: the demo and a generated 1,000-asset hospital (the
-// 10,000-asset one takes minutes: docs/performance.md times it with the
-// binary).
+// 10,000-asset one takes half a minute of CPU: docs/performance.md times
+// it with the binary).
 func BenchmarkPlanByMoney(b *testing.B) {
 	for _, c := range []struct {
 		name   string
