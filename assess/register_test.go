@@ -24,29 +24,36 @@ func TestRegistersEqualAssess(t *testing.T) {
 		name  string
 		m     *ward.Model
 		vulns map[string]intel.Exposure
+		seen  []Observation
 	}
 	dm, err := demo.Model()
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := []hospital{{"demo", dm, nil}}
+	// The demo as it is, and with attacks seen on some of its assets
+	// (evaluated for each model, never kept).
+	var seen []Observation
+	for i := 0; i < len(dm.Assets); i += 9 {
+		seen = append(seen, Observation{Asset: dm.Assets[i].ID, Techniques: []string{"T1486", "T1110"}, Text: "observed: test"})
+	}
+	hs := []hospital{{"demo", dm, nil, nil}, {"demo-observed", dm, nil, seen}}
 	cat, err := catalog.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
 	names, models, vulns := incidentHospitals(t)
 	for i := range names {
-		hs = append(hs, hospital{names[i], models[i], vulns[i]})
+		hs = append(hs, hospital{names[i], models[i], vulns[i], nil})
 	}
 	for _, seed := range []uint64{1, 2} {
 		sm, sv := stirred(t, 250, seed)
-		hs = append(hs, hospital{fmt.Sprintf("stirred-250-%d", seed), sm, sv})
+		hs = append(hs, hospital{fmt.Sprintf("stirred-250-%d", seed), sm, sv, nil})
 	}
 	rm, err := synth.Generate(synth.Options{Assets: 300, Seed: 3, Variety: synth.VarietyRealistic})
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs = append(hs, hospital{"realistic-300", rm, nil})
+	hs = append(hs, hospital{"realistic-300", rm, nil, nil})
 	type line struct {
 		Threat, Kind, Zone, Status        string
 		Assets                            []string
@@ -66,7 +73,7 @@ func TestRegistersEqualAssess(t *testing.T) {
 	}
 	for _, h := range hs {
 		t.Run(h.name, func(t *testing.T) {
-			rs, opt := NewRegisters(cat), Options{Today: "2026-11-23", Vulnerabilities: h.vulns}
+			rs, opt := NewRegisters(cat), Options{Today: "2026-11-23", Vulnerabilities: h.vulns, Observed: h.seen}
 			check := func(what string, m *ward.Model, opt Options) {
 				o := opt
 				o.RegisterOnly = true
