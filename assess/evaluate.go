@@ -42,9 +42,47 @@ type weaknessHit struct {
 // (but for id and name) share one.
 type outcome struct {
 	weaknesses []weaknessHit
-	risks      []Risk
-	riskKeys   []string // register grouping key of each risk
-	checks     []int8   // per asset-level check: -1 not applicable, 0 fails, 1 passes
+	risks      []int32 // the asset's risks, by their number in the evaluator's riskTable
+	checks     []int8  // per asset-level check: -1 not applicable, 0 fails, 1 passes
+}
+
+// riskTable keeps each distinct risk the evaluations give once: assets
+// whose facts differ somewhere (a link count, a version) still score most
+// threats alike, and a hospital's outcomes would otherwise hold the same
+// risk, factors and grouping key tens of thousands of times. Risks are
+// alike when their grouping keys (riskKey) and the weaknesses their
+// factors count are; group numbers their grouping keys.
+type riskTable struct {
+	mu     sync.Mutex
+	byKey  map[string]int32
+	risks  []Risk
+	group  []int32 // by risk
+	groups map[string]int32
+}
+
+// add finds or keeps the risk r of an asset with facts f, using buf as
+// scratch space, and returns its number and buf.
+func (t *riskTable) add(r Risk, f *catalog.AssetFacts, buf []byte) (int32, []byte) {
+	buf = appendRiskKey(buf[:0], r, f)
+	n := len(buf)
+	for _, x := range r.Factors {
+		buf = append(append(buf, 0), x.weakness...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if k, ok := t.byKey[string(buf)]; ok {
+		return k, buf
+	}
+	g, ok := t.groups[string(buf[:n])]
+	if !ok {
+		g = int32(len(t.groups))
+		t.groups[string(buf[:n])] = g
+	}
+	k := int32(len(t.risks))
+	t.byKey[string(buf)] = k
+	t.risks = append(t.risks, r)
+	t.group = append(t.group, g)
+	return k, buf
 }
 
 type assetCheck struct {
@@ -58,12 +96,14 @@ type evaluator struct {
 	mitigations map[string][]mitigation
 	checks      []assetCheck
 	cache       bool // assets with equal facts share an evaluation
+	table       *riskTable
 	// observed are the attacks seen, by asset id.
 	observed map[string][]Observation
 }
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
-	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{}}
+	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{},
+		table: &riskTable{byKey: map[string]int32{}, groups: map[string]int32{}}}
 	for _, c := range cat.Controls {
 		for _, t := range c.Mitigates {
 			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces, c.Path})
@@ -149,9 +189,11 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
 	o := &outcome{}
+	var buf []byte
 	err := e.risks(s, true, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
-		o.risks = append(o.risks, r)
-		o.riskKeys = append(o.riskKeys, riskKey(r, f))
+		var k int32
+		k, buf = e.table.add(r, f, buf)
+		o.risks = append(o.risks, k)
 	})
 	if err != nil {
 		return nil, err
