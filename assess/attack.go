@@ -89,12 +89,11 @@ type attackGraph struct {
 	arcs []arc
 }
 
-// step is an arc of the attack graph as the graph keeps it: its
-// probability, what made it (kind, and the link or rule it uses) and the
-// codes its words come from, which Step says when a path is told. A
-// hospital's graph has millions of arcs: they hold no text.
+// step is an arc of the attack graph as the graph keeps it beside its
+// probability (in g): what made it (kind, and the link or rule it uses)
+// and the codes its words come from, which Step says when a path is told.
+// A hospital's graph has millions of arcs: they hold no text.
 type step struct {
-	p    float64
 	link int32 // 1 + index of the model link the step uses; 0 for none
 	rule int32 // 1 + index of the model rule the step passes; 0 for none
 	kind stepKind
@@ -382,16 +381,16 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		ag.names = append(ag.names, "rule "+m.Rules[o.Rule].ID)
 	}
 	ag.g = graph.NewDirected(len(ag.names))
-	add := func(from, to int, s step) {
+	add := func(from, to int, p float64, s step) {
 		if ag.lean {
 			// probabilities only: no path is told from a lean graph. The
 			// arcs the graph package would drop are dropped alike.
-			if s.p > 0 && from != to {
-				ag.arcs = append(ag.arcs, arc{int32(from), int32(to), -math.Log(min(s.p, 1))})
+			if p > 0 && from != to {
+				ag.arcs = append(ag.arcs, arc{int32(from), int32(to), -math.Log(min(p, 1))})
 			}
 			return
 		}
-		ag.g.Add(from, to, s.p, len(ag.steps))
+		ag.g.Add(from, to, p, len(ag.steps))
 		ag.steps = append(ag.steps, s)
 		ag.from = append(ag.from, int32(from))
 		ag.to = append(ag.to, int32(to))
@@ -399,10 +398,10 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// words adds a step with its technique, unless the graph is lean.
 	words := func(from, to int, kind stepKind, t string, p float64, why int) {
 		if ag.lean {
-			add(from, to, step{p: p})
+			add(from, to, p, step{})
 			return
 		}
-		add(from, to, step{p: p, kind: kind, tech: tech(t), why: uint16(why)})
+		add(from, to, p, step{kind: kind, tech: tech(t), why: uint16(why)})
 	}
 	into := func(from int, to int, l *ward.Link, li int) {
 		f := &facts[to]
@@ -419,10 +418,10 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 			p, t, kind = 0.9, "T1078", stepSession
 		}
 		if ag.lean {
-			add(from, to, step{p: p})
+			add(from, to, p, step{})
 			return
 		}
-		add(from, to, step{p: p, link: int32(li + 1), kind: kind, tech: tech(t), why: uint16(code)})
+		add(from, to, p, step{link: int32(li + 1), kind: kind, tech: tech(t), why: uint16(code)})
 	}
 	// Links: an attacker on one end reaches the other's service.
 	for li := range m.Links {
@@ -453,7 +452,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if zn, ok := zoneNode[a.Zone]; ok {
-			add(i, zn, step{p: 1, kind: stepZone})
+			add(i, zn, 1, step{kind: stepZone})
 		}
 	}
 	// Rules: a zone opens the assets its allow rules let through, over a
@@ -465,16 +464,16 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 			continue
 		}
 		rn := ruleNode[k]
-		add(from, rn, step{p: 1, kind: stepRuleOpen, rule: int32(o.Rule + 1)})
+		add(from, rn, 1, step{kind: stepRuleOpen, rule: int32(o.Rule + 1)})
 		pseudo := ruleLink(r)
 		for _, i := range o.Assets {
 			f := &facts[i]
 			p, t, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
 			if ag.lean {
-				add(rn, i, step{p: p})
+				add(rn, i, p, step{})
 				continue
 			}
-			add(rn, i, step{p: p, kind: stepRule, rule: int32(o.Rule + 1), tech: tech(t), why: uint16(code)})
+			add(rn, i, p, step{kind: stepRule, rule: int32(o.Rule + 1), tech: tech(t), why: uint16(code)})
 		}
 	}
 	// The directory tier: credentials that log on through a directory are
@@ -501,7 +500,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if h, ok := hub[a.Zone]; ok {
-			add(i, h, step{p: 1, kind: stepFlat})
+			add(i, h, 1, step{kind: stepFlat})
 			into(h, i, nil, -1)
 		}
 	}
@@ -512,9 +511,9 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 			zid, zn, k := z.ID, zoneNode[z.ID], z.Kind
 			if (e == "internet" && k == "internet") || (e == "guest-wifi" && k == "guest-wifi") || (e == "vendor-remote" && k == "vendor-remote") {
 				p := entryOdds[e]
-				add(node, zn, step{p: p, kind: stepEntryZone})
+				add(node, zn, p, step{kind: stepEntryZone})
 				if h, ok := hub[zid]; ok {
-					add(node, h, step{p: p, kind: stepEntryFlat})
+					add(node, h, p, step{kind: stepEntryFlat})
 				}
 			}
 		}
@@ -576,12 +575,12 @@ func ruleLink(r *ward.Rule) *ward.Link {
 	return &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
 }
 
-// stepOf words the step of arc id, from the model and facts the graph
-// was made of.
-func (ag *attackGraph) stepOf(id int) Step {
-	s := &ag.steps[id]
-	from, to := int(ag.from[id]), int(ag.to[id])
-	out := Step{P: s.p, Technique: ag.techs[s.tech], link: int(s.link), rule: int(s.rule)}
+// stepOf words the step of arc a, from the model and facts the graph was
+// made of.
+func (ag *attackGraph) stepOf(a graph.Arc) Step {
+	s := &ag.steps[a.ID]
+	from, to := int(ag.from[a.ID]), int(ag.to[a.ID])
+	out := Step{P: a.P, Technique: ag.techs[s.tech], link: int(s.link), rule: int(s.rule)}
 	m := ag.m
 	var f *catalog.AssetFacts // the asset stepped onto, if any
 	if to < len(ag.facts) {
@@ -669,7 +668,7 @@ func (ag *attackGraph) toAttackPath(p graph.Path) AttackPath {
 		if a.ID < 0 || ag.steps[a.ID].kind == stepRuleOpen {
 			continue // the super source's arcs, and a rule's own node
 		}
-		ap.Steps = append(ap.Steps, ag.stepOf(a.ID))
+		ap.Steps = append(ap.Steps, ag.stepOf(a))
 	}
 	if len(ap.Steps) > 0 {
 		ap.Entry = ap.Steps[0].From
