@@ -54,10 +54,17 @@ type outcome struct {
 // factors count are; group numbers their grouping keys.
 type riskTable struct {
 	mu     sync.Mutex
-	byKey  map[string]int32
+	byKey  map[riskAlike]int32
 	risks  []Risk
 	group  []int32 // by risk
 	groups map[string]int32
+}
+
+// riskAlike tells risks apart: their grouping key's number and the
+// weaknesses their factors count.
+type riskAlike struct {
+	group      int32
+	weaknesses string
 }
 
 // add finds or keeps the risk r of an asset with facts f, using buf as
@@ -70,16 +77,16 @@ func (t *riskTable) add(r Risk, f *catalog.AssetFacts, buf []byte) (int32, []byt
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if k, ok := t.byKey[string(buf)]; ok {
-		return k, buf
-	}
 	g, ok := t.groups[string(buf[:n])]
 	if !ok {
 		g = int32(len(t.groups))
 		t.groups[string(buf[:n])] = g
 	}
+	if k, ok := t.byKey[riskAlike{g, string(buf[n:])}]; ok {
+		return k, buf
+	}
 	k := int32(len(t.risks))
-	t.byKey[string(buf)] = k
+	t.byKey[riskAlike{g, string(buf[n:])}] = k
 	t.risks = append(t.risks, r)
 	t.group = append(t.group, g)
 	return k, buf
@@ -103,7 +110,7 @@ type evaluator struct {
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
 	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{},
-		table: &riskTable{byKey: map[string]int32{}, groups: map[string]int32{}}}
+		table: &riskTable{byKey: map[riskAlike]int32{}, groups: map[string]int32{}}}
 	for _, c := range cat.Controls {
 		for _, t := range c.Mitigates {
 			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces, c.Path})
