@@ -559,6 +559,11 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 			}
 		}
 	}
+	if len(ag.steps) < cap(ag.steps)*9/10 {
+		// Room was made for every link both ways: give back what
+		// one-way links, cabling and missing ends left unused.
+		ag.steps, ag.from, ag.to = slices.Clone(ag.steps), slices.Clone(ag.from), slices.Clone(ag.to)
+	}
 	return ag
 }
 

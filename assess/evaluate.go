@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -58,6 +59,32 @@ type riskTable struct {
 	risks  []Risk
 	group  []int32 // by risk
 	groups map[string]int32
+	// outcomes are the distinct outcomes, by their content (outcomeKey):
+	// assets whose facts differ in what no rule tells apart share one.
+	outcomes map[string]*outcome
+}
+
+// same returns the outcome kept with o's content, keeping o if it is the
+// first.
+func (t *riskTable) same(o *outcome, buf []byte) (*outcome, []byte) {
+	buf = buf[:0]
+	for _, k := range o.risks {
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(k))
+	}
+	buf = append(buf, 0xff)
+	for _, c := range o.checks {
+		buf = append(buf, byte(c))
+	}
+	for _, w := range o.weaknesses {
+		buf = append(append(append(append(buf, 0), w.weakness.ID...), 0), w.evidence...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if kept, ok := t.outcomes[string(buf)]; ok {
+		return kept, buf
+	}
+	t.outcomes[string(buf)] = o
+	return o, buf
 }
 
 // riskAlike tells risks apart: their grouping key's number and the
@@ -110,7 +137,7 @@ type evaluator struct {
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
 	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{},
-		table: &riskTable{byKey: map[riskAlike]int32{}, groups: map[string]int32{}}}
+		table: &riskTable{byKey: map[riskAlike]int32{}, groups: map[string]int32{}, outcomes: map[string]*outcome{}}}
 	for _, c := range cat.Controls {
 		for _, t := range c.Mitigates {
 			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces, c.Path})
@@ -223,6 +250,7 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 			o.checks[i] = 1
 		}
 	}
+	o, _ = e.table.same(o, buf)
 	return o, nil
 }
 
