@@ -51,7 +51,7 @@ type outcome struct {
 // whose facts differ somewhere (a link count, a version) still score most
 // threats alike, and a hospital's outcomes would otherwise hold the same
 // risk, factors and grouping key tens of thousands of times. Risks are
-// alike when their grouping keys (riskKey) and the weaknesses their
+// alike when their grouping keys (appendRiskKey) and the weaknesses their
 // factors count are; group numbers their grouping keys.
 type riskTable struct {
 	mu     sync.Mutex
@@ -59,24 +59,26 @@ type riskTable struct {
 	risks  []Risk
 	group  []int32 // by risk
 	groups map[string]int32
-	// outcomes are the distinct outcomes, by their content (outcomeKey):
-	// assets whose facts differ in what no rule tells apart share one.
+	// outcomes are the distinct outcomes, by their content (same): assets
+	// whose facts differ in what no rule tells apart share one.
 	outcomes map[string]*outcome
 }
 
 // same returns the outcome kept with o's content, keeping o if it is the
 // first.
 func (t *riskTable) same(o *outcome, buf []byte) (*outcome, []byte) {
-	buf = buf[:0]
+	// Every part is counted before it, so that no two contents read alike.
+	buf = binary.AppendUvarint(buf[:0], uint64(len(o.risks)))
 	for _, k := range o.risks {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(k))
 	}
-	buf = append(buf, 0xff)
+	buf = binary.AppendUvarint(buf, uint64(len(o.checks)))
 	for _, c := range o.checks {
 		buf = append(buf, byte(c))
 	}
 	for _, w := range o.weaknesses {
-		buf = append(append(append(append(buf, 0), w.weakness.ID...), 0), w.evidence...)
+		buf = append(binary.AppendUvarint(buf, uint64(len(w.weakness.ID))), w.weakness.ID...)
+		buf = append(binary.AppendUvarint(buf, uint64(len(w.evidence))), w.evidence...)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
