@@ -403,10 +403,11 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		}
 		add(from, to, p, step{kind: kind, tech: tech(t), why: uint16(why)})
 	}
-	into := func(from int, to int, l *ward.Link, li int) {
+	// into adds the step onto asset to over link l (nil: a flat network's
+	// scan), whose opening end is in zone fz.
+	into := func(from int, to int, l *ward.Link, li int, fz string) {
 		f := &facts[to]
-		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
-		sf := stepFrom{crossing: crossing, internet: l != nil && internetZone[zoneOf(m, index, l.From)], asset: from < len(m.Assets)}
+		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && internetZone[fz], asset: from < len(m.Assets)}
 		p, t, code := stepOdds(f, l, sf)
 		kind := stepLink
 		if l == nil {
@@ -429,11 +430,12 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		if attachment(l.Protocol) {
 			continue
 		}
-		ends := [][2]string{{l.From, l.To}}
+		ends, n := [2][2]string{{l.From, l.To}, {l.To, l.From}}, 1
 		if l.Direction == "both" {
-			ends = append(ends, [2]string{l.To, l.From})
+			n = 2
 		}
-		for _, e := range ends {
+		fz := zoneOf(m, index, l.From)
+		for _, e := range ends[:n] {
 			to, ok := index[e[1]]
 			if !ok {
 				continue // into a zone: nothing to take
@@ -444,7 +446,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 					continue
 				}
 			}
-			into(from, to, l, li)
+			into(from, to, l, li, fz)
 		}
 	}
 	// Zones: an attacker who holds an asset may open what its zone's
@@ -501,7 +503,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		a := &m.Assets[i]
 		if h, ok := hub[a.Zone]; ok {
 			add(i, h, 1, step{kind: stepFlat})
-			into(h, i, nil, -1)
+			into(h, i, nil, -1, "")
 		}
 	}
 	// Entry points.
