@@ -242,9 +242,16 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		decisions[[2]string{d.Threat, d.Asset}] = i
 	}
 	matched := make([]bool, len(m.Decisions))
-	risks := map[string]*Risk{}
+	// A register line is a grouping key of the evaluations' (riskTable)
+	// and the decision that treats it, if any.
+	type line struct {
+		group    int32
+		decision string
+	}
+	risks := map[line]*Risk{}
 	findings := map[string]*Finding{}
-	var riskOrder, findingOrder []string
+	var riskOrder []line
+	var findingOrder []string
 	outcomes, err := e.outcomes(facts)
 	if err != nil {
 		return nil, err
@@ -267,8 +274,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			}
 			fd.Evidence = append(fd.Evidence, ev)
 		}
-		for k, r := range out.risks {
-			key := out.riskKeys[k]
+		for _, k := range out.risks {
+			r := e.table.risks[k]
+			key := line{group: e.table.group[k]}
 			r.Status = Open
 			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
 				matched[di] = true
@@ -279,7 +287,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 					r.Status = string(d.Status)
 				}
 				r.Decision = &d
-				key += "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
+				key.decision = "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
 			}
 			if g, ok := risks[key]; ok {
 				g.Assets = append(g.Assets, f.ID)
@@ -379,11 +387,11 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// riskKey groups risks that read the same in the register.
-func riskKey(r Risk, f *catalog.AssetFacts) string {
+// appendRiskKey appends to b the key that groups risks that read the
+// same in the register.
+func appendRiskKey(b []byte, r Risk, f *catalog.AssetFacts) []byte {
 	// Appended rather than formatted: every risk of every distinct asset
 	// writes one.
-	b := make([]byte, 0, 256)
 	b = append(append(append(append(append(append(b, r.Threat...), 0), f.Kind...), 0), f.Zone...), 0)
 	b = append(strconv.AppendInt(b, int64(r.Likelihood), 10), 0)
 	b = append(strconv.AppendInt(b, int64(r.Impact), 10), 0)
@@ -392,7 +400,7 @@ func riskKey(r Risk, f *catalog.AssetFacts) string {
 		b = append(append(b, 0), x.Term...)
 		b = append(strconv.AppendInt(b, int64(x.Effect), 10), x.Reason...)
 	}
-	return string(b)
+	return b
 }
 
 // riskBefore orders the register: highest score first; at equal score,
