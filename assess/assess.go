@@ -264,7 +264,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 			fd.Evidence = append(fd.Evidence, ev)
 		}
 	}
-	lines, matched := registerLines(m, facts, outcomes, opt.Today, 0)
+	lines, matched := registerLines(m, facts, outcomes, e.table, opt.Today)
 	paths := map[string]bool{}
 	for _, t := range cat.Threats {
 		paths[t.ID] = t.Paths
@@ -353,11 +353,11 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// riskKey groups risks that read the same in the register.
-func riskKey(r Risk, f *catalog.AssetFacts) string {
+// appendRiskKey appends to b the key that groups risks that read the
+// same in the register.
+func appendRiskKey(b []byte, r Risk, f *catalog.AssetFacts) []byte {
 	// Appended rather than formatted: every risk of every distinct asset
 	// writes one.
-	b := make([]byte, 0, 256)
 	b = append(append(append(append(append(append(b, r.Threat...), 0), f.Kind...), 0), f.Zone...), 0)
 	b = append(strconv.AppendInt(b, int64(r.Likelihood), 10), 0)
 	b = append(strconv.AppendInt(b, int64(r.Impact), 10), 0)
@@ -366,7 +366,7 @@ func riskKey(r Risk, f *catalog.AssetFacts) string {
 		b = append(append(b, 0), x.Term...)
 		b = append(strconv.AppendInt(b, int64(x.Effect), 10), x.Reason...)
 	}
-	return string(b)
+	return b
 }
 
 // riskBefore orders the register: highest score first; at equal score,

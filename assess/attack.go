@@ -24,9 +24,6 @@ type Step struct {
 	Rule string `json:"rule,omitempty"`
 	link int    // 1 + index of the model link the step uses; 0 for none
 	rule int    // 1 + index of the model rule the step passes; 0 for none
-	// hidden steps join a zone to the rule it opens: the step after
-	// them says it.
-	hidden bool
 }
 
 // AttackPath is a sequence of steps from an entry point to a target; its
@@ -75,17 +72,64 @@ const (
 type attackGraph struct {
 	g       *graph.Directed
 	names   []string // node names: asset ids, zone ids, "flat network ZONE", "entry:KIND"
-	steps   []Step   // by arc id
+	steps   []step   // by arc id
 	entries map[string]int
 	order   []string // entry kinds in the order their nodes were made
 	assets  int
-	from    []int // by arc id: the arc's ends
-	to      []int
+	from    []int32 // by arc id: the arc's ends
+	to      []int32
 	lean    bool // steps without words (newAttackGraph)
+	// m and facts are what the graph was made of: a step's words are
+	// made from them when a path is told (Step).
+	m     *ward.Model
+	facts []catalog.AssetFacts
+	techs []string // the steps' techniques, by step.tech
 	// arcs are a lean graph's steps, listed for the plan, which
 	// re-evaluates them where a change touches the model; g is left empty.
 	arcs []arc
 }
+
+// step is an arc of the attack graph as the graph keeps it beside its
+// probability (in g): what made it (kind, and the link or rule it uses)
+// and the codes its words come from, which Step says when a path is told.
+// A hospital's graph has millions of arcs: they hold no text.
+type step struct {
+	link int32 // 1 + index of the model link the step uses; 0 for none
+	rule int32 // 1 + index of the model rule the step passes; 0 for none
+	kind stepKind
+	tech uint8  // index in attackGraph.techs
+	why  uint16 // stepOdds's why code, or the kind's variant (why* bits)
+}
+
+// stepKind says what made a step, and so how Step words it.
+type stepKind uint8
+
+const (
+	stepLink      stepKind = iota // over a link, from its one end to the other
+	stepSession                   // over a link from a remote-access gateway: its sessions
+	stepScan                      // from a flat network onto an asset in it
+	stepZone                      // from an asset to its zone
+	stepRuleOpen                  // from a zone to a rule it opens: the step after it says it
+	stepRule                      // through a rule onto an asset
+	stepDump                      // from a user system to its directory
+	stepLogon                     // from a directory to a system that uses it
+	stepFlat                      // from an asset to its flat network
+	stepEntryZone                 // from an entry point to its zone
+	stepEntryFlat                 // from an entry point to its zone's flat network
+	stepInternet                  // from the Internet onto an exposed asset
+	stepVendor                    // from a vendor's compromise onto its system
+	stepPhishing                  // from a phishing e-mail onto a workstation
+	stepPhysical                  // from physical access onto a device
+	stepSupplier                  // from a supplier's compromise onto its service
+)
+
+// Variant bits of the steps whose words depend on a control.
+const (
+	whyPAM       = 1 << iota // stepDump, stepLogon: privileged access management
+	whyAwareness             // stepPhishing: awareness training
+	whyFiltering             // stepPhishing: e-mail filtering
+	whyProtected             // stepPhysical: physically protected
+)
 
 // arc is a step of a lean graph: its ends and its cost, -log p, as the
 // graph package has it.
@@ -284,15 +328,26 @@ func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.Or
 // only, without their words, as a list of arcs, for measuring many models
 // (the plan).
 func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
-	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean}
+	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean, m: m, facts: facts}
 	// Links (both ways at most), and per asset its zone, its flat network
 	// both ways, a logon or two and an entry step.
 	arcs := 2*len(m.Links) + 6*len(m.Assets)
 	if lean {
 		ag.arcs = make([]arc, 0, arcs)
 	} else {
-		ag.steps = make([]Step, 0, arcs)
-		ag.from, ag.to = make([]int, 0, arcs), make([]int, 0, arcs)
+		ag.steps = make([]step, 0, arcs)
+		ag.from, ag.to = make([]int32, 0, arcs), make([]int32, 0, arcs)
+	}
+	ag.techs = []string{""} // index 0: none
+	techs := map[string]uint8{"": 0}
+	tech := func(t string) uint8 {
+		k, ok := techs[t]
+		if !ok {
+			k = uint8(len(ag.techs))
+			techs[t] = k
+			ag.techs = append(ag.techs, t)
+		}
+		return k
 	}
 	index := make(map[string]int, len(m.Assets))
 	ag.names = make([]string, 0, len(m.Assets)+2*len(m.Zones)+8)
@@ -331,40 +386,48 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	if !lean {
 		ag.g = graph.NewDirected(len(ag.names)) // a lean graph's steps are its arcs
 	}
-	add := func(from, to int, s Step) {
+	add := func(from, to int, p float64, s step) {
 		if ag.lean {
 			// probabilities only: no path is told from a lean graph. The
 			// arcs the graph package would drop are dropped alike.
-			if s.P > 0 && from != to {
-				ag.arcs = append(ag.arcs, arc{int32(from), int32(to), -math.Log(min(s.P, 1))})
+			if p > 0 && from != to {
+				ag.arcs = append(ag.arcs, arc{int32(from), int32(to), -math.Log(min(p, 1))})
 			}
 			return
 		}
-		ag.g.Add(from, to, s.P, len(ag.steps))
+		ag.g.Add(from, to, p, len(ag.steps))
 		ag.steps = append(ag.steps, s)
-		ag.from = append(ag.from, from)
-		ag.to = append(ag.to, to)
+		ag.from = append(ag.from, int32(from))
+		ag.to = append(ag.to, int32(to))
 	}
-	into := func(from int, fromName string, to int, l *ward.Link, li int, via string) {
-		f := &facts[to]
-		crossing := l != nil && zoneOf(m, index, l.From) != f.Zone
-		sf := stepFrom{crossing: crossing, internet: l != nil && internetZone[zoneOf(m, index, l.From)], asset: from < len(m.Assets)}
-		p, tech, code := stepOdds(f, l, sf)
-		session := from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9
-		if session {
-			// Whoever logs on to a remote-access gateway is handed the
-			// sessions it publishes, with a valid account.
-			p, tech = 0.9, "T1078"
-		}
+	// words adds a step with its technique, unless the graph is lean.
+	words := func(from, to int, kind stepKind, t string, p float64, why int) {
 		if ag.lean {
-			add(from, to, Step{P: p, link: li + 1})
+			add(from, to, p, step{})
 			return
 		}
-		why := stepReason(code, f, l)
-		if session {
-			why = "a session " + fromName + " publishes: whoever logs on to the gateway holds a valid account"
+		add(from, to, p, step{kind: kind, tech: tech(t), why: uint16(why)})
+	}
+	// into adds the step onto asset to over link l (nil: a flat network's
+	// scan), whose opening end is in zone fz.
+	into := func(from int, to int, l *ward.Link, li int, fz string) {
+		f := &facts[to]
+		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && internetZone[fz], asset: from < len(m.Assets)}
+		p, t, code := stepOdds(f, l, sf)
+		kind := stepLink
+		if l == nil {
+			kind = stepScan
 		}
-		add(from, to, Step{From: fromName, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, link: li + 1})
+		if from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9 {
+			// Whoever logs on to a remote-access gateway is handed the
+			// sessions it publishes, with a valid account.
+			p, t, kind = 0.9, "T1078", stepSession
+		}
+		if ag.lean {
+			add(from, to, p, step{})
+			return
+		}
+		add(from, to, p, step{link: int32(li + 1), kind: kind, tech: tech(t), why: uint16(code)})
 	}
 	// Links: an attacker on one end reaches the other's service.
 	for li := range m.Links {
@@ -372,11 +435,12 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		if attachment(l.Protocol) {
 			continue
 		}
-		ends := [][2]string{{l.From, l.To}}
+		ends, n := [2][2]string{{l.From, l.To}, {l.To, l.From}}, 1
 		if l.Direction == "both" {
-			ends = append(ends, [2]string{l.To, l.From})
+			n = 2
 		}
-		for _, e := range ends {
+		fz := zoneOf(m, index, l.From)
+		for _, e := range ends[:n] {
 			to, ok := index[e[1]]
 			if !ok {
 				continue // into a zone: nothing to take
@@ -387,7 +451,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 					continue
 				}
 			}
-			into(from, e[0], to, l, li, viaLink(l.Protocol))
+			into(from, to, l, li, fz)
 		}
 	}
 	// Zones: an attacker who holds an asset may open what its zone's
@@ -395,7 +459,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if zn, ok := zoneNode[a.Zone]; ok {
-			add(i, zn, Step{From: a.ID, To: a.Zone, Via: "zone network", P: 1, Reason: "what its zone may open is open to it"})
+			add(i, zn, 1, step{kind: stepZone})
 		}
 	}
 	// Rules: a zone opens the assets its allow rules let through, over a
@@ -407,17 +471,16 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 			continue
 		}
 		rn := ruleNode[k]
-		add(from, rn, Step{From: r.From, To: "rule " + r.ID, Via: "rule", P: 1, Rule: r.ID, rule: o.Rule + 1, hidden: true})
-		pseudo := &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
-		via := "allowed by rule " + r.Describe()
+		add(from, rn, 1, step{kind: stepRuleOpen, rule: int32(o.Rule + 1)})
+		pseudo := ruleLink(r)
 		for _, i := range o.Assets {
 			f := &facts[i]
-			p, tech, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
-			why := ""
-			if !ag.lean {
-				why = stepReason(code, f, pseudo)
+			p, t, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
+			if ag.lean {
+				add(rn, i, p, step{})
+				continue
 			}
-			add(rn, i, Step{From: r.From, To: f.ID, Via: via, Technique: tech, P: p, Reason: why, Rule: r.ID, rule: o.Rule + 1})
+			add(rn, i, p, step{kind: stepRule, rule: int32(o.Rule + 1), tech: tech(t), why: uint16(code)})
 		}
 	}
 	// The directory tier: credentials that log on through a directory are
@@ -425,39 +488,39 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// all of them. Ransomware spreads this way in hospitals.
 	for _, pair := range logons(m, index) {
 		user, dir := pair[0], pair[1]
-		fd, fu := &facts[dir], &facts[user]
-		p, why := 0.5, "credentials cached on it log on to the directory (credential dumping)"
-		if slices.Contains(fd.Controls, "privileged-access-management") {
-			p, why = 0.05, "credentials cached on it log on to the directory; privileged accounts are tiered and never log on to user systems"
+		fd := &facts[dir]
+		pam := slices.Contains(fd.Controls, "privileged-access-management")
+		p, why := 0.5, 0
+		if pam {
+			p, why = 0.05, whyPAM
 		}
-		add(user, dir, Step{From: fu.ID, To: fd.ID, Via: "stolen credentials", Technique: "T1003", P: p, Reason: why})
+		words(user, dir, stepDump, "T1003", p, why)
 		if fd.Category == string(ward.CategoryIdentity) {
-			q, why := 0.9, "the directory's administrators log on to the systems that use it"
-			if slices.Contains(fd.Controls, "privileged-access-management") {
-				q, why = 0.5, "the directory's administrators log on to the systems that use it, from privileged-access workstations only"
+			q := 0.9
+			if pam {
+				q = 0.5
 			}
-			add(dir, user, Step{From: fd.ID, To: fu.ID, Via: "domain logon", Technique: "T1021", P: q, Reason: why})
+			words(dir, user, stepLogon, "T1021", q, why)
 		}
 	}
 	// Flat networks: every asset reaches every other in its zone.
 	for i := range m.Assets {
 		a := &m.Assets[i]
 		if h, ok := hub[a.Zone]; ok {
-			add(i, h, Step{From: a.ID, To: flat[a.Zone][0], Via: "same network", P: 1, Reason: flat[a.Zone][1]})
-			into(h, flat[a.Zone][0], i, nil, -1, "network scan")
+			add(i, h, 1, step{kind: stepFlat})
+			into(h, i, nil, -1, "")
 		}
 	}
 	// Entry points.
 	for _, e := range ag.order {
 		node := ag.entries[e]
-		name := "entry:" + e
 		for _, z := range m.Zones {
 			zid, zn, k := z.ID, zoneNode[z.ID], z.Kind
 			if (e == "internet" && k == "internet") || (e == "guest-wifi" && k == "guest-wifi") || (e == "vendor-remote" && k == "vendor-remote") {
-				p, why := entryOdds[e], "the attacker is on "+zid
-				add(node, zn, Step{From: name, To: zid, Via: "attacker's position", P: p, Reason: why + entryWhy[e]})
+				p := entryOdds[e]
+				add(node, zn, p, step{kind: stepEntryZone})
 				if h, ok := hub[zid]; ok {
-					add(node, h, Step{From: name, To: "flat network " + zid, Via: "attacker's position", P: p, Reason: "the attacker joins " + zid + entryWhy[e]})
+					add(node, h, p, step{kind: stepEntryFlat})
 				}
 			}
 		}
@@ -468,41 +531,45 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 				// Links and rules from the internet zone are steps of their
 				// own; a declared exposure has no link to step over.
 				if m.Assets[i].InternetExposed && f.ZoneKind != "internet" {
-					p, tech, why := internetStep(f)
-					add(node, i, Step{From: name, To: f.ID, Via: "Internet", Technique: tech, P: p, Reason: why})
+					p, t, _ := internetStep(f)
+					words(node, i, stepInternet, t, p, 0)
 				}
 			case "vendor-remote":
 				if f.ZoneKind == "vendor-remote" {
-					add(node, i, Step{From: name, To: f.ID, Via: "vendor's own system", Technique: "T1199", P: entryOdds[e], Reason: "the vendor is compromised" + entryWhy[e]})
+					words(node, i, stepVendor, "T1199", entryOdds[e], 0)
 				}
 			case "phishing":
 				if f.Kind == "workstation" || f.Kind == "mobile-client" {
-					p := 0.3
-					why := "a user opens a malicious attachment or link"
+					p, why := 0.3, 0
 					if slices.Contains(org.Controls, "awareness-training") {
 						p *= 0.5
-						why += "; awareness training"
+						why |= whyAwareness
 					}
 					if slices.Contains(org.Controls, "email-filtering") {
 						p *= 0.7
-						why += "; e-mail filtering"
+						why |= whyFiltering
 					}
-					add(node, i, Step{From: name, To: f.ID, Via: "e-mail", Technique: "T1566", P: p, Reason: why})
+					words(node, i, stepPhishing, "T1566", p, why)
 				}
 			case "physical":
 				if slices.Contains(m.Assets[i].Tags, "public-area") || f.Kind == "mobile-client" || f.Kind == "wearable" {
-					p, why := 0.3, "portable or in a public area"
+					p, why := 0.3, 0
 					if slices.Contains(f.Controls, "physical-protection") {
-						p, why = 0.1, why+"; physically protected"
+						p, why = 0.1, whyProtected
 					}
-					add(node, i, Step{From: name, To: f.ID, Via: "physical access", Technique: "T1200", P: p, Reason: why})
+					words(node, i, stepPhysical, "T1200", p, why)
 				}
 			case "supplier":
 				if f.Category == string(ward.CategoryCloud) || f.Category == string(ward.CategoryExternalService) || (f.ZoneKind == "cloud" && f.Category == string(ward.CategoryRemoteCare)) {
-					add(node, i, Step{From: name, To: f.ID, Via: "supplier", Technique: "T1195", P: 0.05, Reason: "the supplier's service is compromised"})
+					words(node, i, stepSupplier, "T1195", 0.05, 0)
 				}
 			}
 		}
+	}
+	if len(ag.steps) < cap(ag.steps)*9/10 {
+		// Room was made for every link both ways: give back what
+		// one-way links, cabling and missing ends left unused.
+		ag.steps, ag.from, ag.to = slices.Clone(ag.steps), slices.Clone(ag.from), slices.Clone(ag.to)
 	}
 	return ag
 }
@@ -514,14 +581,106 @@ func zoneOf(m *ward.Model, index map[string]int, id string) string {
 	return id
 }
 
+// ruleLink is the connection a rule allows, as a link: what a step
+// through the rule is rated and worded over.
+func ruleLink(r *ward.Rule) *ward.Link {
+	return &ward.Link{From: r.From, To: r.To, Protocol: r.Protocol, Port: r.Port, Authenticated: true}
+}
+
+// stepOf words the step of arc a, from the model and facts the graph was
+// made of.
+func (ag *attackGraph) stepOf(a graph.Arc) Step {
+	s := &ag.steps[a.ID]
+	from, to := int(ag.from[a.ID]), int(ag.to[a.ID])
+	out := Step{P: a.P, Technique: ag.techs[s.tech], link: int(s.link), rule: int(s.rule)}
+	m := ag.m
+	var f *catalog.AssetFacts // the asset stepped onto, if any
+	if to < len(ag.facts) {
+		f = &ag.facts[to]
+	}
+	var r *ward.Rule
+	if s.rule > 0 {
+		r = &m.Rules[s.rule-1]
+		out.Rule = r.ID
+	}
+	pam := s.why&whyPAM != 0
+	switch s.kind {
+	case stepLink, stepSession:
+		l := &m.Links[s.link-1]
+		out.From, out.To, out.Via = ag.names[from], f.ID, viaLink(l.Protocol)
+		out.Reason = stepReason(int(s.why), f, l)
+		if s.kind == stepSession {
+			out.Reason = "a session " + out.From + " publishes: whoever logs on to the gateway holds a valid account"
+		}
+	case stepScan:
+		out.From, out.To, out.Via, out.Reason = ag.names[from], f.ID, "network scan", stepReason(int(s.why), f, nil)
+	case stepZone:
+		a := &m.Assets[from]
+		out.From, out.To, out.Via, out.Reason = a.ID, a.Zone, "zone network", "what its zone may open is open to it"
+	case stepRuleOpen:
+		out.From, out.To, out.Via = r.From, ag.names[to], "rule"
+	case stepRule:
+		out.From, out.To, out.Via = r.From, f.ID, "allowed by rule "+r.Describe()
+		out.Reason = stepReason(int(s.why), f, ruleLink(r))
+	case stepDump:
+		out.From, out.To, out.Via = ag.facts[from].ID, f.ID, "stolen credentials"
+		out.Reason = "credentials cached on it log on to the directory (credential dumping)"
+		if pam {
+			out.Reason = "credentials cached on it log on to the directory; privileged accounts are tiered and never log on to user systems"
+		}
+	case stepLogon:
+		out.From, out.To, out.Via = ag.facts[from].ID, f.ID, "domain logon"
+		out.Reason = "the directory's administrators log on to the systems that use it"
+		if pam {
+			out.Reason = "the directory's administrators log on to the systems that use it, from privileged-access workstations only"
+		}
+	case stepFlat:
+		a := &m.Assets[from]
+		out.From, out.To, out.Via, out.Reason = a.ID, ag.names[to], "same network", "zone "+a.Zone+" is not segmented"
+	case stepEntryZone, stepEntryFlat:
+		e := strings.TrimPrefix(ag.names[from], "entry:")
+		out.From, out.To, out.Via = ag.names[from], ag.names[to], "attacker's position"
+		if s.kind == stepEntryZone {
+			out.Reason = "the attacker is on " + out.To + entryWhy[e]
+		} else {
+			out.Reason = "the attacker joins " + strings.TrimPrefix(out.To, "flat network ") + entryWhy[e]
+		}
+	default: // from an entry point onto an asset
+		out.From, out.To = ag.names[from], f.ID
+		switch s.kind {
+		case stepInternet:
+			_, _, out.Reason = internetStep(f)
+			out.Via = "Internet"
+		case stepVendor:
+			out.Via, out.Reason = "vendor's own system", "the vendor is compromised"+entryWhy["vendor-remote"]
+		case stepPhishing:
+			out.Via, out.Reason = "e-mail", "a user opens a malicious attachment or link"
+			if s.why&whyAwareness != 0 {
+				out.Reason += "; awareness training"
+			}
+			if s.why&whyFiltering != 0 {
+				out.Reason += "; e-mail filtering"
+			}
+		case stepPhysical:
+			out.Via, out.Reason = "physical access", "portable or in a public area"
+			if s.why&whyProtected != 0 {
+				out.Reason += "; physically protected"
+			}
+		case stepSupplier:
+			out.Via, out.Reason = "supplier", "the supplier's service is compromised"
+		}
+	}
+	return out
+}
+
 // toAttackPath turns a graph path from an entry node into steps.
 func (ag *attackGraph) toAttackPath(p graph.Path) AttackPath {
 	ap := AttackPath{P: p.P, Target: ag.names[p.Nodes[len(p.Nodes)-1]]}
 	for _, a := range p.Arcs {
-		if a.ID < 0 || ag.steps[a.ID].hidden {
+		if a.ID < 0 || ag.steps[a.ID].kind == stepRuleOpen {
 			continue // the super source's arcs, and a rule's own node
 		}
-		ap.Steps = append(ap.Steps, ag.steps[a.ID])
+		ap.Steps = append(ap.Steps, ag.stepOf(a))
 	}
 	if len(ap.Steps) > 0 {
 		ap.Entry = ap.Steps[0].From
@@ -696,13 +855,14 @@ func Scenarios(ag *attackGraph, cat *catalog.Catalog, facts []catalog.AssetFacts
 func (ag *attackGraph) minimumCut(m *ward.Model, facts []catalog.AssetFacts) (links, rules []int, ok bool) {
 	nw := graph.NewNetwork(len(ag.names))
 	for id, s := range ag.steps {
+		from, to := int(ag.from[id]), int(ag.to[id])
 		switch {
 		case s.link > 0:
-			nw.Add(ag.from[id], ag.to[id], 1, s.link-1)
-		case s.hidden:
-			nw.Add(ag.from[id], ag.to[id], 1, len(m.Links)+s.rule-1)
+			nw.Add(from, to, 1, int(s.link)-1)
+		case s.kind == stepRuleOpen:
+			nw.Add(from, to, 1, len(m.Links)+int(s.rule)-1)
 		default:
-			nw.Add(ag.from[id], ag.to[id], graph.Inf, -1)
+			nw.Add(from, to, graph.Inf, -1)
 		}
 	}
 	var sources, sinks []int

@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -42,12 +43,93 @@ type weaknessHit struct {
 // (but for id and name) share one.
 type outcome struct {
 	weaknesses []weaknessHit
-	risks      []Risk
-	riskKeys   []string // register grouping key of each risk
-	// riskIDs number the keys, when the outcome is kept between models
-	// (Registers): lines are then grouped by number.
-	riskIDs []int32
-	checks  []int8 // per asset-level check: -1 not applicable, 0 fails, 1 passes
+	risks      []int32 // the asset's risks, by their number in the evaluator's riskTable
+	checks     []int8  // per asset-level check: -1 not applicable, 0 fails, 1 passes
+}
+
+// riskTable keeps each distinct risk the evaluations give once: assets
+// whose facts differ somewhere (a link count, a version) still score most
+// threats alike, and a hospital's outcomes would otherwise hold the same
+// risk, factors and grouping key tens of thousands of times. Risks are
+// alike when their grouping keys (appendRiskKey) and the weaknesses their
+// factors count are; group numbers their grouping keys.
+type riskTable struct {
+	mu     sync.Mutex
+	byKey  map[riskAlike]int32
+	risks  []Risk
+	group  []int32 // by risk
+	groups map[string]int32
+	// outcomes are the distinct outcomes, by their content (same): assets
+	// whose facts differ in what no rule tells apart share one.
+	outcomes map[string]*outcome
+}
+
+func newRiskTable() *riskTable {
+	return &riskTable{byKey: map[riskAlike]int32{}, groups: map[string]int32{}, outcomes: map[string]*outcome{}}
+}
+
+// len is how many risks are numbered.
+func (t *riskTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.risks)
+}
+
+// same returns the outcome kept with o's content, keeping o if it is the
+// first.
+func (t *riskTable) same(o *outcome, buf []byte) (*outcome, []byte) {
+	// Every part is counted before it, so that no two contents read alike.
+	buf = binary.AppendUvarint(buf[:0], uint64(len(o.risks)))
+	for _, k := range o.risks {
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(k))
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(o.checks)))
+	for _, c := range o.checks {
+		buf = append(buf, byte(c))
+	}
+	for _, w := range o.weaknesses {
+		buf = append(binary.AppendUvarint(buf, uint64(len(w.weakness.ID))), w.weakness.ID...)
+		buf = append(binary.AppendUvarint(buf, uint64(len(w.evidence))), w.evidence...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if kept, ok := t.outcomes[string(buf)]; ok {
+		return kept, buf
+	}
+	t.outcomes[string(buf)] = o
+	return o, buf
+}
+
+// riskAlike tells risks apart: their grouping key's number and the
+// weaknesses their factors count.
+type riskAlike struct {
+	group      int32
+	weaknesses string
+}
+
+// add finds or keeps the risk r of an asset with facts f, using buf as
+// scratch space, and returns its number and buf.
+func (t *riskTable) add(r Risk, f *catalog.AssetFacts, buf []byte) (int32, []byte) {
+	buf = appendRiskKey(buf[:0], r, f)
+	n := len(buf)
+	for _, x := range r.Factors {
+		buf = append(append(buf, 0), x.weakness...)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	g, ok := t.groups[string(buf[:n])]
+	if !ok {
+		g = int32(len(t.groups))
+		t.groups[string(buf[:n])] = g
+	}
+	if k, ok := t.byKey[riskAlike{g, string(buf[n:])}]; ok {
+		return k, buf
+	}
+	k := int32(len(t.risks))
+	t.byKey[riskAlike{g, string(buf[n:])}] = k
+	t.risks = append(t.risks, r)
+	t.group = append(t.group, g)
+	return k, buf
 }
 
 type assetCheck struct {
@@ -61,6 +143,7 @@ type evaluator struct {
 	mitigations map[string][]mitigation
 	checks      []assetCheck
 	cache       bool // assets with equal facts share an evaluation
+	table       *riskTable
 	// lean leaves out the weaknesses' evidence and the baselines' checks,
 	// for an assessment whose findings and baselines no one reads.
 	lean bool
@@ -69,7 +152,7 @@ type evaluator struct {
 }
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
-	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{}}
+	e := &evaluator{cat: cat, org: org, mitigations: map[string][]mitigation{}, table: newRiskTable()}
 	for _, c := range cat.Controls {
 		for _, t := range c.Mitigates {
 			e.mitigations[t] = append(e.mitigations[t], mitigation{c.ID, c.Reduces, c.Path})
@@ -153,23 +236,38 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 }
 
 func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
-	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
-	o := &outcome{}
-	err := e.risks(s, !e.lean, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
-		o.risks = append(o.risks, r)
-		o.riskKeys = append(o.riskKeys, riskKey(r, f))
-	})
+	o, buf, err := e.evaluated(f)
 	if err != nil {
 		return nil, err
 	}
+	if !e.lean {
+		o, _ = e.table.same(o, buf)
+	}
+	return o, nil
+}
+
+// evaluated is evaluate with an outcome of its own, not yet shared with
+// those of the same content; buf is its scratch space.
+func (e *evaluator) evaluated(f *catalog.AssetFacts) (*outcome, []byte, error) {
+	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
+	o := &outcome{}
+	var buf []byte
+	err := e.risks(s, !e.lean, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
+		var k int32
+		k, buf = e.table.add(r, f, buf)
+		o.risks = append(o.risks, k)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	if e.lean {
-		return o, nil
+		return o, buf, nil
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
 		applies, err := ac.c.AppliesTo(s)
 		if err != nil {
-			return nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
+			return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
 		}
 		if !applies {
 			o.checks[i] = -1
@@ -177,13 +275,13 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 		}
 		pass, err := ac.c.Passes(s)
 		if err != nil {
-			return nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
+			return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
 		}
 		if pass {
 			o.checks[i] = 1
 		}
 	}
-	return o, nil
+	return o, buf, nil
 }
 
 // scores is the plan's evaluation of one asset: the threats that apply

@@ -290,8 +290,23 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 	for _, p := range logons(m, index) {
 		facts[p[1]].Authenticates++
 	}
+	// Assets that speak the same protocols share one list of them (facts
+	// are read, never changed in place): most of a hospital's devices
+	// speak the same few.
+	lists := map[string][]string{}
+	var key []byte
 	for i := range facts {
-		facts[i].Protocols = sortedSet(protocols[i])
+		ps := sortedSet(protocols[i])
+		key = key[:0]
+		for _, p := range ps {
+			key = append(append(key, p...), 0)
+		}
+		list, ok := lists[string(key)]
+		if !ok {
+			list = slices.Clone(ps)
+			lists[string(key)] = list
+		}
+		facts[i].Protocols = list
 		sort.Strings(facts[i].RemoteAccess)
 	}
 

@@ -51,7 +51,8 @@ func TestPlanKeyLeavesOutOnlyWhatNoScoreReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		var whole []threatScore
-		for _, r := range o.risks {
+		for _, k := range o.risks {
+			r := st.e.table.risks[k]
 			whole = append(whole, threatScore{r.Threat, r.Score})
 		}
 		if !slices.Equal(want, whole) {

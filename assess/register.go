@@ -12,41 +12,34 @@ import (
 	"github.com/wardhealth/ward/intel"
 )
 
-// registerLines groups the assets' risks into the register's lines, in the
-// order each line first appears (the assets' order, then the catalog's),
-// with the status of the decisions on them; matched says which of the
-// model's decisions met a risk.
-//
-// Outcomes whose keys are numbered (riskIDs, below ids) are grouped by
-// number when no decision is on the risk: a key with a decision's part
-// is never a key without one, so the lines are the same.
-func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcome, today string, ids int) (lines []*Risk, matched []bool) {
+// registerLines groups the assets' risks, numbered in t, into the
+// register's lines, in the order each line first appears (the assets'
+// order, then the catalog's), with the status of the decisions on them;
+// matched says which of the model's decisions met a risk. A line is a
+// grouping key of t's and the decision that treats it, if any.
+func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcome, t *riskTable, today string) (lines []*Risk, matched []bool) {
 	decisions := make(map[[2]string]int, len(m.Decisions))
 	for i, d := range m.Decisions {
 		decisions[[2]string{d.Threat, d.Asset}] = i
 	}
 	matched = make([]bool, len(m.Decisions))
-	risks := map[string]*Risk{}
-	numbered := make([]*Risk, ids)
+	// What was numbered so far: the outcomes' risks are, and others'
+	// evaluations may add to t meanwhile (Registers), past these.
+	t.mu.Lock()
+	table, group := t.risks, t.group
+	t.mu.Unlock()
+	type line struct {
+		group    int32
+		decision string
+	}
+	risks := map[line]*Risk{}
 	for i := range facts {
 		f := &facts[i]
-		out := outcomes[i]
-		for k, r := range out.risks {
-			di, decided := decisions[[2]string{r.Threat, f.ID}]
-			if !decided && out.riskIDs != nil {
-				if g := numbered[out.riskIDs[k]]; g != nil {
-					g.Assets = append(g.Assets, f.ID)
-					continue
-				}
-				r.Status = Open
-				r.Kind, r.Zone, r.Assets = f.Kind, f.Zone, []string{f.ID}
-				numbered[out.riskIDs[k]] = &r
-				lines = append(lines, &r)
-				continue
-			}
-			key := out.riskKeys[k]
+		for _, k := range outcomes[i].risks {
+			r := table[k]
+			key := line{group: group[k]}
 			r.Status = Open
-			if decided {
+			if di, ok := decisions[[2]string{r.Threat, f.ID}]; ok {
 				matched[di] = true
 				d := m.Decisions[di]
 				if lapsed(d, today) {
@@ -55,7 +48,7 @@ func registerLines(m *ward.Model, facts []catalog.AssetFacts, outcomes []*outcom
 					r.Status = string(d.Status)
 				}
 				r.Decision = &d
-				key += "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
+				key.decision = "\x00" + string(d.Status) + d.Justification + string(d.Date) + string(d.Until) + d.By + r.Note
 			}
 			if g, ok := risks[key]; ok {
 				g.Assets = append(g.Assets, f.ID)
@@ -93,13 +86,18 @@ type Registers struct {
 	// large on a realistic hospital, where most assets' facts are their
 	// own).
 	answers, older map[string]*outcome
-	// keys number the register's grouping keys of the answers kept.
-	keys map[string]int32
+	// table numbers the risks of the answers kept, so that lines are
+	// grouped by number across models. The risks of answers gone stay in
+	// it until a turn finds it twice as large as when it was last made
+	// again with the kept answers' risks alone (live of them).
+	table *riskTable
+	live  int
 }
 
 // NewRegisters readies the assessment of models against the catalog.
 func NewRegisters(cat *catalog.Catalog) *Registers {
-	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(), answers: map[string]*outcome{}, older: map[string]*outcome{}, keys: map[string]int32{}}
+	return &Registers{cat: cat, orgInRisks: cat.RisksReadOrg(), identity: cat.UsesIdentity(),
+		answers: map[string]*outcome{}, older: map[string]*outcome{}, table: newRiskTable()}
 }
 
 // Assess assesses a model as Assess(m, cat, opt) with opt.RegisterOnly
@@ -126,6 +124,9 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	outcomes := make([]*outcome, len(facts))
 	keys := make([]string, len(facts))
 	rs.mu.Lock()
+	// The answers kept are numbered in this table: this model's are too.
+	t := rs.table
+	e.table = t
 	for i := range facts {
 		f := &facts[i]
 		if len(e.observed[f.ID]) > 0 {
@@ -143,7 +144,6 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	}
 	rs.mu.Unlock()
 	here := map[string]*outcome{} // evaluated for this model
-	var fresh []*outcome
 	for i := range facts {
 		if outcomes[i] != nil {
 			continue
@@ -152,40 +152,32 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 			outcomes[i] = o
 			continue
 		}
-		o, err := e.evaluate(&facts[i])
+		o, b, err := e.evaluated(&facts[i])
 		if err != nil {
 			return nil, fmt.Errorf("asset %s: %w", facts[i].ID, err)
 		}
 		// Only the risks are read again.
-		outcomes[i] = &outcome{risks: o.risks, riskKeys: o.riskKeys}
-		fresh = append(fresh, outcomes[i])
+		outcomes[i], _ = t.same(&outcome{risks: o.risks}, b)
 		if keys[i] != "" {
 			here[keys[i]] = outcomes[i]
 		}
 	}
-	// Every outcome is numbered, those of assets with observations too
-	// (evaluated for each model), so that every line is grouped by number.
+	lines, _ := registerLines(m, facts, outcomes, t, opt.Today)
 	rs.mu.Lock()
-	for _, o := range fresh {
-		o.riskIDs = make([]int32, len(o.riskKeys))
-		for j, key := range o.riskKeys {
-			id, ok := rs.keys[key]
-			if !ok {
-				id = int32(len(rs.keys))
-				rs.keys[key] = id
+	// Were the table made again meanwhile, this model's answers are
+	// numbered in the one before: they are not kept.
+	if rs.table == t {
+		for k, o := range here {
+			rs.answers[k] = o
+		}
+		if len(rs.answers) > len(facts)/2 {
+			rs.older, rs.answers = rs.answers, map[string]*outcome{}
+			if t.len() > 2*rs.live {
+				rs.renumber()
 			}
-			o.riskIDs[j] = id
 		}
 	}
-	for k, o := range here {
-		rs.answers[k] = o
-	}
-	if len(rs.answers) > len(facts)/2 {
-		rs.older, rs.answers = rs.answers, map[string]*outcome{}
-	}
-	ids := len(rs.keys)
 	rs.mu.Unlock()
-	lines, _ := registerLines(m, facts, outcomes, opt.Today, ids)
 	// Sorted as Assess sorts its lines (stably, from the same order), by
 	// reference: a realistic hospital has tens of thousands of lines.
 	sort.SliceStable(lines, func(i, j int) bool { return riskBefore(lines[i], lines[j]) })
@@ -195,6 +187,59 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	}
 	res.Paths = likeliestPaths(ag, m, facts, tree)
 	return res, nil
+}
+
+// renumber makes the table again with the risks of the answers kept
+// alone, and the answers again with their numbers in it; calls under way
+// keep the table and answers they began with. rs.mu is held.
+func (rs *Registers) renumber() {
+	t := rs.table
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := newRiskTable()
+	risk := make([]int32, len(t.risks))   // new number + 1, by old
+	group := make([]int32, len(t.groups)) // likewise
+	var groups int32
+	moved := map[*outcome]*outcome{}
+	var buf []byte
+	again := func(kept map[string]*outcome) map[string]*outcome {
+		out := make(map[string]*outcome, len(kept))
+		for key, o := range kept {
+			c, ok := moved[o]
+			if !ok {
+				c = &outcome{risks: make([]int32, len(o.risks))}
+				for j, k := range o.risks {
+					if risk[k] == 0 {
+						g := t.group[k]
+						if group[g] == 0 {
+							groups++
+							group[g] = groups
+						}
+						n.risks = append(n.risks, t.risks[k])
+						n.group = append(n.group, group[g]-1)
+						risk[k] = int32(len(n.risks))
+					}
+					c.risks[j] = risk[k] - 1
+				}
+				c, buf = n.same(c, buf)
+				moved[o] = c
+			}
+			out[key] = c
+		}
+		return out
+	}
+	rs.answers, rs.older = again(rs.answers), again(rs.older)
+	for key, g := range t.groups {
+		if group[g] != 0 {
+			n.groups[key] = group[g] - 1
+		}
+	}
+	for a, k := range t.byKey {
+		if risk[k] != 0 {
+			n.byKey[riskAlike{group[a.group] - 1, a.weaknesses}] = risk[k] - 1
+		}
+	}
+	rs.table, rs.live = n, len(n.risks)
 }
 
 // likeliestPaths is AttackPaths(ag, m, facts, 1, 0), the likeliest path to

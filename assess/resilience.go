@@ -104,12 +104,24 @@ func newNetwork(m *ward.Model) *network {
 		relay[i] = relays(a.Kind)
 	}
 	attached := make([]bool, len(nw.names))
-	for _, l := range m.Links {
+	// Each link's ends, looked up once (-1: an end that names nothing).
+	ends := make([][2]int32, len(m.Links))
+	for li := range m.Links {
+		l := &m.Links[li]
+		a, okA := nw.index[l.From]
+		b, okB := nw.index[l.To]
+		if !okA {
+			a = -1
+		}
+		if !okB {
+			b = -1
+		}
+		ends[li] = [2]int32{int32(a), int32(b)}
 		if physical(l.Protocol) {
-			if a, ok := nw.index[l.From]; ok {
+			if okA {
 				attached[a] = true
 			}
-			if b, ok := nw.index[l.To]; ok {
+			if okB {
 				attached[b] = true
 			}
 		}
@@ -134,11 +146,11 @@ func newNetwork(m *ward.Model) *network {
 		nw.copies[v] = append(nw.copies[v], c)
 		return c
 	}
-	for _, l := range m.Links {
-		a, okA := nw.index[l.From]
-		b, okB := nw.index[l.To]
+	for li := range m.Links {
+		l := &m.Links[li]
+		a, b := int(ends[li][0]), int(ends[li][1])
 		switch {
-		case !okA || !okB:
+		case a < 0 || b < 0:
 		case physical(l.Protocol):
 			edges = append(edges, edge{a, b})
 		case zone[l.From] || zone[l.To]:

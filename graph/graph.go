@@ -129,8 +129,17 @@ func (g *Undirected) ComponentsInto(removed []bool, label, queue []int) []int {
 // Directed is a directed graph whose arcs carry a probability of being
 // taken (0 < p <= 1) and an id the caller uses to explain them.
 type Directed struct {
-	arcs [][]Arc
+	arcs [][]arc
 }
+
+// arc is an Arc as the graph keeps it, in 24 bytes rather than 32: a group
+// of hospitals' attack graph has tens of millions.
+type arc struct {
+	to, id  int32
+	p, cost float64
+}
+
+func (a arc) public() Arc { return Arc{To: int(a.to), P: a.p, ID: int(a.id), cost: a.cost} }
 
 // Arc is one step from a node.
 type Arc struct {
@@ -141,17 +150,21 @@ type Arc struct {
 }
 
 // NewDirected makes a graph of n nodes and no arcs.
-func NewDirected(n int) *Directed { return &Directed{arcs: make([][]Arc, n)} }
+func NewDirected(n int) *Directed { return &Directed{arcs: make([][]arc, n)} }
 
 // Len is the number of nodes.
 func (g *Directed) Len() int { return len(g.arcs) }
 
-// Add adds an arc from a to b with probability p (0 < p <= 1).
+// Add adds an arc from a to b with probability p (0 < p <= 1). Nodes and
+// ids are 32-bit numbers.
 func (g *Directed) Add(a, b int, p float64, id int) {
 	if p <= 0 || a == b {
 		return
 	}
-	g.arcs[a] = append(g.arcs[a], Arc{To: b, P: min(p, 1), ID: id, cost: -math.Log(min(p, 1))})
+	if int(int32(id)) != id || int(int32(b)) != b {
+		panic("graph: a node or arc id beyond 32 bits")
+	}
+	g.arcs[a] = append(g.arcs[a], arc{to: int32(b), id: int32(id), p: min(p, 1), cost: -math.Log(min(p, 1))})
 }
 
 // Path is a loop-free sequence of arcs and its probability, the product of
@@ -254,7 +267,7 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 		dist[i] = math.Inf(1)
 	}
 	prev := make([]int, n)
-	prevArc := make([]Arc, n)
+	prevArc := make([]arc, n)
 	for i := range prev {
 		prev[i] = -1
 	}
@@ -270,12 +283,13 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 			break
 		}
 		for _, a := range g.arcs[u] {
-			if (bannedNodes != nil && bannedNodes[a.To]) || bannedArcs[[2]int{u, a.ID}] {
+			to := int(a.to)
+			if (bannedNodes != nil && bannedNodes[to]) || bannedArcs[[2]int{u, int(a.id)}] {
 				continue
 			}
-			if d := dist[u] + a.cost; d < dist[a.To] {
-				dist[a.To], prev[a.To], prevArc[a.To] = d, u, a
-				heap.Push(q, item{a.To, d})
+			if d := dist[u] + a.cost; d < dist[to] {
+				dist[to], prev[to], prevArc[to] = d, u, a
+				heap.Push(q, item{to, d})
 			}
 		}
 	}
@@ -286,7 +300,7 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 	var arcs []Arc
 	for v := dst; v != src; v = prev[v] {
 		nodes = append(nodes, v)
-		arcs = append(arcs, prevArc[v])
+		arcs = append(arcs, prevArc[v].public())
 	}
 	nodes = append(nodes, src)
 	slices.Reverse(nodes)
@@ -299,7 +313,7 @@ type Tree struct {
 	g    *Directed
 	dist []float64
 	prev []int
-	arc  []Arc
+	arc  []arc
 }
 
 // BestFrom runs Dijkstra once from src: O((N + E) log N).
@@ -310,7 +324,7 @@ func (g *Directed) BestFrom(src int) *Tree { return g.BestFromAny([]int{src}) }
 // path starts at the source it is likeliest from.
 func (g *Directed) BestFromAny(srcs []int) *Tree {
 	n := len(g.arcs)
-	t := &Tree{g: g, dist: make([]float64, n), prev: make([]int, n), arc: make([]Arc, n)}
+	t := &Tree{g: g, dist: make([]float64, n), prev: make([]int, n), arc: make([]arc, n)}
 	for i := range t.dist {
 		t.dist[i], t.prev[i] = math.Inf(1), -1
 	}
@@ -328,9 +342,10 @@ func (g *Directed) BestFromAny(srcs []int) *Tree {
 			continue
 		}
 		for _, a := range g.arcs[u] {
-			if d := t.dist[u] + a.cost; d < t.dist[a.To] {
-				t.dist[a.To], t.prev[a.To], t.arc[a.To] = d, u, a
-				heap.Push(q, item{a.To, d})
+			to := int(a.to)
+			if d := t.dist[u] + a.cost; d < t.dist[to] {
+				t.dist[to], t.prev[to], t.arc[to] = d, u, a
+				heap.Push(q, item{to, d})
 			}
 		}
 	}
@@ -353,7 +368,7 @@ func (t *Tree) Path(v int) (Path, bool) {
 	u := v
 	for ; t.prev[u] >= 0; u = t.prev[u] {
 		nodes = append(nodes, u)
-		arcs = append(arcs, t.arc[u])
+		arcs = append(arcs, t.arc[u].public())
 	}
 	nodes = append(nodes, u)
 	slices.Reverse(nodes)
@@ -361,11 +376,13 @@ func (t *Tree) Path(v int) (Path, bool) {
 	return Path{Nodes: nodes, Arcs: arcs, P: t.P(v)}, true
 }
 
-// Clone copies the graph with extra nodes added at the end.
+// Clone copies the graph with extra nodes added at the end. The copy
+// shares the arcs' storage with g until either adds to a node: each node's
+// list is clipped to its length, so that adding copies it first.
 func (g *Directed) Clone(extra int) *Directed {
-	c := &Directed{arcs: make([][]Arc, len(g.arcs)+extra)}
+	c := &Directed{arcs: make([][]arc, len(g.arcs)+extra)}
 	for i, as := range g.arcs {
-		c.arcs[i] = slices.Clone(as)
+		c.arcs[i] = slices.Clip(as)
 	}
 	return c
 }

@@ -75,8 +75,8 @@ func allSimple(g *Directed, src, dst int) []Path {
 			return
 		}
 		on[u] = true
-		for _, a := range g.arcs[u] {
-			if !on[a.To] {
+		for _, ga := range g.arcs[u] {
+			if a := ga.public(); !on[a.To] {
 				walk(a.To, Path{Nodes: append(p.Nodes, a.To), Arcs: append(p.Arcs, a), P: p.P * a.P})
 			}
 		}
@@ -306,4 +306,31 @@ func bitsSet(x int) int {
 		n++
 	}
 	return n
+}
+
+// A clone shares the arcs' storage, yet arcs added to either afterwards,
+// at the same node, belong to that graph only.
+func TestCloneIsIndependent(t *testing.T) {
+	g := NewDirected(3)
+	g.Add(0, 1, 0.5, 9)
+	g.Add(0, 1, 0.5, 10)
+	g.Add(0, 2, 0.5, 11) // the list has room to spare after three appends
+	c := g.Clone(1)
+	g.Add(0, 1, 0.9, 12)
+	c.Add(0, 3, 0.8, 13)
+	ids := func(g *Directed) (out []int) {
+		for _, a := range g.arcs[0] {
+			out = append(out, int(a.id))
+		}
+		return out
+	}
+	if got := ids(g); !slices.Equal(got, []int{9, 10, 11, 12}) {
+		t.Errorf("original: %v", got)
+	}
+	if got := ids(c); !slices.Equal(got, []int{9, 10, 11, 13}) {
+		t.Errorf("clone: %v", got)
+	}
+	if p, ok := c.BestFrom(0).Path(3); !ok || p.P != 0.8 {
+		t.Errorf("clone's own arc: %v %v", p, ok)
+	}
 }

@@ -40,12 +40,13 @@ func (s *handler) importPage(r *http.Request, c *core.Call) (importPage, error) 
 	}
 	p.Revision = rev
 	if rev > 0 {
-		m, _, err := s.Model(r, c.Org)
+		v, err := s.ModelView(r, c.Org)
 		if err != nil {
 			return p, err
 		}
-		sum := m.Summarise(s.Cfg.Now().UTC().Format(time.DateOnly))
-		p.Summary = &sum
+		today := s.Cfg.Now().UTC().Format(time.DateOnly)
+		sum, _ := v.Keep("summary "+today, func() (any, error) { return v.Model.Summarise(today), nil })
+		p.Summary = new(sum.(ward.Summary))
 	}
 	return p, nil
 }
