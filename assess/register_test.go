@@ -3,6 +3,7 @@ package assess
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/wardhealth/ward"
@@ -54,23 +55,6 @@ func TestRegistersEqualAssess(t *testing.T) {
 		t.Fatal(err)
 	}
 	hs = append(hs, hospital{"realistic-300", rm, nil, nil})
-	type line struct {
-		Threat, Kind, Zone, Status        string
-		Assets                            []string
-		Likelihood, Impact, Score, Attack int
-		HarmLimited                       bool
-	}
-	lines := func(res *Result) []line {
-		var out []line
-		for _, r := range res.Risks {
-			l := line{r.Threat, r.Kind, r.Zone, r.Status, r.Assets, r.Likelihood, r.Impact, r.Score, len(r.Attack), false}
-			for _, f := range r.Factors {
-				l.HarmLimited = l.HarmLimited || (f.Term == "impact" && f.Effect < 0)
-			}
-			out = append(out, l)
-		}
-		return out
-	}
 	for _, h := range hs {
 		t.Run(h.name, func(t *testing.T) {
 			rs, opt := NewRegisters(cat), Options{Today: "2026-11-23", Vulnerabilities: h.vulns, Observed: h.seen}
@@ -85,7 +69,7 @@ func TestRegistersEqualAssess(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if w, g := lines(want), lines(got); !reflect.DeepEqual(w, g) {
+				if w, g := simulatedLines(want), simulatedLines(got); !reflect.DeepEqual(w, g) {
 					t.Errorf("%s: the register's lines differ from Assess's: %d lines, want %d", what, len(g), len(w))
 				}
 				if !reflect.DeepEqual(got.Paths, want.Paths) {
@@ -102,5 +86,77 @@ func TestRegistersEqualAssess(t *testing.T) {
 				check(c.ID, c.Applied(h.m), opt.Patched(c.Patched...))
 			}
 		})
+	}
+}
+
+// simulatedLine is what a simulation of loss reads of a register line.
+type simulatedLine struct {
+	Threat, Kind, Zone, Status        string
+	Assets                            []string
+	Likelihood, Impact, Score, Attack int
+	HarmLimited                       bool
+}
+
+func simulatedLines(res *Result) []simulatedLine {
+	var out []simulatedLine
+	for _, r := range res.Risks {
+		l := simulatedLine{r.Threat, r.Kind, r.Zone, r.Status, r.Assets, r.Likelihood, r.Impact, r.Score, len(r.Attack), false}
+		for _, f := range r.Factors {
+			l.HarmLimited = l.HarmLimited || (f.Term == "impact" && f.Effect < 0)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// One Registers assessing many changed models side by side, as the plan's
+// first round does, numbers their risks alike while its table is made
+// again under them: every model's lines are Assess's.
+func TestRegistersSideBySide(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := synth.Generate(synth.Options{Assets: 300, Seed: 5, Variety: synth.VarietyRealistic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Today: "2026-11-23"}
+	res, err := Assess(m, cat, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cands := Candidates(m, res, opt)
+	want := make([][]simulatedLine, len(cands))
+	for i, c := range cands {
+		o := opt.Patched(c.Patched...)
+		o.RegisterOnly = true
+		w, err := Assess(c.Applied(m), cat, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = simulatedLines(w)
+	}
+	rs := NewRegisters(cat)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			// Each goes through every candidate, from its own start.
+			for j := range cands {
+				i := (j + w*len(cands)/4) % len(cands)
+				got, err := rs.Assess(cands[i].Applied(m), opt.Patched(cands[i].Patched...))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if !reflect.DeepEqual(simulatedLines(got), want[i]) {
+					t.Errorf("%s: the register's lines differ from Assess's", cands[i].ID)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if rs.live == 0 {
+		t.Error("the risk table was never made again")
 	}
 }
