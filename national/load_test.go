@@ -75,14 +75,18 @@ func TestLoadFromSnapshots(t *testing.T) {
 	}
 }
 
-// countingReader counts the models read.
+// countingReader counts the models read. Load reads models on several
+// workers at once, so the count is kept under a lock.
 type countingReader struct {
 	*sqlite.Store
+	mu     sync.Mutex
 	models map[string]int
 }
 
 func (c *countingReader) Model(ctx context.Context, org string) (*ward.Model, error) {
+	c.mu.Lock()
 	c.models[org]++
+	c.mu.Unlock()
 	return c.Store.Model(ctx, org)
 }
 
