@@ -7,11 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"reflect"
-	"slices"
-	"strings"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/jsonout"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -35,60 +33,6 @@ func Write(w io.Writer, m *ward.Model, f Format) error {
 	return bw.Flush()
 }
 
-// section is one top-level field of a model: its key and, for a list
-// written item by item, the list; otherwise its value as JSON.
-type section struct {
-	key   string
-	list  reflect.Value
-	value json.RawMessage
-}
-
-// sections lists a model's top-level fields in the order encoding/json
-// writes them. The lists it leaves out when empty (omitempty) are given as
-// lists when they hold anything; everything else comes from encoding the
-// model with those lists emptied, so that what is written is what
-// encoding/json writes.
-func sections(m *ward.Model) ([]section, error) {
-	skeleton := *m
-	v := reflect.ValueOf(&skeleton).Elem()
-	t := v.Type()
-	lists := map[string]reflect.Value{}
-	var order []string
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if !sf.IsExported() || name == "-" {
-			continue
-		}
-		if name == "" {
-			name = sf.Name
-		}
-		order = append(order, name)
-		fv := v.Field(i)
-		if sf.Type.Kind() == reflect.Slice && slices.Contains(strings.Split(opts, ","), "omitempty") && fv.Len() > 0 {
-			lists[name] = reflect.ValueOf(m).Elem().Field(i)
-			fv.SetZero()
-		}
-	}
-	data, err := json.Marshal(&skeleton)
-	if err != nil {
-		return nil, fmt.Errorf("encode model: %w", err)
-	}
-	var rest map[string]json.RawMessage
-	if err := json.Unmarshal(data, &rest); err != nil {
-		return nil, fmt.Errorf("encode model: %w", err)
-	}
-	var out []section
-	for _, name := range order {
-		if l, ok := lists[name]; ok {
-			out = append(out, section{key: name, list: l})
-		} else if raw, ok := rest[name]; ok {
-			out = append(out, section{key: name, value: raw})
-		}
-	}
-	return out, nil
-}
-
 // writeJSON writes what json.Indent of the whole encoding with an indent
 // of two spaces gives.
 func writeJSON(w *bufio.Writer, m *ward.Model) error {
@@ -96,51 +40,17 @@ func writeJSON(w *bufio.Writer, m *ward.Model) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	indent := func(raw []byte, prefix string) error {
-		buf.Reset()
-		if err := json.Indent(&buf, raw, prefix, "  "); err != nil {
-			return err
-		}
-		w.Write(buf.Bytes())
-		return nil
+	return jsonout.WriteSections(w, secs)
+}
+
+// sections cuts a model's encoding into its top-level members, its lists
+// to be written an item at a time.
+func sections(m *ward.Model) ([]jsonout.Section, error) {
+	secs, _, err := jsonout.Sections(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode model: %w", err)
 	}
-	w.WriteString("{")
-	for i, sec := range secs {
-		if i > 0 {
-			w.WriteString(",")
-		}
-		key, _ := json.Marshal(sec.key)
-		w.WriteString("\n  ")
-		w.Write(key)
-		w.WriteString(": ")
-		if !sec.list.IsValid() {
-			if err := indent(sec.value, "  "); err != nil {
-				return err
-			}
-			continue
-		}
-		w.WriteString("[")
-		for j := range sec.list.Len() {
-			item, err := json.Marshal(sec.list.Index(j).Addr().Interface())
-			if err != nil {
-				return fmt.Errorf("encode model: %w", err)
-			}
-			if j > 0 {
-				w.WriteString(",")
-			}
-			w.WriteString("\n    ")
-			if err := indent(item, "    "); err != nil {
-				return err
-			}
-		}
-		w.WriteString("\n  ]")
-	}
-	if len(secs) > 0 {
-		w.WriteString("\n")
-	}
-	w.WriteString("}\n")
-	return nil
+	return secs, nil
 }
 
 // writeYAML writes one section, and each list one item, at a time: the
@@ -166,12 +76,12 @@ func writeYAML(w *bufio.Writer, m *ward.Model) error {
 		return buf.Bytes(), nil
 	}
 	for _, sec := range secs {
-		if !sec.list.IsValid() {
-			val, err := JSONToYAML(sec.value)
+		if !sec.List.IsValid() {
+			val, err := JSONToYAML(sec.Value)
 			if err != nil {
 				return err
 			}
-			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sec.key}
+			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: sec.Key}
 			out, err := encode(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{key, val.Content[0]}})
 			if err != nil {
 				return err
@@ -179,10 +89,10 @@ func writeYAML(w *bufio.Writer, m *ward.Model) error {
 			w.Write(out)
 			continue
 		}
-		w.WriteString(sec.key)
+		w.WriteString(sec.Key)
 		w.WriteString(":\n")
-		for j := range sec.list.Len() {
-			data, err := json.Marshal(sec.list.Index(j).Addr().Interface())
+		for j := range sec.List.Len() {
+			data, err := json.Marshal(sec.List.Index(j).Addr().Interface())
 			if err != nil {
 				return fmt.Errorf("encode model: %w", err)
 			}

@@ -156,14 +156,16 @@ func (o *options) writeAssessment(res *assess.Result, cat *catalog.Catalog, m *w
 	var err error
 	switch o.format {
 	case "json":
+		// Written as it is encoded: a million assets' assessment is
+		// gigabytes of JSON.
+		var v any = res
 		if planned != nil {
-			err = writeJSON(&buf, struct {
+			v = struct {
 				*assess.Result
 				Planned []procure.Addition `json:"planned"`
-			}{res, planned})
-		} else {
-			err = writeJSON(&buf, res)
+			}{res, planned}
 		}
+		return o.emitWith(output, func(w io.Writer) error { return writeJSON(w, v) })
 	case "csv":
 		err = writeRiskCSV(&buf, res)
 	case "md":

@@ -6,9 +6,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wardhealth/ward/internal/jsonout"
 	"io"
 	"io/fs"
 	"os"
@@ -443,7 +443,5 @@ func notFound(err error) error {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	return jsonout.Write(w, v)
 }

@@ -98,11 +98,19 @@ func (o *options) writeQuantified(m *ward.Model, cat *catalog.Catalog, res *asse
 
 // emit writes out to stdout or, whole or not at all, to output.
 func (o *options) emit(out []byte, output string) error {
+	return o.emitWith(output, func(w io.Writer) error {
+		_, err := w.Write(out)
+		return err
+	})
+}
+
+// emitWith writes a command's output through write: to the file output
+// (whole or not at all) or, without one, to standard output.
+func (o *options) emitWith(output string, write func(io.Writer) error) error {
 	if output != "" {
-		return writeFileAtomic(output, out)
+		return writeFileAtomicWith(output, write)
 	}
-	_, err := o.stdout.Write(out)
-	return err
+	return write(o.stdout)
 }
 
 func writeLossText(w io.Writer, res *assess.Result, q *quantify.Result, top int) {
