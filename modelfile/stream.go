@@ -210,6 +210,9 @@ type listOf[T any] struct {
 	n      int
 	stack  []keyFrame // scanKeys' room, kept from item to item
 	hint   int        // items expected, if counted
+	// fast decodes an item of the commonest form in one pass, or
+	// reports false and leaves it to the general way.
+	fast func(raw []byte, v *T) bool
 }
 
 func (l *listOf[T]) expect(n int) { l.hint = n }
@@ -231,6 +234,13 @@ func (l *listOf[T]) add() *T {
 }
 
 func (l *listOf[T]) json(raw []byte) bool {
+	if l.fast != nil {
+		var x T
+		if l.fast(raw, &x) {
+			*l.add() = x
+			return true
+		}
+	}
 	var ok bool
 	if l.stack, ok = scanKeys(raw, reflect.TypeFor[T](), nil, l.stack); !ok {
 		return false
@@ -272,9 +282,11 @@ func (l *listOf[T]) done() {
 // lists are the model's lists that are streamed, by their field name.
 func lists(m *ward.Model, in interner) map[string]list {
 	return map[string]list{
-		"zones":      &listOf[ward.Zone]{dst: &m.Zones},
-		"assets":     &listOf[ward.Asset]{dst: &m.Assets, intern: in.asset},
-		"links":      &listOf[ward.Link]{dst: &m.Links, intern: in.link},
+		"zones":  &listOf[ward.Zone]{dst: &m.Zones},
+		"assets": &listOf[ward.Asset]{dst: &m.Assets, intern: in.asset},
+		"links": &listOf[ward.Link]{dst: &m.Links, intern: in.link, fast: func(raw []byte, l *ward.Link) bool {
+			return decodeLink(raw, l, in)
+		}},
 		"services":   &listOf[ward.Service]{dst: &m.Services},
 		"rules":      &listOf[ward.Rule]{dst: &m.Rules},
 		"redundancy": &listOf[ward.RedundancyGroup]{dst: &m.Redundancy},
