@@ -704,7 +704,6 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	d := newDeps(m)
 	nw := d.nw
 	cuts := nw.g.Cuts()
-	aps := cuts.Points()
 	nc := d.netCheck(cuts)
 	needs := d.needs()
 	out := make([]Resilience, len(m.Services))
@@ -779,6 +778,7 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 	// service needs; when it needs groups too, the few that cut copies off
 	// are simulated.
 	flagged := map[int][]int{}
+	seen := make([]int32, nw.g.Len())
 	for i := range m.Services {
 		// nodes: those of the assets the service needs, copies of an end
 		// host without cabling too. With copies, an asset reaches another
@@ -801,7 +801,11 @@ func SinglePointsOfFailure(m *ward.Model) []Resilience {
 		if len(members) > 0 {
 			withGroups = cuts.Set(append(slices.Clone(nodes), members...))
 		}
-		for _, ap := range aps {
+		// Only the articulation points above the nodes can split them:
+		// asking each of them for every service grew with the
+		// services times the points, both as many as the assets.
+		above := cuts.Above(slices.Concat(nodes, members), seen, int32(i+1))
+		for _, ap := range above {
 			if ap >= d.n || nw.spare[ap] || settled[ap] || listed[i][ap] {
 				continue
 			}

@@ -394,6 +394,10 @@ type Cuts struct {
 	// sep[x] lists, by discovery time, the children of x whose subtrees
 	// removing x cuts off.
 	sep [][]int
+	// up[v] is the nearest articulation point above v in the search's
+	// tree, -1 when none is: the only nodes whose removal can part v
+	// from the rest of its component walk up from it.
+	up []int32
 }
 
 // Cuts builds the separation structure of the graph.
@@ -403,6 +407,7 @@ func (g *Undirected) Cuts() *Cuts {
 	low := make([]int, n)
 	parent := make([]int, n)
 	next := make([]int, n)
+	order := make([]int32, 0, n) // the nodes by discovery time
 	time := 0
 	for r := range n {
 		if c.disc[r] != 0 {
@@ -410,6 +415,7 @@ func (g *Undirected) Cuts() *Cuts {
 		}
 		time++
 		c.disc[r], low[r], parent[r], c.root[r] = time, time, -1, r
+		order = append(order, int32(r))
 		stack := []int{r}
 		for len(stack) > 0 {
 			u := stack[len(stack)-1]
@@ -419,6 +425,7 @@ func (g *Undirected) Cuts() *Cuts {
 				if c.disc[v] == 0 {
 					time++
 					c.disc[v], low[v], parent[v], c.root[v] = time, time, u, r
+					order = append(order, int32(v))
 					stack = append(stack, v)
 				} else if v != parent[u] {
 					low[u] = min(low[u], c.disc[v])
@@ -439,7 +446,37 @@ func (g *Undirected) Cuts() *Cuts {
 			c.sep[r] = nil
 		}
 	}
+	// A parent is discovered before its children: its up is known.
+	c.up = make([]int32, n)
+	for _, v := range order {
+		switch p := parent[v]; {
+		case p < 0:
+			c.up[v] = -1
+		case len(c.sep[p]) > 0:
+			c.up[v] = int32(p)
+		default:
+			c.up[v] = c.up[p]
+		}
+	}
 	return c
+}
+
+// Above lists, sorted, the articulation points that have some of the
+// nodes below them in the search's tree: the only ones whose removal can
+// leave two of the nodes apart (Split is false for every other). It costs
+// the number it lists, not the number of articulation points, which is
+// what makes asking it for each of many small sets linear. seen is room
+// of one mark per node, kept from call to call with a new mark each time.
+func (c *Cuts) Above(nodes []int, seen []int32, mark int32) []int {
+	var out []int
+	for _, v := range nodes {
+		for x := c.up[v]; x >= 0 && seen[x] != mark; x = c.up[x] {
+			seen[x] = mark
+			out = append(out, int(x))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Points lists the articulation points, sorted.

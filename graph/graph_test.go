@@ -154,6 +154,7 @@ func TestCutsAgreeWithComponents(t *testing.T) {
 			}
 		}
 		c := g.Cuts()
+		seen, mark := make([]int32, n), int32(0)
 		if !slices.Equal(c.Points(), g.ArticulationPoints()) {
 			t.Fatalf("trial %d: cut points %v, articulation points %v", trial, c.Points(), g.ArticulationPoints())
 		}
@@ -178,6 +179,23 @@ func TestCutsAgreeWithComponents(t *testing.T) {
 			}
 			if split := c.Set(nodes).Split(x); split != want {
 				t.Fatalf("trial %d: removing %d splits %v: got %v, want %v", trial, x, nodes, split, want)
+			}
+			// Above: exactly the cut points with one of the nodes below
+			// them in the search, sorted once each; every point that
+			// splits the nodes among them.
+			mark++
+			above := c.Above(nodes, seen, mark)
+			var below []int
+			for _, p := range c.Points() {
+				if slices.ContainsFunc(nodes, func(v int) bool { return c.disc[v] > c.disc[p] && c.disc[v] <= c.end[p] }) {
+					below = append(below, p)
+				}
+			}
+			if !slices.Equal(above, below) {
+				t.Fatalf("trial %d: above %v: got %v, want %v", trial, nodes, above, below)
+			}
+			if want && !slices.Contains(above, x) {
+				t.Fatalf("trial %d: %d splits %v but is not above them (%v)", trial, x, nodes, above)
 			}
 		}
 	}
