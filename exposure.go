@@ -13,23 +13,11 @@ package ward
 // An asset in a zone of kind internet is not the hospital's own: it is a
 // service out on the Internet (the national ePrescription service, a
 // partner's API). It is not counted here; see External.
-func (m *Model) Exposure() []string {
-	internet := map[string]bool{}
-	for _, z := range m.Zones {
-		if z.Kind == "internet" {
-			internet[z.ID] = true
-		}
-	}
-	index := make(map[string]int, len(m.Assets))
-	for i := range m.Assets {
-		index[m.Assets[i].ID] = i
-	}
-	zoneOf := func(id string) string {
-		if i, ok := index[id]; ok {
-			return m.Assets[i].Zone
-		}
-		return id
-	}
+func (m *Model) Exposure() []string { return m.Index().Exposure() }
+
+// Exposure is the model's Exposure, its link ends resolved by the index.
+func (x *Index) Exposure() []string {
+	m := x.m
 	out := make([]string, len(m.Assets))
 	for i := range m.Assets {
 		if m.Assets[i].InternetExposed {
@@ -38,11 +26,11 @@ func (m *Model) Exposure() []string {
 	}
 	for k := range m.Links {
 		l := &m.Links[k]
-		if l.Protocol == "ethernet" || !internet[zoneOf(l.From)] {
+		if l.Protocol == "ethernet" {
 			continue
 		}
-		i, ok := index[l.To]
-		if !ok || out[i] != "" || internet[m.Assets[i].Zone] {
+		i, ok := x.To[k].Asset()
+		if !ok || out[i] != "" || x.ZoneKindOf(x.From[k]) != "internet" || x.ZoneKindOf(x.To[k]) == "internet" {
 			continue
 		}
 		out[i] = "a " + string(l.Protocol) + " link from the Internet reaches it"
@@ -52,11 +40,11 @@ func (m *Model) Exposure() []string {
 	}
 	for _, o := range m.Openings() {
 		r := &m.Rules[o.Rule]
-		if !internet[r.From] {
+		if x.ZoneKind(r.From) != "internet" {
 			continue
 		}
 		for _, i := range o.Assets {
-			if out[i] == "" && !internet[m.Assets[i].Zone] {
+			if out[i] == "" && x.ZoneKind(m.Assets[i].Zone) != "internet" {
 				out[i] = "rule " + r.Describe() + " lets the Internet reach it"
 			}
 		}
@@ -69,13 +57,23 @@ func (m *Model) Exposure() []string {
 // internet. The hospital cannot take it off the Internet or patch it; it
 // can guard the connection to it and plan for its failure.
 func (m *Model) External(a *Asset) bool {
+	for _, z := range m.Zones {
+		if z.ID == a.Zone {
+			return external(a, z.Kind)
+		}
+	}
+	return external(a, "")
+}
+
+// External is the model's External for the asset at position i.
+func (x *Index) External(i int) bool {
+	a := &x.m.Assets[i]
+	return external(a, x.ZoneKind(a.Zone))
+}
+
+func external(a *Asset, zone ZoneKind) bool {
 	if k, ok := LookupKind(a.Kind); ok && k.Category == CategoryExternalService {
 		return true
 	}
-	for _, z := range m.Zones {
-		if z.ID == a.Zone {
-			return z.Kind == "internet"
-		}
-	}
-	return false
+	return zone == "internet"
 }

@@ -99,30 +99,20 @@ func (f LinkFilter) Match(l *Link, e LinkEnds) bool {
 // An end in a zone of kind internet, or an asset reachable from the Internet
 // (Exposure), makes the link exposed.
 func (m *Model) LinkEnds() []LinkEnds {
-	zoneKind := make(map[string]ZoneKind, len(m.Zones))
-	for _, z := range m.Zones {
-		zoneKind[z.ID] = z.Kind
-	}
-	assets := make(map[string]*Asset, len(m.Assets))
-	for i := range m.Assets {
-		assets[m.Assets[i].ID] = &m.Assets[i]
-	}
-	exposure := m.Exposure()
-	reachable := make(map[string]bool, len(m.Assets))
-	for i, why := range exposure {
-		reachable[m.Assets[i].ID] = why != ""
-	}
-	end := func(id string) (zone string, kind AssetKind, exposed bool) {
-		if a, ok := assets[id]; ok {
-			return a.Zone, a.Kind, reachable[id] || zoneKind[a.Zone] == "internet"
+	x := m.Index()
+	exposure := x.Exposure()
+	end := func(e End, id string) (zone string, kind AssetKind, exposed bool) {
+		if i, ok := e.Asset(); ok {
+			a := &m.Assets[i]
+			return a.Zone, a.Kind, exposure[i] != "" || x.ZoneKind(a.Zone) == "internet"
 		}
-		return id, "", zoneKind[id] == "internet"
+		return id, "", x.ZoneKind(id) == "internet"
 	}
 	out := make([]LinkEnds, len(m.Links))
 	for i := range m.Links {
 		var fe, te bool
-		out[i].FromZone, out[i].FromKind, fe = end(m.Links[i].From)
-		out[i].ToZone, out[i].ToKind, te = end(m.Links[i].To)
+		out[i].FromZone, out[i].FromKind, fe = end(x.From[i], m.Links[i].From)
+		out[i].ToZone, out[i].ToKind, te = end(x.To[i], m.Links[i].To)
 		out[i].Exposed = fe || te
 	}
 	return out

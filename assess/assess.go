@@ -220,8 +220,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if opt.forCandidates {
 		why = nil // no explanations: the candidates read none
 	}
-	orgFacts, facts := facts(m, opt.Today, opt.Vulnerabilities, why)
-	ag := buildAttackGraph(m, facts, &orgFacts)
+	x := m.Index()
+	orgFacts, facts := facts(x, opt.Today, opt.Vulnerabilities, why)
+	ag := buildAttackGraph(x, facts, &orgFacts)
 	var cut *minCut
 	if opt.forCandidates {
 		cut = &minCut{}
@@ -317,7 +318,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	} else if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err
 	}
-	res.Resilience = SinglePointsOfFailure(m)
+	res.Resilience = singlePoints(x)
 	k, targets := opt.Paths, opt.Targets
 	if k <= 0 {
 		k = DefaultPaths

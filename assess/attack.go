@@ -320,14 +320,15 @@ func viaLink(p ward.Protocol) string {
 
 // buildAttackGraph turns the model into possible steps, from every kind of
 // entry point; a search starts from those it is given.
-func buildAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts) *attackGraph {
-	return newAttackGraph(m, facts, org, false)
+func buildAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts) *attackGraph {
+	return newAttackGraph(x, facts, org, false)
 }
 
 // newAttackGraph builds the graph; a lean one has the steps' probabilities
 // only, without their words, as a list of arcs, for measuring many models
 // (the plan).
-func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
+func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
+	m := x.Model()
 	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean, m: m, facts: facts}
 	// Links (both ways at most), and per asset its zone, its flat network
 	// both ways, a logon or two and an entry step.
@@ -349,17 +350,17 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		}
 		return k
 	}
-	index := make(map[string]int, len(m.Assets))
 	ag.names = make([]string, 0, len(m.Assets)+2*len(m.Zones)+8)
 	for i := range m.Assets {
-		index[m.Assets[i].ID] = i
 		ag.names = append(ag.names, m.Assets[i].ID)
 	}
-	zoneNode := map[string]int{}
-	internetZone := map[string]bool{}
+	// A zone's node is the zone's position after the assets'.
+	zoneNode := func(id string) (int, bool) {
+		j, ok := x.Zone(id)
+		return len(m.Assets) + j, ok
+	}
+	internetZone := func(id string) bool { return x.ZoneKind(id) == "internet" }
 	for _, z := range m.Zones {
-		internetZone[z.ID] = z.Kind == "internet"
-		zoneNode[z.ID] = len(ag.names)
 		ag.names = append(ag.names, z.ID)
 	}
 	hub := map[string]int{}
@@ -412,7 +413,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// scan), whose opening end is in zone fz.
 	into := func(from int, to int, l *ward.Link, li int, fz string) {
 		f := &facts[to]
-		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && internetZone[fz], asset: from < len(m.Assets)}
+		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && internetZone(fz), asset: from < len(m.Assets)}
 		p, t, code := stepOdds(f, l, sf)
 		kind := stepLink
 		if l == nil {
@@ -435,21 +436,23 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		if attachment(l.Protocol) {
 			continue
 		}
-		ends, n := [2][2]string{{l.From, l.To}, {l.To, l.From}}, 1
+		ends, n := [2][2]ward.End{{x.From[li], x.To[li]}, {x.To[li], x.From[li]}}, 1
 		if l.Direction == "both" {
 			n = 2
 		}
-		fz := zoneOf(m, index, l.From)
+		fz := x.ZoneOf(x.From[li], l.From)
 		for _, e := range ends[:n] {
-			to, ok := index[e[1]]
+			to, ok := e[1].Asset()
 			if !ok {
 				continue // into a zone: nothing to take
 			}
-			from, ok := index[e[0]]
+			from, ok := e[0].Asset()
 			if !ok {
-				if from, ok = zoneNode[e[0]]; !ok {
+				j, ok := e[0].Zone()
+				if !ok {
 					continue
 				}
+				from = len(m.Assets) + j
 			}
 			into(from, to, l, li, fz)
 		}
@@ -458,7 +461,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// rules (and links from the zone) allow.
 	for i := range m.Assets {
 		a := &m.Assets[i]
-		if zn, ok := zoneNode[a.Zone]; ok {
+		if zn, ok := zoneNode(a.Zone); ok {
 			add(i, zn, 1, step{kind: stepZone})
 		}
 	}
@@ -466,7 +469,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// node per rule so that a cut can close the rule as one change.
 	for k, o := range openings {
 		r := &m.Rules[o.Rule]
-		from, ok := zoneNode[r.From]
+		from, ok := zoneNode(r.From)
 		if !ok {
 			continue
 		}
@@ -475,7 +478,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		pseudo := ruleLink(r)
 		for _, i := range o.Assets {
 			f := &facts[i]
-			p, t, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone[r.From]})
+			p, t, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone(r.From)})
 			if ag.lean {
 				add(rn, i, p, step{})
 				continue
@@ -486,7 +489,7 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	// The directory tier: credentials that log on through a directory are
 	// cached on the systems that use it, and its administrators log on to
 	// all of them. Ransomware spreads this way in hospitals.
-	for _, pair := range logons(m, index) {
+	for _, pair := range logons(x) {
 		user, dir := pair[0], pair[1]
 		fd := &facts[dir]
 		pam := slices.Contains(fd.Controls, "privileged-access-management")
@@ -515,7 +518,8 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 	for _, e := range ag.order {
 		node := ag.entries[e]
 		for _, z := range m.Zones {
-			zid, zn, k := z.ID, zoneNode[z.ID], z.Kind
+			zid, k := z.ID, z.Kind
+			zn, _ := zoneNode(zid)
 			if (e == "internet" && k == "internet") || (e == "guest-wifi" && k == "guest-wifi") || (e == "vendor-remote" && k == "vendor-remote") {
 				p := entryOdds[e]
 				add(node, zn, p, step{kind: stepEntryZone})
@@ -572,13 +576,6 @@ func newAttackGraph(m *ward.Model, facts []catalog.AssetFacts, org *catalog.OrgF
 		ag.steps, ag.from, ag.to = slices.Clone(ag.steps), slices.Clone(ag.from), slices.Clone(ag.to)
 	}
 	return ag
-}
-
-func zoneOf(m *ward.Model, index map[string]int, id string) string {
-	if i, ok := index[id]; ok {
-		return m.Assets[i].Zone
-	}
-	return id
 }
 
 // ruleLink is the connection a rule allows, as a link: what a step

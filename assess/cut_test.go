@@ -16,7 +16,7 @@ func TestDemoMinimumCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	org, facts := Facts(m, "2026-11-23", nil)
-	cut, _, ok := buildAttackGraph(m, facts, &org).minimumCut(m, facts)
+	cut, _, ok := buildAttackGraph(m.Index(), facts, &org).minimumCut(m, facts)
 	if !ok {
 		t.Fatal("no finite cut on the demo")
 	}
@@ -43,7 +43,7 @@ func TestDemoMinimumCut(t *testing.T) {
 	m.Links = kept
 	m.Organisation.EntryPoints = nil
 	org, facts = Facts(m, "2026-11-23", nil)
-	ag := buildAttackGraph(m, facts, &org)
+	ag := buildAttackGraph(m.Index(), facts, &org)
 	g, src := ag.withSource([]string{"internet", "guest-wifi", "vendor-remote", "supplier"})
 	tree := g.BestFrom(src)
 	for i := range facts {

@@ -31,7 +31,7 @@ func attachment(p ward.Protocol) bool { return p == "ethernet" }
 // model order) on the given date (YYYY-MM-DD). vulns sums up the known
 // vulnerabilities per asset id; nil means none are known.
 func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalog.OrgFacts, []catalog.AssetFacts) {
-	return facts(m, today, vulns, nil)
+	return facts(m.Index(), today, vulns, nil)
 }
 
 // causes records, per weakness and asset (index), the links and rules that
@@ -95,8 +95,8 @@ func (c causes) explain(m *ward.Model, r *Risk, first int) {
 	}
 }
 
-func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
-	return factsIn(nil, m, today, vulns, why, nil)
+func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
+	return factsIn(nil, x, today, vulns, why, nil)
 }
 
 // factsIn is facts written into buf's room when there is enough, for the
@@ -105,12 +105,9 @@ func facts(m *ward.Model, today string, vulns map[string]intel.Exposure, why cau
 // depend on the whole model (logons, vendor access, services), which the
 // plan keeps from before, and the organisation's facts are left out: the
 // others are left with their id and zone.
-func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[string]intel.Exposure, why causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
+func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[string]intel.Exposure, why causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
+	m := x.Model()
 	n := len(m.Assets)
-	index := make(map[string]int, n)
-	for i := range m.Assets {
-		index[m.Assets[i].ID] = i
-	}
 	type zoneInfo struct {
 		kind      ward.ZoneKind
 		trust     int
@@ -136,14 +133,7 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 		}
 		return c
 	}
-	// zoneOf gives the zone an end of a link is in (or is).
-	zoneOf := func(id string) string {
-		if i, ok := index[id]; ok {
-			return m.Assets[i].Zone
-		}
-		return id
-	}
-	exposure := m.Exposure()
+	exposure := x.Exposure()
 	var facts []catalog.AssetFacts
 	if cap(buf) >= n {
 		facts = buf[:n] // every element is written whole below
@@ -167,7 +157,7 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 			HasCPE: a.CPE != "", HasPURL: a.PURL != "", Components: len(a.Components),
 			EndOfSupport: string(a.EndOfSupport), EOS: a.EndOfSupport != "" && string(a.EndOfSupport) <= today,
 			Exposed:             exposure[i] != "",
-			External:            m.External(a),
+			External:            x.External(i),
 			OwnControls:         nonNil(a.Controls),
 			Controls:            controls(a, z),
 			Safety:              rank(a.Criticality.Safety, k.Default.Safety),
@@ -193,12 +183,12 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 	// Links: exposure, remote access, clear text, authentication.
 	adj := make([][]int, n)        // application connections, as opened: from -> to
 	fromZone := map[string][]int{} // zone id -> assets it opens connections to
-	inbound := func(to int, from string, l *ward.Link, li int) {
+	inbound := func(to int, from ward.End, fromID string, l *ward.Link, li int) {
 		if attachment(l.Protocol) {
 			return // a cable is no way in by itself
 		}
 		f := &facts[to]
-		fz := zoneOf(from)
+		fz := x.ZoneOf(from, fromID)
 		if fz != f.Zone {
 			if zones[fz].trust <= 1 {
 				f.UntrustedInbound = true
@@ -218,8 +208,8 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 	}
 	for li := range m.Links {
 		l := &m.Links[li]
-		from, fromAsset := index[l.From]
-		to, toAsset := index[l.To]
+		from, fromAsset := x.From[li].Asset()
+		to, toAsset := x.To[li].Asset()
 		for _, end := range []struct {
 			i  int
 			ok bool
@@ -235,10 +225,10 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 			}
 		}
 		if toAsset {
-			inbound(to, l.From, l, li)
+			inbound(to, x.From[li], l.From, l, li)
 		}
 		if fromAsset && l.Direction == "both" {
-			inbound(from, l.To, l, li)
+			inbound(from, x.To[li], l.To, l, li)
 		}
 		if attachment(l.Protocol) {
 			continue
@@ -287,7 +277,7 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 		}
 		return catalog.OrgFacts{}, facts
 	}
-	for _, p := range logons(m, index) {
+	for _, p := range logons(x) {
 		facts[p[1]].Authenticates++
 	}
 	// Assets that speak the same protocols share one list of them (facts
@@ -337,7 +327,8 @@ func factsIn(buf []catalog.AssetFacts, m *ward.Model, today string, vulns map[st
 		minutes := int(time.Duration(s.MaxOutage) / time.Minute)
 		safety := s.PatientSafety.Rank()
 		for _, id := range need {
-			f := &facts[index[id]]
+			i, _ := x.Asset(id)
+			f := &facts[i]
 			f.Services = append(f.Services, s.ID)
 			if f.MinOutageMinutes == 0 || minutes < f.MinOutageMinutes {
 				f.MinOutageMinutes = minutes
@@ -442,16 +433,16 @@ var logon = map[ward.Protocol]bool{"kerberos": true, "ldap": true, "ldaps": true
 // (user, authority), each once: a kerberos, ldap, ldaps or radius flow from
 // user to authority, or user depending on an identity system (or on a
 // redundancy group of them).
-func logons(m *ward.Model, index map[string]int) [][2]int {
+func logons(x *ward.Index) [][2]int {
+	m := x.Model()
 	groups := make(map[string][]string, len(m.Redundancy))
 	for _, g := range m.Redundancy {
 		groups[g.ID] = g.Of
 	}
 	seen := map[[2]int]bool{}
 	var out [][2]int
-	add := func(from int, to string, identityOnly bool) {
-		j, ok := index[to]
-		if !ok || from == j || seen[[2]int{from, j}] {
+	add := func(from, j int, identityOnly bool) {
+		if from == j || seen[[2]int{from, j}] {
 			return
 		}
 		if k, _ := ward.LookupKind(m.Assets[j].Kind); identityOnly && k.Category != ward.CategoryIdentity {
@@ -462,18 +453,25 @@ func logons(m *ward.Model, index map[string]int) [][2]int {
 	}
 	for li := range m.Links {
 		l := &m.Links[li]
-		if i, ok := index[l.From]; ok && logon[l.Protocol] {
-			add(i, l.To, false)
+		if !logon[l.Protocol] {
+			continue
+		}
+		i, ok := x.From[li].Asset()
+		j, ok2 := x.To[li].Asset()
+		if ok && ok2 {
+			add(i, j, false)
 		}
 	}
 	for i := range m.Assets {
 		for _, d := range m.Assets[i].DependsOn {
 			if of, ok := groups[d]; ok {
 				for _, id := range of {
-					add(i, id, true)
+					if j, ok := x.Asset(id); ok {
+						add(i, j, true)
+					}
 				}
-			} else {
-				add(i, d, true)
+			} else if j, ok := x.Asset(d); ok {
+				add(i, j, true)
 			}
 		}
 	}

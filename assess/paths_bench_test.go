@@ -19,7 +19,7 @@ func BenchmarkAttackPaths(b *testing.B) {
 		org, facts := Facts(m, "2026-11-23", nil)
 		b.Run(fmt.Sprintf("%d-assets-%d-links", size.assets, len(m.Links)), func(b *testing.B) {
 			for b.Loop() {
-				ag := buildAttackGraph(m, facts, &org)
+				ag := buildAttackGraph(m.Index(), facts, &org)
 				if len(AttackPaths(ag, m, facts, DefaultPaths, DefaultTargets)) == 0 {
 					b.Fatal("no paths")
 				}

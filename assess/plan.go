@@ -89,11 +89,11 @@ type Plan struct {
 // findings and the places of pathPlaces: tiering the administration of a
 // directory that others log on through, and offline backups against
 // ransomware.
-func pathCandidates(m *ward.Model, res *Result, assetIdx map[string]int) []Change {
+func pathCandidates(m *ward.Model, res *Result) []Change {
 	var out []Change
 	var dirs []string
 	users := map[int]bool{}
-	for _, pair := range logons(m, assetIdx) {
+	for _, pair := range logons(m.Index()) {
 		users[pair[1]] = true
 	}
 	for i := range m.Assets {
@@ -277,13 +277,15 @@ func (s *scorer) contribution(f *catalog.AssetFacts, orgKey string, e *evaluator
 // measure computes a model's facts, with the attack paths' reach, and
 // scores the assets whose facts differ from prev's (all when prev is nil).
 func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, error) {
-	org, facts := Facts(m, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities)
-	return s.measureFacts(m, prev, patched, org, facts)
+	x := m.Index()
+	org, facts := facts(x, s.opt.Today, s.opt.Patched(patched...).Vulnerabilities, nil)
+	return s.measureFacts(x, prev, patched, org, facts)
 }
 
 // measureFacts is measure on the model's facts, computed already.
-func (s *scorer) measureFacts(m *ward.Model, prev *state, patched []string, org catalog.OrgFacts, facts []catalog.AssetFacts) (*state, error) {
-	ag := newAttackGraph(m, facts, &org, true)
+func (s *scorer) measureFacts(x *ward.Index, prev *state, patched []string, org catalog.OrgFacts, facts []catalog.AssetFacts) (*state, error) {
+	m := x.Model()
+	ag := newAttackGraph(x, facts, &org, true)
 	ix := newIndex(m, ag)
 	for i := range facts {
 		facts[i].Reach = reachLevel(ix.p(i))
@@ -444,7 +446,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 		}
 		// The assessment's facts are the model's: only their reach is
 		// found again, on the plan's lean attack graph.
-		st, err = s.measureFacts(m, nil, nil, res.org, res.facts)
+		st, err = s.measureFacts(m.Index(), nil, nil, res.org, res.facts)
 		res.facts = nil
 	} else {
 		res, st, err = s.candidateInputs(m)
@@ -517,14 +519,15 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 // points of failure, the minimum cut; the whole assessment would evaluate
 // every asset again with the register's explanations.
 func (s *scorer) candidateInputs(m *ward.Model) (*Result, *state, error) {
-	org, facts := Facts(m, s.opt.Today, s.opt.Vulnerabilities)
+	x := m.Index()
+	org, facts := facts(x, s.opt.Today, s.opt.Vulnerabilities, nil)
 	cut := &minCut{}
-	cut.links, cut.rules, cut.ok = buildAttackGraph(m, facts, &org).minimumCut(m, facts)
-	st, err := s.measureFacts(m, nil, nil, org, facts)
+	cut.links, cut.rules, cut.ok = buildAttackGraph(x, facts, &org).minimumCut(m, facts)
+	st, err := s.measureFacts(x, nil, nil, org, facts)
 	if err != nil {
 		return nil, nil, err
 	}
-	res := &Result{cut: cut, Resilience: SinglePointsOfFailure(m)}
+	res := &Result{cut: cut, Resilience: singlePoints(x)}
 	weakness := map[string]*catalog.Weakness{}
 	for i := range s.e.cat.Weaknesses {
 		weakness[s.e.cat.Weaknesses[i].ID] = &s.e.cat.Weaknesses[i]
@@ -636,8 +639,9 @@ const maxCutLinks = 40
 func cutCandidate(m *ward.Model, res *Result, opt Options) (Change, bool) {
 	c := res.cut
 	if c == nil {
-		org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
-		ag := buildAttackGraph(m, facts, &org)
+		x := m.Index()
+		org, facts := facts(x, opt.Today, opt.Vulnerabilities, nil)
+		ag := buildAttackGraph(x, facts, &org)
 		c = &minCut{}
 		c.links, c.rules, c.ok = ag.minimumCut(m, facts)
 	}

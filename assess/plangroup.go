@@ -96,7 +96,7 @@ func candidates(m *ward.Model, res *Result, alone bool) (out []Change, n int) {
 	}
 	places = append(places, pathPlaces(m, res, assetIdx)...)
 	out = groupPlaces(m, places, alone)
-	more := pathCandidates(m, res, assetIdx)
+	more := pathCandidates(m, res)
 	out = append(out, more...)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, len(places) + len(more)

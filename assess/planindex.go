@@ -435,7 +435,8 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	for k, i := range part {
 		pb.want[k] = inD(i)
 	}
-	_, sf := factsIn(pb.facts, sm, s.opt.Today, vulns, nil, pb.want)
+	sx := sm.Index()
+	_, sf := factsIn(pb.facts, sx, s.opt.Today, vulns, nil, pb.want)
 	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
@@ -480,7 +481,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		f.VendorAccess, f.Authenticates, f.Reach = old.VendorAccess, old.Authenticates, old.Reach
 		f.Services, f.MinOutageMinutes, f.PatientSafety = old.Services, old.MinOutageMinutes, old.PatientSafety
 	}
-	sag := newAttackGraph(sm, cf, &st.org, true)
+	sag := newAttackGraph(sx, cf, &st.org, true)
 
 	// The steps into and out of N: D and the zones' flat networks (hubs),
 	// marked beside D's assets.

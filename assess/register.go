@@ -107,8 +107,9 @@ func (rs *Registers) Assess(m *ward.Model, opt Options) (*Result, error) {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	org, facts := Facts(m, opt.Today, opt.Vulnerabilities)
-	ag := buildAttackGraph(m, facts, &org)
+	x := m.Index()
+	org, facts := facts(x, opt.Today, opt.Vulnerabilities, nil)
+	ag := buildAttackGraph(x, facts, &org)
 	tree := ag.reach(m, facts)
 	e := newEvaluator(rs.cat, &org)
 	e.observed = indexObserved(opt.Observed)

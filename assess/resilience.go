@@ -80,48 +80,45 @@ func relays(kind ward.AssetKind) bool {
 	return ok && k.Category == ward.CategoryNetwork
 }
 
-func newNetwork(m *ward.Model) *network {
-	nw := &network{index: map[string]int{}, copies: map[int][]int{}}
+func newNetwork(x *ward.Index) *network {
+	m := x.Model()
+	nw := &network{index: make(map[string]int, len(m.Assets)+len(m.Zones)), copies: map[int][]int{}}
 	add := func(id, kind string, spare bool) {
 		nw.index[id] = len(nw.names)
 		nw.names = append(nw.names, id)
 		nw.kinds = append(nw.kinds, kind)
 		nw.spare = append(nw.spare, spare)
 	}
-	for _, a := range m.Assets {
+	for i := range m.Assets {
+		a := &m.Assets[i]
 		add(a.ID, string(a.Kind), slices.Contains(a.Controls, "redundancy"))
 	}
 	for _, z := range m.Zones {
 		add(z.ID, "zone", true)
 	}
 	physical := func(p ward.Protocol) bool { return p == "ethernet" || p == "wifi" || p == "ble" }
-	zone := make(map[string]bool, len(m.Zones))
-	for _, z := range m.Zones {
-		zone[z.ID] = true
-	}
 	relay := make([]bool, len(nw.names))
 	for i, a := range m.Assets {
 		relay[i] = relays(a.Kind)
 	}
 	attached := make([]bool, len(nw.names))
-	// Each link's ends, looked up once (-1: an end that names nothing).
-	ends := make([][2]int32, len(m.Links))
+	// node is the node of a link's end: an asset's, a zone's after the
+	// assets', -1 for an end that names nothing.
+	node := func(e ward.End) int {
+		if i, ok := e.Asset(); ok {
+			return i
+		}
+		if j, ok := e.Zone(); ok {
+			return len(m.Assets) + j
+		}
+		return -1
+	}
 	for li := range m.Links {
-		l := &m.Links[li]
-		a, okA := nw.index[l.From]
-		b, okB := nw.index[l.To]
-		if !okA {
-			a = -1
-		}
-		if !okB {
-			b = -1
-		}
-		ends[li] = [2]int32{int32(a), int32(b)}
-		if physical(l.Protocol) {
-			if okA {
+		if physical(m.Links[li].Protocol) {
+			if a := node(x.From[li]); a >= 0 {
 				attached[a] = true
 			}
-			if okB {
+			if b := node(x.To[li]); b >= 0 {
 				attached[b] = true
 			}
 		}
@@ -148,12 +145,14 @@ func newNetwork(m *ward.Model) *network {
 	}
 	for li := range m.Links {
 		l := &m.Links[li]
-		a, b := int(ends[li][0]), int(ends[li][1])
+		a, b := node(x.From[li]), node(x.To[li])
+		_, fromZone := x.From[li].Zone()
+		_, toZone := x.To[li].Zone()
 		switch {
 		case a < 0 || b < 0:
 		case physical(l.Protocol):
 			edges = append(edges, edge{a, b})
-		case zone[l.From] || zone[l.To]:
+		case fromZone || toZone:
 			// a rule, not a cable
 		case !attached[a] || !attached[b]:
 			edges = append(edges, edge{end(a), end(b)})
@@ -195,8 +194,9 @@ type group struct {
 }
 
 // newDeps builds the dependencies and the network of a model.
-func newDeps(m *ward.Model) *deps {
-	nw := newNetwork(m)
+func newDeps(x *ward.Index) *deps {
+	m := x.Model()
+	nw := newNetwork(x)
 	d := dependencies(m, nw.index)
 	d.nw = nw
 	for v := range d.n {
@@ -700,8 +700,12 @@ func (d *deps) names(vs []int) []string {
 // articulation points that cut a group's copies off and the sites holding
 // more copies than a group can spare, are simulated exactly (one component
 // labelling each, O(N + E)).
-func SinglePointsOfFailure(m *ward.Model) []Resilience {
-	d := newDeps(m)
+func SinglePointsOfFailure(m *ward.Model) []Resilience { return singlePoints(m.Index()) }
+
+// singlePoints is SinglePointsOfFailure on the model's index.
+func singlePoints(x *ward.Index) []Resilience {
+	m := x.Model()
+	d := newDeps(x)
 	nw := d.nw
 	cuts := nw.g.Cuts()
 	nc := d.netCheck(cuts)
@@ -1037,7 +1041,7 @@ type WhatIf struct {
 // causes: what was apart before it is not blamed on it. Unknown ids are an
 // error.
 func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, error) {
-	d := newDeps(m)
+	d := newDeps(m.Index())
 	nw := d.nw
 	res := &WhatIf{Failed: []string{}, Absorbed: []string{}, AlsoDown: []string{}, Services: []Impact{}}
 	if duration > 0 {
@@ -1080,7 +1084,7 @@ func Fail(m *ward.Model, failed []string, duration time.Duration) (*WhatIf, erro
 // once: for each set, the indices of the services (in m.Services) that
 // stop. Unknown ids are ignored; an asset with a standby is absorbed.
 func Stops(m *ward.Model, sets [][]string) [][]int {
-	d := newDeps(m)
+	d := newDeps(m.Index())
 	nw := d.nw
 	nc := d.netCheck(nw.g.Cuts())
 	// needed: a service needs the asset, or a group it needs holds it.
