@@ -1,10 +1,14 @@
 package ward
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -475,15 +479,78 @@ func (v *validator) sources(at func(j int) loc, srcs []Source) {
 	}
 }
 
-type linkKey struct {
-	from, to string
-	proto    Protocol
-	port     int
+// sameLinks finds the links that repeat an earlier one (the same ends,
+// protocol and port): for each, the first link it repeats. The links' keys
+// are hashed and sorted rather than kept in a map: at ten million links a
+// map of their keys took about a gigabyte and most of the validation's
+// time in cache misses; the hashes and positions take 16 bytes a link.
+func sameLinks(links []Link) map[int]int {
+	type keyed struct {
+		h uint64
+		i int
+	}
+	seed := maphash.MakeSeed()
+	hs := make([]keyed, len(links))
+	for i := range links {
+		l := &links[i]
+		var h maphash.Hash
+		h.SetSeed(seed)
+		h.WriteString(l.From)
+		h.WriteByte(0)
+		h.WriteString(l.To)
+		h.WriteByte(0)
+		h.WriteString(string(l.Protocol))
+		h.WriteByte(0)
+		var port [8]byte
+		binary.LittleEndian.PutUint64(port[:], uint64(l.Port))
+		h.Write(port[:])
+		hs[i] = keyed{h.Sum64(), i}
+	}
+	slices.SortFunc(hs, func(a, b keyed) int {
+		if c := cmp.Compare(a.h, b.h); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	same := func(a, b *Link) bool {
+		return a.From == b.From && a.To == b.To && a.Protocol == b.Protocol && a.Port == b.Port
+	}
+	var out map[int]int
+	for start := 0; start < len(hs); {
+		end := start + 1
+		for end < len(hs) && hs[end].h == hs[start].h {
+			end++
+		}
+		// A run of one hash, in position order: each link is the first of
+		// its key or repeats the first of one met before in the run, of
+		// which there are as many as keys collide (one, almost always).
+		firsts := []int{hs[start].i}
+		for k := start + 1; k < end; k++ {
+			i := hs[k].i
+			repeat := false
+			for _, j := range firsts {
+				if same(&links[j], &links[i]) {
+					if out == nil {
+						out = map[int]int{}
+					}
+					out[i], repeat = j, true
+					break
+				}
+			}
+			if !repeat {
+				firsts = append(firsts, i)
+			}
+		}
+		start = end
+	}
+	return out
 }
 
 func (v *validator) links() {
 	seenID := map[string]int{}
-	seen := make(map[linkKey]int, len(v.m.Links))
+	repeats := sameLinks(v.m.Links)
+	var lastFromID string
+	var lastFrom idKind
 	for i := range v.m.Links {
 		l := &v.m.Links[i]
 		if l.ID != "" && v.id(path("links", i, "id"), l.ID) {
@@ -492,7 +559,13 @@ func (v *validator) links() {
 			}
 			seenID[l.ID] = i
 		}
-		from := v.endpoint(path("links", i, "from"), l.From)
+		// Links are often listed by their first end: a known one met
+		// just before is not looked up again.
+		from := lastFrom
+		if l.From != lastFromID || from == 0 {
+			from = v.endpoint(path("links", i, "from"), l.From)
+			lastFromID, lastFrom = l.From, from
+		}
 		to := v.endpoint(path("links", i, "to"), l.To)
 		if l.From != "" && l.From == l.To {
 			v.add(path("links", i, "to"), fmt.Sprintf("link from %q to itself", l.From), "")
@@ -510,11 +583,8 @@ func (v *validator) links() {
 		for j, d := range l.Data {
 			enum(v, path("links", i, "data").at(j), d, true)
 		}
-		k := linkKey{l.From, l.To, l.Protocol, l.Port}
-		if j, dup := seen[k]; dup {
+		if j, dup := repeats[i]; dup {
 			v.add(path("links", i, ""), fmt.Sprintf("duplicate link %s -> %s (%s)", l.From, l.To, l.Protocol), fmt.Sprintf("links[%d] is the same link", j))
-		} else {
-			seen[k] = i
 		}
 	}
 }
