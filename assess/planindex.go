@@ -1,7 +1,6 @@
 package assess
 
 import (
-	"container/heap"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/graph"
 	"github.com/wardhealth/ward/intel"
 )
 
@@ -97,24 +97,24 @@ func newIndex(m *ward.Model, ag *attackGraph) *index {
 		x.dist[v], x.parent[v] = math.Inf(1), -1
 	}
 	x.graph(nodes)
-	q := &distQueue{}
+	q := &graph.Queue{}
 	for _, s := range ag.entryNodes(m) {
 		if x.dist[s] != 0 {
 			x.dist[s] = 0
-			*q = append(*q, distItem{int32(s), 0})
+			q.Push(int32(s), 0)
 		}
 	}
 	for q.Len() > 0 {
-		it := heap.Pop(q).(distItem)
-		u := it.node
-		if it.d > x.dist[u] {
+		it := q.Pop()
+		u := it.Node
+		if it.Cost > x.dist[u] {
 			continue
 		}
 		for _, k := range x.out.of(u) {
 			a := &x.arcs[k]
 			if d := x.dist[u] + a.cost; d < x.dist[a.to] {
 				x.dist[a.to], x.parent[a.to] = d, k
-				heap.Push(q, distItem{a.to, d})
+				q.Push(a.to, d)
 			}
 		}
 	}
@@ -234,24 +234,6 @@ func (x *index) refers(id string) []int32 {
 // p is the probability of the most likely attack path to node v.
 func (x *index) p(v int) float64 { return math.Exp(-x.dist[v]) }
 
-type distItem struct {
-	node int32
-	d    float64
-}
-
-type distQueue []distItem
-
-func (q distQueue) Len() int           { return len(q) }
-func (q distQueue) Less(i, j int) bool { return q[i].d < q[j].d }
-func (q distQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *distQueue) Push(x any)        { *q = append(*q, x.(distItem)) }
-func (q *distQueue) Pop() any {
-	old := *q
-	x := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return x
-}
-
 // scratch is one worker's memory for re-finding paths: a value per node
 // that counts only when its stamp is the current one, so that nothing is
 // cleared between changes.
@@ -262,7 +244,7 @@ type scratch struct {
 	val     []float64
 	par     []int32 // v's arc when stamped: an old arc's index, or len(arcs) + a fresh one's
 	touched []int32
-	q       distQueue
+	q       graph.Queue
 	// d, s, e mark per asset D, the part of the model and the other ends
 	// of links whose flags change; link the part's links; at the place
 	// in the part of an asset marked in s.
@@ -294,7 +276,8 @@ func (s *scratch) next() {
 		clear(s.link)
 		s.cur = 1
 	}
-	s.touched, s.q = s.touched[:0], s.q[:0]
+	s.touched = s.touched[:0]
+	s.q.Reset()
 }
 
 // quick measures the model after a change with a scope, on the state's
@@ -608,7 +591,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	relax := func(to int32, dv float64, ref int32) {
 		if dv < get(to) {
 			set(to, dv, ref)
-			heap.Push(&sp.q, distItem{to, dv})
+			sp.q.Push(to, dv)
 		}
 	}
 	for _, v := range broken {
@@ -624,11 +607,11 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	for sp.q.Len() > 0 {
-		it := heap.Pop(&sp.q).(distItem)
-		if it.d > get(it.node) {
+		it := sp.q.Pop()
+		if it.Cost > get(it.Node) {
 			continue
 		}
-		eachOut(it.node, func(to int32, cost float64, ref int32) { relax(to, it.d+cost, ref) })
+		eachOut(it.Node, func(to int32, cost float64, ref int32) { relax(to, it.Cost+cost, ref) })
 	}
 
 	// The risk of the assets whose facts or reach changed.

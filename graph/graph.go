@@ -5,7 +5,6 @@
 package graph
 
 import (
-	"container/heap"
 	"math"
 	"slices"
 	"sort"
@@ -246,19 +245,6 @@ func containsPath(ps []Path, p Path) bool {
 	return false
 }
 
-type item struct {
-	node int
-	cost float64
-}
-
-type queue []item
-
-func (q queue) Len() int           { return len(q) }
-func (q queue) Less(i, j int) bool { return q[i].cost < q[j].cost }
-func (q queue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *queue) Push(x any)        { *q = append(*q, x.(item)) }
-func (q *queue) Pop() any          { old := *q; x := old[len(old)-1]; *q = old[:len(old)-1]; return x }
-
 // dijkstra finds the most likely path avoiding banned nodes and arcs.
 func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]int]bool) (Path, bool) {
 	n := len(g.arcs)
@@ -272,11 +258,12 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 		prev[i] = -1
 	}
 	dist[src] = 0
-	q := &queue{{src, 0}}
+	q := &Queue{}
+	q.Push(int32(src), 0)
 	for q.Len() > 0 {
-		it := heap.Pop(q).(item)
-		u := it.node
-		if it.cost > dist[u] {
+		it := q.Pop()
+		u := int(it.Node)
+		if it.Cost > dist[u] {
 			continue
 		}
 		if u == dst {
@@ -289,7 +276,7 @@ func (g *Directed) dijkstra(src, dst int, bannedNodes []bool, bannedArcs map[[2]
 			}
 			if d := dist[u] + a.cost; d < dist[to] {
 				dist[to], prev[to], prevArc[to] = d, u, a
-				heap.Push(q, item{to, d})
+				q.Push(int32(to), d)
 			}
 		}
 	}
@@ -328,24 +315,24 @@ func (g *Directed) BestFromAny(srcs []int) *Tree {
 	for i := range t.dist {
 		t.dist[i], t.prev[i] = math.Inf(1), -1
 	}
-	q := &queue{}
+	q := &Queue{}
 	for _, s := range srcs {
 		if t.dist[s] != 0 {
 			t.dist[s] = 0
-			*q = append(*q, item{s, 0})
+			q.Push(int32(s), 0)
 		}
 	}
 	for q.Len() > 0 {
-		it := heap.Pop(q).(item)
-		u := it.node
-		if it.cost > t.dist[u] {
+		it := q.Pop()
+		u := int(it.Node)
+		if it.Cost > t.dist[u] {
 			continue
 		}
 		for _, a := range g.arcs[u] {
 			to := int(a.to)
 			if d := t.dist[u] + a.cost; d < t.dist[to] {
 				t.dist[to], t.prev[to], t.arc[to] = d, u, a
-				heap.Push(q, item{to, d})
+				q.Push(int32(to), d)
 			}
 		}
 	}
