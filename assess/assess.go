@@ -216,7 +216,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	if opt.Vulnerabilities == nil && opt.Matches != nil {
 		opt.Vulnerabilities = intel.Exposures(opt.Matches)
 	}
-	why := causes{}
+	why := newCauses(len(m.Assets))
 	if opt.forCandidates {
 		why = nil // no explanations: the candidates read none
 	}

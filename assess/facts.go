@@ -36,28 +36,52 @@ func Facts(m *ward.Model, today string, vulns map[string]intel.Exposure) (catalo
 
 // causes records, per weakness and asset (index), the links and rules that
 // make a counted fact true, so that explanations can name them: a link as
-// its index, a rule as -1 - its index.
-type causes map[string]map[int][]int32
+// its index, a rule as -1 - its index. Explanations name the first three
+// and count the rest, so only those three are kept, in a list per weakness
+// by asset rather than a map: at a million assets and ten million links,
+// every link's causes in maps were some hundreds of megabytes held through
+// the assessment. A nil *causes records nothing.
+type causes struct {
+	assets int
+	of     map[string][]cause
+}
 
-func (c causes) note(weakness string, asset, ref int) {
+// cause is what causes keeps for one weakness on one asset.
+type cause struct {
+	n     int32    // links and rules noted
+	first [3]int32 // the first three of them
+}
+
+func newCauses(assets int) *causes { return &causes{assets: assets, of: map[string][]cause{}} }
+
+func (c *causes) note(weakness string, asset, ref int) {
 	if c == nil {
 		return
 	}
-	if c[weakness] == nil {
-		c[weakness] = map[int][]int32{}
+	list := c.of[weakness]
+	if list == nil {
+		list = make([]cause, c.assets)
+		c.of[weakness] = list
 	}
-	c[weakness][asset] = append(c[weakness][asset], int32(ref))
+	k := &list[asset]
+	if k.n < int32(len(k.first)) {
+		k.first[k.n] = int32(ref)
+	}
+	k.n++
 }
 
 // name tells the links and rules behind a weakness on an asset, at most
 // three and how many more: "hl7-engine -> lis (hl7v2), rule r-3 (...)".
-func (c causes) name(m *ward.Model, weakness string, asset int) string {
-	refs := c[weakness][asset]
-	if len(refs) == 0 {
+func (c *causes) name(m *ward.Model, weakness string, asset int) string {
+	if c == nil || c.of[weakness] == nil {
+		return ""
+	}
+	k := c.of[weakness][asset]
+	if k.n == 0 {
 		return ""
 	}
 	var parts []string
-	for _, r := range refs[:min(3, len(refs))] {
+	for _, r := range k.first[:min(int(k.n), len(k.first))] {
 		if r < 0 {
 			parts = append(parts, "rule "+m.Rules[-1-r].Describe())
 			continue
@@ -70,15 +94,15 @@ func (c causes) name(m *ward.Model, weakness string, asset int) string {
 		parts = append(parts, s+")")
 	}
 	out := strings.Join(parts, ", ")
-	if len(refs) > 3 {
-		out += fmt.Sprintf(" and %d more", len(refs)-3)
+	if k.n > 3 {
+		out += fmt.Sprintf(" and %d more", k.n-3)
 	}
 	return out
 }
 
 // explain names, in a register line's factors, the links and rules behind
 // the weaknesses it counts, on the line's first asset.
-func (c causes) explain(m *ward.Model, r *Risk, first int) {
+func (c *causes) explain(m *ward.Model, r *Risk, first int) {
 	for k := range r.Factors {
 		x := &r.Factors[k]
 		if x.weakness == "" {
@@ -95,7 +119,7 @@ func (c causes) explain(m *ward.Model, r *Risk, first int) {
 	}
 }
 
-func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why causes) (catalog.OrgFacts, []catalog.AssetFacts) {
+func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why *causes) (catalog.OrgFacts, []catalog.AssetFacts) {
 	return factsIn(nil, x, today, vulns, why, nil)
 }
 
@@ -105,7 +129,7 @@ func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why cau
 // depend on the whole model (logons, vendor access, services), which the
 // plan keeps from before, and the organisation's facts are left out: the
 // others are left with their id and zone.
-func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[string]intel.Exposure, why causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
+func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[string]intel.Exposure, why *causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
 	m := x.Model()
 	n := len(m.Assets)
 	type zoneInfo struct {
