@@ -583,19 +583,30 @@ func (s *jsonScanner) value() ([]byte, bool) {
 	depth, inString := 0, false
 	for {
 		for ; i < s.end; i++ {
-			c := s.buf[i]
 			if inString {
-				switch c {
-				case '\\':
-					i++
-				case '"':
-					inString = false
-					if depth == 0 {
-						return s.take(start, i+1)
-					}
+				// Strings are most of a model's bytes: their end is
+				// searched for, not stepped to.
+				rest := s.buf[i:s.end]
+				q := bytes.IndexByte(rest, '"')
+				if q < 0 {
+					q = len(rest)
+				}
+				if b := bytes.IndexByte(rest[:q], '\\'); b >= 0 {
+					i += b + 1 // on the escaped byte, which the loop steps over
+					continue
+				}
+				if q == len(rest) {
+					i = s.end - 1 // the string goes on past what was read
+					continue
+				}
+				i += q
+				inString = false
+				if depth == 0 {
+					return s.take(start, i+1)
 				}
 				continue
 			}
+			c := s.buf[i]
 			switch c {
 			case '"':
 				inString = true

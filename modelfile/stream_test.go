@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -367,4 +368,53 @@ func TestStreamLargeFileProblems(t *testing.T) {
 	if got[0].Line != 0 || !strings.HasPrefix(got[0].Field, "links[") || !strings.Contains(got[0].Message, `unknown asset or zone "nowhere"`) {
 		t.Fatalf("got %v", got)
 	}
+}
+
+// A JSON file read a few bytes at a time gives the model reading it at
+// once gives: values, strings and escapes cut anywhere by the reads (a
+// string's end searched for past what was read, an escape's backslash the
+// last byte read).
+func TestJSONReadInSmallPieces(t *testing.T) {
+	_, cut := generated(t, synth.MinAssets, 1, YAML)
+	cut.Assets[0].Name = `Pump "B" \ bay 3, wing "C\D"`
+	cut.Links[0].Description = `quote " backslash \ tab` + "\t" + `unicode é end\`
+	var buf bytes.Buffer
+	if err := Write(&buf, cut, JSON); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Parse("h.json", buf.Bytes(), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	if buf.Len() < 8<<10 {
+		t.Fatalf("the file is %d bytes: too small to be read in many pieces", buf.Len())
+	}
+	for _, n := range []int{1, 2, 3, 7, 64} {
+		// streamJSON itself: stream puts a buffer of its own before it.
+		r := &pieceReader{data: buf.Bytes(), n: n}
+		m := &ward.Model{}
+		ok, err := streamJSON(context.Background(), r, m, nil)
+		if err != nil || !ok {
+			t.Fatalf("reads of %d bytes: ok %v, %v", n, ok, err)
+		}
+		if got, _ := json.Marshal(m); !bytes.Equal(got, wantJSON) {
+			t.Errorf("reads of %d bytes: the model differs from the file read at once", n)
+		}
+	}
+}
+
+// pieceReader reads its data n bytes at a time.
+type pieceReader struct {
+	data []byte
+	n    int
+}
+
+func (r *pieceReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), r.n)], r.data)
+	r.data = r.data[k:]
+	return k, nil
 }
