@@ -1,26 +1,31 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 )
 
 // profiled gives a heavy command --cpuprofile and --memprofile: the CPU
-// profile of its run and the heap once it is done, in the pprof format
+// profile of its run and the heap at its largest, in the pprof format
 // ('go tool pprof FILE'), to see where a large hospital's time and memory
 // go without rebuilding Ward; and --memory-limit, to run it on a machine
 // with less memory than it would take.
 func profiled(c *cobra.Command) *cobra.Command {
 	var cpu, mem, limit string
 	c.Flags().StringVar(&cpu, "cpuprofile", "", "write a CPU profile of the run to this file (pprof format)")
-	c.Flags().StringVar(&mem, "memprofile", "", "write a heap profile at the end of the run to this file (pprof format)")
+	c.Flags().StringVar(&mem, "memprofile", "", "write a heap profile of the run at its largest to this file (pprof format)")
 	c.Flags().StringVar(&limit, "memory-limit", "", "keep memory near this size (e.g. 7GiB, 800MiB; a number alone is MiB) by collecting garbage more often: slower, same answers (docs/performance.md)")
 	run := c.RunE
 	c.RunE = func(c *cobra.Command, args []string) (err error) {
@@ -47,14 +52,17 @@ func profiled(c *cobra.Command) *cobra.Command {
 				}
 			}()
 		}
+		var peak *heapPeak
+		if mem != "" {
+			peak = watchHeap()
+		}
 		err = run(c, args)
 		if mem != "" {
 			f, ferr := os.Create(mem)
 			if ferr != nil {
 				return fmt.Errorf("--memprofile: %w", ferr)
 			}
-			runtime.GC() // the heap as the run left it
-			werr := pprof.Lookup("heap").WriteTo(f, 0)
+			werr := peak.write(f)
 			if cerr := f.Close(); werr == nil {
 				werr = cerr
 			}
@@ -65,6 +73,79 @@ func profiled(c *cobra.Command) *cobra.Command {
 		return err
 	}
 	return c
+}
+
+// heapPeak keeps the heap profile of a run at its largest. A profile
+// written when the run is done shows what is left then, little of what it
+// held; the live heap is known after each collection, and the profile
+// taken after the one that found the most live memory shows what took it.
+type heapPeak struct {
+	gc, done chan struct{}
+	stopped  atomic.Bool
+	mu       sync.Mutex
+	max      uint64
+	profile  bytes.Buffer
+}
+
+// sentinel is allocated to be collected: its finalizer tells of each
+// collection. It holds a pointer so that it is not put in a block beside
+// other small objects, where it might never be freed alone.
+type sentinel struct{ _ *byte }
+
+func watchHeap() *heapPeak {
+	h := &heapPeak{gc: make(chan struct{}, 1), done: make(chan struct{})}
+	var arm func()
+	arm = func() {
+		runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
+			if h.stopped.Load() {
+				return
+			}
+			select {
+			case h.gc <- struct{}{}:
+			default: // the last one is not taken yet
+			}
+			arm()
+		})
+	}
+	arm()
+	go func() {
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			select {
+			case <-h.gc:
+			case <-h.done:
+				return
+			}
+			metrics.Read(live)
+			h.mu.Lock()
+			// Taken again when the heap grew by a tenth: a few dozen
+			// profiles from megabytes to gigabytes.
+			if n := live[0].Value.Uint64(); n > h.max+h.max/10 {
+				h.max = n
+				h.profile.Reset()
+				if pprof.Lookup("heap").WriteTo(&h.profile, 0) != nil {
+					h.profile.Reset()
+				}
+			}
+			h.mu.Unlock()
+		}
+	}()
+	return h
+}
+
+// write stops watching and writes the profile taken at the largest heap,
+// or the heap as it is when none was taken.
+func (h *heapPeak) write(w io.Writer) error {
+	h.stopped.Store(true)
+	close(h.done)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.profile.Len() == 0 {
+		runtime.GC()
+		return pprof.Lookup("heap").WriteTo(w, 0)
+	}
+	_, err := w.Write(h.profile.Bytes())
+	return err
 }
 
 // parseSize reads a size in bytes as people write it: a whole number with
