@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"sync"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
@@ -221,6 +222,15 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		why = nil // no explanations: the candidates read none
 	}
 	x := m.Index()
+	// Beside the work that follows, on another core: the single points of
+	// failure read the model's links alone, and the attack paths and
+	// scenarios (begun once the attack graph is made) read the graph and
+	// the facts, which the rules only read.
+	var side sync.WaitGroup
+	var resilience []Resilience
+	if !opt.RegisterOnly {
+		side.Go(func() { resilience = singlePoints(x) })
+	}
 	orgFacts, facts := facts(x, opt.Today, opt.Vulnerabilities, why)
 	ag := buildAttackGraph(x, facts, &orgFacts)
 	var cut *minCut
@@ -229,6 +239,30 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		cut.links, cut.rules, cut.ok = ag.minimumCut(m, facts)
 	}
 	tree := ag.reach(m, facts)
+	k, targets := opt.Paths, opt.Targets
+	if k <= 0 {
+		k = DefaultPaths
+	}
+	if targets <= 0 {
+		targets = DefaultTargets
+	}
+	if opt.RegisterOnly {
+		// The likeliest path to each critical target, which names the
+		// entry point of the register's attacks: nothing else.
+		k, targets = 1, 0
+	}
+	var paths []TargetPaths
+	var scenarios []ScenarioResult
+	var scenarioErr error
+	side.Go(func() {
+		paths = AttackPaths(ag, m, facts, tree, k, targets)
+		if !opt.RegisterOnly && !opt.forCandidates {
+			scenarios, scenarioErr = Scenarios(ag, cat, facts, &orgFacts, k)
+		}
+	})
+	// Whatever way this returns, the side work is over by then: it reads
+	// what the caller may change next.
+	defer side.Wait()
 	e := newEvaluator(cat, &orgFacts)
 	e.observed = indexObserved(opt.Observed)
 	e.lean = opt.forCandidates
@@ -266,9 +300,9 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		}
 	}
 	lines, matched := registerLines(m, facts, outcomes, e.table, opt.Today)
-	paths := map[string]bool{}
+	threatPaths := map[string]bool{}
 	for _, t := range cat.Threats {
-		paths[t.ID] = t.Paths
+		threatPaths[t.ID] = t.Paths
 	}
 	index := make(map[string]int, len(facts))
 	for i := range facts {
@@ -279,7 +313,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		// line's own names go into a copy.
 		r.Factors = slices.Clone(r.Factors)
 		first := index[r.Assets[0]]
-		if paths[r.Threat] {
+		if threatPaths[r.Threat] {
 			ag.explainReach(r, tree, first)
 		}
 		why.explain(m, r, first)
@@ -306,9 +340,8 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 		res.Unmatched = append(res.Unmatched, Unmatched{Decision: d, Reason: reason})
 	}
 	if opt.RegisterOnly {
-		// The likeliest path to each critical target, which names the
-		// entry point of the register's attacks: nothing else.
-		res.Paths = AttackPaths(ag, m, facts, 1, 0)
+		side.Wait()
+		res.Paths = paths
 		res.Baselines, res.Resilience, res.Scenarios = []BaselineResult{}, []Resilience{}, []ScenarioResult{}
 		res.Summary = summarise(res, len(facts))
 		return res, nil
@@ -318,23 +351,17 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	} else if res.Baselines, err = e.baselines(facts, outcomes); err != nil {
 		return nil, err
 	}
-	res.Resilience = singlePoints(x)
-	k, targets := opt.Paths, opt.Targets
-	if k <= 0 {
-		k = DefaultPaths
-	}
-	if targets <= 0 {
-		targets = DefaultTargets
-	}
-	res.Paths = AttackPaths(ag, m, facts, k, targets)
+	side.Wait()
+	res.Resilience, res.Paths = resilience, paths
 	if opt.forCandidates {
 		res.Summary = summarise(res, len(facts))
 		res.org, res.facts = orgFacts, facts
 		return res, nil
 	}
-	if res.Scenarios, err = Scenarios(ag, cat, facts, &orgFacts, k); err != nil {
-		return nil, err
+	if scenarioErr != nil {
+		return nil, scenarioErr
 	}
+	res.Scenarios = scenarios
 	res.Summary = summarise(res, len(facts))
 	return res, nil
 }

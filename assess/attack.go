@@ -744,9 +744,9 @@ func (ag *attackGraph) fromEachEntry(m *ward.Model) []*graph.Tree {
 }
 
 // AttackPaths finds, for the critical targets most exposed, their k most
-// likely attack paths from the model's entry points.
-func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, k, targets int) []TargetPaths {
-	tree := ag.g.BestFromAny(ag.entryNodes(m))
+// likely attack paths from the model's entry points. tree is the most
+// likely paths from any entry point, as reach finds them.
+func AttackPaths(ag *attackGraph, m *ward.Model, facts []catalog.AssetFacts, tree *graph.Tree, k, targets int) []TargetPaths {
 	// Yen's algorithm wants one source: a copy of the graph with a super
 	// source, made only when paths beyond the likeliest are asked for.
 	var g *graph.Directed

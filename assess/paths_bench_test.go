@@ -20,7 +20,7 @@ func BenchmarkAttackPaths(b *testing.B) {
 		b.Run(fmt.Sprintf("%d-assets-%d-links", size.assets, len(m.Links)), func(b *testing.B) {
 			for b.Loop() {
 				ag := buildAttackGraph(m.Index(), facts, &org)
-				if len(AttackPaths(ag, m, facts, DefaultPaths, DefaultTargets)) == 0 {
+				if len(AttackPaths(ag, m, facts, ag.reach(m, facts), DefaultPaths, DefaultTargets)) == 0 {
 					b.Fatal("no paths")
 				}
 			}
