@@ -16,7 +16,7 @@ import (
 // false with l untouched, and the item goes the general way, which
 // decodes it or says what is wrong with it where it is: what is decoded
 // here is exactly what encoding/json decodes (FuzzDecodeLink).
-func decodeLink(raw []byte, l *ward.Link, in interner) bool {
+func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 	d := linkDecoder{raw: raw}
 	var out ward.Link
 	var seen uint16
@@ -142,19 +142,6 @@ var linkKeys = map[string]uint16{
 	"id": keyID, "from": keyFrom, "to": keyTo, "protocol": keyProtocol, "port": keyPort,
 	"direction": keyDirection, "encrypted": keyEncrypted, "authenticated": keyAuthenticated,
 	"data": keyData, "description": keyDescription, "provenance": keyProvenance,
-}
-
-// bytes is the interned string of b, made only the first time it is seen.
-func (in interner) bytes(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if s, ok := in[string(b)]; ok {
-		return s
-	}
-	s := string(b)
-	in[s] = s
-	return s
 }
 
 type linkDecoder struct {

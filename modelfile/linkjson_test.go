@@ -15,7 +15,7 @@ import (
 func decodedLike(t *testing.T, raw []byte) (taken bool) {
 	t.Helper()
 	var fast ward.Link
-	in := interner{}
+	in := newInterner()
 	if !decodeLink(raw, &fast, in) {
 		if !reflect.DeepEqual(fast, ward.Link{}) {
 			t.Fatalf("declined %q but changed the link: %+v", raw, fast)
@@ -69,7 +69,7 @@ func TestDecodeLinkTakesPlainLinks(t *testing.T) {
 		}
 	}
 	// Interned: two links naming one asset share its string.
-	in := interner{}
+	in := newInterner()
 	var a, b ward.Link
 	if !decodeLink([]byte(`{"from":"ehr","to":"db","data":["phi"]}`), &a, in) ||
 		!decodeLink([]byte(`{"from":"db","to":"ehr","data":["phi"]}`), &b, in) {

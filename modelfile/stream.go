@@ -12,6 +12,8 @@ import (
 	"reflect"
 	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wardhealth/ward"
 	"go.yaml.in/yaml/v3"
@@ -186,9 +188,12 @@ func sourceError(err error) error {
 // joins them once at the end into a slice of exactly the right length:
 // growing one slice by appending would hold up to three times its size.
 type list interface {
-	// json decodes one item from its raw JSON; false if it is not one the
-	// fast decoding takes.
-	json(raw []byte) bool
+	// json takes one item's raw JSON (copied: raw may change after) to be
+	// decoded by one of p's workers, into the item's place in the list.
+	json(p *decodePool, raw []byte)
+	// decoded waits until every item json took is decoded, and tells
+	// whether all of them were ones the fast decoding takes.
+	decoded() bool
 	// yaml decodes one item from its node, reporting problems to d.
 	yaml(d *decoder, n *yaml.Node, path string)
 	// len is how many items came so far.
@@ -204,15 +209,21 @@ const chunkItems = 1 << 13
 
 type listOf[T any] struct {
 	dst    *[]T
-	intern func(*T)
+	in     *interner
+	intern func(*interner, *T)
 	full   [][]T
 	cur    []T
 	n      int
-	stack  []keyFrame // scanKeys' room, kept from item to item
-	hint   int        // items expected, if counted
+	hint   int // items expected, if counted
 	// fast decodes an item of the commonest form in one pass, or
 	// reports false and leaves it to the general way.
-	fast func(raw []byte, v *T) bool
+	fast func(raw []byte, v *T, in *interner) bool
+
+	// JSON items on their way to the decoding workers.
+	batch   *jsonBatch[T]      // being filled
+	free    chan *jsonBatch[T] // decoded, for reuse
+	pending sync.WaitGroup     // batches sent, not yet decoded
+	failed  atomic.Bool        // an item the fast decoding does not take
 }
 
 func (l *listOf[T]) expect(n int) { l.hint = n }
@@ -233,33 +244,146 @@ func (l *listOf[T]) add() *T {
 	return &l.cur[len(l.cur)-1]
 }
 
-func (l *listOf[T]) json(raw []byte) bool {
-	if l.fast != nil {
-		var x T
-		if l.fast(raw, &x) {
-			*l.add() = x
-			return true
+func (l *listOf[T]) json(p *decodePool, raw []byte) {
+	b := l.batch
+	if b == nil {
+		select {
+		case b = <-l.free:
+			b.data, b.ends, b.slots = b.data[:0], b.ends[:0], b.slots[:0]
+		default:
+			b = &jsonBatch[T]{l: l}
 		}
+		l.batch = b
+	}
+	b.data = append(b.data, raw...)
+	b.ends = append(b.ends, len(b.data))
+	b.slots = append(b.slots, l.add())
+	if len(b.ends) == batchItems || len(b.data) >= batchBytes {
+		l.send(p)
+	}
+}
+
+// send hands the batch being filled to the workers.
+func (l *listOf[T]) send(p *decodePool) {
+	if l.batch == nil {
+		return
+	}
+	l.pending.Add(1)
+	p.jobs <- l.batch
+	l.batch = nil
+}
+
+// decoded is the list's items decoded; the last batch is decoded here, on
+// the caller's goroutine, rather than waited for.
+func (l *listOf[T]) decoded() bool {
+	if b := l.batch; b != nil {
+		l.batch = nil
+		l.pending.Add(1)
+		b.run(&decodeWorker{})
+	}
+	l.pending.Wait()
+	l.free = nil
+	return !l.failed.Load()
+}
+
+// item decodes one item from its raw JSON into v, with a worker's
+// scratch space; false if it is not one the fast decoding takes (v may
+// then be partly written: the model is not used).
+func (l *listOf[T]) item(raw []byte, v *T, w *decodeWorker) bool {
+	if l.fast != nil && l.fast(raw, v, l.in) {
+		return true
 	}
 	var ok bool
-	if l.stack, ok = scanKeys(raw, reflect.TypeFor[T](), nil, l.stack); !ok {
+	if w.stack, ok = scanKeys(raw, reflect.TypeFor[T](), nil, w.stack); !ok {
 		return false
 	}
-	v := l.add()
 	if err := json.Unmarshal(raw, v); err != nil {
 		return false
 	}
 	if l.intern != nil {
-		l.intern(v)
+		l.intern(l.in, v)
 	}
 	return true
+}
+
+// A JSON list's items are decoded in batches of about this many items
+// or bytes, each by one worker; tests make them small to send small
+// files' items through the workers too.
+var (
+	batchItems = 4096
+	batchBytes = 256 << 10
+)
+
+// jsonBatch is items of one list, their bytes one after another, and
+// where each goes in the list.
+type jsonBatch[T any] struct {
+	l     *listOf[T]
+	data  []byte
+	ends  []int // of each item in data
+	slots []*T
+}
+
+func (b *jsonBatch[T]) run(w *decodeWorker) {
+	l := b.l
+	defer l.pending.Done()
+	start := 0
+	for k, end := range b.ends {
+		if l.failed.Load() {
+			break
+		}
+		if !l.item(b.data[start:end], b.slots[k], w) {
+			l.failed.Store(true)
+		}
+		start = end
+	}
+	clear(b.slots)
+	select {
+	case l.free <- b:
+	default:
+	}
+}
+
+// decodeJob is a batch of some list, for a worker.
+type decodeJob interface{ run(w *decodeWorker) }
+
+// decodeWorker is what one worker keeps from item to item: scanKeys'
+// room.
+type decodeWorker struct {
+	stack []keyFrame
+}
+
+// decodePool is the workers that decode a streamed JSON file's items
+// while the scanner finds where the next ones end: on two cores, reading
+// a million assets takes half the time it took on one.
+type decodePool struct {
+	jobs chan decodeJob
+	done sync.WaitGroup
+}
+
+func newDecodePool(workers int) *decodePool {
+	p := &decodePool{jobs: make(chan decodeJob, 2*workers)}
+	for range workers {
+		p.done.Go(func() {
+			w := &decodeWorker{}
+			for j := range p.jobs {
+				j.run(w)
+			}
+		})
+	}
+	return p
+}
+
+// close ends the workers once the jobs sent are done.
+func (p *decodePool) close() {
+	close(p.jobs)
+	p.done.Wait()
 }
 
 func (l *listOf[T]) yaml(d *decoder, n *yaml.Node, path string) {
 	v := l.add()
 	d.value(n, reflect.ValueOf(v).Elem(), path, 2)
 	if l.intern != nil {
-		l.intern(v)
+		l.intern(l.in, v)
 	}
 }
 
@@ -280,43 +404,37 @@ func (l *listOf[T]) done() {
 }
 
 // lists are the model's lists that are streamed, by their field name.
-func lists(m *ward.Model, in interner) map[string]list {
+func lists(m *ward.Model, in *interner) map[string]list {
 	return map[string]list{
-		"zones":  &listOf[ward.Zone]{dst: &m.Zones},
-		"assets": &listOf[ward.Asset]{dst: &m.Assets, intern: in.asset},
-		"links": &listOf[ward.Link]{dst: &m.Links, intern: in.link, fast: func(raw []byte, l *ward.Link) bool {
-			return decodeLink(raw, l, in)
-		}},
-		"services":   &listOf[ward.Service]{dst: &m.Services},
-		"rules":      &listOf[ward.Rule]{dst: &m.Rules},
-		"redundancy": &listOf[ward.RedundancyGroup]{dst: &m.Redundancy},
-		"controls":   &listOf[ward.Control]{dst: &m.Controls},
-		"decisions":  &listOf[ward.Decision]{dst: &m.Decisions},
+		"zones":      newList(&m.Zones, in),
+		"assets":     &listOf[ward.Asset]{dst: &m.Assets, in: in, intern: (*interner).asset, free: freeBatches[ward.Asset]()},
+		"links":      &listOf[ward.Link]{dst: &m.Links, in: in, intern: (*interner).link, fast: decodeLink, free: freeBatches[ward.Link]()},
+		"services":   newList(&m.Services, in),
+		"rules":      newList(&m.Rules, in),
+		"redundancy": newList(&m.Redundancy, in),
+		"controls":   newList(&m.Controls, in),
+		"decisions":  newList(&m.Decisions, in),
 	}
 }
 
-// interner keeps one copy of each string it is shown.
-type interner map[string]string
+func newList[T any](dst *[]T, in *interner) *listOf[T] {
+	return &listOf[T]{dst: dst, in: in, free: freeBatches[T]()}
+}
 
-func (in interner) str(p *string) {
-	if *p == "" {
-		return
-	}
-	if s, ok := in[*p]; ok {
-		*p = s
-		return
-	}
-	in[*p] = *p
+// freeBatches holds a list's decoded batches for reuse: as many as can be
+// on their way at once, so that reading allocates a few of them.
+func freeBatches[T any]() chan *jsonBatch[T] {
+	return make(chan *jsonBatch[T], 3*runtime.GOMAXPROCS(0)+2)
 }
 
 // internAs interns a string of a named type (a kind, a protocol, a level).
-func internAs[S ~string](in interner, p *S) {
+func internAs[S ~string](in *interner, p *S) {
 	s := string(*p)
 	in.str(&s)
 	*p = S(s)
 }
 
-func internAll[S ~string](in interner, ss []S) {
+func internAll[S ~string](in *interner, ss []S) {
 	for i := range ss {
 		internAs(in, &ss[i])
 	}
@@ -325,7 +443,7 @@ func internAll[S ~string](in interner, ss []S) {
 // asset interns what assets of a hospital repeat: their kind, zone,
 // vendor, product, version, controls, ... and the id itself, which the
 // links naming the asset then share.
-func (in interner) asset(a *ward.Asset) {
+func (in *interner) asset(a *ward.Asset) {
 	in.str(&a.ID)
 	internAs(in, &a.Kind)
 	in.str(&a.Zone)
@@ -366,7 +484,7 @@ func (in interner) asset(a *ward.Asset) {
 	}
 }
 
-func (in interner) link(l *ward.Link) {
+func (in *interner) link(l *ward.Link) {
 	in.str(&l.From)
 	in.str(&l.To)
 	internAs(in, &l.Protocol)
@@ -378,7 +496,7 @@ func (in interner) link(l *ward.Link) {
 	}
 }
 
-func (in interner) source(s *ward.Source) {
+func (in *interner) source(s *ward.Source) {
 	in.str(&s.Attribute)
 	internAs(in, &s.Origin)
 	internAs(in, &s.Seen)
@@ -391,7 +509,8 @@ func (in interner) source(s *ward.Source) {
 // checks a whole file, then encoding/json decodes the item (and so checks
 // its syntax); what stands between items is checked here.
 func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[string]int) (ok bool, err error) {
-	s := &jsonScanner{r: checkedReader{ctx, r}, buf: make([]byte, 1<<20)}
+	s := &jsonScanner{r: checkedReader{ctx, r}, buf: make([]byte, 1<<20), pool: newDecodePool(runtime.GOMAXPROCS(0))}
+	defer s.pool.close()
 	ok = s.model(m, counts)
 	if s.err != nil && s.err != io.EOF {
 		return false, sourceError(s.err)
@@ -400,7 +519,7 @@ func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[stri
 }
 
 func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
-	ls := lists(m, interner{})
+	ls := lists(m, newInterner())
 	for k, n := range counts {
 		if l, ok := ls[k]; ok {
 			l.expect(n)
@@ -488,12 +607,16 @@ func (s *jsonScanner) list(l list) bool {
 	}
 	ok = s.array(func() bool {
 		raw, ok := s.value()
-		return ok && l.json(raw)
+		if ok {
+			l.json(s.pool, raw)
+		}
+		return ok
 	})
-	if ok {
+	if l.decoded() && ok {
 		l.done()
+		return true
 	}
-	return ok
+	return false
 }
 
 // jsonScanner hands out the bytes of a JSON document's values as it reads
@@ -505,6 +628,7 @@ type jsonScanner struct {
 	buf      []byte
 	pos, end int   // the next byte to look at; the end of what was read
 	err      error // what r said last, io.EOF at the end
+	pool     *decodePool
 }
 
 // more reads more of the document, keeping buf[from:end]; shift is how far
@@ -709,7 +833,7 @@ func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model
 		}()
 	}
 	d := decoder{ctx: ctx, file: name, lim: lim, aliasBudget: lim.MaxAliasNodes}
-	ls := lists(m, interner{})
+	ls := lists(m, newInterner())
 	mv := reflect.ValueOf(m).Elem()
 	info := structFields(mv.Type())
 	seen := map[string]bool{}

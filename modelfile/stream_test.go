@@ -59,7 +59,7 @@ func streamed(t testing.TB, name string, data []byte) bool {
 // streamed and whole, and a valid file is taken by streaming itself, in
 // pieces of every size.
 func TestStreamMatchesParse(t *testing.T) {
-	defer func(c int) { streamChunk = c }(streamChunk)
+	defer func(c, b int) { streamChunk, batchItems = c, b }(streamChunk, batchItems)
 	dm, err := synth.Generate(synth.Options{Assets: 150, Seed: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +70,7 @@ func TestStreamMatchesParse(t *testing.T) {
 	}
 	for _, chunk := range []int{64, 4 << 10, yamlChunk} {
 		streamChunk = chunk
+		batchItems = max(1, chunk/64) // JSON items decoded in batches of 1, 64 and 4,096
 		models := []*ward.Model{dm, gm}
 		if chunk < 4<<10 {
 			models = models[:1] // thousands of pieces of the small one are enough
@@ -96,8 +97,9 @@ func TestStreamMatchesParse(t *testing.T) {
 // from memory, at the same place: streaming gives up and the general path
 // explains.
 func TestStreamErrorsArePositioned(t *testing.T) {
-	defer func(c int) { streamChunk = c }(streamChunk)
+	defer func(c, b int) { streamChunk, batchItems = c, b }(streamChunk, batchItems)
 	streamChunk = 64 // cut the small file into many pieces
+	batchItems = 7   // and its JSON lists into many batches, decoded side by side
 	for _, f := range []Format{YAML, JSON} {
 		data, m := generated(t, 120, 2, f)
 		good := string(data)
@@ -417,4 +419,31 @@ func (r *pieceReader) Read(p []byte) (int, error) {
 	k := copy(p[:min(len(p), r.n)], r.data)
 	r.data = r.data[k:]
 	return k, nil
+}
+
+// An item the streaming decoder does not take, in any batch, sends the
+// file to the general reader before anything is validated: the problems
+// reported are then the reader's, at their place, not what validating a
+// model with a hole would say.
+func TestStreamGivesUpOnAnItemItCannotDecode(t *testing.T) {
+	defer func(b int) { batchItems = b }(batchItems)
+	batchItems = 7
+	data, m := generated(t, 120, 2, JSON)
+	good := string(data)
+	links := strings.Index(good, `"links": [`)
+	for _, k := range []int{0, 3, 250, len(m.Links) - 1} {
+		// The k-th link's opening brace, then its "to" once more.
+		at := links
+		for range k + 1 {
+			at += strings.Index(good[at:], "\n    {") + len("\n    {")
+		}
+		bad := good[:at] + `"to": "` + m.Links[k].To + `",` + good[at:]
+		m, ok, found, err := stream(context.Background(), "h.json", strings.NewReader(bad), DefaultLimits, nil)
+		if err != nil || ok || m != nil || found != nil {
+			t.Fatalf("link %d with a key twice: ok %v, found %v, err %v", k, ok, found, err)
+		}
+		if _, err := Parse("h.json", []byte(bad), DefaultLimits); err == nil || !strings.Contains(err.Error(), `"to"`) {
+			t.Fatalf("link %d: the general reader says %v", k, err)
+		}
+	}
 }
