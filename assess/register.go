@@ -243,7 +243,7 @@ func (rs *Registers) renumber() {
 	rs.table, rs.live = n, len(n.risks)
 }
 
-// likeliestPaths is AttackPaths(ag, m, facts, 1, 0), the likeliest path to
+// likeliestPaths is AttackPaths(ag, m, facts, tree, 1, 0), the likeliest path to
 // each critical target, from tree (the most likely paths from any entry
 // point, as reach finds them): of the paths from each entry point, the
 // likeliest, ties in the order of the entry points; only that one is

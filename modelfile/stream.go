@@ -223,7 +223,7 @@ type listOf[T any] struct {
 	batch   *jsonBatch[T]      // being filled
 	free    chan *jsonBatch[T] // decoded, for reuse
 	pending sync.WaitGroup     // batches sent, not yet decoded
-	failed  atomic.Bool        // an item the fast decoding does not take
+	failed  atomic.Bool        // an item streaming does not take
 }
 
 func (l *listOf[T]) expect(n int) { l.hint = n }
@@ -265,9 +265,6 @@ func (l *listOf[T]) json(p *decodePool, raw []byte) {
 
 // send hands the batch being filled to the workers.
 func (l *listOf[T]) send(p *decodePool) {
-	if l.batch == nil {
-		return
-	}
 	l.pending.Add(1)
 	p.jobs <- l.batch
 	l.batch = nil
@@ -353,8 +350,9 @@ type decodeWorker struct {
 }
 
 // decodePool is the workers that decode a streamed JSON file's items
-// while the scanner finds where the next ones end: on two cores, reading
-// a million assets takes half the time it took on one.
+// while the scanner finds where the next ones end: on two cores,
+// validating 300,000 assets and 3,000,000 links took 16 s rather than 23
+// when the scanner decoded every item itself.
 type decodePool struct {
 	jobs chan decodeJob
 	done sync.WaitGroup
