@@ -1,5 +1,10 @@
 package ward
 
+import (
+	"runtime"
+	"sync"
+)
+
 // Index says where the assets and zones of a model are, by position, and
 // resolves each link's two ends once. The analyses of an assessment (facts,
 // exposure, the attack graph, the network of the single points of failure)
@@ -62,19 +67,40 @@ func (m *Model) Index() *Index {
 			x.zone[i] = j
 		}
 	}
+	// The links are resolved in ranges side by side: the maps are only
+	// read, and each range writes its own part of From and To.
+	n := len(m.Links)
+	workers := runtime.GOMAXPROCS(0)
+	if n < resolvedApart || workers < 2 {
+		x.resolve(0, n)
+		return x
+	}
+	size := (n + workers - 1) / workers
+	var wg sync.WaitGroup
+	for lo := 0; lo < n; lo += size {
+		wg.Go(func() { x.resolve(lo, min(n, lo+size)) })
+	}
+	wg.Wait()
+	return x
+}
+
+// resolvedApart is the fewest links resolved in ranges side by side.
+var resolvedApart = 1 << 16
+
+// resolve resolves the ends of links [lo, hi).
+func (x *Index) resolve(lo, hi int) {
 	// Links are often listed by their first end: the last one looked up
 	// is asked again before the map.
 	var last string
 	lastEnd := NoEnd
-	for li := range m.Links {
-		l := &m.Links[li]
-		if l.From != last || li == 0 {
+	for li := lo; li < hi; li++ {
+		l := &x.m.Links[li]
+		if l.From != last || li == lo {
 			last, lastEnd = l.From, x.End(l.From)
 		}
 		x.From[li] = lastEnd
 		x.To[li] = x.End(l.To)
 	}
-	return x
 }
 
 // Model is the model the index was built from.

@@ -8,9 +8,12 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -99,11 +102,67 @@ type validator struct {
 	errs     []FieldError
 	controls map[string]bool
 	ids      map[string]idKind // zones, assets, services and redundancy groups share one namespace
+	// about is, in a range's validator of the links, the link each
+	// problem is about.
+	about []int
 }
 
 func (v *validator) add(at loc, msg, hint string) {
 	if len(v.errs) < MaxErrors {
 		v.errs = append(v.errs, FieldError{Path: at.String(), Message: msg, Hint: hint})
+	}
+}
+
+func (v *validator) add0(e FieldError) {
+	if len(v.errs) < MaxErrors {
+		v.errs = append(v.errs, e)
+	}
+}
+
+// checkedApart is the fewest items split into ranges checked side by side:
+// below it, starting the workers costs more than it saves.
+var checkedApart = 4096
+
+// split checks items [0, n) in ranges side by side on the cores, each range
+// by a validator of its own, and returns those in range order. The checks
+// read the model, the ids and the controls, which none of them changes;
+// each range's problems are its own, so that joined in range order they
+// are those, in the order, of checking the items one by one. A large
+// hospital's assets and links are most of a validation's time.
+func (v *validator) split(n int, check func(w *validator, lo, hi int)) []*validator {
+	workers := runtime.GOMAXPROCS(0)
+	if n < checkedApart || workers < 2 {
+		w := &validator{m: v.m, controls: v.controls, ids: v.ids}
+		check(w, 0, n)
+		return []*validator{w}
+	}
+	size := max(checkedApart/4, (n+8*workers-1)/(8*workers))
+	parts := make([]*validator, (n+size-1)/size)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				p := int(next.Add(1)) - 1
+				if p >= len(parts) {
+					return
+				}
+				w := &validator{m: v.m, controls: v.controls, ids: v.ids}
+				check(w, p*size, min(n, (p+1)*size))
+				parts[p] = w
+			}
+		})
+	}
+	wg.Wait()
+	return parts
+}
+
+// ranges is split with the ranges' problems joined into v's.
+func (v *validator) ranges(n int, check func(w *validator, lo, hi int)) {
+	for _, w := range v.split(n, check) {
+		for _, e := range w.errs {
+			v.add0(e)
+		}
 	}
 }
 
@@ -160,10 +219,16 @@ func (v *validator) run() {
 	for i := range m.Zones {
 		v.zone(i)
 	}
-	for i := range m.Assets {
-		v.asset(i)
-	}
-	v.links()
+	// The links' repeats are found beside the checks of the assets and
+	// links, which read the model and the ids only.
+	repeats := make(chan map[int]int, 1)
+	go func() { repeats <- sameLinks(m.Links) }()
+	v.ranges(len(m.Assets), func(w *validator, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			w.asset(i)
+		}
+	})
+	v.links(repeats)
 	v.rules()
 	v.redundancy()
 	v.services()
@@ -546,46 +611,90 @@ func sameLinks(links []Link) map[int]int {
 	return out
 }
 
-func (v *validator) links() {
+func (v *validator) links(repeats <-chan map[int]int) {
+	links := v.m.Links
+	// A link id met before names the last link that had it, as a map
+	// filled in link order tells; the ids are few and found first.
+	dupID := map[int]int{}
 	seenID := map[string]int{}
-	repeats := sameLinks(v.m.Links)
-	var lastFromID string
-	var lastFrom idKind
-	for i := range v.m.Links {
-		l := &v.m.Links[i]
-		if l.ID != "" && v.id(path("links", i, "id"), l.ID) {
-			if j, dup := seenID[l.ID]; dup {
-				v.add(path("links", i, "id"), fmt.Sprintf("duplicate link id %q", l.ID), fmt.Sprintf("links[%d] has it too", j))
+	for i := range links {
+		if id := links[i].ID; id != "" && idPattern.MatchString(id) {
+			if j, dup := seenID[id]; dup {
+				dupID[i] = j
 			}
-			seenID[l.ID] = i
+			seenID[id] = i
 		}
-		// Links are often listed by their first end: a known one met
-		// just before is not looked up again.
-		from := lastFrom
-		if l.From != lastFromID || from == 0 {
-			from = v.endpoint(path("links", i, "from"), l.From)
-			lastFromID, lastFrom = l.From, from
+	}
+	// Each range's problems are kept with the links they are about, so
+	// that a link's repeat is told after its other problems, as when the
+	// links are checked one by one.
+	parts := v.split(len(links), func(w *validator, lo, hi int) {
+		var lastFromID string
+		var lastFrom idKind
+		for i := lo; i < hi; i++ {
+			before := len(w.errs)
+			w.link(i, dupID, &lastFromID, &lastFrom)
+			for range len(w.errs) - before {
+				w.about = append(w.about, i)
+			}
 		}
-		to := v.endpoint(path("links", i, "to"), l.To)
-		if l.From != "" && l.From == l.To {
-			v.add(path("links", i, "to"), fmt.Sprintf("link from %q to itself", l.From), "")
-		} else if from == idZone && to == idZone {
-			v.add(path("links", i, "to"), "a link joins two zones", "one end of a link must be an asset")
+	})
+	same := <-repeats
+	order := make([]int, 0, len(same))
+	for i := range same {
+		order = append(order, i)
+	}
+	slices.Sort(order)
+	for _, w := range parts {
+		for k, e := range w.errs {
+			for len(order) > 0 && order[0] < w.about[k] {
+				v.repeat(order[0], same[order[0]])
+				order = order[1:]
+			}
+			v.add0(e)
 		}
-		v.text(path("links", i, "description"), l.Description)
-		enum(v, path("links", i, "protocol"), l.Protocol, true)
-		if l.Port < 0 || l.Port > 65535 {
-			v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
+	}
+	for _, i := range order {
+		v.repeat(i, same[i])
+	}
+}
+
+func (v *validator) repeat(i, first int) {
+	l := &v.m.Links[i]
+	v.add(path("links", i, ""), fmt.Sprintf("duplicate link %s -> %s (%s)", l.From, l.To, l.Protocol), fmt.Sprintf("links[%d] is the same link", first))
+}
+
+// link checks link i; lastFromID and lastFrom are the first end met just
+// before in the same range: links are often listed by their first end, and
+// a known one is not looked up again.
+func (v *validator) link(i int, dupID map[int]int, lastFromID *string, lastFrom *idKind) {
+	l := &v.m.Links[i]
+	if l.ID != "" && v.id(path("links", i, "id"), l.ID) {
+		if j, dup := dupID[i]; dup {
+			v.add(path("links", i, "id"), fmt.Sprintf("duplicate link id %q", l.ID), fmt.Sprintf("links[%d] has it too", j))
 		}
-		enum(v, path("links", i, "direction"), l.Direction, false)
-		enum(v, path("links", i, "provenance"), l.Provenance, false)
-		v.sources(func(j int) loc { return path("links", i, "sources").at(j) }, l.Sources)
-		for j, d := range l.Data {
-			enum(v, path("links", i, "data").at(j), d, true)
-		}
-		if j, dup := repeats[i]; dup {
-			v.add(path("links", i, ""), fmt.Sprintf("duplicate link %s -> %s (%s)", l.From, l.To, l.Protocol), fmt.Sprintf("links[%d] is the same link", j))
-		}
+	}
+	from := *lastFrom
+	if l.From != *lastFromID || from == 0 {
+		from = v.endpoint(path("links", i, "from"), l.From)
+		*lastFromID, *lastFrom = l.From, from
+	}
+	to := v.endpoint(path("links", i, "to"), l.To)
+	if l.From != "" && l.From == l.To {
+		v.add(path("links", i, "to"), fmt.Sprintf("link from %q to itself", l.From), "")
+	} else if from == idZone && to == idZone {
+		v.add(path("links", i, "to"), "a link joins two zones", "one end of a link must be an asset")
+	}
+	v.text(path("links", i, "description"), l.Description)
+	enum(v, path("links", i, "protocol"), l.Protocol, true)
+	if l.Port < 0 || l.Port > 65535 {
+		v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
+	}
+	enum(v, path("links", i, "direction"), l.Direction, false)
+	enum(v, path("links", i, "provenance"), l.Provenance, false)
+	v.sources(func(j int) loc { return path("links", i, "sources").at(j) }, l.Sources)
+	for j, d := range l.Data {
+		enum(v, path("links", i, "data").at(j), d, true)
 	}
 }
 

@@ -2,7 +2,10 @@ package ward
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -83,5 +86,89 @@ func TestDuplicateLinks(t *testing.T) {
 	}
 	if strings.Join(dups, "\n") != strings.Join(want, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s\nall:\n%v", strings.Join(dups, "\n"), strings.Join(want, "\n"), err)
+	}
+}
+
+// A large model's assets and links are checked in ranges side by side; the
+// problems, and their order, are those of checking them one by one: drawn
+// models full of mistakes (unknown ends, zone-to-zone and self links,
+// repeated links and link ids, bad enums and ports), some with more
+// problems than are reported.
+func TestValidateInRangesAsOneByOne(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0))))
+	defer func(n int) { checkedApart = n }(checkedApart)
+	r := rand.New(rand.NewPCG(3, 4))
+	for round := range 40 {
+		m := &Model{Ward: FormatVersion,
+			Organisation: Organisation{ID: "h", Name: "H", Kind: "hospital", Country: "BE"},
+			Zones: []Zone{{ID: "lan", Name: "LAN", Kind: "clinical", Trust: "medium"},
+				{ID: "net", Name: "Internet", Kind: "internet", Trust: "untrusted"}},
+		}
+		kinds := []AssetKind{"ehr", "pacs", "infusion-pump", "toaster"}
+		for i := range 50 + r.IntN(400) {
+			a := Asset{ID: fmt.Sprintf("a%d", i), Name: "A", Kind: kinds[r.IntN(len(kinds))], Zone: "lan"}
+			if r.IntN(20) == 0 {
+				a.Zone = "nowhere"
+			}
+			if r.IntN(20) == 0 {
+				a.DependsOn = []string{fmt.Sprintf("a%d", r.IntN(600))}
+			}
+			m.Assets = append(m.Assets, a)
+		}
+		ends := func() string {
+			switch r.IntN(30) {
+			case 0:
+				return "lan"
+			case 1:
+				return "net"
+			case 2:
+				return "ghost"
+			case 3:
+				return ""
+			}
+			return fmt.Sprintf("a%d", r.IntN(len(m.Assets)))
+		}
+		protos := []Protocol{"https", "hl7", "dicom", "smoke-signals"}
+		for range r.IntN(3000) {
+			l := Link{From: ends(), To: ends(), Protocol: protos[r.IntN(len(protos))], Port: r.IntN(4)}
+			if r.IntN(50) == 0 {
+				l.Port = 70000
+			}
+			if r.IntN(10) == 0 {
+				l.ID = fmt.Sprintf("l%d", r.IntN(40))
+			}
+			if r.IntN(40) == 0 {
+				l.Direction = "sideways"
+			}
+			m.Links = append(m.Links, l)
+		}
+		checkedApart = 1 << 30
+		one := m.Validate()
+		checkedApart = 1 + r.IntN(64)
+		apart := m.Validate()
+		if one == nil || apart == nil {
+			t.Fatalf("round %d: a model full of mistakes passed: %v / %v", round, one, apart)
+		}
+		a, b := one.(*ValidationError).Errors, apart.(*ValidationError).Errors
+		if !slices.Equal(a, b) {
+			for k := range min(len(a), len(b)) {
+				if a[k] != b[k] {
+					t.Fatalf("round %d (ranges from %d): problem %d is %v, one by one %v", round, checkedApart, k, b[k], a[k])
+				}
+			}
+			t.Fatalf("round %d: %d problems in ranges, %d one by one", round, len(b), len(a))
+		}
+		// The links' problems in link order, a link's repeat last of its.
+		last, repeated := -1, false
+		for _, e := range b {
+			var i int
+			if _, err := fmt.Sscanf(e.Path, "links[%d]", &i); err != nil {
+				continue
+			}
+			if i < last || i == last && repeated {
+				t.Fatalf("round %d: %v after a problem of links[%d]", round, e, last)
+			}
+			last, repeated = i, strings.HasPrefix(e.Message, "duplicate link ") && !strings.HasPrefix(e.Message, "duplicate link id ")
+		}
 	}
 }

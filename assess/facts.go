@@ -7,9 +7,11 @@ package assess
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
@@ -53,6 +55,19 @@ type cause struct {
 }
 
 func newCauses(assets int) *causes { return &causes{assets: assets, of: map[string][]cause{}} }
+
+// prepare makes the lists of weaknesses noted by workers side by side, each
+// for assets of its own: noting then only writes an asset's place.
+func (c *causes) prepare(weaknesses ...string) {
+	if c == nil {
+		return
+	}
+	for _, w := range weaknesses {
+		if c.of[w] == nil {
+			c.of[w] = make([]cause, c.assets)
+		}
+	}
+}
 
 func (c *causes) note(weakness string, asset, ref int) {
 	if c == nil {
@@ -129,6 +144,10 @@ func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why *ca
 // depend on the whole model (logons, vendor access, services), which the
 // plan keeps from before, and the organisation's facts are left out: the
 // others are left with their id and zone.
+// linksApart is the fewest links for which the facts' pass over the links
+// is shared between the cores.
+var linksApart = 1 << 16
+
 func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[string]intel.Exposure, why *causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
 	m := x.Model()
 	n := len(m.Assets)
@@ -230,43 +249,81 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 			why.note("unauthenticated-inbound", to, li)
 		}
 	}
-	for li := range m.Links {
-		l := &m.Links[li]
-		from, fromAsset := x.From[li].Asset()
-		to, toAsset := x.To[li].Asset()
-		for _, end := range []struct {
-			i  int
-			ok bool
-		}{{from, fromAsset}, {to, toAsset}} {
-			if !end.ok {
+	// The links are read by as many workers as there are cores, each for
+	// the assets of its own range: it reads every link's ends and acts on
+	// the ends it owns, so that each asset's facts, adjacency and causes
+	// are written by one worker, in link order, as by one pass. The assets'
+	// facts are read at random by the links, and their cache misses are
+	// most of this pass on a large hospital.
+	why.prepare("untrusted-inbound", "remote-admin-from-outside", "unauthenticated-inbound", "cleartext-sensitive")
+	linksOf := func(lo, hi int, fromZone map[string][]int) {
+		for li := range m.Links {
+			from, isFrom := x.From[li].Asset()
+			to, isTo := x.To[li].Asset()
+			ownFrom := isFrom && from >= lo && from < hi
+			ownTo := isTo && to >= lo && to < hi
+			if !ownFrom && !ownTo {
 				continue
 			}
-			if ps := protocols[end.i]; len(ps) == 0 || ps[len(ps)-1] != string(l.Protocol) {
-				protocols[end.i] = append(ps, string(l.Protocol))
+			l := &m.Links[li]
+			for _, end := range [2]struct {
+				i   int
+				own bool
+			}{{from, ownFrom}, {to, ownTo}} {
+				if !end.own {
+					continue
+				}
+				if ps := protocols[end.i]; len(ps) == 0 || ps[len(ps)-1] != string(l.Protocol) {
+					protocols[end.i] = append(ps, string(l.Protocol))
+				}
+				if countEnd(&facts[end.i], l) {
+					why.note("cleartext-sensitive", end.i, li)
+				}
 			}
-			if countEnd(&facts[end.i], l) {
-				why.note("cleartext-sensitive", end.i, li)
+			if ownTo {
+				inbound(to, x.From[li], l.From, l, li)
+			}
+			if ownFrom && l.Direction == "both" {
+				inbound(from, x.To[li], l.To, l, li)
+			}
+			if attachment(l.Protocol) {
+				continue
+			}
+			switch {
+			case isFrom && isTo:
+				if ownFrom {
+					adj[from] = append(adj[from], to)
+				}
+				if ownTo && l.Direction == "both" {
+					adj[to] = append(adj[to], from)
+				}
+			case isTo: // from a zone
+				if ownTo {
+					fromZone[l.From] = append(fromZone[l.From], to)
+				}
+			case isFrom && l.Direction == "both":
+				if ownFrom {
+					fromZone[l.To] = append(fromZone[l.To], from)
+				}
 			}
 		}
-		if toAsset {
-			inbound(to, x.From[li], l.From, l, li)
+	}
+	if workers := runtime.GOMAXPROCS(0); len(m.Links) < linksApart || workers < 2 {
+		linksOf(0, n, fromZone)
+	} else {
+		// fromZone is read as a set of assets for each zone: the
+		// workers' own are joined in any order.
+		own := make([]map[string][]int, workers)
+		var wg sync.WaitGroup
+		for w := range workers {
+			own[w] = map[string][]int{}
+			wg.Go(func() { linksOf(w*n/workers, (w+1)*n/workers, own[w]) })
 		}
-		if fromAsset && l.Direction == "both" {
-			inbound(from, x.To[li], l.To, l, li)
-		}
-		if attachment(l.Protocol) {
-			continue
-		}
-		switch {
-		case fromAsset && toAsset:
-			adj[from] = append(adj[from], to)
-			if l.Direction == "both" {
-				adj[to] = append(adj[to], from)
+		wg.Wait()
+		for _, part := range own {
+			for z, to := range part {
+				fromZone[z] = append(fromZone[z], to...)
 			}
-		case toAsset: // from a zone
-			fromZone[l.From] = append(fromZone[l.From], to)
-		case fromAsset && l.Direction == "both":
-			fromZone[l.To] = append(fromZone[l.To], from)
 		}
 	}
 	// Rules: a zone that may open connections to an asset is a way into
