@@ -330,9 +330,15 @@ func buildAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.Or
 func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
 	m := x.Model()
 	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean, m: m, facts: facts}
-	// Links (both ways at most), and per asset its zone, its flat network
-	// both ways, a logon or two and an entry step.
-	arcs := 2*len(m.Links) + 6*len(m.Assets)
+	// The links' steps, counted (room for every link both ways was some
+	// hundreds of megabytes too many at a million assets, given back by a
+	// copy that doubled them for a while), the rules', and per asset its
+	// zone, its flat network both ways, a logon or two and an entry step.
+	openings := m.Openings()
+	arcs := linkSteps(x) + 6*len(m.Assets)
+	for _, o := range openings {
+		arcs += 1 + len(o.Assets)
+	}
 	if lean {
 		ag.arcs = make([]arc, 0, arcs)
 	} else {
@@ -378,14 +384,17 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 		ag.order = append(ag.order, string(e))
 		ag.names = append(ag.names, "entry:"+string(e))
 	}
-	openings := m.Openings()
 	ruleNode := make([]int, len(openings))
 	for k, o := range openings {
 		ruleNode[k] = len(ag.names)
 		ag.names = append(ag.names, "rule "+m.Rules[o.Rule].ID)
 	}
+	// The steps' probabilities, until the graph is made of them: a graph
+	// grown arc by arc held a third more than its arcs at a million
+	// assets, and left as much again to collect.
+	var ps []float64
 	if !lean {
-		ag.g = graph.NewDirected(len(ag.names)) // a lean graph's steps are its arcs
+		ps = make([]float64, 0, arcs)
 	}
 	add := func(from, to int, p float64, s step) {
 		if ag.lean {
@@ -396,7 +405,7 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 			}
 			return
 		}
-		ag.g.Add(from, to, p, len(ag.steps))
+		ps = append(ps, p) // the graph's arcs are added at the end
 		ag.steps = append(ag.steps, s)
 		ag.from = append(ag.from, int32(from))
 		ag.to = append(ag.to, int32(to))
@@ -570,12 +579,47 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 			}
 		}
 	}
-	if len(ag.steps) < cap(ag.steps)*9/10 {
-		// Room was made for every link both ways: give back what
-		// one-way links, cabling and missing ends left unused.
+	if !lean {
+		// The graph's arcs, each node's in one block made at its size.
+		ag.g = graph.NewDirected(len(ag.names)) // a lean graph's steps are its arcs
+		out := make([]int, len(ag.names))
+		for id, p := range ps {
+			if graph.Kept(int(ag.from[id]), int(ag.to[id]), p) {
+				out[ag.from[id]]++
+			}
+		}
+		ag.g.Reserve(out)
+		for id, p := range ps {
+			ag.g.Add(int(ag.from[id]), int(ag.to[id]), p, id)
+		}
+	}
+	if unused := cap(ag.steps) - len(ag.steps); unused > len(ag.steps)/4 {
+		// Assets with few steps of their own left much of their room
+		// unused: give it back.
 		ag.steps, ag.from, ag.to = slices.Clone(ag.steps), slices.Clone(ag.from), slices.Clone(ag.to)
 	}
 	return ag
+}
+
+// linkSteps counts the steps the links make: one onto each asset end a
+// link can be opened towards, from an asset or a zone, cabling aside.
+func linkSteps(x *ward.Index) int {
+	m := x.Model()
+	n := 0
+	for li := range m.Links {
+		l := &m.Links[li]
+		if attachment(l.Protocol) {
+			continue
+		}
+		from, to := x.From[li], x.To[li]
+		if _, ok := to.Asset(); ok && from != ward.NoEnd {
+			n++
+		}
+		if _, ok := from.Asset(); ok && l.Direction == "both" && to != ward.NoEnd {
+			n++
+		}
+	}
+	return n
 }
 
 // ruleLink is the connection a rule allows, as a link: what a step

@@ -92,7 +92,8 @@ func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 			if !d.byte('[') {
 				return false
 			}
-			out.Data = []ward.DataClass{}
+			var room [8]ward.DataClass
+			list := room[:0]
 			d.space()
 			if !d.byte(']') {
 				for {
@@ -100,7 +101,7 @@ func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 					if !ok {
 						return false
 					}
-					out.Data = append(out.Data, ward.DataClass(in.bytes(s)))
+					list = append(list, ward.DataClass(in.bytes(s)))
 					d.space()
 					if d.byte(']') {
 						break
@@ -111,6 +112,7 @@ func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 					d.space()
 				}
 			}
+			out.Data = in.data(list)
 		}
 		d.space()
 		if d.byte('}') {

@@ -78,6 +78,13 @@ func TestDecodeLinkTakesPlainLinks(t *testing.T) {
 	if !sameString(a.From, b.To) || !sameString(string(a.Data[0]), string(b.Data[0])) {
 		t.Error("the names the links repeat are not interned")
 	}
+	// and their lists of data are one, clipped: appending to one copies.
+	if &a.Data[0] != &b.Data[0] || cap(a.Data) != len(a.Data) {
+		t.Error("the links' lists of data are copies, or not clipped")
+	}
+	if b.Data = append(b.Data, "images"); a.Data[0] != "phi" || len(a.Data) != 1 {
+		t.Error("appending to one link's data changed another's")
+	}
 }
 
 func TestDecodeLinkLeavesTheRestToTheGeneralWay(t *testing.T) {

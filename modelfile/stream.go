@@ -489,6 +489,7 @@ func (in *interner) link(l *ward.Link) {
 	internAs(in, &l.Direction)
 	internAs(in, &l.Provenance)
 	internAll(in, l.Data)
+	l.Data = in.data(l.Data)
 	for i := range l.Sources {
 		in.source(&l.Sources[i])
 	}

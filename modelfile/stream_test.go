@@ -192,10 +192,22 @@ func TestStreamInterns(t *testing.T) {
 			}
 			byZone[a.Zone] = a.Zone
 		}
+		lists := map[string]*ward.DataClass{}
 		for _, l := range m.Links {
 			if id, ok := byID[l.From]; ok && !sameString(id, l.From) {
 				t.Fatalf("%s: link from %s holds a copy of the asset's id", f, l.From)
 			}
+			if len(l.Data) == 0 {
+				continue
+			}
+			key := fmt.Sprint(l.Data)
+			if first, ok := lists[key]; ok && first != &l.Data[0] {
+				t.Fatalf("%s: link %s -> %s holds a copy of the list %v", f, l.From, l.To, l.Data)
+			}
+			lists[key] = &l.Data[0]
+		}
+		if len(lists) == 0 {
+			t.Fatalf("%s: no link carries data: the case tells nothing of their lists", f)
 		}
 		if shared < len(m.Assets)/2 {
 			t.Fatalf("%s: only %d assets share a zone", f, shared)
