@@ -410,6 +410,7 @@ func (o *options) withStore(ctx context.Context, fn func(s ward.Store) error) er
 func (o *options) loadModel(ctx context.Context, files []string, org string) (m *ward.Model, file string, err error) {
 	if len(files) == 1 {
 		file = files[0]
+		largeModel(file)
 		if m, err = modelfile.Load(file, o.limits()); err != nil {
 			if _, ok := modelfile.AsErrors(err); ok {
 				return nil, "", invalidError{err}
