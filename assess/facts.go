@@ -138,16 +138,16 @@ func facts(x *ward.Index, today string, vulns map[string]intel.Exposure, why *ca
 	return factsIn(nil, x, today, vulns, why, nil)
 }
 
+// linksApart is the fewest links for which the facts' pass over the links
+// is shared between the cores.
+var linksApart = 1 << 16
+
 // factsIn is facts written into buf's room when there is enough, for the
 // plan to reuse one buffer across the parts of the model it re-evaluates.
 // With want, only the assets it marks get their facts, but for those that
 // depend on the whole model (logons, vendor access, services), which the
 // plan keeps from before, and the organisation's facts are left out: the
 // others are left with their id and zone.
-// linksApart is the fewest links for which the facts' pass over the links
-// is shared between the cores.
-var linksApart = 1 << 16
-
 func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[string]intel.Exposure, why *causes, want []bool) (catalog.OrgFacts, []catalog.AssetFacts) {
 	m := x.Model()
 	n := len(m.Assets)

@@ -1,6 +1,7 @@
 package modelfile
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"slices"
 	"sync"
@@ -58,8 +59,8 @@ func (in *interner) data(list []ward.DataClass) []ward.DataClass {
 	}
 	var room [128]byte
 	key := room[:0]
-	for _, d := range list {
-		key = append(append(key, d...), 0)
+	for _, d := range list { // each class after its length: no two lists read alike
+		key = append(binary.AppendUvarint(key, uint64(len(d))), d...)
 	}
 	sh := &in.lists[maphash.Bytes(in.seed, key)%internShards]
 	sh.mu.Lock()

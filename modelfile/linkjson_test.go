@@ -85,6 +85,11 @@ func TestDecodeLinkTakesPlainLinks(t *testing.T) {
 	if b.Data = append(b.Data, "images"); a.Data[0] != "phi" || len(a.Data) != 1 {
 		t.Error("appending to one link's data changed another's")
 	}
+	// Lists alike but for where their classes part are two lists.
+	one, two := in.data([]ward.DataClass{"phi\x00pii"}), in.data([]ward.DataClass{"phi", "pii"})
+	if len(one) != 1 || len(two) != 2 {
+		t.Errorf("two lists kept as one: %q, %q", one, two)
+	}
 }
 
 func TestDecodeLinkLeavesTheRestToTheGeneralWay(t *testing.T) {

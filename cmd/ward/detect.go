@@ -221,6 +221,7 @@ type fileRead struct {
 // stored organisation's; none when the store holds no organisation.
 func (o *options) detectModel(c *cobra.Command, file, org string) (*ward.Model, error) {
 	if file != "" {
+		largeModel(file)
 		m, err := modelfile.Load(file, o.limits())
 		if _, ok := modelfile.AsErrors(err); ok {
 			return nil, invalidError{err}

@@ -43,6 +43,7 @@ func (o *options) loadFiles(paths []string) []fileResult {
 			r.File = "stdin"
 			m, err = modelfile.Read(r.File, o.stdin, o.limits())
 		} else {
+			largeModel(path)
 			m, err = modelfile.Load(path, o.limits())
 		}
 		switch es, ok := modelfile.AsErrors(err); {
