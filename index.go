@@ -1,9 +1,6 @@
 package ward
 
-import (
-	"runtime"
-	"sync"
-)
+import "github.com/wardhealth/ward/internal/parallel"
 
 // Index says where the assets and zones of a model are, by position, and
 // resolves each link's two ends once. The analyses of an assessment (facts,
@@ -70,17 +67,7 @@ func (m *Model) Index() *Index {
 	// The links are resolved in ranges side by side: the maps are only
 	// read, and each range writes its own part of From and To.
 	n := len(m.Links)
-	workers := runtime.GOMAXPROCS(0)
-	if n < resolvedApart || workers < 2 {
-		x.resolve(0, n)
-		return x
-	}
-	size := (n + workers - 1) / workers
-	var wg sync.WaitGroup
-	for lo := 0; lo < n; lo += size {
-		wg.Go(func() { x.resolve(lo, min(n, lo+size)) })
-	}
-	wg.Wait()
+	parallel.Split(n, parallel.Parts(n, resolvedApart), func(_, lo, hi int) { x.resolve(lo, hi) })
 	return x
 }
 

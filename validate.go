@@ -12,12 +12,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/package-url/packageurl-go"
+
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // FieldError is one problem in a model, at a field path such as
@@ -130,31 +130,19 @@ var checkedApart = 4096
 // are those, in the order, of checking the items one by one. A large
 // hospital's assets and links are most of a validation's time.
 func (v *validator) split(n int, check func(w *validator, lo, hi int)) []*validator {
-	workers := runtime.GOMAXPROCS(0)
-	if n < checkedApart || workers < 2 {
+	// More ranges than cores, so that a range of assets with much to
+	// check does not keep the others waiting.
+	parts := 1
+	if parallel.Parts(n, checkedApart) > 1 {
+		parts = min(8*runtime.GOMAXPROCS(0), max(1, n/max(1, checkedApart/4)))
+	}
+	out := make([]*validator, parts)
+	parallel.Split(n, parts, func(p, lo, hi int) {
 		w := &validator{m: v.m, controls: v.controls, ids: v.ids}
-		check(w, 0, n)
-		return []*validator{w}
-	}
-	size := max(checkedApart/4, (n+8*workers-1)/(8*workers))
-	parts := make([]*validator, (n+size-1)/size)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				p := int(next.Add(1)) - 1
-				if p >= len(parts) {
-					return
-				}
-				w := &validator{m: v.m, controls: v.controls, ids: v.ids}
-				check(w, p*size, min(n, (p+1)*size))
-				parts[p] = w
-			}
-		})
-	}
-	wg.Wait()
-	return parts
+		check(w, lo, hi)
+		out[p] = w
+	})
+	return out
 }
 
 // ranges is split with the ranges' problems joined into v's.

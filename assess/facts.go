@@ -7,16 +7,15 @@ package assess
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 var (
@@ -308,22 +307,17 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 			}
 		}
 	}
-	if workers := runtime.GOMAXPROCS(0); len(m.Links) < linksApart || workers < 2 {
-		linksOf(0, n, fromZone)
-	} else {
-		// fromZone is read as a set of assets for each zone: the
-		// workers' own are joined in any order.
-		own := make([]map[string][]int, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			own[w] = map[string][]int{}
-			wg.Go(func() { linksOf(w*n/workers, (w+1)*n/workers, own[w]) })
-		}
-		wg.Wait()
-		for _, part := range own {
-			for z, to := range part {
-				fromZone[z] = append(fromZone[z], to...)
-			}
+	// fromZone is read as a set of assets for each zone: the workers' own
+	// are joined in any order.
+	parts := parallel.Parts(len(m.Links), linksApart)
+	own := make([]map[string][]int, parts)
+	parallel.Split(n, parts, func(p, lo, hi int) {
+		own[p] = map[string][]int{}
+		linksOf(lo, hi, own[p])
+	})
+	for _, part := range own {
+		for z, to := range part {
+			fromZone[z] = append(fromZone[z], to...)
 		}
 	}
 	// Rules: a zone that may open connections to an asset is a way into
