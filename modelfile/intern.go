@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/wardhealth/ward"
 )
@@ -21,9 +22,37 @@ type interner struct {
 const internShards = 64
 
 type internShard struct {
-	mu sync.Mutex
-	m  map[string]string
-	_  [48]byte // a shard to a cache line (64 bytes): the workers' locks do not share one
+	mu    sync.Mutex
+	m     map[string]string
+	chunk []byte   // where the shard's next strings are copied
+	_     [24]byte // a shard to a cache line (64 bytes): the workers' locks do not share one
+}
+
+// The strings a shard keeps are copied side by side into chunks of up to
+// chunkMax bytes, not allocated one by one. At a million assets the
+// collector follows some thirty million pointers to asset ids at each
+// cycle; to a small allocation each costs a read of the metadata at the
+// end of the string's own page of the heap (pages spread over gigabytes,
+// so mostly a miss), to a chunk, which is a large allocation, a read of
+// the chunk's span, of which there are few. Strings are never changed, so
+// a chunk is only ever appended to past the strings it holds.
+const (
+	chunkMin = 1 << 10
+	chunkMax = 64 << 10
+)
+
+// keep returns a copy of b in the shard's chunk. The shard is locked.
+func (sh *internShard) keep(b []byte) string {
+	if len(b) > chunkMax/8 {
+		return string(b)
+	}
+	if cap(sh.chunk)-len(sh.chunk) < len(b) {
+		size := max(min(max(2*cap(sh.chunk), chunkMin), chunkMax), len(b))
+		sh.chunk = make([]byte, 0, size)
+	}
+	at := len(sh.chunk)
+	sh.chunk = append(sh.chunk, b...)
+	return unsafe.String(&sh.chunk[at], len(b))
 }
 
 // listShard keeps lists of data classes by their content.
@@ -82,7 +111,7 @@ func (in *interner) bytes(b []byte) string {
 	sh.mu.Lock()
 	s, ok := sh.m[string(b)]
 	if !ok {
-		s = string(b)
+		s = sh.keep(b)
 		sh.m[s] = s
 	}
 	sh.mu.Unlock()
@@ -99,6 +128,7 @@ func (in *interner) str(p *string) {
 	if s, ok := sh.m[*p]; ok {
 		*p = s
 	} else {
+		*p = sh.keep(unsafe.Slice(unsafe.StringData(*p), len(*p)))
 		sh.m[*p] = *p
 	}
 	sh.mu.Unlock()
