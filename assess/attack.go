@@ -10,6 +10,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/graph"
+	"github.com/wardhealth/ward/internal/hugepage"
 )
 
 // Step is one move of an attacker, with how likely it succeeds and why.
@@ -344,6 +345,9 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 	} else {
 		ag.steps = make([]step, 0, arcs)
 		ag.from, ag.to = make([]int32, 0, arcs), make([]int32, 0, arcs)
+		hugepage.Slice(ag.steps)
+		hugepage.Slice(ag.from)
+		hugepage.Slice(ag.to)
 	}
 	ag.techs = []string{""} // index 0: none
 	techs := map[string]uint8{"": 0}

@@ -15,6 +15,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/hugepage"
 	"github.com/wardhealth/ward/internal/parallel"
 )
 
@@ -181,6 +182,7 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 		facts = buf[:n] // every element is written whole below
 	} else {
 		facts = make([]catalog.AssetFacts, n)
+		hugepage.Slice(facts)
 	}
 	protocols := make([][]string, n) // with repeats until sorted
 	for i := range m.Assets {

@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+
+	"github.com/wardhealth/ward/internal/hugepage"
 )
 
 // Undirected is an undirected graph on nodes 0..N-1.
@@ -184,6 +186,7 @@ func (g *Directed) Reserve(out []int) {
 		total += d
 	}
 	block := make([]arc, total)
+	hugepage.Slice(block)
 	for a, d := range out {
 		g.arcs[a] = block[:0:d]
 		block = block[d:]

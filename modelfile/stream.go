@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/hugepage"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -238,6 +239,7 @@ func (l *listOf[T]) add() *T {
 			size = l.hint
 		}
 		l.cur = make([]T, 0, size)
+		hugepage.Slice(l.cur)
 	}
 	l.cur = l.cur[:len(l.cur)+1]
 	l.n++
