@@ -5,11 +5,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
-	"sync"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Options steer an assessment.
@@ -226,7 +226,7 @@ func Assess(m *ward.Model, cat *catalog.Catalog, opt Options) (*Result, error) {
 	// failure read the model's links alone, and the attack paths and
 	// scenarios (begun once the attack graph is made) read the graph and
 	// the facts, which the rules only read.
-	var side sync.WaitGroup
+	var side parallel.Group
 	var resilience []Resilience
 	if !opt.RegisterOnly {
 		side.Go(func() { resilience = singlePoints(x) })

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Caps keep a long list of weaknesses or controls from swamping the base
@@ -204,7 +205,7 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 	}
 	out := make([]*outcome, len(facts))
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	errs := make([]error, runtime.GOMAXPROCS(0))
 	for w := range errs {
 		wg.Go(func() {

@@ -16,6 +16,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Change is one candidate improvement of the hospital, as a change to the
@@ -462,7 +463,7 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 	// First gains, on all cores.
 	gains := make([]int, len(cands))
 	errs := make([]error, len(cands))
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i := range cands {
 		wg.Go(func() {

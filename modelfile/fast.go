@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"reflect"
 	"runtime"
-	"sync"
 
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/parallel"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -228,7 +228,7 @@ func parseYAMLSections(ctx context.Context, data []byte) (*yaml.Node, bool) {
 		return nil, false
 	}
 	pieces[len(pieces)-1].end = len(data)
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for _, p := range pieces {
 		wg.Go(func() {

@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Concentration is how many hospitals depend on one provider, one
@@ -105,7 +106,7 @@ func (s *Sector) Analyse() *Analysis {
 	results := make([]result, len(s.Members))
 	var mu sync.Mutex
 	work := make(chan int)
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range work {

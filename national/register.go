@@ -13,6 +13,7 @@ import (
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // DefaultMinGroup is the fewest hospitals a count of the national risk
@@ -174,7 +175,7 @@ func (s *Sector) Register(o RegisterOptions) (*Register, error) {
 	}
 	r.Assessed = len(full)
 	work := make(chan *Member)
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for m := range work {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/intel"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Member is one organisation as the hub sees it: what it shares.
@@ -479,7 +480,7 @@ func (rd *Reads) Load(ctx context.Context, st Reader, today string, cache *Cache
 		hub bool
 	}
 	jobs := make(chan job)
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	var mu sync.Mutex
 	var errs []error
 	for range 4 {

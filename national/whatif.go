@@ -7,11 +7,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // WhatIf is what one failure does across the sector.
@@ -262,7 +262,7 @@ func (s *Sector) WhatIf(keys []string, d time.Duration) *WhatIf {
 	// Each hospital is failed apart, on every core.
 	impacts := make([]*HospitalImpact, len(s.Members))
 	work := make(chan int)
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for j := range work {

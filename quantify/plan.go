@@ -17,6 +17,7 @@ import (
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Step is a change of the plan in money.
@@ -226,7 +227,7 @@ func makePlan(ctx context.Context, m *ward.Model, cat *catalog.Catalog, aopt ass
 	first := make([]moneyItem, len(cands))
 	errs := make([]error, len(cands))
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	for range min(opt.Workers, len(cands)) {
 		wg.Go(func() {
 			for {

@@ -15,13 +15,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/assess"
 	"github.com/wardhealth/ward/catalog"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Defaults of a simulation.
@@ -455,7 +455,7 @@ func (s *sim) simulate(opt Options, outs []*causeOut, perLine bool) {
 		}
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
+	var wg parallel.Group
 	for range min(opt.Workers, len(todo)) {
 		wg.Go(func() {
 			wk := &worker{down: make([]float64, len(s.fixed))}
