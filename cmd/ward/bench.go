@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -188,18 +189,15 @@ layout gives, about 3.2 per asset), to measure with bench/perf.sh.`,
 			if err != nil {
 				return usageError{err}
 			}
-			f, err := os.Create(output)
-			if err != nil {
-				return err
-			}
-			bw := bufio.NewWriterSize(f, 1<<20)
-			err = modelfile.Write(bw, m, modelfile.Format(o.format))
-			if err == nil {
-				err = bw.Flush()
-			}
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			// Written whole or not at all: a run cut short leaves no
+			// half file for perf.sh to take as an input it already has.
+			err = writeFileAtomicWith(output, func(w io.Writer) error {
+				bw := bufio.NewWriterSize(w, 1<<20)
+				if err := modelfile.Write(bw, m, modelfile.Format(o.format)); err != nil {
+					return err
+				}
+				return bw.Flush()
+			})
 			if err != nil {
 				return fmt.Errorf("write %s: %w", output, err)
 			}
