@@ -12,11 +12,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/wardhealth/ward"
+	"github.com/wardhealth/ward/internal/parallel"
 	"github.com/wardhealth/ward/server/internal/core"
 	"github.com/wardhealth/ward/share"
 )
@@ -636,7 +636,7 @@ func (s *handler) taxiiAdd(w http.ResponseWriter, r *http.Request, c *core.Call)
 	verdicts := make([]verdict, len(env.Objects))
 	onCores := func(fn func(i int)) {
 		workers := min(runtime.GOMAXPROCS(0), (len(env.Objects)+99)/100)
-		var wg sync.WaitGroup
+		var wg parallel.Group // a fault fails this request, not the server
 		for w := range workers {
 			wg.Go(func() {
 				for i := w; i < len(env.Objects); i += workers {

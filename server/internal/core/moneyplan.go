@@ -160,12 +160,21 @@ func (s *Server) MoneyJob(r *http.Request, org string, budget, trials int) (*Mon
 		j.mu.Lock()
 		j.state, j.started = jobRunning, s.Cfg.Now().UTC()
 		j.mu.Unlock()
-		plan, err := quantify.MakePlanContext(ctx, v.Model, s.Cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities},
-			quantify.Options{Trials: trials}, budget, func(p quantify.Progress) {
-				j.mu.Lock()
-				j.progress = p
-				j.mu.Unlock()
-			})
+		// A fault in the plan fails this job: on a goroutine of its own it
+		// would end the server.
+		plan, err := func() (plan *quantify.Plan, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("the plan failed: %v", r)
+				}
+			}()
+			return quantify.MakePlanContext(ctx, v.Model, s.Cfg.Catalog, assess.Options{Today: v.Result.Date, Matches: v.Result.Vulnerabilities},
+				quantify.Options{Trials: trials}, budget, func(p quantify.Progress) {
+					j.mu.Lock()
+					j.progress = p
+					j.mu.Unlock()
+				})
+		}()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			s.Log.Error("plan in money", "org", org, "err", err)
 		}
