@@ -100,7 +100,7 @@ func TestDiscoveryFieldsAreChecked(t *testing.T) {
 				{Attribute: "", Origin: "wire", Seen: "yesterday", Confidence: 101},
 			},
 		}, {ID: "b", Kind: "pacs", Zone: "z"}},
-		Links: []ward.Link{{From: "a", To: "b", Protocol: "dicom", Provenance: "passive", Sources: []ward.Source{{Attribute: "protocol", Origin: "pcap"}}}},
+		Links: []ward.Link{{From: "a", To: "b", Protocol: "dicom", LinkNotes: &ward.LinkNotes{Provenance: "passive", Sources: []ward.Source{{Attribute: "protocol", Origin: "pcap"}}}}},
 	}
 	err := m.Validate()
 	var ve *ward.ValidationError

@@ -34,8 +34,8 @@ func (x *Index) Exposure() []string {
 			continue
 		}
 		out[i] = "a " + string(l.Protocol) + " link from the Internet reaches it"
-		if l.Description != "" {
-			out[i] += " (" + l.Description + ")"
+		if d := l.Notes().Description; d != "" {
+			out[i] += " (" + d + ")"
 		}
 	}
 	for _, o := range m.Openings() {

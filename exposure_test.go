@@ -21,7 +21,7 @@ func TestExposure(t *testing.T) {
 			{ID: "erx", Kind: "external-service", Zone: "inet"},
 		},
 		Links: []ward.Link{
-			{From: "inet", To: "ap", Protocol: "wifi", Description: "open guest network"},
+			{From: "inet", To: "ap", Protocol: "wifi", LinkNotes: &ward.LinkNotes{Description: "open guest network"}},
 			{From: "inet", To: "fw", Protocol: "ethernet"},
 			{From: "portal", To: "ehr", Protocol: "https"},
 			{From: "inet", To: "erx", Protocol: "https"},

@@ -202,10 +202,39 @@ type Link struct {
 	Encrypted     bool        `json:"encrypted,omitempty"`
 	Authenticated bool        `json:"authenticated,omitempty"`
 	Data          []DataClass `json:"data,omitempty"`
-	Description   string      `json:"description,omitempty"`
+	// LinkNotes are what few links carry, behind a pointer (nil on most
+	// links): a hospital group's model holds millions of links, and each
+	// would otherwise keep 56 bytes of empty fields. Read them with Notes,
+	// write them with Annotate.
+	*LinkNotes
+}
+
+// LinkNotes are a link's description, how Ward learnt of it, and where its
+// attributes came from.
+type LinkNotes struct {
+	Description string `json:"description,omitempty"`
 	// Provenance says whether the link was declared or seen on the wire.
 	Provenance Provenance `json:"provenance,omitempty"`
 	Sources    []Source   `json:"sources,omitempty"`
+}
+
+// Notes are the link's notes, to read: zero values when it has none.
+func (l *Link) Notes() LinkNotes {
+	if l.LinkNotes == nil {
+		return LinkNotes{}
+	}
+	return *l.LinkNotes
+}
+
+// Annotate gives the link notes of its own, to write, with what it had.
+// Copies of a link share their notes until one of them is annotated.
+func (l *Link) Annotate() *LinkNotes {
+	n := new(LinkNotes)
+	if l.LinkNotes != nil {
+		*n = *l.LinkNotes
+	}
+	l.LinkNotes = n
+	return n
 }
 
 // Rule is one permission of the firewall, as the model sees it: hosts in

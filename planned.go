@@ -26,14 +26,14 @@ func (m *Model) WithoutPlanned() *Model {
 	for _, id := range m.Planned() {
 		gone[id] = true
 	}
-	plannedLink := slices.ContainsFunc(m.Links, func(l Link) bool { return l.Provenance == ProvenancePlanned })
+	plannedLink := slices.ContainsFunc(m.Links, func(l Link) bool { return l.Notes().Provenance == ProvenancePlanned })
 	if len(gone) == 0 && !plannedLink {
 		return m
 	}
 	c := *m
 	c.Assets = slices.DeleteFunc(slices.Clone(m.Assets), func(a Asset) bool { return gone[a.ID] })
 	c.Links = slices.DeleteFunc(slices.Clone(m.Links), func(l Link) bool {
-		return gone[l.From] || gone[l.To] || l.Provenance == ProvenancePlanned
+		return gone[l.From] || gone[l.To] || l.Notes().Provenance == ProvenancePlanned
 	})
 	c.Services = slices.Clone(m.Services)
 	for i := range c.Services {

@@ -11,7 +11,7 @@ func TestWithoutPlanned(t *testing.T) {
 	m := &ward.Model{
 		Assets: []ward.Asset{{ID: "srv"}, {ID: "pump", Provenance: ward.ProvenancePlanned}, {ID: "ws"}},
 		Links: []ward.Link{{From: "pump", To: "srv"}, {From: "ws", To: "srv"},
-			{From: "ws", To: "srv", Protocol: "https", Provenance: ward.ProvenancePlanned}},
+			{From: "ws", To: "srv", Protocol: "https", LinkNotes: &ward.LinkNotes{Provenance: ward.ProvenancePlanned}}},
 		Services: []ward.Service{{ID: "infusion", DependsOn: []string{"srv", "pump"}}},
 	}
 	if got := m.Planned(); !slices.Equal(got, []string{"pump"}) {

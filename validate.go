@@ -673,14 +673,14 @@ func (v *validator) link(i int, dupID map[int]int, lastFromID *string, lastFrom 
 	} else if from == idZone && to == idZone {
 		v.add(path("links", i, "to"), "a link joins two zones", "one end of a link must be an asset")
 	}
-	v.text(path("links", i, "description"), l.Description)
+	v.text(path("links", i, "description"), l.Notes().Description)
 	enum(v, path("links", i, "protocol"), l.Protocol, true)
 	if l.Port < 0 || l.Port > 65535 {
 		v.add(path("links", i, "port"), fmt.Sprintf("port %d out of range", l.Port), "ports run from 1 to 65535; leave it out when unknown")
 	}
 	enum(v, path("links", i, "direction"), l.Direction, false)
-	enum(v, path("links", i, "provenance"), l.Provenance, false)
-	v.sources(func(j int) loc { return path("links", i, "sources").at(j) }, l.Sources)
+	enum(v, path("links", i, "provenance"), l.Notes().Provenance, false)
+	v.sources(func(j int) loc { return path("links", i, "sources").at(j) }, l.Notes().Sources)
 	for j, d := range l.Data {
 		enum(v, path("links", i, "data").at(j), d, true)
 	}

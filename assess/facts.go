@@ -103,8 +103,8 @@ func (c *causes) name(m *ward.Model, weakness string, asset int) string {
 		}
 		l := &m.Links[r]
 		s := l.From + " -> " + l.To + " (" + string(l.Protocol)
-		if l.Description != "" {
-			s += ", " + l.Description
+		if d := l.Notes().Description; d != "" {
+			s += ", " + d
 		}
 		parts = append(parts, s+")")
 	}

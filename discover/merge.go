@@ -677,7 +677,7 @@ func (mg *merger) flow(f *Flow) {
 	traffic := fmt.Sprintf("%d packets, %d bytes, %s to %s", f.Packets, f.Bytes, f.First.UTC().Format(time.RFC3339), f.Last.UTC().Format(time.RFC3339))
 	if j < 0 {
 		l := ward.Link{From: from, To: to, Protocol: f.Protocol, Port: f.Port, Encrypted: f.Encrypted, Authenticated: f.Authenticated,
-			Data: f.Data, Provenance: provenanceOf[mg.r.Source], Description: strings.Join(f.Details[:min(len(f.Details), 3)], "; ")}
+			Data: f.Data, LinkNotes: &ward.LinkNotes{Provenance: provenanceOf[mg.r.Source], Description: strings.Join(f.Details[:min(len(f.Details), 3)], "; ")}}
 		mg.source(&l.Sources, "protocol", string(f.Protocol), why, seen)
 		mg.source(&l.Sources, "encrypted", strconv.FormatBool(f.Encrypted), Note{Reason: encryptionReason(f)}, seen)
 		for _, d := range f.Data {
@@ -689,23 +689,25 @@ func (mg *merger) flow(f *Flow) {
 		return
 	}
 	l := &mg.m.Links[j]
+	// The link's notes are its own from here: every flow adds its traffic.
+	notes := l.Annotate()
 	if l.Port == 0 {
 		l.Port = f.Port
 		mg.diff.LinksChanged = append(mg.diff.LinksChanged, Change{Target: target, Attribute: "port", New: strconv.Itoa(f.Port)})
 	}
 	if l.Encrypted != f.Encrypted {
 		enc := strconv.FormatBool(l.Encrypted)
-		mg.set(target, &l.Sources, "encrypted", &enc, strconv.FormatBool(f.Encrypted), Note{Reason: encryptionReason(f)}, seen)
+		mg.set(target, &notes.Sources, "encrypted", &enc, strconv.FormatBool(f.Encrypted), Note{Reason: encryptionReason(f)}, seen)
 		l.Encrypted = enc == "true"
 	}
 	for _, d := range f.Data {
 		if !slices.Contains(l.Data, d) {
 			l.Data = append(l.Data, d)
 			mg.diff.LinksChanged = append(mg.diff.LinksChanged, Change{Target: target, Attribute: "data", New: string(d)})
-			mg.source(&l.Sources, "data", string(d), Note{Confidence: 80, Reason: dataReason(f)}, seen)
+			mg.source(&notes.Sources, "data", string(d), Note{Confidence: 80, Reason: dataReason(f)}, seen)
 		}
 	}
-	mg.source(&l.Sources, "traffic", "", Note{Reason: traffic}, seen)
+	mg.source(&notes.Sources, "traffic", "", Note{Reason: traffic}, seen)
 }
 
 func encryptionReason(f *Flow) string {

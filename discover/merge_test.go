@@ -104,7 +104,7 @@ func TestMergeCapture(t *testing.T) {
 			inet = l
 		}
 	}
-	if fhir == nil || fhir.From != "ws-01" || fhir.Encrypted || fhir.Provenance != "passive" || !slices.Contains(fhir.Data, "phi") {
+	if fhir == nil || fhir.From != "ws-01" || fhir.Encrypted || fhir.Notes().Provenance != "passive" || !slices.Contains(fhir.Data, "phi") {
 		t.Fatalf("FHIR link: %+v\n%+v", fhir, d)
 	}
 	if inet == nil || inet.From != "ws-01" || !inet.Encrypted {

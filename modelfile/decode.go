@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -194,7 +195,7 @@ func (d *decoder) fields(n *yaml.Node, v reflect.Value, path string, depth int) 
 			d.fail(key, prefix+key.Value, fmt.Sprintf("unknown field %q", key.Value), hint)
 			continue
 		}
-		d.value(val, v.Field(idx), prefix+key.Value, depth+1)
+		d.value(val, info.field(v, idx), prefix+key.Value, depth+1)
 	}
 }
 
@@ -367,9 +368,14 @@ func describe(n *yaml.Node) string {
 	return strconv.Quote(n.Value)
 }
 
+// fieldInfo lists a struct's fields as encoding/json sees them: by their
+// JSON names, the fields of an embedded struct (or pointer to one) in its
+// place, as if they were the outer struct's.
 type fieldInfo struct {
-	index map[string]int
-	names []string
+	index  map[string]int // by JSON name: the field's ordinal in names and path
+	names  []string
+	path   [][]int // per field: its index sequence, through embedded structs
+	fields []reflect.StructField
 }
 
 var fieldCache sync.Map // reflect.Type -> *fieldInfo
@@ -379,14 +385,42 @@ func structFields(t reflect.Type) *fieldInfo {
 		return fi.(*fieldInfo)
 	}
 	fi := &fieldInfo{index: map[string]int{}}
-	for i := range t.NumField() {
-		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
+	var walk func(t reflect.Type, at []int)
+	walk = func(t reflect.Type, at []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				if e := derefType(f.Type); e.Kind() == reflect.Struct {
+					walk(e, append(slices.Clip(at), i))
+					continue
+				}
+			}
+			if name == "" || name == "-" {
+				continue
+			}
+			fi.index[name] = len(fi.names)
+			fi.names = append(fi.names, name)
+			fi.path = append(fi.path, append(slices.Clip(at), i))
+			fi.fields = append(fi.fields, f)
 		}
-		fi.index[name] = i
-		fi.names = append(fi.names, name)
 	}
+	walk(t, nil)
 	fieldCache.Store(t, fi)
 	return fi
+}
+
+// field is struct v's field k (an index into names), the embedded
+// pointers on its way made when nil, as encoding/json makes them.
+func (fi *fieldInfo) field(v reflect.Value, k int) reflect.Value {
+	for _, i := range fi.path[k] {
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+		v = v.Field(i)
+	}
+	return v
 }

@@ -139,7 +139,8 @@ func scanKeys(data []byte, typ reflect.Type, counts map[string]int, stack []keyF
 				return stack, false
 			}
 			f := &stack[len(stack)-1]
-			idx, known := structFields(f.typ).index[string(data[start:i])]
+			info := structFields(f.typ)
+			idx, known := info.index[string(data[start:i])]
 			if !known || idx >= 64 || f.seen&(1<<idx) != 0 {
 				return stack, false
 			}
@@ -147,7 +148,7 @@ func scanKeys(data []byte, typ reflect.Type, counts map[string]int, stack []keyF
 			if len(stack) == 1 {
 				f.key = string(data[start:i])
 			}
-			next = f.typ.Field(idx).Type
+			next = info.fields[idx].Type
 			i = j
 		}
 	}

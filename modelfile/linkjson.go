@@ -52,7 +52,7 @@ func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 			if bit == keyID {
 				out.ID = string(s)
 			} else {
-				out.Description = string(s)
+				ownNotes(&out).Description = string(s)
 			}
 		case keyFrom, keyTo, keyProtocol, keyDirection, keyProvenance:
 			s, ok := d.str()
@@ -70,7 +70,7 @@ func decodeLink(raw []byte, l *ward.Link, in *interner) bool {
 			case keyDirection:
 				out.Direction = ward.Direction(v)
 			default:
-				out.Provenance = ward.Provenance(v)
+				ownNotes(&out).Provenance = ward.Provenance(v)
 			}
 		case keyPort:
 			n, ok := d.int()
@@ -237,4 +237,13 @@ func (d *linkDecoder) end(l *ward.Link, out *ward.Link) bool {
 	}
 	*l = *out
 	return true
+}
+
+// ownNotes are the notes of a link being read, made when one of their keys
+// is met, as encoding/json does: the link is the reader's own.
+func ownNotes(l *ward.Link) *ward.LinkNotes {
+	if l.LinkNotes == nil {
+		l.LinkNotes = new(ward.LinkNotes)
+	}
+	return l.LinkNotes
 }

@@ -80,12 +80,10 @@ func (g *schemaGen) of(t reflect.Type) any {
 func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	var required []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
+	info := structFields(t)
+	for k, name := range info.names {
+		f := info.fields[k]
+		_, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		props[name] = g.of(f.Type)
 		if !strings.Contains(opts, "omit") {
 			required = append(required, name)

@@ -489,11 +489,14 @@ func (in *interner) link(l *ward.Link) {
 	in.str(&l.To)
 	internAs(in, &l.Protocol)
 	internAs(in, &l.Direction)
-	internAs(in, &l.Provenance)
 	internAll(in, l.Data)
 	l.Data = in.data(l.Data)
-	for i := range l.Sources {
-		in.source(&l.Sources[i])
+	// A link just read has notes of its own, when it has any.
+	if n := l.LinkNotes; n != nil {
+		internAs(in, &n.Provenance)
+		for i := range n.Sources {
+			in.source(&n.Sources[i])
+		}
 	}
 }
 
@@ -539,7 +542,7 @@ func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
 			return s.list(l)
 		}
 		raw, ok := s.value()
-		f := mv.Field(idx)
+		f := info.field(mv, idx)
 		if !ok {
 			return false
 		}
@@ -876,7 +879,7 @@ func streamYAML(ctx context.Context, name string, r *bufio.Reader, m *ward.Model
 				cur = l
 				decodeItems(&d, cur, key.Value, val)
 			default:
-				d.value(val, mv.Field(idx), key.Value, 1)
+				d.value(val, info.field(mv, idx), key.Value, 1)
 			}
 		} else {
 			if cur == nil || n.Kind != yaml.SequenceNode {

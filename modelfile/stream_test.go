@@ -391,7 +391,7 @@ func TestStreamLargeFileProblems(t *testing.T) {
 func TestJSONReadInSmallPieces(t *testing.T) {
 	_, cut := generated(t, synth.MinAssets, 1, YAML)
 	cut.Assets[0].Name = `Pump "B" \ bay 3, wing "C\D"`
-	cut.Links[0].Description = `quote " backslash \ tab` + "\t" + `unicode é end\`
+	cut.Links[0].Annotate().Description = `quote " backslash \ tab` + "\t" + `unicode é end\`
 	var buf bytes.Buffer
 	if err := Write(&buf, cut, JSON); err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func ReadCandidateFile(name string, data []byte) (*Candidate, error) {
 	}
 	for i := range c.File.Links {
 		l := &c.File.Links[i]
-		l.Provenance = ward.ProvenancePlanned
+		l.Annotate().Provenance = ward.ProvenancePlanned
 		if l.From != a.ID && l.To != a.ID {
 			errs = append(errs, doc.Error(fmt.Sprintf("links[%d]", i), fmt.Sprintf("the link %s → %s does not touch the candidate %s", l.From, l.To, a.ID), "a candidate file gives the candidate's own links"))
 		}

@@ -30,7 +30,7 @@ func Place(m *ward.Model, reports ...*Report) (*ward.Model, error) {
 			}
 			c.Assets[i] = a
 			c.Links = slices.DeleteFunc(c.Links, func(l ward.Link) bool {
-				return l.Provenance == ward.ProvenancePlanned && (l.From == a.ID || l.To == a.ID)
+				return l.Notes().Provenance == ward.ProvenancePlanned && (l.From == a.ID || l.To == a.ID)
 			})
 		} else {
 			c.Assets = append(c.Assets, a)
