@@ -150,6 +150,9 @@ type evaluator struct {
 	lean bool
 	// observed are the attacks seen, by asset id.
 	observed map[string][]Observation
+	// memo is the rules' answers remembered, in a worker's own copy of
+	// the evaluator (nil: every rule evaluated every time).
+	memo *ruleMemo
 }
 
 func newEvaluator(cat *catalog.Catalog, org *catalog.OrgFacts) *evaluator {
@@ -209,13 +212,17 @@ func (e *evaluator) outcomes(facts []catalog.AssetFacts) ([]*outcome, error) {
 	errs := make([]error, runtime.GOMAXPROCS(0))
 	for w := range errs {
 		wg.Go(func() {
+			// Each worker remembers the rules' answers in a copy of
+			// the evaluator of its own: no lock between the workers.
+			ew := *e
+			ew.memo = newRuleMemo(e)
 			for {
 				k := int(next.Add(1)) - 1
 				if k >= len(unique) {
 					return
 				}
 				i := unique[k]
-				o, err := e.evaluate(&facts[i])
+				o, err := ew.evaluate(&facts[i])
 				if err != nil {
 					errs[w] = fmt.Errorf("asset %s: %w", facts[i].ID, err)
 					return
@@ -251,6 +258,7 @@ func (e *evaluator) evaluate(f *catalog.AssetFacts) (*outcome, error) {
 // those of the same content; buf is its scratch space.
 func (e *evaluator) evaluated(f *catalog.AssetFacts) (*outcome, []byte, error) {
 	s := catalog.Subject{Asset: f, Org: e.org}.Bound()
+	e.memo.begin(f)
 	o := &outcome{}
 	var buf []byte
 	err := e.risks(s, !e.lean, func(hit weaknessHit) { o.weaknesses = append(o.weaknesses, hit) }, func(r Risk) {
@@ -266,21 +274,25 @@ func (e *evaluator) evaluated(f *catalog.AssetFacts) (*outcome, []byte, error) {
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
+		r := e.memo.check(e.cat, i)
+		if v, ok := e.memo.recall(r); ok {
+			o.checks[i] = v
+			continue
+		}
 		applies, err := ac.c.AppliesTo(s)
 		if err != nil {
 			return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
 		}
-		if !applies {
+		switch pass := false; {
+		case !applies:
 			o.checks[i] = -1
-			continue
+		default:
+			if pass, err = ac.c.Passes(s); err != nil {
+				return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
+			}
+			o.checks[i] = b2i8(pass)
 		}
-		pass, err := ac.c.Passes(s)
-		if err != nil {
-			return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
-		}
-		if pass {
-			o.checks[i] = 1
-		}
+		e.memo.keep(r, o.checks[i])
 	}
 	return o, buf, nil
 }
@@ -315,7 +327,7 @@ func (e *evaluator) risks(s catalog.Subject, evidence bool, weakness func(weakne
 	present := map[string]weaknessHit{}
 	for i := range e.cat.Weaknesses {
 		w := &e.cat.Weaknesses[i]
-		ok, err := w.AppliesTo(s)
+		ok, err := e.applies(i, w, s)
 		if err != nil {
 			return fmt.Errorf("weakness %s: %w", w.ID, err)
 		}
@@ -333,7 +345,7 @@ func (e *evaluator) risks(s catalog.Subject, evidence bool, weakness func(weakne
 	}
 	for i := range e.cat.Threats {
 		t := &e.cat.Threats[i]
-		ok, err := t.AppliesTo(s)
+		ok, err := e.applies(e.memo.threat(e.cat, i), t, s)
 		if err != nil {
 			return fmt.Errorf("threat %s: %w", t.ID, err)
 		}
@@ -342,6 +354,21 @@ func (e *evaluator) risks(s catalog.Subject, evidence bool, weakness func(weakne
 		}
 	}
 	return nil
+}
+
+// applies tells whether rule r, a weakness's or a threat's, applies to
+// the subject's asset: remembered, or evaluated and then remembered.
+func (e *evaluator) applies(r int, rule interface {
+	AppliesTo(catalog.Subject) (bool, error)
+}, s catalog.Subject) (bool, error) {
+	if v, ok := e.memo.recall(r); ok {
+		return v == 1, nil
+	}
+	ok, err := rule.AppliesTo(s)
+	if err == nil {
+		e.memo.keep(r, b2i8(ok))
+	}
+	return ok, err
 }
 
 // score rates one threat against one asset; docs/risk-method.md explains

@@ -811,7 +811,9 @@ func factsKey(f *catalog.AssetFacts) string { return wholeKey.of(f) }
 // buffer grown, as append does, so that it can stay on the stack.
 type keyBuf []byte
 
-func (b keyBuf) str(s string) keyBuf { return append(append(b, s...), 0) }
+// str writes s after its length, so that no two lists of strings write
+// the same bytes, whatever the strings hold.
+func (b keyBuf) str(s string) keyBuf { return append(b.num(len(s)), s...) }
 func (b keyBuf) num(n int) keyBuf    { return append(strconv.AppendInt(b, int64(n), 36), 1) }
 func (b keyBuf) real(x float64) keyBuf {
 	return append(strconv.AppendFloat(b, x, 'g', -1, 64), 1)
@@ -942,11 +944,16 @@ var wholeKey = func() keyer {
 
 func (k keyer) of(f *catalog.AssetFacts) string {
 	var buf [512]byte
-	b := keyBuf(buf[:0])
+	return string(k.appendTo(buf[:0], f))
+}
+
+// appendTo appends the key of f to dst.
+func (k keyer) appendTo(dst []byte, f *catalog.AssetFacts) []byte {
+	b := keyBuf(dst)
 	for _, i := range k {
 		b = b.part(i, f)
 	}
-	return string(b)
+	return b
 }
 
 // projection is the keyer of the named facts only (json names), in

@@ -82,6 +82,7 @@ type Threat struct {
 	Applies string `json:"applies"`
 
 	applies cel.Program
+	reads   reads // of applies
 }
 
 // Weakness is a fact about an asset that raises risk; each one present
@@ -110,6 +111,7 @@ type Weakness struct {
 	Remedy string `json:"remedy,omitempty"`
 
 	applies, evidence cel.Program
+	reads             reads // of applies
 }
 
 // Control is what the catalog knows of a control or good practice: the
@@ -152,6 +154,7 @@ type Check struct {
 	Remedy  string `json:"remedy,omitempty"`
 
 	applies, check cel.Program
+	reads          reads // of both
 }
 
 // Catalog is a loaded, checked catalog.
@@ -293,7 +296,7 @@ func (l *loader) file(name string, data []byte) {
 		for j, d := range t.Impacts {
 			oneOf(bad, fmt.Sprintf("%s.impacts[%d]", p, j), d, Dimensions)
 		}
-		t.applies = l.compile(bad, p+".applies", t.Applies, cel.BoolType, true)
+		t.applies, t.reads = l.compile(bad, p+".applies", t.Applies, cel.BoolType, true)
 	}
 	for i := range f.Weaknesses {
 		w := &f.Weaknesses[i]
@@ -306,8 +309,8 @@ func (l *loader) file(name string, data []byte) {
 		if w.Raises < 0 || w.Raises > 2 {
 			bad(p+".raises", fmt.Sprintf("raises %d out of range", w.Raises), "0, 1 or 2")
 		}
-		w.applies = l.compile(bad, p+".applies", w.Applies, cel.BoolType, true)
-		w.evidence = l.compile(bad, p+".evidence", w.Evidence, cel.StringType, false)
+		w.applies, w.reads = l.compile(bad, p+".applies", w.Applies, cel.BoolType, true)
+		w.evidence, _ = l.compile(bad, p+".evidence", w.Evidence, cel.StringType, false)
 	}
 	builtinControls := map[string]bool{}
 	for _, c := range ward.BuiltinControls() {
@@ -365,8 +368,10 @@ func (l *loader) file(name string, data []byte) {
 				if strings.TrimSpace(c.Name) == "" {
 					bad(cp+".name", "missing name", "")
 				}
-				c.applies = l.compile(bad, cp+".applies", c.Applies, cel.BoolType, false)
-				c.check = l.compile(bad, cp+".check", c.Check, cel.BoolType, true)
+				var ra, rc reads
+				c.applies, ra = l.compile(bad, cp+".applies", c.Applies, cel.BoolType, false)
+				c.check, rc = l.compile(bad, cp+".check", c.Check, cel.BoolType, true)
+				c.reads = reads{fields: append(ra.fields, rc.fields...), whole: ra.whole || rc.whole}
 			}
 		}
 	}
@@ -383,7 +388,7 @@ func (l *loader) file(name string, data []byte) {
 		for j, e := range sc.Entries {
 			oneOf(bad, fmt.Sprintf("%s.entries[%d]", p, j), e, ward.EntryPoint("").Enum())
 		}
-		sc.targets = l.compile(bad, p+".targets", sc.Targets, cel.BoolType, true)
+		sc.targets, _ = l.compile(bad, p+".targets", sc.Targets, cel.BoolType, true)
 		l.scenarioAt = append(l.scenarioAt, place{doc, p})
 	}
 	l.cat.Threats = append(l.cat.Threats, f.Threats...)
@@ -449,29 +454,30 @@ func oneOf(bad func(field, msg, hint string), field, v string, allowed []string)
 }
 
 // compile type-checks an expression and builds its program.
-func (l *loader) compile(bad func(field, msg, hint string), field, expr string, want *cel.Type, required bool) cel.Program {
+func (l *loader) compile(bad func(field, msg, hint string), field, expr string, want *cel.Type, required bool) (cel.Program, reads) {
 	if strings.TrimSpace(expr) == "" {
 		if required {
 			bad(field, "missing expression", "a CEL expression over asset and org; see docs/catalog.md")
 		}
-		return nil
+		return nil, reads{}
 	}
 	ast, iss := l.env.Compile(expr)
 	if iss != nil && iss.Err() != nil {
 		msg := strings.ReplaceAll(strings.TrimSpace(iss.Err().Error()), "\n", " ")
 		bad(field, "expression does not compile: "+msg, "the facts available are listed in docs/catalog.md")
-		return nil
+		return nil, reads{}
 	}
 	if !ast.OutputType().IsExactType(want) {
 		bad(field, fmt.Sprintf("expression gives %s, not %s", ast.OutputType(), want), "")
-		return nil
+		return nil, reads{}
 	}
 	prg, err := l.env.Program(ast, cel.EvalOptions(cel.OptOptimize))
 	if err != nil {
 		bad(field, "expression: "+err.Error(), "")
-		return nil
+		return nil, reads{}
 	}
-	return prg
+	fields, whole := readsOf(ast)
+	return prg, reads{fields, whole}
 }
 
 var identityRe = regexp.MustCompile(`\basset\.(id|name)\b`)

@@ -326,6 +326,13 @@ func assetReads(env *cel.Env, expr string) (fields []string, all bool, err error
 	if iss != nil && iss.Err() != nil {
 		return nil, true, iss.Err()
 	}
+	fields, all = readsOf(checked)
+	return fields, all, nil
+}
+
+// readsOf finds the fields of asset a checked expression selects; all
+// when asset also appears on its own.
+func readsOf(checked *cel.Ast) (fields []string, all bool) {
 	idents, selects := 0, 0
 	ast.PreOrderVisit(checked.NativeRep().Expr(), ast.NewExprVisitor(func(e ast.Expr) {
 		switch e.Kind() {
@@ -341,5 +348,24 @@ func assetReads(env *cel.Env, expr string) (fields []string, all bool, err error
 			}
 		}
 	}))
-	return fields, idents != selects, nil
+	return fields, idents != selects
 }
+
+// reads are the asset facts a compiled rule reads: their json names, and
+// whole when it takes the asset otherwise than by naming a field (then
+// any fact may count).
+type reads struct {
+	fields []string
+	whole  bool
+}
+
+// Reads names the asset facts the threat's rule reads (json names); whole
+// when it may read any. The org's facts are not among them: they are the
+// same for every asset of a model.
+func (t *Threat) Reads() (fields []string, whole bool) { return t.reads.fields, t.reads.whole }
+
+// Reads names the asset facts the weakness's rule reads, as Threat.Reads.
+func (w *Weakness) Reads() (fields []string, whole bool) { return w.reads.fields, w.reads.whole }
+
+// Reads names the asset facts the check's two rules read, as Threat.Reads.
+func (c *Check) Reads() (fields []string, whole bool) { return c.reads.fields, c.reads.whole }
