@@ -77,11 +77,13 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 	if size-start > lim.MaxBytes {
 		return nil, tooBigError(name, lim.MaxBytes)
 	}
-	counts := countJSONFile(ctx, name, f, start, lim)
-	if _, err := f.Seek(start, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("read %s: %w", name, err)
-	}
+	// The lists are counted by a pass of their own, ahead of the decoding
+	// one, on the same file read at its own offsets.
+	cctx, stop := context.WithCancel(ctx)
+	counts := countJSONFile(cctx, name, io.NewSectionReader(f, start, size-start), lim)
 	m, ok, found, err := stream(ctx, name, f, lim, counts)
+	stop()
+	counts.wait()
 	if err != nil || ok {
 		return m, err
 	}
@@ -104,7 +106,7 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 // stream decodes and validates a model from r. ok is false when the
 // general path must read the file instead; err is set only for what that
 // would not change: the budget exceeded, an I/O error, ctx ended.
-func stream(ctx context.Context, name string, r io.Reader, lim Limits, counts map[string]int) (m *ward.Model, ok bool, found Errors, err error) {
+func stream(ctx context.Context, name string, r io.Reader, lim Limits, counts *listCounts) (m *ward.Model, ok bool, found Errors, err error) {
 	br := bufio.NewReaderSize(&budgetReader{r: r, max: lim.MaxBytes}, 1<<20)
 	head, err := br.Peek(4096)
 	if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
@@ -512,7 +514,7 @@ func (in *interner) source(s *ward.Source) {
 // at a time. Each item's keys are checked as strictly as the fast path
 // checks a whole file, then encoding/json decodes the item (and so checks
 // its syntax); what stands between items is checked here.
-func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[string]int) (ok bool, err error) {
+func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts *listCounts) (ok bool, err error) {
 	s := &jsonScanner{r: checkedReader{ctx, r}, buf: make([]byte, 1<<20), pool: newDecodePool(runtime.GOMAXPROCS(0))}
 	defer s.pool.close()
 	ok = s.model(m, counts)
@@ -522,13 +524,8 @@ func streamJSON(ctx context.Context, r io.Reader, m *ward.Model, counts map[stri
 	return ok, nil
 }
 
-func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
+func (s *jsonScanner) model(m *ward.Model, counts *listCounts) bool {
 	ls := lists(m, newInterner())
-	for k, n := range counts {
-		if l, ok := ls[k]; ok {
-			l.expect(n)
-		}
-	}
 	mv := reflect.ValueOf(m).Elem()
 	info := structFields(mv.Type())
 	seen := map[string]bool{}
@@ -539,6 +536,7 @@ func (s *jsonScanner) model(m *ward.Model, counts map[string]int) bool {
 		}
 		seen[key] = true
 		if l, isList := ls[key]; isList {
+			l.expect(counts.of(key))
 			return s.list(l)
 		}
 		raw, ok := s.value()
@@ -1020,33 +1018,91 @@ func lessIndented(l []byte, indent int) bool {
 }
 
 // countJSONFile counts the items of a JSON model file's top-level lists in
-// a first pass, then puts the file back where it was: the second pass
-// allocates each list once at its size, where joining chunks at the end
-// would hold the largest list twice at the peak. Nil when the file is not
-// JSON or the pass meets anything it does not expect.
-func countJSONFile(ctx context.Context, name string, f *os.File, start int64, lim Limits) map[string]int {
-	br := bufio.NewReaderSize(&budgetReader{r: f, max: lim.MaxBytes}, 1<<20)
+// a pass of their own, on a goroutine: the decoding pass allocates each
+// list once at its size, where joining chunks at the end would hold the
+// largest list twice at the peak. Counting is several times faster than
+// decoding, and runs beside it: the decoder waits for a list's count only
+// when it reaches the list first (the first large one, at the start of a
+// file). Nil when the file is not JSON.
+func countJSONFile(ctx context.Context, name string, r io.Reader, lim Limits) *listCounts {
+	br := bufio.NewReaderSize(&budgetReader{r: r, max: lim.MaxBytes}, 1<<20)
 	if head, _ := br.Peek(4096); DetectFormat(name, head) != JSON {
 		return nil
 	}
-	s := &jsonScanner{r: checkedReader{ctx, br}, buf: make([]byte, 1<<20)}
-	counts := map[string]int{}
-	ok := s.object(func(key string) bool {
-		if c, ok := s.next(); !ok || c != '[' {
-			_, ok := s.value()
-			return ok
-		}
-		n := 0
-		ok := s.array(func() bool {
-			n++
-			_, ok := s.value()
+	c := &listCounts{n: map[string]int{}, ended: make(chan struct{})}
+	c.changed = sync.NewCond(&c.mu)
+	go func() {
+		defer c.end()
+		s := &jsonScanner{r: checkedReader{ctx, br}, buf: make([]byte, 1<<20)}
+		s.object(func(key string) bool {
+			if c, ok := s.next(); !ok || c != '[' {
+				_, ok := s.value()
+				return ok
+			}
+			n := 0
+			ok := s.array(func() bool {
+				n++
+				_, ok := s.value()
+				return ok
+			})
+			if ok {
+				c.count(key, n)
+			}
 			return ok
 		})
-		counts[key] = n
-		return ok
-	})
-	if !ok {
-		return nil
+	}()
+	return c
+}
+
+// listCounts are the counts of a file's lists as the counting pass finds
+// them.
+type listCounts struct {
+	mu      sync.Mutex
+	changed *sync.Cond
+	n       map[string]int
+	done    bool // no more counts will come
+	ended   chan struct{}
+}
+
+func (c *listCounts) count(key string, n int) {
+	c.mu.Lock()
+	c.n[key] = n
+	c.mu.Unlock()
+	c.changed.Broadcast()
+}
+
+func (c *listCounts) end() {
+	c.mu.Lock()
+	c.done = true
+	c.mu.Unlock()
+	c.changed.Broadcast()
+	close(c.ended)
+}
+
+// of is the count of list key, once counted; 0 when the counting pass
+// ended without it (a file it could not read to the end: the decoding
+// pass then gathers the list in chunks). A nil listCounts counts nothing.
+func (c *listCounts) of(key string) int {
+	if c == nil {
+		return 0
 	}
-	return counts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for {
+		if n, ok := c.n[key]; ok {
+			return n
+		}
+		if c.done {
+			return 0
+		}
+		c.changed.Wait()
+	}
+}
+
+// wait waits for the counting pass to end, so that the file is no longer
+// read once the caller returns.
+func (c *listCounts) wait() {
+	if c != nil {
+		<-c.ended
+	}
 }

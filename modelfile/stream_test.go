@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -457,5 +458,89 @@ func TestStreamGivesUpOnAnItemItCannotDecode(t *testing.T) {
 		if _, err := Parse("h.json", []byte(bad), DefaultLimits); err == nil || !strings.Contains(err.Error(), `"to"`) {
 			t.Fatalf("link %d: the general reader says %v", k, err)
 		}
+	}
+}
+
+// The lists of a JSON file are counted beside the decoding pass: the
+// decoder gets each list's count (and sizes the list once), a list the
+// counting pass did not reach counts 0, and a file that is not JSON is
+// not counted.
+func TestListsCountedBeside(t *testing.T) {
+	m, err := synth.Generate(synth.Options{Assets: 300, Seed: 3, LinksPerAsset: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, m, JSON); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	name := filepath.Join(dir, "h.json")
+	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := countJSONFile(context.Background(), name, bytes.NewReader(buf.Bytes()), DefaultLimits)
+	if c.of("assets") != len(m.Assets) || c.of("links") != len(m.Links) || c.of("zones") != len(m.Zones) {
+		t.Errorf("counted %d assets, %d links, %d zones; the file has %d, %d, %d", c.of("assets"), c.of("links"), c.of("zones"), len(m.Assets), len(m.Links), len(m.Zones))
+	}
+	if n := c.of("no-such-list"); n != 0 {
+		t.Errorf("a list the file has not counts %d", n)
+	}
+	c.wait()
+
+	// Cut after the links: those before are counted, the rest not.
+	cut := buf.Bytes()[:bytes.Index(buf.Bytes(), []byte(`"services"`))+20]
+	c = countJSONFile(context.Background(), name, bytes.NewReader(cut), DefaultLimits)
+	if c.of("links") != len(m.Links) || c.of("services") != 0 {
+		t.Errorf("on a file cut in its services: %d links (want %d), %d services (want 0)", c.of("links"), len(m.Links), c.of("services"))
+	}
+	c.wait()
+
+	var yml bytes.Buffer
+	if err := Write(&yml, m, YAML); err != nil {
+		t.Fatal(err)
+	}
+	if c := countJSONFile(context.Background(), "h.yaml", &yml, DefaultLimits); c != nil || c.of("assets") != 0 {
+		t.Errorf("a YAML file was counted: %v", c)
+	}
+
+	// Read with the counts, the links are allocated once: without, in
+	// chunks and then joined, so reading allocates their size again.
+	big, err := synth.Generate(synth.Options{Assets: 4000, Seed: 3, LinksPerAsset: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := Write(&buf, big, JSON); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	allocated := func(read func() (*ward.Model, error)) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		got, err := read()
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Links) != len(big.Links) || len(got.Assets) != len(big.Assets) {
+			t.Fatalf("read %d links and %d assets of %d and %d", len(got.Links), len(got.Assets), len(big.Links), len(big.Assets))
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	counted := allocated(func() (*ward.Model, error) { return Load(name, DefaultLimits) })
+	uncounted := allocated(func() (*ward.Model, error) {
+		m, ok, found, err := stream(context.Background(), name, bytes.NewReader(buf.Bytes()), DefaultLimits, nil)
+		if !ok && err == nil {
+			err = fmt.Errorf("not streamed: %v", found)
+		}
+		return m, err
+	})
+	links := uint64(len(big.Links)) * uint64(unsafe.Sizeof(ward.Link{}))
+	if counted+links/2 > uncounted {
+		t.Errorf("reading with the lists counted allocated %d bytes, without %d: want at least half the links' %d bytes less", counted, uncounted, links)
 	}
 }
