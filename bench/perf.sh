@@ -13,7 +13,7 @@
 # Options: --ward BINARY (default: built from this checkout), --sizes LIST,
 # --links-per-asset N (10), --scenarios LIST (validate,import,assess,
 # quantify,plan,whatif), --plan-max N (largest size plan runs at; default
-# 10000: it grows with the square of the assets), --timeout SECONDS per
+# 10000: at ten links an asset it takes half a minute at 100,000), --timeout SECONDS per
 # command (1800), --work DIR (kept inputs; default a temporary directory),
 # --no-doc (print the table only).
 set -euo pipefail
