@@ -159,6 +159,16 @@ func TestHostileInput(t *testing.T) {
 		if tc.code >= 400 && tc.code != 404 && res.header.Get("Content-Type") != "application/problem+json" {
 			t.Errorf("%s: %s", tc.name, res.header.Get("Content-Type"))
 		}
+		// A problem body holds the problem's members only: the headers
+		// set with it go on the response, not into the body.
+		var members map[string]json.RawMessage
+		if tc.code >= 400 && json.Unmarshal([]byte(res.body), &members) == nil {
+			for k := range members {
+				if !slices.Contains([]string{"type", "title", "status", "detail", "errors"}, k) {
+					t.Errorf("%s: the problem body has a member %q: %.300s", tc.name, k, res.body)
+				}
+			}
+		}
 	}
 	if now, _ := ts.store.Revision(ctx, "st-example"); now != rev {
 		t.Errorf("revision %d after refused writes, was %d", now, rev)

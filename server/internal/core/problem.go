@@ -21,7 +21,7 @@ type Problem struct {
 	// Errors lists the problems of a model, each with its place.
 	Errors []modelfile.Error `json:"errors,omitempty"`
 	// Header is set on the response (Retry-After, Allow).
-	Header http.Header
+	Header http.Header `json:"-"`
 }
 
 func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
