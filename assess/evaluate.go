@@ -274,7 +274,7 @@ func (e *evaluator) evaluated(f *catalog.AssetFacts) (*outcome, []byte, error) {
 	}
 	o.checks = make([]int8, len(e.checks))
 	for i, ac := range e.checks {
-		r := e.memo.check(e.cat, i)
+		r := checkRule(e.cat, i)
 		if v, ok := e.memo.recall(r); ok {
 			o.checks[i] = v
 			continue
@@ -283,11 +283,10 @@ func (e *evaluator) evaluated(f *catalog.AssetFacts) (*outcome, []byte, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
 		}
-		switch pass := false; {
-		case !applies:
-			o.checks[i] = -1
-		default:
-			if pass, err = ac.c.Passes(s); err != nil {
+		o.checks[i] = -1
+		if applies {
+			pass, err := ac.c.Passes(s)
+			if err != nil {
 				return nil, nil, fmt.Errorf("check %q: %w", ac.c.Name, err)
 			}
 			o.checks[i] = b2i8(pass)
@@ -345,7 +344,7 @@ func (e *evaluator) risks(s catalog.Subject, evidence bool, weakness func(weakne
 	}
 	for i := range e.cat.Threats {
 		t := &e.cat.Threats[i]
-		ok, err := e.applies(e.memo.threat(e.cat, i), t, s)
+		ok, err := e.applies(threatRule(e.cat, i), t, s)
 		if err != nil {
 			return fmt.Errorf("threat %s: %w", t.ID, err)
 		}

@@ -79,11 +79,10 @@ func newRuleMemo(e *evaluator) *ruleMemo {
 	return m
 }
 
-// Rule numbers of the catalog's threats and of the evaluator's checks.
-func (m *ruleMemo) threat(cat *catalog.Catalog, i int) int { return len(cat.Weaknesses) + i }
-func (m *ruleMemo) check(cat *catalog.Catalog, i int) int {
-	return len(cat.Weaknesses) + len(cat.Threats) + i
-}
+// threatRule and checkRule are the rule numbers of the catalog's threat i
+// and of the evaluator's check i (a weakness's is its index).
+func threatRule(cat *catalog.Catalog, i int) int { return len(cat.Weaknesses) + i }
+func checkRule(cat *catalog.Catalog, i int) int  { return len(cat.Weaknesses) + len(cat.Threats) + i }
 
 // begin starts the evaluation of the rules on one asset's facts.
 func (m *ruleMemo) begin(f *catalog.AssetFacts) {

@@ -82,11 +82,11 @@ weaknesses:
 			if name != "local" {
 				continue
 			}
-			whole := mm.threat(cat, len(cat.Threats)-2)
+			whole := threatRule(cat, len(cat.Threats)-2)
 			if mm.of[whole] != -1 || mm.asked[whole] != 0 {
 				t.Errorf("%s variety: the rule on the asset whole was remembered (keyer %d, %d lookups)", v, mm.of[whole], mm.asked[whole])
 			}
-			if version := mm.threat(cat, len(cat.Threats)-1); v != synth.VarietyLow && mm.of[version] != -1 {
+			if version := threatRule(cat, len(cat.Threats)-1); v != synth.VarietyLow && mm.of[version] != -1 {
 				t.Errorf("%s variety: the rule on versions is still remembered after %d lookups, %d new", v, mm.asked[version], mm.missed[version])
 			}
 		}

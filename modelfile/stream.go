@@ -77,7 +77,7 @@ func readFile(ctx context.Context, name string, f *os.File, size int64, lim Limi
 	if size-start > lim.MaxBytes {
 		return nil, tooBigError(name, lim.MaxBytes)
 	}
-	// The lists are counted by a pass of their own, ahead of the decoding
+	// The lists are counted by a pass of their own, beside the decoding
 	// one, on the same file read at its own offsets.
 	cctx, stop := context.WithCancel(ctx)
 	counts := countJSONFile(cctx, name, io.NewSectionReader(f, start, size-start), lim)
@@ -1060,8 +1060,7 @@ type listCounts struct {
 	mu      sync.Mutex
 	changed *sync.Cond
 	n       map[string]int
-	done    bool // no more counts will come
-	ended   chan struct{}
+	ended   chan struct{} // closed when no more counts will come
 }
 
 func (c *listCounts) count(key string, n int) {
@@ -1073,10 +1072,9 @@ func (c *listCounts) count(key string, n int) {
 
 func (c *listCounts) end() {
 	c.mu.Lock()
-	c.done = true
+	close(c.ended)
 	c.mu.Unlock()
 	c.changed.Broadcast()
-	close(c.ended)
 }
 
 // of is the count of list key, once counted; 0 when the counting pass
@@ -1092,10 +1090,12 @@ func (c *listCounts) of(key string) int {
 		if n, ok := c.n[key]; ok {
 			return n
 		}
-		if c.done {
+		select {
+		case <-c.ended:
 			return 0
+		default:
+			c.changed.Wait()
 		}
-		c.changed.Wait()
 	}
 }
 
