@@ -128,6 +128,19 @@ func (x *Index) ZoneOf(e End, id string) string {
 	return id
 }
 
+// ZoneAt is the position of the zone an end is in (an asset) or is (a
+// zone), -1 for an end that names nothing or an asset in no zone of the
+// model.
+func (x *Index) ZoneAt(e End) int {
+	if i, ok := e.Asset(); ok {
+		return int(x.zone[i])
+	}
+	if j, ok := e.Zone(); ok {
+		return j
+	}
+	return -1
+}
+
 // ZoneKindOf is the kind of the zone an end is in or is, "" for an end
 // that names nothing or an asset in no zone of the model.
 func (x *Index) ZoneKindOf(e End) ZoneKind {

@@ -63,6 +63,16 @@ func TestIndexResolvesLinkEnds(t *testing.T) {
 		if got, want := x.ZoneKindOf(e), x.ZoneKind(want); got != want {
 			t.Errorf("link %d %s %q: in a zone of kind %q, want %q", li, side, id, got, want)
 		}
+		wantAt := -1 // the zone's position, by a search of the zones
+		for j := range m.Zones {
+			if m.Zones[j].ID == want {
+				wantAt = j
+				break
+			}
+		}
+		if got := x.ZoneAt(e); got != wantAt {
+			t.Errorf("link %d %s %q: in zone number %d, want %d", li, side, id, got, wantAt)
+		}
 	}
 	for li := range m.Links {
 		check(li, "from", x.From[li], m.Links[li].From)

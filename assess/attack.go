@@ -6,11 +6,13 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
 	"github.com/wardhealth/ward/graph"
 	"github.com/wardhealth/ward/internal/hugepage"
+	"github.com/wardhealth/ward/internal/parallel"
 )
 
 // Step is one move of an attacker, with how likely it succeeds and why.
@@ -231,12 +233,13 @@ func stepOdds(f *catalog.AssetFacts, l *ward.Link, from stepFrom) (float64, stri
 		better(0.6, "T1133", whyGateway)
 	}
 	if l != nil && !gateway {
+		admin := remoteAdmin(l.Protocol)
 		switch {
-		case remoteAdmin[l.Protocol] && !l.Authenticated:
+		case admin && !l.Authenticated:
 			better(0.9, "T1021", whyOpenAdmin)
-		case remoteAdmin[l.Protocol] && !slices.Contains(f.Controls, "mfa"):
+		case admin && !slices.Contains(f.Controls, "mfa"):
 			better(0.5, remoteAdminTechnique[false], whyAdminNoMFA)
-		case remoteAdmin[l.Protocol]:
+		case admin:
 			// an interactive logon with MFA: a stored password is not enough
 		case !l.Authenticated && !attachment(l.Protocol):
 			tech := "T1210"
@@ -322,21 +325,40 @@ func viaLink(p ward.Protocol) string {
 // buildAttackGraph turns the model into possible steps, from every kind of
 // entry point; a search starts from those it is given.
 func buildAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts) *attackGraph {
-	return newAttackGraph(x, facts, org, false)
+	return newAttackGraph(x, facts, org, false, nil)
 }
 
 // newAttackGraph builds the graph; a lean one has the steps' probabilities
 // only, without their words, as a list of arcs, for measuring many models
-// (the plan).
-func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool) *attackGraph {
+// (the plan). With want, a lean graph has only the steps into and out of
+// the assets wanted (and the zones' and rules' own): those a change to
+// them can alter.
+func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgFacts, lean bool, want []bool) *attackGraph {
 	m := x.Model()
+	if !lean {
+		want = nil
+	}
+	// wanted tells whether a node's steps are made: an asset's when it is
+	// wanted, every other node's.
+	wanted := func(v int) bool { return want == nil || v >= len(want) || want[v] }
 	ag := &attackGraph{entries: map[string]int{}, assets: len(m.Assets), lean: lean, m: m, facts: facts}
-	// The links' steps, counted (room for every link both ways was some
-	// hundreds of megabytes too many at a million assets, given back by a
-	// copy that doubled them for a while), the rules', and per asset its
-	// zone, its flat network both ways, a logon or two and an entry step.
+	// The links' steps, counted in ranges side by side (room for every
+	// link both ways was some hundreds of megabytes too many at a million
+	// assets, given back by a copy that doubled them for a while), the
+	// rules', and per asset its zone, its flat network both ways, a logon
+	// or two and an entry step.
 	openings := m.Openings()
-	arcs := linkSteps(x) + 6*len(m.Assets)
+	parts := parallel.Parts(len(m.Links), linkStepsApart)
+	at := make([]int, parts+1) // where each range's link steps begin
+	parallel.Split(len(m.Links), parts, func(p, lo, hi int) {
+		c := 0
+		eachLinkStep(x, lo, hi, func(int, int, int) { c++ })
+		at[p+1] = c
+	})
+	for p := range parts {
+		at[p+1] += at[p]
+	}
+	arcs := at[parts] + 6*len(m.Assets)
 	for _, o := range openings {
 		arcs += 1 + len(o.Assets)
 	}
@@ -349,9 +371,17 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 		hugepage.Slice(ag.from)
 		hugepage.Slice(ag.to)
 	}
-	ag.techs = []string{""} // index 0: none
-	techs := map[string]uint8{"": 0}
+	ag.techs = slices.Clone(stepTechniques)
+	var techMu sync.Mutex
+	techs := map[string]uint8{} // beyond stepTechniques
+	// tech codes a technique; safe side by side, as the links' steps are
+	// made: the techniques the steps name are coded beforehand.
 	tech := func(t string) uint8 {
+		if k, ok := techniqueCode[t]; ok {
+			return k
+		}
+		techMu.Lock()
+		defer techMu.Unlock()
 		k, ok := techs[t]
 		if !ok {
 			k = uint8(len(ag.techs))
@@ -422,59 +452,77 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 		}
 		add(from, to, p, step{kind: kind, tech: tech(t), why: uint16(why)})
 	}
-	// into adds the step onto asset to over link l (nil: a flat network's
-	// scan), whose opening end is in zone fz.
-	into := func(from int, to int, l *ward.Link, li int, fz string) {
+	// The remote-access gateways, read for every link's opening end: a
+	// look at the asset's own record there was a cache miss each, a
+	// twentieth of an assessment at a million assets.
+	gateway := make([]bool, len(m.Assets))
+	for i := range m.Assets {
+		gateway[i] = m.Assets[i].Kind == "vpn-gateway"
+	}
+	// onto is the step onto asset to over link l (nil: a flat network's
+	// scan), whose opening end is in zone fz, of the Internet or not.
+	onto := func(from int, to int, l *ward.Link, li int, fz string, fromInternet bool) (float64, step) {
 		f := &facts[to]
-		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && internetZone(fz), asset: from < len(m.Assets)}
+		sf := stepFrom{crossing: l != nil && fz != f.Zone, internet: l != nil && fromInternet, asset: from < len(m.Assets)}
 		p, t, code := stepOdds(f, l, sf)
 		kind := stepLink
 		if l == nil {
 			kind = stepScan
 		}
-		if from < len(m.Assets) && m.Assets[from].Kind == "vpn-gateway" && p < 0.9 {
+		if from < len(m.Assets) && gateway[from] && p < 0.9 {
 			// Whoever logs on to a remote-access gateway is handed the
 			// sessions it publishes, with a valid account.
 			p, t, kind = 0.9, "T1078", stepSession
 		}
 		if ag.lean {
-			add(from, to, p, step{})
-			return
+			return p, step{}
 		}
-		add(from, to, p, step{link: int32(li + 1), kind: kind, tech: tech(t), why: uint16(code)})
+		return p, step{link: int32(li + 1), kind: kind, tech: tech(t), why: uint16(code)}
 	}
-	// Links: an attacker on one end reaches the other's service.
-	for li := range m.Links {
-		l := &m.Links[li]
-		if attachment(l.Protocol) {
-			continue
-		}
-		ends, n := [2][2]ward.End{{x.From[li], x.To[li]}, {x.To[li], x.From[li]}}, 1
-		if l.Direction == "both" {
-			n = 2
-		}
-		fz := x.ZoneOf(x.From[li], l.From)
-		for _, e := range ends[:n] {
-			to, ok := e[1].Asset()
-			if !ok {
-				continue // into a zone: nothing to take
+	// Links: an attacker on one end reaches the other's service. Each
+	// range of links writes its steps at the place counted for them, so
+	// that they are in link order, as made by one pass; a lean graph's
+	// dropped arcs leave gaps, closed after.
+	n := at[parts]
+	if lean {
+		ag.arcs = ag.arcs[:n]
+	} else {
+		ps, ag.steps, ag.from, ag.to = ps[:n], ag.steps[:n], ag.from[:n], ag.to[:n]
+	}
+	made := make([]int, parts) // per range, its steps kept
+	parallel.Split(len(m.Links), parts, func(p, lo, hi int) {
+		k := at[p]
+		eachLinkStep(x, lo, hi, func(from, to, li int) {
+			if want != nil && !want[to] && (from >= len(want) || !want[from]) {
+				return
 			}
-			from, ok := e[0].Asset()
-			if !ok {
-				j, ok := e[0].Zone()
-				if !ok {
-					continue
+			l := &m.Links[li]
+			fz, fin := x.ZoneOf(x.From[li], l.From), x.ZoneKindOf(x.From[li]) == "internet"
+			pr, s := onto(from, to, l, li, fz, fin)
+			if lean {
+				if pr > 0 && from != to { // as add drops them
+					ag.arcs[k] = arc{int32(from), int32(to), -math.Log(min(pr, 1))}
+					k++
 				}
-				from = len(m.Assets) + j
+				return
 			}
-			into(from, to, l, li, fz)
+			ps[k], ag.steps[k], ag.from[k], ag.to[k] = pr, s, int32(from), int32(to)
+			k++
+		})
+		made[p] = k - at[p]
+	})
+	if lean {
+		k := 0
+		for p := range parts {
+			k += copy(ag.arcs[k:], ag.arcs[at[p]:at[p]+made[p]])
 		}
+		ag.arcs = ag.arcs[:k]
 	}
 	// Zones: an attacker who holds an asset may open what its zone's
 	// rules (and links from the zone) allow.
 	for i := range m.Assets {
 		a := &m.Assets[i]
-		if zn, ok := zoneNode(a.Zone); ok {
+		if zn, ok := zoneNode(a.Zone); ok && wanted(i) {
 			add(i, zn, 1, step{kind: stepZone})
 		}
 	}
@@ -490,6 +538,9 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 		add(from, rn, 1, step{kind: stepRuleOpen, rule: int32(o.Rule + 1)})
 		pseudo := ruleLink(r)
 		for _, i := range o.Assets {
+			if !wanted(i) {
+				continue
+			}
 			f := &facts[i]
 			p, t, code := stepOdds(f, pseudo, stepFrom{crossing: f.Zone != r.From, internet: internetZone(r.From)})
 			if ag.lean {
@@ -504,6 +555,9 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 	// all of them. Ransomware spreads this way in hospitals.
 	for _, pair := range logons(x) {
 		user, dir := pair[0], pair[1]
+		if !wanted(user) && !wanted(dir) {
+			continue
+		}
 		fd := &facts[dir]
 		pam := slices.Contains(fd.Controls, "privileged-access-management")
 		p, why := 0.5, 0
@@ -522,9 +576,10 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 	// Flat networks: every asset reaches every other in its zone.
 	for i := range m.Assets {
 		a := &m.Assets[i]
-		if h, ok := hub[a.Zone]; ok {
+		if h, ok := hub[a.Zone]; ok && wanted(i) {
 			add(i, h, 1, step{kind: stepFlat})
-			into(h, i, nil, -1, "")
+			p, s := onto(h, i, nil, -1, "", false)
+			add(h, i, p, s)
 		}
 	}
 	// Entry points.
@@ -542,6 +597,9 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 			}
 		}
 		for i := range facts {
+			if !wanted(i) {
+				continue
+			}
 			f := &facts[i]
 			switch e {
 			case "internet":
@@ -605,26 +663,64 @@ func newAttackGraph(x *ward.Index, facts []catalog.AssetFacts, org *catalog.OrgF
 	return ag
 }
 
-// linkSteps counts the steps the links make: one onto each asset end a
-// link can be opened towards, from an asset or a zone, cabling aside.
-func linkSteps(x *ward.Index) int {
+// linkStepsApart is the fewest links whose steps are made in ranges side
+// by side.
+var linkStepsApart = 1 << 16
+
+// eachLinkStep calls fn for each step links [lo, hi) make, in link order:
+// one onto each asset end a link can be opened towards, from an asset or a
+// zone (a zone's node follows the assets'), cabling aside.
+func eachLinkStep(x *ward.Index, lo, hi int, fn func(from, to, li int)) {
 	m := x.Model()
-	n := 0
-	for li := range m.Links {
+	node := func(e ward.End) (int, bool) {
+		if i, ok := e.Asset(); ok {
+			return i, true
+		}
+		j, ok := e.Zone()
+		return len(m.Assets) + j, ok
+	}
+	for li := lo; li < hi; li++ {
 		l := &m.Links[li]
 		if attachment(l.Protocol) {
 			continue
 		}
-		from, to := x.From[li], x.To[li]
-		if _, ok := to.Asset(); ok && from != ward.NoEnd {
-			n++
+		f, t := x.From[li], x.To[li]
+		if to, ok := t.Asset(); ok {
+			if from, ok := node(f); ok {
+				fn(from, to, li)
+			}
 		}
-		if _, ok := from.Asset(); ok && l.Direction == "both" && to != ward.NoEnd {
-			n++
+		if l.Direction != "both" {
+			continue
+		}
+		if to, ok := f.Asset(); ok {
+			if from, ok := node(t); ok {
+				fn(from, to, li)
+			}
 		}
 	}
+}
+
+// linkSteps counts the steps the links make.
+func linkSteps(x *ward.Index) int {
+	n := 0
+	eachLinkStep(x, 0, len(x.Model().Links), func(int, int, int) { n++ })
 	return n
 }
+
+// stepTechniques are the ATT&CK techniques the attack steps name, coded by
+// their place (0: none), so that the links' steps, made side by side, code
+// them without a lock.
+var stepTechniques = []string{"", "T1078", "T1190", "T1133", "T1210", "T0812", "T0855", "T1021", "T1110", "T1552",
+	"T1003", "T1566", "T1200", "T1195", "T1199"}
+
+var techniqueCode = func() map[string]uint8 {
+	out := make(map[string]uint8, len(stepTechniques))
+	for k, t := range stepTechniques {
+		out[t] = uint8(k)
+	}
+	return out
+}()
 
 // ruleLink is the connection a rule allows, as a link: what a step
 // through the rule is rated and worded over.

@@ -20,10 +20,20 @@ import (
 )
 
 var (
-	remoteAdmin = map[ward.Protocol]bool{"rdp": true, "vnc": true, "ssh": true, "telnet": true}
-	sensitive   = map[ward.DataClass]bool{"phi": true, "credentials": true, "prescriptions": true, "lab-results": true, "device-control": true, "images": true}
-	healthData  = map[ward.DataClass]bool{"phi": true, "images": true, "lab-results": true, "prescriptions": true}
+	sensitive  = map[ward.DataClass]bool{"phi": true, "credentials": true, "prescriptions": true, "lab-results": true, "device-control": true, "images": true}
+	healthData = map[ward.DataClass]bool{"phi": true, "images": true, "lab-results": true, "prescriptions": true}
 )
+
+// remoteAdmin reports whether a protocol is an interactive remote
+// administration logon. A switch, not a map: it is asked for every link
+// of the model, several times.
+func remoteAdmin(p ward.Protocol) bool {
+	switch p {
+	case "rdp", "vnc", "ssh", "telnet":
+		return true
+	}
+	return false
+}
 
 // attachment reports whether a link is cabling or radio attachment rather
 // than a connection between applications.
@@ -158,8 +168,10 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 		controls  []string
 	}
 	zones := make(map[string]zoneInfo, len(m.Zones))
-	for _, z := range m.Zones {
+	trust := make([]int, len(m.Zones)) // by the zone's position in the index
+	for j, z := range m.Zones {
 		zones[z.ID] = zoneInfo{z.Kind, z.Trust.Rank(), slices.Contains(z.Controls, "segmentation"), z.Controls}
+		trust[j] = z.Trust.Rank()
 	}
 	// The controls of an asset without its own are its zone's and the
 	// organisation's: one list per zone, shared (facts are read, never
@@ -232,13 +244,12 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 			return // a cable is no way in by itself
 		}
 		f := &facts[to]
-		fz := x.ZoneOf(from, fromID)
-		if fz != f.Zone {
-			if zones[fz].trust <= 1 {
+		if fz := x.ZoneOf(from, fromID); fz != f.Zone {
+			if j := x.ZoneAt(from); j < 0 || trust[j] <= 1 { // by position: asked for every link
 				f.UntrustedInbound = true
 				why.note("untrusted-inbound", to, li)
 			}
-			if remoteAdmin[l.Protocol] {
+			if remoteAdmin(l.Protocol) {
 				why.note("remote-admin-from-outside", to, li)
 				if !slices.Contains(f.RemoteAccess, string(l.Protocol)) {
 					f.RemoteAccess = append(f.RemoteAccess, string(l.Protocol))
@@ -261,8 +272,10 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 		for li := range m.Links {
 			from, isFrom := x.From[li].Asset()
 			to, isTo := x.To[li].Asset()
-			ownFrom := isFrom && from >= lo && from < hi
-			ownTo := isTo && to >= lo && to < hi
+			// An end whose facts are not wanted is left alone: they are
+			// its id and zone only.
+			ownFrom := isFrom && from >= lo && from < hi && (want == nil || want[from])
+			ownTo := isTo && to >= lo && to < hi && (want == nil || want[to])
 			if !ownFrom && !ownTo {
 				continue
 			}
@@ -336,7 +349,7 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 				f.UntrustedInbound = true
 				why.note("untrusted-inbound", i, -1-o.Rule)
 			}
-			if remoteAdmin[r.Protocol] {
+			if remoteAdmin(r.Protocol) {
 				why.note("remote-admin-from-outside", i, -1-o.Rule)
 				if !slices.Contains(f.RemoteAccess, string(r.Protocol)) {
 					f.RemoteAccess = append(f.RemoteAccess, string(r.Protocol))
@@ -503,53 +516,86 @@ func b2i(b bool) int {
 	return 0
 }
 
-// logon are the protocols over which a system logs on through another.
-var logon = map[ward.Protocol]bool{"kerberos": true, "ldap": true, "ldaps": true, "radius": true}
+// logon tells whether a protocol is one over which a system logs on
+// through another.
+func logon(p ward.Protocol) bool {
+	switch p {
+	case "kerberos", "ldap", "ldaps", "radius":
+		return true
+	}
+	return false
+}
 
 // logons lists who logs on through whom, as pairs of asset indices
-// (user, authority), each once: a kerberos, ldap, ldaps or radius flow from
-// user to authority, or user depending on an identity system (or on a
-// redundancy group of them).
+// (user, authority), each once, in the order first met: a kerberos, ldap,
+// ldaps or radius flow from user to authority, or user depending on an
+// identity system (or on a redundancy group of them).
 func logons(x *ward.Index) [][2]int {
 	m := x.Model()
 	groups := make(map[string][]string, len(m.Redundancy))
 	for _, g := range m.Redundancy {
 		groups[g.ID] = g.Of
 	}
-	seen := map[[2]int]bool{}
-	var out [][2]int
-	add := func(from, j int, identityOnly bool) {
-		if from == j || seen[[2]int{from, j}] {
-			return
-		}
-		if k, _ := ward.LookupKind(m.Assets[j].Kind); identityOnly && k.Category != ward.CategoryIdentity {
-			return
-		}
-		seen[[2]int{from, j}] = true
-		out = append(out, [2]int{from, j})
-	}
+	var met [][2]int32 // as met, with repeats
 	for li := range m.Links {
-		l := &m.Links[li]
-		if !logon[l.Protocol] {
+		if !logon(m.Links[li].Protocol) {
 			continue
 		}
 		i, ok := x.From[li].Asset()
 		j, ok2 := x.To[li].Asset()
-		if ok && ok2 {
-			add(i, j, false)
+		if ok && ok2 && i != j {
+			met = append(met, [2]int32{int32(i), int32(j)})
 		}
+	}
+	identity := func(j int) bool {
+		k, _ := ward.LookupKind(m.Assets[j].Kind)
+		return k.Category == ward.CategoryIdentity
 	}
 	for i := range m.Assets {
 		for _, d := range m.Assets[i].DependsOn {
 			if of, ok := groups[d]; ok {
 				for _, id := range of {
-					if j, ok := x.Asset(id); ok {
-						add(i, j, true)
+					if j, ok := x.Asset(id); ok && i != j && identity(j) {
+						met = append(met, [2]int32{int32(i), int32(j)})
 					}
 				}
-			} else if j, ok := x.Asset(d); ok {
-				add(i, j, true)
+			} else if j, ok := x.Asset(d); ok && i != j && identity(j) {
+				met = append(met, [2]int32{int32(i), int32(j)})
 			}
+		}
+	}
+	// The first of each pair is kept: the pairs are grouped by user in
+	// the order met (a counting sort), and a user's authorities marked as
+	// its group is read. A set of pairs was most of the time at a million
+	// assets, with a million and a half logons.
+	n := len(m.Assets)
+	start := make([]int32, n+1)
+	for _, p := range met {
+		start[p[0]+1]++
+	}
+	for i := range n {
+		start[i+1] += start[i]
+	}
+	byUser, fill := make([]int32, len(met)), slices.Clone(start[:n])
+	for k, p := range met {
+		byUser[fill[p[0]]] = int32(k)
+		fill[p[0]]++
+	}
+	seen := make([]int32, n) // seen[j] == i+1: (i, j) is in i's group already
+	first := make([]bool, len(met))
+	kept := 0
+	for i := range n {
+		for _, k := range byUser[start[i]:start[i+1]] {
+			if j := met[k][1]; seen[j] != int32(i+1) {
+				seen[j], first[k] = int32(i+1), true
+				kept++
+			}
+		}
+	}
+	out := make([][2]int, 0, kept)
+	for k, p := range met {
+		if first[k] {
+			out = append(out, [2]int{int(p[0]), int(p[1])})
 		}
 	}
 	return out

@@ -286,7 +286,7 @@ func (s *scorer) measure(m *ward.Model, prev *state, patched []string) (*state, 
 // measureFacts is measure on the model's facts, computed already.
 func (s *scorer) measureFacts(x *ward.Index, prev *state, patched []string, org catalog.OrgFacts, facts []catalog.AssetFacts) (*state, error) {
 	m := x.Model()
-	ag := newAttackGraph(x, facts, &org, true)
+	ag := newAttackGraph(x, facts, &org, true, nil)
 	ix := newIndex(m, ag)
 	for i := range facts {
 		facts[i].Reach = reachLevel(ix.p(i))

@@ -464,7 +464,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		f.VendorAccess, f.Authenticates, f.Reach = old.VendorAccess, old.Authenticates, old.Reach
 		f.Services, f.MinOutageMinutes, f.PatientSafety = old.Services, old.MinOutageMinutes, old.PatientSafety
 	}
-	sag := newAttackGraph(sx, cf, &st.org, true)
+	sag := newAttackGraph(sx, cf, &st.org, true, pb.want)
 
 	// The steps into and out of N: D and the zones' flat networks (hubs),
 	// marked beside D's assets.
