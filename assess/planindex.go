@@ -249,7 +249,7 @@ type scratch struct {
 	// of links whose flags change; link the part's links; at the place
 	// in the part of an asset marked in s.
 	d, s, e, link []uint32
-	at            []int32
+	at, endAt     []int32
 }
 
 var scratches sync.Pool
@@ -260,7 +260,7 @@ func getScratch(nodes int) *scratch {
 		return s
 	}
 	s := &scratch{stamp: make([]uint32, nodes), inA: make([]uint32, nodes), val: make([]float64, nodes), par: make([]int32, nodes),
-		d: make([]uint32, nodes), s: make([]uint32, nodes), e: make([]uint32, nodes), at: make([]int32, nodes)}
+		d: make([]uint32, nodes), s: make([]uint32, nodes), e: make([]uint32, nodes), at: make([]int32, nodes), endAt: make([]int32, nodes)}
 	s.next()
 	return s
 }
@@ -345,7 +345,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		for _, i := range d {
 			for _, li := range x.linksOf[i] {
 				if j, ok := other(li, i); ok && !inD(j) && sp.e[j] != sp.cur {
-					sp.e[j] = sp.cur
+					sp.e[j], sp.endAt[j] = sp.cur, int32(len(ends))
 					ends = append(ends, j)
 				}
 			}
@@ -423,30 +423,40 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	pb.facts = sf
 	// The ends' counts move by what the links changed count on them now
 	// and counted before.
-	endFacts := make(map[int32]*catalog.AssetFacts, len(ends))
-	for _, j := range ends {
-		f := st.facts[j]
-		endFacts[j] = &f
+	// An end's facts are found by its place in ends (sp.endAt), kept in
+	// the part's buffer.
+	pb.ends = slices.Grow(pb.ends[:0], len(ends))[:len(ends)]
+	pb.radio = slices.Grow(pb.radio[:0], len(ends))[:len(ends)]
+	for k, j := range ends {
+		pb.ends[k], pb.radio[k] = st.facts[j], endRadio{}
 	}
-	radio := map[int32]int{}
+	endFacts := func(i int32) (*catalog.AssetFacts, bool) {
+		if sp.e[i] != sp.cur {
+			return nil, false
+		}
+		return &pb.ends[sp.endAt[i]], true
+	}
 	if len(ends) > 0 {
 		for k, li := range links {
 			was, now := &m.Links[li], &sm.Links[k]
-			for _, id := range []string{was.From, was.To} {
-				j, ok := x.asset[id]
-				f := endFacts[j]
-				if !ok || f == nil || (id == was.To && was.From == was.To) {
+			for side, id := range [2]string{was.From, was.To} {
+				j := x.ends[li][side]
+				if j < 0 || sp.e[j] != sp.cur || (side == 1 && was.From == was.To) {
 					continue
 				}
+				at := sp.endAt[j]
+				f := &pb.ends[at]
 				a, b := linkFlags(was, id), linkFlags(now, id)
 				f.Cleartext += b.clear - a.clear
 				f.ClearSensitive += b.sensitive - a.sensitive
 				f.Unauthenticated += b.unauthenticated - a.unauthenticated
-				radio[j] += b.radio - a.radio
+				pb.radio[at] = endRadio{true, pb.radio[at].by + b.radio - a.radio}
 			}
 		}
-		for j, r := range radio {
-			endFacts[j].ClearWireless = int(x.clearRadio[j])+r > 0
+		for k, j := range ends {
+			if r := pb.radio[k]; r.met {
+				pb.ends[k].ClearWireless = int(x.clearRadio[j])+r.by > 0
+			}
 		}
 	}
 	// The part's facts, written over those of the sub-model: D's as
@@ -455,7 +465,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	for k, i := range part {
 		if !inD(i) {
 			cf[k] = st.facts[i]
-			if f, ok := endFacts[i]; ok {
+			if f, ok := endFacts(i); ok {
 				cf[k] = *f
 			}
 			continue
@@ -624,7 +634,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 	score := func(i int32) error {
 		p := math.Exp(-get(i))
 		var f catalog.AssetFacts
-		ef, isEnd := endFacts[i]
+		ef, isEnd := endFacts(i)
 		switch {
 		case inD(i):
 			f = cf[sp.at[i]]
@@ -664,7 +674,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	for _, v := range sp.touched {
-		if _, isEnd := endFacts[v]; int(v) < len(m.Assets) && !inD(v) && !isEnd {
+		if _, isEnd := endFacts(v); int(v) < len(m.Assets) && !inD(v) && !isEnd {
 			if err := score(v); err != nil {
 				return 0, 0, nil, false, err
 			}
@@ -688,6 +698,15 @@ type partBuffer struct {
 	links  []ward.Link
 	facts  []catalog.AssetFacts
 	want   []bool
+	ends   []catalog.AssetFacts // the facts of the other ends of links whose flags change
+	radio  []endRadio
+}
+
+// endRadio is what the changed links move an end's count of radio links
+// without encryption by, if any of them has the end.
+type endRadio struct {
+	met bool
+	by  int
 }
 
 var partBuffers = sync.Pool{New: func() any { return new(partBuffer) }}
