@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wardhealth/ward"
 	"github.com/wardhealth/ward/catalog"
@@ -390,6 +391,10 @@ func breaks(before, after *state) string {
 	return out
 }
 
+// aheadUsed counts the gains measured ahead that reached the top of the
+// queue, for the tests to see that the case used some.
+var aheadUsed atomic.Int64
+
 type gainItem struct {
 	c     int
 	gain  int
@@ -484,6 +489,17 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 		}
 		heap.Push(q, gainItem{c: i, gain: gains[i]})
 	}
+	// Gains measured again ahead in a round: when the top of the queue was
+	// measured before the last step, the next stale ones are measured
+	// beside it on the other cores, and each is used if its candidate
+	// reaches the top in the same round, where measuring it then would
+	// give the same gain (or error). The steps are those of measuring one
+	// at a time.
+	type measured struct {
+		gain int
+		err  error
+	}
+	ahead, aheadRound := map[int]measured{}, -1
 	for len(plan.Steps) < budget && q.Len() > 0 {
 		top := heap.Pop(q).(gainItem)
 		if top.gain <= 0 {
@@ -491,11 +507,39 @@ func makePlan(m *ward.Model, cat *catalog.Catalog, opt Options, budget int, full
 		}
 		if r := len(plan.Steps); top.round != r {
 			// Measured before the last step was chosen: measure again.
-			after, err := s.after(st, &cands[top.c])
-			if err != nil {
-				return nil, err
+			if aheadRound != r {
+				clear(ahead)
+				aheadRound = r
 			}
-			top.gain, top.round = st.total()-after, r
+			if _, ok := ahead[top.c]; ok {
+				aheadUsed.Add(1)
+			} else {
+				batch := []int{top.c}
+				var looked []gainItem
+				for len(batch) < cap(sem) && len(looked) < 4*cap(sem) && q.Len() > 0 {
+					it := heap.Pop(q).(gainItem)
+					looked = append(looked, it)
+					if _, ok := ahead[it.c]; !ok && it.round != r && it.gain > 0 {
+						batch = append(batch, it.c)
+					}
+				}
+				for _, it := range looked {
+					heap.Push(q, it)
+				}
+				out := make([]measured, len(batch))
+				parallel.Split(len(batch), len(batch), func(k, _, _ int) {
+					after, err := s.after(st, &cands[batch[k]])
+					out[k] = measured{st.total() - after, err}
+				})
+				for k, c := range batch {
+					ahead[c] = out[k]
+				}
+			}
+			m := ahead[top.c]
+			if m.err != nil {
+				return nil, m.err
+			}
+			top.gain, top.round = m.gain, r
 			heap.Push(q, top)
 			continue
 		}

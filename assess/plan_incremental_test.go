@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -365,5 +366,43 @@ func sameState(t *testing.T, what string, got, want *state) {
 	}
 	if got.org.Exposed != want.org.Exposed || got.org.EOS != want.org.EOS {
 		t.Errorf("%s: organisation %+v, want %+v", what, got.org, want.org)
+	}
+}
+
+// The gains measured again ahead, side by side, make the plan that
+// measuring one at a time makes: with one worker nothing is measured
+// ahead, with more the next stale candidates are.
+func TestPlanMeasuredAheadAsOneAtATime(t *testing.T) {
+	cat, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(procs)
+	for _, seed := range []uint64{3, 4} {
+		m, vulns := stirred(t, 900, seed)
+		opt := Options{Today: "2026-11-23", Vulnerabilities: vulns}
+		plan := func(workers int) string {
+			runtime.GOMAXPROCS(workers)
+			p, err := makePlan(m, cat, opt, 10, false, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(p)
+			return string(b)
+		}
+		used := aheadUsed.Load()
+		one := plan(1)
+		if aheadUsed.Load() != used {
+			t.Errorf("seed %d: gains measured ahead with one worker", seed)
+		}
+		for _, workers := range []int{2, 5} {
+			if got := plan(workers); got != one {
+				t.Errorf("seed %d, %d workers: plan\n%s\none at a time\n%s", seed, workers, got, one)
+			}
+		}
+		if aheadUsed.Load() == used {
+			t.Errorf("seed %d: no gain measured ahead was used: the case tells nothing", seed)
+		}
 	}
 }

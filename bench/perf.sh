@@ -9,17 +9,21 @@
 #   bench/perf.sh --quick              # 1k and 10k: a few minutes
 #   bench/perf.sh --old /tmp/ward-base # old vs new side by side
 #   bench/perf.sh --sizes 300000 --scenarios validate,assess --no-doc
+#   bench/perf.sh --variety realistic --no-doc  # assets unlike each other
 #
 # Options: --ward BINARY (default: built from this checkout), --sizes LIST,
 # --links-per-asset N (10), --scenarios LIST (validate,import,assess,
 # quantify,plan,whatif), --plan-max N (largest size plan runs at; default
 # 10000: at ten links an asset it takes half a minute at 100,000), --timeout SECONDS per
 # command (1800), --work DIR (kept inputs; default a temporary directory),
-# --no-doc (print the table only).
+# --variety low|realistic|high (inputs by 'ward gen --variety', where each
+# asset of a site has its own version, controls and links at realistic;
+# default: 'ward bench gen', the low variety's templates), --no-doc (print
+# the table only).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-ward="" old="" sizes="1000,10000,100000" lpa=10 doc=1 work="" timeout=1800 planmax=10000
+ward="" old="" sizes="1000,10000,100000" lpa=10 doc=1 work="" timeout=1800 planmax=10000 variety=""
 scenarios="validate,import,assess,quantify,plan,whatif"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
 	--plan-max) planmax=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--work) work=$2; shift ;;
+	--variety) variety=$2; shift ;;
 	--no-doc) doc=0 ;;
 	*) echo "perf.sh: unknown option $1 (see the comment at the top)" >&2; exit 2 ;;
 	esac
@@ -77,11 +82,18 @@ rows=$work/rows.md
 IFS=, read -ra ns <<<"$sizes"
 for n in "${ns[@]}"; do
 	links=$((n * lpa))
+	h=h$n${variety:+-$variety}
 	for f in yaml json; do
-		[ -s "$work/h$n.$f" ] || "$ward" bench gen --assets "$n" --links "$links" --format "$f" -o "$work/h$n.$f" >"$work/h$n.gen"
+		if [ -s "$work/$h.$f" ]; then
+			continue
+		elif [ -n "$variety" ]; then
+			"$ward" gen --assets "$n" --links-per-asset "$lpa" --variety "$variety" --format "$f" -o "$work/$h.$f" >"$work/$h.gen"
+		else
+			"$ward" bench gen --assets "$n" --links "$links" --format "$f" -o "$work/$h.$f" >"$work/$h.gen"
+		fi
 	done
-	fail=$(grep -m1 -o '"id": "core-sw-[0-9]*"' "$work/h$n.json" | cut -d'"' -f4)
-	links=$(awk '{ print $(NF-1) }' "$work/h$n.gen")
+	fail=$(grep -m1 -o '"id": "core-sw-[0-9]*"' "$work/$h.json" | cut -d'"' -f4)
+	links=$(grep -o '[0-9]* links' "$work/$h.gen" | cut -d' ' -f1)
 	jobs=()
 	for s in ${scenarios//,/ }; do
 		case $s in
@@ -96,7 +108,7 @@ for n in "${ns[@]}"; do
 	done
 	for j in "${jobs[@]}"; do
 		IFS='|' read -r label f cmd <<<"$j"
-		file=$work/h$n.$f
+		file=$work/$h.$f
 		read -ra argv <<<"${cmd//FILE/$file}"
 		echo "perf.sh: $n assets: ward ${argv[*]##*/}" >&2
 		row="| $label | $(thousands "$n") | $(thousands "$links") | ${f^^} | $(mib "$file") |"
@@ -118,7 +130,11 @@ table=$work/table.md
 	echo "load average $load_before before and $load_after after (the machine is shared: CPU seconds"
 	echo "say more than the wall clock). Each row is a fresh process (\`/usr/bin/time -v\`):"
 	echo "wall and CPU (user + system) seconds, peak resident memory (MiB). Inputs:"
-	echo "\`ward bench gen --assets N --links $lpa×N\` (seed 1)."
+	if [ -n "$variety" ]; then
+		echo "\`ward gen --assets N --links-per-asset $lpa --variety $variety\` (seed 1)."
+	else
+		echo "\`ward bench gen --assets N --links $lpa×N\` (seed 1)."
+	fi
 	echo
 	if [ -n "$old" ]; then
 		echo "| command | assets | links | format | file | wall s | CPU s | peak RSS MiB | old wall s | old CPU s | old peak RSS MiB |"
