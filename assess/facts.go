@@ -19,10 +19,25 @@ import (
 	"github.com/wardhealth/ward/internal/parallel"
 )
 
-var (
-	sensitive  = map[ward.DataClass]bool{"phi": true, "credentials": true, "prescriptions": true, "lab-results": true, "device-control": true, "images": true}
-	healthData = map[ward.DataClass]bool{"phi": true, "images": true, "lab-results": true, "prescriptions": true}
-)
+// sensitive tells whether a class of data is sensitive: health data,
+// credentials and device control. A switch, as remoteAdmin is: asked for
+// every link that carries data in clear text.
+func sensitive(d ward.DataClass) bool {
+	switch d {
+	case "phi", "credentials", "prescriptions", "lab-results", "device-control", "images":
+		return true
+	}
+	return false
+}
+
+// healthData tells whether a class of data is data about patients' health.
+func healthData(d ward.DataClass) bool {
+	switch d {
+	case "phi", "images", "lab-results", "prescriptions":
+		return true
+	}
+	return false
+}
 
 // remoteAdmin reports whether a protocol is an interactive remote
 // administration logon. A switch, not a map: it is asked for every link
@@ -232,7 +247,7 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 		}
 		for _, d := range a.Data {
 			f.Data = append(f.Data, string(d))
-			f.HoldsPHI = f.HoldsPHI || healthData[d]
+			f.HoldsPHI = f.HoldsPHI || healthData(d)
 		}
 	}
 
@@ -300,8 +315,8 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 			if ownFrom && l.Direction == "both" {
 				inbound(from, x.To[li], l.To, l, li)
 			}
-			if attachment(l.Protocol) {
-				continue
+			if attachment(l.Protocol) || want != nil {
+				continue // (the connections are read for vendor access, which a part keeps)
 			}
 			switch {
 			case isFrom && isTo:
@@ -474,7 +489,7 @@ func countEnd(f *catalog.AssetFacts, l *ward.Link) (clearSensitive bool) {
 	}
 	if !l.Encrypted && !attachment(l.Protocol) {
 		f.Cleartext++
-		if slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] }) {
+		if slices.ContainsFunc(l.Data, sensitive) {
 			f.ClearSensitive++
 			return true
 		}

@@ -7,7 +7,7 @@ import "github.com/wardhealth/ward"
 // assets without the facts of the whole model.
 func HoldsHealthData(a *ward.Asset) bool {
 	for _, d := range a.Data {
-		if healthData[d] {
+		if healthData(d) {
 			return true
 		}
 	}

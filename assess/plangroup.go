@@ -360,7 +360,7 @@ func (g *placeGroup) change(m *ward.Model, first *place) Change {
 		}
 	}
 	sensitiveData := func(l *ward.Link) bool {
-		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, func(d ward.DataClass) bool { return sensitive[d] })
+		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, sensitive)
 	}
 	switch g.action {
 	case "add-mfa":

@@ -486,12 +486,24 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 		}
 	}
 	inN := func(v int32) bool { return sp.d[v] == sp.cur }
+	// The part's other nodes (zones, rules, flat networks, entry points)
+	// are found in the state's by name once each: -2 not yet, -1 none.
+	pb.nodes = slices.Grow(pb.nodes[:0], len(sag.names)-len(part))[:len(sag.names)-len(part)]
+	for k := range pb.nodes {
+		pb.nodes[k] = -2
+	}
 	global := func(v int32) (int32, bool) {
 		if int(v) < len(part) {
 			return part[v], true
 		}
-		g, ok := x.node[sag.names[v]]
-		return g, ok
+		g := &pb.nodes[int(v)-len(part)]
+		if *g == -2 {
+			*g = -1
+			if k, ok := x.node[sag.names[v]]; ok {
+				*g = k
+			}
+		}
+		return *g, *g >= 0
 	}
 	var fresh []arc
 	newOut, newIn := map[int32][]int32{}, map[int32][]int32{}
@@ -700,6 +712,7 @@ type partBuffer struct {
 	want   []bool
 	ends   []catalog.AssetFacts // the facts of the other ends of links whose flags change
 	radio  []endRadio
+	nodes  []int32 // the part's graph's nodes past its assets, in the state's
 }
 
 // endRadio is what the changed links move an end's count of radio links
