@@ -86,5 +86,33 @@ func TestAttackGraphInRangesAsOnePass(t *testing.T) {
 				}
 			}
 		}
+		// A lean graph of some assets wanted has the steps into and out
+		// of them that the whole lean graph has, in its order, in ranges
+		// or in one pass: those the plan reads.
+		want := make([]bool, len(m.Assets))
+		for i := range want {
+			want[i] = i%3 == 0 || i%7 == 1
+		}
+		incident := func(arcs []arc) []arc {
+			var out []arc
+			for _, a := range arcs {
+				if (int(a.from) < len(want) && want[a.from]) || (int(a.to) < len(want) && want[a.to]) {
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+		linkStepsApart = 1 << 62
+		all := incident(newAttackGraph(x, facts, &org, true, nil).arcs)
+		if len(all) == 0 {
+			t.Fatalf("%s: no steps of the assets wanted", names[k])
+		}
+		for _, workers := range []int{1, 3} {
+			linkStepsApart = 1
+			runtime.GOMAXPROCS(workers)
+			if got := incident(newAttackGraph(x, facts, &org, true, want).arcs); !reflect.DeepEqual(got, all) {
+				t.Errorf("%s, %d workers: %d steps of the assets wanted, %d in the whole graph", names[k], workers, len(got), len(all))
+			}
+		}
 	}
 }

@@ -183,10 +183,14 @@ func factsIn(buf []catalog.AssetFacts, x *ward.Index, today string, vulns map[st
 		controls  []string
 	}
 	zones := make(map[string]zoneInfo, len(m.Zones))
-	trust := make([]int, len(m.Zones)) // by the zone's position in the index
-	for j, z := range m.Zones {
+	for _, z := range m.Zones {
 		zones[z.ID] = zoneInfo{z.Kind, z.Trust.Rank(), slices.Contains(z.Controls, "segmentation"), z.Controls}
-		trust[j] = z.Trust.Rank()
+	}
+	// The trust of the zone at each position, as the map has it (where a
+	// model repeats a zone's id, the map's is the last of them).
+	trust := make([]int, len(m.Zones))
+	for j, z := range m.Zones {
+		trust[j] = zones[z.ID].trust
 	}
 	// The controls of an asset without its own are its zone's and the
 	// organisation's: one list per zone, shared (facts are read, never

@@ -441,7 +441,7 @@ func (s *scorer) quick(st *state, c *Change, commit bool) (risk, exposure int, n
 			was, now := &m.Links[li], &sm.Links[k]
 			for side, id := range [2]string{was.From, was.To} {
 				j := x.ends[li][side]
-				if j < 0 || sp.e[j] != sp.cur || (side == 1 && was.From == was.To) {
+				if j < 0 || sp.e[j] != sp.cur || was.From == was.To {
 					continue
 				}
 				at := sp.endAt[j]
