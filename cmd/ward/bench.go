@@ -30,6 +30,7 @@ type benchResult struct {
 	Scenario string  `json:"scenario"`
 	Assets   int     `json:"assets"`
 	Links    int     `json:"links"`
+	Variety  string  `json:"variety"`
 	Format   string  `json:"format"`
 	Store    string  `json:"store,omitempty"`
 	FileMiB  float64 `json:"file_mib"`
@@ -40,7 +41,7 @@ type benchResult struct {
 }
 
 func benchCmd(o *options) *cobra.Command {
-	var sizes, linkSizes string
+	var sizes, linkSizes, varieties string
 	var seed uint64
 	var withPostgres bool
 	c := &cobra.Command{
@@ -50,7 +51,12 @@ func benchCmd(o *options) *cobra.Command {
 process so that peak memory is its own: parsing and validating the model
 file (YAML and JSON), importing it into the embedded store in a temporary
 directory, and assessing it (the time after reading the file). With --postgres, also import into the database --db
-names, as organisations called bench-N that are deleted afterwards.`,
+names, as organisations called bench-N that are deleted afterwards.
+
+Each size is measured at each --variety: realistic (each asset of a site
+with its own version, controls and links, as real inventories are) and low
+(every asset of a kind from a few templates) by default, so that what
+assets alike save shows beside it.`,
 		Args: args(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
 			var ns, ls []int
@@ -73,6 +79,14 @@ names, as organisations called bench-N that are deleted afterwards.`,
 					return usageError{fmt.Errorf("--links needs one number per --assets size")}
 				}
 			}
+			var vs []synth.Variety
+			for _, s := range strings.Split(varieties, ",") {
+				v, err := synth.ParseVariety(strings.TrimSpace(s))
+				if err != nil || strings.TrimSpace(s) == "" {
+					return usageError{fmt.Errorf("--variety: %q is not low, realistic or high", s)}
+				}
+				vs = append(vs, v)
+			}
 			if withPostgres && o.db == "" && os.Getenv("WARD_DB") == "" {
 				return usageError{errors.New("--postgres needs --db with a postgres:// URL")}
 			}
@@ -94,56 +108,16 @@ names, as organisations called bench-N that are deleted afterwards.`,
 			}
 			var results []benchResult
 			for si, n := range ns {
-				links := 0
-				if ls != nil {
-					links = ls[si]
-				}
-				m, err := synth.Generate(synth.Options{Assets: n, Seed: seed, Links: links})
-				if err != nil {
-					return err
-				}
-				files := map[string]string{}
-				for _, f := range []modelfile.Format{modelfile.YAML, modelfile.JSON} {
-					var buf bytes.Buffer
-					if err := modelfile.Write(&buf, m, f); err != nil {
-						return err
+				for _, v := range vs {
+					links := 0
+					if ls != nil {
+						links = ls[si]
 					}
-					path := filepath.Join(dir, fmt.Sprintf("h%d.%s", n, f))
-					if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
-						return err
-					}
-					files[string(f)] = path
-				}
-				m = nil
-				runtime.GC()
-				type job struct{ scenario, format, store string }
-				jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}, {"assess", "json", ""}, {"quantify", "json", ""}}
-				if withPostgres {
-					jobs = append(jobs, job{"import", "json", "postgres"})
-				}
-				for _, j := range jobs {
-					p.step("%s %d assets (%s%s)", j.scenario, n, j.format, map[bool]string{true: ", " + j.store}[j.store != ""])
-					argv := []string{"bench-run", j.scenario, files[j.format], "--max-size", strconv.FormatInt(o.maxSize, 10)}
-					if j.store == "sqlite" {
-						argv = append(argv, "--data", filepath.Join(dir, fmt.Sprintf("store-%d-%s", n, j.format)))
-					} else if j.store == "postgres" {
-						argv = append(argv, "--db", o.postgresURL())
-					}
-					cmd := exec.CommandContext(c.Context(), self, argv...)
-					cmd.Stderr = o.stderr
-					out, err := cmd.Output()
+					rs, err := benchSize(c, o, dir, self, p, n, links, seed, v, withPostgres)
 					if err != nil {
-						return fmt.Errorf("bench %s %d: %w", j.scenario, n, err)
+						return err
 					}
-					var r benchResult
-					if err := json.Unmarshal(out, &r); err != nil {
-						return fmt.Errorf("bench %s %d: %w", j.scenario, n, err)
-					}
-					r.Store, r.Format = j.store, j.format
-					if st, err := os.Stat(files[j.format]); err == nil {
-						r.FileMiB = float64(st.Size()) / (1 << 20)
-					}
-					results = append(results, r)
+					results = append(results, rs...)
 				}
 			}
 			if o.format == "json" {
@@ -151,9 +125,9 @@ names, as organisations called bench-N that are deleted afterwards.`,
 			}
 			fmt.Fprintf(o.stdout, "%d cores, %s\n", runtime.NumCPU(), runtime.Version())
 			tw := tabwriter.NewWriter(o.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-			fmt.Fprintln(tw, "SCENARIO\tASSETS\tLINKS\tFORMAT\tSTORE\tFILE MiB\tSECONDS\tSTORE SECONDS\tPEAK RSS MiB\t")
+			fmt.Fprintln(tw, "SCENARIO\tASSETS\tLINKS\tVARIETY\tFORMAT\tSTORE\tFILE MiB\tSECONDS\tSTORE SECONDS\tPEAK RSS MiB\t")
 			for _, r := range results {
-				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.0f\t\n", r.Scenario, r.Assets, r.Links, r.Format, r.Store, r.FileMiB, r.Seconds, r.StoreSeconds, r.PeakRSSMiB)
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%.1f\t%.3f\t%.3f\t%.0f\t\n", r.Scenario, r.Assets, r.Links, r.Variety, r.Format, r.Store, r.FileMiB, r.Seconds, r.StoreSeconds, r.PeakRSSMiB)
 			}
 			return tw.Flush()
 		},
@@ -162,9 +136,64 @@ names, as organisations called bench-N that are deleted afterwards.`,
 	c.Flags().StringVar(&sizes, "assets", "10000,100000", "comma-separated hospital sizes")
 	c.Flags().StringVar(&linkSizes, "links", "", "comma-separated link counts, one per size (default: what the layout gives, about 3.2 per asset)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "random seed of the generated hospitals")
+	c.Flags().StringVar(&varieties, "variety", "realistic,low", "comma-separated varieties each size is measured at: low|realistic|high")
 	c.Flags().BoolVar(&withPostgres, "postgres", false, "also import into PostgreSQL (--db)")
 	addFormat(c, o, "text", "json")
 	return c
+}
+
+// benchSize generates the hospital of n assets at variety v and measures
+// each scenario on it in a fresh process.
+func benchSize(c *cobra.Command, o *options, dir, self string, p *progress, n, links int, seed uint64, v synth.Variety, withPostgres bool) ([]benchResult, error) {
+	m, err := synth.Generate(synth.Options{Assets: n, Seed: seed, Links: links, Variety: v})
+	if err != nil {
+		return nil, err
+	}
+	files := map[string]string{}
+	for _, f := range []modelfile.Format{modelfile.YAML, modelfile.JSON} {
+		var buf bytes.Buffer
+		if err := modelfile.Write(&buf, m, f); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, fmt.Sprintf("h%d-%s.%s", n, v, f))
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			return nil, err
+		}
+		files[string(f)] = path
+	}
+	m = nil
+	runtime.GC()
+	type job struct{ scenario, format, store string }
+	jobs := []job{{"parse", "yaml", ""}, {"parse", "json", ""}, {"import", "json", "sqlite"}, {"import", "yaml", "sqlite"}, {"assess", "json", ""}, {"quantify", "json", ""}}
+	if withPostgres {
+		jobs = append(jobs, job{"import", "json", "postgres"})
+	}
+	var results []benchResult
+	for _, j := range jobs {
+		p.step("%s %d assets, %s variety (%s%s)", j.scenario, n, v, j.format, map[bool]string{true: ", " + j.store}[j.store != ""])
+		argv := []string{"bench-run", j.scenario, files[j.format], "--max-size", strconv.FormatInt(o.maxSize, 10)}
+		if j.store == "sqlite" {
+			argv = append(argv, "--data", filepath.Join(dir, fmt.Sprintf("store-%d-%s-%s", n, v, j.format)))
+		} else if j.store == "postgres" {
+			argv = append(argv, "--db", o.postgresURL())
+		}
+		cmd := exec.CommandContext(c.Context(), self, argv...)
+		cmd.Stderr = o.stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("bench %s %d (%s): %w", j.scenario, n, v, err)
+		}
+		var r benchResult
+		if err := json.Unmarshal(out, &r); err != nil {
+			return nil, fmt.Errorf("bench %s %d (%s): %w", j.scenario, n, v, err)
+		}
+		r.Store, r.Format, r.Variety = j.store, j.format, string(v)
+		if st, err := os.Stat(files[j.format]); err == nil {
+			r.FileMiB = float64(st.Size()) / (1 << 20)
+		}
+		results = append(results, r)
+	}
+	return results, nil
 }
 
 // benchGenCmd writes a generated hospital of a chosen size and link count,
