@@ -84,6 +84,17 @@ var dataClassValues = []string{
 // Enum lists the valid values; the slice is shared and must not be changed.
 func (DataClass) Enum() []string { return dataClassValues }
 
+// Sensitive tells whether the data is sensitive: data about patients'
+// health, credentials and the control of devices. In clear text on a link
+// it is a weakness, and the report and the dashboard mark such links.
+func (d DataClass) Sensitive() bool {
+	switch d {
+	case "phi", "credentials", "prescriptions", "lab-results", "device-control", "images":
+		return true
+	}
+	return false
+}
+
 // Provenance says where Ward learnt of an asset.
 type Provenance string
 

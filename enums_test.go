@@ -117,3 +117,18 @@ func TestDiscoveryFieldsAreChecked(t *testing.T) {
 		t.Fatalf("problems at %v, want %v\n%v", got, want, err)
 	}
 }
+
+// Sensitive data is health data, credentials and device control, of the
+// data classes a model may name; the others are not.
+func TestSensitiveData(t *testing.T) {
+	want := map[string]bool{"phi": true, "credentials": true, "prescriptions": true, "lab-results": true, "device-control": true, "images": true}
+	for _, d := range ward.DataClass("").Enum() {
+		if got := ward.DataClass(d).Sensitive(); got != want[d] {
+			t.Errorf("%s: sensitive %v, want %v", d, got, want[d])
+		}
+		delete(want, d)
+	}
+	if len(want) > 0 {
+		t.Errorf("sensitive classes that are no data class: %v", want)
+	}
+}

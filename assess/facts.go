@@ -19,17 +19,6 @@ import (
 	"github.com/wardhealth/ward/internal/parallel"
 )
 
-// sensitive tells whether a class of data is sensitive: health data,
-// credentials and device control. A switch, as remoteAdmin is: asked for
-// every link that carries data in clear text.
-func sensitive(d ward.DataClass) bool {
-	switch d {
-	case "phi", "credentials", "prescriptions", "lab-results", "device-control", "images":
-		return true
-	}
-	return false
-}
-
 // healthData tells whether a class of data is data about patients' health.
 func healthData(d ward.DataClass) bool {
 	switch d {
@@ -493,7 +482,7 @@ func countEnd(f *catalog.AssetFacts, l *ward.Link) (clearSensitive bool) {
 	}
 	if !l.Encrypted && !attachment(l.Protocol) {
 		f.Cleartext++
-		if slices.ContainsFunc(l.Data, sensitive) {
+		if slices.ContainsFunc(l.Data, ward.DataClass.Sensitive) {
 			f.ClearSensitive++
 			return true
 		}

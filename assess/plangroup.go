@@ -360,7 +360,7 @@ func (g *placeGroup) change(m *ward.Model, first *place) Change {
 		}
 	}
 	sensitiveData := func(l *ward.Link) bool {
-		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, sensitive)
+		return !l.Encrypted && !attachment(l.Protocol) && slices.ContainsFunc(l.Data, ward.DataClass.Sensitive)
 	}
 	switch g.action {
 	case "add-mfa":

@@ -337,9 +337,7 @@ func Draw(m *ward.Model, worst map[string]string) Diagram {
 			continue
 		}
 		class := "link"
-		if !l.Encrypted && slices.ContainsFunc(l.Data, func(d ward.DataClass) bool {
-			return d == "phi" || d == "credentials" || d == "device-control" || d == "lab-results" || d == "prescriptions" || d == "images"
-		}) {
+		if !l.Encrypted && slices.ContainsFunc(l.Data, ward.DataClass.Sensitive) {
 			class = "link clear"
 		}
 		d.Edges = append(d.Edges, Edge{From: l.From, To: l.To, X1: a[0], Y1: a[1], X2: b[0], Y2: b[1], Class: class,

@@ -159,9 +159,6 @@ type mapData struct {
 	ZY []int `json:"zy"`
 }
 
-// sensitiveData are the data classes whose clear-text links the map marks.
-var sensitiveData = []ward.DataClass{"phi", "credentials", "device-control", "lab-results", "prescriptions", "images"}
-
 // drawn tells whether a link is drawn: cabling is left out, as in the
 // report's diagram; the application links are what an attacker uses.
 func drawn(l *ward.Link) bool { return l.Protocol != "ethernet" }
@@ -344,7 +341,7 @@ func layoutMap(m *ward.Model, worst map[string]string, paths []assess.TargetPath
 		if !okA || !okB {
 			continue
 		}
-		sensitive := !l.Encrypted && slices.ContainsFunc(l.Data, func(c ward.DataClass) bool { return slices.Contains(sensitiveData, c) })
+		sensitive := !l.Encrypted && slices.ContainsFunc(l.Data, ward.DataClass.Sensitive)
 		flag := 0
 		if sensitive {
 			flag = 1
